@@ -1,0 +1,38 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// One target per layer of docs/DESIGN.md; dependencies point down only.
+let package = Package(
+    name: "KonaSim",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "konasim", targets: ["konasim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        .target(name: "KonaEngine"),
+        .target(name: "KonaProtocol"),
+        .target(name: "KonaHardware", dependencies: [
+            "KonaWorkloads",
+            "KonaEngine", "KonaProtocol", .product(name: "DequeModule", package: "swift-collections"),
+        ]),
+        .target(name: "KonaWorkloads", dependencies: ["KonaEngine"]),
+        .target(name: "KonaConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "KonaSystem",
+                dependencies: ["KonaEngine", "KonaHardware", "KonaWorkloads", "KonaConfig"]),
+        .target(name: "KonaOutputs", dependencies: ["KonaEngine", "KonaSystem"]),
+        .executableTarget(name: "konasim", dependencies: [
+            "KonaSystem", "KonaOutputs", "KonaConfig", "KonaWorkloads",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "KonaEngineTests", dependencies: ["KonaEngine"]),
+        .testTarget(name: "KonaConfigTests", dependencies: ["KonaConfig", "KonaSystem"]),
+        .testTarget(name: "KonaWorkloadsTests", dependencies: ["KonaWorkloads"]),
+        .testTarget(name: "KonaHardwareTests", dependencies: ["KonaHardware", "KonaEngine"]),
+        .testTarget(name: "KonaSystemTests", dependencies: ["KonaSystem", "KonaOutputs", "KonaConfig"]),
+    ]
+)

@@ -1,0 +1,255 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Yams
+
+/// Reads YAML configuration files into a `ResolvedConfig`.
+///
+/// Walks the composed YAML node tree (not a decoded dictionary), so every value keeps its
+/// line and column. Supports `extends: base.yaml` (relative to the extending file; the
+/// extending file's values win), `--set a.b.c=value` overrides applied last, and
+/// reports unknown keys with the closest declared key.
+public struct ConfigLoader: Sendable {
+    /// The keys this loader accepts.
+    public let schema: ConfigSchema
+
+    public init(schema: ConfigSchema) { self.schema = schema }
+
+    /// Loads `path` (or only defaults when nil), then applies `overrides` (`key=value`).
+    public func load(path: String?, overrides: [String] = []) throws(ConfigError) -> ResolvedConfig {
+        var config = try defaults()
+        if let path { try apply(file: path, to: &config, chain: []) }
+        try applyOverrides(overrides, to: &config)
+        return config
+    }
+
+    /// Loads YAML text named `name` (used for the embedded default), then applies `overrides`.
+    /// An `extends` in embedded text resolves relative to `baseDirectory`.
+    public func load(text: String, name: String, baseDirectory: String = ".",
+                     overrides: [String] = []) throws(ConfigError) -> ResolvedConfig {
+        var config = try defaults()
+        try apply(text: text, name: name, directory: baseDirectory, to: &config, chain: [name])
+        try applyOverrides(overrides, to: &config)
+        return config
+    }
+
+    /// Every key at its default.
+    public func defaults() throws(ConfigError) -> ResolvedConfig {
+        var entries: [String: (value: ConfigValue, origin: Origin)] = [:]
+        for key in schema.keys {
+            let value = try parse(key.defaultText ?? "", for: key, at: .defaultValue, directory: nil)
+            entries[key.path] = (value, .defaultValue)
+        }
+        return ResolvedConfig(schema: schema, entries: entries)
+    }
+
+    // MARK: Files
+
+    private func apply(file path: String, to config: inout ResolvedConfig, chain: [String]) throws(ConfigError) {
+        let canonical = URL(fileURLWithPath: path).standardizedFileURL.path
+        if chain.contains(canonical) {
+            throw ConfigError(file: path, line: 1, column: 1, keyPath: "extends",
+                              problem: "extends cycle: " + (chain + [canonical]).joined(separator: " -> "))
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: path, line: 0, column: 0, keyPath: "", problem: "cannot read file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, line: 0, column: 0, keyPath: "", problem: "file is not UTF-8 text")
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try apply(text: text, name: path, directory: directory, to: &config, chain: chain + [canonical])
+    }
+
+    private func apply(text: String, name: String, directory: String, to config: inout ResolvedConfig,
+                       chain: [String]) throws(ConfigError) {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw Self.syntaxError(error, file: name)
+        } catch {
+            throw ConfigError(file: name, line: 1, column: 1, keyPath: "", problem: "YAML error: \(error)")
+        }
+        guard let root else { return }   // an empty file sets nothing
+        guard case .mapping(let mapping) = root else {
+            throw ConfigError(at: origin(root, name), keyPath: "", problem: "a config file must be a mapping of keys to values")
+        }
+        // `extends` first, so this file's values override the base's.
+        for (keyNode, valueNode) in mapping where keyNode.string == "extends" {
+            guard case .scalar(let scalar) = valueNode, !scalar.string.isEmpty else {
+                throw ConfigError(at: origin(valueNode, name), keyPath: "extends", problem: "expected the path of a config file")
+            }
+            let basePath = scalar.string.hasPrefix("/") ? scalar.string : directory + "/" + scalar.string
+            guard FileManager.default.fileExists(atPath: basePath) else {
+                throw ConfigError(at: origin(valueNode, name), keyPath: "extends", problem: "no such file '\(basePath)'")
+            }
+            try apply(file: basePath, to: &config, chain: chain)
+        }
+        try walk(mapping, prefix: "", file: name, directory: directory, into: &config)
+    }
+
+    private func walk(_ mapping: Node.Mapping, prefix: String, file: String, directory: String,
+                      into config: inout ResolvedConfig) throws(ConfigError) {
+        var seen: Set<String> = []
+        for (keyNode, valueNode) in mapping {
+            guard case .scalar(let keyScalar) = keyNode else {
+                throw ConfigError(at: origin(keyNode, file), keyPath: prefix, problem: "keys must be plain words")
+            }
+            let name = keyScalar.string
+            if prefix.isEmpty && name == "extends" { continue }
+            let path = prefix.isEmpty ? name : prefix + "." + name
+            guard seen.insert(name).inserted else {
+                throw ConfigError(at: origin(keyNode, file), keyPath: path, problem: "key given twice in this mapping")
+            }
+            if let key = schema.key(path) {
+                let at = origin(valueNode, file)
+                guard case .scalar(let scalar) = valueNode else {
+                    throw ConfigError(at: at, keyPath: path, problem: "expected a single value (\(key.type.name)), got a \(kind(valueNode))")
+                }
+                if scalar.tag == Tag(.null) || (scalar.string.isEmpty && scalar.style == .plain && key.defaultText != nil && key.defaultText != "") {
+                    throw ConfigError(at: at, keyPath: path, problem: "missing value (\(key.type.name))")
+                }
+                config.set(path, try parse(scalar.string, for: key, at: at, directory: directory), origin: at)
+            } else if schema.sectionPaths.contains(path) {
+                guard case .mapping(let child) = valueNode else {
+                    throw ConfigError(at: origin(valueNode, file), keyPath: path, problem: "expected a section (a mapping of keys), got a \(kind(valueNode))")
+                }
+                try walk(child, prefix: path, file: file, directory: directory, into: &config)
+            } else {
+                throw unknownKey(path, at: origin(keyNode, file))
+            }
+        }
+    }
+
+    private func unknownKey(_ path: String, at origin: Origin) -> ConfigError {
+        var problem = "unknown key"
+        if let suggestion = schema.suggestion(for: path) { problem += "; did you mean '\(suggestion)'?" }
+        return ConfigError(at: origin, keyPath: path, problem: problem)
+    }
+
+    // MARK: Overrides
+
+    private func applyOverrides(_ overrides: [String], to config: inout ResolvedConfig) throws(ConfigError) {
+        for (i, item) in overrides.enumerated() {
+            let origin = Origin(file: "--set", line: i + 1, column: 1)
+            guard let eq = item.firstIndex(of: "=") else {
+                throw ConfigError(at: origin, keyPath: item, problem: "expected key=value, e.g. core.l1d.size=64KiB")
+            }
+            let path = String(item[..<eq]).trimmingSpaces
+            var value = String(item[item.index(after: eq)...]).trimmingSpaces
+            if value.count >= 2, let q = value.first, q == "\"" || q == "'", value.last == q {
+                value = String(value.dropFirst().dropLast())
+            }
+            let valueOrigin = Origin(file: "--set", line: i + 1, column: item.distance(from: item.startIndex, to: eq) + 2)
+            guard let key = schema.key(path) else {
+                throw unknownKey(path, at: origin)
+            }
+            config.set(path, try parse(value, for: key, at: valueOrigin, directory: nil), origin: valueOrigin)
+        }
+    }
+
+    // MARK: Values
+
+    /// Parses the text of a value for `key`; errors point at `origin`.
+    func parse(_ text: String, for key: ConfigKey, at origin: Origin, directory: String?) throws(ConfigError) -> ConfigValue {
+        func fail(_ problem: String) -> ConfigError { ConfigError(at: origin, keyPath: key.path, problem: problem) }
+        let trimmed = text.trimmingSpaces
+        switch key.type {
+        case .integer(let range):
+            guard let v = Int64(trimmed.replacingUnderscores) else { throw fail("expected an integer, got '\(text)'") }
+            guard range.contains(v) else { throw fail("\(v) is outside the allowed range \(rangeText(range))") }
+            return .integer(v)
+        case .real(let range):
+            guard let v = Double(trimmed), v.isFinite else { throw fail("expected a number, got '\(text)'") }
+            guard range.contains(v) else { throw fail("\(trimmed) is outside the allowed range \(range.lowerBound)...\(range.upperBound)") }
+            return .real(v)
+        case .bytes(let minimum, let powerOfTwo):
+            let v: UInt64
+            do { v = try Units.bytes(trimmed) } catch { throw fail(error.message) }
+            guard v >= minimum else { throw fail("\(trimmed) is below the minimum \(Units.formatBytes(minimum))") }
+            guard !powerOfTwo || v.nonzeroBitCount == 1 else { throw fail("\(trimmed) must be a power of two") }
+            return .quantity(v)
+        case .duration:
+            do { return .quantity(try Units.duration(trimmed)) } catch { throw fail(error.message) }
+        case .frequency:
+            let v: UInt64
+            do { v = try Units.frequency(trimmed) } catch { throw fail(error.message) }
+            guard v >= 1 && v <= 1_000_000_000_000 else { throw fail("\(trimmed) is outside 1Hz...1THz") }
+            return .quantity(v)
+        case .bandwidth:
+            do { return .quantity(try Units.bandwidth(trimmed)) } catch { throw fail(error.message) }
+        case .choice(let options):
+            guard options.contains(trimmed) else {
+                var problem = "'\(text)' is not one of " + options.joined(separator: ", ")
+                if let close = options.min(by: { editDistance($0, trimmed) < editDistance($1, trimmed) }),
+                   editDistance(close, trimmed) <= 2 {
+                    problem += "; did you mean '\(close)'?"
+                }
+                throw fail(problem)
+            }
+            return .string(trimmed)
+        case .path:
+            if trimmed.isEmpty || trimmed.hasPrefix("/") || directory == nil { return .string(trimmed) }
+            return .string(directory! + "/" + trimmed)
+        case .boolean:
+            switch trimmed {
+            case "true", "yes", "on": return .boolean(true)
+            case "false", "no", "off": return .boolean(false)
+            default: throw fail("expected true or false, got '\(text)'")
+            }
+        }
+    }
+
+    /// Prints a value in the canonical form of its type.
+    public static func format(_ value: ConfigValue, as type: ValueType) -> String {
+        switch (value, type) {
+        case (.integer(let v), _): String(v)
+        case (.real(let v), _): String(v)
+        case (.quantity(let v), .bytes): Units.formatBytes(v)
+        case (.quantity(let v), .duration): Units.formatDuration(v)
+        case (.quantity(let v), .frequency): Units.formatFrequency(v)
+        case (.quantity(let v), .bandwidth): Units.formatBandwidth(v)
+        case (.quantity(let v), _): String(v)
+        case (.string(let s), _): s
+        case (.boolean(let b), _): b ? "true" : "false"
+        }
+    }
+
+    private func rangeText(_ range: ClosedRange<Int64>) -> String {
+        range.upperBound == Int64.max ? "\(range.lowerBound) or more" : "\(range.lowerBound)...\(range.upperBound)"
+    }
+
+    private func origin(_ node: Node, _ file: String) -> Origin {
+        Origin(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0)
+    }
+
+    private func kind(_ node: Node) -> String {
+        switch node {
+        case .scalar: "single value"
+        case .mapping: "mapping"
+        case .sequence: "list"
+        case .alias: "alias"
+        }
+    }
+
+    static func syntaxError(_ error: YamlError, file: String) -> ConfigError {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            let detail = context.map { "\($0.text) " } ?? ""
+            return ConfigError(file: file, line: mark.line, column: mark.column, keyPath: "",
+                               problem: "YAML syntax error: \(detail)\(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return ConfigError(file: file, line: context.mark.line, column: context.mark.column, keyPath: "",
+                               problem: "duplicate key(s) \(duplicates.joined(separator: ", "))")
+        case .reader(let problem, let offset, _, _):
+            return ConfigError(file: file, line: 1, column: 1, keyPath: "",
+                               problem: "cannot read YAML: \(problem)\(offset.map { " at byte \($0)" } ?? "")")
+        default:
+            return ConfigError(file: file, line: 1, column: 1, keyPath: "", problem: "YAML error: \(error)")
+        }
+    }
+}

@@ -1,0 +1,74 @@
+/// Every configuration key KonaSim reads, with its type, default and meaning.
+///
+/// This list is the single source for the loader, `konasim validate --print-resolved` and
+/// `docs/config.md`. Latencies of clocked parts are in cycles of their clock; everything
+/// else carries its unit.
+public enum KonaSchema {
+    static let cacheReplacement = ValueType.choice(["lru", "fifo", "random"])
+
+    private static func cacheKeys(_ prefix: String, size: String, ways: String, latency: String,
+                                  mshrs: String) -> [ConfigKey] {
+        [
+            ConfigKey(prefix + ".size", .bytes(min: 64, powerOfTwo: false), default: size,
+                      "Capacity. size / (ways * 64 B) is the number of sets and must be a power of two."),
+            ConfigKey(prefix + ".ways", .integer(1...64), default: ways, "Associativity."),
+            ConfigKey(prefix + ".latency", .integer(1...10_000), default: latency,
+                      "Tag and data access time, in core cycles. A hit completes this long after issue."),
+            ConfigKey(prefix + ".replacement", cacheReplacement, default: "lru",
+                      "Victim choice among valid ways: lru (demand hits refresh), fifo (oldest fill), random (seeded)."),
+            ConfigKey(prefix + ".mshrs", .integer(1...4096), default: mshrs,
+                      "Miss status holding registers: distinct lines being fetched at once."),
+            ConfigKey(prefix + ".mshr_targets", .integer(1...1024), default: "8",
+                      "Requests one MSHR can hold (the allocating miss plus merged ones)."),
+        ]
+    }
+
+    /// The declared keys.
+    public static let schema = ConfigSchema(keys: [
+        ConfigKey("seed", .integer(0...Int64.max), default: "1",
+                  "Run seed. Every random stream (generators, random replacement) derives from it and the component path."),
+
+        ConfigKey("core.frequency", .frequency, default: "2.4GHz", "Core clock; cache latencies are in its cycles."),
+        ConfigKey("core.issue_rate", .integer(1...64), default: "1", "Memory accesses the core may issue per cycle."),
+        ConfigKey("core.max_outstanding", .integer(1...4096), default: "10",
+                  "Accesses that may wait for data at once; the core stalls at this limit."),
+    ] + cacheKeys("core.l1d", size: "32KiB", ways: "8", latency: "4", mshrs: "10")
+      + cacheKeys("core.l2", size: "256KiB", ways: "8", latency: "12", mshrs: "16")
+      + [
+        ConfigKey("memory.latency", .duration, default: "70ns", "DRAM access latency, added after the line's transfer."),
+        ConfigKey("memory.bandwidth", .bandwidth, default: "25.6GB/s",
+                  "DRAM data bandwidth; each 64 B read or write occupies the channel for 64 B / bandwidth."),
+
+        ConfigKey("workload.kind", .choice(["uniform", "sequential", "strided", "zipfian", "pointer_chase", "lackey"]),
+                  default: "uniform",
+                  "Access stream of the core: a synthetic generator, or a Valgrind Lackey trace (workload.trace)."),
+        ConfigKey("workload.accesses", .integer(1...Int64.max), default: "1000000",
+                  "Accesses a generator produces (before splitting at line boundaries). Ignored for lackey."),
+        ConfigKey("workload.footprint", .bytes(min: 1, powerOfTwo: false), default: "64MiB",
+                  "Bytes the generator's addresses cover, starting at workload.base."),
+        ConfigKey("workload.base", .bytes(min: 0, powerOfTwo: false), default: "0", "Lowest generated address."),
+        ConfigKey("workload.access_size", .bytes(min: 1, powerOfTwo: false), default: "8B",
+                  "Bytes per generated access (at most 4KiB); accesses are aligned to it except strided ones."),
+        ConfigKey("workload.store_fraction", .real(0...1), default: "0.3",
+                  "Fraction of generated accesses that are stores (pointer_chase issues loads only)."),
+        ConfigKey("workload.stride", .bytes(min: 1, powerOfTwo: false), default: "64B", "strided: distance between accesses."),
+        ConfigKey("workload.zipf_theta", .real(0.01...0.999), default: "0.99",
+                  "zipfian: skew; item i (of footprint / access_size) has probability ~ 1 / (i+1)^theta."),
+        ConfigKey("workload.trace", .path, default: "",
+                  "lackey: trace file from `valgrind --tool=lackey --trace-mem=yes`, relative to this config file."),
+
+        ConfigKey("run.max_time", .duration, default: "0s", "Stop at this simulated time; 0s runs to the end of the workload."),
+        ConfigKey("run.max_accesses", .integer(0...Int64.max), default: "0",
+                  "Stop issuing after this many accesses (after line splitting); 0 for no limit."),
+    ], sections: [
+        "core": "The core and its private caches.",
+        "core.l1d": "Private first-level data cache (write-back, write-allocate).",
+        "core.l2": "Private second-level cache (write-back, write-allocate, non-inclusive).",
+        "memory": "Main memory (DRAM).",
+        "workload": "What the core runs.",
+        "run": "Run control.",
+    ])
+
+    /// A loader for this schema.
+    public static let loader = ConfigLoader(schema: schema)
+}

@@ -1,0 +1,97 @@
+/// A validated configuration of one simulation, in base units (bytes, ps, Hz, bits/s).
+///
+/// Built from a `ResolvedConfig`; cross-key checks (set counts, footprints) report the
+/// offending key's file, line and column.
+public struct SimulationConfig: Sendable {
+    /// A cache level's geometry and timing.
+    public struct CacheLevel: Sendable {
+        public var size: UInt64
+        public var ways: Int
+        public var sets: Int
+        public var latencyCycles: UInt64
+        public var replacement: String
+        public var mshrs: Int
+        public var mshrTargets: Int
+    }
+
+    /// What the core runs.
+    public enum Workload: Sendable {
+        /// A generator: `pattern` is the `workload.kind` word.
+        case synthetic(pattern: String, accesses: UInt64, footprint: UInt64, base: UInt64, accessSize: UInt32,
+                       storeFraction: Double, stride: UInt64, zipfTheta: Double)
+        /// A Valgrind Lackey trace.
+        case lackey(path: String)
+    }
+
+    public var seed: UInt64
+    public var coreHertz: UInt64
+    public var issueRate: Int
+    public var maxOutstanding: Int
+    public var l1d: CacheLevel
+    public var l2: CacheLevel
+    public var memoryLatency: UInt64
+    public var memoryBitsPerSecond: UInt64
+    public var workload: Workload
+    public var maxTime: UInt64
+    public var maxAccesses: UInt64
+    /// The resolved keys this was built from (for printing and provenance).
+    public let resolved: ResolvedConfig
+
+    /// Validates `config` and builds the typed view.
+    public init(_ config: ResolvedConfig) throws(ConfigError) {
+        resolved = config
+        seed = UInt64(config.integer("seed"))
+        coreHertz = config.quantity("core.frequency")
+        issueRate = Int(config.integer("core.issue_rate"))
+        maxOutstanding = Int(config.integer("core.max_outstanding"))
+        l1d = try Self.cache("core.l1d", config)
+        l2 = try Self.cache("core.l2", config)
+        memoryLatency = config.quantity("memory.latency")
+        memoryBitsPerSecond = config.quantity("memory.bandwidth")
+        guard memoryBitsPerSecond > 0 else { throw config.error("memory.bandwidth", "must be greater than 0") }
+        maxTime = config.quantity("run.max_time")
+        maxAccesses = UInt64(config.integer("run.max_accesses"))
+        let kind = config.string("workload.kind")
+        if kind == "lackey" {
+            let path = config.string("workload.trace")
+            guard !path.isEmpty else {
+                throw config.error("workload.kind", "lackey needs workload.trace (or `konasim run --trace FILE`)")
+            }
+            workload = .lackey(path: path)
+        } else {
+            let footprint = config.quantity("workload.footprint")
+            let size = config.quantity("workload.access_size")
+            guard size <= 4096 else { throw config.error("workload.access_size", "\(Units.formatBytes(size)) is above the maximum 4KiB") }
+            guard footprint >= size else {
+                throw config.error("workload.footprint", "\(Units.formatBytes(footprint)) is smaller than workload.access_size (\(Units.formatBytes(size)))")
+            }
+            if kind == "pointer_chase" {
+                guard footprint / 64 <= UInt64(UInt32.max) else {
+                    throw config.error("workload.footprint", "pointer_chase supports at most 2^32 lines (256GiB)")
+                }
+            }
+            workload = .synthetic(pattern: kind, accesses: UInt64(config.integer("workload.accesses")),
+                                  footprint: footprint, base: config.quantity("workload.base"),
+                                  accessSize: UInt32(size), storeFraction: config.real("workload.store_fraction"),
+                                  stride: config.quantity("workload.stride"), zipfTheta: config.real("workload.zipf_theta"))
+        }
+    }
+
+    private static func cache(_ prefix: String, _ config: ResolvedConfig) throws(ConfigError) -> CacheLevel {
+        let size = config.quantity(prefix + ".size")
+        let ways = Int(config.integer(prefix + ".ways"))
+        let lineBytes = UInt64(ways) * 64
+        guard size % lineBytes == 0 else {
+            throw config.error(prefix + ".size", "\(Units.formatBytes(size)) is not a multiple of ways x 64 B (\(lineBytes) B)")
+        }
+        let sets = size / lineBytes
+        guard sets.nonzeroBitCount == 1 else {
+            throw config.error(prefix + ".size", "\(Units.formatBytes(size)) / (\(ways) ways x 64 B) = \(sets) sets, not a power of two")
+        }
+        return CacheLevel(size: size, ways: ways, sets: Int(sets),
+                          latencyCycles: UInt64(config.integer(prefix + ".latency")),
+                          replacement: config.string(prefix + ".replacement"),
+                          mshrs: Int(config.integer(prefix + ".mshrs")),
+                          mshrTargets: Int(config.integer(prefix + ".mshr_targets")))
+    }
+}

@@ -1,0 +1,41 @@
+/// A clock of fixed frequency, converting between its cycles and ticks (picoseconds).
+///
+/// Edge `k` of the clock is at tick `floor(k * 10^12 / hertz)`, so clocks whose period is not
+/// a whole number of picoseconds (2.4 GHz: 416.67 ps) stay exact over any number of cycles.
+/// All conversions are O(1) and allocate nothing.
+public struct ClockDomain: Sendable, Equatable, CustomStringConvertible {
+    /// Frequency in hertz; at least 1 and at most 10^12 (one edge per picosecond).
+    public let hertz: UInt64
+
+    /// A clock of `hertz` cycles per second.
+    /// - Precondition: `1 <= hertz <= 10^12`.
+    public init(hertz: UInt64) {
+        precondition(hertz >= 1 && hertz <= Ticks.s, "clock frequency \(hertz) Hz outside 1 Hz ... 1 THz")
+        self.hertz = hertz
+    }
+
+    /// The duration of `cycles` cycles, rounded to the nearest picosecond.
+    public func ticks(forCycles cycles: UInt64) -> Tick {
+        let product = cycles.multipliedFullWidth(by: Ticks.s)
+        let (q, r) = hertz.dividingFullWidth((product.high, product.low))
+        return r * 2 >= hertz ? q + 1 : q
+    }
+
+    /// The tick of edge number `cycle` (edge 0 is tick 0).
+    public func tick(ofEdge cycle: UInt64) -> Tick {
+        cycle.scaledRoundingDown(by: Ticks.s, dividedBy: hertz)
+    }
+
+    /// The number of the last edge at or before `tick`.
+    public func cycle(at tick: Tick) -> UInt64 {
+        // Largest k with floor(k * 10^12 / f) <= tick, i.e. k * 10^12 / f < tick + 1.
+        (tick + 1).scaledRoundingUp(by: hertz, dividedBy: Ticks.s) - 1
+    }
+
+    /// The tick of the first edge at or after `tick`.
+    public func nextEdge(atOrAfter tick: Tick) -> Tick {
+        self.tick(ofEdge: tick.scaledRoundingUp(by: hertz, dividedBy: Ticks.s))
+    }
+
+    public var description: String { "\(hertz) Hz" }
+}

@@ -1,0 +1,36 @@
+/// A simulated part with a dotted path (`cpu0.l1d`) that receives events.
+///
+/// Components are built and wired by the system layer, registered once with the
+/// `Simulator`, and reached by their `ComponentID`. They see only their own ports.
+public protocol Component: AnyObject {
+    /// Hierarchical name such as `cpu0.l1d`; unique within a simulator.
+    var path: String { get }
+    /// Called when an event targeting this component fires. `simulator.now == event.time`.
+    func handle(_ event: Event, in simulator: Simulator) throws(SimulationError)
+    /// The transactions this component still waits on, one line each; empty when idle.
+    /// The stuck detector reports these when nothing is scheduled but work remains.
+    func outstandingTransactions() -> [String]
+}
+
+/// Path helpers for the component hierarchy.
+public enum ComponentPath {
+    /// `parent.child`, or `child` when the parent path is empty.
+    public static func join(_ parent: String, _ child: String) -> String {
+        parent.isEmpty ? child : parent + "." + child
+    }
+
+    /// The parent of `path` (`cpu0` for `cpu0.l1d`), or `""` at the top.
+    public static func parent(of path: String) -> String {
+        guard let dot = path.lastIndex(of: ".") else { return "" }
+        return String(path[..<dot])
+    }
+
+    /// Whether `path` names a valid component: non-empty dot-separated parts of
+    /// letters, digits and `_`.
+    public static func isValid(_ path: String) -> Bool {
+        let parts = path.split(separator: ".", omittingEmptySubsequences: false)
+        return !parts.isEmpty && parts.allSatisfy { part in
+            !part.isEmpty && part.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import KonaEngine
+import KonaSystem
+
+/// The human-readable summary `konasim run` prints: times, AMAT, a table of cache levels,
+/// memory traffic and host speed.
+public enum Summary {
+    /// The summary text of `report` for a run of `simulation` configured from `configName`.
+    public static func render(_ report: Report, simulation: Simulation, configName: String) -> String {
+        func int(_ name: String) -> UInt64 {
+            if case .integer(let v)? = report.value(name) { return v }
+            return 0
+        }
+        func real(_ name: String) -> Double { report.value(name)?.asDouble ?? 0 }
+        let cycles = simulation.core.clock.cycle(at: report.simulatedTime)
+        var lines: [String] = []
+        lines.append("KonaSim \(KonaVersion.string): \(configName), seed \(simulation.config.seed)")
+        lines.append("workload   \(simulation.workloadDescription)")
+        lines.append("simulated  \(time(report.simulatedTime)) (\(grouped(cycles)) core cycles)"
+                     + (report.stoppedAtTimeLimit ? ", stopped at run.max_time" : ""))
+        lines.append("accesses   \(grouped(report.accesses)) (\(grouped(int("cpu0.loads"))) loads, \(grouped(int("cpu0.stores"))) stores)"
+                     + (int("cpu0.instructions") > 0 ? ", \(grouped(int("cpu0.instructions"))) instructions" : ""))
+        lines.append("AMAT       \(fixed(real("amat_ns"), 2)) ns; L1 misses wait p50 \(fixed(real("cpu0.miss_latency_ns.p50"), 1)) ns, p99 \(fixed(real("cpu0.miss_latency_ns.p99"), 1)) ns")
+        lines.append("")
+        lines.append(pad("level", 6) + lpad("accesses", 12) + lpad("hits", 12) + lpad("misses", 12) + lpad("hit rate", 10)
+                     + lpad("merged", 10) + lpad("writebacks", 12))
+        for (label, path) in [("L1D", "cpu0.l1d"), ("L2", "cpu0.l2")] {
+            lines.append(pad(label, 6) + lpad(grouped(int(path + ".accesses")), 12) + lpad(grouped(int(path + ".hits")), 12)
+                         + lpad(grouped(int(path + ".misses")), 12) + lpad(fixed(100 * real(path + ".hit_rate"), 2) + "%", 10)
+                         + lpad(grouped(int(path + ".mshr_merges")), 10) + lpad(grouped(int(path + ".writebacks")), 12))
+        }
+        lines.append("DRAM  " + lpad(grouped(int("memory.reads")), 12) + " reads, \(grouped(int("memory.writes"))) writes, "
+                     + "channel busy \(fixed(100 * real("memory.utilization"), 1))%")
+        lines.append("")
+        let rate = report.hostSeconds > 0 ? Double(report.accesses) / report.hostSeconds : 0
+        let eventRate = report.hostSeconds > 0 ? Double(report.events) / report.hostSeconds : 0
+        lines.append("host       \(fixed(report.hostSeconds, 2)) s, \(fixed(rate / 1e6, 2)) M accesses/s, \(fixed(eventRate / 1e6, 2)) M events/s")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `t` picoseconds in a readable unit (`1.234 ms`).
+    public static func time(_ t: Tick) -> String {
+        let d = Double(t)
+        if t >= Ticks.s { return fixed(d / 1e12, 3) + " s" }
+        if t >= Ticks.ms { return fixed(d / 1e9, 3) + " ms" }
+        if t >= Ticks.us { return fixed(d / 1e6, 3) + " us" }
+        return fixed(d / 1e3, 3) + " ns"
+    }
+
+    /// `v` with `digits` decimals.
+    public static func fixed(_ v: Double, _ digits: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let n = (v * scale).rounded()
+        let negative = n < 0
+        let whole = UInt64(abs(n)) / UInt64(scale)
+        let frac = UInt64(abs(n)) % UInt64(scale)
+        var text = String(whole)
+        if digits > 0 {
+            let f = String(frac)
+            text += "." + String(repeating: "0", count: digits - f.count) + f
+        }
+        return (negative ? "-" : "") + text
+    }
+
+    /// `v` with thousands separators (`1,000,000`).
+    public static func grouped(_ v: UInt64) -> String {
+        let digits = Array(String(v))
+        var out = ""
+        for (i, d) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(d)
+        }
+        return out
+    }
+
+    static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+    static func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? " " + s : String(repeating: " ", count: n - s.count) + s }
+}

@@ -1,0 +1,64 @@
+/// One memory operation issued by a core.
+///
+/// 16 bytes, no references. `size` is in bytes; after `LineSplitter`, an access never
+/// crosses a 64-byte line.
+public struct MemoryAccess: Sendable, Equatable {
+    /// Whether a load or a store.
+    public enum Kind: UInt8, Sendable {
+        case load, store
+    }
+
+    /// Byte address.
+    public var address: UInt64
+    /// Size in bytes (at least 1).
+    public var size: UInt32
+    /// Load or store.
+    public var kind: Kind
+    /// Whether the address depends on the previous access's data (pointer chasing):
+    /// the core issues it only after every earlier access has completed.
+    public var dependent: Bool
+
+    public init(address: UInt64, size: UInt32, kind: Kind, dependent: Bool = false) {
+        self.address = address
+        self.size = size
+        self.kind = kind
+        self.dependent = dependent
+    }
+
+    /// A placeholder access (address 0, load of 1 byte).
+    public static let none = MemoryAccess(address: 0, size: 1, kind: .load)
+}
+
+/// A stream of memory accesses for one core: a trace reader or a generator.
+///
+/// `next(into:)` is called once per access on the simulator's hot path; implementations
+/// must not allocate per call.
+public protocol AccessSource: AnyObject {
+    /// Writes the next access and returns true, or returns false when the stream has ended.
+    /// - Throws: `WorkloadError` for malformed input.
+    func next(into access: inout MemoryAccess) throws(WorkloadError) -> Bool
+    /// Instructions seen so far (Lackey `I` records); 0 for generators.
+    var instructions: UInt64 { get }
+    /// Data records consumed so far, counting a Lackey `M` as one.
+    var records: UInt64 { get }
+}
+
+/// A problem with a workload's input: a malformed trace line, an unreadable file.
+public struct WorkloadError: Error, Sendable, CustomStringConvertible {
+    /// The trace file (or generator name).
+    public var file: String
+    /// 1-based line, or 0 when not about a line.
+    public var line: Int
+    /// What is wrong.
+    public var problem: String
+
+    public init(file: String, line: Int, problem: String) {
+        self.file = file
+        self.line = line
+        self.problem = problem
+    }
+
+    public var description: String {
+        line > 0 ? "\(file):\(line): \(problem)" : "\(file): \(problem)"
+    }
+}

@@ -1,0 +1,129 @@
+import ArgumentParser
+import KonaConfig
+import KonaEngine
+import KonaSystem
+import KonaWorkloads
+
+extension KonaSimCommand {
+    /// `konasim bench`: host-speed measurements, printed as `key=value` lines that
+    /// `scripts/bench` compares with the reference programs in the same run.
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure host speed (use a release build; scripts/bench runs them all).",
+            subcommands: [Hold.self, Timed.self, Lackey.self])
+    }
+}
+
+extension KonaSimCommand.Bench {
+    /// The hold model of shared/anchors/hold.cpp on the engine's event queue.
+    struct Hold: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Hold model: 1,000 pending events, N pop+push cycles (as the C++ anchor).")
+
+        @Option(help: "Pop+push cycles.") var events: UInt64 = 20_000_000
+
+        func run() {
+            var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+            func xorshift() -> UInt64 {
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17
+                return state
+            }
+            var queue = EventQueue(capacity: 1024)
+            let target = ComponentID(raw: 0)
+            for i in 0..<1000 { queue.push(time: 1 + xorshift() % 1000, target: target, kind: 0, payload: UInt64(i)) }
+            let start = ContinuousClock.now
+            var check: UInt64 = 0
+            for _ in 0..<events {
+                let e = queue.pop()!
+                check &+= e.payload
+                queue.push(time: e.time + 1 + xorshift() % 1000, target: target, kind: 0, payload: e.payload)
+            }
+            let seconds = (ContinuousClock.now - start).seconds
+            print("swift events=\(events) sec=\(Summary3.fixed(seconds)) events_per_sec=\(Int(Double(events) / seconds)) final_time=\(queue.nextTime) check=\(check)")
+        }
+    }
+
+    /// A timed single-core run over the anchor's traces.
+    struct Timed: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Timed single core on the pycachesim anchor's trace (random: splitmix64 seed 42, 30% stores, 64 MiB; seq: 8-byte loads).")
+
+        enum Pattern: String, ExpressibleByArgument, CaseIterable { case random, seq }
+
+        @Argument(help: "random or seq.") var pattern: Pattern
+        @Option(help: "Accesses.") var accesses: UInt64 = 2_000_000
+
+        func run() throws {
+            var config = try SimulationConfig(KonaSchema.loader.load(text: EmbeddedDefault.yaml, name: EmbeddedDefault.name))
+            let source = AnchorTrace(random: pattern == .random, count: accesses)
+            let simulation = Simulation(config: config, source: source)
+            config = simulation.config
+            let report = try simulation.run()
+            let rate = Double(report.accesses) / report.hostSeconds
+            print("swift-timed pattern=\(pattern) accesses=\(report.accesses) sec=\(Summary3.fixed(report.hostSeconds)) accesses_per_sec=\(Int(rate)) events=\(report.events) l1_misses=\(simulation.l1d.misses.value)")
+        }
+    }
+
+    /// Lackey parsing speed.
+    struct Lackey: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Parse a Lackey trace and report MB/s.")
+
+        @Argument(help: "Trace file.") var file: String
+
+        func run() throws {
+            let start = ContinuousClock.now
+            let reader = try LackeyTraceReader(path: file)
+            var access = MemoryAccess.none
+            var n: UInt64 = 0
+            var sum: UInt64 = 0
+            while try reader.next(into: &access) { n += 1; sum &+= access.address }
+            let seconds = (ContinuousClock.now - start).seconds
+            let bytes = reader.bytesRead
+            print("lackey bytes=\(bytes) sec=\(Summary3.fixed(seconds)) mb_per_sec=\(Summary3.fixed(Double(bytes) / 1e6 / seconds)) accesses=\(n) instructions=\(reader.instructions) check=\(sum)")
+        }
+    }
+}
+
+/// The anchor's access streams (shared/anchors/cachesim_anchor.py), generated identically.
+final class AnchorTrace: AccessSource {
+    private let random: Bool
+    private let count: UInt64
+    private var issued: UInt64 = 0
+    private var x: UInt64 = 42
+    var instructions: UInt64 { 0 }
+    var records: UInt64 { issued }
+
+    init(random: Bool, count: UInt64) {
+        self.random = random
+        self.count = count
+    }
+
+    func next(into access: inout MemoryAccess) throws(WorkloadError) -> Bool {
+        guard issued < count else { return false }
+        defer { issued += 1 }
+        if !random {
+            access = MemoryAccess(address: 8 * issued, size: 8, kind: .load)
+            return true
+        }
+        x &+= 0x9E37_79B9_7F4A_7C15
+        var z = x
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        let isStore = (z & 0xFFFF_FFFF) % 10 < 3
+        access = MemoryAccess(address: ((z >> 32) & ((1 << 23) - 1)) << 3, size: 8, kind: isStore ? .store : .load)
+        return true
+    }
+}
+
+enum Summary3 {
+    static func fixed(_ v: Double) -> String {
+        let n = (v * 1000).rounded()
+        let frac = Int(n) % 1000
+        return "\(Int(n) / 1000).\(frac < 10 ? "00" : frac < 100 ? "0" : "")\(frac)"
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import KonaConfig
+import KonaEngine
+import KonaSystem
+import KonaWorkloads
+
+/// The `konasim` executable: subcommands over the simulator. Exit codes: 0 ok,
+/// 2 bad input (config, trace, flags), 3 simulation error.
+@main
+struct KonaSimCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "konasim",
+        abstract: "A cycle-approximate simulator of Kona's coherence-based remote memory.",
+        discussion: "Exit codes: 0 success, 2 bad input (config, trace, flags), 3 simulation error.",
+        version: KonaVersion.string,
+        subcommands: [Run.self, Validate.self, Docs.self, Bench.self],
+        defaultSubcommand: Run.self)
+
+    /// Parses arguments and runs, mapping every failure to KonaSim's exit codes.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as ConfigError {
+            fail("error: \(error)", code: 2)
+        } catch let error as WorkloadError {
+            fail("error: \(error)", code: 2)
+        } catch let error as SimulationError {
+            fail("error: \(error)", code: 3)
+        } catch let error as InputError {
+            fail("error: \(error.message)", code: 2)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                exit(withError: error)
+            }
+            fail(fullMessage(for: error), code: 2)
+        }
+    }
+
+    static func fail(_ message: String, code: Int32) -> Never {
+        writeStandardError(message.hasSuffix("\n") ? message : message + "\n")
+        Glibc.exit(code)
+    }
+}
+
+/// A bad-input problem found by a command itself (exit code 2).
+struct InputError: Error {
+    let message: String
+}
+
+/// Writes `text` to standard error, unbuffered.
+func writeStandardError(_ text: String) {
+    var text = text
+    text.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import KonaConfig
+import KonaOutputs
+import KonaSystem
+
+extension KonaSimCommand {
+    /// `konasim run`: one simulation, a summary, optionally every statistic as JSON.
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run one simulation and print a summary.",
+            discussion: "With no CONFIG, runs the embedded default (hwconfigs/default.yaml).")
+
+        @OptionGroup var options: ConfigOptions
+
+        @Option(help: ArgumentHelp("Run a Valgrind Lackey trace instead of the config's workload.", valueName: "file"))
+        var trace: String?
+
+        @Option(help: "Stop after N accesses (sets run.max_accesses).")
+        var accesses: UInt64?
+
+        @Option(help: "Run seed (sets seed).")
+        var seed: UInt64?
+
+        @Option(help: ArgumentHelp("Write every statistic as one flat JSON object to FILE.", valueName: "file"))
+        var statsJson: String?
+
+        @Flag(help: "Print nothing but errors.")
+        var quiet = false
+
+        func run() throws {
+            var extra: [String] = []
+            if let trace { extra += ["workload.kind=lackey", "workload.trace=\(trace)"] }
+            if let accesses { extra.append("run.max_accesses=\(accesses)") }
+            if let seed { extra.append("seed=\(seed)") }
+            let config = try SimulationConfig(try options.resolve(extra: extra))
+            let simulation = try Simulation(config: config)
+            let showProgress = !quiet && isatty(STDERR_FILENO) == 1
+            let total: UInt64? = {
+                if case .synthetic(_, let n, _, _, _, _, _, _) = config.workload { return config.maxAccesses > 0 ? min(n, config.maxAccesses) : n }
+                return config.maxAccesses > 0 ? config.maxAccesses : nil
+            }()
+            let report = try simulation.run(progress: showProgress ? { p in
+                var line = "\r  simulated \(Summary.time(p.simulatedTime)), \(Summary.grouped(p.accesses)) accesses"
+                if let total, total > 0 { line += " (\(Summary.fixed(100 * Double(p.accesses) / Double(total), 1))%)" }
+                line += ", \(Summary.fixed(Double(p.accesses) / max(p.hostSeconds, 1e-9) / 1e6, 2)) M accesses/s   "
+                writeStandardError(line)
+            } : nil)
+            if showProgress && report.hostSeconds > 1 { writeStandardError("\r\u{1B}[K") }
+            if let statsJson {
+                do {
+                    try writeFile(statsJson, StatsJSON.render(report.values))
+                } catch {
+                    throw InputError(message: "cannot write \(statsJson): \(error)")
+                }
+            }
+            if !quiet { print(Summary.render(report, simulation: simulation, configName: options.configName), terminator: "") }
+        }
+    }
+}
+
+/// Writes `text` to `path` atomically (a temporary file renamed into place).
+func writeFile(_ path: String, _ text: String) throws {
+    let temporary = path + ".tmp-\(getpid())"
+    guard let file = fopen(temporary, "w") else { throw InputError(message: String(cString: strerror(errno))) }
+    let ok = fputs(text, file) >= 0
+    fclose(file)
+    guard ok, rename(temporary, path) == 0 else {
+        unlink(temporary)
+        throw InputError(message: String(cString: strerror(errno)))
+    }
+}
