@@ -33,6 +33,8 @@ let package = Package(
         .testTarget(name: "KonaConfigTests", dependencies: ["KonaConfig", "KonaSystem"]),
         .testTarget(name: "KonaWorkloadsTests", dependencies: ["KonaWorkloads"]),
         .testTarget(name: "KonaHardwareTests", dependencies: ["KonaHardware", "KonaEngine"]),
-        .testTarget(name: "KonaSystemTests", dependencies: ["KonaSystem", "KonaOutputs", "KonaConfig"]),
+        .testTarget(name: "KonaSystemTests", dependencies: [
+            "KonaSystem", "KonaOutputs", "KonaConfig", "KonaEngine", "KonaHardware", "KonaWorkloads",
+        ]),
     ]
 )

@@ -1,0 +1,109 @@
+import Testing
+@testable import KonaEngine
+
+@Suite struct ClockDomainTests {
+    @Test(arguments: [
+        (UInt64(1_000_000_000), UInt64(1), Tick(1000)),          // 1 GHz: 1 ns per cycle
+        (UInt64(2_400_000_000), UInt64(3), Tick(1250)),          // 2.4 GHz: 1250 ps per 3 cycles
+        (UInt64(2_400_000_000), UInt64(1), Tick(417)),           // 416.67 ps rounds to 417
+        (UInt64(400_000_000), UInt64(4), Tick(10_000)),          // 400 MHz FPGA: 2.5 ns per cycle
+        (UInt64(3_000_000_000), UInt64(1), Tick(333)),
+    ])
+    func cyclesToTicks(hertz: UInt64, cycles: UInt64, ticks: Tick) {
+        #expect(ClockDomain(hertz: hertz).ticks(forCycles: cycles) == ticks)
+    }
+
+    @Test func edgesStayExactOverLongRuns() {
+        let clock = ClockDomain(hertz: 2_400_000_000)
+        #expect(clock.tick(ofEdge: 2_400_000_000) == Ticks.s)       // no drift after a second
+        #expect(clock.tick(ofEdge: 12) == 5000)
+        #expect(clock.cycle(at: 5000) == 12)
+        #expect(clock.cycle(at: 4999) == 11)
+    }
+
+    @Test func nextEdgeAtOrAfter() {
+        let clock = ClockDomain(hertz: 2_400_000_000)  // edges at 0, 416, 833, 1250, ...
+        #expect(clock.nextEdge(atOrAfter: 0) == 0)
+        #expect(clock.nextEdge(atOrAfter: 1) == 416)
+        #expect(clock.nextEdge(atOrAfter: 416) == 416)
+        #expect(clock.nextEdge(atOrAfter: 417) == 833)
+        #expect(clock.nextEdge(atOrAfter: 1250) == 1250)
+        for t: Tick in stride(from: 0, to: 100_000, by: 37) {
+            let e = clock.nextEdge(atOrAfter: t)
+            #expect(e >= t && clock.tick(ofEdge: clock.cycle(at: e)) == e)
+            #expect(clock.cycle(at: e) == 0 || clock.tick(ofEdge: clock.cycle(at: e) - 1) < t)
+        }
+    }
+}
+
+@Suite struct LinkTests {
+    @Test func messagesQueueBehindEarlierOnes() {
+        // 8 Gbps = 1 byte per ns; 64-byte message takes 64 ns; latency 10 ns.
+        var link = Link(latency: 10 * Ticks.ns, bitsPerSecond: 8_000_000_000)
+        #expect(link.transmit(bytes: 64, at: 0) == 74 * Ticks.ns)
+        #expect(link.transmit(bytes: 64, at: 0) == 138 * Ticks.ns)          // waits for the first
+        #expect(link.transmit(bytes: 8, at: 500 * Ticks.ns) == 518 * Ticks.ns) // idle link: no wait
+        #expect(link.busyTime == 136 * Ticks.ns && link.bytes == 136 && link.messages == 3)
+    }
+
+    @Test func fractionalSerializationRoundsUp() {
+        let link = Link(latency: 0, bitsPerSecond: 100_000_000_000)  // 100 Gbps: 72 B = 5.76 ns
+        #expect(link.serializationTime(bytes: 72) == 5760)
+        let slow = Link(latency: 0, bitsPerSecond: 3)
+        #expect(slow.serializationTime(bytes: 1) == 2_666_666_666_667)
+        #expect(Link(latency: 5, bitsPerSecond: 0).serializationTime(bytes: 1 << 20) == 0)
+    }
+
+    @Test func portDeliversAnEventAtArrival() throws {
+        let sim = Simulator()
+        let r = Recorder(path: "sink")
+        r.id = sim.register(r)
+        var port = OutputPort(link: Link(latency: 3, bitsPerSecond: 8_000_000_000_000), destination: r.id)
+        port.send(sim, at: 0, kind: 1, payload: 42, bytes: 10)   // 10 B at 1 B/ps -> 10 ps + 3
+        port.send(sim, at: 0, kind: 1, payload: 43, bytes: 10)
+        try sim.run()
+        #expect(r.log.map(\.0) == [13, 23] && r.log.map(\.1) == [42, 43])
+    }
+}
+
+@Suite struct StatisticsTests {
+    @Test func registryReportsSortedFlatValues() {
+        let stats = StatsRegistry()
+        let c = stats.counter("b.hits", "hits", unit: "accesses")
+        let a = stats.average("a.latency_ns", "latency", unit: "ns", scale: 1000)
+        c.add(); c.add(4)
+        a.record(UInt64(1000)); a.record(UInt64(3000))
+        stats.formula("c.rate", "rate", unit: "ratio") { .real(0.5) }
+        let values = stats.flatValues()
+        #expect(values.map(\.name) == ["a.latency_ns", "b.hits", "c.rate"])
+        #expect(values[0].value == .real(2.0) && values[1].value == .integer(5))
+        #expect(stats.entry("b.hits")?.unit == "accesses")
+    }
+
+    @Test func distributionPercentilesAreWithinHistogramPrecision() {
+        let d = Distribution()
+        for v in 1...10_000 { d.record(UInt64(v)) }
+        #expect(d.count == 10_000 && d.min == 1 && d.max == 10_000)
+        #expect(abs(d.mean - 5000.5) < 1e-9)
+        for (p, exact) in [(0.5, 5000.0), (0.9, 9000.0), (0.99, 9900.0)] {
+            let got = Double(d.percentile(p))
+            #expect(abs(got - exact) / exact < 0.016, "p\(p): \(got) vs \(exact)")
+        }
+        let small = Distribution()
+        for v: UInt64 in [3, 3, 3, 60] { small.record(v) }
+        #expect(small.percentile(0.5) == 3 && small.percentile(1.0) == 60)
+    }
+
+    @Test func randomStreamsDependOnSeedAndPath() {
+        var a = RandomStream(seed: 1, path: "cpu0.l1d"), b = RandomStream(seed: 1, path: "cpu0.l1d")
+        var c = RandomStream(seed: 1, path: "cpu1.l1d"), d = RandomStream(seed: 2, path: "cpu0.l1d")
+        let xa = (0..<4).map { _ in a.next() }, xb = (0..<4).map { _ in b.next() }
+        #expect(xa == xb)
+        #expect(xa != (0..<4).map { _ in c.next() })
+        #expect(xa != (0..<4).map { _ in d.next() })
+        var r = RandomStream(rawSeed: 3)
+        var counts = [Int](repeating: 0, count: 6)
+        for _ in 0..<60_000 { counts[Int(r.next(below: 6))] += 1 }
+        #expect(counts.allSatisfy { abs($0 - 10_000) < 500 }, "counts \(counts)")
+    }
+}

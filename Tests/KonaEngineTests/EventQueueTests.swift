@@ -1,0 +1,110 @@
+import Testing
+@testable import KonaEngine
+
+@Suite struct EventQueueTests {
+    @Test func popsInTimeThenPriorityThenInsertionOrder() {
+        var q = EventQueue()
+        let t = ComponentID(raw: 0)
+        q.push(time: 50, priority: 128, target: t, kind: 0, payload: 1)
+        q.push(time: 10, priority: 200, target: t, kind: 0, payload: 2)
+        q.push(time: 10, priority: 100, target: t, kind: 0, payload: 3)
+        q.push(time: 10, priority: 200, target: t, kind: 0, payload: 4)
+        q.push(time: 50, priority: 128, target: t, kind: 0, payload: 5)
+        var order: [UInt64] = []
+        while let e = q.pop() { order.append(e.payload) }
+        #expect(order == [3, 2, 4, 1, 5])
+    }
+
+    @Test func matchesASortedReferenceOnRandomInput() {
+        var q = EventQueue(capacity: 4)
+        var rng = RandomStream(rawSeed: 99)
+        var reference: [(UInt64, UInt8, UInt64)] = []
+        for i in 0..<5000 {
+            let time = rng.next(below: 300)
+            let prio = UInt8(rng.next(below: 3) * 100)
+            q.push(time: time, priority: prio, target: ComponentID(raw: 1), kind: 7, payload: UInt64(i))
+            reference.append((time, prio, UInt64(i)))
+            if i % 3 == 0 {
+                // interleave pops with pushes
+                let popped = q.pop()!
+                reference.sort { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }
+                let expected = reference.removeFirst()
+                #expect(popped.time == expected.0 && popped.payload == expected.2,
+                        "popped (\(popped.time), \(popped.payload)), expected (\(expected.0), \(expected.2))")
+            }
+        }
+        reference.sort { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }
+        for expected in reference {
+            let e = q.pop()!
+            #expect(e.time == expected.0 && e.priority == expected.1 && e.payload == expected.2)
+        }
+        #expect(q.isEmpty)
+    }
+
+    @Test func eventIsSmallAndReferenceFree() {
+        #expect(MemoryLayout<Event>.size == 32, "Event is \(MemoryLayout<Event>.size) bytes")
+        #expect(_isPOD(Event.self))
+    }
+}
+
+/// Records the order in which it is handed events; can schedule follow-ups.
+final class Recorder: Component {
+    let path: String
+    var log: [(Tick, UInt64)] = []
+    var id = ComponentID(raw: 0)
+    var echo = false
+    var pending: [String] = []
+    init(path: String) { self.path = path }
+    func handle(_ event: Event, in simulator: Simulator) throws(SimulationError) {
+        log.append((simulator.now, event.payload))
+        if echo && event.payload < 1000 {
+            simulator.schedule(at: simulator.now + 7 * (event.payload % 5 + 1), target: id, kind: 0, payload: event.payload + 100)
+        }
+    }
+    func outstandingTransactions() -> [String] { pending }
+}
+
+@Suite struct SimulatorTests {
+    private func trace(seed: UInt64) throws -> [(Tick, UInt64)] {
+        let sim = Simulator()
+        let r = Recorder(path: "r")
+        r.echo = true
+        r.id = sim.register(r)
+        var rng = RandomStream(seed: seed, path: "test")
+        for i in 0..<200 { sim.schedule(at: rng.next(below: 50), target: r.id, kind: 0, payload: UInt64(i)) }
+        #expect(try sim.run() == .drained)
+        return r.log
+    }
+
+    @Test func sameInputsGiveTheSameEventOrder() throws {
+        let a = try trace(seed: 5), b = try trace(seed: 5), c = try trace(seed: 6)
+        #expect(a.map(\.0) == b.map(\.0) && a.map(\.1) == b.map(\.1))
+        #expect(a.map(\.1) != c.map(\.1))
+        #expect(zip(a, a.dropFirst()).allSatisfy { $0.0 <= $1.0 }, "time went backwards")
+    }
+
+    @Test func stopsAtTheTimeLimitAndResumes() throws {
+        let sim = Simulator()
+        let r = Recorder(path: "r")
+        r.id = sim.register(r)
+        for t: Tick in [10, 20, 30, 40] { sim.schedule(at: t, target: r.id, kind: 0, payload: t) }
+        #expect(try sim.run(until: 25) == .timeLimit)
+        #expect(r.log.map(\.1) == [10, 20] && sim.now == 25)
+        #expect(try sim.run() == .drained)
+        #expect(r.log.map(\.1) == [10, 20, 30, 40])
+    }
+
+    @Test func stuckDetectorReportsOutstandingTransactions() {
+        let sim = Simulator()
+        let r = Recorder(path: "cpu0.l1d")
+        r.pending = ["MSHR 0: line 0x40 waiting for data"]
+        r.id = sim.register(r)
+        sim.schedule(at: 5, target: r.id, kind: 0, payload: 1)
+        #expect {
+            try sim.run()
+        } throws: { error in
+            guard let e = error as? SimulationError else { return false }
+            return e.kind == .stuck && e.time == 5 && e.details == ["cpu0.l1d: MSHR 0: line 0x40 waiting for data"]
+        }
+    }
+}
