@@ -1,73 +1,87 @@
 /// A priority queue of events ordered by `(time, priority, sequence)`.
 ///
-/// A 4-ary implicit min-heap over one `ContiguousArray`: push and pop are O(log n) with
-/// fewer cache misses than a binary heap. Allocates only when it grows past its capacity.
-public struct EventQueue: Sendable {
-    @usableFromInline var heap: ContiguousArray<Event>
+/// A 4-ary implicit min-heap in one manually managed buffer (no bounds or uniqueness checks
+/// on the hot path): push and pop are O(log n) with fewer cache misses than a binary heap.
+/// Allocates only when it grows past its capacity (doubling).
+public final class EventQueue {
+    private var heap: UnsafeMutablePointer<Event>
+    private var capacity: Int
+    /// Number of pending events.
+    public private(set) var count = 0
     private var nextSequence: UInt64 = 0
 
     /// An empty queue with room for `capacity` events before it allocates again.
     public init(capacity: Int = 1024) {
-        heap = []
-        heap.reserveCapacity(capacity)
+        self.capacity = max(capacity, 4)
+        heap = .allocate(capacity: self.capacity)
     }
 
-    /// Number of pending events.
-    public var count: Int { heap.count }
+    deinit { heap.deallocate() }
+
     /// Whether no event is pending.
-    public var isEmpty: Bool { heap.isEmpty }
+    public var isEmpty: Bool { count == 0 }
     /// The time of the earliest pending event, or `Tick.max` when empty.
-    @inlinable public var nextTime: Tick { heap.isEmpty ? Tick.max : heap[0].time }
+    @inline(__always) public var nextTime: Tick { count == 0 ? Tick.max : heap[0].time }
     /// The earliest pending event.
-    public var first: Event? { heap.first }
+    public var first: Event? { count == 0 ? nil : heap[0] }
 
     /// Schedules an event; the queue stamps its insertion sequence. O(log n).
     /// - Precondition: fewer than 2^56 events are ever pushed on one queue.
-    public mutating func push(time: Tick, priority: UInt8 = 128, target: ComponentID,
-                              kind: UInt32, payload: UInt64) {
-        let order = UInt64(priority) << 56 | nextSequence
+    @inline(__always)
+    public func push(time: Tick, priority: UInt8 = 128, target: ComponentID, kind: UInt32, payload: UInt64) {
+        let event = Event(time: time, order: UInt64(priority) << 56 | nextSequence, target: target, kind: kind,
+                          payload: payload)
         nextSequence &+= 1
-        let event = Event(time: time, order: order, target: target, kind: kind, payload: payload)
-        heap.append(event)
-        heap.withUnsafeMutableBufferPointer { h in
-            var hole = h.count - 1
-            while hole > 0 {
-                let parent = (hole - 1) >> 2
-                if !event.precedes(h[parent]) { break }
-                h[hole] = h[parent]
-                hole = parent
-            }
-            h[hole] = event
+        if count == capacity { grow() }
+        var hole = count
+        count += 1
+        while hole > 0 {
+            let parent = (hole &- 1) >> 2
+            if !event.precedes(heap[parent]) { break }
+            heap[hole] = heap[parent]
+            hole = parent
         }
+        heap[hole] = event
     }
 
     /// Removes and returns the earliest event. O(log n).
-    public mutating func pop() -> Event? {
-        guard let last = heap.popLast() else { return nil }
-        if heap.isEmpty { return last }
+    @inline(__always)
+    public func pop() -> Event? {
+        guard count > 0 else { return nil }
         let top = heap[0]
-        heap.withUnsafeMutableBufferPointer { h in
-            let n = h.count
-            var hole = 0
-            while true {
-                let firstChild = 4 * hole + 1
-                if firstChild >= n { break }
-                var best = firstChild
-                let end = min(firstChild + 4, n)
-                var c = firstChild + 1
-                while c < end {
-                    if h[c].precedes(h[best]) { best = c }
-                    c += 1
-                }
-                if !h[best].precedes(last) { break }
-                h[hole] = h[best]
-                hole = best
+        count -= 1
+        let n = count
+        if n == 0 { return top }
+        let last = heap[n]
+        var hole = 0
+        while true {
+            let firstChild = 4 &* hole &+ 1
+            if firstChild >= n { break }
+            var best = firstChild
+            let end = min(firstChild &+ 4, n)
+            var c = firstChild &+ 1
+            while c < end {
+                if heap[c].precedes(heap[best]) { best = c }
+                c &+= 1
             }
-            h[hole] = last
+            if !heap[best].precedes(last) { break }
+            heap[hole] = heap[best]
+            hole = best
         }
+        heap[hole] = last
         return top
     }
 
+    private func grow() {
+        let bigger = UnsafeMutablePointer<Event>.allocate(capacity: capacity * 2)
+        bigger.moveInitialize(from: heap, count: count)
+        heap.deallocate()
+        heap = bigger
+        capacity *= 2
+    }
+
     /// All pending events, earliest first. O(n log n); for diagnostics only.
-    public func sortedEvents() -> [Event] { heap.sorted { $0.precedes($1) } }
+    public func sortedEvents() -> [Event] {
+        UnsafeBufferPointer(start: heap, count: count).sorted { $0.precedes($1) }
+    }
 }

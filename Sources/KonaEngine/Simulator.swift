@@ -9,7 +9,7 @@ public final class Simulator {
     public private(set) var now: Tick = 0
     /// Number of events dispatched so far.
     public private(set) var eventsDispatched: UInt64 = 0
-    private var queue = EventQueue(capacity: 4096)
+    private let queue = EventQueue(capacity: 4096)
     private var components: ContiguousArray<any Component> = []
     private var pathToID: [String: ComponentID] = [:]
     private var stopRequest: String?

@@ -23,20 +23,16 @@ extension KonaSimCommand.Bench {
         @Option(help: "Pop+push cycles.") var events: UInt64 = 20_000_000
 
         func run() {
-            var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-            func xorshift() -> UInt64 {
-                state ^= state << 13; state ^= state >> 7; state ^= state << 17
-                return state
-            }
-            var queue = EventQueue(capacity: 1024)
+            var rng = XorShift64()
+            let queue = EventQueue(capacity: 1024)
             let target = ComponentID(raw: 0)
-            for i in 0..<1000 { queue.push(time: 1 + xorshift() % 1000, target: target, kind: 0, payload: UInt64(i)) }
+            for i in 0..<1000 { queue.push(time: 1 + rng.next() % 1000, target: target, kind: 0, payload: UInt64(i)) }
             let start = ContinuousClock.now
             var check: UInt64 = 0
             for _ in 0..<events {
                 let e = queue.pop()!
                 check &+= e.payload
-                queue.push(time: e.time + 1 + xorshift() % 1000, target: target, kind: 0, payload: e.payload)
+                queue.push(time: e.time + 1 + rng.next() % 1000, target: target, kind: 0, payload: e.payload)
             }
             let seconds = (ContinuousClock.now - start).seconds
             print("swift events=\(events) sec=\(Summary3.fixed(seconds)) events_per_sec=\(Int(Double(events) / seconds)) final_time=\(queue.nextTime) check=\(check)")
@@ -81,6 +77,15 @@ extension KonaSimCommand.Bench {
             let bytes = reader.bytesRead
             print("lackey bytes=\(bytes) sec=\(Summary3.fixed(seconds)) mb_per_sec=\(Summary3.fixed(Double(bytes) / 1e6 / seconds)) accesses=\(n) instructions=\(reader.instructions) check=\(sum)")
         }
+    }
+}
+
+/// The anchor's xorshift64 generator (shift triple 13, 7, 17; same seed).
+struct XorShift64 {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    @inline(__always) mutating func next() -> UInt64 {
+        state ^= state << 13; state ^= state >> 7; state ^= state << 17
+        return state
     }
 }
 

@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct EventQueueTests {
     @Test func popsInTimeThenPriorityThenInsertionOrder() {
-        var q = EventQueue()
+        let q = EventQueue()
         let t = ComponentID(raw: 0)
         q.push(time: 50, priority: 128, target: t, kind: 0, payload: 1)
         q.push(time: 10, priority: 200, target: t, kind: 0, payload: 2)
@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func matchesASortedReferenceOnRandomInput() {
-        var q = EventQueue(capacity: 4)
+        let q = EventQueue(capacity: 4)
         var rng = RandomStream(rawSeed: 99)
         var reference: [(UInt64, UInt8, UInt64)] = []
         for i in 0..<5000 {
