@@ -41,8 +41,9 @@ public final class Cache: Component {
     public var down: OutputPort?
     /// Responses to the level above (nil at the first level).
     public var up: OutputPort?
-    /// The core served by a first-level cache.
-    public weak var client: (any CacheClient)?
+    /// The core served by a first-level cache. Not retained (the core owns its L1 and
+    /// outlives it); `unowned(unsafe)` keeps the fill path free of weak-reference loads.
+    public unowned(unsafe) var client: (any CacheClient)?
     private var input: Deque<(kind: MemoryMessage, line: UInt64)> = []
 
     /// Demand accesses.
