@@ -38,4 +38,49 @@ public struct ClockDomain: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(hertz) Hz" }
+
+    /// Walks the edges of a clock one at a time without dividing: `advance()` is two adds
+    /// and a compare, and the cursor always equals `tick(ofEdge: cycle)` exactly.
+    public struct EdgeCursor: Sendable {
+        /// The current edge number.
+        public private(set) var cycle: UInt64
+        /// The tick of the current edge.
+        public private(set) var tick: Tick
+        private var remainder: UInt64          // (cycle * 10^12) mod hertz
+        private let hertz: UInt64
+        private let wholePeriod: UInt64        // 10^12 / hertz
+        private let periodRemainder: UInt64    // 10^12 mod hertz
+
+        /// A cursor on edge `cycle` of `clock`.
+        public init(clock: ClockDomain, cycle: UInt64 = 0) {
+            hertz = clock.hertz
+            wholePeriod = Ticks.s / clock.hertz
+            periodRemainder = Ticks.s % clock.hertz
+            self.cycle = 0
+            tick = 0
+            remainder = 0
+            moveTo(cycle: cycle)
+        }
+
+        /// Jumps to edge `cycle` (one 128-bit division).
+        public mutating func moveTo(cycle: UInt64) {
+            let product = cycle.multipliedFullWidth(by: Ticks.s)
+            let (q, r) = hertz.dividingFullWidth((product.high, product.low))
+            self.cycle = cycle
+            tick = q
+            remainder = r
+        }
+
+        /// Moves to the next edge.
+        @inline(__always)
+        public mutating func advance() {
+            cycle &+= 1
+            tick &+= wholePeriod
+            remainder &+= periodRemainder
+            if remainder >= hertz {
+                remainder &-= hertz
+                tick &+= 1
+            }
+        }
+    }
 }

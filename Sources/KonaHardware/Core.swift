@@ -35,7 +35,7 @@ public final class Core: Component, CacheClient {
 
     private var current = MemoryAccess.none
     private var hasCurrent = false
-    private var nextIssueCycle: UInt64 = 0
+    private var nextIssue: ClockDomain.EdgeCursor
     private var issuedInCycle = 0
     /// Accesses issued whose data has not arrived.
     public private(set) var outstanding = 0
@@ -67,6 +67,7 @@ public final class Core: Component, CacheClient {
         precondition(issueRate >= 1 && maxOutstanding >= 1, "issue rate \(issueRate) and outstanding \(maxOutstanding) must be >= 1")
         self.path = path
         self.clock = clock
+        self.nextIssue = ClockDomain.EdgeCursor(clock: clock)
         self.issueRate = issueRate
         self.maxOutstanding = maxOutstanding
         self.maxAccesses = maxAccesses
@@ -109,12 +110,11 @@ public final class Core: Component, CacheClient {
                 }
                 hasCurrent = true
             }
-            var time = clock.tick(ofEdge: nextIssueCycle)
-            if time < simulator.now {
-                nextIssueCycle = clock.cycle(at: clock.nextEdge(atOrAfter: simulator.now))
+            if nextIssue.tick < simulator.now {
+                nextIssue.moveTo(cycle: clock.cycle(at: clock.nextEdge(atOrAfter: simulator.now)))
                 issuedInCycle = 0
-                time = clock.tick(ofEdge: nextIssueCycle)
             }
+            let time = nextIssue.tick
             if outstanding >= maxOutstanding || (current.dependent && outstanding > 0) {
                 waitingSince = max(time, simulator.now)
                 return
@@ -141,7 +141,7 @@ public final class Core: Component, CacheClient {
             issuedInCycle += 1
             if issuedInCycle == issueRate {
                 issuedInCycle = 0
-                nextIssueCycle += 1
+                nextIssue.advance()
             }
         }
     }

@@ -21,6 +21,19 @@ import Testing
         #expect(clock.cycle(at: 4999) == 11)
     }
 
+    @Test func edgeCursorMatchesTheDividingFormula() {
+        for hertz: UInt64 in [2_400_000_000, 3_000_000_000, 400_000_000, 7] {
+            let clock = ClockDomain(hertz: hertz)
+            var cursor = ClockDomain.EdgeCursor(clock: clock, cycle: 5)
+            for _ in 0..<10_000 {
+                #expect(cursor.tick == clock.tick(ofEdge: cursor.cycle))
+                cursor.advance()
+            }
+            cursor.moveTo(cycle: 1_000_000_007)
+            #expect(cursor.tick == clock.tick(ofEdge: 1_000_000_007))
+        }
+    }
+
     @Test func nextEdgeAtOrAfter() {
         let clock = ClockDomain(hertz: 2_400_000_000)  // edges at 0, 416, 833, 1250, ...
         #expect(clock.nextEdge(atOrAfter: 0) == 0)
