@@ -1,87 +1,175 @@
-/// A priority queue of events ordered by `(time, priority, sequence)`.
+/// A priority queue of events ordered by `(time, priority, sequence)`, for monotone use:
+/// no event may be pushed earlier than the last one popped (simulated time never runs
+/// backwards).
 ///
-/// A 4-ary implicit min-heap in one manually managed buffer (no bounds or uniqueness checks
-/// on the hot path): push and pop are O(log n) with fewer cache misses than a binary heap.
-/// Allocates only when it grows past its capacity (doubling).
+/// A radix heap: bucket `i > 0` holds the events whose time differs from the last popped
+/// time first in bit `i - 1`; bucket 0 holds the events at exactly that time, as a binary
+/// heap on `(priority, sequence)`. Push is O(1) (O(log k) into bucket 0 for k events at
+/// the current time); pop is amortized O(log T) for time span T, since each event moves
+/// to a lower bucket at most 64 times. Buckets are manually managed buffers that grow by
+/// doubling and never shrink: no allocation in steady state.
 public final class EventQueue {
-    private var heap: UnsafeMutablePointer<Event>
-    private var capacity: Int
+    /// A growable buffer of events with no bounds or uniqueness checks.
+    struct Bucket {
+        var items: UnsafeMutablePointer<Event>
+        var count = 0
+        var capacity: Int
+
+        init(capacity: Int) {
+            self.capacity = capacity
+            items = .allocate(capacity: capacity)
+        }
+
+        @inline(__always)
+        mutating func append(_ event: Event) {
+            if count == capacity { grow() }
+            items[count] = event
+            count &+= 1
+        }
+
+        mutating func grow() {
+            let bigger = UnsafeMutablePointer<Event>.allocate(capacity: capacity * 2)
+            bigger.moveInitialize(from: items, count: count)
+            items.deallocate()
+            items = bigger
+            capacity *= 2
+        }
+    }
+
+    private var buckets: UnsafeMutablePointer<Bucket>
+    private var last: Tick = 0
+    private var occupied: UInt64 = 0          // bit i set when bucket i is non-empty
+    private var earliest: Tick = .max         // the earliest pending time, when `earliestKnown`
+    private var earliestKnown = true
     /// Number of pending events.
     public private(set) var count = 0
     private var nextSequence: UInt64 = 0
 
-    /// An empty queue with room for `capacity` events before it allocates again.
+    /// An empty queue; `capacity` is the initial room of the busiest buckets.
     public init(capacity: Int = 1024) {
-        self.capacity = max(capacity, 4)
-        heap = .allocate(capacity: self.capacity)
+        buckets = .allocate(capacity: 65)
+        for i in 0..<65 { (buckets + i).initialize(to: Bucket(capacity: i == 0 ? 64 : max(16, capacity / 8))) }
     }
 
-    deinit { heap.deallocate() }
+    deinit {
+        for i in 0..<65 { buckets[i].items.deallocate() }
+        buckets.deallocate()
+    }
 
     /// Whether no event is pending.
     public var isEmpty: Bool { count == 0 }
-    /// The time of the earliest pending event, or `Tick.max` when empty.
-    @inline(__always) public var nextTime: Tick { count == 0 ? Tick.max : heap[0].time }
-    /// The earliest pending event.
-    public var first: Event? { count == 0 ? nil : heap[0] }
 
-    /// Schedules an event; the queue stamps its insertion sequence. O(log n).
-    /// - Precondition: fewer than 2^56 events are ever pushed on one queue.
+    /// The time of the earliest pending event, or `Tick.max` when empty. O(1), except
+    /// for the first call after a pop that emptied the current time: O(bucket size).
+    /// Does not move the queue's notion of "now", so pushes before that time stay legal.
+    @inline(__always)
+    public var nextTime: Tick {
+        if earliestKnown { return earliest }
+        return findEarliest()
+    }
+
+    private func findEarliest() -> Tick {
+        if count == 0 {
+            earliest = .max
+        } else if occupied & 1 != 0 {
+            earliest = last
+        } else {
+            let b = buckets[occupied.trailingZeroBitCount]
+            var m = Tick.max
+            for k in 0..<b.count where b.items[k].time < m { m = b.items[k].time }
+            earliest = m
+        }
+        earliestKnown = true
+        return earliest
+    }
+
+    @inline(__always)
+    private func bucketIndex(_ time: Tick) -> Int {
+        time == last ? 0 : 64 &- (time ^ last).leadingZeroBitCount
+    }
+
+    /// Schedules an event; the queue stamps its insertion sequence.
+    /// - Precondition: `time` is not before the last popped event's time.
     @inline(__always)
     public func push(time: Tick, priority: UInt8 = 128, target: ComponentID, kind: UInt32, payload: UInt64) {
+        precondition(time >= last, "event at \(time) ps pushed after one at \(last) ps was popped")
         let event = Event(time: time, order: UInt64(priority) << 56 | nextSequence, target: target, kind: kind,
                           payload: payload)
         nextSequence &+= 1
-        if count == capacity { grow() }
-        var hole = count
-        count += 1
-        while hole > 0 {
-            let parent = (hole &- 1) >> 2
-            if !event.precedes(heap[parent]) { break }
-            heap[hole] = heap[parent]
-            hole = parent
-        }
-        heap[hole] = event
+        if earliestKnown && time < earliest { earliest = time }
+        count &+= 1
+        let i = bucketIndex(time)
+        if i == 0 { pushCurrent(event) } else { buckets[i].append(event) }
+        occupied |= 1 << UInt64(i)
     }
 
-    /// Removes and returns the earliest event. O(log n).
+    /// Inserts into bucket 0, a binary min-heap on `order`.
+    @inline(__always)
+    private func pushCurrent(_ event: Event) {
+        buckets[0].append(event)
+        let h = buckets[0].items
+        var hole = buckets[0].count &- 1
+        while hole > 0 {
+            let parent = (hole &- 1) >> 1
+            if h[parent].order <= event.order { break }
+            h[hole] = h[parent]
+            hole = parent
+        }
+        h[hole] = event
+    }
+
+    /// Makes bucket 0 hold the earliest events: if it is empty, moves `last` to the
+    /// smallest time of the first non-empty bucket and redistributes that bucket.
+    @inline(__always)
+    private func settle() {
+        if occupied & 1 != 0 { return }
+        let i = occupied.trailingZeroBitCount
+        let source = buckets[i]
+        last = nextTime
+        buckets[i].count = 0
+        occupied &= ~(1 << UInt64(i))
+        for k in 0..<source.count {
+            let e = source.items[k]
+            let j = bucketIndex(e.time)     // < i
+            if j == 0 { pushCurrent(e) } else { buckets[j].append(e) }
+            occupied |= 1 << UInt64(j)
+        }
+    }
+
+    /// Removes and returns the earliest event. Amortized O(log T).
     @inline(__always)
     public func pop() -> Event? {
         guard count > 0 else { return nil }
-        let top = heap[0]
-        count -= 1
-        let n = count
-        if n == 0 { return top }
-        let last = heap[n]
-        var hole = 0
-        while true {
-            let firstChild = 4 &* hole &+ 1
-            if firstChild >= n { break }
-            var best = firstChild
-            let end = min(firstChild &+ 4, n)
-            var c = firstChild &+ 1
-            while c < end {
-                if heap[c].precedes(heap[best]) { best = c }
-                c &+= 1
-            }
-            if !heap[best].precedes(last) { break }
-            heap[hole] = heap[best]
-            hole = best
+        settle()
+        count &-= 1
+        let h = buckets[0].items
+        let top = h[0]
+        let n = buckets[0].count &- 1
+        buckets[0].count = n
+        if n == 0 {
+            occupied &= ~1
+            earliestKnown = count == 0
+            earliest = .max
+            return top
         }
-        heap[hole] = last
+        let moved = h[n]
+        var hole = 0
+        var child = 1
+        while child < n {
+            if child &+ 1 < n && h[child &+ 1].order < h[child].order { child &+= 1 }
+            if moved.order <= h[child].order { break }
+            h[hole] = h[child]
+            hole = child
+            child = 2 &* hole &+ 1
+        }
+        h[hole] = moved
         return top
-    }
-
-    private func grow() {
-        let bigger = UnsafeMutablePointer<Event>.allocate(capacity: capacity * 2)
-        bigger.moveInitialize(from: heap, count: count)
-        heap.deallocate()
-        heap = bigger
-        capacity *= 2
     }
 
     /// All pending events, earliest first. O(n log n); for diagnostics only.
     public func sortedEvents() -> [Event] {
-        UnsafeBufferPointer(start: heap, count: count).sorted { $0.precedes($1) }
+        var all: [Event] = []
+        for i in 0..<65 { all += UnsafeBufferPointer(start: buckets[i].items, count: buckets[i].count) }
+        return all.sorted { $0.precedes($1) }
     }
 }

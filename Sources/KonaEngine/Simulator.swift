@@ -89,8 +89,8 @@ public final class Simulator {
     public func run(until limit: Tick = .max) throws(SimulationError) -> StopReason {
         runLimit = limit
         defer { runLimit = .max }
-        while let next = queue.first {
-            if next.time > limit {
+        while !queue.isEmpty {
+            if queue.nextTime > limit {
                 now = limit
                 return .timeLimit
             }

@@ -15,18 +15,22 @@ import Testing
         #expect(order == [3, 2, 4, 1, 5])
     }
 
-    @Test func matchesASortedReferenceOnRandomInput() {
+    @Test func matchesASortedReferenceOnRandomMonotoneInput() {
         let q = EventQueue(capacity: 4)
         var rng = RandomStream(rawSeed: 99)
         var reference: [(UInt64, UInt8, UInt64)] = []
+        var now: UInt64 = 0
         for i in 0..<5000 {
-            let time = rng.next(below: 300)
+            // Pushes never precede the last pop, as in a simulation; spans vary widely.
+            let time = now + (rng.next(below: 4) == 0 ? 0 : rng.next(below: 1 << rng.next(below: 40)))
             let prio = UInt8(rng.next(below: 3) * 100)
             q.push(time: time, priority: prio, target: ComponentID(raw: 1), kind: 7, payload: UInt64(i))
             reference.append((time, prio, UInt64(i)))
             if i % 3 == 0 {
                 // interleave pops with pushes
+                #expect(q.nextTime == reference.map(\.0).min()!)
                 let popped = q.pop()!
+                now = popped.time
                 reference.sort { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }
                 let expected = reference.removeFirst()
                 #expect(popped.time == expected.0 && popped.payload == expected.2,
@@ -39,6 +43,15 @@ import Testing
             #expect(e.time == expected.0 && e.priority == expected.1 && e.payload == expected.2)
         }
         #expect(q.isEmpty)
+    }
+
+    @Test func pushingBeforeTheLastPopIsRefused() async {
+        await #expect(processExitsWith: .failure) {
+            let q = EventQueue()
+            q.push(time: 10, target: ComponentID(raw: 0), kind: 0, payload: 0)
+            _ = q.pop()
+            q.push(time: 9, target: ComponentID(raw: 0), kind: 0, payload: 0)
+        }
     }
 
     @Test func eventIsSmallAndReferenceFree() {
