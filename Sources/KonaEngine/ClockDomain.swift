@@ -71,6 +71,26 @@ public struct ClockDomain: Sendable, Equatable, CustomStringConvertible {
             remainder = r
         }
 
+        /// Moves to the first edge at or after `time` (no earlier than the current edge).
+        /// Uses 64-bit arithmetic for jumps of up to 2^20 cycles, a 128-bit division beyond.
+        @inline(__always)
+        public mutating func advance(toAtOrAfter time: Tick) {
+            if time <= tick { return }
+            let cycles = (time &- tick) / (wholePeriod &+ 1)        // never overshoots
+            if cycles >= 1 << 20 {
+                let clock = ClockDomain(hertz: hertz)
+                moveTo(cycle: clock.cycle(at: clock.nextEdge(atOrAfter: time)))
+                return
+            }
+            if cycles > 0 {
+                let carried = remainder &+ cycles &* periodRemainder
+                cycle &+= cycles
+                tick &+= cycles &* wholePeriod &+ carried / hertz
+                remainder = carried % hertz
+            }
+            while tick < time { advance() }
+        }
+
         /// Moves to the next edge.
         @inline(__always)
         public mutating func advance() {

@@ -16,6 +16,8 @@ public struct Link: Sendable {
     public private(set) var bytes: UInt64 = 0
     /// Total time spent serializing, in ps (for utilization).
     public private(set) var busyTime: Tick = 0
+    private var cachedBytes: UInt64 = 0       // the last message size and its serialization time,
+    private var cachedTime: Tick = 0          // so equal-sized messages skip the division
 
     /// A link with the given latency and bandwidth (0 = unlimited).
     public init(latency: Tick, bitsPerSecond: UInt64) {
@@ -31,7 +33,11 @@ public struct Link: Sendable {
     /// Accepts a message of `bytes` bytes offered at `time` and returns its arrival time.
     public mutating func transmit(bytes: UInt64, at time: Tick) -> Tick {
         let start = max(time, busyUntil)
-        let serialization = serializationTime(bytes: bytes)
+        if bytes != cachedBytes {
+            cachedBytes = bytes
+            cachedTime = serializationTime(bytes: bytes)
+        }
+        let serialization = cachedTime
         busyUntil = start + serialization
         busyTime += serialization
         messages += 1

@@ -40,27 +40,40 @@ public final class Average {
 /// percentiles from a log-linear histogram (64 sub-buckets per power of two: each reported
 /// percentile is within 1.6% of the true sample value). Recording is O(1), no allocation.
 public final class Distribution {
-    private static let subBits = 6
-    private static let subCount = 1 << subBits
-    private var buckets: [UInt64]
+    @usableFromInline static let subBits = 6
+    @usableFromInline static let subCount = 1 << subBits
+    @usableFromInline static let bucketCount = (64 - subBits + 1) * subCount
+    @usableFromInline let buckets: UnsafeMutablePointer<UInt64>
     /// Number of samples.
-    public private(set) var count: UInt64 = 0
-    /// Sum of the samples.
-    public private(set) var sum: Double = 0
+    public private(set) var count: UInt64 {
+        get { storedCount }
+        set { storedCount = newValue }
+    }
+    @usableFromInline var storedCount: UInt64 = 0
+    /// Sum of the samples (wrapping past 2^64; ample for picosecond latencies).
+    public var sum: UInt64 { storedSum }
+    @usableFromInline var storedSum: UInt64 = 0
+    @usableFromInline var smallest = UInt64.max
     /// Smallest sample, or 0 with none.
-    public private(set) var min: UInt64 = 0
+    public var min: UInt64 { storedCount == 0 ? 0 : smallest }
     /// Largest sample.
-    public private(set) var max: UInt64 = 0
+    public var max: UInt64 { largest }
+    @usableFromInline var largest: UInt64 = 0
 
-    public init() { buckets = [UInt64](repeating: 0, count: (64 - Self.subBits + 1) * Self.subCount) }
+    public init() {
+        buckets = .allocate(capacity: Self.bucketCount)
+        buckets.initialize(repeating: 0, count: Self.bucketCount)
+    }
 
-    @inline(__always)
-    private static func bucket(of v: UInt64) -> Int {
+    deinit { buckets.deallocate() }
+
+    @inlinable @inline(__always)
+    static func bucket(of v: UInt64) -> Int {
         if v < UInt64(subCount) { return Int(v) }
-        let magnitude = 63 - v.leadingZeroBitCount            // >= subBits
-        let shift = magnitude - subBits
-        let sub = Int(v >> UInt64(shift)) - subCount            // 0 ..< subCount
-        return (shift + 1) * subCount + sub
+        let magnitude = 63 &- v.leadingZeroBitCount            // >= subBits
+        let shift = magnitude &- subBits
+        let sub = Int(truncatingIfNeeded: v >> UInt64(shift)) &- subCount
+        return (shift &+ 1) &* subCount &+ sub
     }
 
     private static func lowerBound(ofBucket b: Int) -> UInt64 {
@@ -70,26 +83,26 @@ public final class Distribution {
     }
 
     /// Adds one sample.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func record(_ sample: UInt64) {
-        if count == 0 || sample < min { min = sample }
-        if sample > max { max = sample }
-        count &+= 1
-        sum += Double(sample)
+        if sample < smallest { smallest = sample }
+        if sample > largest { largest = sample }
+        storedCount &+= 1
+        storedSum &+= sample
         buckets[Self.bucket(of: sample)] &+= 1
     }
 
     /// The mean, or 0 with no samples.
-    public var mean: Double { count == 0 ? 0 : sum / Double(count) }
+    public var mean: Double { storedCount == 0 ? 0 : Double(storedSum) / Double(storedCount) }
 
     /// The smallest recorded value `v` (to histogram precision) such that at least
     /// `fraction` of the samples are `<= v`; clamped to `[min, max]`. 0 with no samples.
     public func percentile(_ fraction: Double) -> UInt64 {
-        guard count > 0 else { return 0 }
-        let rank = Swift.max(1, UInt64((fraction * Double(count)).rounded(.up)))
+        guard storedCount > 0 else { return 0 }
+        let rank = Swift.max(1, UInt64((fraction * Double(storedCount)).rounded(.up)))
         var seen: UInt64 = 0
-        for (b, n) in buckets.enumerated() where n > 0 {
-            seen += n
+        for b in 0..<Self.bucketCount where buckets[b] > 0 {
+            seen += buckets[b]
             if seen >= rank {
                 return Swift.min(Swift.max(Self.lowerBound(ofBucket: b), min), max)
             }

@@ -1,238 +1,176 @@
-import DequeModule
 import KonaEngine
 
-/// Receives completions from the first-level cache: the core it serves.
-public protocol CacheClient: AnyObject {
-    /// An access issued at `issueTime` has its data; `simulator.now` is the completion time.
-    func accessCompleted(issuedAt issueTime: Tick, isStore: Bool, in simulator: Simulator)
-    /// A fill freed resources; an access that got `.blocked` may now be retried.
-    func cacheUnblocked(in simulator: Simulator)
-}
-
-/// A write-back, write-allocate, set-associative cache level with MSHRs.
+/// A write-back, write-allocate, set-associative cache level, timed by reservation.
 ///
-/// The first level is driven by direct calls from its core (`access`), so a hit costs a tag
-/// lookup and no event; lower levels receive `read` and `writeback` messages as events and
-/// process them strictly in arrival order, blocking the queue head when no MSHR is free or
-/// the victim's own fill is still in flight. Tag state changes when a request is
-/// accepted, in request order, so hit and miss counts do not depend on timing.
-/// Writebacks mark a present line dirty without refreshing its replacement state; a
-/// writeback that misses allocates the line dirty (a full-line write needs no fetch).
-public final class Cache: Component {
-    /// Result of a core access at the first level.
-    public enum Outcome {
-        /// Data present: done after the hit latency.
-        case hit
-        /// The access waits for a fill; `CacheClient.accessCompleted` reports it.
-        case pending
-        /// Not accepted (no free MSHR or target, or the victim is still filling); retry after
-        /// `CacheClient.cacheUnblocked`.
-        case blocked
+/// Requests are processed in order, each at the time it reaches the cache: the tags
+/// change then, so hit and miss counts equal those of an untimed simulator of the same
+/// stream. A request that cannot proceed (no free MSHR, too many accesses merged into a
+/// fill, or a victim whose own fill is still in flight) waits, and with it every later
+/// request (the input blocks at its head). A miss asks the next level for the line and
+/// then writes back the dirty victim; a hit on a line still being filled (an MSHR merge)
+/// gets its data when the fill arrives. Writebacks from above mark a present line dirty
+/// without refreshing its replacement state; one that misses allocates the line dirty
+/// without a fetch. A demand hit costs a tag lookup and a few adds: no allocation, no
+/// event.
+public final class Cache: MemorySide {
+    /// The timing of one demand access.
+    public struct Timing {
+        /// When the cache took the request (later than asked if its input was blocked).
+        public var accepted: Tick
+        /// When the data is ready for the requester.
+        public var ready: Tick
+        /// Whether the data was absent or still being filled at `accepted`.
+        public var waitedForFill: Bool
     }
 
     public let path: String
     /// Tag lookup and data access time.
     public let latency: Tick
-    /// Tags, dirty bits and pending fills.
-    public private(set) var tags: TagStore
-    /// Outstanding misses.
-    public private(set) var mshrs: MSHRFile
-    /// Requests to the next level.
-    public var down: OutputPort?
-    /// Responses to the level above (nil at the first level).
-    public var up: OutputPort?
-    /// The core served by a first-level cache. Not retained (the core owns its L1 and
-    /// outlives it); `unowned(unsafe)` keeps the fill path free of weak-reference loads.
-    public unowned(unsafe) var client: (any CacheClient)?
-    private var input: Deque<(kind: MemoryMessage, line: UInt64)> = []
+    /// Tags, dirty bits and fill times.
+    public let tags: TagStore
+    /// Outstanding fills.
+    public let mshrs: MSHRFile
+    /// Accesses one MSHR serves (the allocating miss plus merged ones).
+    public let targetsPerMSHR: Int
+    /// The next level (a `let`, so calls to it need no retain).
+    public let next: any MemorySide
+    /// No request is accepted before this time (head-of-line blocking).
+    public private(set) var inputFreeAt: Tick = 0
 
     /// Demand accesses.
-    public let accesses: Counter
-    /// Demand accesses that found the line (present or still filling).
-    public let hits: Counter
-    /// Demand accesses that allocated a line and an MSHR.
-    public let misses: Counter
-    /// Hits on a line whose fill was still in flight (a subset of `hits`).
-    public let mshrMerges: Counter
+    public private(set) var accesses: UInt64 = 0
+    /// Demand accesses that found their line (present or still being filled).
+    public private(set) var hits: UInt64 = 0
+    /// Demand accesses that allocated a line (primary misses).
+    public private(set) var misses: UInt64 = 0
+    /// Hits on a line still being filled (a subset of `hits`).
+    public private(set) var mshrMerges: UInt64 = 0
     /// Dirty lines written back to the next level.
-    public let writebacks: Counter
-    /// Writebacks received from above that found their line.
-    public let writebackHits: Counter
-    /// Writebacks received from above that allocated a line.
-    public let writebackAllocations: Counter
+    public private(set) var writebacks: UInt64 = 0
+    /// Writebacks from above that found their line.
+    public private(set) var writebackHits: UInt64 = 0
+    /// Writebacks from above that allocated a line.
+    public private(set) var writebackAllocations: UInt64 = 0
+    /// Time requests spent waiting at the blocked input, in ticks.
+    public private(set) var blockedTime: Tick = 0
 
-    /// A cache with the given geometry, registering its statistics under `path`.
+    /// A cache with the given geometry in front of `next`, registering its statistics
+    /// under `path`.
     public init(path: String, sets: Int, ways: Int, policy: ReplacementPolicy, latency: Tick,
-                mshrs: Int, targetsPerMSHR: Int, seed: UInt64, stats: StatsRegistry) {
+                mshrs: Int, targetsPerMSHR: Int, next: any MemorySide, seed: UInt64, stats: StatsRegistry) {
+        self.next = next
+        precondition(targetsPerMSHR >= 1, "MSHR targets \(targetsPerMSHR) < 1")
         self.path = path
         self.latency = latency
         self.tags = TagStore(sets: sets, ways: ways, policy: policy,
                              random: RandomStream(seed: seed, path: path + ".replacement"))
-        self.mshrs = MSHRFile(capacity: mshrs, targetsPerEntry: targetsPerMSHR)
-        input.reserveCapacity(64)
-        accesses = stats.counter(path + ".accesses", "demand accesses (loads and stores)", unit: "accesses")
-        hits = stats.counter(path + ".hits", "demand accesses that found their line, present or filling", unit: "accesses")
-        misses = stats.counter(path + ".misses", "demand accesses that allocated a line (primary misses)", unit: "accesses")
-        mshrMerges = stats.counter(path + ".mshr_merges", "hits on a line still being filled (merged into its MSHR)", unit: "accesses")
-        writebacks = stats.counter(path + ".writebacks", "dirty lines written back to the next level", unit: "lines")
-        writebackHits = stats.counter(path + ".writeback_hits", "writebacks from above that found their line", unit: "lines")
-        writebackAllocations = stats.counter(path + ".writeback_allocations", "writebacks from above that allocated a line", unit: "lines")
-        let (h, a) = (hits, accesses)
-        stats.formula(path + ".hit_rate", "hits / accesses", unit: "ratio") {
-            .real(a.value == 0 ? 0 : Double(h.value) / Double(a.value))
+        self.mshrs = MSHRFile(capacity: mshrs)
+        self.targetsPerMSHR = targetsPerMSHR
+        func count(_ name: String, _ doc: String, _ unit: String, _ read: @escaping (Cache) -> UInt64) {
+            stats.formula(path + "." + name, doc, unit: unit) { [unowned self] in .integer(read(self)) }
+        }
+        count("accesses", "demand accesses (loads and stores)", "accesses") { $0.accesses }
+        count("hits", "demand accesses that found their line, present or being filled", "accesses") { $0.hits }
+        count("misses", "demand accesses that allocated a line (primary misses)", "accesses") { $0.misses }
+        count("mshr_merges", "hits on a line still being filled (merged into its MSHR)", "accesses") { $0.mshrMerges }
+        count("writebacks", "dirty lines written back to the next level", "lines") { $0.writebacks }
+        count("writeback_hits", "writebacks from above that found their line", "lines") { $0.writebackHits }
+        count("writeback_allocations", "writebacks from above that allocated a line", "lines") { $0.writebackAllocations }
+        stats.formula(path + ".hit_rate", "hits / accesses", unit: "ratio") { [unowned self] in
+            .real(self.accesses == 0 ? 0 : Double(self.hits) / Double(self.accesses))
+        }
+        stats.formula(path + ".blocked_ns", "time requests waited at the head of the input (MSHRs, targets, a filling victim) or behind it", unit: "ns") { [unowned self] in
+            .real(Double(self.blockedTime) / 1000)
         }
     }
 
-    // MARK: First level: direct access from the core
-
-    /// A demand access from the core at `time` (>= now). O(ways); a hit allocates nothing
-    /// and schedules nothing.
+    /// Delays `time` to when the input is free.
     @inline(__always)
-    public func access(line: UInt64, isStore: Bool, at time: Tick, in simulator: Simulator) -> Outcome {
-        if let index = tags.find(line) {
-            let mshr = tags.pendingMSHR[index]
-            if mshr >= 0 {
-                guard mshrs.canMerge(mshr) else { return .blocked }
-                mshrs.merge(mshr, target: time << 1 | (isStore ? 1 : 0))
-                mshrMerges.add()
-            }
+    private func admit(_ time: Tick) -> Tick {
+        if time >= inputFreeAt { return time }
+        blockedTime &+= inputFreeAt &- time
+        return inputFreeAt
+    }
+
+    /// Holds the request at the head of the input from `time` until `until`, and every
+    /// later request with it.
+    @inline(__always)
+    private func wait(from time: Tick, until: Tick) -> Tick {
+        blockedTime &+= until &- time
+        if until > inputFreeAt { inputFreeAt = until }
+        return until
+    }
+
+    /// A demand access (a load, or a store when `isStore`) reaching the cache at `time`.
+    @inline(__always)
+    public func access(line: UInt64, isStore: Bool, at time: Tick) -> Timing {
+        var t = admit(time)
+        accesses &+= 1
+        let index = tags.find(line)
+        if index >= 0 {
+            hits &+= 1
             if isStore { tags.markDirty(index) }
             tags.touch(index)
-            accesses.add()
-            hits.add()
-            return mshr >= 0 ? .pending : .hit
+            let ready = tags.readyTime(index)
+            if ready <= t { return Timing(accepted: t, ready: t &+ latency, waitedForFill: false) }
+            if tags.merges(index) &+ 1 >= UInt32(targetsPerMSHR) {
+                // No target left in the MSHR: wait for the fill, then hit.
+                t = wait(from: t, until: ready)
+                return Timing(accepted: t, ready: t &+ latency, waitedForFill: true)
+            }
+            tags.addMerge(index)
+            mshrMerges &+= 1
+            return Timing(accepted: t, ready: max(ready, t &+ latency), waitedForFill: true)
         }
-        guard allocate(line: line, target: time << 1 | (isStore ? 1 : 0), dirty: isStore,
-                       at: time, in: simulator) else { return .blocked }
-        accesses.add()
-        misses.add()
-        return .pending
+        misses &+= 1
+        return miss(line: line, dirty: isStore, at: t)
     }
 
-    /// Allocates a line and an MSHR and sends the read (then the victim's writeback) down
-    /// after the lookup latency. Returns false, changing nothing, if it cannot.
-    private func allocate(line: UInt64, target: UInt64, dirty: Bool, at time: Tick,
-                          in simulator: Simulator) -> Bool {
-        guard mshrs.hasFree else { return false }
+    /// Allocates `line`: waits for an MSHR and for the victim's own fill, asks the next
+    /// level for the line, then writes back the dirty victim.
+    private func miss(line: UInt64, dirty: Bool, at time: Tick) -> Timing {
+        var t = time
+        let (entry, free) = mshrs.firstFree(atOrAfter: t)
+        if free > t { t = wait(from: t, until: free) }
         let victim = tags.victim(inSet: tags.set(of: line))
-        guard tags.pendingMSHR[victim] < 0 else { return false }
-        let mshr = mshrs.allocate(line: line, target: target, at: time)
-        let sendTime = time + latency
-        down!.send(simulator, at: sendTime, kind: MemoryMessage.read.rawValue, payload: line,
-                   bytes: LineGeometry.requestMessageBytes)
-        evict(victim, at: sendTime, in: simulator)
-        tags.install(line, at: victim, dirty: dirty, pendingMSHR: mshr)
-        return true
+        let victimReady = tags.readyTime(victim)
+        if victimReady > t { t = wait(from: t, until: victimReady) }
+        let send = t &+ latency
+        let ready = next.read(line: line, at: send)
+        evict(victim, at: send)
+        tags.install(line, at: victim, dirty: dirty, readyAt: ready)
+        mshrs.hold(entry, until: ready)
+        return Timing(accepted: t, ready: ready, waitedForFill: true)
     }
 
     /// Writes back way `index` if it holds a dirty line.
-    private func evict(_ index: Int, at time: Tick, in simulator: Simulator) {
-        let old = tags.lines[index]
-        guard old != TagStore.invalid, tags.dirty[index] else { return }
-        writebacks.add()
-        down!.send(simulator, at: time, kind: MemoryMessage.writeback.rawValue, payload: old,
-                   bytes: LineGeometry.dataMessageBytes)
+    @inline(__always)
+    private func evict(_ index: Int, at time: Tick) {
+        let old = tags.line(at: index)
+        guard old != TagStore.invalid, tags.isDirty(index) else { return }
+        writebacks &+= 1
+        next.writeback(line: old, at: time)
     }
 
-    // MARK: Events
+    // MARK: MemorySide: requests from the level above
 
-    public func handle(_ event: Event, in simulator: Simulator) throws(SimulationError) {
-        guard let message = MemoryMessage(rawValue: event.kind) else {
-            throw SimulationError(.protocolViolation, time: simulator.now, component: path,
-                                  message: "unknown message kind \(event.kind)")
-        }
-        switch message {
-        case .read, .writeback:
-            input.append((message, event.payload))
-            drainInput(in: simulator)
-        case .data:
-            try fill(line: event.payload, in: simulator)
-        }
+    public func read(line: UInt64, at time: Tick) -> Tick {
+        access(line: line, isStore: false, at: time).ready
     }
 
-    /// Processes queued requests in order until the head cannot proceed.
-    private func drainInput(in simulator: Simulator) {
-        while let head = input.first {
-            let done = head.kind == .read
-                ? acceptRead(head.line, in: simulator)
-                : acceptWriteback(head.line, in: simulator)
-            guard done else { return }
-            input.removeFirst()
-        }
-    }
-
-    private func acceptRead(_ line: UInt64, in simulator: Simulator) -> Bool {
-        let now = simulator.now
-        if let index = tags.find(line) {
-            let mshr = tags.pendingMSHR[index]
-            if mshr >= 0 {
-                guard mshrs.canMerge(mshr) else { return false }
-                mshrs.merge(mshr, target: now << 1)
-                mshrMerges.add()
-            } else {
-                up!.send(simulator, at: now + latency, kind: MemoryMessage.data.rawValue, payload: line,
-                         bytes: LineGeometry.dataMessageBytes)
-            }
-            tags.touch(index)
-            accesses.add()
-            hits.add()
-            return true
-        }
-        guard allocate(line: line, target: now << 1, dirty: false, at: now, in: simulator) else { return false }
-        accesses.add()
-        misses.add()
-        return true
-    }
-
-    private func acceptWriteback(_ line: UInt64, in simulator: Simulator) -> Bool {
-        if let index = tags.find(line) {
+    public func writeback(line: UInt64, at time: Tick) {
+        var t = admit(time)
+        let index = tags.find(line)
+        if index >= 0 {
             tags.markDirty(index)
-            writebackHits.add()
-            return true
+            writebackHits &+= 1
+            return
         }
         let victim = tags.victim(inSet: tags.set(of: line))
-        guard tags.pendingMSHR[victim] < 0 else { return false }
-        evict(victim, at: simulator.now + latency, in: simulator)
-        tags.install(line, at: victim, dirty: true, pendingMSHR: -1)
-        writebackAllocations.add()
-        return true
-    }
-
-    /// Data for `line` arrived: complete every waiting target and free the MSHR.
-    private func fill(line: UInt64, in simulator: Simulator) throws(SimulationError) {
-        guard let index = tags.find(line), tags.pendingMSHR[index] >= 0 else {
-            throw SimulationError(.protocolViolation, time: simulator.now, component: path,
-                                  message: "data for line 0x\(String(line << LineGeometry.lineShift, radix: 16)) that no MSHR is waiting for")
-        }
-        let mshr = tags.pendingMSHR[index]
-        tags.completeFill(index)
-        let base = Int(mshr) * mshrs.targetsPerEntry
-        let count = mshrs.targetCount[Int(mshr)]
-        for k in 0..<count {
-            let target = mshrs.targets[base + k]
-            if let client {
-                client.accessCompleted(issuedAt: target >> 1, isStore: target & 1 == 1, in: simulator)
-            } else {
-                up!.send(simulator, at: simulator.now, kind: MemoryMessage.data.rawValue, payload: line,
-                         bytes: LineGeometry.dataMessageBytes)
-            }
-        }
-        mshrs.release(mshr)
-        if let client {
-            client.cacheUnblocked(in: simulator)
-        } else {
-            drainInput(in: simulator)
-        }
-    }
-
-    public func outstandingTransactions() -> [String] {
-        var out: [String] = []
-        for i in 0..<mshrs.capacity where mshrs.targetCount[i] > 0 {
-            out.append("MSHR \(i): line 0x\(String(mshrs.line[i] << LineGeometry.lineShift, radix: 16)) waiting for data since \(mshrs.allocatedAt[i]) ps (\(mshrs.targetCount[i]) target(s))")
-        }
-        if !input.isEmpty {
-            out.append("\(input.count) request(s) queued behind a blocked head (\(input.first!.kind) line 0x\(String(input.first!.line << LineGeometry.lineShift, radix: 16)))")
-        }
-        return out
+        let victimReady = tags.readyTime(victim)
+        if victimReady > t { t = wait(from: t, until: victimReady) }
+        evict(victim, at: t &+ latency)
+        tags.install(line, at: victim, dirty: true, readyAt: t &+ latency)
+        writebackAllocations &+= 1
     }
 }

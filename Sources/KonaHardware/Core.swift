@@ -3,19 +3,21 @@ import KonaWorkloads
 
 /// A core that issues its workload's memory accesses to its first-level cache.
 ///
-/// Issues up to `issueRate` accesses per cycle, in program order, and keeps at most
-/// `maxOutstanding` accesses waiting for data; a dependent access (pointer chasing) waits
-/// until everything before it has completed. L1 hits are handled inline, without events:
-/// the core runs ahead of simulated time until its next issue would pass the earliest
-/// pending event, and only then schedules itself to resume.
-public final class Core: Component, CacheClient {
+/// Issues up to `issueRate` accesses per cycle, in program order, keeping at most
+/// `maxOutstanding` accesses waiting for data; a dependent access (pointer chasing)
+/// waits until everything before it has completed, and a blocked cache input holds back
+/// the accesses behind it. The private hierarchy is timed by reservation (each access
+/// learns when its data will arrive), so the core issues inline, without events, up to
+/// the simulator's horizon (the next pending event or the run's time limit); past it,
+/// it schedules one resume event. An L1 hit costs a tag lookup and a few adds.
+public final class Core: Component {
     /// Event kinds a core receives.
     public enum EventKind: UInt32 {
         /// Resume issuing.
         case resume = 1
     }
 
-    /// Events of a core sort after other events at the same time (fills first).
+    /// Resume events sort after other events at the same time.
     static let resumePriority: UInt8 = 200
 
     public let path: String
@@ -33,13 +35,12 @@ public final class Core: Component, CacheClient {
     /// This core's ID in the simulator; set by whoever registers it.
     public var id = ComponentID(raw: .max)
 
-    private var current = MemoryAccess.none
-    private var hasCurrent = false
+    private let batch = UnsafeMutableBufferPointer<MemoryAccess>.allocate(capacity: 256)
+    private var batchNext = 0
+    private var batchCount = 0
     private var nextIssue: ClockDomain.EdgeCursor
     private var issuedInCycle = 0
-    /// Accesses issued whose data has not arrived.
-    public private(set) var outstanding = 0
-    private var waitingSince: Tick?
+    private var inFlight: CompletionHeap
     private var resumeScheduled = false
     /// Whether the workload has ended (or hit its access limit).
     public private(set) var finished = false
@@ -49,13 +50,11 @@ public final class Core: Component, CacheClient {
     public private(set) var workloadError: WorkloadError?
 
     /// Accesses issued.
-    public let accesses: Counter
-    /// Loads issued.
-    public let loads: Counter
+    public private(set) var accesses: UInt64 = 0
     /// Stores issued.
-    public let stores: Counter
-    /// Issue-to-data latency of every access, in ticks.
-    public let latency: Average
+    public private(set) var stores: UInt64 = 0
+    /// Sum of issue-to-data latencies, in ticks.
+    public private(set) var latencySum: UInt64 = 0
     /// Issue-to-data latency of accesses that waited for a fill, in ticks.
     public let missLatency: Distribution
     /// Time spent with an access ready but not allowed to issue, in ticks.
@@ -73,72 +72,90 @@ public final class Core: Component, CacheClient {
         self.maxAccesses = maxAccesses
         self.l1 = l1
         self.source = source
-        accesses = stats.counter(path + ".accesses", "memory accesses issued (after splitting at 64-byte lines)", unit: "accesses")
-        loads = stats.counter(path + ".loads", "loads issued", unit: "accesses")
-        stores = stats.counter(path + ".stores", "stores issued", unit: "accesses")
-        latency = stats.average(path + ".amat_ns", "mean issue-to-data latency of this core's accesses", unit: "ns", scale: 1000)
-        missLatency = stats.distribution(path + ".miss_latency_ns", "issue-to-data latency of accesses that missed in L1", unit: "ns", scale: 1000)
+        self.inFlight = CompletionHeap(capacity: maxOutstanding)
+        missLatency = stats.distribution(path + ".miss_latency_ns", "issue-to-data latency of accesses that waited for a fill", unit: "ns", scale: 1000)
+        stats.formula(path + ".accesses", "memory accesses issued (after splitting at 64-byte lines)", unit: "accesses") { [unowned self] in
+            .integer(self.accesses)
+        }
+        stats.formula(path + ".loads", "loads issued", unit: "accesses") { [unowned self] in .integer(self.accesses - self.stores) }
+        stats.formula(path + ".stores", "stores issued", unit: "accesses") { [unowned self] in .integer(self.stores) }
+        stats.formula(path + ".amat_ns", "mean issue-to-data latency of this core's accesses", unit: "ns") { [unowned self] in
+            .real(self.amatTicks / 1000)
+        }
         let src = source
-        stats.formula(path + ".instructions", "instructions in the trace (Lackey I records)", unit: "instructions") { .integer(src.instructions) }
+        stats.formula(path + ".instructions", "instructions read from the trace (Lackey I records)", unit: "instructions") {
+            .integer(src.instructions)
+        }
         stats.formula(path + ".stall_cycles", "cycles with an access ready that could not issue", unit: "cycles") { [unowned self] in
             .integer(self.clock.cycle(at: self.stallTime))
         }
-        l1.client = self
     }
+
+    deinit {
+        batch.deallocate()
+        inFlight.deallocate()
+    }
+
+    /// Mean issue-to-data latency in ticks (0 before any access).
+    public var amatTicks: Double { accesses == 0 ? 0 : Double(latencySum) / Double(accesses) }
 
     public func handle(_ event: Event, in simulator: Simulator) throws(SimulationError) {
         resumeScheduled = false
         issue(in: simulator)
     }
 
-    /// Issues accesses until the core must wait or its next issue lies past the next event.
+    /// Moves the issue slot to the first edge at or after `time`, counting the wait as a stall.
+    @inline(__always)
+    private func delayIssue(to time: Tick) {
+        if time <= nextIssue.tick { return }
+        stallTime &+= time &- nextIssue.tick
+        nextIssue.advance(toAtOrAfter: time)
+        issuedInCycle = 0
+    }
+
+    /// Issues accesses until the workload ends or the next issue lies past the horizon.
     public func issue(in simulator: Simulator) {
-        if let since = waitingSince {
-            if simulator.now > since { stallTime += simulator.now - since }
-            waitingSince = nil
+        if nextIssue.tick < simulator.now {
+            nextIssue.advance(toAtOrAfter: simulator.now)
+            issuedInCycle = 0
         }
+        let horizon = simulator.horizon
         while !finished {
-            if !hasCurrent {
-                if maxAccesses > 0 && accesses.value >= maxAccesses { finished = true; return }
-                do {
-                    guard try source.next(into: &current) else { finished = true; return }
-                } catch {
-                    workloadError = error
-                    finished = true
-                    simulator.requestStop("workload error")
-                    return
+            if batchNext == batchCount && !refill(simulator) { return }
+            let access = batch[batchNext]
+            // Wait for room in the window, or for everything when the access is dependent.
+            if inFlight.count > 0 {
+                inFlight.retire(upTo: nextIssue.tick)
+                if access.dependent && inFlight.count > 0 {
+                    delayIssue(to: inFlight.latest)
+                    inFlight.retire(upTo: nextIssue.tick)
+                } else if inFlight.count == maxOutstanding {
+                    delayIssue(to: inFlight.earliest)
+                    inFlight.retire(upTo: nextIssue.tick)
                 }
-                hasCurrent = true
-            }
-            if nextIssue.tick < simulator.now {
-                nextIssue.moveTo(cycle: clock.cycle(at: clock.nextEdge(atOrAfter: simulator.now)))
-                issuedInCycle = 0
             }
             let time = nextIssue.tick
-            if outstanding >= maxOutstanding || (current.dependent && outstanding > 0) {
-                waitingSince = max(time, simulator.now)
-                return
-            }
-            if time > simulator.horizon {
+            if time > horizon {
                 resumeScheduled = true
                 simulator.schedule(at: time, target: id, kind: EventKind.resume.rawValue, priority: Self.resumePriority)
                 return
             }
-            let isStore = current.kind == .store
-            switch l1.access(line: current.address >> 6, isStore: isStore, at: time, in: simulator) {
-            case .hit:
-                latency.record(l1.latency)
-                lastCompletion = max(lastCompletion, time + l1.latency)
-            case .pending:
-                outstanding += 1
-            case .blocked:
-                waitingSince = max(time, simulator.now)
-                return
+            batchNext &+= 1
+            let isStore = access.kind == .store
+            let timing = l1.access(line: access.address &>> LineGeometry.lineShift, isStore: isStore, at: time)
+            accesses &+= 1
+            if isStore { stores &+= 1 }
+            let latency = timing.ready &- time
+            latencySum &+= latency
+            if timing.ready > lastCompletion { lastCompletion = timing.ready }
+            if timing.waitedForFill {
+                missLatency.record(latency)
+                inFlight.push(timing.ready)
             }
-            accesses.add()
-            if isStore { stores.add() } else { loads.add() }
-            hasCurrent = false
-            issuedInCycle += 1
+            if timing.accepted > time {
+                delayIssue(to: timing.accepted)
+            }
+            issuedInCycle &+= 1
             if issuedInCycle == issueRate {
                 issuedInCycle = 0
                 nextIssue.advance()
@@ -146,24 +163,28 @@ public final class Core: Component, CacheClient {
         }
     }
 
-    public func accessCompleted(issuedAt issueTime: Tick, isStore: Bool, in simulator: Simulator) {
-        outstanding -= 1
-        let elapsed = simulator.now - issueTime
-        latency.record(elapsed)
-        missLatency.record(elapsed)
-        lastCompletion = max(lastCompletion, simulator.now)
-    }
-
-    public func cacheUnblocked(in simulator: Simulator) {
-        if waitingSince != nil && !resumeScheduled { issue(in: simulator) }
+    /// Fetches the next batch of accesses; false when the workload is done (or failed).
+    private func refill(_ simulator: Simulator) -> Bool {
+        var room = batch.count
+        if maxAccesses > 0 {
+            let left = maxAccesses &- accesses
+            if left == 0 { finished = true; return false }
+            room = Int(min(UInt64(room), left))
+        }
+        do {
+            batchCount = try source.fill(UnsafeMutableBufferPointer(rebasing: batch[0..<room]))
+        } catch {
+            workloadError = error
+            finished = true
+            simulator.requestStop("workload error")
+            return false
+        }
+        batchNext = 0
+        if batchCount == 0 { finished = true; return false }
+        return true
     }
 
     public func outstandingTransactions() -> [String] {
-        var out: [String] = []
-        if outstanding > 0 { out.append("\(outstanding) access(es) waiting for data") }
-        if waitingSince != nil && outstanding == 0 && !resumeScheduled {
-            out.append("waiting to issue \(current.kind) of 0x\(String(current.address, radix: 16)) with nothing outstanding")
-        }
-        return out
+        !finished && !resumeScheduled ? ["not finished, but no resume scheduled (at access \(accesses))"] : []
     }
 }

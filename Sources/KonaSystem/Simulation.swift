@@ -9,7 +9,8 @@ import KonaHardware
 import KonaWorkloads
 
 /// A simulated system built from a validated config: one core with private L1D and L2 in
-/// front of DRAM, wired through timed ports, with every statistic registered.
+/// front of DRAM, with every statistic registered. The core is the simulator's only
+/// event-driven component; its private hierarchy is timed by reservation.
 public final class Simulation {
     /// The configuration this system was built from.
     public let config: SimulationConfig
@@ -42,33 +43,24 @@ public final class Simulation {
         let clock = ClockDomain(hertz: config.coreHertz)
         let stats = self.stats
         source = LineSplitter(raw)
-        func makeCache(_ path: String, _ level: SimulationConfig.CacheLevel) -> Cache {
-            Cache(path: path, sets: level.sets, ways: level.ways,
-                  policy: ReplacementPolicy(rawValue: level.replacement)!,
-                  latency: clock.ticks(forCycles: level.latencyCycles), mshrs: level.mshrs,
-                  targetsPerMSHR: level.mshrTargets, seed: config.seed, stats: stats)
-        }
-        l1d = makeCache("cpu0.l1d", config.l1d)
-        l2 = makeCache("cpu0.l2", config.l2)
         let simulator = self.simulator
         var endTime: () -> Tick = { simulator.now }
         memory = MainMemory(path: "memory", latency: config.memoryLatency, bitsPerSecond: config.memoryBitsPerSecond,
                             stats: stats, simulatedTime: { endTime() })
+        func makeCache(_ path: String, _ level: SimulationConfig.CacheLevel, next: any MemorySide) -> Cache {
+            Cache(path: path, sets: level.sets, ways: level.ways,
+                  policy: ReplacementPolicy(rawValue: level.replacement)!,
+                  latency: clock.ticks(forCycles: level.latencyCycles), mshrs: level.mshrs,
+                  targetsPerMSHR: level.mshrTargets, next: next, seed: config.seed, stats: stats)
+        }
+        l2 = makeCache("cpu0.l2", config.l2, next: memory)
+        l1d = makeCache("cpu0.l1d", config.l1d, next: l2)
         core = Core(path: "cpu0", clock: clock, issueRate: config.issueRate, maxOutstanding: config.maxOutstanding,
                     maxAccesses: config.maxAccesses, l1: l1d, source: source, stats: stats)
         let coreRef = core
         endTime = { max(simulator.now, coreRef.lastCompletion) }
         core.id = simulator.register(core)
-        let l1ID = simulator.register(l1d)
-        let l2ID = simulator.register(l2)
-        let memoryID = simulator.register(memory)
-        let onChip = Link(latency: 0, bitsPerSecond: 0)
-        l1d.down = OutputPort(link: onChip, destination: l2ID)
-        l2.up = OutputPort(link: onChip, destination: l1ID)
-        l2.down = OutputPort(link: onChip, destination: memoryID)
-        memory.up = OutputPort(link: onChip, destination: l2ID)
-        let latency = core.latency
-        stats.formula("amat_ns", "average memory access time over all accesses", unit: "ns") { .real(latency.mean / 1000) }
+        stats.formula("amat_ns", "average memory access time over all accesses", unit: "ns") { .real(coreRef.amatTicks / 1000) }
         stats.formula("sim.time_ns", "simulated time at the end of the run", unit: "ns") { .real(Double(endTime()) / 1000) }
         stats.formula("sim.events", "events dispatched by the simulator", unit: "events") { .integer(simulator.eventsDispatched) }
     }
@@ -111,14 +103,14 @@ public final class Simulation {
             reason = try simulator.run(until: min(chunkEnd, finalLimit))
             if let progress, ContinuousClock.now - lastReport > .seconds(1) {
                 lastReport = ContinuousClock.now
-                progress(Progress(simulatedTime: simulator.now, accesses: core.accesses.value,
+                progress(Progress(simulatedTime: simulator.now, accesses: core.accesses,
                                   hostSeconds: seconds(ContinuousClock.now - start)))
             }
         } while reason == .timeLimit && simulator.now < finalLimit
         if let error = core.workloadError { throw error }
         let host = seconds(ContinuousClock.now - start)
         let end = reason == .timeLimit ? finalLimit : max(simulator.now, core.lastCompletion)
-        return Report(simulatedTime: end, hostSeconds: host, accesses: core.accesses.value,
+        return Report(simulatedTime: end, hostSeconds: host, accesses: core.accesses,
                       events: simulator.eventsDispatched, stoppedAtTimeLimit: reason == .timeLimit,
                       values: stats.flatValues())
     }

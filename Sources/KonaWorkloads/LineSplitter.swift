@@ -2,12 +2,16 @@
 ///
 /// An access of `size` bytes at `address` that spans k lines becomes k accesses, each
 /// covering its part of the original range in address order; the pieces of a dependent
-/// access are all dependent. O(1) per access, no allocation.
+/// access are all dependent. Reads its source in batches of 256; O(1) per access, no
+/// allocation after init.
 public final class LineSplitter: AccessSource {
     private let inner: any AccessSource
     private let lineMask: UInt64
     private var pending = MemoryAccess.none
     private var remaining: UInt64 = 0   // bytes of `pending` not yet emitted
+    private let batch = UnsafeMutableBufferPointer<MemoryAccess>.allocate(capacity: 256)
+    private var batchNext = 0
+    private var batchCount = 0
 
     /// Splits the accesses of `inner` at multiples of `lineSize` (a power of two).
     public init(_ inner: any AccessSource, lineSize: UInt64 = 64) {
@@ -16,12 +20,31 @@ public final class LineSplitter: AccessSource {
         self.lineMask = lineSize - 1
     }
 
+    deinit { batch.deallocate() }
+
+    /// The next unsplit access from the source, refilling the batch when it is used up.
+    @inline(__always)
+    private func nextRaw(into access: inout MemoryAccess) throws(WorkloadError) -> Bool {
+        if batchNext == batchCount {
+            batchCount = try inner.fill(batch)
+            batchNext = 0
+            if batchCount == 0 { return false }
+        }
+        access = batch[batchNext]
+        batchNext &+= 1
+        return true
+    }
+
     public var instructions: UInt64 { inner.instructions }
     public var records: UInt64 { inner.records }
 
     public func next(into access: inout MemoryAccess) throws(WorkloadError) -> Bool {
         if remaining == 0 {
-            guard try inner.next(into: &pending) else { return false }
+            guard try nextRaw(into: &pending) else { return false }
+            if (pending.address & lineMask) &+ UInt64(pending.size) <= lineMask &+ 1 {
+                access = pending                 // the common case: within one line
+                return true
+            }
             remaining = UInt64(pending.size)
         }
         let toLineEnd = (lineMask + 1) - (pending.address & lineMask)
@@ -31,5 +54,34 @@ public final class LineSplitter: AccessSource {
         pending.address &+= piece
         remaining -= piece
         return true
+    }
+
+    /// Fills `buffer` with split accesses: one dynamic call to the source per 256
+    /// accesses, and a copy for each access that fits in its line.
+    public func fill(_ buffer: UnsafeMutableBufferPointer<MemoryAccess>) throws(WorkloadError) -> Int {
+        var n = 0
+        let lineSize = lineMask &+ 1
+        while n < buffer.count {
+            if remaining > 0 {
+                guard try next(into: &buffer[n]) else { break }
+                n &+= 1
+                continue
+            }
+            if batchNext == batchCount {
+                batchCount = try inner.fill(batch)
+                batchNext = 0
+                if batchCount == 0 { break }
+            }
+            let access = batch[batchNext]
+            if (access.address & lineMask) &+ UInt64(access.size) <= lineSize {
+                buffer[n] = access
+                batchNext &+= 1
+                n &+= 1
+            } else {
+                guard try next(into: &buffer[n]) else { break }
+                n &+= 1
+            }
+        }
+        return n
     }
 }

@@ -56,7 +56,7 @@ extension KonaSimCommand.Bench {
             config = simulation.config
             let report = try simulation.run()
             let rate = Double(report.accesses) / report.hostSeconds
-            print("swift-timed pattern=\(pattern) accesses=\(report.accesses) sec=\(Summary3.fixed(report.hostSeconds)) accesses_per_sec=\(Int(rate)) events=\(report.events) l1_misses=\(simulation.l1d.misses.value)")
+            print("swift-timed pattern=\(pattern) accesses=\(report.accesses) sec=\(Summary3.fixed(report.hostSeconds)) accesses_per_sec=\(Int(rate)) events=\(report.events) l1_misses=\(simulation.l1d.misses)")
         }
     }
 

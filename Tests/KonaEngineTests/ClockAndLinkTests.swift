@@ -31,6 +31,12 @@ import Testing
             }
             cursor.moveTo(cycle: 1_000_007)
             #expect(cursor.tick == clock.tick(ofEdge: 1_000_007))
+            var rng = RandomStream(rawSeed: hertz)
+            for _ in 0..<2000 {
+                let target = cursor.tick + rng.next(below: rng.next(below: 2) == 0 ? 5000 : 1 << 42)
+                cursor.advance(toAtOrAfter: target)
+                #expect(cursor.tick == clock.nextEdge(atOrAfter: target) && cursor.tick == clock.tick(ofEdge: cursor.cycle))
+            }
         }
     }
 

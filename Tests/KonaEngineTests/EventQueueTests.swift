@@ -107,6 +107,45 @@ final class Recorder: Component {
         #expect(r.log.map(\.1) == [10, 20, 30, 40])
     }
 
+    /// Sends one request over a link and waits for the answer.
+    final class Requester: Component {
+        let path = "cpu0"
+        var port: OutputPort!
+        var waiting = false
+        func handle(_ event: Event, in simulator: Simulator) throws(SimulationError) {
+            if event.kind == 0 {                    // start: send the request
+                waiting = true
+                port.send(simulator, at: simulator.now, kind: 1, payload: 0x40, bytes: 8)
+            } else {                                // the answer
+                waiting = false
+            }
+        }
+        func outstandingTransactions() -> [String] { waiting ? ["request for line 0x40 unanswered"] : [] }
+    }
+
+    /// Swallows every message: a deliberately lost response.
+    final class BlackHole: Component {
+        let path = "memory"
+        var received = 0
+        func handle(_ event: Event, in simulator: Simulator) throws(SimulationError) { received += 1 }
+        func outstandingTransactions() -> [String] { [] }
+    }
+
+    @Test func aLostMessageIsReportedNotHung() {
+        let sim = Simulator()
+        let requester = Requester(), hole = BlackHole()
+        let id = sim.register(requester)
+        requester.port = OutputPort(link: Link(latency: 5_000, bitsPerSecond: 0), destination: sim.register(hole))
+        sim.schedule(at: 100, target: id, kind: 0)
+        #expect {
+            try sim.run()
+        } throws: { error in
+            guard let e = error as? SimulationError else { return false }
+            return e.kind == .stuck && e.time == 5_100 && e.details == ["cpu0: request for line 0x40 unanswered"]
+        }
+        #expect(hole.received == 1)
+    }
+
     @Test func stuckDetectorReportsOutstandingTransactions() {
         let sim = Simulator()
         let r = Recorder(path: "cpu0.l1d")
