@@ -7,7 +7,8 @@ import KonaEngine
 /// `TagStore.invalid`. Each way records when its data is (or will be) present, so a
 /// line whose fill is still in flight is visible as pending. Victim choice prefers
 /// invalid ways (lowest index first), then applies the replacement policy.
-/// - Invariant: a line is valid in at most one way of its set.
+/// - Invariant: a line is valid in at most one way of its set; a way is invalid exactly
+///   when its replacement stamp is 0.
 public final class TagStore {
     /// Marker for an invalid way.
     public static let invalid = UInt64.max
@@ -25,6 +26,8 @@ public final class TagStore {
     private let stamps: UnsafeMutablePointer<UInt64>
     private var clock: UInt64 = 0
     private var random: RandomStream
+    private var memoLine = TagStore.invalid   // the line found last and its index: streams
+    private var memoIndex = 0                 // hit the same line several times in a row
 
     /// A store of `sets` x `ways` lines, all invalid.
     /// - Precondition: `sets` is a power of two; `ways >= 1`.
@@ -52,14 +55,20 @@ public final class TagStore {
     @inline(__always)
     public func set(of line: UInt64) -> Int { Int(line & setMask) }
 
-    /// The index (`set * ways + way`) holding `line`, or -1. O(ways).
+    /// The index (`set * ways + way`) holding `line`, or -1. O(1) when it is the line
+    /// found last, else O(ways).
     @inline(__always)
     public func find(_ line: UInt64) -> Int {
+        if line == memoLine { return memoIndex }
         let base = set(of: line) &* ways
         var i = base
         let end = base &+ ways
         while i < end {
-            if lines[i] == line { return i }
+            if lines[i] == line {
+                memoLine = line
+                memoIndex = i
+                return i
+            }
             i &+= 1
         }
         return -1
@@ -91,16 +100,21 @@ public final class TagStore {
 
     /// The way that a new line of `set` would replace: the first invalid way, else the
     /// policy's choice. Random replacement draws from the store's stream on each call.
+    ///
+    /// For LRU and FIFO one scan suffices: an invalid way's stamp is 0 and every fill
+    /// stamps at least 1, so the oldest stamp is the first invalid way if there is one.
     @inline(__always)
     public func victim(inSet set: Int) -> Int {
         let base = set &* ways
         let end = base &+ ways
         var i = base
-        while i < end {
-            if lines[i] == Self.invalid { return i }
-            i &+= 1
+        if policy == .random {
+            while i < end {
+                if lines[i] == Self.invalid { return i }
+                i &+= 1
+            }
+            return base &+ Int(random.next(below: UInt64(ways)))
         }
-        if policy == .random { return base &+ Int(random.next(below: UInt64(ways))) }
         var best = base
         var oldest = stamps[base]
         i = base &+ 1
@@ -116,6 +130,8 @@ public final class TagStore {
     /// with its data present from `readyAt` on.
     public func install(_ line: UInt64, at index: Int, dirty isDirty: Bool, readyAt: Tick) {
         lines[index] = line
+        memoLine = line
+        memoIndex = index
         dirtyBits[index] = isDirty
         ready[index] = readyAt
         mergeCounts[index] = 0
@@ -132,6 +148,10 @@ public final class TagStore {
             let held = (0..<ways).map { lines[s * ways + $0] }.filter { $0 != Self.invalid }
             precondition(Set(held).count == held.count, "set \(s): a line is held in two ways: \(held)")
             for line in held { precondition(set(of: line) == s, "set \(s) holds line \(line) of set \(set(of: line))") }
+            for w in 0..<ways {
+                let i = s * ways + w
+                precondition((lines[i] == Self.invalid) == (stamps[i] == 0), "set \(s) way \(w): stamp \(stamps[i]) for line \(lines[i])")
+            }
         }
     }
 }

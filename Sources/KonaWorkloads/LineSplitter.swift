@@ -56,11 +56,23 @@ public final class LineSplitter: AccessSource {
         return true
     }
 
-    /// Fills `buffer` with split accesses: one dynamic call to the source per 256
-    /// accesses, and a copy for each access that fits in its line.
+    /// Fills `buffer` with split accesses, one dynamic call to the source per batch. When
+    /// nothing is held back, the source writes straight into `buffer` and a batch with no
+    /// line-crossing access is returned as it is, uncopied.
     public func fill(_ buffer: UnsafeMutableBufferPointer<MemoryAccess>) throws(WorkloadError) -> Int {
-        var n = 0
         let lineSize = lineMask &+ 1
+        if remaining == 0 && batchNext == batchCount && buffer.count <= batch.count {
+            let got = try inner.fill(buffer)
+            var k = 0
+            while k < got && (buffer[k].address & lineMask) &+ UInt64(buffer[k].size) <= lineSize { k &+= 1 }
+            if k == got { return got }
+            // Hold back the rest from the first line-crossing access on.
+            for j in k..<got { batch[j &- k] = buffer[j] }
+            batchNext = 0
+            batchCount = got &- k
+            if k > 0 { return k }
+        }
+        var n = 0
         while n < buffer.count {
             if remaining > 0 {
                 guard try next(into: &buffer[n]) else { break }

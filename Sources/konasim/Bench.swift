@@ -51,7 +51,8 @@ extension KonaSimCommand.Bench {
 
         func run() throws {
             var config = try SimulationConfig(KonaSchema.loader.load(text: EmbeddedDefault.yaml, name: EmbeddedDefault.name))
-            let source = AnchorTrace(random: pattern == .random, count: accesses)
+            // As the anchor does, build the trace first and time only the simulation.
+            let source = PrebuiltTrace(AnchorTrace(random: pattern == .random, count: accesses))
             let simulation = Simulation(config: config, source: source)
             config = simulation.config
             let report = try simulation.run()
@@ -86,6 +87,37 @@ struct XorShift64 {
     @inline(__always) mutating func next() -> UInt64 {
         state ^= state << 13; state ^= state >> 7; state ^= state << 17
         return state
+    }
+}
+
+/// A trace held in memory, handed out in batches by copying.
+final class PrebuiltTrace: AccessSource {
+    private let accesses: [MemoryAccess]
+    private var position = 0
+    var instructions: UInt64 { 0 }
+    var records: UInt64 { UInt64(position) }
+
+    init(_ source: AnchorTrace) {
+        var all: [MemoryAccess] = []
+        var access = MemoryAccess.none
+        while (try? source.next(into: &access)) == true { all.append(access) }
+        accesses = all
+    }
+
+    func next(into access: inout MemoryAccess) throws(WorkloadError) -> Bool {
+        guard position < accesses.count else { return false }
+        access = accesses[position]
+        position += 1
+        return true
+    }
+
+    func fill(_ buffer: UnsafeMutableBufferPointer<MemoryAccess>) throws(WorkloadError) -> Int {
+        let n = min(buffer.count, accesses.count - position)
+        accesses.withUnsafeBufferPointer { all in
+            _ = buffer.baseAddress!.update(from: all.baseAddress! + position, count: n)
+        }
+        position += n
+        return n
     }
 }
 
