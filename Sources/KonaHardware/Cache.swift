@@ -21,6 +21,8 @@ public final class Cache: MemorySide {
         public var ready: Tick
         /// Whether the data was absent or still being filled at `accepted`.
         public var waitedForFill: Bool
+        /// Whether the access allocated the line (a primary miss).
+        public var missed: Bool
     }
 
     public let path: String
@@ -112,15 +114,15 @@ public final class Cache: MemorySide {
             if isStore { tags.markDirty(index) }
             tags.touch(index)
             let ready = tags.readyTime(index)
-            if ready <= t { return Timing(accepted: t, ready: t &+ latency, waitedForFill: false) }
+            if ready <= t { return Timing(accepted: t, ready: t &+ latency, waitedForFill: false, missed: false) }
             if tags.merges(index) &+ 1 >= UInt32(targetsPerMSHR) {
                 // No target left in the MSHR: wait for the fill, then hit.
                 t = wait(from: t, until: ready)
-                return Timing(accepted: t, ready: t &+ latency, waitedForFill: true)
+                return Timing(accepted: t, ready: t &+ latency, waitedForFill: true, missed: false)
             }
             tags.addMerge(index)
             mshrMerges &+= 1
-            return Timing(accepted: t, ready: max(ready, t &+ latency), waitedForFill: true)
+            return Timing(accepted: t, ready: max(ready, t &+ latency), waitedForFill: true, missed: false)
         }
         misses &+= 1
         return miss(line: line, dirty: isStore, at: t)
@@ -140,7 +142,7 @@ public final class Cache: MemorySide {
         evict(victim, at: send)
         tags.install(line, at: victim, dirty: dirty, readyAt: ready)
         mshrs.hold(entry, until: ready)
-        return Timing(accepted: t, ready: ready, waitedForFill: true)
+        return Timing(accepted: t, ready: ready, waitedForFill: true, missed: true)
     }
 
     /// Writes back way `index` if it holds a dirty line.

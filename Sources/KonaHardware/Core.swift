@@ -55,7 +55,7 @@ public final class Core: Component {
     public private(set) var stores: UInt64 = 0
     /// Sum of issue-to-data latencies, in ticks.
     public private(set) var latencySum: UInt64 = 0
-    /// Issue-to-data latency of accesses that waited for a fill, in ticks.
+    /// Issue-to-data latency of accesses that missed in the L1 (primary misses), in ticks.
     public let missLatency: Distribution
     /// Time spent with an access ready but not allowed to issue, in ticks.
     public private(set) var stallTime: Tick = 0
@@ -73,7 +73,7 @@ public final class Core: Component {
         self.l1 = l1
         self.source = source
         self.inFlight = CompletionHeap(capacity: maxOutstanding)
-        missLatency = stats.distribution(path + ".miss_latency_ns", "issue-to-data latency of accesses that waited for a fill", unit: "ns", scale: 1000)
+        missLatency = stats.distribution(path + ".miss_latency_ns", "issue-to-data latency of L1 primary misses (accesses merged into a fill count in AMAT only)", unit: "ns", scale: 1000)
         stats.formula(path + ".accesses", "memory accesses issued (after splitting at 64-byte lines)", unit: "accesses") { [unowned self] in
             .integer(self.accesses)
         }
@@ -149,7 +149,7 @@ public final class Core: Component {
             latencySum &+= latency
             if timing.ready > lastCompletion { lastCompletion = timing.ready }
             if timing.waitedForFill {
-                missLatency.record(latency)
+                if timing.missed { missLatency.record(latency) }
                 inFlight.push(timing.ready)
             }
             if timing.accepted > time {
