@@ -32,8 +32,7 @@ public enum Summary {
                      + "channel busy \(fixed(100 * real("memory.utilization"), 1))%")
         lines.append("")
         let rate = report.hostSeconds > 0 ? Double(report.accesses) / report.hostSeconds : 0
-        let eventRate = report.hostSeconds > 0 ? Double(report.events) / report.hostSeconds : 0
-        lines.append("host       \(fixed(report.hostSeconds, 2)) s, \(fixed(rate / 1e6, 2)) M accesses/s, \(fixed(eventRate / 1e6, 2)) M events/s")
+        lines.append("host       \(fixed(report.hostSeconds, 2)) s, \(fixed(rate / 1e6, 2)) M accesses/s, \(grouped(report.events)) events")
         return lines.joined(separator: "\n") + "\n"
     }
 

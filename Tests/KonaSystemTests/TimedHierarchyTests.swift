@@ -110,6 +110,18 @@ func run(_ accesses: [MemoryAccess], _ overrides: [String] = []) throws -> (Simu
         #expect(a.contains("\"cpu0.l1d.hits\": ") && a.hasPrefix("{\n  \"amat_ns\": "))
     }
 
+    @Test func hitsCreateNoEvents() throws {
+        // 100,000 loads over 4 KiB: 64 cold misses, then hits only. The only events are the
+        // core's resumes at the run's 10 us chunk boundaries.
+        let c = try config(["workload.kind=sequential", "workload.footprint=4KiB", "workload.accesses=100000",
+                            "workload.store_fraction=0"])
+        let s = try Simulation(config: c)
+        let r = try s.run()
+        #expect(s.l1d.misses == 64 && s.l1d.hits == 100_000 - 64)
+        let chunks = r.simulatedTime / 10_000_000 + 1
+        #expect(r.events <= chunks + 1, "\(r.events) events for \(chunks) chunks")
+    }
+
     @Test func accessLimitStopsIssuing() throws {
         let c = try config(["run.max_accesses=500", "workload.accesses=10000"])
         let r = try Simulation(config: c).run()
