@@ -18,14 +18,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         .target(name: "KonaEngine", swiftSettings: hotPath),
         .target(name: "KonaProtocol"),
         .target(name: "KonaHardware", dependencies: [
-            "KonaWorkloads",
-            "KonaEngine", "KonaProtocol", .product(name: "DequeModule", package: "swift-collections"),
+            "KonaWorkloads", "KonaEngine", "KonaProtocol",
         ], swiftSettings: hotPath),
         .target(name: "KonaWorkloads", dependencies: ["KonaEngine"], swiftSettings: hotPath),
         .target(name: "KonaConfig", dependencies: [.product(name: "Yams", package: "Yams")]),

@@ -14,17 +14,6 @@ public protocol Component: AnyObject {
 
 /// Path helpers for the component hierarchy.
 public enum ComponentPath {
-    /// `parent.child`, or `child` when the parent path is empty.
-    public static func join(_ parent: String, _ child: String) -> String {
-        parent.isEmpty ? child : parent + "." + child
-    }
-
-    /// The parent of `path` (`cpu0` for `cpu0.l1d`), or `""` at the top.
-    public static func parent(of path: String) -> String {
-        guard let dot = path.lastIndex(of: ".") else { return "" }
-        return String(path[..<dot])
-    }
-
     /// Whether `path` names a valid component: non-empty dot-separated parts of
     /// letters, digits and `_`.
     public static func isValid(_ path: String) -> Bool {

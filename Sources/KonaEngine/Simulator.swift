@@ -45,11 +45,6 @@ public final class Simulator {
     /// The ID of the component at `path`, if registered.
     public func id(of path: String) -> ComponentID? { pathToID[path] }
 
-    /// The component with this ID.
-    public func component(_ id: ComponentID) -> any Component { components[Int(id.raw)] }
-
-    /// Paths of all registered components, sorted.
-    public var componentPaths: [String] { pathToID.keys.sorted() }
 
     // MARK: Scheduling
 

@@ -96,6 +96,13 @@ final class Recorder: Component {
         #expect(zip(a, a.dropFirst()).allSatisfy { $0.0 <= $1.0 }, "time went backwards")
     }
 
+    @Test func componentsAreFoundByTheirPath() {
+        let sim = Simulator()
+        let a = sim.register(Recorder(path: "cpu0.l1d")), b = sim.register(Recorder(path: "cpu1.l1d"))
+        #expect(a != b && sim.id(of: "cpu0.l1d") == a && sim.id(of: "cpu1.l1d") == b && sim.id(of: "cpu2") == nil)
+        #expect(ComponentPath.isValid("socket0.llc") && !ComponentPath.isValid("cpu0..l1d") && !ComponentPath.isValid("a b"))
+    }
+
     @Test func stopsAtTheTimeLimitAndResumes() throws {
         let sim = Simulator()
         let r = Recorder(path: "r")
