@@ -1,0 +1,135 @@
+/// A home agent: the directory for the lines it homes (I, S with a sharer set, EM with an
+/// owner socket) in front of their memory.
+///
+/// Blocking per line: while a line waits for snoop responses, further requests and
+/// writebacks for it are parked. Requests are refined before lookup by the directory
+/// entry (`_Alone`: no other socket holds the line; `_Owned`: another socket owns it), as
+/// are writebacks (`WbStale`: the sender no longer holds the line, its writeback crossed
+/// a snoop) and responses (`LastRsp...` for the last expected one, by what it carries).
+public enum HomeProtocol {
+    /// Per-line directory states.
+    public enum State: Int, ProtocolVocabulary {
+        case I, S, EM
+        case SU_I, SR_I, EM_I, EM_S
+
+        public var doc: String {
+            switch self {
+            case .I: "no socket holds the line"
+            case .S: "sockets in the sharer set hold clean copies"
+            case .EM: "one socket owns the line (E or M; it may be dirty)"
+            case .SU_I: "invalidating other sharers for an UpgradeReq"
+            case .SR_I: "invalidating sharers for a RdOwn"
+            case .EM_I: "snoop-invalidating the owner for a RdOwn"
+            case .EM_S: "snooping the owner for a RdShared"
+            }
+        }
+    }
+
+    /// Requests, writebacks and snoop responses from caching agents, refined.
+    public enum Event: Int, ProtocolVocabulary {
+        case RdShared, RdShared_Alone, RdShared_Owned
+        case RdOwn_Alone, RdOwn_Shared, RdOwn_Owned
+        case Upgrade_Alone, Upgrade_Shared
+        case WbOwnerDirty, WbOwnerClean, WbSharer, WbLastSharer, WbStale
+        case Rsp, LastRspI, LastRspIData, LastRspS, LastRspSData
+
+        public var doc: String {
+            switch self {
+            case .RdShared: "read-shared; other sockets share the line"
+            case .RdShared_Alone: "read-shared; no other socket holds the line"
+            case .RdShared_Owned: "read-shared; another socket owns the line"
+            case .RdOwn_Alone: "read-for-ownership (or an upgrade from a socket that lost its copy); no other holder"
+            case .RdOwn_Shared: "read-for-ownership; other sockets share the line"
+            case .RdOwn_Owned: "read-for-ownership; another socket owns the line"
+            case .Upgrade_Alone: "upgrade from a sharer; no other sharer"
+            case .Upgrade_Shared: "upgrade from a sharer; other sharers"
+            case .WbOwnerDirty: "the owner writes back dirty data"
+            case .WbOwnerClean: "the owner evicts a clean line (notified)"
+            case .WbSharer: "a sharer evicts (notified), other sharers remain"
+            case .WbLastSharer: "the last sharer evicts (notified)"
+            case .WbStale: "an eviction from a socket the directory no longer lists (it crossed a snoop)"
+            case .Rsp: "a snoop response, more expected"
+            case .LastRspI: "last response: no copy kept, clean"
+            case .LastRspIData: "last response: no copy kept, with dirty data"
+            case .LastRspS: "last response: shared copy kept, clean"
+            case .LastRspSData: "last response: shared copy kept, with dirty data"
+            }
+        }
+    }
+
+    /// What a transition does.
+    public enum Action: Int, ProtocolVocabulary {
+        case readMemory, writeMemory
+        case grantS, grantE, grantOwnership
+        case snoopInvSharers, snoopInvOwner, snoopDataOwner, countRsp
+        case ownerToSharer, clearOwner, removeSender, sendWbAck
+        case stall
+
+        public var doc: String {
+            switch self {
+            case .readMemory: "read the line from memory for the requester"
+            case .writeMemory: "write the carried data to memory"
+            case .grantS: "send DataS to the requester; add it to the sharers"
+            case .grantE: "send DataEx to the requester; it becomes the owner, no sharers remain"
+            case .grantOwnership: "send GntE to the requesting sharer; it becomes the owner, no sharers remain"
+            case .snoopInvSharers: "send SnpInv to every sharer except the requester; expect their responses"
+            case .snoopInvOwner: "send SnpInv to the owner; expect its response"
+            case .snoopDataOwner: "send SnpData to the owner; expect its response"
+            case .countRsp: "one expected response fewer"
+            case .ownerToSharer: "the snooped owner keeps a shared copy"
+            case .clearOwner: "the owner no longer holds the line"
+            case .removeSender: "the evicting sharer no longer holds the line"
+            case .sendWbAck: "acknowledge the eviction"
+            case .stall: "park the request until the line's transaction completes"
+            }
+        }
+    }
+
+    public typealias Table = ProtocolTable<State, Event, Action>
+
+    static let arrivals: [Event] = [.RdShared, .RdShared_Alone, .RdShared_Owned, .RdOwn_Alone, .RdOwn_Shared, .RdOwn_Owned,
+                                    .Upgrade_Alone, .Upgrade_Shared, .WbOwnerDirty, .WbOwnerClean, .WbSharer, .WbLastSharer, .WbStale]
+
+    /// The table for `variant`.
+    public static func table(_ variant: ProtocolVariant) -> Table {
+        var t = RowBuilder<State, Event, Action>()
+        let readAlone: [Action] = variant.grantExclusive ? [.readMemory, .grantE] : [.readMemory, .grantS]
+        let readAloneNext: State = variant.grantExclusive ? .EM : .S
+        let note = variant.grantExclusive ? "no other holder: grant E" : "no other holder: grant S (variant)"
+        // From I
+        t.add([.I], [.RdShared_Alone], readAlone, readAloneNext, "read miss; " + note)
+        t.add([.I], [.RdOwn_Alone], [.readMemory, .grantE], .EM, "ownership from memory")
+        t.add([.I], [.WbStale], [.sendWbAck], nil, "eviction crossed a snoop")
+        // From S
+        t.add([.S], [.RdShared], [.readMemory, .grantS], nil, "another sharer")
+        t.add([.S], [.RdShared_Alone], readAlone, readAloneNext, "re-read by the only listed sharer; " + note)
+        t.add([.S], [.RdOwn_Alone], [.readMemory, .grantE], .EM, "the only listed sharer lost its copy and writes")
+        t.add([.S], [.RdOwn_Shared], [.snoopInvSharers], .SR_I, "write: invalidate the sharers first")
+        t.add([.S], [.Upgrade_Alone], [.grantOwnership], .EM, "the only sharer upgrades")
+        t.add([.S], [.Upgrade_Shared], [.snoopInvSharers], .SU_I, "upgrade: invalidate the other sharers first")
+        t.add([.S], [.WbSharer], [.removeSender, .sendWbAck], nil, "a sharer evicts")
+        t.add([.S], [.WbLastSharer], [.removeSender, .sendWbAck], .I, "the last sharer evicts")
+        t.add([.S], [.WbStale], [.sendWbAck], nil, "eviction crossed a snoop")
+        // From EM
+        t.add([.EM], [.RdShared_Owned], [.snoopDataOwner], .EM_S, "read of an owned line: snoop the owner")
+        t.add([.EM], [.RdOwn_Owned], [.snoopInvOwner], .EM_I, "write to an owned line: snoop-invalidate the owner")
+        t.add([.EM], [.RdShared_Alone], readAlone, readAloneNext, "the owner dropped a clean line silently and re-reads; " + note)
+        t.add([.EM], [.RdOwn_Alone], [.readMemory, .grantE], nil, "the owner dropped a clean line silently and writes")
+        t.add([.EM], [.WbOwnerDirty], [.writeMemory, .clearOwner, .sendWbAck], .I, "dirty writeback")
+        t.add([.EM], [.WbOwnerClean], [.clearOwner, .sendWbAck], .I, "notified clean eviction")
+        t.add([.EM], [.WbStale], [.sendWbAck], nil, "eviction crossed a snoop")
+        // Collecting snoop responses
+        t.add([.SU_I, .SR_I], [.Rsp], [.countRsp], nil, "a sharer dropped its copy")
+        t.add([.SU_I], [.LastRspI], [.grantOwnership], .EM, "sharers gone: grant the upgrade")
+        t.add([.SR_I], [.LastRspI], [.readMemory, .grantE], .EM, "sharers gone: grant ownership with data")
+        t.add([.EM_I], [.LastRspI], [.readMemory, .grantE], .EM, "owner gone, memory is current: grant ownership")
+        t.add([.EM_I], [.LastRspIData], [.writeMemory, .grantE], .EM, "owner handed over dirty data: grant ownership")
+        t.add([.EM_S], [.LastRspS], [.ownerToSharer, .readMemory, .grantS], .S, "owner kept a clean shared copy")
+        t.add([.EM_S], [.LastRspSData], [.writeMemory, .ownerToSharer, .grantS], .S, "owner kept S; dirty data to memory")
+        t.add([.EM_S], [.LastRspI], [.clearOwner] + readAlone, readAloneNext, "owner had dropped the line; " + note)
+        t.add([.EM_S], [.LastRspIData], [.writeMemory, .clearOwner] + (variant.grantExclusive ? [.grantE] : [.grantS]),
+              readAloneNext, "owner gave up the line with dirty data; " + note)
+        t.add([.SU_I, .SR_I, .EM_I, .EM_S], arrivals, [.stall], nil, "line busy: wait")
+        return Table(name: "home", doc: "home agent: directory in front of memory", rows: t.rows)
+    }
+}

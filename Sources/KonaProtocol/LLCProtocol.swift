@@ -1,0 +1,222 @@
+/// The socket LLC: inclusive, with core-valid bits, it is the directory for the cores of
+/// its socket and the caching agent toward the home agents.
+///
+/// Core requests are refined before lookup by what the LLC records for the line
+/// (`GetS_Owned`: another core owns it; `PutStale`: the sender no longer holds it), and
+/// acks by whether they are the last expected (`LastAck` fires at once when none are
+/// expected). The LLC serialises transactions per line: a core request that meets a
+/// transient state is parked, never guessed at.
+public enum LLCProtocol {
+    /// Per-line states. E and M are both exclusive toward the home; M means the LLC's
+    /// copy is dirty. A core may own the line (E or M in its complex) in either.
+    public enum State: Int, ProtocolVocabulary {
+        case I, S, E, M
+        case IS_D, IM_D, SM_A, SM_AI
+        case EX_I, MX_I, EX_D, MX_D
+        case SSNP_I, ESNP_I, MSNP_I, ESNP_S, MSNP_S
+        case SEV_I, EEV_I, MEV_I
+        case MI_A, EI_A, SI_A, II_A
+
+        public var doc: String {
+            switch self {
+            case .I: "not present"
+            case .S: "socket holds a shared copy; cores may share it"
+            case .E: "socket exclusive, LLC copy clean; a core may own it"
+            case .M: "socket exclusive, LLC copy dirty; a core may own it"
+            case .IS_D: "RdShared sent for a core's read, waiting for data"
+            case .IM_D: "RdOwn sent for a core's write, waiting for data"
+            case .SM_A: "UpgradeReq sent for a core's write, waiting for GntE"
+            case .SM_AI: "upgrade pending, a home SnpInv arrived: invalidating the cores first"
+            case .EX_I: "exclusive (clean): invalidating other cores for a core's write"
+            case .MX_I: "exclusive (dirty): invalidating other cores for a core's write"
+            case .EX_D: "exclusive (clean): downgrading the owning core for a core's read"
+            case .MX_D: "exclusive (dirty): downgrading the owning core for a core's read"
+            case .SSNP_I: "shared: invalidating the cores for a home SnpInv"
+            case .ESNP_I: "exclusive (clean): invalidating the cores for a home SnpInv"
+            case .MSNP_I: "exclusive (dirty): invalidating the cores for a home SnpInv"
+            case .ESNP_S: "exclusive (clean): downgrading the owning core for a home SnpData"
+            case .MSNP_S: "exclusive (dirty): downgrading the owning core for a home SnpData"
+            case .SEV_I: "evicting a shared line: back-invalidating the cores"
+            case .EEV_I: "evicting a clean exclusive line: back-invalidating the cores"
+            case .MEV_I: "evicting a dirty line: back-invalidating the cores"
+            case .MI_A: "WbDirty sent (data kept for snoops), waiting for WbAck"
+            case .EI_A: "WbClean sent, waiting for WbAck"
+            case .SI_A: "WbShared sent, waiting for WbAck"
+            case .II_A: "eviction crossed a home snoop (answered), waiting for WbAck"
+            }
+        }
+    }
+
+    /// Events: core requests (refined), core acks (refined), home messages, replacement.
+    public enum Event: Int, ProtocolVocabulary {
+        case GetS, GetS_Alone, GetS_Owned, GetM
+        case PutOwnerClean, PutOwnerDirty, PutSharer, PutStale
+        case Ack, AckData, LastAck, LastAckData
+        case DataS, DataEx, GntE, WbAck, SnpInv, SnpData
+        case Replace
+
+        public var doc: String {
+            switch self {
+            case .GetS: "a core reads; other cores share the line, none owns it"
+            case .GetS_Alone: "a core reads; no core holds the line"
+            case .GetS_Owned: "a core reads; another core owns the line"
+            case .GetM: "a core wants ownership (GetM, or Upgrade)"
+            case .PutOwnerClean: "the owning core evicts a clean line (PutE)"
+            case .PutOwnerDirty: "the owning core evicts a dirty line (PutM)"
+            case .PutSharer: "a sharing core evicts (PutS, or a PutM/PutE crossed by a downgrade)"
+            case .PutStale: "a core that no longer holds the line evicts (crossed by an invalidation)"
+            case .Ack: "a core's InvAck or DowngradeAck, more expected"
+            case .AckData: "a core's ack with dirty data, more expected"
+            case .LastAck: "the last expected ack (or none was expected)"
+            case .LastAckData: "the last expected ack, with dirty data"
+            case .DataS: "shared copy from the home"
+            case .DataEx: "exclusive copy from the home"
+            case .GntE: "ownership from the home (we hold the data)"
+            case .WbAck: "the home acknowledges our eviction"
+            case .SnpInv: "the home asks us to invalidate"
+            case .SnpData: "the home asks us (the owner) to downgrade to shared"
+            case .Replace: "the LLC evicts the line (inclusive: back-invalidates the cores)"
+            }
+        }
+    }
+
+    /// What a transition does.
+    public enum Action: Int, ProtocolVocabulary {
+        case allocate, deallocate, fill, writeData
+        case grantS, grantE, grantM
+        case invalidateOthers, invalidateAll, downgradeOwner, ownerToSharer, countAck
+        case clearOwner, removeSharer, sendPutAck
+        case sendRdShared, sendRdOwn, sendUpgradeReq, sendWbDirty, sendWbClean, sendWbShared
+        case sendRspI, sendRspIWb, sendRspS, sendRspSWb
+        case stall
+
+        public var doc: String {
+            switch self {
+            case .allocate: "allocate the line (an inclusive fill)"
+            case .deallocate: "free the line"
+            case .fill: "install the data from the home's message"
+            case .writeData: "store the core's dirty data; the LLC copy becomes dirty"
+            case .grantS: "send Data to the requesting core and add it to the sharers"
+            case .grantE: "send DataE to the requesting core and make it the owner"
+            case .grantM: "send DataM (GntM if it still holds S) to the requester; it becomes the owner, no sharers remain"
+            case .invalidateOthers: "send Inv to every other core holding the line; expect their acks"
+            case .invalidateAll: "send Inv to every core holding the line; expect their acks"
+            case .downgradeOwner: "send Downgrade to the owning core, if any; expect its ack"
+            case .ownerToSharer: "the downgraded owner keeps a shared copy"
+            case .countAck: "one expected ack fewer"
+            case .clearOwner: "the evicting owner no longer holds the line"
+            case .removeSharer: "the evicting sharer no longer holds the line"
+            case .sendPutAck: "acknowledge the core's eviction"
+            case .sendRdShared: "send RdShared to the home"
+            case .sendRdOwn: "send RdOwn to the home"
+            case .sendUpgradeReq: "send UpgradeReq to the home"
+            case .sendWbDirty: "send WbDirty with the data to the home"
+            case .sendWbClean: "send WbClean to the home"
+            case .sendWbShared: "send WbShared to the home"
+            case .sendRspI: "answer the home: no copy kept, clean"
+            case .sendRspIWb: "answer the home: no copy kept, with the dirty data"
+            case .sendRspS: "answer the home: shared copy kept, clean"
+            case .sendRspSWb: "answer the home: shared copy kept, with the dirty data"
+            case .stall: "park the event until the line's state changes"
+            }
+        }
+    }
+
+    public typealias Table = ProtocolTable<State, Event, Action>
+
+    /// Core requests, parked while a line is busy.
+    static let coreRequests: [Event] = [.GetS, .GetS_Alone, .GetS_Owned, .GetM, .PutOwnerClean, .PutOwnerDirty, .PutSharer, .PutStale]
+
+    /// The table for `variant`.
+    public static func table(_ variant: ProtocolVariant) -> Table {
+        var t = RowBuilder<State, Event, Action>()
+        let alone: [Action] = variant.grantExclusive ? [.grantE] : [.grantS]
+        let silent = variant.silentCleanEviction
+        // From I
+        t.add([.I], [.GetS_Alone], [.allocate, .sendRdShared], .IS_D, "read miss in the socket")
+        t.add([.I], [.GetM], [.allocate, .sendRdOwn], .IM_D, "write miss in the socket")
+        t.add([.I], [.PutStale], [.sendPutAck], nil, "eviction crossed our back-invalidation")
+        t.add([.I], [.SnpInv, .SnpData], [.sendRspI], nil, "stale snoop after a silent eviction")
+        // Waiting for the home
+        t.add([.IS_D], [.DataS], [.fill, .grantS], .S, "shared copy for the socket and the core")
+        t.add([.IS_D], [.DataEx], [.fill] + alone, .E, variant.grantExclusive
+              ? "exclusive copy: the only reader gets E" : "exclusive copy for the socket; the core gets S (grant-S variant)")
+        t.add([.IM_D], [.DataEx], [.fill, .grantM], .E, "ownership for the socket and the writing core")
+        t.add([.SM_A], [.GntE], [.invalidateOthers], .EX_I, "ownership granted: invalidate the other sharing cores")
+        t.add([.SM_A], [.SnpInv], [.invalidateAll], .SM_AI, "upgrade lost at the home: give up our copies first")
+        t.add([.SM_AI], [.Ack], [.countAck], nil, "a core dropped its copy")
+        t.add([.SM_AI], [.LastAck], [.sendRspI], .IM_D, "copies gone; the home will answer our upgrade with data")
+        t.add([.IS_D, .IM_D, .SM_A, .SM_AI], coreRequests, [.stall], nil, "line busy: wait")
+        t.add([.IS_D, .IM_D], [.SnpInv, .SnpData], [.stall], nil, "a snoop overtook our data: wait for it")
+        // Stable: S
+        t.add([.S], [.GetS, .GetS_Alone], [.grantS], nil, "read hit in a shared socket")
+        t.add([.S], [.GetM], [.sendUpgradeReq], .SM_A, "write to a shared socket: ask the home for ownership")
+        t.add([.S], [.PutSharer], [.removeSharer, .sendPutAck], nil, "a sharing core evicts")
+        t.add([.S], [.PutStale], [.sendPutAck], nil, "eviction crossed an invalidation")
+        t.add([.S], [.SnpInv], [.invalidateAll], .SSNP_I, "the home invalidates the socket")
+        t.add([.S], [.Replace], [.invalidateAll], .SEV_I, "LLC eviction: back-invalidate")
+        // Stable: E and M
+        for (x, xI, xD, snpI, snpS, ev) in [(State.E, State.EX_I, State.EX_D, State.ESNP_I, State.ESNP_S, State.EEV_I),
+                                            (State.M, State.MX_I, State.MX_D, State.MSNP_I, State.MSNP_S, State.MEV_I)] {
+            t.add([x], [.GetS], [.grantS], nil, "read hit; other cores share")
+            t.add([x], [.GetS_Alone], alone, nil, variant.grantExclusive ? "read hit, no core holds it: grant E" : "read hit, no core holds it: grant S (variant)")
+            t.add([x], [.GetS_Owned], [.downgradeOwner], xD, "read of a line a core owns: downgrade the owner")
+            t.add([x], [.GetM], [.invalidateOthers], xI, "write: invalidate every other core's copy")
+            t.add([x], [.PutOwnerClean], [.clearOwner, .sendPutAck], nil, "the owner evicts a clean line")
+            t.add([x], [.PutOwnerDirty], [.writeData, .clearOwner, .sendPutAck], .M, "the owner writes its dirty line back")
+            t.add([x], [.PutSharer], [.removeSharer, .sendPutAck], nil, "a sharing core evicts")
+            t.add([x], [.PutStale], [.sendPutAck], nil, "eviction crossed an invalidation")
+            t.add([x], [.SnpInv], [.invalidateAll], snpI, "the home invalidates the socket")
+            t.add([x], [.SnpData], [.downgradeOwner], snpS, "the home downgrades the socket: downgrade the owning core")
+            t.add([x], [.Replace], [.invalidateAll], ev, "LLC eviction: back-invalidate")
+        }
+        // Local invalidation for a core's write
+        t.add([.EX_I], [.Ack], [.countAck], nil, "a core dropped its clean copy")
+        t.add([.EX_I], [.AckData], [.writeData, .countAck], .MX_I, "the former owner handed over dirty data")
+        t.add([.EX_I], [.LastAck], [.grantM], .E, "all copies gone: grant ownership")
+        t.add([.EX_I], [.LastAckData], [.writeData, .grantM], .M, "all copies gone, last with dirty data: grant ownership")
+        t.add([.MX_I], [.Ack], [.countAck], nil, "a core dropped its copy")
+        t.add([.MX_I], [.AckData], [.writeData, .countAck], nil, "a core handed over dirty data")
+        t.add([.MX_I], [.LastAck], [.grantM], .M, "all copies gone: grant ownership")
+        t.add([.MX_I], [.LastAckData], [.writeData, .grantM], .M, "all copies gone: grant ownership")
+        // Local downgrade for a core's read
+        t.add([.EX_D], [.LastAck], [.ownerToSharer, .grantS], .E, "owner kept S, clean: share")
+        t.add([.EX_D], [.LastAckData], [.writeData, .ownerToSharer, .grantS], .M, "owner handed over dirty data: share")
+        t.add([.MX_D], [.LastAck], [.ownerToSharer, .grantS], .M, "owner kept S: share")
+        t.add([.MX_D], [.LastAckData], [.writeData, .ownerToSharer, .grantS], .M, "owner handed over dirty data: share")
+        // Home snoops
+        t.add([.SSNP_I, .ESNP_I, .MSNP_I], [.Ack], [.countAck], nil, "a core dropped its copy")
+        t.add([.ESNP_I], [.AckData], [.writeData, .countAck], .MSNP_I, "a core handed over dirty data")
+        t.add([.MSNP_I], [.AckData], [.writeData, .countAck], nil, "a core handed over dirty data")
+        t.add([.SSNP_I, .ESNP_I], [.LastAck], [.sendRspI, .deallocate], .I, "socket invalidated, clean")
+        t.add([.ESNP_I, .MSNP_I], [.LastAckData], [.writeData, .sendRspIWb, .deallocate], .I, "socket invalidated: dirty data to the home")
+        t.add([.MSNP_I], [.LastAck], [.sendRspIWb, .deallocate], .I, "socket invalidated: dirty data to the home")
+        t.add([.ESNP_S], [.LastAck], [.ownerToSharer, .sendRspS], .S, "socket downgraded, clean")
+        t.add([.ESNP_S, .MSNP_S], [.LastAckData], [.writeData, .ownerToSharer, .sendRspSWb], .S, "socket downgraded: dirty data to the home")
+        t.add([.MSNP_S], [.LastAck], [.ownerToSharer, .sendRspSWb], .S, "socket downgraded: dirty data to the home")
+        // Eviction
+        t.add([.SEV_I, .EEV_I, .MEV_I], [.Ack], [.countAck], nil, "a core dropped its copy")
+        t.add([.EEV_I], [.AckData], [.writeData, .countAck], .MEV_I, "a core handed over dirty data")
+        t.add([.MEV_I], [.AckData], [.writeData, .countAck], nil, "a core handed over dirty data")
+        if silent {
+            t.add([.SEV_I, .EEV_I], [.LastAck], [.deallocate], .I, "silent clean eviction")
+        } else {
+            t.add([.SEV_I], [.LastAck], [.sendWbShared], .SI_A, "notified clean eviction of a shared line")
+            t.add([.EEV_I], [.LastAck], [.sendWbClean], .EI_A, "notified clean eviction of an exclusive line")
+        }
+        t.add([.EEV_I, .MEV_I], [.LastAckData], [.writeData, .sendWbDirty], .MI_A, "dirty eviction: data to the home")
+        t.add([.MEV_I], [.LastAck], [.sendWbDirty], .MI_A, "dirty eviction: data to the home")
+        // Busy with a local transaction: park core requests and home snoops
+        let local: [State] = [.EX_I, .MX_I, .EX_D, .MX_D, .SSNP_I, .ESNP_I, .MSNP_I, .ESNP_S, .MSNP_S, .SEV_I, .EEV_I, .MEV_I]
+        t.add(local, coreRequests, [.stall], nil, "line busy: wait")
+        t.add([.EX_I, .MX_I, .EX_D, .MX_D, .SEV_I, .EEV_I, .MEV_I], [.SnpInv, .SnpData], [.stall], nil,
+              "finish the local transaction, then answer the home")
+        // Eviction in flight
+        t.add([.MI_A, .EI_A, .SI_A, .II_A], [.WbAck], [.deallocate], .I, "eviction acknowledged")
+        t.add([.MI_A], [.SnpInv, .SnpData], [.sendRspIWb], .II_A, "writeback crossed a snoop: the data goes with the response")
+        t.add([.EI_A], [.SnpInv, .SnpData], [.sendRspI], .II_A, "clean eviction crossed a snoop")
+        t.add([.SI_A, .II_A], [.SnpInv], [.sendRspI], .II_A, "eviction crossed an invalidation")
+        t.add([.MI_A, .EI_A, .SI_A, .II_A], coreRequests, [.stall], nil, "line being evicted: wait for WbAck")
+        return Table(name: "llc", doc: "socket LLC: directory of its cores and caching agent toward the home", rows: t.rows)
+    }
+}
