@@ -49,7 +49,7 @@ public enum CoreComplexProtocol {
         case hitLoad, hitStore, fillLoad, fillStore
         case sendGetS, sendGetM, sendUpgrade, sendPutM, sendPutE, sendPutS
         case sendInvAck, sendInvAckData, sendDowngradeAck, sendDowngradeAckData
-        case dropLine, stall
+        case sendUnblock, dropLine, stall
 
         public var doc: String {
             switch self {
@@ -67,6 +67,7 @@ public enum CoreComplexProtocol {
             case .sendInvAckData: "answer InvAckData with the dirty data"
             case .sendDowngradeAck: "answer DowngradeAck (no data)"
             case .sendDowngradeAckData: "answer DowngradeAckData with the dirty data"
+            case .sendUnblock: "tell the LLC the grant arrived (it may serve the line again)"
             case .dropLine: "free the line's storage"
             case .stall: "park the event until the line's state changes (never guess)"
             }
@@ -109,13 +110,14 @@ public enum CoreComplexProtocol {
         t.add([.M], [.Evict], [.sendPutM, .dropLine], .MI_A, "dirty eviction: data goes with PutM")
         t.add([.M], [.Inv], [.sendInvAckData, .dropLine], .I, "invalidated: the dirty data goes with the ack")
         t.add([.M], [.Downgrade], [.sendDowngradeAckData], .S, "another core reads: hand over the dirty data, keep S")
-        // Waiting for data: a snoop may overtake the data; park it
-        t.add([.IS_D], [.Data], [.fillLoad], .S, "shared copy arrives")
-        t.add([.IS_D], [.DataE], [.fillLoad], .E, "exclusive copy arrives")
-        t.add([.IS_D, .IM_AD], [.Inv, .Downgrade], [.stall], nil, "a snoop overtook our data: wait for it")
-        t.add([.IM_AD], [.DataM], [.fillStore], .M, "ownership with data arrives")
+        // Waiting for data. The LLC snoops a core only after its Unblock, so a snoop met
+        // here is stale (aimed at a copy dropped silently before this miss): answer it.
+        t.add([.IS_D], [.Data], [.fillLoad, .sendUnblock], .S, "shared copy arrives")
+        t.add([.IS_D], [.DataE], [.fillLoad, .sendUnblock], .E, "exclusive copy arrives")
+        t.add([.IS_D, .IM_AD], [.Inv, .Downgrade], [.sendInvAck], nil, "stale snoop for a copy dropped silently before this miss")
+        t.add([.IM_AD], [.DataM], [.fillStore, .sendUnblock], .M, "ownership with data arrives")
         // Upgrade in flight
-        t.add([.SM_A], [.GntM], [.hitStore], .M, "ownership granted; our S data is current")
+        t.add([.SM_A], [.GntM], [.hitStore, .sendUnblock], .M, "ownership granted; our S data is current")
         t.add([.SM_A], [.Inv], [.sendInvAck], .IM_AD, "upgrade lost to another writer: the LLC will answer with DataM")
         // Evictions in flight
         t.add([.MI_A, .EI_A, .SI_A, .II_A], [.PutAck], [], .I, "eviction acknowledged")

@@ -10,6 +10,7 @@ public enum HomeProtocol {
     /// Per-line directory states.
     public enum State: Int, ProtocolVocabulary {
         case I, S, EM
+        case S_C, EM_C
         case SU_I, SR_I, EM_I, EM_S
 
         public var doc: String {
@@ -17,6 +18,8 @@ public enum HomeProtocol {
             case .I: "no socket holds the line"
             case .S: "sockets in the sharer set hold clean copies"
             case .EM: "one socket owns the line (E or M; it may be dirty)"
+            case .S_C: "a socket was granted a shared copy, waiting for its CmpAck"
+            case .EM_C: "a socket was granted ownership, waiting for its CmpAck"
             case .SU_I: "invalidating other sharers for an UpgradeReq"
             case .SR_I: "invalidating sharers for a RdOwn"
             case .EM_I: "snoop-invalidating the owner for a RdOwn"
@@ -31,7 +34,7 @@ public enum HomeProtocol {
         case RdOwn_Alone, RdOwn_Shared, RdOwn_Owned
         case Upgrade_Alone, Upgrade_Shared
         case WbOwnerDirty, WbOwnerClean, WbSharer, WbLastSharer, WbStale
-        case Rsp, LastRspI, LastRspIData, LastRspS, LastRspSData
+        case Rsp, LastRspI, LastRspIData, LastRspS, LastRspSData, CmpAck
 
         public var doc: String {
             switch self {
@@ -53,6 +56,7 @@ public enum HomeProtocol {
             case .LastRspIData: "last response: no copy kept, with dirty data"
             case .LastRspS: "last response: shared copy kept, clean"
             case .LastRspSData: "last response: shared copy kept, with dirty data"
+            case .CmpAck: "the granted socket received its grant"
             }
         }
     }
@@ -94,18 +98,18 @@ public enum HomeProtocol {
     public static func table(_ variant: ProtocolVariant) -> Table {
         var t = RowBuilder<State, Event, Action>()
         let readAlone: [Action] = variant.grantExclusive ? [.readMemory, .grantE] : [.readMemory, .grantS]
-        let readAloneNext: State = variant.grantExclusive ? .EM : .S
+        let readAloneNext: State = variant.grantExclusive ? .EM_C : .S_C
         let note = variant.grantExclusive ? "no other holder: grant E" : "no other holder: grant S (variant)"
         // From I
         t.add([.I], [.RdShared_Alone], readAlone, readAloneNext, "read miss; " + note)
-        t.add([.I], [.RdOwn_Alone], [.readMemory, .grantE], .EM, "ownership from memory")
+        t.add([.I], [.RdOwn_Alone], [.readMemory, .grantE], .EM_C, "ownership from memory")
         t.add([.I], [.WbStale], [.sendWbAck], nil, "eviction crossed a snoop")
         // From S
-        t.add([.S], [.RdShared], [.readMemory, .grantS], nil, "another sharer")
+        t.add([.S], [.RdShared], [.readMemory, .grantS], .S_C, "another sharer")
         t.add([.S], [.RdShared_Alone], readAlone, readAloneNext, "re-read by the only listed sharer; " + note)
-        t.add([.S], [.RdOwn_Alone], [.readMemory, .grantE], .EM, "the only listed sharer lost its copy and writes")
+        t.add([.S], [.RdOwn_Alone], [.readMemory, .grantE], .EM_C, "the only listed sharer lost its copy and writes")
         t.add([.S], [.RdOwn_Shared], [.snoopInvSharers], .SR_I, "write: invalidate the sharers first")
-        t.add([.S], [.Upgrade_Alone], [.grantOwnership], .EM, "the only sharer upgrades")
+        t.add([.S], [.Upgrade_Alone], [.grantOwnership], .EM_C, "the only sharer upgrades")
         t.add([.S], [.Upgrade_Shared], [.snoopInvSharers], .SU_I, "upgrade: invalidate the other sharers first")
         t.add([.S], [.WbSharer], [.removeSender, .sendWbAck], nil, "a sharer evicts")
         t.add([.S], [.WbLastSharer], [.removeSender, .sendWbAck], .I, "the last sharer evicts")
@@ -114,22 +118,25 @@ public enum HomeProtocol {
         t.add([.EM], [.RdShared_Owned], [.snoopDataOwner], .EM_S, "read of an owned line: snoop the owner")
         t.add([.EM], [.RdOwn_Owned], [.snoopInvOwner], .EM_I, "write to an owned line: snoop-invalidate the owner")
         t.add([.EM], [.RdShared_Alone], readAlone, readAloneNext, "the owner dropped a clean line silently and re-reads; " + note)
-        t.add([.EM], [.RdOwn_Alone], [.readMemory, .grantE], nil, "the owner dropped a clean line silently and writes")
+        t.add([.EM], [.RdOwn_Alone], [.readMemory, .grantE], .EM_C, "the owner dropped a clean line silently and writes")
         t.add([.EM], [.WbOwnerDirty], [.writeMemory, .clearOwner, .sendWbAck], .I, "dirty writeback")
         t.add([.EM], [.WbOwnerClean], [.clearOwner, .sendWbAck], .I, "notified clean eviction")
         t.add([.EM], [.WbStale], [.sendWbAck], nil, "eviction crossed a snoop")
+        // Granted: nothing else for the line until the CmpAck
+        t.add([.S_C], [.CmpAck], [], .S, "the socket has its copy")
+        t.add([.EM_C], [.CmpAck], [], .EM, "the socket has its copy")
         // Collecting snoop responses
         t.add([.SU_I, .SR_I], [.Rsp], [.countRsp], nil, "a sharer dropped its copy")
-        t.add([.SU_I], [.LastRspI], [.grantOwnership], .EM, "sharers gone: grant the upgrade")
-        t.add([.SR_I], [.LastRspI], [.readMemory, .grantE], .EM, "sharers gone: grant ownership with data")
-        t.add([.EM_I], [.LastRspI], [.readMemory, .grantE], .EM, "owner gone, memory is current: grant ownership")
-        t.add([.EM_I], [.LastRspIData], [.writeMemory, .grantE], .EM, "owner handed over dirty data: grant ownership")
-        t.add([.EM_S], [.LastRspS], [.ownerToSharer, .readMemory, .grantS], .S, "owner kept a clean shared copy")
-        t.add([.EM_S], [.LastRspSData], [.writeMemory, .ownerToSharer, .grantS], .S, "owner kept S; dirty data to memory")
+        t.add([.SU_I], [.LastRspI], [.grantOwnership], .EM_C, "sharers gone: grant the upgrade")
+        t.add([.SR_I], [.LastRspI], [.readMemory, .grantE], .EM_C, "sharers gone: grant ownership with data")
+        t.add([.EM_I], [.LastRspI], [.readMemory, .grantE], .EM_C, "owner gone, memory is current: grant ownership")
+        t.add([.EM_I], [.LastRspIData], [.writeMemory, .grantE], .EM_C, "owner handed over dirty data: grant ownership")
+        t.add([.EM_S], [.LastRspS], [.ownerToSharer, .readMemory, .grantS], .S_C, "owner kept a clean shared copy")
+        t.add([.EM_S], [.LastRspSData], [.writeMemory, .ownerToSharer, .grantS], .S_C, "owner kept S; dirty data to memory")
         t.add([.EM_S], [.LastRspI], [.clearOwner] + readAlone, readAloneNext, "owner had dropped the line; " + note)
         t.add([.EM_S], [.LastRspIData], [.writeMemory, .clearOwner] + (variant.grantExclusive ? [.grantE] : [.grantS]),
               readAloneNext, "owner gave up the line with dirty data; " + note)
-        t.add([.SU_I, .SR_I, .EM_I, .EM_S], arrivals, [.stall], nil, "line busy: wait")
+        t.add([.S_C, .EM_C, .SU_I, .SR_I, .EM_I, .EM_S], arrivals, [.stall], nil, "line busy: wait")
         return Table(name: "home", doc: "home agent: directory in front of memory", rows: t.rows)
     }
 }

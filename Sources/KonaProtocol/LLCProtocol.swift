@@ -4,13 +4,17 @@
 /// Core requests are refined before lookup by what the LLC records for the line
 /// (`GetS_Owned`: another core owns it; `PutStale`: the sender no longer holds it), and
 /// acks by whether they are the last expected (`LastAck` fires at once when none are
-/// expected). The LLC serialises transactions per line: a core request that meets a
-/// transient state is parked, never guessed at.
+/// expected). A GetM tells the LLC that its sender holds no copy, so the sender's
+/// core-valid bit is cleared before lookup (it may have dropped a shared copy silently).
+/// The LLC serialises transactions per line: a core request that meets a transient state
+/// is parked, never guessed at, and after granting a core the line it waits for that
+/// core's Unblock, so it never snoops a core whose grant is still in flight.
 public enum LLCProtocol {
     /// Per-line states. E and M are both exclusive toward the home; M means the LLC's
     /// copy is dirty. A core may own the line (E or M in its complex) in either.
     public enum State: Int, ProtocolVocabulary {
         case I, S, E, M
+        case S_U, E_U, M_U
         case IS_D, IM_D, SM_A, SM_AI
         case EX_I, MX_I, EX_D, MX_D
         case SSNP_I, ESNP_I, MSNP_I, ESNP_S, MSNP_S
@@ -23,6 +27,9 @@ public enum LLCProtocol {
             case .S: "socket holds a shared copy; cores may share it"
             case .E: "socket exclusive, LLC copy clean; a core may own it"
             case .M: "socket exclusive, LLC copy dirty; a core may own it"
+            case .S_U: "shared: a core was granted the line, waiting for its Unblock"
+            case .E_U: "exclusive (clean): a core was granted the line, waiting for its Unblock"
+            case .M_U: "exclusive (dirty): a core was granted the line, waiting for its Unblock"
             case .IS_D: "RdShared sent for a core's read, waiting for data"
             case .IM_D: "RdOwn sent for a core's write, waiting for data"
             case .SM_A: "UpgradeReq sent for a core's write, waiting for GntE"
@@ -51,7 +58,7 @@ public enum LLCProtocol {
     public enum Event: Int, ProtocolVocabulary {
         case GetS, GetS_Alone, GetS_Owned, GetM
         case PutOwnerClean, PutOwnerDirty, PutSharer, PutStale
-        case Ack, AckData, LastAck, LastAckData
+        case Ack, AckData, LastAck, LastAckData, Unblock
         case DataS, DataEx, GntE, WbAck, SnpInv, SnpData
         case Replace
 
@@ -69,6 +76,7 @@ public enum LLCProtocol {
             case .AckData: "a core's ack with dirty data, more expected"
             case .LastAck: "the last expected ack (or none was expected)"
             case .LastAckData: "the last expected ack, with dirty data"
+            case .Unblock: "the granted core received its grant"
             case .DataS: "shared copy from the home"
             case .DataEx: "exclusive copy from the home"
             case .GntE: "ownership from the home (we hold the data)"
@@ -87,7 +95,7 @@ public enum LLCProtocol {
         case invalidateOthers, invalidateAll, downgradeOwner, ownerToSharer, countAck
         case clearOwner, removeSharer, sendPutAck
         case sendRdShared, sendRdOwn, sendUpgradeReq, sendWbDirty, sendWbClean, sendWbShared
-        case sendRspI, sendRspIWb, sendRspS, sendRspSWb
+        case sendRspI, sendRspIWb, sendRspS, sendRspSWb, sendCmpAck
         case stall
 
         public var doc: String {
@@ -117,6 +125,7 @@ public enum LLCProtocol {
             case .sendRspIWb: "answer the home: no copy kept, with the dirty data"
             case .sendRspS: "answer the home: shared copy kept, clean"
             case .sendRspSWb: "answer the home: shared copy kept, with the dirty data"
+            case .sendCmpAck: "tell the home its grant arrived (it may serve the line again)"
             case .stall: "park the event until the line's state changes"
             }
         }
@@ -137,29 +146,36 @@ public enum LLCProtocol {
         t.add([.I], [.GetM], [.allocate, .sendRdOwn], .IM_D, "write miss in the socket")
         t.add([.I], [.PutStale], [.sendPutAck], nil, "eviction crossed our back-invalidation")
         t.add([.I], [.SnpInv, .SnpData], [.sendRspI], nil, "stale snoop after a silent eviction")
-        // Waiting for the home
-        t.add([.IS_D], [.DataS], [.fill, .grantS], .S, "shared copy for the socket and the core")
-        t.add([.IS_D], [.DataEx], [.fill] + alone, .E, variant.grantExclusive
+        // Waiting for the home. The home snoops a socket only after its CmpAck, so a snoop met
+        // while waiting for data is stale (aimed at a copy dropped silently): answer it.
+        t.add([.IS_D], [.DataS], [.fill, .sendCmpAck, .grantS], .S_U, "shared copy for the socket and the core")
+        t.add([.IS_D], [.DataEx], [.fill, .sendCmpAck] + alone, .E_U, variant.grantExclusive
               ? "exclusive copy: the only reader gets E" : "exclusive copy for the socket; the core gets S (grant-S variant)")
-        t.add([.IM_D], [.DataEx], [.fill, .grantM], .E, "ownership for the socket and the writing core")
-        t.add([.SM_A], [.GntE], [.invalidateOthers], .EX_I, "ownership granted: invalidate the other sharing cores")
-        t.add([.SM_A], [.SnpInv], [.invalidateAll], .SM_AI, "upgrade lost at the home: give up our copies first")
+        t.add([.IM_D], [.DataEx], [.fill, .sendCmpAck, .grantM], .E_U, "ownership for the socket and the writing core")
+        t.add([.SM_A], [.GntE], [.sendCmpAck, .invalidateOthers], .EX_I, "ownership granted: invalidate the other sharing cores")
+        t.add([.SM_A], [.SnpInv], [.invalidateAll], .SM_AI, "another socket's write won at the home: give up our copies first")
         t.add([.SM_AI], [.Ack], [.countAck], nil, "a core dropped its copy")
         t.add([.SM_AI], [.LastAck], [.sendRspI], .IM_D, "copies gone; the home will answer our upgrade with data")
         t.add([.IS_D, .IM_D, .SM_A, .SM_AI], coreRequests, [.stall], nil, "line busy: wait")
-        t.add([.IS_D, .IM_D], [.SnpInv, .SnpData], [.stall], nil, "a snoop overtook our data: wait for it")
+        t.add([.IS_D, .IM_D], [.SnpInv, .SnpData], [.sendRspI], nil, "stale snoop for a copy dropped silently before this miss")
+        // Granted to a core: nothing else for the line until its Unblock
+        t.add([.S_U], [.Unblock], [], .S, "the core has its copy")
+        t.add([.E_U], [.Unblock], [], .E, "the core has its copy")
+        t.add([.M_U], [.Unblock], [], .M, "the core has its copy")
+        t.add([.S_U, .E_U, .M_U], coreRequests, [.stall], nil, "grant in flight: wait")
+        t.add([.S_U, .E_U, .M_U], [.SnpInv, .SnpData], [.stall], nil, "grant in flight: answer the home after the Unblock")
         // Stable: S
-        t.add([.S], [.GetS, .GetS_Alone], [.grantS], nil, "read hit in a shared socket")
+        t.add([.S], [.GetS, .GetS_Alone], [.grantS], .S_U, "read hit in a shared socket")
         t.add([.S], [.GetM], [.sendUpgradeReq], .SM_A, "write to a shared socket: ask the home for ownership")
         t.add([.S], [.PutSharer], [.removeSharer, .sendPutAck], nil, "a sharing core evicts")
         t.add([.S], [.PutStale], [.sendPutAck], nil, "eviction crossed an invalidation")
         t.add([.S], [.SnpInv], [.invalidateAll], .SSNP_I, "the home invalidates the socket")
         t.add([.S], [.Replace], [.invalidateAll], .SEV_I, "LLC eviction: back-invalidate")
         // Stable: E and M
-        for (x, xI, xD, snpI, snpS, ev) in [(State.E, State.EX_I, State.EX_D, State.ESNP_I, State.ESNP_S, State.EEV_I),
-                                            (State.M, State.MX_I, State.MX_D, State.MSNP_I, State.MSNP_S, State.MEV_I)] {
-            t.add([x], [.GetS], [.grantS], nil, "read hit; other cores share")
-            t.add([x], [.GetS_Alone], alone, nil, variant.grantExclusive ? "read hit, no core holds it: grant E" : "read hit, no core holds it: grant S (variant)")
+        for (x, xU, xI, xD, snpI, snpS, ev) in [(State.E, State.E_U, State.EX_I, State.EX_D, State.ESNP_I, State.ESNP_S, State.EEV_I),
+                                                (State.M, State.M_U, State.MX_I, State.MX_D, State.MSNP_I, State.MSNP_S, State.MEV_I)] {
+            t.add([x], [.GetS], [.grantS], xU, "read hit; other cores share")
+            t.add([x], [.GetS_Alone], alone, xU, variant.grantExclusive ? "read hit, no core holds it: grant E" : "read hit, no core holds it: grant S (variant)")
             t.add([x], [.GetS_Owned], [.downgradeOwner], xD, "read of a line a core owns: downgrade the owner")
             t.add([x], [.GetM], [.invalidateOthers], xI, "write: invalidate every other core's copy")
             t.add([x], [.PutOwnerClean], [.clearOwner, .sendPutAck], nil, "the owner evicts a clean line")
@@ -173,17 +189,17 @@ public enum LLCProtocol {
         // Local invalidation for a core's write
         t.add([.EX_I], [.Ack], [.countAck], nil, "a core dropped its clean copy")
         t.add([.EX_I], [.AckData], [.writeData, .countAck], .MX_I, "the former owner handed over dirty data")
-        t.add([.EX_I], [.LastAck], [.grantM], .E, "all copies gone: grant ownership")
-        t.add([.EX_I], [.LastAckData], [.writeData, .grantM], .M, "all copies gone, last with dirty data: grant ownership")
+        t.add([.EX_I], [.LastAck], [.grantM], .E_U, "all copies gone: grant ownership")
+        t.add([.EX_I], [.LastAckData], [.writeData, .grantM], .M_U, "all copies gone, last with dirty data: grant ownership")
         t.add([.MX_I], [.Ack], [.countAck], nil, "a core dropped its copy")
         t.add([.MX_I], [.AckData], [.writeData, .countAck], nil, "a core handed over dirty data")
-        t.add([.MX_I], [.LastAck], [.grantM], .M, "all copies gone: grant ownership")
-        t.add([.MX_I], [.LastAckData], [.writeData, .grantM], .M, "all copies gone: grant ownership")
+        t.add([.MX_I], [.LastAck], [.grantM], .M_U, "all copies gone: grant ownership")
+        t.add([.MX_I], [.LastAckData], [.writeData, .grantM], .M_U, "all copies gone: grant ownership")
         // Local downgrade for a core's read
-        t.add([.EX_D], [.LastAck], [.ownerToSharer, .grantS], .E, "owner kept S, clean: share")
-        t.add([.EX_D], [.LastAckData], [.writeData, .ownerToSharer, .grantS], .M, "owner handed over dirty data: share")
-        t.add([.MX_D], [.LastAck], [.ownerToSharer, .grantS], .M, "owner kept S: share")
-        t.add([.MX_D], [.LastAckData], [.writeData, .ownerToSharer, .grantS], .M, "owner handed over dirty data: share")
+        t.add([.EX_D], [.LastAck], [.ownerToSharer, .grantS], .E_U, "owner kept S, clean: share")
+        t.add([.EX_D], [.LastAckData], [.writeData, .ownerToSharer, .grantS], .M_U, "owner handed over dirty data: share")
+        t.add([.MX_D], [.LastAck], [.ownerToSharer, .grantS], .M_U, "owner kept S: share")
+        t.add([.MX_D], [.LastAckData], [.writeData, .ownerToSharer, .grantS], .M_U, "owner handed over dirty data: share")
         // Home snoops
         t.add([.SSNP_I, .ESNP_I, .MSNP_I], [.Ack], [.countAck], nil, "a core dropped its copy")
         t.add([.ESNP_I], [.AckData], [.writeData, .countAck], .MSNP_I, "a core handed over dirty data")

@@ -8,19 +8,18 @@ public enum Channel: Int, Sendable, CaseIterable, CustomStringConvertible {
 
 /// Every message of the two coherence levels: core complex <-> socket LLC, and caching
 /// agent (LLC) <-> home agent, in the spirit of UPI / CXL.cache.
-public enum MessageKind: Int, Sendable, CaseIterable, CustomStringConvertible {
+public enum MessageKind: Int, Sendable, CaseIterable {
     // Core complex -> LLC
     case GetS, GetM, Upgrade, PutM, PutE, PutS
-    case InvAck, InvAckData, DowngradeAck, DowngradeAckData
+    case InvAck, InvAckData, DowngradeAck, DowngradeAckData, Unblock
     // LLC -> core complex
     case Data, DataE, DataM, GntM, PutAck, Inv, Downgrade
     // LLC (caching agent) -> home
     case RdShared, RdOwn, UpgradeReq, WbDirty, WbClean, WbShared
-    case RspI, RspIWb, RspS, RspSWb
+    case RspI, RspIWb, RspS, RspSWb, CmpAck
     // Home -> LLC
     case DataS, DataEx, GntE, WbAck, SnpInv, SnpData
 
-    public var description: String { String(describing: self) }
 
     /// The channel it travels on.
     public var channel: Channel {
@@ -29,7 +28,7 @@ public enum MessageKind: Int, Sendable, CaseIterable, CustomStringConvertible {
             .request
         case .Inv, .Downgrade, .SnpInv, .SnpData:
             .snoop
-        case .InvAck, .DowngradeAck, .GntM, .PutAck, .RspI, .RspS, .GntE, .WbAck:
+        case .InvAck, .DowngradeAck, .Unblock, .GntM, .PutAck, .RspI, .RspS, .CmpAck, .GntE, .WbAck:
             .response
         case .InvAckData, .DowngradeAckData, .Data, .DataE, .DataM, .RspIWb, .RspSWb, .DataS, .DataEx:
             .data
@@ -59,6 +58,7 @@ public enum MessageKind: Int, Sendable, CaseIterable, CustomStringConvertible {
         case .InvAckData: "core dropped its dirty copy (carries the data)"
         case .DowngradeAck: "core kept a shared copy (clean)"
         case .DowngradeAckData: "core kept a shared copy of dirty data (carries the data)"
+        case .Unblock: "core received its grant: the LLC may serve the line again"
         case .Data: "LLC grants a shared copy"
         case .DataE: "LLC grants an exclusive clean copy"
         case .DataM: "LLC grants ownership with data"
@@ -76,6 +76,7 @@ public enum MessageKind: Int, Sendable, CaseIterable, CustomStringConvertible {
         case .RspIWb: "snoop response: socket gave up dirty data (carries it)"
         case .RspS: "snoop response: socket kept a shared copy, clean"
         case .RspSWb: "snoop response: socket kept a shared copy of dirty data (carries it)"
+        case .CmpAck: "socket received its grant: the home may serve the line again"
         case .DataS: "home grants a shared copy"
         case .DataEx: "home grants an exclusive copy (for a read or a read-for-ownership)"
         case .GntE: "home grants ownership to a socket that still holds the data (completion)"

@@ -114,7 +114,7 @@ final class PrebuiltTrace: AccessSource {
     func fill(_ buffer: UnsafeMutableBufferPointer<MemoryAccess>) throws(WorkloadError) -> Int {
         let n = min(buffer.count, accesses.count - position)
         accesses.withUnsafeBufferPointer { all in
-            _ = buffer.baseAddress!.update(from: all.baseAddress! + position, count: n)
+            buffer.baseAddress!.update(from: all.baseAddress! + position, count: n)
         }
         position += n
         return n

@@ -1,0 +1,77 @@
+import KonaEngine
+import KonaProtocol
+
+/// Who sends and receives coherence messages: a core complex, a socket LLC or a home.
+public enum Endpoint: Hashable, Sendable, CustomStringConvertible {
+    case core(Int)
+    case llc(Int)
+    case home(Int)
+
+    public var description: String {
+        switch self {
+        case .core(let i): "core\(i)"
+        case .llc(let i): "llc\(i)"
+        case .home(let i): "home\(i)"
+        }
+    }
+}
+
+/// A coherence message in flight. `data` is the line's value (data-value tracking: every
+/// store writes a fresh value), meaningful when `kind.carriesData`.
+public struct CoherenceMessage: Sendable, CustomStringConvertible {
+    public var kind: MessageKind
+    public var line: UInt64
+    public var source: Endpoint
+    public var destination: Endpoint
+    public var data: UInt64
+
+    public init(_ kind: MessageKind, line: UInt64, from source: Endpoint, to destination: Endpoint, data: UInt64 = 0) {
+        self.kind = kind
+        self.line = line
+        self.source = source
+        self.destination = destination
+        self.data = data
+    }
+
+    public var description: String {
+        "\(kind) line \(line) \(source)->\(destination)" + (kind.carriesData ? " data \(data)" : "")
+    }
+}
+
+/// Carries messages between controllers; the tester delays them at random, the timed
+/// system sends them over channels with latency and bandwidth.
+public protocol CoherenceNetwork: AnyObject {
+    /// Sends `message` now; it is delivered later to `message.destination`.
+    func send(_ message: CoherenceMessage)
+}
+
+/// Thrown by a controller that meets a `(state, event)` pair its table does not allow.
+public struct ProtocolViolation: Error, Sendable, CustomStringConvertible {
+    public var component: String
+    public var line: UInt64
+    public var state: String
+    public var event: String
+    public var message: String?
+
+    public var description: String {
+        "\(component): no transition for (\(state), \(event)) on line \(line)" + (message.map { " (message \($0))" } ?? "")
+    }
+
+    /// As a simulation error (exit code 3) at `time`.
+    public func asSimulationError(at time: Tick) -> SimulationError {
+        SimulationError(.protocolViolation, time: time, component: component,
+                        message: "line 0x\(String(line << 6, radix: 16)): no transition for state \(state) on event \(event)"
+                            + (message.map { " (message \($0))" } ?? ""))
+    }
+}
+
+/// Per-controller counts of how often each table row fired.
+public struct RowCoverage: Sendable {
+    public private(set) var hits: [Int]
+    public init(rows: Int) { hits = [Int](repeating: 0, count: rows) }
+    @inline(__always) public mutating func hit(_ row: Int) { hits[row] += 1 }
+    /// Adds another controller's counts (same table).
+    public mutating func merge(_ other: RowCoverage) {
+        for i in hits.indices { hits[i] += other.hits[i] }
+    }
+}

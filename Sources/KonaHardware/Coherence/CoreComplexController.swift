@@ -1,0 +1,151 @@
+import KonaProtocol
+
+/// Executes `CoreComplexProtocol` for one core: per-line state and data, parked events,
+/// messages to the socket LLC.
+///
+/// The core's operations (`load`, `store`, `evict`) and the LLC's messages are events of
+/// one table; an operation completes through `onComplete` when its row performs it
+/// (`hitLoad`, `fillStore`, ...), possibly much later.
+public final class CoreComplexController {
+    public typealias P = CoreComplexProtocol
+
+    /// A line's coherence state and value.
+    public struct Line: Sendable {
+        public var state: P.State = .I
+        public var data: UInt64 = 0
+    }
+
+    /// The operation a core waits for on a line.
+    public enum Operation: Sendable, Equatable {
+        case load
+        case store(value: UInt64)
+    }
+
+    public let index: Int
+    public let name: String
+    public let llc: Endpoint
+    public private(set) var table: P.Table
+    public unowned let network: any CoherenceNetwork
+    /// Lines this complex knows about.
+    public private(set) var lines: [UInt64: Line] = [:]
+    private var pending: [UInt64: Operation] = [:]
+    private var parked: [UInt64: [CoherenceMessage]] = [:]
+    /// How often each row fired.
+    public private(set) var coverage: RowCoverage
+    /// Called when an operation performs: (line, operation, value read or written).
+    public var onComplete: ((UInt64, Operation, UInt64) -> Void)?
+    /// Called after every transition (for invariant checks and event logs).
+    public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)?
+
+    public init(index: Int, llc: Endpoint, table: P.Table, network: any CoherenceNetwork) {
+        self.index = index
+        self.name = "core\(index)"
+        self.llc = llc
+        self.table = table
+        self.network = network
+        self.coverage = RowCoverage(rows: table.rows.count)
+    }
+
+    /// The state of `line`.
+    public func state(_ line: UInt64) -> P.State { lines[line]?.state ?? .I }
+    /// Whether an operation on `line` is waiting.
+    public func isBusy(_ line: UInt64) -> Bool { pending[line] != nil }
+
+    /// The core loads from `line`.
+    public func load(_ line: UInt64) throws(ProtocolViolation) {
+        pending[line] = .load
+        try fire(.Load, line: line, message: nil)
+    }
+
+    /// The core stores the fresh `value` to `line`.
+    public func store(_ line: UInt64, value: UInt64) throws(ProtocolViolation) {
+        pending[line] = .store(value: value)
+        try fire(.Store, line: line, message: nil)
+    }
+
+    /// The complex replaces `line`.
+    public func evict(_ line: UInt64) throws(ProtocolViolation) {
+        try fire(.Evict, line: line, message: nil)
+    }
+
+    /// A message from the LLC arrives.
+    public func receive(_ message: CoherenceMessage) throws(ProtocolViolation) {
+        let event: P.Event
+        switch message.kind {
+        case .Data: event = .Data
+        case .DataE: event = .DataE
+        case .DataM: event = .DataM
+        case .GntM: event = .GntM
+        case .PutAck: event = .PutAck
+        case .Inv: event = .Inv
+        case .Downgrade: event = .Downgrade
+        default:
+            throw ProtocolViolation(component: name, line: message.line, state: state(message.line).name,
+                                    event: "\(message.kind)", message: "not a message for a core")
+        }
+        try fire(event, line: message.line, message: message)
+    }
+
+    private func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage?) throws(ProtocolViolation) {
+        let before = state(line)
+        guard let rowIndex = table.rowIndex(before, event) else {
+            throw ProtocolViolation(component: name, line: line, state: before.name, event: event.name,
+                                    message: message?.description)
+        }
+        coverage.hit(rowIndex)
+        let row = table.rows[rowIndex]
+        if row.actions == [.stall] {
+            parked[line, default: []].append(message!)
+            onTransition?(line, before, event, before)
+            return
+        }
+        var entry = lines[line] ?? Line()
+        for action in row.actions {
+            perform(action, line: line, entry: &entry, message: message)
+        }
+        entry.state = row.next
+        if entry.state == .I { lines[line] = nil } else { lines[line] = entry }
+        onTransition?(line, before, event, row.next)
+        if row.next != before, let waiting = parked.removeValue(forKey: line) {
+            for parkedMessage in waiting { try receive(parkedMessage) }
+        }
+    }
+
+    private func perform(_ action: P.Action, line: UInt64, entry: inout Line, message: CoherenceMessage?) {
+        func send(_ kind: MessageKind, data: UInt64 = 0) {
+            network.send(CoherenceMessage(kind, line: line, from: .core(index), to: llc, data: data))
+        }
+        switch action {
+        case .hitLoad:
+            complete(line, value: entry.data)
+        case .hitStore:
+            if case .store(let value)? = pending[line] { entry.data = value }
+            complete(line, value: entry.data)
+        case .fillLoad:
+            entry.data = message!.data
+            complete(line, value: entry.data)
+        case .fillStore:
+            entry.data = message!.data
+            if case .store(let value)? = pending[line] { entry.data = value }
+            complete(line, value: entry.data)
+        case .sendGetS: send(.GetS)
+        case .sendGetM: send(.GetM)
+        case .sendUpgrade: send(.Upgrade)
+        case .sendPutM: send(.PutM, data: entry.data)
+        case .sendPutE: send(.PutE)
+        case .sendPutS: send(.PutS)
+        case .sendInvAck: send(.InvAck)
+        case .sendInvAckData: send(.InvAckData, data: entry.data)
+        case .sendDowngradeAck: send(.DowngradeAck)
+        case .sendDowngradeAckData: send(.DowngradeAckData, data: entry.data)
+        case .sendUnblock: send(.Unblock)
+        case .dropLine: break          // storage is freed when the state reaches I
+        case .stall: break
+        }
+    }
+
+    private func complete(_ line: UInt64, value: UInt64) {
+        guard let operation = pending.removeValue(forKey: line) else { return }
+        onComplete?(line, operation, value)
+    }
+}

@@ -1,0 +1,184 @@
+import KonaProtocol
+
+/// Executes `HomeProtocol`: a directory per line (sharer sockets, owner socket) in front
+/// of the memory that holds the lines' values.
+public final class HomeController {
+    public typealias P = HomeProtocol
+
+    /// The directory entry of a line.
+    public struct Line: Sendable {
+        public var state: P.State = .I
+        /// Sockets holding a shared copy.
+        public var sharers: UInt64 = 0
+        /// The socket that owns the line, if any.
+        public var owner: Int?
+        /// The socket whose request the current transaction serves.
+        public var requester = 0
+        /// Snoop responses still expected.
+        public var responses = 0
+        /// The data the current transaction will send.
+        public var data: UInt64 = 0
+    }
+
+    public let index: Int
+    public let name: String
+    public private(set) var table: P.Table
+    public unowned let network: any CoherenceNetwork
+    public private(set) var lines: [UInt64: Line] = [:]
+    /// The memory: each line's value (0 until first written back).
+    public private(set) var memory: [UInt64: UInt64] = [:]
+    private var parked: [UInt64: [CoherenceMessage]] = [:]
+    /// How often each row fired.
+    public private(set) var coverage: RowCoverage
+    /// Called after every transition.
+    public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)?
+    /// Called for each memory read and write (line, isWrite), for timing and statistics.
+    public var onMemoryAccess: ((UInt64, Bool) -> Void)?
+
+    public init(index: Int, table: P.Table, network: any CoherenceNetwork) {
+        self.index = index
+        self.name = "home\(index)"
+        self.table = table
+        self.network = network
+        self.coverage = RowCoverage(rows: table.rows.count)
+    }
+
+    /// The directory state of `line`.
+    public func state(_ line: UInt64) -> P.State { lines[line]?.state ?? .I }
+
+    /// A message from a caching agent arrives.
+    public func receive(_ message: CoherenceMessage) throws(ProtocolViolation) {
+        let line = message.line
+        let entry = lines[line] ?? Line()
+        guard case .llc(let s) = message.source else {
+            throw ProtocolViolation(component: name, line: line, state: entry.state.name, event: "\(message.kind)",
+                                    message: "homes hear only from caching agents")
+        }
+        let bit: UInt64 = 1 << UInt64(s)
+        let others = entry.sharers & ~bit
+        let event: P.Event
+        switch message.kind {
+        case .RdShared:
+            if let owner = entry.owner, owner != s { event = .RdShared_Owned }
+            else if others == 0 { event = .RdShared_Alone }
+            else { event = .RdShared }
+        case .RdOwn, .UpgradeReq:
+            if let owner = entry.owner, owner != s { event = .RdOwn_Owned }
+            else if message.kind == .UpgradeReq && entry.sharers & bit != 0 { event = others == 0 ? .Upgrade_Alone : .Upgrade_Shared }
+            else if others != 0 { event = .RdOwn_Shared }
+            else { event = .RdOwn_Alone }
+        case .WbDirty, .WbClean, .WbShared:
+            if entry.owner == s && message.kind != .WbShared {
+                event = message.kind == .WbDirty ? .WbOwnerDirty : .WbOwnerClean
+            } else if entry.sharers & bit != 0 {
+                event = others == 0 ? .WbLastSharer : .WbSharer
+            } else {
+                event = .WbStale
+            }
+        case .CmpAck:
+            event = .CmpAck
+        case .RspI, .RspIWb, .RspS, .RspSWb:
+            guard entry.responses > 0 else {
+                throw ProtocolViolation(component: name, line: line, state: entry.state.name, event: "\(message.kind)",
+                                        message: "unexpected snoop response: " + message.description)
+            }
+            lines[line]!.responses -= 1
+            if entry.responses > 1 {
+                event = .Rsp
+            } else {
+                switch message.kind {
+                case .RspI: event = .LastRspI
+                case .RspIWb: event = .LastRspIData
+                case .RspS: event = .LastRspS
+                default: event = .LastRspSData
+                }
+            }
+        default:
+            throw ProtocolViolation(component: name, line: line, state: entry.state.name, event: "\(message.kind)",
+                                    message: "not a message for a home")
+        }
+        try fire(event, line: line, message: message, sender: s)
+    }
+
+    private func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage, sender: Int) throws(ProtocolViolation) {
+        let before = state(line)
+        guard let rowIndex = table.rowIndex(before, event) else {
+            throw ProtocolViolation(component: name, line: line, state: before.name, event: event.name,
+                                    message: message.description)
+        }
+        coverage.hit(rowIndex)
+        let row = table.rows[rowIndex]
+        if row.actions == [.stall] {
+            parked[line, default: []].append(message)
+            onTransition?(line, before, event, before)
+            return
+        }
+        var entry = lines[line] ?? Line()
+        switch message.kind {
+        case .RdShared, .RdOwn, .UpgradeReq: entry.requester = sender
+        default: break
+        }
+        for action in row.actions { perform(action, line: line, entry: &entry, message: message, sender: sender) }
+        entry.state = row.next
+        if entry.state == .I { lines[line] = nil } else { lines[line] = entry }
+        onTransition?(line, before, event, row.next)
+        if row.next != before, let waiting = parked.removeValue(forKey: line) {
+            for parkedMessage in waiting { try receive(parkedMessage) }
+        }
+    }
+
+    private func perform(_ action: P.Action, line: UInt64, entry: inout Line, message: CoherenceMessage, sender: Int) {
+        let me = Endpoint.home(index)
+        func send(_ kind: MessageKind, to socket: Int, data: UInt64 = 0) {
+            network.send(CoherenceMessage(kind, line: line, from: me, to: .llc(socket), data: data))
+        }
+        switch action {
+        case .readMemory:
+            entry.data = memory[line] ?? 0
+            onMemoryAccess?(line, false)
+        case .writeMemory:
+            memory[line] = message.data
+            entry.data = message.data
+            onMemoryAccess?(line, true)
+        case .grantS:
+            send(.DataS, to: entry.requester, data: entry.data)
+            entry.sharers |= 1 << UInt64(entry.requester)
+            if entry.owner == entry.requester { entry.owner = nil }
+        case .grantE:
+            send(.DataEx, to: entry.requester, data: entry.data)
+            entry.owner = entry.requester
+            entry.sharers = 0
+        case .grantOwnership:
+            send(.GntE, to: entry.requester)
+            entry.owner = entry.requester
+            entry.sharers = 0
+        case .snoopInvSharers:
+            var targets = entry.sharers & ~(1 << UInt64(entry.requester))
+            entry.responses = targets.nonzeroBitCount
+            while targets != 0 {
+                send(.SnpInv, to: targets.trailingZeroBitCount)
+                targets &= targets - 1
+            }
+            entry.sharers &= 1 << UInt64(entry.requester)
+        case .snoopInvOwner:
+            send(.SnpInv, to: entry.owner!)
+            entry.responses = 1
+        case .snoopDataOwner:
+            send(.SnpData, to: entry.owner!)
+            entry.responses = 1
+        case .countRsp, .stall:
+            break
+        case .ownerToSharer:
+            if let owner = entry.owner {
+                entry.sharers |= 1 << UInt64(owner)
+                entry.owner = nil
+            }
+        case .clearOwner:
+            entry.owner = nil
+        case .removeSender:
+            entry.sharers &= ~(1 << UInt64(sender))
+        case .sendWbAck:
+            send(.WbAck, to: sender)
+        }
+    }
+}

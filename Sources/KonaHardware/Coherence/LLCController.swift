@@ -1,0 +1,228 @@
+import KonaProtocol
+
+/// Executes `LLCProtocol` for one socket: the directory of its cores (core-valid bits,
+/// an owner) and the caching agent toward the home agents.
+public final class LLCController {
+    public typealias P = LLCProtocol
+
+    /// What the LLC records for a line.
+    public struct Line: Sendable {
+        public var state: P.State = .I
+        public var data: UInt64 = 0
+        /// Core-valid bits of cores holding a shared copy (local core numbers).
+        public var sharers: UInt64 = 0
+        /// The local core that owns the line (E or M in its complex), if any.
+        public var owner: Int?
+        /// The local core whose request the current transaction serves.
+        public var requester = 0
+        /// Acks still expected from cores.
+        public var acks = 0
+    }
+
+    public let socket: Int
+    public let name: String
+    /// Global index of this socket's first core; local core `k` is core `firstCore + k`.
+    public let firstCore: Int
+    public let cores: Int
+    public private(set) var table: P.Table
+    public unowned let network: any CoherenceNetwork
+    private let homeOf: (UInt64) -> Endpoint
+    public private(set) var lines: [UInt64: Line] = [:]
+    private var parked: [UInt64: [Parked]] = [:]
+    /// How often each row fired.
+    public private(set) var coverage: RowCoverage
+    /// Called after every transition.
+    public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)?
+
+    /// A parked core request or home snoop (or a deferred replacement).
+    private enum Parked {
+        case message(CoherenceMessage)
+    }
+
+    public init(socket: Int, firstCore: Int, cores: Int, table: P.Table, network: any CoherenceNetwork,
+                homeOf: @escaping (UInt64) -> Endpoint) {
+        precondition(cores <= 64, "at most 64 cores per socket (core-valid bits are one word)")
+        self.socket = socket
+        self.name = "llc\(socket)"
+        self.firstCore = firstCore
+        self.cores = cores
+        self.table = table
+        self.network = network
+        self.homeOf = homeOf
+        self.coverage = RowCoverage(rows: table.rows.count)
+    }
+
+    /// The state of `line`.
+    public func state(_ line: UInt64) -> P.State { lines[line]?.state ?? .I }
+
+    /// The LLC replaces `line` (inclusive: its cores lose their copies).
+    public func replace(_ line: UInt64) throws(ProtocolViolation) {
+        try fire(.Replace, line: line, message: nil)
+    }
+
+    /// A message from a core or a home arrives.
+    public func receive(_ message: CoherenceMessage) throws(ProtocolViolation) {
+        let line = message.line
+        let entry = lines[line] ?? Line()
+        let event: P.Event
+        switch message.kind {
+        case .GetS:
+            let sender = local(message.source)
+            if let owner = entry.owner, owner != sender {
+                event = .GetS_Owned
+            } else if entry.sharers & ~(1 << UInt64(sender)) == 0 {
+                event = .GetS_Alone
+            } else {
+                event = .GetS
+            }
+        case .GetM:
+            // A GetM says its sender holds no copy (it may have dropped one silently).
+            lines[line]?.sharers &= ~(1 << UInt64(local(message.source)))
+            event = .GetM
+        case .Upgrade:
+            event = .GetM
+        case .PutM, .PutE, .PutS:
+            let sender = local(message.source)
+            if entry.owner == sender {
+                event = message.kind == .PutM ? .PutOwnerDirty : .PutOwnerClean
+            } else if entry.sharers & (1 << UInt64(sender)) != 0 {
+                event = .PutSharer
+            } else {
+                event = .PutStale
+            }
+        case .InvAck, .DowngradeAck, .InvAckData, .DowngradeAckData:
+            guard entry.acks > 0 else {
+                throw ProtocolViolation(component: name, line: line, state: entry.state.name, event: "\(message.kind)",
+                                        message: "unexpected ack: " + message.description)
+            }
+            lines[line]!.acks -= 1
+            let last = entry.acks == 1
+            let data = message.kind == .InvAckData || message.kind == .DowngradeAckData
+            event = last ? (data ? .LastAckData : .LastAck) : (data ? .AckData : .Ack)
+        case .Unblock: event = .Unblock
+        case .DataS: event = .DataS
+        case .DataEx: event = .DataEx
+        case .GntE: event = .GntE
+        case .WbAck: event = .WbAck
+        case .SnpInv: event = .SnpInv
+        case .SnpData: event = .SnpData
+        default:
+            throw ProtocolViolation(component: name, line: line, state: entry.state.name, event: "\(message.kind)",
+                                    message: "not a message for an LLC")
+        }
+        try fire(event, line: line, message: message)
+    }
+
+    private func local(_ endpoint: Endpoint) -> Int {
+        guard case .core(let c) = endpoint else { preconditionFailure("\(endpoint) is not a core") }
+        return c - firstCore
+    }
+
+    private func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage?) throws(ProtocolViolation) {
+        let before = state(line)
+        guard let rowIndex = table.rowIndex(before, event) else {
+            throw ProtocolViolation(component: name, line: line, state: before.name, event: event.name,
+                                    message: message?.description)
+        }
+        coverage.hit(rowIndex)
+        let row = table.rows[rowIndex]
+        if row.actions == [.stall] {
+            parked[line, default: []].append(.message(message!))
+            onTransition?(line, before, event, before)
+            return
+        }
+        var entry = lines[line] ?? Line()
+        if let message, event == .GetS || event == .GetS_Alone || event == .GetS_Owned || event == .GetM {
+            entry.requester = local(message.source)
+        }
+        for action in row.actions { perform(action, line: line, entry: &entry, message: message) }
+        entry.state = row.next
+        let expectsAcks = [.invalidateOthers, .invalidateAll, .downgradeOwner].contains { row.actions.contains($0) }
+        if entry.state == .I { lines[line] = nil } else { lines[line] = entry }
+        onTransition?(line, before, event, row.next)
+        if expectsAcks && entry.acks == 0 {
+            try fire(.LastAck, line: line, message: nil)       // nobody to wait for
+        } else if row.next != before, let waiting = parked.removeValue(forKey: line) {
+            for case .message(let m) in waiting { try receive(m) }
+        }
+    }
+
+    private func perform(_ action: P.Action, line: UInt64, entry: inout Line, message: CoherenceMessage?) {
+        let me = Endpoint.llc(socket)
+        func toCore(_ kind: MessageKind, _ local: Int, data: UInt64 = 0) {
+            network.send(CoherenceMessage(kind, line: line, from: me, to: .core(firstCore + local), data: data))
+        }
+        func toHome(_ kind: MessageKind, data: UInt64 = 0) {
+            network.send(CoherenceMessage(kind, line: line, from: me, to: homeOf(line), data: data))
+        }
+        func each(_ mask: UInt64, _ body: (Int) -> Void) {
+            var m = mask
+            while m != 0 {
+                body(m.trailingZeroBitCount)
+                m &= m - 1
+            }
+        }
+        let sender: Int? = message.flatMap { if case .core(let c) = $0.source { c - firstCore } else { nil } }
+        switch action {
+        case .allocate, .countAck, .stall:
+            break
+        case .deallocate:
+            break                                   // storage is freed when the state reaches I
+        case .fill, .writeData:
+            entry.data = message!.data
+        case .grantS:
+            toCore(.Data, entry.requester, data: entry.data)
+            entry.sharers |= 1 << UInt64(entry.requester)
+            if entry.owner == entry.requester { entry.owner = nil }
+        case .grantE:
+            toCore(.DataE, entry.requester, data: entry.data)
+            entry.owner = entry.requester
+            entry.sharers &= ~(1 << UInt64(entry.requester))
+        case .grantM:
+            if entry.sharers & (1 << UInt64(entry.requester)) != 0 {
+                toCore(.GntM, entry.requester)
+            } else {
+                toCore(.DataM, entry.requester, data: entry.data)
+            }
+            entry.owner = entry.requester
+            entry.sharers = 0
+        case .invalidateOthers, .invalidateAll:
+            var targets = entry.sharers
+            if let owner = entry.owner { targets |= 1 << UInt64(owner) }
+            if action == .invalidateOthers { targets &= ~(1 << UInt64(entry.requester)) }
+            each(targets) { toCore(.Inv, $0) }
+            entry.acks = targets.nonzeroBitCount
+            entry.sharers &= ~targets
+            if let owner = entry.owner, targets & (1 << UInt64(owner)) != 0 { entry.owner = nil }
+        case .downgradeOwner:
+            if let owner = entry.owner {
+                toCore(.Downgrade, owner)
+                entry.acks = 1
+            } else {
+                entry.acks = 0
+            }
+        case .ownerToSharer:
+            if let owner = entry.owner {
+                entry.sharers |= 1 << UInt64(owner)
+                entry.owner = nil
+            }
+        case .clearOwner:
+            entry.owner = nil
+        case .removeSharer:
+            if let sender { entry.sharers &= ~(1 << UInt64(sender)) }
+        case .sendPutAck:
+            if let sender { toCore(.PutAck, sender) }
+        case .sendRdShared: toHome(.RdShared)
+        case .sendRdOwn: toHome(.RdOwn)
+        case .sendUpgradeReq: toHome(.UpgradeReq)
+        case .sendWbDirty: toHome(.WbDirty, data: entry.data)
+        case .sendWbClean: toHome(.WbClean)
+        case .sendWbShared: toHome(.WbShared)
+        case .sendRspI: toHome(.RspI)
+        case .sendRspIWb: toHome(.RspIWb, data: entry.data)
+        case .sendRspS: toHome(.RspS)
+        case .sendRspSWb: toHome(.RspSWb, data: entry.data)
+        case .sendCmpAck: toHome(.CmpAck)
+        }
+    }
+}

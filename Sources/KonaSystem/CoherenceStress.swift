@@ -1,0 +1,321 @@
+import KonaEngine
+import KonaHardware
+import KonaProtocol
+
+/// The random coherence tester, in the spirit of gem5's Ruby random tester: many cores,
+/// few lines, random loads, stores and evictions (core and LLC) with random message
+/// delays, checking at every step that
+/// - a line has at most one writer, and no reader while it has one (SWMR);
+/// - every load sees the latest value stored in coherence order;
+/// - every operation completes within an age bound (no deadlock, no livelock);
+/// and at the end that nothing is left waiting and the coherent value of every line is
+/// the last value written.
+public final class CoherenceStress: Component, CoherenceNetwork {
+    /// What to run.
+    public struct Configuration: Sendable {
+        public var sockets = 1
+        public var coresPerSocket = 4
+        public var lines = 4
+        public var operations = 10_000
+        public var seed: UInt64 = 1
+        public var variant = ProtocolVariant()
+        /// Message delays are uniform in 1...maxDelay ticks.
+        public var maxDelay: UInt64 = 40
+        /// An operation not done after this many ticks is a livelock or deadlock.
+        public var ageBound: UInt64 = 200_000
+        public init() {}
+    }
+
+    /// A failed check, with the history that explains it.
+    public struct Violation: Error, CustomStringConvertible {
+        public var seed: UInt64
+        public var time: Tick
+        public var line: UInt64?
+        public var problem: String
+        public var history: [String]
+
+        public var description: String {
+            var text = "violation (seed \(seed)) at t=\(time)" + (line.map { " on line \($0)" } ?? "") + ": \(problem)"
+            if !history.isEmpty {
+                text += "\nlast events touching the line:\n" + history.map { "  " + $0 }.joined(separator: "\n")
+            }
+            return text
+        }
+    }
+
+    /// Row hit counts of every controller, merged per table.
+    public struct Coverage {
+        public var core: RowCoverage
+        public var llc: RowCoverage
+        public var home: RowCoverage
+
+        /// Adds another run's counts (same variant).
+        public mutating func merge(_ other: Coverage) {
+            core.merge(other.core); llc.merge(other.llc); home.merge(other.home)
+        }
+    }
+
+    private enum Kind: UInt32 { case deliver = 1, operate = 2 }
+
+    private struct LogEntry {
+        var time: Tick
+        var text: () -> String
+    }
+
+    public let path = "stress"
+    public let configuration: Configuration
+    private let simulator = Simulator()
+    private var id = ComponentID(raw: 0)
+    private var random: RandomStream
+    public private(set) var cores: [CoreComplexController] = []
+    public private(set) var llcs: [LLCController] = []
+    public private(set) var home: HomeController!
+    private var pool: [CoherenceMessage] = []
+    private var freeSlots: [Int] = []
+    private var golden: [UInt64]
+    private var nextValue: UInt64 = 1
+    private var issued = 0
+    private var pending: [Int: [UInt64: Tick]] = [:]     // core -> line -> issue time
+    private var history: [[LogEntry]]
+    private var failure: Violation?
+    /// Operations completed.
+    public private(set) var completed = 0
+    /// Messages delivered.
+    public private(set) var delivered = 0
+
+    /// A tester for `configuration`, optionally with altered tables (to show a broken entry is caught).
+    public init(_ configuration: Configuration, coreTable: CoreComplexProtocol.Table? = nil,
+                llcTable: LLCProtocol.Table? = nil, homeTable: HomeProtocol.Table? = nil) {
+        self.configuration = configuration
+        self.random = RandomStream(seed: configuration.seed, path: "stress")
+        self.golden = [UInt64](repeating: 0, count: configuration.lines)
+        self.history = [[LogEntry]](repeating: [], count: configuration.lines)
+        let v = configuration.variant
+        id = simulator.register(self)
+        home = HomeController(index: 0, table: homeTable ?? HomeProtocol.table(v), network: self)
+        for s in 0..<configuration.sockets {
+            let llc = LLCController(socket: s, firstCore: s * configuration.coresPerSocket, cores: configuration.coresPerSocket,
+                                    table: llcTable ?? LLCProtocol.table(v), network: self, homeOf: { _ in .home(0) })
+            llcs.append(llc)
+            for k in 0..<configuration.coresPerSocket {
+                let core = CoreComplexController(index: s * configuration.coresPerSocket + k, llc: .llc(s),
+                                                 table: coreTable ?? CoreComplexProtocol.table(v), network: self)
+                cores.append(core)
+            }
+        }
+        for core in cores {
+            let c = core.index
+            core.onComplete = { [unowned self] line, operation, value in self.completed(core: c, line: line, operation, value) }
+            core.onTransition = { [unowned self] line, before, event, after in
+                self.log(line) { "core\(c): \(before.name) --\(event.name)--> \(after.name)" }
+                self.checkSWMR(line)
+            }
+        }
+        for llc in llcs {
+            let s = llc.socket
+            llc.onTransition = { [unowned self] line, before, event, after in
+                self.log(line) { "llc\(s): \(before.name) --\(event.name)--> \(after.name)" }
+            }
+        }
+        home.onTransition = { [unowned self] line, before, event, after in
+            self.log(line) { "home: \(before.name) --\(event.name)--> \(after.name)" }
+        }
+    }
+
+    // MARK: Running
+
+    /// Runs the test. Throws the first violation.
+    public func run() throws -> Coverage {
+        for c in cores.indices {
+            simulator.schedule(at: random.next(below: 10), target: id, kind: Kind.operate.rawValue, payload: UInt64(c))
+        }
+        do {
+            try simulator.run()
+        } catch {
+            if let failure { throw failure }
+            throw Violation(seed: configuration.seed, time: simulator.now, line: nil, problem: error.description, history: [])
+        }
+        if let failure { throw failure }
+        try checkQuiescent()
+        return Coverage(core: merged(cores.map(\.coverage)), llc: merged(llcs.map(\.coverage)), home: home.coverage)
+    }
+
+    private func merged(_ all: [RowCoverage]) -> RowCoverage {
+        var total = all[0]
+        for other in all.dropFirst() { total.merge(other) }
+        return total
+    }
+
+    public func handle(_ event: Event, in simulator: Simulator) throws(SimulationError) {
+        do {
+            switch Kind(rawValue: event.kind)! {
+            case .deliver:
+                let slot = Int(event.payload)
+                let message = pool[slot]
+                freeSlots.append(slot)
+                delivered += 1
+                log(message.line) { "deliver \(message)" }
+                switch message.destination {
+                case .core(let c): try cores[c].receive(message)
+                case .llc(let s): try llcs[s].receive(message)
+                case .home: try home.receive(message)
+                }
+            case .operate:
+                try operate(core: Int(event.payload))
+            }
+        } catch {
+            fail(line: error.line, error.description)
+        }
+        if failure != nil {
+            simulator.requestStop("violation")
+            return
+        }
+        if delivered % 64 == 0 { checkAges() }
+    }
+
+    public func outstandingTransactions() -> [String] {
+        pending.flatMap { core, lines in lines.map { "core\(core) waits on line \($0.key) since t=\($0.value)" } }
+    }
+
+    /// CoherenceNetwork: deliver after a random delay.
+    public func send(_ message: CoherenceMessage) {
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            pool[slot] = message
+        } else {
+            slot = pool.count
+            pool.append(message)
+        }
+        let delay = 1 + random.next(below: configuration.maxDelay)
+        simulator.schedule(at: simulator.now + delay, target: id, kind: Kind.deliver.rawValue, payload: UInt64(slot))
+    }
+
+    private func operate(core c: Int) throws(ProtocolViolation) {
+        guard issued < configuration.operations else { return }
+        let core = cores[c]
+        let line = random.next(below: UInt64(configuration.lines))
+        let state = core.state(line)
+        let stable = [.I, .S, .E, .M].contains(state)
+        if stable && !core.isBusy(line) {
+            let roll = random.next(below: 100)
+            if roll < 5 {
+                let llc = llcs[c / configuration.coresPerSocket]
+                if [.S, .E, .M].contains(llc.state(line)) {
+                    issued += 1
+                    log(line) { "llc\(llc.socket) replaces" }
+                    try llc.replace(line)
+                }
+            } else if roll < 20 {
+                if state != .I {
+                    issued += 1
+                    log(line) { "core\(c) evicts" }
+                    try core.evict(line)
+                }
+            } else if roll < 60 {
+                issued += 1
+                pending[c, default: [:]][line] = simulator.now
+                log(line) { "core\(c) loads" }
+                try core.load(line)
+            } else {
+                issued += 1
+                let value = nextValue
+                nextValue += 1
+                pending[c, default: [:]][line] = simulator.now
+                log(line) { "core\(c) stores \(value)" }
+                try core.store(line, value: value)
+            }
+        }
+        simulator.schedule(at: simulator.now + 1 + random.next(below: 2 * configuration.maxDelay), target: id,
+                           kind: Kind.operate.rawValue, payload: UInt64(c))
+    }
+
+    // MARK: Checks
+
+    private func completed(core c: Int, line: UInt64, _ operation: CoreComplexController.Operation, _ value: UInt64) {
+        pending[c]?[line] = nil
+        completed += 1
+        switch operation {
+        case .load:
+            log(line) { "core\(c) load sees \(value)" }
+            if value != golden[Int(line)] {
+                fail(line: line, "core\(c) loaded \(value), but the latest value stored is \(golden[Int(line)])")
+            }
+        case .store(let v):
+            log(line) { "core\(c) store of \(v) performed" }
+            golden[Int(line)] = v
+        }
+    }
+
+    private func checkSWMR(_ line: UInt64) {
+        var writers: [Int] = [], readers: [Int] = []
+        for core in cores {
+            switch core.state(line) {
+            case .E, .M: writers.append(core.index)
+            case .S, .SM_A: readers.append(core.index)
+            default: break
+            }
+        }
+        if writers.count > 1 || (writers.count == 1 && !readers.isEmpty) {
+            fail(line: line, "single-writer/multiple-reader broken: writers \(writers.map { "core\($0)" }), readers \(readers.map { "core\($0)" })")
+        }
+    }
+
+    private func checkAges() {
+        for (c, lines) in pending {
+            for (line, since) in lines where simulator.now - since > configuration.ageBound {
+                fail(line: line, "core\(c)'s operation on line \(line), issued at t=\(since), has not completed (deadlock or livelock)")
+                return
+            }
+        }
+    }
+
+    private func checkQuiescent() throws {
+        if let (c, lines) = pending.first(where: { !$0.value.isEmpty }) {
+            throw Violation(seed: configuration.seed, time: simulator.now, line: lines.keys.first,
+                            problem: "core\(c) still waits at the end", history: historyText(lines.keys.first!))
+        }
+        for line in 0..<UInt64(configuration.lines) {
+            let expected = golden[Int(line)]
+            for core in cores where [.S, .E, .M].contains(core.state(line)) {
+                if core.lines[line]!.data != expected {
+                    throw Violation(seed: configuration.seed, time: simulator.now, line: line,
+                                    problem: "core\(core.index) holds \(core.lines[line]!.data), last written \(expected)",
+                                    history: historyText(line))
+                }
+            }
+            let coherent: UInt64
+            if let owner = cores.first(where: { [.E, .M].contains($0.state(line)) }) {
+                coherent = owner.lines[line]!.data
+            } else if let llc = llcs.first(where: { $0.state(line) == .M }) {
+                coherent = llc.lines[line]!.data
+            } else if let llc = llcs.first(where: { [.S, .E].contains($0.state(line)) }), cores.allSatisfy({ $0.state(line) != .M }) {
+                coherent = llc.lines[line]!.data
+            } else {
+                coherent = home.memory[line] ?? 0
+            }
+            if coherent != expected {
+                throw Violation(seed: configuration.seed, time: simulator.now, line: line,
+                                problem: "the coherent value at the end is \(coherent), last written \(expected)",
+                                history: historyText(line))
+            }
+        }
+    }
+
+    private func log(_ line: UInt64, _ text: @escaping () -> String) {
+        let i = Int(line)
+        guard i < history.count else { return }
+        if history[i].count == 48 { history[i].removeFirst(16) }
+        history[i].append(LogEntry(time: simulator.now, text: text))
+    }
+
+    private func historyText(_ line: UInt64) -> [String] {
+        history[Int(line)].suffix(32).map { "t=\($0.time) \($0.text())" }
+    }
+
+    private func fail(line: UInt64?, _ problem: String) {
+        guard failure == nil else { return }
+        failure = Violation(seed: configuration.seed, time: simulator.now, line: line, problem: problem,
+                            history: line.map(historyText) ?? [])
+    }
+}

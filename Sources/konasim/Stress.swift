@@ -1,0 +1,88 @@
+import ArgumentParser
+import KonaHardware
+import KonaOutputs
+import KonaProtocol
+import KonaSystem
+
+extension KonaSimCommand {
+    /// `konasim stress`: the random coherence tester.
+    struct Stress: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the random coherence tester (exit 0 only when no violation).",
+            discussion: """
+            Many cores, few lines, random loads, stores and evictions with random message delays; checks \
+            single-writer/multiple-reader, the data value of every load, and that every operation completes. \
+            A violation prints the seed and the last events touching the failing line.
+            """)
+
+        enum CleanEviction: String, ExpressibleByArgument, CaseIterable { case silent, notify, both }
+        enum Grant: String, ExpressibleByArgument, CaseIterable { case e, s, both }
+
+        @Option(help: "Cores per socket.") var cores = 4
+        @Option(help: "Sockets.") var sockets = 1
+        @Option(help: "Distinct lines.") var lines = 4
+        @Option(help: "Operations per seed.") var ops = 10_000
+        @Option(help: "Seed (ignored with --seeds).") var seed: UInt64 = 1
+        @Option(help: ArgumentHelp("Seed range, e.g. 1..200.", valueName: "A..B")) var seeds: String?
+        @Option(help: "Grant on a read miss with no other holder: e, s, or both variants.") var grant: Grant = .both
+        @Option(help: "Clean evictions: silent, notify, or both variants.") var cleanEviction: CleanEviction = .both
+        @Option(help: "Largest random message delay, in ticks.") var maxDelay: UInt64 = 40
+        @Flag(help: "List every table row with its hit count.") var coverage = false
+
+        func validate() throws {
+            guard cores >= 1, cores <= 64 else { throw ValidationError("--cores must be in 1...64") }
+            guard sockets >= 1, sockets <= 64 else { throw ValidationError("--sockets must be in 1...64") }
+            guard lines >= 1, ops >= 1, maxDelay >= 1 else { throw ValidationError("--lines, --ops and --max-delay must be at least 1") }
+            _ = try seedRange()
+        }
+
+        func seedRange() throws -> ClosedRange<UInt64> {
+            guard let seeds else { return seed...seed }
+            let parts = seeds.split(separator: ".", omittingEmptySubsequences: true)
+            guard seeds.contains(".."), parts.count == 2, let a = UInt64(parts[0]), let b = UInt64(parts[1]), a <= b else {
+                throw ValidationError("--seeds takes A..B with A <= B, e.g. 1..200")
+            }
+            return a...b
+        }
+
+        var variants: [ProtocolVariant] {
+            let grants: [Bool] = grant == .both ? [true, false] : [grant == .e]
+            let evictions: [Bool] = cleanEviction == .both ? [false, true] : [cleanEviction == .silent]
+            return grants.flatMap { g in evictions.map { ProtocolVariant(grantExclusive: g, silentCleanEviction: $0) } }
+        }
+
+        func run() throws {
+            var totals: [ProtocolVariant: CoherenceStress.Coverage] = [:]
+            var runs = 0, operations = 0, messages = 0
+            for variant in variants {
+                for s in try seedRange() {
+                    var configuration = CoherenceStress.Configuration()
+                    configuration.sockets = sockets
+                    configuration.coresPerSocket = cores
+                    configuration.lines = lines
+                    configuration.operations = ops
+                    configuration.seed = s
+                    configuration.variant = variant
+                    configuration.maxDelay = maxDelay
+                    let tester = CoherenceStress(configuration)
+                    do {
+                        let covered = try tester.run()
+                        if totals[variant] == nil { totals[variant] = covered } else { totals[variant]!.merge(covered) }
+                    } catch {
+                        print("stress: FAILED with \(variant)")
+                        print("\(error)")
+                        print("reproduce: konasim stress --cores \(cores) --sockets \(sockets) --lines \(lines) --ops \(ops) --seed \(s) --grant \(variant.grantExclusive ? "e" : "s") --clean-eviction \(variant.silentCleanEviction ? "silent" : "notify") --max-delay \(maxDelay)")
+                        throw ExitCode(3)
+                    }
+                    runs += 1
+                    operations += tester.completed
+                    messages += tester.delivered
+                }
+            }
+            if coverage {
+                print(CoverageReport.render(totals.sorted { $0.key.description < $1.key.description }))
+            }
+            print("stress: \(runs) runs (\(variants.count) variant(s) x \(try seedRange().count) seed(s)), \(operations) operations completed, \(messages) messages, no violation")
+        }
+    }
+}
