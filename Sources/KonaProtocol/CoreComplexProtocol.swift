@@ -80,11 +80,16 @@ public enum CoreComplexProtocol {
     public static func table(_ variant: ProtocolVariant) -> Table {
         var t = RowBuilder<State, Event, Action>()
         let silent = variant.silentCleanEviction
+        let grantE = variant.grantExclusive
         // From I
         t.add([.I], [.Load], [.sendGetS], .IS_D, "read miss")
         t.add([.I], [.Store], [.sendGetM], .IM_AD, "write miss")
-        t.add([.I], [.Inv], [.sendInvAck], nil, "stale invalidation: the copy was dropped (silently, or to an earlier snoop)")
-        t.add([.I], [.Downgrade], [.sendInvAck], nil, "stale downgrade: a clean exclusive copy was dropped silently; the LLC's copy is current")
+        if silent {
+            t.add([.I], [.Inv], [.sendInvAck], nil, "stale invalidation of a copy dropped silently")
+            if grantE {
+                t.add([.I], [.Downgrade], [.sendInvAck], nil, "stale downgrade: an E copy was dropped silently; the LLC's copy is current")
+            }
+        }
         // From S
         t.add([.S], [.Load], [.hitLoad], nil, "read hit")
         t.add([.S], [.Store], [.sendUpgrade], .SM_A, "write to a shared copy: ask for ownership")
@@ -94,16 +99,18 @@ public enum CoreComplexProtocol {
             t.add([.S], [.Evict], [.sendPutS, .dropLine], .SI_A, "notified clean eviction")
         }
         t.add([.S], [.Inv], [.sendInvAck, .dropLine], .I, "invalidated")
-        // From E
-        t.add([.E], [.Load], [.hitLoad], nil, "read hit")
-        t.add([.E], [.Store], [.hitStore], .M, "write hit: silent E -> M")
-        if silent {
-            t.add([.E], [.Evict], [.dropLine], .I, "silent clean eviction")
-        } else {
-            t.add([.E], [.Evict], [.sendPutE, .dropLine], .EI_A, "notified clean eviction")
+        // From E (only when reads may be granted E)
+        if grantE {
+            t.add([.E], [.Load], [.hitLoad], nil, "read hit")
+            t.add([.E], [.Store], [.hitStore], .M, "write hit: silent E -> M")
+            if silent {
+                t.add([.E], [.Evict], [.dropLine], .I, "silent clean eviction")
+            } else {
+                t.add([.E], [.Evict], [.sendPutE, .dropLine], .EI_A, "notified clean eviction")
+            }
+            t.add([.E], [.Inv], [.sendInvAck, .dropLine], .I, "invalidated, clean")
+            t.add([.E], [.Downgrade], [.sendDowngradeAck], .S, "another core reads: keep a shared copy")
         }
-        t.add([.E], [.Inv], [.sendInvAck, .dropLine], .I, "invalidated, clean")
-        t.add([.E], [.Downgrade], [.sendDowngradeAck], .S, "another core reads: keep a shared copy")
         // From M
         t.add([.M], [.Load], [.hitLoad], nil, "read hit")
         t.add([.M], [.Store], [.hitStore], nil, "write hit")
@@ -113,19 +120,31 @@ public enum CoreComplexProtocol {
         // Waiting for data. The LLC snoops a core only after its Unblock, so a snoop met
         // here is stale (aimed at a copy dropped silently before this miss): answer it.
         t.add([.IS_D], [.Data], [.fillLoad, .sendUnblock], .S, "shared copy arrives")
-        t.add([.IS_D], [.DataE], [.fillLoad, .sendUnblock], .E, "exclusive copy arrives")
-        t.add([.IS_D, .IM_AD], [.Inv, .Downgrade], [.sendInvAck], nil, "stale snoop for a copy dropped silently before this miss")
+        if grantE { t.add([.IS_D], [.DataE], [.fillLoad, .sendUnblock], .E, "exclusive copy arrives") }
         t.add([.IM_AD], [.DataM], [.fillStore, .sendUnblock], .M, "ownership with data arrives")
+        if silent {
+            t.add([.IS_D, .IM_AD], [.Inv], [.sendInvAck], nil, "stale invalidation of a copy dropped silently before this miss")
+            if grantE {
+                t.add([.IS_D, .IM_AD], [.Downgrade], [.sendInvAck], nil, "stale downgrade of an E copy dropped silently before this miss")
+            }
+        }
         // Upgrade in flight
         t.add([.SM_A], [.GntM], [.hitStore, .sendUnblock], .M, "ownership granted; our S data is current")
         t.add([.SM_A], [.Inv], [.sendInvAck], .IM_AD, "upgrade lost to another writer: the LLC will answer with DataM")
         // Evictions in flight
-        t.add([.MI_A, .EI_A, .SI_A, .II_A], [.PutAck], [], .I, "eviction acknowledged")
+        t.add([.MI_A, .II_A], [.PutAck], [], .I, "eviction acknowledged")
         t.add([.MI_A], [.Inv], [.sendInvAckData], .II_A, "writeback crossed a snoop: the data goes with the ack, PutM is now stale")
         t.add([.MI_A], [.Downgrade], [.sendDowngradeAckData], .II_A, "writeback crossed a downgrade: hand over the data; the LLC counts us a sharer until PutM")
-        t.add([.EI_A], [.Inv], [.sendInvAck], .II_A, "clean eviction crossed a snoop")
-        t.add([.EI_A], [.Downgrade], [.sendDowngradeAck], .II_A, "clean eviction crossed a downgrade")
-        t.add([.SI_A, .II_A], [.Inv], [.sendInvAck], .II_A, "eviction crossed an invalidation")
+        t.add([.II_A], [.Inv], [.sendInvAck], nil, "eviction crossed an invalidation")
+        if !silent {
+            t.add([.SI_A], [.PutAck], [], .I, "eviction acknowledged")
+            t.add([.SI_A], [.Inv], [.sendInvAck], .II_A, "eviction crossed an invalidation")
+            if grantE {
+                t.add([.EI_A], [.PutAck], [], .I, "eviction acknowledged")
+                t.add([.EI_A], [.Inv], [.sendInvAck], .II_A, "clean eviction crossed a snoop")
+                t.add([.EI_A], [.Downgrade], [.sendDowngradeAck], .II_A, "clean eviction crossed a downgrade")
+            }
+        }
         return Table(name: "core", doc: "private cache complex of a core (L1D + L2) toward the socket LLC", rows: t.rows)
     }
 }

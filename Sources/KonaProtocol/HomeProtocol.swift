@@ -91,12 +91,18 @@ public enum HomeProtocol {
 
     public typealias Table = ProtocolTable<State, Event, Action>
 
-    static let arrivals: [Event] = [.RdShared, .RdShared_Alone, .RdShared_Owned, .RdOwn_Alone, .RdOwn_Shared, .RdOwn_Owned,
-                                    .Upgrade_Alone, .Upgrade_Shared, .WbOwnerDirty, .WbOwnerClean, .WbSharer, .WbLastSharer, .WbStale]
-
     /// The table for `variant`.
     public static func table(_ variant: ProtocolVariant) -> Table {
         var t = RowBuilder<State, Event, Action>()
+        let notify = !variant.silentCleanEviction
+        let silent = variant.silentCleanEviction
+        // A socket re-requests a line the directory still lists it for only after dropping
+        // its copy silently (a notified eviction keeps the LLC line busy until WbAck); an
+        // owner drops silently only a clean exclusive copy, which needs grant-E.
+        let sharerReRequests = silent
+        let ownerReRequests = silent && variant.grantExclusive
+        // Only with grant-E does a socket ever hold an exclusive line clean (see LLCProtocol).
+        let cleanExclusive = variant.grantExclusive
         let readAlone: [Action] = variant.grantExclusive ? [.readMemory, .grantE] : [.readMemory, .grantS]
         let readAloneNext: State = variant.grantExclusive ? .EM_C : .S_C
         let note = variant.grantExclusive ? "no other holder: grant E" : "no other holder: grant S (variant)"
@@ -106,21 +112,27 @@ public enum HomeProtocol {
         t.add([.I], [.WbStale], [.sendWbAck], nil, "eviction crossed a snoop")
         // From S
         t.add([.S], [.RdShared], [.readMemory, .grantS], .S_C, "another sharer")
-        t.add([.S], [.RdShared_Alone], readAlone, readAloneNext, "re-read by the only listed sharer; " + note)
-        t.add([.S], [.RdOwn_Alone], [.readMemory, .grantE], .EM_C, "the only listed sharer lost its copy and writes")
+        if sharerReRequests {
+            t.add([.S], [.RdShared_Alone], readAlone, readAloneNext, "re-read by the only listed sharer (dropped silently); " + note)
+            t.add([.S], [.RdOwn_Alone], [.readMemory, .grantE], .EM_C, "the only listed sharer dropped its copy silently and writes")
+        }
         t.add([.S], [.RdOwn_Shared], [.snoopInvSharers], .SR_I, "write: invalidate the sharers first")
         t.add([.S], [.Upgrade_Alone], [.grantOwnership], .EM_C, "the only sharer upgrades")
         t.add([.S], [.Upgrade_Shared], [.snoopInvSharers], .SU_I, "upgrade: invalidate the other sharers first")
-        t.add([.S], [.WbSharer], [.removeSender, .sendWbAck], nil, "a sharer evicts")
-        t.add([.S], [.WbLastSharer], [.removeSender, .sendWbAck], .I, "the last sharer evicts")
+        if notify {
+            t.add([.S], [.WbSharer], [.removeSender, .sendWbAck], nil, "a sharer evicts")
+            t.add([.S], [.WbLastSharer], [.removeSender, .sendWbAck], .I, "the last sharer evicts")
+        }
         t.add([.S], [.WbStale], [.sendWbAck], nil, "eviction crossed a snoop")
         // From EM
         t.add([.EM], [.RdShared_Owned], [.snoopDataOwner], .EM_S, "read of an owned line: snoop the owner")
         t.add([.EM], [.RdOwn_Owned], [.snoopInvOwner], .EM_I, "write to an owned line: snoop-invalidate the owner")
-        t.add([.EM], [.RdShared_Alone], readAlone, readAloneNext, "the owner dropped a clean line silently and re-reads; " + note)
-        t.add([.EM], [.RdOwn_Alone], [.readMemory, .grantE], .EM_C, "the owner dropped a clean line silently and writes")
+        if ownerReRequests {
+            t.add([.EM], [.RdShared_Alone], readAlone, readAloneNext, "the owner dropped a clean line silently and re-reads; " + note)
+            t.add([.EM], [.RdOwn_Alone], [.readMemory, .grantE], .EM_C, "the owner dropped a clean line silently and writes")
+        }
         t.add([.EM], [.WbOwnerDirty], [.writeMemory, .clearOwner, .sendWbAck], .I, "dirty writeback")
-        t.add([.EM], [.WbOwnerClean], [.clearOwner, .sendWbAck], .I, "notified clean eviction")
+        if notify && cleanExclusive { t.add([.EM], [.WbOwnerClean], [.clearOwner, .sendWbAck], .I, "notified clean eviction") }
         t.add([.EM], [.WbStale], [.sendWbAck], nil, "eviction crossed a snoop")
         // Granted: nothing else for the line until the CmpAck
         t.add([.S_C], [.CmpAck], [], .S, "the socket has its copy")
@@ -129,14 +141,31 @@ public enum HomeProtocol {
         t.add([.SU_I, .SR_I], [.Rsp], [.countRsp], nil, "a sharer dropped its copy")
         t.add([.SU_I], [.LastRspI], [.grantOwnership], .EM_C, "sharers gone: grant the upgrade")
         t.add([.SR_I], [.LastRspI], [.readMemory, .grantE], .EM_C, "sharers gone: grant ownership with data")
-        t.add([.EM_I], [.LastRspI], [.readMemory, .grantE], .EM_C, "owner gone, memory is current: grant ownership")
+        if cleanExclusive {
+            t.add([.EM_I], [.LastRspI], [.readMemory, .grantE], .EM_C, "owner gone, memory is current: grant ownership")
+        }
         t.add([.EM_I], [.LastRspIData], [.writeMemory, .grantE], .EM_C, "owner handed over dirty data: grant ownership")
-        t.add([.EM_S], [.LastRspS], [.ownerToSharer, .readMemory, .grantS], .S_C, "owner kept a clean shared copy")
+        if cleanExclusive {
+            t.add([.EM_S], [.LastRspS], [.ownerToSharer, .readMemory, .grantS], .S_C, "owner kept a clean shared copy")
+            t.add([.EM_S], [.LastRspI], [.clearOwner] + readAlone, readAloneNext, "owner had dropped the line; " + note)
+        }
         t.add([.EM_S], [.LastRspSData], [.writeMemory, .ownerToSharer, .grantS], .S_C, "owner kept S; dirty data to memory")
-        t.add([.EM_S], [.LastRspI], [.clearOwner] + readAlone, readAloneNext, "owner had dropped the line; " + note)
         t.add([.EM_S], [.LastRspIData], [.writeMemory, .clearOwner] + (variant.grantExclusive ? [.grantE] : [.grantS]),
               readAloneNext, "owner gave up the line with dirty data; " + note)
-        t.add([.S_C, .EM_C, .SU_I, .SR_I, .EM_I, .EM_S], arrivals, [.stall], nil, "line busy: wait")
+        // Busy: park what can arrive (by what the directory then records for the line)
+        t.add([.S_C], [.RdShared, .RdOwn_Shared, .Upgrade_Shared, .WbStale]
+              + (variant.grantExclusive ? [] : [.Upgrade_Alone])          // the granted socket alone upgrades
+              + (sharerReRequests ? [.RdShared_Alone, .RdOwn_Alone] : [])
+              + (notify ? [.WbSharer] : []) + (notify && !variant.grantExclusive ? [.WbLastSharer] : []),
+              [.stall], nil, "grant in flight: wait for the CmpAck")
+        let owned: [Event] = [.RdShared_Owned, .RdOwn_Owned, .WbOwnerDirty, .WbStale]
+            + (notify && cleanExclusive ? [.WbOwnerClean] : []) + (ownerReRequests ? [.RdShared_Alone, .RdOwn_Alone] : [])
+        t.add([.EM_C], owned, [.stall], nil, "grant in flight: wait for the CmpAck")
+        // The snooped owner may re-request before its response arrives (it is still listed).
+        t.add([.EM_I, .EM_S], owned + (ownerReRequests ? [] : [.RdShared_Alone, .RdOwn_Alone]), [.stall], nil, "line busy: wait")
+        t.add([.SU_I], [.RdShared, .RdOwn_Shared, .WbStale], [.stall], nil, "line busy: wait")
+        t.add([.SR_I], [.RdShared_Alone, .RdOwn_Alone, .WbStale] + (sharerReRequests ? [.RdShared, .RdOwn_Shared] : []),
+              [.stall], nil, "line busy: wait")
         return Table(name: "home", doc: "home agent: directory in front of memory", rows: t.rows)
     }
 }

@@ -70,7 +70,7 @@ public enum LLCProtocol {
             case .GetM: "a core wants ownership (GetM, or Upgrade)"
             case .PutOwnerClean: "the owning core evicts a clean line (PutE)"
             case .PutOwnerDirty: "the owning core evicts a dirty line (PutM)"
-            case .PutSharer: "a sharing core evicts (PutS, or a PutM/PutE crossed by a downgrade)"
+            case .PutSharer: "a sharing core evicts (PutS, also from an owner whose downgrade ack is in flight; or a PutM/PutE crossed by a downgrade)"
             case .PutStale: "a core that no longer holds the line evicts (crossed by an invalidation)"
             case .Ack: "a core's InvAck or DowngradeAck, more expected"
             case .AckData: "a core's ack with dirty data, more expected"
@@ -133,106 +133,142 @@ public enum LLCProtocol {
 
     public typealias Table = ProtocolTable<State, Event, Action>
 
-    /// Core requests, parked while a line is busy.
+    /// Core requests that can meet a busy line, by what the LLC then records for it.
+    /// After every copy was invalidated (or before any was granted) requests refine only
+    /// to these:
+    static let toEmptyLine: [Event] = [.GetS_Alone, .GetM, .PutStale]
+    /// Any core request.
     static let coreRequests: [Event] = [.GetS, .GetS_Alone, .GetS_Owned, .GetM, .PutOwnerClean, .PutOwnerDirty, .PutSharer, .PutStale]
 
     /// The table for `variant`.
     public static func table(_ variant: ProtocolVariant) -> Table {
         var t = RowBuilder<State, Event, Action>()
-        let alone: [Action] = variant.grantExclusive ? [.grantE] : [.grantS]
+        let grantE = variant.grantExclusive
         let silent = variant.silentCleanEviction
+        let notify = !silent
+        // Only with grant-E do cores hold clean exclusive copies; otherwise the one core that
+        // owns an exclusive socket's line always holds it modified.
+        let cleanExclusive = grantE
+        let alone: [Action] = grantE ? [.grantE] : [.grantS]
+        func when(_ condition: Bool, _ events: [Event]) -> [Event] { condition ? events : [] }
         // From I
         t.add([.I], [.GetS_Alone], [.allocate, .sendRdShared], .IS_D, "read miss in the socket")
         t.add([.I], [.GetM], [.allocate, .sendRdOwn], .IM_D, "write miss in the socket")
         t.add([.I], [.PutStale], [.sendPutAck], nil, "eviction crossed our back-invalidation")
-        t.add([.I], [.SnpInv, .SnpData], [.sendRspI], nil, "stale snoop after a silent eviction")
+        t.add([.I], when(silent, [.SnpInv]) + when(silent && grantE, [.SnpData]), [.sendRspI], nil,
+              "stale snoop for a copy dropped silently")
         // Waiting for the home. The home snoops a socket only after its CmpAck, so a snoop met
         // while waiting for data is stale (aimed at a copy dropped silently): answer it.
         t.add([.IS_D], [.DataS], [.fill, .sendCmpAck, .grantS], .S_U, "shared copy for the socket and the core")
-        t.add([.IS_D], [.DataEx], [.fill, .sendCmpAck] + alone, .E_U, variant.grantExclusive
-              ? "exclusive copy: the only reader gets E" : "exclusive copy for the socket; the core gets S (grant-S variant)")
+        if grantE { t.add([.IS_D], [.DataEx], [.fill, .sendCmpAck, .grantE], .E_U, "exclusive copy: the only reader gets E") }
         t.add([.IM_D], [.DataEx], [.fill, .sendCmpAck, .grantM], .E_U, "ownership for the socket and the writing core")
         t.add([.SM_A], [.GntE], [.sendCmpAck, .invalidateOthers], .EX_I, "ownership granted: invalidate the other sharing cores")
         t.add([.SM_A], [.SnpInv], [.invalidateAll], .SM_AI, "another socket's write won at the home: give up our copies first")
         t.add([.SM_AI], [.Ack], [.countAck], nil, "a core dropped its copy")
         t.add([.SM_AI], [.LastAck], [.sendRspI], .IM_D, "copies gone; the home will answer our upgrade with data")
-        t.add([.IS_D, .IM_D, .SM_A, .SM_AI], coreRequests, [.stall], nil, "line busy: wait")
-        t.add([.IS_D, .IM_D], [.SnpInv, .SnpData], [.sendRspI], nil, "stale snoop for a copy dropped silently before this miss")
+        t.add([.IS_D, .IM_D, .SM_AI], toEmptyLine, [.stall], nil, "line busy: wait")
+        t.add([.SM_A], [.GetS, .GetS_Alone, .GetM, .PutStale, .PutSharer], [.stall], nil, "line busy: wait")
+        t.add([.IS_D, .IM_D], when(silent, [.SnpInv]) + when(silent && grantE, [.SnpData]), [.sendRspI], nil,
+              "stale snoop for a copy dropped silently before this miss")
         // Granted to a core: nothing else for the line until its Unblock
         t.add([.S_U], [.Unblock], [], .S, "the core has its copy")
         t.add([.E_U], [.Unblock], [], .E, "the core has its copy")
         t.add([.M_U], [.Unblock], [], .M, "the core has its copy")
-        t.add([.S_U, .E_U, .M_U], coreRequests, [.stall], nil, "grant in flight: wait")
-        t.add([.S_U, .E_U, .M_U], [.SnpInv, .SnpData], [.stall], nil, "grant in flight: answer the home after the Unblock")
+        t.add([.S_U], [.GetS, .GetM, .PutStale, .PutSharer] + when(silent, [.GetS_Alone]), [.stall], nil,
+              "grant in flight: wait")
+        t.add([.E_U], [.GetS_Owned, .GetM, .PutOwnerDirty, .PutStale]
+              + when(cleanExclusive, [.GetS, .PutSharer]) + when(cleanExclusive && notify, [.PutOwnerClean])
+              + when(cleanExclusive && silent, [.GetS_Alone]), [.stall], nil, "grant in flight: wait")
+        t.add([.M_U], [.GetS, .GetS_Owned, .GetM, .PutOwnerDirty, .PutStale, .PutSharer]
+              + when(cleanExclusive && notify, [.PutOwnerClean]) + when(silent, [.GetS_Alone]), [.stall], nil, "grant in flight: wait")
+        t.add([.S_U], [.SnpInv], [.stall], nil, "grant in flight: answer the home after the Unblock")
+        t.add([.E_U, .M_U], [.SnpInv, .SnpData], [.stall], nil, "grant in flight: answer the home after the Unblock")
         // Stable: S
         t.add([.S], [.GetS, .GetS_Alone], [.grantS], .S_U, "read hit in a shared socket")
         t.add([.S], [.GetM], [.sendUpgradeReq], .SM_A, "write to a shared socket: ask the home for ownership")
-        t.add([.S], [.PutSharer], [.removeSharer, .sendPutAck], nil, "a sharing core evicts")
+        t.add([.S], [.PutSharer], [.removeSharer, .sendPutAck], nil, "a sharing core evicts (PutS, or the PutM of an owner downgraded meanwhile)")
         t.add([.S], [.PutStale], [.sendPutAck], nil, "eviction crossed an invalidation")
         t.add([.S], [.SnpInv], [.invalidateAll], .SSNP_I, "the home invalidates the socket")
         t.add([.S], [.Replace], [.invalidateAll], .SEV_I, "LLC eviction: back-invalidate")
         // Stable: E and M
         for (x, xU, xI, xD, snpI, snpS, ev) in [(State.E, State.E_U, State.EX_I, State.EX_D, State.ESNP_I, State.ESNP_S, State.EEV_I),
                                                 (State.M, State.M_U, State.MX_I, State.MX_D, State.MSNP_I, State.MSNP_S, State.MEV_I)] {
-            t.add([x], [.GetS], [.grantS], xU, "read hit; other cores share")
-            t.add([x], [.GetS_Alone], alone, xU, variant.grantExclusive ? "read hit, no core holds it: grant E" : "read hit, no core holds it: grant S (variant)")
+            // Without clean exclusive copies an E socket line always has one core owning it, modified.
+            let shared = x == .M || cleanExclusive
+            if shared {
+                t.add([x], [.GetS], [.grantS], xU, "read hit; other cores share")
+                t.add([x], [.GetS_Alone], alone, xU, grantE ? "read hit, no core holds it: grant E" : "read hit, no core holds it: grant S (variant)")
+            }
             t.add([x], [.GetS_Owned], [.downgradeOwner], xD, "read of a line a core owns: downgrade the owner")
             t.add([x], [.GetM], [.invalidateOthers], xI, "write: invalidate every other core's copy")
-            t.add([x], [.PutOwnerClean], [.clearOwner, .sendPutAck], nil, "the owner evicts a clean line")
+            if cleanExclusive && notify {
+                t.add([x], [.PutOwnerClean], [.clearOwner, .sendPutAck], nil, "the owner evicts a clean line")
+            }
             t.add([x], [.PutOwnerDirty], [.writeData, .clearOwner, .sendPutAck], .M, "the owner writes its dirty line back")
-            t.add([x], [.PutSharer], [.removeSharer, .sendPutAck], nil, "a sharing core evicts")
+            if shared { t.add([x], [.PutSharer], [.removeSharer, .sendPutAck], nil, "a sharing core evicts (PutS, or the PutM of an owner downgraded meanwhile)") }
             t.add([x], [.PutStale], [.sendPutAck], nil, "eviction crossed an invalidation")
             t.add([x], [.SnpInv], [.invalidateAll], snpI, "the home invalidates the socket")
             t.add([x], [.SnpData], [.downgradeOwner], snpS, "the home downgrades the socket: downgrade the owning core")
             t.add([x], [.Replace], [.invalidateAll], ev, "LLC eviction: back-invalidate")
         }
-        // Local invalidation for a core's write
-        t.add([.EX_I], [.Ack], [.countAck], nil, "a core dropped its clean copy")
-        t.add([.EX_I], [.AckData], [.writeData, .countAck], .MX_I, "the former owner handed over dirty data")
+        // Local invalidation for a core's write. An owner never coexists with sharers, so
+        // dirty data only ever comes with the last (only) ack.
+        t.add([.EX_I], [.Ack], [.countAck], nil, "a sharing core dropped its copy")
         t.add([.EX_I], [.LastAck], [.grantM], .E_U, "all copies gone: grant ownership")
-        t.add([.EX_I], [.LastAckData], [.writeData, .grantM], .M_U, "all copies gone, last with dirty data: grant ownership")
-        t.add([.MX_I], [.Ack], [.countAck], nil, "a core dropped its copy")
-        t.add([.MX_I], [.AckData], [.writeData, .countAck], nil, "a core handed over dirty data")
+        t.add([.EX_I], [.LastAckData], [.writeData, .grantM], .M_U, "the former owner handed over dirty data: grant ownership")
+        t.add([.MX_I], [.Ack], [.countAck], nil, "a sharing core dropped its copy")
         t.add([.MX_I], [.LastAck], [.grantM], .M_U, "all copies gone: grant ownership")
-        t.add([.MX_I], [.LastAckData], [.writeData, .grantM], .M_U, "all copies gone: grant ownership")
+        t.add([.MX_I], [.LastAckData], [.writeData, .grantM], .M_U, "the former owner handed over dirty data: grant ownership")
         // Local downgrade for a core's read
-        t.add([.EX_D], [.LastAck], [.ownerToSharer, .grantS], .E_U, "owner kept S, clean: share")
+        if cleanExclusive {
+            t.add([.EX_D], [.LastAck], [.ownerToSharer, .grantS], .E_U, "owner kept S, clean: share")
+            t.add([.MX_D], [.LastAck], [.ownerToSharer, .grantS], .M_U, "owner kept S, clean: share")
+        }
         t.add([.EX_D], [.LastAckData], [.writeData, .ownerToSharer, .grantS], .M_U, "owner handed over dirty data: share")
-        t.add([.MX_D], [.LastAck], [.ownerToSharer, .grantS], .M_U, "owner kept S: share")
         t.add([.MX_D], [.LastAckData], [.writeData, .ownerToSharer, .grantS], .M_U, "owner handed over dirty data: share")
         // Home snoops
-        t.add([.SSNP_I, .ESNP_I, .MSNP_I], [.Ack], [.countAck], nil, "a core dropped its copy")
-        t.add([.ESNP_I], [.AckData], [.writeData, .countAck], .MSNP_I, "a core handed over dirty data")
-        t.add([.MSNP_I], [.AckData], [.writeData, .countAck], nil, "a core handed over dirty data")
-        t.add([.SSNP_I, .ESNP_I], [.LastAck], [.sendRspI, .deallocate], .I, "socket invalidated, clean")
+        t.add([.SSNP_I, .MSNP_I] + (cleanExclusive ? [.ESNP_I] : []), [.Ack], [.countAck], nil, "a sharing core dropped its copy")
+        t.add([.SSNP_I] + (cleanExclusive ? [.ESNP_I] : []), [.LastAck], [.sendRspI, .deallocate], .I, "socket invalidated, clean")
         t.add([.ESNP_I, .MSNP_I], [.LastAckData], [.writeData, .sendRspIWb, .deallocate], .I, "socket invalidated: dirty data to the home")
         t.add([.MSNP_I], [.LastAck], [.sendRspIWb, .deallocate], .I, "socket invalidated: dirty data to the home")
-        t.add([.ESNP_S], [.LastAck], [.ownerToSharer, .sendRspS], .S, "socket downgraded, clean")
+        if cleanExclusive { t.add([.ESNP_S], [.LastAck], [.ownerToSharer, .sendRspS], .S, "socket downgraded, clean") }
         t.add([.ESNP_S, .MSNP_S], [.LastAckData], [.writeData, .ownerToSharer, .sendRspSWb], .S, "socket downgraded: dirty data to the home")
         t.add([.MSNP_S], [.LastAck], [.ownerToSharer, .sendRspSWb], .S, "socket downgraded: dirty data to the home")
         // Eviction
-        t.add([.SEV_I, .EEV_I, .MEV_I], [.Ack], [.countAck], nil, "a core dropped its copy")
-        t.add([.EEV_I], [.AckData], [.writeData, .countAck], .MEV_I, "a core handed over dirty data")
-        t.add([.MEV_I], [.AckData], [.writeData, .countAck], nil, "a core handed over dirty data")
+        t.add([.SEV_I, .MEV_I] + (cleanExclusive ? [.EEV_I] : []), [.Ack], [.countAck], nil, "a core dropped its copy")
         if silent {
-            t.add([.SEV_I, .EEV_I], [.LastAck], [.deallocate], .I, "silent clean eviction")
+            t.add([.SEV_I] + (cleanExclusive ? [.EEV_I] : []), [.LastAck], [.deallocate], .I, "silent clean eviction")
         } else {
             t.add([.SEV_I], [.LastAck], [.sendWbShared], .SI_A, "notified clean eviction of a shared line")
-            t.add([.EEV_I], [.LastAck], [.sendWbClean], .EI_A, "notified clean eviction of an exclusive line")
+            if cleanExclusive { t.add([.EEV_I], [.LastAck], [.sendWbClean], .EI_A, "notified clean eviction of an exclusive line") }
         }
         t.add([.EEV_I, .MEV_I], [.LastAckData], [.writeData, .sendWbDirty], .MI_A, "dirty eviction: data to the home")
         t.add([.MEV_I], [.LastAck], [.sendWbDirty], .MI_A, "dirty eviction: data to the home")
         // Busy with a local transaction: park core requests and home snoops
-        let local: [State] = [.EX_I, .MX_I, .EX_D, .MX_D, .SSNP_I, .ESNP_I, .MSNP_I, .ESNP_S, .MSNP_S, .SEV_I, .EEV_I, .MEV_I]
-        t.add(local, coreRequests, [.stall], nil, "line busy: wait")
-        t.add([.EX_I, .MX_I, .EX_D, .MX_D, .SEV_I, .EEV_I, .MEV_I], [.SnpInv, .SnpData], [.stall], nil,
+        t.add([.EX_I, .MX_I], [.GetS, .GetS_Alone, .GetM, .PutStale] + when(silent && grantE, [.GetS_Owned]), [.stall], nil, "line busy: wait")
+        let downgrading = [Event.GetS_Owned, .GetM, .PutOwnerDirty, .PutStale]
+            + when(cleanExclusive && notify, [.PutOwnerClean])
+            + when(silent, [.GetS_Alone])    // the downgraded owner dropped its S silently and re-reads
+            + when(notify, [.PutSharer])     // the downgraded owner's PutS, overtaking its ack
+        t.add([.EX_D, .MX_D, .ESNP_S, .MSNP_S], downgrading, [.stall], nil, "line busy: wait")
+        t.add([.SSNP_I, .ESNP_I, .MSNP_I, .SEV_I, .EEV_I, .MEV_I], toEmptyLine, [.stall], nil, "line busy: wait")
+        t.add([.EX_I, .MX_I, .EX_D, .MX_D, .EEV_I, .MEV_I], [.SnpInv, .SnpData], [.stall], nil,
               "finish the local transaction, then answer the home")
+        t.add([.SEV_I], [.SnpInv], [.stall], nil, "finish the local transaction, then answer the home")
         // Eviction in flight
-        t.add([.MI_A, .EI_A, .SI_A, .II_A], [.WbAck], [.deallocate], .I, "eviction acknowledged")
+        t.add([.MI_A, .II_A], [.WbAck], [.deallocate], .I, "eviction acknowledged")
         t.add([.MI_A], [.SnpInv, .SnpData], [.sendRspIWb], .II_A, "writeback crossed a snoop: the data goes with the response")
-        t.add([.EI_A], [.SnpInv, .SnpData], [.sendRspI], .II_A, "clean eviction crossed a snoop")
-        t.add([.SI_A, .II_A], [.SnpInv], [.sendRspI], .II_A, "eviction crossed an invalidation")
-        t.add([.MI_A, .EI_A, .SI_A, .II_A], coreRequests, [.stall], nil, "line being evicted: wait for WbAck")
+        t.add([.MI_A, .II_A], toEmptyLine, [.stall], nil, "line being evicted: wait for WbAck")
+        if notify {
+            t.add([.SI_A], [.WbAck], [.deallocate], .I, "eviction acknowledged")
+            t.add([.SI_A], [.SnpInv], [.sendRspI], .II_A, "eviction crossed an invalidation")
+            t.add([.SI_A], toEmptyLine, [.stall], nil, "line being evicted: wait for WbAck")
+            if cleanExclusive {
+                t.add([.EI_A], [.WbAck], [.deallocate], .I, "eviction acknowledged")
+                t.add([.EI_A], [.SnpInv, .SnpData], [.sendRspI], .II_A, "clean eviction crossed a snoop")
+                t.add([.EI_A], toEmptyLine, [.stall], nil, "line being evicted: wait for WbAck")
+            }
+        }
         return Table(name: "llc", doc: "socket LLC: directory of its cores and caching agent toward the home", rows: t.rows)
     }
 }

@@ -28,6 +28,8 @@ extension KonaSimCommand {
         @Option(help: "Clean evictions: silent, notify, or both variants.") var cleanEviction: CleanEviction = .both
         @Option(help: "Largest random message delay, in ticks.") var maxDelay: UInt64 = 40
         @Flag(help: "List every table row with its hit count.") var coverage = false
+        @Flag(help: "Run the CI campaign: sockets x cores in {1x4, 1x8, 2x2, 2x4, 3x2, 4x1}, lines in {2, 4, 8}, every variant, for each seed (overrides --cores, --sockets, --lines).")
+        var campaign = false
 
         func validate() throws {
             guard cores >= 1, cores <= 64 else { throw ValidationError("--cores must be in 1...64") }
@@ -51,10 +53,17 @@ extension KonaSimCommand {
             return grants.flatMap { g in evictions.map { ProtocolVariant(grantExclusive: g, silentCleanEviction: $0) } }
         }
 
+        /// (sockets, cores per socket, lines) combinations to run.
+        var shapes: [(Int, Int, Int)] {
+            guard campaign else { return [(sockets, cores, lines)] }
+            return [(1, 4), (1, 8), (2, 2), (2, 4), (3, 2), (4, 1)].flatMap { sc in [2, 4, 8].map { (sc.0, sc.1, $0) } }
+        }
+
         func run() throws {
             var totals: [ProtocolVariant: CoherenceStress.Coverage] = [:]
             var runs = 0, operations = 0, messages = 0
             for variant in variants {
+                for (sockets, cores, lines) in shapes {
                 for s in try seedRange() {
                     var configuration = CoherenceStress.Configuration()
                     configuration.sockets = sockets
@@ -78,11 +87,12 @@ extension KonaSimCommand {
                     operations += tester.completed
                     messages += tester.delivered
                 }
+                }
             }
             if coverage {
                 print(CoverageReport.render(totals.sorted { $0.key.description < $1.key.description }))
             }
-            print("stress: \(runs) runs (\(variants.count) variant(s) x \(try seedRange().count) seed(s)), \(operations) operations completed, \(messages) messages, no violation")
+            print("stress: \(runs) runs (\(variants.count) variant(s) x \(shapes.count) shape(s) x \(try seedRange().count) seed(s)), \(operations) operations completed, \(messages) messages, no violation")
         }
     }
 }

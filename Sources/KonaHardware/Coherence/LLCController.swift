@@ -83,9 +83,10 @@ public final class LLCController {
             event = .GetM
         case .PutM, .PutE, .PutS:
             let sender = local(message.source)
-            if entry.owner == sender {
+            if entry.owner == sender && message.kind != .PutS {
                 event = message.kind == .PutM ? .PutOwnerDirty : .PutOwnerClean
-            } else if entry.sharers & (1 << UInt64(sender)) != 0 {
+            } else if entry.owner == sender || entry.sharers & (1 << UInt64(sender)) != 0 {
+                // A PutS from the owner: it was downgraded and its ack is still in flight.
                 event = .PutSharer
             } else {
                 event = .PutStale
