@@ -112,12 +112,15 @@ public enum HomeProtocol {
         t.add([.I], [.WbStale], [.sendWbAck], nil, "eviction crossed a snoop")
         // From S
         t.add([.S], [.RdShared], [.readMemory, .grantS], .S_C, "another sharer")
-        if sharerReRequests {
+        // With grant-E a shared line has two or more listed sharers until one leaves by a
+        // notified eviction, so with silent evictions no sharer is ever alone.
+        let loneSharer = !(variant.grantExclusive && silent)
+        if sharerReRequests && loneSharer {
             t.add([.S], [.RdShared_Alone], readAlone, readAloneNext, "re-read by the only listed sharer (dropped silently); " + note)
             t.add([.S], [.RdOwn_Alone], [.readMemory, .grantE], .EM_C, "the only listed sharer dropped its copy silently and writes")
         }
         t.add([.S], [.RdOwn_Shared], [.snoopInvSharers], .SR_I, "write: invalidate the sharers first")
-        t.add([.S], [.Upgrade_Alone], [.grantOwnership], .EM_C, "the only sharer upgrades")
+        if loneSharer { t.add([.S], [.Upgrade_Alone], [.grantOwnership], .EM_C, "the only sharer upgrades") }
         t.add([.S], [.Upgrade_Shared], [.snoopInvSharers], .SU_I, "upgrade: invalidate the other sharers first")
         if notify {
             t.add([.S], [.WbSharer], [.removeSender, .sendWbAck], nil, "a sharer evicts")
@@ -155,14 +158,18 @@ public enum HomeProtocol {
         // Busy: park what can arrive (by what the directory then records for the line)
         t.add([.S_C], [.RdShared, .RdOwn_Shared, .Upgrade_Shared, .WbStale]
               + (variant.grantExclusive ? [] : [.Upgrade_Alone])          // the granted socket alone upgrades
-              + (sharerReRequests ? [.RdShared_Alone, .RdOwn_Alone] : [])
+              + (sharerReRequests && !variant.grantExclusive ? [.RdShared_Alone, .RdOwn_Alone] : [])
               + (notify ? [.WbSharer] : []) + (notify && !variant.grantExclusive ? [.WbLastSharer] : []),
               [.stall], nil, "grant in flight: wait for the CmpAck")
         let owned: [Event] = [.RdShared_Owned, .RdOwn_Owned, .WbOwnerDirty, .WbStale]
             + (notify && cleanExclusive ? [.WbOwnerClean] : []) + (ownerReRequests ? [.RdShared_Alone, .RdOwn_Alone] : [])
         t.add([.EM_C], owned, [.stall], nil, "grant in flight: wait for the CmpAck")
-        // The snooped owner may re-request before its response arrives (it is still listed).
-        t.add([.EM_I, .EM_S], owned + (ownerReRequests ? [] : [.RdShared_Alone, .RdOwn_Alone]), [.stall], nil, "line busy: wait")
+        // The snooped owner may re-request before its response arrives (it is still listed):
+        // after an invalidation it reads or writes again; after a downgrade it keeps S and
+        // may upgrade (a RdOwn from the listed owner) or, dropping its S silently, re-read.
+        t.add([.EM_I], owned + (ownerReRequests ? [] : [.RdShared_Alone, .RdOwn_Alone]), [.stall], nil, "line busy: wait")
+        t.add([.EM_S], owned + (ownerReRequests ? [] : [.RdOwn_Alone] + (silent ? [.RdShared_Alone] : [])), [.stall], nil,
+              "line busy: wait")
         t.add([.SU_I], [.RdShared, .RdOwn_Shared, .WbStale], [.stall], nil, "line busy: wait")
         t.add([.SR_I], [.RdShared_Alone, .RdOwn_Alone, .WbStale] + (sharerReRequests ? [.RdShared, .RdOwn_Shared] : []),
               [.stall], nil, "line busy: wait")

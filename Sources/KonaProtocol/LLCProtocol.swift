@@ -177,7 +177,7 @@ public enum LLCProtocol {
         t.add([.S_U], [.GetS, .GetM, .PutStale, .PutSharer] + when(silent, [.GetS_Alone]), [.stall], nil,
               "grant in flight: wait")
         t.add([.E_U], [.GetS_Owned, .GetM, .PutOwnerDirty, .PutStale]
-              + when(cleanExclusive, [.GetS, .PutSharer]) + when(cleanExclusive && notify, [.PutOwnerClean])
+              + when(cleanExclusive, [.GetS]) + when(cleanExclusive && notify, [.PutOwnerClean, .PutSharer])
               + when(cleanExclusive && silent, [.GetS_Alone]), [.stall], nil, "grant in flight: wait")
         t.add([.M_U], [.GetS, .GetS_Owned, .GetM, .PutOwnerDirty, .PutStale, .PutSharer]
               + when(cleanExclusive && notify, [.PutOwnerClean]) + when(silent, [.GetS_Alone]), [.stall], nil, "grant in flight: wait")
@@ -205,7 +205,11 @@ public enum LLCProtocol {
                 t.add([x], [.PutOwnerClean], [.clearOwner, .sendPutAck], nil, "the owner evicts a clean line")
             }
             t.add([x], [.PutOwnerDirty], [.writeData, .clearOwner, .sendPutAck], .M, "the owner writes its dirty line back")
-            if shared { t.add([x], [.PutSharer], [.removeSharer, .sendPutAck], nil, "a sharing core evicts (PutS, or the PutM of an owner downgraded meanwhile)") }
+            // A clean exclusive line's sharers leave only by PutS; a dirty one's also by the
+            // PutM of an owner downgraded meanwhile.
+            if x == .M || (cleanExclusive && notify) {
+                t.add([x], [.PutSharer], [.removeSharer, .sendPutAck], nil, "a sharing core evicts (PutS, or the PutM of an owner downgraded meanwhile)")
+            }
             t.add([x], [.PutStale], [.sendPutAck], nil, "eviction crossed an invalidation")
             t.add([x], [.SnpInv], [.invalidateAll], snpI, "the home invalidates the socket")
             t.add([x], [.SnpData], [.downgradeOwner], snpS, "the home downgrades the socket: downgrade the owning core")
