@@ -27,9 +27,13 @@ public final class CoreComplexController {
     public private(set) var table: P.Table
     public unowned let network: any CoherenceNetwork
     /// Lines this complex knows about.
-    public private(set) var lines: [UInt64: Line] = [:]
-    private var pending: [UInt64: Operation] = [:]
+    /// The lines this controller knows about (tests set them directly).
+    public internal(set) var lines: [UInt64: Line] = [:]
+    /// The operation waiting on each line (tests set it directly).
+    var pending: [UInt64: Operation] = [:]
     private var parked: [UInt64: [CoherenceMessage]] = [:]
+    /// Events parked on `line`, waiting for its state to change.
+    public func parkedCount(_ line: UInt64) -> Int { parked[line]?.count ?? 0 }
     /// How often each row fired.
     public private(set) var coverage: RowCoverage
     /// Called when an operation performs: (line, operation, value read or written).
@@ -86,7 +90,8 @@ public final class CoreComplexController {
         try fire(event, line: message.line, message: message)
     }
 
-    private func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage?) throws(ProtocolViolation) {
+    /// Executes the row for `event` on `line` (internal: tests fire refined events directly).
+    func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage?) throws(ProtocolViolation) {
         let before = state(line)
         guard let rowIndex = table.rowIndex(before, event) else {
             throw ProtocolViolation(component: name, line: line, state: before.name, event: event.name,

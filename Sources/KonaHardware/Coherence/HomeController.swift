@@ -24,10 +24,13 @@ public final class HomeController {
     public let name: String
     public private(set) var table: P.Table
     public unowned let network: any CoherenceNetwork
-    public private(set) var lines: [UInt64: Line] = [:]
+    /// The lines this controller knows about (tests set them directly).
+    public internal(set) var lines: [UInt64: Line] = [:]
     /// The memory: each line's value (0 until first written back).
-    public private(set) var memory: [UInt64: UInt64] = [:]
+    public internal(set) var memory: [UInt64: UInt64] = [:]
     private var parked: [UInt64: [CoherenceMessage]] = [:]
+    /// Events parked on `line`, waiting for its state to change.
+    public func parkedCount(_ line: UInt64) -> Int { parked[line]?.count ?? 0 }
     /// How often each row fired.
     public private(set) var coverage: RowCoverage
     /// Called after every transition.
@@ -100,7 +103,8 @@ public final class HomeController {
         try fire(event, line: line, message: message, sender: s)
     }
 
-    private func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage, sender: Int) throws(ProtocolViolation) {
+    /// Executes the row for `event` on `line` (internal: tests fire refined events directly).
+    func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage, sender: Int) throws(ProtocolViolation) {
         let before = state(line)
         guard let rowIndex = table.rowIndex(before, event) else {
             throw ProtocolViolation(component: name, line: line, state: before.name, event: event.name,

@@ -27,8 +27,11 @@ public final class LLCController {
     public private(set) var table: P.Table
     public unowned let network: any CoherenceNetwork
     private let homeOf: (UInt64) -> Endpoint
-    public private(set) var lines: [UInt64: Line] = [:]
+    /// The lines this controller knows about (tests set them directly).
+    public internal(set) var lines: [UInt64: Line] = [:]
     private var parked: [UInt64: [Parked]] = [:]
+    /// Events parked on `line`, waiting for its state to change.
+    public func parkedCount(_ line: UInt64) -> Int { parked[line]?.count ?? 0 }
     /// How often each row fired.
     public private(set) var coverage: RowCoverage
     /// Called after every transition.
@@ -119,7 +122,8 @@ public final class LLCController {
         return c - firstCore
     }
 
-    private func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage?) throws(ProtocolViolation) {
+    /// Executes the row for `event` on `line` (internal: tests fire refined events directly).
+    func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage?) throws(ProtocolViolation) {
         let before = state(line)
         guard let rowIndex = table.rowIndex(before, event) else {
             throw ProtocolViolation(component: name, line: line, state: before.name, event: event.name,
