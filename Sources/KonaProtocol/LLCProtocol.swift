@@ -249,7 +249,9 @@ public enum LLCProtocol {
         t.add([.EEV_I, .MEV_I], [.LastAckData], [.writeData, .sendWbDirty], .MI_A, "dirty eviction: data to the home")
         t.add([.MEV_I], [.LastAck], [.sendWbDirty], .MI_A, "dirty eviction: data to the home")
         // Busy with a local transaction: park core requests and home snoops
-        t.add([.EX_I, .MX_I], [.GetS, .GetS_Alone, .GetM, .PutStale] + when(silent && grantE, [.GetS_Owned]), [.stall], nil, "line busy: wait")
+        // No core owns the line here: a requester that is still the recorded owner (it dropped
+        // E silently) leaves nobody to invalidate, so the grant follows at once.
+        t.add([.EX_I, .MX_I], [.GetS, .GetS_Alone, .GetM, .PutStale], [.stall], nil, "line busy: wait")
         let downgrading = [Event.GetS_Owned, .GetM, .PutOwnerDirty, .PutStale]
             + when(cleanExclusive && notify, [.PutOwnerClean])
             + when(silent, [.GetS_Alone])    // the downgraded owner dropped its S silently and re-reads
