@@ -19,7 +19,7 @@ public final class CoherenceStress: Component, CoherenceNetwork {
         public var operations = 10_000
         public var seed: UInt64 = 1
         public var variant = ProtocolVariant()
-        /// Message delays are uniform in 1...maxDelay ticks, except 1 in 64, which is 5-25x longer.
+        /// Message delays are uniform in 1...maxDelay ticks, except 1 in 64, which is 5-64x longer.
         public var maxDelay: UInt64 = 40
         /// An operation not done after this many ticks is a livelock or deadlock.
         public var ageBound: UInt64 = 200_000
@@ -187,10 +187,10 @@ public final class CoherenceStress: Component, CoherenceNetwork {
             slot = pool.count
             pool.append(message)
         }
-        // Mostly short delays, with a heavy tail (1 in 64 messages waits 5-25 times longer),
+        // Mostly short delays, with a heavy tail (1 in 64 messages waits 5-64 times longer),
         // so that rare crossings (a writeback overtaken by several transactions) happen.
         var delay = 1 + random.next(below: configuration.maxDelay)
-        if random.next(below: 64) == 0 { delay *= 5 + random.next(below: 21) }
+        if random.next(below: 64) == 0 { delay *= 5 + random.next(below: 60) }
         simulator.schedule(at: simulator.now + delay, target: id, kind: Kind.deliver.rawValue, payload: UInt64(slot))
     }
 
