@@ -191,6 +191,8 @@ public struct ConfigLoader: Sendable {
                 throw fail(problem)
             }
             return .string(trimmed)
+        case .text:
+            return .string(trimmed)
         case .path:
             if trimmed.isEmpty || trimmed.hasPrefix("/") || directory == nil { return .string(trimmed) }
             return .string(directory! + "/" + trimmed)

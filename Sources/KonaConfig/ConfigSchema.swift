@@ -16,6 +16,8 @@ public enum ValueType: Sendable {
     case choice([String])
     /// A file path, resolved relative to the file that sets it.
     case path
+    /// Free text (a glob list, a time range).
+    case text
     /// `true` or `false`.
     case boolean
 
@@ -30,6 +32,7 @@ public enum ValueType: Sendable {
         case .bandwidth: "bandwidth"
         case .choice(let c): "one of " + c.joined(separator: ", ")
         case .path: "path"
+        case .text: "text"
         case .boolean: "boolean"
         }
     }

@@ -57,6 +57,15 @@ public enum KonaSchema {
         ConfigKey("workload.trace", .path, default: "",
                   "lackey: trace file from `valgrind --tool=lackey --trace-mem=yes`, relative to this config file."),
 
+        ConfigKey("trace.vcd", .path, default: "",
+                  "Write a VCD waveform to this file (relative to this config); empty for none. `konasim run --vcd FILE` sets it."),
+        ConfigKey("trace.signals", .text, default: "*",
+                  "Comma-separated globs of signal paths to trace (`*` any text, `?` one character), e.g. `cpu0.*,memory.*`. `konasim signals` lists them."),
+        ConfigKey("trace.window", .text, default: "",
+                  "Only trace changes in this simulated-time range, `FROM..TO` (e.g. `10us..20us`); empty for the whole run."),
+        ConfigKey("trace.timescale", .choice(["1ps", "10ps", "100ps", "1ns", "10ns", "100ns", "1us"]), default: "1ps",
+                  "VCD time unit; times are rounded down to it."),
+
         ConfigKey("run.max_time", .duration, default: "0s", "Stop at this simulated time; 0s runs to the end of the workload."),
         ConfigKey("run.max_accesses", .integer(0...Int64.max), default: "0",
                   "Stop issuing after this many accesses (after line splitting); 0 for no limit."),
@@ -67,6 +76,7 @@ public enum KonaSchema {
         "memory": "Main memory (DRAM).",
         "workload": "What the core runs.",
         "run": "Run control.",
+        "trace": "Waveform output (VCD).",
     ])
 
     /// A loader for this schema.

@@ -34,6 +34,11 @@ public struct SimulationConfig: Sendable {
     public var workload: Workload
     public var maxTime: UInt64
     public var maxAccesses: UInt64
+    /// Waveform output: a VCD path (nil for none), signal globs, a time window, a time unit in ps.
+    public var traceVCD: String?
+    public var traceSignals: [String]
+    public var traceWindow: ClosedRange<UInt64>?
+    public var traceTimescale: UInt64
     /// The resolved keys this was built from (for printing and provenance).
     public let resolved: ResolvedConfig
 
@@ -51,6 +56,27 @@ public struct SimulationConfig: Sendable {
         guard memoryBitsPerSecond > 0 else { throw config.error("memory.bandwidth", "must be greater than 0") }
         maxTime = config.quantity("run.max_time")
         maxAccesses = UInt64(config.integer("run.max_accesses"))
+        let vcd = config.string("trace.vcd")
+        traceVCD = vcd.isEmpty ? nil : vcd
+        traceSignals = config.string("trace.signals").split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+        guard !traceSignals.isEmpty else { throw config.error("trace.signals", "needs at least one glob, e.g. '*'") }
+        traceTimescale = try! Units.duration(config.string("trace.timescale"))
+        let window = config.string("trace.window")
+        if window.isEmpty {
+            traceWindow = nil
+        } else {
+            let parts: [String] = window.firstRange(of: "..").map { [String(window[..<$0.lowerBound]), String(window[$0.upperBound...])] } ?? []
+            guard parts.count == 2 else { throw config.error("trace.window", "expected FROM..TO, e.g. 10us..20us, got '\(window)'") }
+            let from: UInt64, to: UInt64
+            do {
+                from = try Units.duration(parts[0])
+                to = try Units.duration(parts[1])
+            } catch {
+                throw config.error("trace.window", error.message)
+            }
+            guard from <= to else { throw config.error("trace.window", "the window ends before it starts") }
+            traceWindow = from...to
+        }
         let kind = config.string("workload.kind")
         if kind == "lackey" {
             let path = config.string("workload.trace")

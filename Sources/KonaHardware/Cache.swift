@@ -55,6 +55,8 @@ public final class Cache: MemorySide {
     public private(set) var writebackAllocations: UInt64 = 0
     /// Time requests spent waiting at the blocked input, in ticks.
     public private(set) var blockedTime: Tick = 0
+    private var tracer: SignalTracer?
+    private var signals: (hit: SignalID?, miss: SignalID?, mshrs: SignalID?, blocked: SignalID?)
 
     /// A cache with the given geometry in front of `next`, registering its statistics
     /// under `path`.
@@ -86,11 +88,32 @@ public final class Cache: MemorySide {
         }
     }
 
+    /// Declares this cache's signals with `tracer`: `hit` and `miss` (a 1 ps pulse per demand
+    /// access), `mshrs` (MSHRs in use) and `blocked` (a request waits at the input).
+    public func trace(with tracer: SignalTracer) {
+        self.tracer = tracer
+        signals = (tracer.declare(path + ".hit", .wire(width: 1), initial: .bits(0)),
+                   tracer.declare(path + ".miss", .wire(width: 1), initial: .bits(0)),
+                   tracer.declare(path + ".mshrs", .wire(width: 16), initial: .bits(0)),
+                   tracer.declare(path + ".blocked", .wire(width: 1), initial: .bits(0)))
+    }
+
+    @inline(__always)
+    private func pulse(_ id: SignalID?, at time: Tick) {
+        guard let tracer, let id else { return }
+        tracer.record(id, at: time, .bits(1))
+        tracer.record(id, at: time &+ 1, .bits(0))
+    }
+
     /// Delays `time` to when the input is free.
     @inline(__always)
     private func admit(_ time: Tick) -> Tick {
         if time >= inputFreeAt { return time }
         blockedTime &+= inputFreeAt &- time
+        if let tracer, let id = signals.blocked {
+            tracer.record(id, at: time, .bits(1))
+            tracer.record(id, at: inputFreeAt, .bits(0))
+        }
         return inputFreeAt
     }
 
@@ -100,6 +123,10 @@ public final class Cache: MemorySide {
     private func wait(from time: Tick, until: Tick) -> Tick {
         blockedTime &+= until &- time
         if until > inputFreeAt { inputFreeAt = until }
+        if let tracer, let id = signals.blocked {
+            tracer.record(id, at: time, .bits(1))
+            tracer.record(id, at: until, .bits(0))
+        }
         return until
     }
 
@@ -111,6 +138,7 @@ public final class Cache: MemorySide {
         let index = tags.find(line)
         if index >= 0 {
             hits &+= 1
+            if tracer != nil { pulse(signals.hit, at: t) }
             if isStore { tags.markDirty(index) }
             tags.touch(index)
             let ready = tags.readyTime(index)
@@ -125,6 +153,7 @@ public final class Cache: MemorySide {
             return Timing(accepted: t, ready: max(ready, t &+ latency), waitedForFill: true, missed: false)
         }
         misses &+= 1
+        if tracer != nil { pulse(signals.miss, at: t) }
         return miss(line: line, dirty: isStore, at: t)
     }
 
@@ -142,6 +171,10 @@ public final class Cache: MemorySide {
         evict(victim, at: send)
         tags.install(line, at: victim, dirty: dirty, readyAt: ready)
         mshrs.hold(entry, until: ready)
+        if let tracer, let id = signals.mshrs {
+            tracer.adjust(id, at: t, by: 1)
+            tracer.adjust(id, at: ready, by: -1)
+        }
         return Timing(accepted: t, ready: ready, waitedForFill: true, missed: true)
     }
 

@@ -59,6 +59,9 @@ public final class Core: Component {
     public let missLatency: Distribution
     /// Time spent with an access ready but not allowed to issue, in ticks.
     public private(set) var stallTime: Tick = 0
+    private var tracer: SignalTracer?
+    private var inFlightSignal: SignalID?
+    private var stalledSignal: SignalID?
 
     /// A core reading `source` through `l1`.
     public init(path: String, clock: ClockDomain, issueRate: Int, maxOutstanding: Int,
@@ -91,6 +94,14 @@ public final class Core: Component {
         }
     }
 
+    /// Declares this core's signals (`in_flight`: accesses waiting for data; `stalled`:
+    /// an access is ready but may not issue) with `tracer`.
+    public func trace(with tracer: SignalTracer) {
+        self.tracer = tracer
+        inFlightSignal = tracer.declare(path + ".in_flight", .wire(width: 16), initial: .bits(0))
+        stalledSignal = tracer.declare(path + ".stalled", .wire(width: 1), initial: .bits(0))
+    }
+
     deinit {
         batch.deallocate()
         inFlight.deallocate()
@@ -108,6 +119,10 @@ public final class Core: Component {
     @inline(__always)
     private func delayIssue(to time: Tick) {
         if time <= nextIssue.tick { return }
+        if let tracer, let id = stalledSignal {
+            tracer.record(id, at: nextIssue.tick, .bits(1))
+            tracer.record(id, at: time, .bits(0))
+        }
         stallTime &+= time &- nextIssue.tick
         nextIssue.advance(toAtOrAfter: time)
         issuedInCycle = 0
@@ -151,6 +166,10 @@ public final class Core: Component {
             if timing.waitedForFill {
                 if timing.missed { missLatency.record(latency) }
                 inFlight.push(timing.ready)
+                if let tracer, let id = inFlightSignal {
+                    tracer.adjust(id, at: time, by: 1)
+                    tracer.adjust(id, at: timing.ready, by: -1)
+                }
             }
             if timing.accepted > time {
                 delayIssue(to: timing.accepted)

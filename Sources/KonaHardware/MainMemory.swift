@@ -13,6 +13,29 @@ public final class MainMemory: MemorySide {
     public private(set) var reads: UInt64 = 0
     /// Line writes absorbed.
     public private(set) var writes: UInt64 = 0
+    private var tracer: SignalTracer?
+    private var busySignal: SignalID?
+    private var readsSignal: SignalID?
+
+    /// Declares the memory's signals with `tracer`: `channel_busy` (a line is on the data
+    /// channel) and `reads_in_flight` (reads waiting for their data).
+    public func trace(with tracer: SignalTracer) {
+        self.tracer = tracer
+        busySignal = tracer.declare(path + ".channel_busy", .wire(width: 1), initial: .bits(0))
+        readsSignal = tracer.declare(path + ".reads_in_flight", .wire(width: 16), initial: .bits(0))
+    }
+
+    /// Moves a line over the channel at `time`; returns when its data is ready.
+    @inline(__always)
+    private func transfer(at time: Tick) -> Tick {
+        let ready = channel.transmit(bytes: LineGeometry.lineSize, at: time)
+        if let tracer, let id = busySignal {
+            let end = ready - channel.latency
+            tracer.adjust(id, at: end - channel.serializationTime(bytes: LineGeometry.lineSize), by: 1)
+            tracer.adjust(id, at: end, by: -1)
+        }
+        return ready
+    }
 
     /// A memory with the given access latency and bandwidth (bits per second, 0 = unlimited).
     /// `simulatedTime` gives the run's length for the utilization statistic.
@@ -36,11 +59,16 @@ public final class MainMemory: MemorySide {
 
     public func read(line: UInt64, at time: Tick) -> Tick {
         reads &+= 1
-        return channel.transmit(bytes: LineGeometry.lineSize, at: time)
+        let ready = transfer(at: time)
+        if let tracer, let id = readsSignal {
+            tracer.adjust(id, at: time, by: 1)
+            tracer.adjust(id, at: ready, by: -1)
+        }
+        return ready
     }
 
     public func writeback(line: UInt64, at time: Tick) {
         writes &+= 1
-        _ = channel.transmit(bytes: LineGeometry.lineSize, at: time)
+        _ = transfer(at: time)
     }
 }

@@ -27,6 +27,8 @@ public final class Simulation {
     /// A one-line description of the workload, for summaries.
     public let workloadDescription: String
     private let source: any AccessSource
+    /// The waveform tracer, when signals are traced.
+    public private(set) var tracer: SignalTracer?
 
     /// Builds the system. A Lackey trace is opened here.
     /// - Throws: `WorkloadError` if the trace cannot be opened.
@@ -82,6 +84,18 @@ public final class Simulation {
         }
     }
 
+    /// Traces the signals the config's `trace.signals` selects into `sink` (within
+    /// `trace.window`). Call before `run`.
+    public func trace(into sink: any TraceSink) {
+        let selection = SignalSelection(config.traceSignals)
+        let tracer = SignalTracer(sink: sink, selects: selection.selects, window: config.traceWindow)
+        core.trace(with: tracer)
+        l1d.trace(with: tracer)
+        l2.trace(with: tracer)
+        memory.trace(with: tracer)
+        self.tracer = tracer
+    }
+
     /// Progress of a run, reported about once a second of host time.
     public struct Progress: Sendable {
         public var simulatedTime: Tick
@@ -101,6 +115,7 @@ public final class Simulation {
         repeat {
             let chunkEnd = simulator.now > Tick.max - 10 * Ticks.us ? Tick.max : simulator.now + 10 * Ticks.us
             reason = try simulator.run(until: min(chunkEnd, finalLimit))
+            tracer?.flush(before: simulator.now)      // nothing can still be recorded earlier
             if let progress, ContinuousClock.now - lastReport > .seconds(1) {
                 lastReport = ContinuousClock.now
                 progress(Progress(simulatedTime: simulator.now, accesses: core.accesses,
@@ -110,6 +125,7 @@ public final class Simulation {
         if let error = core.workloadError { throw error }
         let host = seconds(ContinuousClock.now - start)
         let end = reason == .timeLimit ? finalLimit : max(simulator.now, core.lastCompletion)
+        tracer?.finish(at: end)
         return Report(simulatedTime: end, hostSeconds: host, accesses: core.accesses,
                       events: simulator.eventsDispatched, stoppedAtTimeLimit: reason == .timeLimit,
                       values: stats.flatValues())

@@ -32,13 +32,35 @@ extension KonaSimCommand {
         @Flag(help: "Print nothing but errors.")
         var quiet = false
 
+        @Option(help: ArgumentHelp("Write a VCD waveform to FILE (sets trace.vcd).", valueName: "file"))
+        var vcd: String?
+
+        @Option(help: ArgumentHelp("Signals to trace: comma-separated globs, e.g. 'cpu0.*,memory.*' (sets trace.signals).", valueName: "globs"))
+        var vcdSignals: String?
+
+        @Option(help: ArgumentHelp("Trace only FROM..TO of simulated time, e.g. 10us..20us (sets trace.window).", valueName: "range"))
+        var vcdWindow: String?
+
         func run() throws {
             var extra: [String] = []
             if let trace { extra += ["workload.kind=lackey", "workload.trace=\(trace)"] }
             if let accesses { extra.append("run.max_accesses=\(accesses)") }
             if let seed { extra.append("seed=\(seed)") }
+            if let vcd { extra.append("trace.vcd=\(vcd)") }
+            if let vcdSignals { extra.append("trace.signals=\(vcdSignals)") }
+            if let vcdWindow { extra.append("trace.window=\(vcdWindow)") }
             let config = try SimulationConfig(try options.resolve(extra: extra))
             let simulation = try Simulation(config: config)
+            var writer: VCDWriter?
+            if let path = config.traceVCD {
+                do {
+                    writer = try VCDWriter(path: path, timescale: config.resolved.string("trace.timescale"),
+                                           unit: config.traceTimescale, version: "KonaSim \(KonaVersion.string)")
+                } catch {
+                    throw InputError(message: "\(error)")
+                }
+                simulation.trace(into: writer!)
+            }
             let showProgress = !quiet && isatty(STDERR_FILENO) == 1
             let total: UInt64? = {
                 if case .synthetic(_, let n, _, _, _, _, _, _) = config.workload { return config.maxAccesses > 0 ? min(n, config.maxAccesses) : n }
@@ -58,7 +80,13 @@ extension KonaSimCommand {
                     throw InputError(message: "cannot write \(statsJson): \(error)")
                 }
             }
-            if !quiet { print(Summary.render(report, simulation: simulation, configName: options.configName), terminator: "") }
+            if !quiet {
+                print(Summary.render(report, simulation: simulation, configName: options.configName), terminator: "")
+                if let writer, let path = config.traceVCD {
+                    let micros = max(Double(report.simulatedTime) / 1e6, 1e-9)
+                    print("waveform   \(path): \(simulation.tracer!.signalPaths.count) signals, \(Summary.grouped(UInt64(writer.bytesWritten))) bytes (\(Summary.fixed(Double(writer.bytesWritten) / micros, 0)) bytes per simulated us)")
+                }
+            }
         }
     }
 }
