@@ -38,6 +38,7 @@ let package = Package(
         .testTarget(name: "KonaConfigTests", dependencies: ["KonaConfig", "KonaSystem"]),
         .testTarget(name: "KonaWorkloadsTests", dependencies: ["KonaWorkloads"]),
         .testTarget(name: "KonaHardwareTests", dependencies: ["KonaHardware", "KonaEngine", "KonaProtocol"]),
+        .testTarget(name: "KonaOutputsTests", dependencies: ["KonaOutputs", "KonaEngine", "KonaSystem", "KonaConfig"]),
         .testTarget(name: "KonaProtocolTests", dependencies: ["KonaProtocol", "KonaHardware", "KonaSystem", "KonaOutputs"]),
         .testTarget(name: "KonaSystemTests", dependencies: [
             "KonaSystem", "KonaOutputs", "KonaConfig", "KonaEngine", "KonaHardware", "KonaWorkloads",

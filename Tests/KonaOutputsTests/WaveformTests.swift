@@ -1,0 +1,114 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Testing
+import KonaConfig
+@testable import KonaEngine
+@testable import KonaOutputs
+import KonaSystem
+
+/// Keeps what a tracer emits.
+final class MemorySink: TraceSink {
+    var signals: [(path: String, kind: SignalKind, initial: SignalValue)] = []
+    var changes: [(id: Int32, time: Tick, value: SignalValue)] = []
+    var endedAt: Tick?
+    func begin(signals: [(path: String, kind: SignalKind, initial: SignalValue)]) { self.signals = signals }
+    func change(_ id: SignalID, at time: Tick, to value: SignalValue) { changes.append((id.raw, time, value)) }
+    func end(at time: Tick) { endedAt = time }
+}
+
+func temporaryPath(_ name: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("konasim-\(UUID().uuidString)-\(name)").path
+}
+
+@Suite struct SignalTracerTests {
+    @Test func changesComeOutInTimeOrderAndOnlyWhenTheValueChanges() {
+        let sink = MemorySink()
+        let tracer = SignalTracer(sink: sink)
+        let a = tracer.declare("x.a", .wire(width: 4), initial: .bits(0))!
+        tracer.record(a, at: 50, .bits(3))      // recorded out of order
+        tracer.record(a, at: 10, .bits(1))
+        tracer.record(a, at: 20, .bits(1))      // no change: dropped
+        tracer.record(a, at: 30, .bits(0))
+        tracer.finish(at: 100)
+        #expect(sink.changes.map(\.time) == [10, 30, 50])
+        #expect(sink.changes.map(\.value) == [.bits(1), .bits(0), .bits(3)])
+        #expect(sink.endedAt == 100)
+    }
+
+    @Test func countersResolveFutureDeltasInTimeOrder() {
+        let sink = MemorySink()
+        let tracer = SignalTracer(sink: sink)
+        let n = tracer.declare("mshrs", .wire(width: 8), initial: .bits(0))!
+        tracer.adjust(n, at: 0, by: 1); tracer.adjust(n, at: 90, by: -1)   // miss 1: 0..90
+        tracer.adjust(n, at: 10, by: 1); tracer.adjust(n, at: 40, by: -1)  // miss 2: 10..40
+        tracer.finish(at: 100)
+        #expect(sink.changes.map(\.time) == [0, 10, 40, 90])
+        #expect(sink.changes.map(\.value) == [.bits(1), .bits(2), .bits(1), .bits(0)])
+    }
+
+    @Test func selectionAndWindowAreRespected() {
+        let sink = MemorySink()
+        let selection = SignalSelection(["cpu0.*", "memory.busy"])
+        let tracer = SignalTracer(sink: sink, selects: selection.selects, window: 100...200)
+        let a = tracer.declare("cpu0.l1d.hit", .wire(width: 1), initial: .bits(0))
+        let b = tracer.declare("cpu1.l1d.hit", .wire(width: 1), initial: .bits(0))
+        let c = tracer.declare("memory.busy", .wire(width: 1), initial: .bits(0))
+        #expect(a != nil && b == nil && c != nil)
+        tracer.record(a!, at: 50, .bits(1))     // before the window: shown at its start
+        tracer.record(c!, at: 150, .bits(1))
+        tracer.record(a!, at: 160, .bits(0))
+        tracer.record(c!, at: 250, .bits(0))    // after: dropped
+        tracer.finish(at: 300)
+        #expect(sink.changes.map(\.time) == [100, 150, 160])
+        #expect(sink.changes.map(\.id) == [0, 1, 0])
+        #expect(sink.endedAt == 200)
+        #expect(SignalSelection(["*.l?d.*"]).selects("cpu0.l1d.hit") && !SignalSelection(["cpu0.l2*"]).selects("cpu0.l1d.hit"))
+    }
+}
+
+@Suite struct VCDWriterTests {
+    @Test func identifierCodesAreUniqueForThousandsOfSignals() {
+        let codes = (0..<20_000).map(VCDWriter.code)
+        #expect(Set(codes).count == codes.count)
+        #expect(codes.allSatisfy { $0.unicodeScalars.allSatisfy { (33...126).contains($0.value) } })
+        #expect(VCDWriter.code(0) == "!" && VCDWriter.code(93).count == 1 && VCDWriter.code(94).count == 2)
+    }
+
+    @Test func writesWellFormedWiresVectorsRealsAndStrings() throws {
+        let path = temporaryPath("t.vcd")
+        let writer = try VCDWriter(path: path, version: "test")
+        let tracer = SignalTracer(sink: writer)
+        let w = tracer.declare("top.a.bit", .wire(width: 1), initial: .bits(0))!
+        let v = tracer.declare("top.a.vec", .wire(width: 8), initial: .bits(0))!
+        let r = tracer.declare("top.util", .real, initial: .real(0))!
+        let s = tracer.declare("top.state", .string, initial: .string("I"))!
+        tracer.record(w, at: 5, .bits(1))
+        tracer.record(v, at: 5, .bits(10))
+        tracer.record(r, at: 7, .real(0.25))
+        tracer.record(s, at: 7, .string("IS D"))
+        tracer.finish(at: 9)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("$timescale 1ps $end"))
+        #expect(text.contains("$scope module top $end\n$scope module a $end\n$var wire 1 ! bit $end\n$var wire 8 \" vec [7:0] $end\n$upscope $end"))
+        #expect(text.contains("$var real 64 # util $end") && text.contains("$var string 1 $ state $end"))
+        #expect(text.contains("$dumpvars\n0!\nb0 \"\nr0.0 #\nsI $\n$end\n"))
+        #expect(text.hasSuffix("#5\n1!\nb1010 \"\n#7\nr0.25 #\nsIS_D $\n#9\n"))
+    }
+
+    @Test func aRunTracedTwiceGivesTheSameBytes() throws {
+        func trace() throws -> Data {
+            let config = try SimulationConfig(KonaSchema.loader.load(path: nil, overrides: ["workload.accesses=3000"]))
+            let simulation = try Simulation(config: config)
+            let path = temporaryPath("run.vcd")
+            let writer = try VCDWriter(path: path, version: "test")
+            simulation.trace(into: writer)
+            _ = try simulation.run()
+            return try Data(contentsOf: URL(fileURLWithPath: path))
+        }
+        let a = try trace(), b = try trace()
+        #expect(a == b && a.count > 10_000)
+    }
+}
