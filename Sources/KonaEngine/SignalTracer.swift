@@ -21,13 +21,32 @@ public struct SignalID: Hashable, Sendable {
 }
 
 /// Where traced changes go, in time order (the VCD writer).
+///
+/// Values travel as raw 64-bit words: the bits of a wire, the bit pattern of a real, or
+/// the index of a string in the tracer's `strings` table.
 public protocol TraceSink: AnyObject {
-    /// Called once, before any change, with every declared signal in declaration order.
-    func begin(signals: [(path: String, kind: SignalKind, initial: SignalValue)])
+    /// Called once, before any change, with every declared signal in declaration order
+    /// and their initial raw values.
+    func begin(signals: [(path: String, kind: SignalKind)], initial: [UInt64], strings: SignalStrings)
     /// One change, in nondecreasing time order; `id.raw` indexes the declared signals.
-    func change(_ id: SignalID, at time: Tick, to value: SignalValue)
+    func change(_ id: SignalID, at time: Tick, raw: UInt64)
     /// No more changes; `time` is the end of the run.
     func end(at time: Tick)
+}
+
+/// The texts string signals have taken, by index (each distinct text stored once).
+public final class SignalStrings {
+    public private(set) var texts: [String] = []
+    private var index: [String: UInt64] = [:]
+    public init() {}
+    /// The index of `text`, adding it if new.
+    public func intern(_ text: String) -> UInt64 {
+        if let i = index[text] { return i }
+        let i = UInt64(texts.count)
+        texts.append(text)
+        index[text] = i
+        return i
+    }
 }
 
 /// Collects signal changes from components and hands them to a sink in time order.
@@ -35,28 +54,31 @@ public protocol TraceSink: AnyObject {
 /// Components declare their signals when built (`declare` returns nil for signals the
 /// selection leaves out, so an untraced signal costs one nil check) and record changes
 /// whenever they know them, possibly for times ahead of the simulator (a fill that will
-/// arrive later). Changes wait in a time-ordered heap until `flush(before:)` says no
-/// earlier change can come, so the output is in time order whatever the recording order.
-/// Values equal to the signal's last emitted value are dropped, and changes outside the
-/// window are not emitted (the value at the window's start is).
+/// arrive later). Changes wait in a time-ordered heap of 32-byte records until
+/// `flush(before:)` says no earlier change can come, so the output is in time order
+/// whatever the recording order. A change to the value a signal already has is dropped,
+/// and changes outside the window are not emitted (the value at the window's start is).
 public final class SignalTracer {
     private struct Pending {
         var time: Tick
         var sequence: UInt64
+        var raw: UInt64
         var id: Int32
-        var value: SignalValue
-        /// Whether `value` (`.bits` as a signed amount) is added to the signal's value.
+        /// Whether `raw`, as a signed amount, is added to the signal's value.
         var isDelta: Bool
     }
 
     private let selects: (String) -> Bool
     private let window: ClosedRange<Tick>?
-    private var declared: [(path: String, kind: SignalKind, initial: SignalValue)] = []
-    private var current: [SignalValue] = []
-    private var heap: [Pending] = []
+    private var declared: [(path: String, kind: SignalKind)] = []
+    private var initial: [UInt64] = []
+    private var current: [UInt64] = []
+    private var heap: ContiguousArray<Pending> = []
     private var sequence: UInt64 = 0
     private var started = false
     private var windowOpened = false  // values before the window have been emitted at its start
+    /// Texts of string signals.
+    public let strings = SignalStrings()
     /// Where changes go.
     public let sink: any TraceSink
 
@@ -65,105 +87,119 @@ public final class SignalTracer {
         self.sink = sink
         self.selects = selects
         self.window = window
+        heap.reserveCapacity(1024)
     }
 
     /// Declares a signal; nil when the selection leaves it out.
     /// - Precondition: called before the first flush.
-    public func declare(_ path: String, _ kind: SignalKind, initial: SignalValue) -> SignalID? {
+    public func declare(_ path: String, _ kind: SignalKind, initial value: SignalValue) -> SignalID? {
         precondition(!started, "signal \(path) declared after tracing started")
         guard selects(path) else { return nil }
-        declared.append((path, kind, initial))
-        current.append(initial)
+        declared.append((path, kind))
+        let raw = self.raw(value)
+        initial.append(raw)
+        current.append(raw)
         return SignalID(raw: Int32(declared.count - 1))
     }
 
     /// Paths of the declared (selected) signals.
     public var signalPaths: [String] { declared.map(\.path) }
 
+    private func raw(_ value: SignalValue) -> UInt64 {
+        switch value {
+        case .bits(let b): b
+        case .real(let r): r.bitPattern
+        case .string(let s): strings.intern(s)
+        }
+    }
+
     /// Records that signal `id` takes `value` at `time`.
+    @inline(__always)
     public func record(_ id: SignalID, at time: Tick, _ value: SignalValue) {
-        push(Pending(time: time, sequence: sequence, id: id.raw, value: value, isDelta: false))
+        push(Pending(time: time, sequence: sequence, raw: raw(value), id: id.raw, isDelta: false))
     }
 
     /// Records that counter signal `id` changes by `amount` at `time`; the value is resolved
     /// in time order, so a component can announce a future decrement (a fill that will arrive).
+    @inline(__always)
     public func adjust(_ id: SignalID, at time: Tick, by amount: Int64) {
-        push(Pending(time: time, sequence: sequence, id: id.raw, value: .bits(UInt64(bitPattern: amount)), isDelta: true))
+        push(Pending(time: time, sequence: sequence, raw: UInt64(bitPattern: amount), id: id.raw, isDelta: true))
+    }
+
+    @inline(__always)
+    private static func before(_ a: Pending, _ b: Pending) -> Bool {
+        a.time != b.time ? a.time < b.time : a.sequence < b.sequence
     }
 
     private func push(_ item: Pending) {
         sequence &+= 1
         heap.append(item)
-        var i = heap.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            if !Self.before(item, heap[parent]) { break }
-            heap[i] = heap[parent]
-            i = parent
+        heap.withUnsafeMutableBufferPointer { h in
+            var i = h.count - 1
+            while i > 0 {
+                let parent = (i - 1) >> 1
+                if !Self.before(item, h[parent]) { break }
+                h[i] = h[parent]
+                i = parent
+            }
+            h[i] = item
         }
-        heap[i] = item
-    }
-
-    private static func before(_ a: Pending, _ b: Pending) -> Bool {
-        a.time != b.time ? a.time < b.time : a.sequence < b.sequence
     }
 
     private func popFirst() -> Pending {
         let top = heap[0]
         let last = heap.removeLast()
         guard !heap.isEmpty else { return top }
-        let n = heap.count
-        var i = 0
-        while true {
-            let l = 2 * i + 1
-            if l >= n { break }
-            var c = l
-            if l + 1 < n && Self.before(heap[l + 1], heap[l]) { c = l + 1 }
-            if !Self.before(heap[c], last) { break }
-            heap[i] = heap[c]
-            i = c
+        heap.withUnsafeMutableBufferPointer { h in
+            let n = h.count
+            var i = 0
+            while true {
+                let l = 2 * i + 1
+                if l >= n { break }
+                var c = l
+                if l + 1 < n && Self.before(h[l + 1], h[l]) { c = l + 1 }
+                if !Self.before(h[c], last) { break }
+                h[i] = h[c]
+                i = c
+            }
+            h[i] = last
         }
-        heap[i] = last
         return top
     }
 
     private func startIfNeeded() {
         guard !started else { return }
         started = true
-        sink.begin(signals: declared)
+        sink.begin(signals: declared, initial: initial, strings: strings)
     }
 
     /// Emits every recorded change earlier than `time` (no earlier change can still come).
     public func flush(before time: Tick) {
         startIfNeeded()
         while let first = heap.first, first.time < time {
-            let change = popFirst()
-            emit(change)
+            emit(popFirst())
         }
     }
 
-    private func emit(_ pending: Pending) {
-        var change = pending
+    private func emit(_ change: Pending) {
         let index = Int(change.id)
-        if change.isDelta, case .bits(let amount) = change.value, case .bits(let now) = current[index] {
-            change.value = .bits(now &+ amount)
-        }
+        let value = change.isDelta ? current[index] &+ change.raw : change.raw
         if let window {
-            if change.time < window.lowerBound { current[index] = change.value; return }
+            if change.time < window.lowerBound { current[index] = value; return }
             openWindow()
             if change.time > window.upperBound { return }
         }
-        guard current[index] != change.value else { return }
-        current[index] = change.value
-        sink.change(SignalID(raw: change.id), at: change.time, to: change.value)
+        guard current[index] != value else { return }
+        current[index] = value
+        sink.change(SignalID(raw: change.id), at: change.time, raw: value)
     }
 
     /// At the window's start, emits the values that changed before it.
     private func openWindow() {
         guard let window, !windowOpened else { return }
         windowOpened = true
-        for (i, value) in current.enumerated() where value != declared[i].initial {
-            sink.change(SignalID(raw: Int32(i)), at: window.lowerBound, to: value)
+        for i in current.indices where current[i] != initial[i] {
+            sink.change(SignalID(raw: Int32(i)), at: window.lowerBound, raw: current[i])
         }
     }
 

@@ -17,7 +17,8 @@ public final class VCDWriter: TraceSink {
     private let file: UnsafeMutablePointer<FILE>
     private var buffer: [UInt8] = []
     private var kinds: [SignalKind] = []
-    private var codes: [String] = []
+    private var codes: [[UInt8]] = []
+    private var strings = SignalStrings()
     private var lastTime: Tick?
     private let timescale: String
     private let unit: Tick
@@ -25,21 +26,21 @@ public final class VCDWriter: TraceSink {
     /// Bytes written so far.
     public private(set) var bytesWritten = 0
 
-    /// Opens `path` for writing.
+    /// Opens `path` for writing. Times are written in units of `unit` picoseconds (rounded
+    /// down), shown as `timescale`.
     /// - Throws: `VCDError` when the file cannot be created.
-    /// Times are written in units of `unit` picoseconds (rounded down), shown as `timescale`.
     public init(path: String, timescale: String = "1ps", unit: Tick = 1, version: String) throws {
         guard let f = fopen(path, "w") else { throw VCDError(message: "cannot write \(path): \(String(cString: strerror(errno)))") }
         file = f
         self.timescale = timescale
         self.unit = max(1, unit)
         self.version = version
-        buffer.reserveCapacity(1 << 16)
+        buffer.reserveCapacity(1 << 17)
     }
 
     deinit { fclose(file) }
 
-    /// The identifier code of signal number `index`.
+    /// The identifier code of signal number `index`: base-94 printable ASCII.
     public static func code(_ index: Int) -> String {
         var n = index
         var out = ""
@@ -61,9 +62,10 @@ public final class VCDWriter: TraceSink {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    public func begin(signals: [(path: String, kind: SignalKind, initial: SignalValue)]) {
+    public func begin(signals: [(path: String, kind: SignalKind)], initial: [UInt64], strings: SignalStrings) {
+        self.strings = strings
         kinds = signals.map(\.kind)
-        codes = signals.indices.map(Self.code)
+        codes = signals.indices.map { Array(Self.code($0).utf8) }
         write("$date\n  KonaSim simulated run\n$end\n$version\n  \(version)\n$end\n$timescale \(timescale) $end\n")
         // Scopes: group signals by their dotted path, in path order.
         let order = signals.indices.sorted { signals[$0].path < signals[$1].path }
@@ -80,48 +82,91 @@ public final class VCDWriter: TraceSink {
                 open.append(s)
             }
             let name = parts.last.map(String.init) ?? signals[i].path
+            let code = String(decoding: codes[i], as: UTF8.self)
             switch signals[i].kind {
             case .wire(let width):
-                write("$var wire \(width) \(codes[i]) \(name)\(width > 1 ? " [\(width - 1):0]" : "") $end\n")
+                write("$var wire \(width) \(code) \(name)\(width > 1 ? " [\(width - 1):0]" : "") $end\n")
             case .real:
-                write("$var real 64 \(codes[i]) \(name) $end\n")
+                write("$var real 64 \(code) \(name) $end\n")
             case .string:
-                write("$var string 1 \(codes[i]) \(name) $end\n")
+                write("$var string 1 \(code) \(name) $end\n")
             }
         }
         for _ in open { write("$upscope $end\n") }
         write("$enddefinitions $end\n#0\n$dumpvars\n")
-        for (i, signal) in signals.enumerated() { write(value(signal.initial, i) + "\n") }
+        for (i, raw) in initial.enumerated() { append(value: raw, of: i) }
         write("$end\n")
         lastTime = 0
     }
 
-    private func value(_ v: SignalValue, _ i: Int) -> String {
-        switch (v, kinds[i]) {
-        case (.bits(let b), .wire(let width)) where width == 1:
-            return (b & 1 == 1 ? "1" : "0") + codes[i]
-        case (.bits(let b), _):
-            return "b" + String(b, radix: 2) + " " + codes[i]
-        case (.real(let r), _):
-            return "r" + (r.isFinite ? String(r) : "0") + " " + codes[i]
-        case (.string(let s), _):
-            let clean = s.isEmpty ? "-" : String(s.map { $0 == " " || !$0.isASCII ? "_" : $0 })
-            return "s" + clean + " " + codes[i]
+    /// Appends one value line (`1!`, `b101 "`, `r0.5 #`, `sIS_D $`) without building strings.
+    @inline(__always)
+    private func append(value raw: UInt64, of i: Int) {
+        switch kinds[i] {
+        case .wire(let width) where width == 1:
+            buffer.append(raw & 1 == 1 ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+        case .wire:
+            buffer.append(UInt8(ascii: "b"))
+            if raw == 0 {
+                buffer.append(UInt8(ascii: "0"))
+            } else {
+                var bit = 63 - raw.leadingZeroBitCount
+                while bit >= 0 {
+                    buffer.append((raw >> UInt64(bit)) & 1 == 1 ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+                    bit -= 1
+                }
+            }
+            buffer.append(UInt8(ascii: " "))
+        case .real:
+            let r = Double(bitPattern: raw)
+            buffer.append(UInt8(ascii: "r"))
+            buffer.append(contentsOf: (r.isFinite ? String(r) : "0").utf8)
+            buffer.append(UInt8(ascii: " "))
+        case .string:
+            let text = Int(raw) < strings.texts.count ? strings.texts[Int(raw)] : "?"
+            buffer.append(UInt8(ascii: "s"))
+            if text.isEmpty { buffer.append(UInt8(ascii: "-")) }
+            for byte in text.utf8 { buffer.append(byte == 32 || byte > 126 ? UInt8(ascii: "_") : byte) }
+            buffer.append(UInt8(ascii: " "))
         }
+        buffer.append(contentsOf: codes[i])
+        buffer.append(10)
+        if buffer.count >= 1 << 16 { drain() }
     }
 
-    public func change(_ id: SignalID, at tick: Tick, to newValue: SignalValue) {
+    @inline(__always)
+    private func appendTime(_ time: Tick) {
+        buffer.append(UInt8(ascii: "#"))
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = time, count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[count] = UInt8(48 + n % 10)
+                n /= 10
+                count += 1
+            } while n > 0
+            while count > 0 {
+                count -= 1
+                buffer.append(d[count])
+            }
+        }
+        buffer.append(10)
+    }
+
+    public func change(_ id: SignalID, at tick: Tick, raw: UInt64) {
         let time = tick / unit
         if lastTime != time {
-            write("#\(time)\n")
+            appendTime(time)
             lastTime = time
         }
-        write(value(newValue, Int(id.raw)) + "\n")
+        append(value: raw, of: Int(id.raw))
     }
 
     public func end(at tick: Tick) {
         let time = tick / unit
-        if let lastTime, time > lastTime { write("#\(time)\n") }
+        if let lastTime, time > lastTime { appendTime(time) }
         drain()
         fflush(file)
     }

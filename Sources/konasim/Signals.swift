@@ -13,9 +13,9 @@ extension KonaSimCommand {
 
         /// Accepts the declarations and discards changes.
         final class Listing: TraceSink {
-            var signals: [(path: String, kind: SignalKind, initial: SignalValue)] = []
-            func begin(signals: [(path: String, kind: SignalKind, initial: SignalValue)]) { self.signals = signals }
-            func change(_ id: SignalID, at time: Tick, to value: SignalValue) {}
+            var signals: [(path: String, kind: SignalKind)] = []
+            func begin(signals: [(path: String, kind: SignalKind)], initial: [UInt64], strings: SignalStrings) { self.signals = signals }
+            func change(_ id: SignalID, at time: Tick, raw: UInt64) {}
             func end(at time: Tick) {}
         }
 

@@ -11,11 +11,11 @@ import KonaSystem
 
 /// Keeps what a tracer emits.
 final class MemorySink: TraceSink {
-    var signals: [(path: String, kind: SignalKind, initial: SignalValue)] = []
+    var signals: [(path: String, kind: SignalKind)] = []
     var changes: [(id: Int32, time: Tick, value: SignalValue)] = []
     var endedAt: Tick?
-    func begin(signals: [(path: String, kind: SignalKind, initial: SignalValue)]) { self.signals = signals }
-    func change(_ id: SignalID, at time: Tick, to value: SignalValue) { changes.append((id.raw, time, value)) }
+    func begin(signals: [(path: String, kind: SignalKind)], initial: [UInt64], strings: SignalStrings) { self.signals = signals }
+    func change(_ id: SignalID, at time: Tick, raw: UInt64) { changes.append((id.raw, time, .bits(raw))) }
     func end(at time: Tick) { endedAt = time }
 }
 
