@@ -3,7 +3,7 @@ import PackageDescription
 
 // One target per layer of docs/DESIGN.md; dependencies point down only.
 
-// The simulation hot path (engine, workloads, hardware) mutates class-held state on every
+// The simulation hot path (engine, workloads, hardware; outputs for waveforms) mutates class-held state on every
 // access; Swift's dynamic exclusivity checks cost more than half of the run time there
 // (perf: swift_beginAccess + AccessSet::insert ~ 55% of `konasim bench timed seq`).
 // Release builds of those targets turn the runtime check off; debug builds, which run
@@ -29,7 +29,8 @@ let package = Package(
         .target(name: "KonaConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "KonaSystem",
                 dependencies: ["KonaEngine", "KonaHardware", "KonaWorkloads", "KonaConfig"]),
-        .target(name: "KonaOutputs", dependencies: ["KonaEngine", "KonaProtocol", "KonaHardware", "KonaSystem"]),
+        .target(name: "KonaOutputs", dependencies: ["KonaEngine", "KonaProtocol", "KonaHardware", "KonaSystem"],
+                swiftSettings: hotPath),
         .executableTarget(name: "konasim", dependencies: [
             "KonaSystem", "KonaOutputs", "KonaConfig", "KonaWorkloads", "KonaProtocol", "KonaHardware",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
