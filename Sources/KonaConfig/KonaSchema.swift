@@ -63,6 +63,8 @@ public enum KonaSchema {
                   "Comma-separated globs of signal paths to trace (`*` any text, `?` one character), e.g. `cpu0.*,memory.*`. `konasim signals` lists them."),
         ConfigKey("trace.window", .text, default: "",
                   "Only trace changes in this simulated-time range, `FROM..TO` (e.g. `10us..20us`); empty for the whole run."),
+        ConfigKey("trace.watch", .text, default: "",
+                  "Comma-separated byte addresses (e.g. `0x1000,0x2040`) whose line state in every cache is traced as a string signal `<cache>.watch.<line address>`."),
         ConfigKey("trace.timescale", .choice(["1ps", "10ps", "100ps", "1ns", "10ns", "100ns", "1us"]), default: "1ps",
                   "VCD time unit; times are rounded down to it."),
 

@@ -39,6 +39,8 @@ public struct SimulationConfig: Sendable {
     public var traceSignals: [String]
     public var traceWindow: ClosedRange<UInt64>?
     public var traceTimescale: UInt64
+    /// Byte addresses whose line states are traced.
+    public var traceWatch: [UInt64]
     /// The resolved keys this was built from (for printing and provenance).
     public let resolved: ResolvedConfig
 
@@ -61,6 +63,15 @@ public struct SimulationConfig: Sendable {
         traceSignals = config.string("trace.signals").split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
         guard !traceSignals.isEmpty else { throw config.error("trace.signals", "needs at least one glob, e.g. '*'") }
         traceTimescale = try! Units.duration(config.string("trace.timescale"))
+        traceWatch = []
+        for item in config.string("trace.watch").split(separator: ",") {
+            let text = String(item).trimmingSpaces
+            let value = text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
+            guard let value else {
+                throw config.error("trace.watch", "'\(text)' is not an address (decimal, or hex with 0x)")
+            }
+            traceWatch.append(value)
+        }
         let window = config.string("trace.window")
         if window.isEmpty {
             traceWindow = nil

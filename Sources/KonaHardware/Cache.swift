@@ -57,6 +57,7 @@ public final class Cache: MemorySide {
     public private(set) var blockedTime: Tick = 0
     private var tracer: SignalTracer?
     private var signals: (hit: SignalID?, miss: SignalID?, mshrs: SignalID?, blocked: SignalID?)
+    private var watched: [(line: UInt64, signal: SignalID)] = []
 
     /// A cache with the given geometry in front of `next`, registering its statistics
     /// under `path`.
@@ -96,6 +97,26 @@ public final class Cache: MemorySide {
                    tracer.declare(path + ".miss", .wire(width: 1), initial: .bits(0)),
                    tracer.declare(path + ".mshrs", .wire(width: 16), initial: .bits(0)),
                    tracer.declare(path + ".blocked", .wire(width: 1), initial: .bits(0)))
+    }
+
+    /// Also traces the state of each line in `lines` in this cache, as a string signal
+    /// `<path>.watch.<address>`: `I`, `fill` (data in flight), `E` (clean) or `M` (dirty).
+    public func watch(_ lines: [UInt64], with tracer: SignalTracer) {
+        self.tracer = tracer
+        for line in lines {
+            let address = "0x" + String(line << LineGeometry.lineShift, radix: 16)
+            if let id = tracer.declare(path + ".watch." + address, .string, initial: .string("I")) {
+                watched.append((line, id))
+            }
+        }
+    }
+
+    /// Records the watched `line`'s state at `time` (and, for a fill, when its data lands).
+    @inline(__always)
+    private func noteState(_ line: UInt64, at time: Tick, _ state: String, thenAt ready: Tick = 0, _ after: String = "") {
+        guard !watched.isEmpty, let tracer, let entry = watched.first(where: { $0.line == line }) else { return }
+        tracer.record(entry.signal, at: time, .string(state))
+        if !after.isEmpty && ready > time { tracer.record(entry.signal, at: ready, .string(after)) }
     }
 
     @inline(__always)
@@ -138,7 +159,10 @@ public final class Cache: MemorySide {
         let index = tags.find(line)
         if index >= 0 {
             hits &+= 1
-            if tracer != nil { pulse(signals.hit, at: t) }
+            if tracer != nil {
+                pulse(signals.hit, at: t)
+                if isStore && !watched.isEmpty { noteState(line, at: max(t, tags.readyTime(index)), "M") }
+            }
             if isStore { tags.markDirty(index) }
             tags.touch(index)
             let ready = tags.readyTime(index)
@@ -169,6 +193,11 @@ public final class Cache: MemorySide {
         let send = t &+ latency
         let ready = next.read(line: line, at: send)
         evict(victim, at: send)
+        if !watched.isEmpty {
+            let old = tags.line(at: victim)
+            if old != TagStore.invalid { noteState(old, at: send, "I") }
+            noteState(line, at: t, "fill", thenAt: ready, dirty ? "M" : "E")
+        }
         tags.install(line, at: victim, dirty: dirty, readyAt: ready)
         mshrs.hold(entry, until: ready)
         if let tracer, let id = signals.mshrs {
@@ -199,11 +228,17 @@ public final class Cache: MemorySide {
         if index >= 0 {
             tags.markDirty(index)
             writebackHits &+= 1
+            if !watched.isEmpty { noteState(line, at: max(t, tags.readyTime(index)), "M") }
             return
         }
         let victim = tags.victim(inSet: tags.set(of: line))
         let victimReady = tags.readyTime(victim)
         if victimReady > t { t = wait(from: t, until: victimReady) }
+        if !watched.isEmpty {
+            let old = tags.line(at: victim)
+            if old != TagStore.invalid { noteState(old, at: t &+ latency, "I") }
+            noteState(line, at: t &+ latency, "M")
+        }
         evict(victim, at: t &+ latency)
         tags.install(line, at: victim, dirty: true, readyAt: t &+ latency)
         writebackAllocations &+= 1

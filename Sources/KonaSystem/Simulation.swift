@@ -93,6 +93,11 @@ public final class Simulation {
         l1d.trace(with: tracer)
         l2.trace(with: tracer)
         memory.trace(with: tracer)
+        let lines = config.traceWatch.map { $0 >> LineGeometry.lineShift }
+        if !lines.isEmpty {
+            l1d.watch(lines, with: tracer)
+            l2.watch(lines, with: tracer)
+        }
         self.tracer = tracer
     }
 

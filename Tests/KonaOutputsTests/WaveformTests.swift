@@ -98,6 +98,25 @@ func temporaryPath(_ name: String) -> String {
         #expect(text.hasSuffix("#5\n1!\nb1010 \"\n#7\nr0.25 #\nsIS_D $\n#9\n"))
     }
 
+    @Test func watchedLinesShowTheirStateInEachCache() throws {
+        let config = try SimulationConfig(KonaSchema.loader.load(path: nil, overrides: [
+            "workload.kind=sequential", "workload.accesses=16", "workload.store_fraction=0", "trace.watch=0x40",
+            "trace.signals=*.watch.*",
+        ]))
+        let simulation = try Simulation(config: config)
+        let sink = MemorySink()
+        simulation.trace(into: sink)
+        _ = try simulation.run()
+        #expect(sink.signals.map(\.path) == ["cpu0.l1d.watch.0x40", "cpu0.l2.watch.0x40"])
+        let strings = simulation.tracer!.strings.texts
+        let l1 = sink.changes.filter { $0.id == 0 }.map { value -> String in
+            guard case .bits(let raw) = value.value else { return "?" }
+            return strings[Int(raw)]
+        }
+        #expect(l1 == ["fill", "E"], "line 0x40 is fetched once and then present, clean: \(l1)")
+        #expect(config.traceWatch == [0x40])
+    }
+
     @Test func aRunTracedTwiceGivesTheSameBytes() throws {
         func trace() throws -> Data {
             let config = try SimulationConfig(KonaSchema.loader.load(path: nil, overrides: ["workload.accesses=3000"]))
