@@ -62,6 +62,11 @@ func loadError(_ text: String, overrides: [String] = []) throws -> ConfigError? 
         ("core:\n  ways: 4\n  ways: 5\n", 2, 3, "", "duplicate key(s) ways"),
         ("- a\n- b\n", 1, 1, "", "must be a mapping"),
         ("workload:\n  store_fraction: 1.5\n", 2, 19, "workload.store_fraction", "outside the allowed range"),
+        ("trace:\n  window: 5us\n", 2, 11, "trace.window", "expected FROM..TO"),
+        ("trace:\n  window: 5us..2us\n", 2, 11, "trace.window", "ends before it starts"),
+        ("trace:\n  window: 5us..2parsecs\n", 2, 11, "trace.window", "unknown unit"),
+        ("trace:\n  watch: 0x40,zz\n", 2, 10, "trace.watch", "'zz' is not an address"),
+        ("trace:\n  timescale: 2ps\n", 2, 14, "trace.timescale", "is not one of"),
     ])
     func errorsNameLineColumnAndKey(yaml: String, line: Int, column: Int, keyPath: String, fragment: String) throws {
         let error = try #require(try loadError(yaml))
