@@ -139,9 +139,6 @@ public final class TagStore {
         stamps[index] = clock
     }
 
-    /// Number of valid ways.
-    public var validCount: Int { (0..<(sets * ways)).reduce(0) { $0 + (lines[$1] == Self.invalid ? 0 : 1) } }
-
     /// Checks that no line is valid twice in its set and each sits in its own set.
     public func checkInvariants() {
         for s in 0..<sets {

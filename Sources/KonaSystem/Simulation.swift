@@ -26,7 +26,6 @@ public final class Simulation {
     public let memory: MainMemory
     /// A one-line description of the workload, for summaries.
     public let workloadDescription: String
-    private let source: any AccessSource
     /// The waveform tracer, when signals are traced.
     public private(set) var tracer: SignalTracer?
 
@@ -44,7 +43,7 @@ public final class Simulation {
         workloadDescription = description
         let clock = ClockDomain(hertz: config.coreHertz)
         let stats = self.stats
-        source = LineSplitter(raw)
+        let source = LineSplitter(raw)
         let simulator = self.simulator
         var endTime: () -> Tick = { simulator.now }
         memory = MainMemory(path: "memory", latency: config.memoryLatency, bitsPerSecond: config.memoryBitsPerSecond,

@@ -75,3 +75,31 @@ public struct RowCoverage: Sendable {
         for i in hits.indices { hits[i] += other.hits[i] }
     }
 }
+
+extension ProtocolTable {
+    /// The row for `(state, event)`, counted in `coverage`.
+    /// - Throws: `ProtocolViolation` naming `component`, the line, the state and the event
+    ///   when the table has no such row.
+    func row(_ state: State, _ event: Event, component: String, line: UInt64, message: CoherenceMessage?,
+             coverage: inout RowCoverage) throws(ProtocolViolation) -> Row {
+        guard let index = rowIndex(state, event) else {
+            throw ProtocolViolation(component: component, line: line, state: state.name, event: event.name,
+                                    message: message?.description)
+        }
+        coverage.hit(index)
+        return rows[index]
+    }
+}
+
+/// Messages a controller parked on busy lines, released in arrival order when the line's
+/// state changes.
+struct ParkedMessages {
+    private var byLine: [UInt64: [CoherenceMessage]] = [:]
+
+    mutating func park(_ message: CoherenceMessage, on line: UInt64) { byLine[line, default: []].append(message) }
+
+    /// Removes and returns the messages parked on `line`.
+    mutating func release(_ line: UInt64) -> [CoherenceMessage] { byLine.removeValue(forKey: line) ?? [] }
+
+    func count(_ line: UInt64) -> Int { byLine[line]?.count ?? 0 }
+}

@@ -31,9 +31,9 @@ public final class CoreComplexController {
     public internal(set) var lines: [UInt64: Line] = [:]
     /// The operation waiting on each line (tests set it directly).
     var pending: [UInt64: Operation] = [:]
-    private var parked: [UInt64: [CoherenceMessage]] = [:]
+    private var parked = ParkedMessages()
     /// Events parked on `line`, waiting for its state to change.
-    public func parkedCount(_ line: UInt64) -> Int { parked[line]?.count ?? 0 }
+    public func parkedCount(_ line: UInt64) -> Int { parked.count(line) }
     /// How often each row fired.
     public private(set) var coverage: RowCoverage
     /// Called when an operation performs: (line, operation, value read or written).
@@ -93,14 +93,9 @@ public final class CoreComplexController {
     /// Executes the row for `event` on `line` (internal: tests fire refined events directly).
     func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage?) throws(ProtocolViolation) {
         let before = state(line)
-        guard let rowIndex = table.rowIndex(before, event) else {
-            throw ProtocolViolation(component: name, line: line, state: before.name, event: event.name,
-                                    message: message?.description)
-        }
-        coverage.hit(rowIndex)
-        let row = table.rows[rowIndex]
+        let row = try table.row(before, event, component: name, line: line, message: message, coverage: &coverage)
         if row.actions == [.stall] {
-            parked[line, default: []].append(message!)
+            parked.park(message!, on: line)
             onTransition?(line, before, event, before)
             return
         }
@@ -111,8 +106,8 @@ public final class CoreComplexController {
         entry.state = row.next
         if entry.state == .I { lines[line] = nil } else { lines[line] = entry }
         onTransition?(line, before, event, row.next)
-        if row.next != before, let waiting = parked.removeValue(forKey: line) {
-            for parkedMessage in waiting { try receive(parkedMessage) }
+        if row.next != before {
+            for parkedMessage in parked.release(line) { try receive(parkedMessage) }
         }
     }
 

@@ -28,9 +28,9 @@ public final class HomeController {
     public internal(set) var lines: [UInt64: Line] = [:]
     /// The memory: each line's value (0 until first written back).
     public internal(set) var memory: [UInt64: UInt64] = [:]
-    private var parked: [UInt64: [CoherenceMessage]] = [:]
+    private var parked = ParkedMessages()
     /// Events parked on `line`, waiting for its state to change.
-    public func parkedCount(_ line: UInt64) -> Int { parked[line]?.count ?? 0 }
+    public func parkedCount(_ line: UInt64) -> Int { parked.count(line) }
     /// How often each row fired.
     public private(set) var coverage: RowCoverage
     /// Called after every transition.
@@ -106,14 +106,9 @@ public final class HomeController {
     /// Executes the row for `event` on `line` (internal: tests fire refined events directly).
     func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage, sender: Int) throws(ProtocolViolation) {
         let before = state(line)
-        guard let rowIndex = table.rowIndex(before, event) else {
-            throw ProtocolViolation(component: name, line: line, state: before.name, event: event.name,
-                                    message: message.description)
-        }
-        coverage.hit(rowIndex)
-        let row = table.rows[rowIndex]
+        let row = try table.row(before, event, component: name, line: line, message: message, coverage: &coverage)
         if row.actions == [.stall] {
-            parked[line, default: []].append(message)
+            parked.park(message, on: line)
             onTransition?(line, before, event, before)
             return
         }
@@ -126,8 +121,8 @@ public final class HomeController {
         entry.state = row.next
         if entry.state == .I { lines[line] = nil } else { lines[line] = entry }
         onTransition?(line, before, event, row.next)
-        if row.next != before, let waiting = parked.removeValue(forKey: line) {
-            for parkedMessage in waiting { try receive(parkedMessage) }
+        if row.next != before {
+            for parkedMessage in parked.release(line) { try receive(parkedMessage) }
         }
     }
 

@@ -29,18 +29,13 @@ public final class LLCController {
     private let homeOf: (UInt64) -> Endpoint
     /// The lines this controller knows about (tests set them directly).
     public internal(set) var lines: [UInt64: Line] = [:]
-    private var parked: [UInt64: [Parked]] = [:]
+    private var parked = ParkedMessages()
     /// Events parked on `line`, waiting for its state to change.
-    public func parkedCount(_ line: UInt64) -> Int { parked[line]?.count ?? 0 }
+    public func parkedCount(_ line: UInt64) -> Int { parked.count(line) }
     /// How often each row fired.
     public private(set) var coverage: RowCoverage
     /// Called after every transition.
     public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)?
-
-    /// A parked core request or home snoop (or a deferred replacement).
-    private enum Parked {
-        case message(CoherenceMessage)
-    }
 
     public init(socket: Int, firstCore: Int, cores: Int, table: P.Table, network: any CoherenceNetwork,
                 homeOf: @escaping (UInt64) -> Endpoint) {
@@ -125,14 +120,9 @@ public final class LLCController {
     /// Executes the row for `event` on `line` (internal: tests fire refined events directly).
     func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage?) throws(ProtocolViolation) {
         let before = state(line)
-        guard let rowIndex = table.rowIndex(before, event) else {
-            throw ProtocolViolation(component: name, line: line, state: before.name, event: event.name,
-                                    message: message?.description)
-        }
-        coverage.hit(rowIndex)
-        let row = table.rows[rowIndex]
+        let row = try table.row(before, event, component: name, line: line, message: message, coverage: &coverage)
         if row.actions == [.stall] {
-            parked[line, default: []].append(.message(message!))
+            parked.park(message!, on: line)
             onTransition?(line, before, event, before)
             return
         }
@@ -147,8 +137,8 @@ public final class LLCController {
         onTransition?(line, before, event, row.next)
         if expectsAcks && entry.acks == 0 {
             try fire(.LastAck, line: line, message: nil)       // nobody to wait for
-        } else if row.next != before, let waiting = parked.removeValue(forKey: line) {
-            for case .message(let m) in waiting { try receive(m) }
+        } else if row.next != before {
+            for m in parked.release(line) { try receive(m) }
         }
     }
 
