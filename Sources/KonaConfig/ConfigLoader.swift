@@ -74,6 +74,18 @@ public struct ConfigLoader: Sendable {
             throw ConfigError(file: name, line: 1, column: 1, keyPath: "", problem: "YAML error: \(error)")
         }
         guard let root else { return }   // an empty file sets nothing
+        try apply(root: root, name: name, directory: directory, to: &config, chain: chain)
+    }
+
+    /// Applies a composed YAML mapping (a config file's root, or a config written inline in
+    /// another file, such as a sweep's `base:`) to `config`; errors name `name` and the
+    /// node's own line and column.
+    public func apply(root: Node, name: String, directory: String, to config: inout ResolvedConfig) throws(ConfigError) {
+        try apply(root: root, name: name, directory: directory, to: &config, chain: [name])
+    }
+
+    private func apply(root: Node, name: String, directory: String, to config: inout ResolvedConfig,
+                       chain: [String]) throws(ConfigError) {
         guard case .mapping(let mapping) = root else {
             throw ConfigError(at: origin(root, name), keyPath: "", problem: "a config file must be a mapping of keys to values")
         }
@@ -149,6 +161,14 @@ public struct ConfigLoader: Sendable {
             }
             config.set(path, try parse(value, for: key, at: valueOrigin, directory: nil), origin: valueOrigin)
         }
+    }
+
+    /// Sets `path` to the value written `text` at `origin` (a sweep axis value); unknown keys
+    /// and bad values are errors at that origin.
+    public func set(_ path: String, text: String, at origin: Origin, directory: String?,
+                    in config: inout ResolvedConfig) throws(ConfigError) {
+        guard let key = schema.key(path) else { throw unknownKey(path, at: origin) }
+        config.set(path, try parse(text, for: key, at: origin, directory: directory), origin: origin)
     }
 
     // MARK: Values

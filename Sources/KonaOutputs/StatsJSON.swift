@@ -16,7 +16,8 @@ public enum StatsJSON {
         return out + "}\n"
     }
 
-    static func number(_ value: StatValue) -> String {
+    /// The JSON text of one value.
+    public static func number(_ value: StatValue) -> String {
         switch value {
         case .integer(let v): String(v)
         case .real(let v): v.isFinite ? (v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) + ".0" : String(v)) : "null"

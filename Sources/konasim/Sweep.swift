@@ -1,0 +1,113 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import KonaConfig
+import KonaEngine
+import KonaOutputs
+import KonaSystem
+
+extension KonaSimCommand {
+    /// `konasim sweep`: run every point of a sweep file, in parallel, into a results file.
+    struct Sweep: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a design-space sweep (every point is validated before any runs).",
+            discussion: """
+            Points run as separate processes, --jobs at a time. Results (CSV or JSON Lines, by the \
+            output's extension) have one row per point: point, repeat, seed, the axis values, the \
+            metrics, the KonaSim version and a hash of the point's resolved config. Rows are appended \
+            as points finish (each in one write) and the file is rewritten in point order at the end, \
+            so --resume after an interruption skips finished points and the result does not depend \
+            on how the sweep was run or sharded. Exit code 3 if any point failed.
+            """)
+
+        @Argument(help: "Sweep file (YAML).") var file: String
+        @Option(name: .shortAndLong, help: ArgumentHelp("Results file: .csv or .jsonl.", valueName: "file")) var output: String = "results.csv"
+        @Option(help: "Points to run at once (default: all cores).") var jobs: Int?
+        @Option(help: ArgumentHelp("Run only shard i of N (points with index % N == i).", valueName: "i/N")) var shard: String?
+        @Flag(help: "Keep the rows already in the results file and run only the missing points.") var resume = false
+        @Option(help: ArgumentHelp("Write a Slurm job array (and a merge job that depends on it) to DIR instead of running.", valueName: "dir"))
+        var emitSlurm: String?
+        @Option(help: "Shards (array tasks) for --emit-slurm.") var shards: Int = 4
+
+        func validate() throws {
+            guard output.hasSuffix(".csv") || output.hasSuffix(".jsonl") else { throw ValidationError("-o must end in .csv or .jsonl") }
+            if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+            _ = try shardSpec()
+            guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
+        }
+
+        func shardSpec() throws -> (index: Int, count: Int)? {
+            guard let shard else { return nil }
+            let parts = shard.split(separator: "/")
+            guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 0, i < n else {
+                throw ValidationError("--shard takes i/N with 0 <= i < N, e.g. 0/4")
+            }
+            return (i, n)
+        }
+
+        func run() throws {
+            let spec = try SweepSpec(path: file)
+            if let emitSlurm {
+                try SlurmScripts.write(to: emitSlurm, sweepFile: file, shards: shards, output: output)
+                return
+            }
+            var points = spec.points()
+            if let (i, n) = try shardSpec() { points = points.filter { $0.index % n == i } }
+            let results = try ResultsFile(path: output, spec: spec)
+            if resume { try results.loadExisting() } else { try results.reset() }
+            let todo = points.filter { !results.has($0.index) }
+            let runner = PointRunner(sweepFile: file, jobs: jobs ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+            let failures = try runner.run(todo, total: points.count, alreadyDone: points.count - todo.count) { index, json in
+                try results.append(point: index, json: json)
+            }
+            try results.finish(keeping: Set(points.map(\.index)))
+            if !failures.isEmpty {
+                for (index, message) in failures.sorted(by: { $0.0 < $1.0 }) { writeStandardError("point \(index) failed: \(message)\n") }
+                throw ExitCode(3)
+            }
+        }
+    }
+
+    /// `konasim sweep-point`: run one point and print its result row (used by `sweep`).
+    struct SweepPoint: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "sweep-point", abstract: "Run one point of a sweep; print its row as JSON.",
+                                                        shouldDisplay: false)
+        @Argument var file: String
+        @Option var point: Int
+
+        func run() throws {
+            let spec = try SweepSpec(path: file)
+            let points = spec.points()
+            guard point >= 0 && point < points.count else { throw InputError(message: "no point \(point) in \(file)") }
+            let p = points[point]
+            let resolved = try spec.config(for: p)
+            let config = try SimulationConfig(resolved)
+            let report = try Simulation(config: config).run()
+            var row: [(String, String)] = [("point", String(p.index)), ("repeat", String(p.repeatIndex)), ("seed", String(config.seed))]
+            for a in p.assignments { row.append((a.key, ResultsFile.quoteJSON(a.text))) }
+            for m in spec.metrics {
+                guard let v = report.value(m) else { throw InputError(message: "\(file): metric '\(m)' is not a statistic of this system") }
+                row.append((m, StatsJSON.number(v)))
+            }
+            row.append(("version", ResultsFile.quoteJSON(KonaVersion.string)))
+            row.append(("config_hash", ResultsFile.quoteJSON(ResultsFile.hash(resolved.yaml()))))
+            print("{" + row.map { "\(ResultsFile.quoteJSON($0.0)): \($0.1)" }.joined(separator: ", ") + "}")
+        }
+    }
+
+    /// `konasim merge`: join results files (shards) into one, in point order.
+    struct Merge: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Merge sweep results files (shards) into one, in point order.")
+        @Argument(help: "Results files (.csv or .jsonl).") var inputs: [String]
+        @Option(name: .shortAndLong, help: ArgumentHelp("Merged file (.csv or .jsonl).", valueName: "file")) var output: String
+
+        func run() throws {
+            guard !inputs.isEmpty else { throw ValidationError("give at least one results file") }
+            try ResultsFile.merge(inputs, into: output)
+        }
+    }
+}
