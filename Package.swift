@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "KonaConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "KonaSystem",
                 dependencies: ["KonaEngine", "KonaHardware", "KonaWorkloads", "KonaConfig"]),
-        .target(name: "KonaOutputs", dependencies: ["KonaEngine", "KonaProtocol", "KonaHardware", "KonaSystem"],
+        .target(name: "KonaOutputs", dependencies: ["KonaEngine", "KonaProtocol", "KonaHardware", "KonaSystem", "KonaConfig"],
                 swiftSettings: hotPath),
         .executableTarget(name: "konasim", dependencies: [
             "KonaSystem", "KonaOutputs", "KonaConfig", "KonaWorkloads", "KonaProtocol", "KonaHardware",

@@ -131,3 +131,34 @@ func temporaryPath(_ name: String) -> String {
         #expect(a == b && a.count > 10_000)
     }
 }
+
+@Suite struct SVGPlotTests {
+    let rows: [[String: String]] = [
+        ["size": "16KiB", "ways": "4", "amat": "10"], ["size": "16KiB", "ways": "4", "amat": "12"],
+        ["size": "32KiB", "ways": "4", "amat": "8"], ["size": "16KiB", "ways": "8", "amat": "9"],
+        ["size": "32KiB", "ways": "8", "amat": "7"],
+    ]
+
+    @Test func seriesPerGroupWithRepeatsAveragedAndUnitsRead() throws {
+        let plot = try SVGPlot(rows: rows, x: "size", y: "amat", group: "ways", logX: true)
+        #expect(plot.series.map(\.label) == ["ways = 4", "ways = 8"])
+        #expect(plot.series[0].points.map(\.x) == [16_384, 32_768] && plot.series[0].points.map(\.y) == [11, 8])
+        #expect(plot.xTicks.map(\.label) == ["16KiB", "32KiB"])
+        let svg = plot.render()
+        #expect(svg.hasPrefix("<?xml") && svg.hasSuffix("</svg>\n"))
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 2)
+        #expect(svg.components(separatedBy: "<circle").count - 1 == 4)
+        #expect(svg.contains(">ways = 4<") && svg.contains(">amat<") && svg.contains("size (log scale)"))
+    }
+
+    @Test func badColumnsAndValuesAreErrors() {
+        #expect(throws: PlotError.self) { try SVGPlot(rows: rows, x: "nope", y: "amat", group: nil, logX: false) }
+        #expect(throws: PlotError.self) { try SVGPlot(rows: [["x": "fast", "y": "1"]], x: "x", y: "y", group: nil, logX: false) }
+        #expect(throws: PlotError.self) { try SVGPlot(rows: [["x": "0", "y": "1"]], x: "x", y: "y", group: nil, logX: true) }
+    }
+
+    @Test func ticksCoverTheData() {
+        let ticks = SVGPlot.niceTicks(0, 74.9)
+        #expect(ticks.first == 0 && ticks.last! >= 74.9 && ticks.count >= 3 && ticks.count <= 9)
+    }
+}
