@@ -76,6 +76,25 @@ public enum CoreComplexProtocol {
 
     public typealias Table = ProtocolTable<State, Event, Action>
 
+    /// The message an action sends to the LLC, if it is a plain send (data, when the
+    /// message carries any, is the line's value).
+    public static func message(of action: Action) -> MessageKind? {
+        switch action {
+        case .sendGetS: .GetS
+        case .sendGetM: .GetM
+        case .sendUpgrade: .Upgrade
+        case .sendPutM: .PutM
+        case .sendPutE: .PutE
+        case .sendPutS: .PutS
+        case .sendInvAck: .InvAck
+        case .sendInvAckData: .InvAckData
+        case .sendDowngradeAck: .DowngradeAck
+        case .sendDowngradeAckData: .DowngradeAckData
+        case .sendUnblock: .Unblock
+        default: nil
+        }
+    }
+
     /// The table for `variant`.
     public static func table(_ variant: ProtocolVariant) -> Table {
         var t = RowBuilder<State, Event, Action>()

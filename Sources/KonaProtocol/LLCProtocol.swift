@@ -133,6 +133,25 @@ public enum LLCProtocol {
 
     public typealias Table = ProtocolTable<State, Event, Action>
 
+    /// The message an action sends to the line's home, if it is a plain send (data, when
+    /// the message carries any, is the line's value).
+    public static func homeMessage(of action: Action) -> MessageKind? {
+        switch action {
+        case .sendRdShared: .RdShared
+        case .sendRdOwn: .RdOwn
+        case .sendUpgradeReq: .UpgradeReq
+        case .sendWbDirty: .WbDirty
+        case .sendWbClean: .WbClean
+        case .sendWbShared: .WbShared
+        case .sendRspI: .RspI
+        case .sendRspIWb: .RspIWb
+        case .sendRspS: .RspS
+        case .sendRspSWb: .RspSWb
+        case .sendCmpAck: .CmpAck
+        default: nil
+        }
+    }
+
     /// Core requests that can meet a busy line, by what the LLC then records for it.
     /// After every copy was invalidated (or before any was granted) requests refine only
     /// to these:

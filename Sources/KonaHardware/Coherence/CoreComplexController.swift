@@ -128,19 +128,11 @@ public final class CoreComplexController {
             entry.data = message!.data
             if case .store(let value)? = pending[line] { entry.data = value }
             complete(line, value: entry.data)
-        case .sendGetS: send(.GetS)
-        case .sendGetM: send(.GetM)
-        case .sendUpgrade: send(.Upgrade)
-        case .sendPutM: send(.PutM, data: entry.data)
-        case .sendPutE: send(.PutE)
-        case .sendPutS: send(.PutS)
-        case .sendInvAck: send(.InvAck)
-        case .sendInvAckData: send(.InvAckData, data: entry.data)
-        case .sendDowngradeAck: send(.DowngradeAck)
-        case .sendDowngradeAckData: send(.DowngradeAckData, data: entry.data)
-        case .sendUnblock: send(.Unblock)
         case .dropLine: break          // storage is freed when the state reaches I
         case .stall: break
+        default:
+            guard let kind = P.message(of: action) else { preconditionFailure("action \(action.name) does nothing") }
+            send(kind, data: kind.carriesData ? entry.data : 0)
         }
     }
 

@@ -207,17 +207,10 @@ public final class LLCController {
             if let sender { entry.sharers &= ~(1 << UInt64(sender)) }
         case .sendPutAck:
             if let sender { toCore(.PutAck, sender) }
-        case .sendRdShared: toHome(.RdShared)
-        case .sendRdOwn: toHome(.RdOwn)
-        case .sendUpgradeReq: toHome(.UpgradeReq)
-        case .sendWbDirty: toHome(.WbDirty, data: entry.data)
-        case .sendWbClean: toHome(.WbClean)
-        case .sendWbShared: toHome(.WbShared)
-        case .sendRspI: toHome(.RspI)
-        case .sendRspIWb: toHome(.RspIWb, data: entry.data)
-        case .sendRspS: toHome(.RspS)
-        case .sendRspSWb: toHome(.RspSWb, data: entry.data)
-        case .sendCmpAck: toHome(.CmpAck)
+        case .sendRdShared, .sendRdOwn, .sendUpgradeReq, .sendWbDirty, .sendWbClean, .sendWbShared,
+             .sendRspI, .sendRspIWb, .sendRspS, .sendRspSWb, .sendCmpAck:
+            let kind = P.homeMessage(of: action)!
+            toHome(kind, data: kind.carriesData ? entry.data : 0)
         }
     }
 }
