@@ -119,6 +119,27 @@ public final class Cache: MemorySide {
         if !after.isEmpty && ready > time { tracer.record(entry.signal, at: ready, .string(after)) }
     }
 
+    /// Tracing work of a hit, kept out of line so that the untraced hit path stays small.
+    @inline(never)
+    private func traceHit(_ line: UInt64, index: Int, isStore: Bool, at t: Tick) {
+        pulse(signals.hit, at: t)
+        if isStore && !watched.isEmpty { noteState(line, at: max(t, tags.readyTime(index)), "M") }
+    }
+
+    /// Tracing work of a miss (before the victim is replaced), kept out of line.
+    @inline(never)
+    private func traceMiss(_ line: UInt64, victim: Int, dirty: Bool, at t: Tick, sent: Tick, ready: Tick) {
+        if !watched.isEmpty {
+            let old = tags.line(at: victim)
+            if old != TagStore.invalid { noteState(old, at: sent, "I") }
+            noteState(line, at: t, "fill", thenAt: ready, dirty ? "M" : "E")
+        }
+        if let tracer, let id = signals.mshrs {
+            tracer.adjust(id, at: t, by: 1)
+            tracer.adjust(id, at: ready, by: -1)
+        }
+    }
+
     @inline(__always)
     private func pulse(_ id: SignalID?, at time: Tick) {
         guard let tracer, let id else { return }
@@ -159,10 +180,7 @@ public final class Cache: MemorySide {
         let index = tags.find(line)
         if index >= 0 {
             hits &+= 1
-            if tracer != nil {
-                pulse(signals.hit, at: t)
-                if isStore && !watched.isEmpty { noteState(line, at: max(t, tags.readyTime(index)), "M") }
-            }
+            if tracer != nil { traceHit(line, index: index, isStore: isStore, at: t) }
             if isStore { tags.markDirty(index) }
             tags.touch(index)
             let ready = tags.readyTime(index)
@@ -193,17 +211,9 @@ public final class Cache: MemorySide {
         let send = t &+ latency
         let ready = next.read(line: line, at: send)
         evict(victim, at: send)
-        if !watched.isEmpty {
-            let old = tags.line(at: victim)
-            if old != TagStore.invalid { noteState(old, at: send, "I") }
-            noteState(line, at: t, "fill", thenAt: ready, dirty ? "M" : "E")
-        }
+        if tracer != nil { traceMiss(line, victim: victim, dirty: dirty, at: t, sent: send, ready: ready) }
         tags.install(line, at: victim, dirty: dirty, readyAt: ready)
         mshrs.hold(entry, until: ready)
-        if let tracer, let id = signals.mshrs {
-            tracer.adjust(id, at: t, by: 1)
-            tracer.adjust(id, at: ready, by: -1)
-        }
         return Timing(accepted: t, ready: ready, waitedForFill: true, missed: true)
     }
 

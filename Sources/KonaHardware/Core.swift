@@ -102,6 +102,21 @@ public final class Core: Component {
         stalledSignal = tracer.declare(path + ".stalled", .wire(width: 1), initial: .bits(0))
     }
 
+    /// Tracing work, kept out of line so that the untraced issue loop stays small.
+    @inline(never)
+    private func traceInFlight(from start: Tick, to end: Tick) {
+        guard let tracer, let id = inFlightSignal else { return }
+        tracer.adjust(id, at: start, by: 1)
+        tracer.adjust(id, at: end, by: -1)
+    }
+
+    @inline(never)
+    private func traceStall(from start: Tick, to end: Tick) {
+        guard let tracer, let id = stalledSignal else { return }
+        tracer.record(id, at: start, .bits(1))
+        tracer.record(id, at: end, .bits(0))
+    }
+
     deinit {
         batch.deallocate()
         inFlight.deallocate()
@@ -119,10 +134,7 @@ public final class Core: Component {
     @inline(__always)
     private func delayIssue(to time: Tick) {
         if time <= nextIssue.tick { return }
-        if let tracer, let id = stalledSignal {
-            tracer.record(id, at: nextIssue.tick, .bits(1))
-            tracer.record(id, at: time, .bits(0))
-        }
+        if tracer != nil { traceStall(from: nextIssue.tick, to: time) }
         stallTime &+= time &- nextIssue.tick
         nextIssue.advance(toAtOrAfter: time)
         issuedInCycle = 0
@@ -166,10 +178,7 @@ public final class Core: Component {
             if timing.waitedForFill {
                 if timing.missed { missLatency.record(latency) }
                 inFlight.push(timing.ready)
-                if let tracer, let id = inFlightSignal {
-                    tracer.adjust(id, at: time, by: 1)
-                    tracer.adjust(id, at: timing.ready, by: -1)
-                }
+                if tracer != nil { traceInFlight(from: time, to: timing.ready) }
             }
             if timing.accepted > time {
                 delayIssue(to: timing.accepted)
