@@ -39,8 +39,8 @@ public final class Cache: MemorySide {
     /// No request is accepted before this time (head-of-line blocking).
     public private(set) var inputFreeAt: Tick = 0
 
-    /// Demand accesses.
-    public private(set) var accesses: UInt64 = 0
+    /// Demand accesses (every one is a hit or a miss).
+    public var accesses: UInt64 { hits &+ misses }
     /// Demand accesses that found their line (present or still being filled).
     public private(set) var hits: UInt64 = 0
     /// Demand accesses that allocated a line (primary misses).
@@ -176,7 +176,6 @@ public final class Cache: MemorySide {
     @inline(__always)
     public func access(line: UInt64, isStore: Bool, at time: Tick) -> Timing {
         var t = admit(time)
-        accesses &+= 1
         let index = tags.find(line)
         if index >= 0 {
             hits &+= 1

@@ -88,7 +88,7 @@ public final class TagStore {
     /// Records a demand use of way `index` (refreshes LRU; no effect for FIFO and random).
     @inline(__always)
     public func touch(_ index: Int) {
-        if policy == .lru {
+        if policy == .lru && stamps[index] != clock {   // already the most recent: nothing to do
             clock &+= 1
             stamps[index] = clock
         }
