@@ -16,6 +16,7 @@ import Yams
 ///   workload.footprint: {from: 1MiB, to: 16MiB, factor: 4}
 ///   core.l2.ways: {values: [4, 8]}
 /// mode: product                    # or zip (all axes the same length)
+/// groups: [[core.l1d.size, core.l2.size]]   # product mode: these axes zip, the rest multiply
 /// metrics: [amat_ns, sim.time_ns]
 /// repeat: 2                        # seeds per point: seed, seed + 1, ...
 /// ```
@@ -41,6 +42,8 @@ public struct SweepSpec {
     public let file: String
     public let axes: [Axis]
     public let mode: Mode
+    /// Axes zipped together inside a product (by axis index); other axes multiply alone.
+    public let groups: [[Int]]
     public let metrics: [String]
     public let repeats: Int
     private let baseNode: Node?
@@ -74,6 +77,7 @@ public struct SweepSpec {
         }
         var baseNode: Node?, basePath: String?, axes: [Axis] = [], mode = Mode.product, metrics = ["amat_ns", "sim.time_ns"], repeats = 1
         var modeNode: Node?
+        var groupsNode: Node?
         for (keyNode, value) in top {
             let key = keyNode.string ?? ""
             switch key {
@@ -107,6 +111,8 @@ public struct SweepSpec {
                 }
                 mode = m
                 modeNode = value
+            case "groups":
+                groupsNode = value
             case "metrics":
                 guard case .sequence(let seq) = value, !seq.isEmpty, seq.allSatisfy({ $0.string != nil }) else {
                     throw ConfigError(at: at(value), keyPath: "metrics", problem: "expected a list of statistic names")
@@ -118,7 +124,7 @@ public struct SweepSpec {
                 }
                 repeats = n
             default:
-                let known = ["base", "sweep", "mode", "metrics", "repeat"]
+                let known = ["base", "sweep", "mode", "groups", "metrics", "repeat"]
                 let close = known.min { editDistance($0, key) < editDistance($1, key) }!
                 throw ConfigError(at: at(keyNode), keyPath: key, problem: "unknown sweep key; did you mean '\(close)'?")
             }
@@ -131,13 +137,41 @@ public struct SweepSpec {
             throw ConfigError(at: at(modeNode!), keyPath: "mode",
                               problem: "zip needs axes of one length; they have " + axes.map { "\($0.key): \($0.values.count)" }.joined(separator: ", "))
         }
+        var groups: [[Int]] = []
+        if let groupsNode {
+            guard mode == .product, case .sequence(let list) = groupsNode else {
+                throw ConfigError(at: at(groupsNode), keyPath: "groups", problem: "expected a list of lists of axis keys, with mode: product")
+            }
+            var used: Set<Int> = []
+            for group in list {
+                guard case .sequence(let keys) = group, keys.count >= 2 else {
+                    throw ConfigError(at: at(group), keyPath: "groups", problem: "a group is a list of two or more axis keys")
+                }
+                var members: [Int] = []
+                for keyNode in keys {
+                    guard let key = keyNode.string, let i = axes.firstIndex(where: { $0.key == key }) else {
+                        throw ConfigError(at: at(keyNode), keyPath: "groups", problem: "'\(keyNode.string ?? "")' is not an axis of this sweep")
+                    }
+                    guard used.insert(i).inserted else {
+                        throw ConfigError(at: at(keyNode), keyPath: "groups", problem: "axis \(key) is in two groups")
+                    }
+                    members.append(i)
+                }
+                guard Set(members.map { axes[$0].values.count }).count == 1 else {
+                    throw ConfigError(at: at(group), keyPath: "groups",
+                                      problem: "zipped axes need one length; they have " + members.map { "\(axes[$0].key): \(axes[$0].values.count)" }.joined(separator: ", "))
+                }
+                groups.append(members)
+            }
+        }
+        self.groups = groups
         self.baseNode = baseNode
         self.basePath = basePath
         self.axes = axes
         self.mode = mode
         self.metrics = metrics
         self.repeats = repeats
-        let count = (mode == .zip ? axes[0].values.count : axes.reduce(1) { $0 * $1.values.count }) * repeats
+        let count = combinations().count * repeats
         guard count <= Self.maximumPoints else {
             throw ConfigError(file: name, line: 1, column: 1, keyPath: "sweep", problem: "\(count) points is more than \(Self.maximumPoints)")
         }
@@ -210,14 +244,30 @@ public struct SweepSpec {
         }
     }
 
-    /// Every point, in order: the first axis varies slowest; repeats are innermost.
-    public func points() -> [Point] {
-        var combos: [[Int]] = [[]]
-        if mode == .zip {
-            combos = (0..<axes[0].values.count).map { i in axes.map { _ in i } }
-        } else {
-            for axis in axes { combos = combos.flatMap { c in axis.values.indices.map { c + [$0] } } }
+    /// Value indices per axis for every combination: zip, or a product over units (a group
+    /// of zipped axes, or one axis) in the order their first axis appears.
+    private func combinations() -> [[Int]] {
+        if mode == .zip { return (0..<axes[0].values.count).map { i in axes.map { _ in i } } }
+        var units: [[Int]] = []
+        for i in axes.indices where !units.contains(where: { $0.contains(i) }) {
+            units.append(groups.first { $0.contains(i) } ?? [i])
         }
+        var combos: [[Int]] = [[Int](repeating: 0, count: axes.count)]
+        for unit in units {
+            combos = combos.flatMap { c in
+                axes[unit[0]].values.indices.map { v in
+                    var next = c
+                    for axis in unit { next[axis] = v }
+                    return next
+                }
+            }
+        }
+        return combos
+    }
+
+    /// Every point, in order: the first axis (or group) varies slowest; repeats are innermost.
+    public func points() -> [Point] {
+        let combos = combinations()
         var out: [Point] = []
         for combo in combos {
             for r in 0..<repeats {

@@ -31,6 +31,17 @@ func sweepError(_ yaml: String) -> ConfigError? {
         #expect(s.points().map { $0.assignments.map(\.text) } == [["4", "2"], ["8", "16"]])
     }
 
+    @Test func groupsZipInsideAProduct() throws {
+        let s = try sweep("base: base.yaml\nsweep:\n  core.l1d.ways: [4, 8]\n  seed: [1, 2, 3]\n  core.l2.ways: [2, 16]\ngroups: [[core.l1d.ways, core.l2.ways]]\n")
+        #expect(s.points().map { $0.assignments.map(\.text) } == [
+            ["4", "1", "2"], ["4", "2", "2"], ["4", "3", "2"], ["8", "1", "16"], ["8", "2", "16"], ["8", "3", "16"],
+        ])
+        let bad = sweepError("base: base.yaml\nsweep:\n  core.l1d.ways: [4, 8]\n  core.l2.ways: [2]\ngroups: [[core.l1d.ways, core.l2.ways]]\n")
+        #expect(bad?.line == 5 && bad?.keyPath == "groups" && bad?.problem.contains("one length") == true, "\(String(describing: bad))")
+        let unknown = sweepError("base: base.yaml\nsweep:\n  core.l1d.ways: [4]\n  seed: [1]\ngroups: [[core.l1d.ways, nope]]\n")
+        #expect(unknown?.keyPath == "groups" && unknown?.problem.contains("'nope' is not an axis") == true)
+    }
+
     @Test func rangesInTheKeysUnits() throws {
         let s = try sweep("""
         base: base.yaml
