@@ -6,7 +6,7 @@ public final class HomeController {
     public typealias P = HomeProtocol
 
     /// The directory entry of a line.
-    public struct Line: Sendable {
+    public struct Line: Sendable, LineHolders {
         public var state: P.State = .I
         /// Sockets holding a shared copy.
         public var sharers: UInt64 = 0
@@ -141,16 +141,13 @@ public final class HomeController {
             onMemoryAccess?(line, true)
         case .grantS:
             send(.DataS, to: entry.requester, data: entry.data)
-            entry.sharers |= 1 << UInt64(entry.requester)
-            if entry.owner == entry.requester { entry.owner = nil }
+            entry.addSharer(entry.requester)
         case .grantE:
             send(.DataEx, to: entry.requester, data: entry.data)
-            entry.owner = entry.requester
-            entry.sharers = 0
+            entry.makeOwner(entry.requester)
         case .grantOwnership:
             send(.GntE, to: entry.requester)
-            entry.owner = entry.requester
-            entry.sharers = 0
+            entry.makeOwner(entry.requester)
         case .snoopInvSharers:
             var targets = entry.sharers & ~(1 << UInt64(entry.requester))
             entry.responses = targets.nonzeroBitCount
@@ -168,14 +165,11 @@ public final class HomeController {
         case .countRsp, .stall:
             break
         case .ownerToSharer:
-            if let owner = entry.owner {
-                entry.sharers |= 1 << UInt64(owner)
-                entry.owner = nil
-            }
+            entry.ownerToSharer()
         case .clearOwner:
             entry.owner = nil
         case .removeSender:
-            entry.sharers &= ~(1 << UInt64(sender))
+            entry.removeSharer(sender)
         case .sendWbAck:
             send(.WbAck, to: sender)
         }

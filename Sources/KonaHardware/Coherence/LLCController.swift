@@ -6,7 +6,7 @@ public final class LLCController {
     public typealias P = LLCProtocol
 
     /// What the LLC records for a line.
-    public struct Line: Sendable {
+    public struct Line: Sendable, LineHolders {
         public var state: P.State = .I
         public var data: UInt64 = 0
         /// Core-valid bits of cores holding a shared copy (local core numbers).
@@ -167,20 +167,18 @@ public final class LLCController {
             entry.data = message!.data
         case .grantS:
             toCore(.Data, entry.requester, data: entry.data)
-            entry.sharers |= 1 << UInt64(entry.requester)
-            if entry.owner == entry.requester { entry.owner = nil }
+            entry.addSharer(entry.requester)
         case .grantE:
             toCore(.DataE, entry.requester, data: entry.data)
+            entry.removeSharer(entry.requester)
             entry.owner = entry.requester
-            entry.sharers &= ~(1 << UInt64(entry.requester))
         case .grantM:
             if entry.sharers & (1 << UInt64(entry.requester)) != 0 {
                 toCore(.GntM, entry.requester)
             } else {
                 toCore(.DataM, entry.requester, data: entry.data)
             }
-            entry.owner = entry.requester
-            entry.sharers = 0
+            entry.makeOwner(entry.requester)
         case .invalidateOthers, .invalidateAll:
             var targets = entry.sharers
             if let owner = entry.owner { targets |= 1 << UInt64(owner) }
@@ -197,14 +195,11 @@ public final class LLCController {
                 entry.acks = 0
             }
         case .ownerToSharer:
-            if let owner = entry.owner {
-                entry.sharers |= 1 << UInt64(owner)
-                entry.owner = nil
-            }
+            entry.ownerToSharer()
         case .clearOwner:
             entry.owner = nil
         case .removeSharer:
-            if let sender { entry.sharers &= ~(1 << UInt64(sender)) }
+            if let sender { entry.removeSharer(sender) }
         case .sendPutAck:
             if let sender { toCore(.PutAck, sender) }
         case .sendRdShared, .sendRdOwn, .sendUpgradeReq, .sendWbDirty, .sendWbClean, .sendWbShared,
