@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "KonaWorkloads", dependencies: ["KonaEngine"], swiftSettings: hotPath),
         .target(name: "KonaConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "KonaSystem",
-                dependencies: ["KonaEngine", "KonaHardware", "KonaWorkloads", "KonaConfig"]),
+                dependencies: ["KonaEngine", "KonaProtocol", "KonaHardware", "KonaWorkloads", "KonaConfig"]),
         .target(name: "KonaOutputs", dependencies: ["KonaEngine", "KonaProtocol", "KonaHardware", "KonaSystem", "KonaConfig"],
                 swiftSettings: hotPath),
         .executableTarget(name: "konasim", dependencies: [

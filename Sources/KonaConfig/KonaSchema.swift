@@ -23,10 +23,32 @@ public enum KonaSchema {
         ]
     }
 
+    /// The keys of a coherent network with four channels (request, snoop, response, data).
+    private static func networkKeys(_ prefix: String, what: String, latency: String, bandwidth: String) -> [ConfigKey] {
+        [ConfigKey(prefix + ".header_bytes", .bytes(min: 1, powerOfTwo: false), default: "16B",
+                   "Size of a message without data on the \(what); a message with a line adds 64 B.")]
+        + ["request", "snoop", "response", "data"].flatMap { channel in
+            [ConfigKey("\(prefix).\(channel).latency", .duration, default: latency,
+                       "Time from the last byte leaving to arrival on the \(what)'s \(channel) channel."),
+             ConfigKey("\(prefix).\(channel).bandwidth", .bandwidth, default: bandwidth,
+                       "Bandwidth of the \(what)'s \(channel) channel (shared by all its senders; 0 for unlimited).")]
+        }
+    }
+
     /// The declared keys.
     public static let schema = ConfigSchema(keys: [
         ConfigKey("seed", .integer(0...Int64.max), default: "1",
                   "Run seed. Every random stream (generators, random replacement) derives from it and the component path."),
+
+        ConfigKey("system.model", .choice(["coherent", "private"]), default: "coherent",
+                  "coherent: cores with private L1D and L2, socket LLCs, coherent interconnect and a home agent in front of DRAM (MESI, docs/protocol.md). private: one core, L1D -> L2 -> DRAM without coherence, timed by reservation (hit and miss counts exactly as pycachesim)."),
+        ConfigKey("system.sockets", .integer(1...8), default: "1", "Sockets (coherent model), each with its cores and an LLC."),
+        ConfigKey("system.cores_per_socket", .integer(1...64), default: "4",
+                  "Cores per socket (coherent model). A synthetic workload runs one stream per core; a Lackey trace runs on cpu0."),
+        ConfigKey("protocol.grant_exclusive", .boolean, default: "true",
+                  "A read miss with no other sharer is granted E (true) or only S (false), at both levels."),
+        ConfigKey("protocol.clean_eviction", .choice(["notify", "silent"]), default: "notify",
+                  "Clean lines (S, E) are evicted with a notice to the directory (notify) or dropped silently (silent)."),
 
         ConfigKey("core.frequency", .frequency, default: "2.4GHz", "Core clock; cache latencies are in its cycles."),
         ConfigKey("core.issue_rate", .integer(1...64), default: "1", "Memory accesses the core may issue per cycle."),
@@ -35,6 +57,17 @@ public enum KonaSchema {
     ] + cacheKeys("core.l1d", size: "32KiB", ways: "8", latency: "4", mshrs: "10")
       + cacheKeys("core.l2", size: "256KiB", ways: "8", latency: "12", mshrs: "16")
       + [
+        ConfigKey("llc.size", .bytes(min: 64, powerOfTwo: false), default: "8MiB",
+                  "Capacity of each socket's LLC (inclusive of its cores' caches). size / (ways * 64 B) sets, a power of two."),
+        ConfigKey("llc.ways", .integer(1...64), default: "16", "LLC associativity."),
+        ConfigKey("llc.latency", .integer(1...10_000), default: "40",
+                  "LLC tag and directory lookup time, in core cycles; a message arriving at the LLC is answered this long after."),
+      ] + networkKeys("fabric", what: "on-die fabric between a socket's cores and its LLC", latency: "2ns", bandwidth: "64GB/s")
+      + networkKeys("interconnect", what: "coherent interconnect between socket LLCs and home agents (UPI/CXL-like)",
+                    latency: "20ns", bandwidth: "20.8GB/s")
+      + [
+        ConfigKey("home.directory_latency", .duration, default: "10ns",
+                  "Directory lookup time of the CPU home agent, before it reads DRAM or answers."),
         ConfigKey("memory.latency", .duration, default: "70ns", "DRAM access latency, added after the line's transfer."),
         ConfigKey("memory.bandwidth", .bandwidth, default: "25.6GB/s",
                   "DRAM data bandwidth; each 64 B read or write occupies the channel for 64 B / bandwidth."),
@@ -71,8 +104,16 @@ public enum KonaSchema {
         ConfigKey("run.max_time", .duration, default: "0s", "Stop at this simulated time; 0s runs to the end of the workload."),
         ConfigKey("run.max_accesses", .integer(0...Int64.max), default: "0",
                   "Stop issuing after this many accesses (after line splitting); 0 for no limit."),
+        ConfigKey("run.check", .boolean, default: "false",
+                  "Data-value checking (coherent model): every store writes a fresh value and every load must see the latest one in coherence order; a wrong value stops the run (exit 3). Slower. `konasim run --check` sets it."),
     ], sections: [
-        "core": "The core and its private caches.",
+        "system": "What is simulated: the coherent multi-core system, or one private hierarchy.",
+        "core": "Each core and its private caches.",
+        "llc": "Each socket's last-level cache (coherent model).",
+        "fabric": "On-die fabric between a socket's cores and its LLC (coherent model).",
+        "interconnect": "Coherent interconnect between socket LLCs and home agents (coherent model).",
+        "home": "The CPU home agent: directory in front of DRAM (coherent model).",
+        "protocol": "Coherence protocol variants (coherent model).",
         "core.l1d": "Private first-level data cache (write-back, write-allocate).",
         "core.l2": "Private second-level cache (write-back, write-allocate, non-inclusive).",
         "memory": "Main memory (DRAM).",

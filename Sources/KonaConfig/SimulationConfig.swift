@@ -21,9 +21,32 @@ public struct SimulationConfig: Sendable {
                        storeFraction: Double, stride: UInt64, zipfTheta: Double)
         /// A Valgrind Lackey trace.
         case lackey(path: String)
+
+        /// Whether this is a trace (which runs on one core).
+        public var isTrace: Bool { if case .lackey = self { true } else { false } }
+    }
+
+    /// A coherent network's timing: header size and, per channel (request, snoop,
+    /// response, data), latency in ps and bandwidth in bits/s.
+    public struct Network: Sendable {
+        public var headerBytes: UInt64
+        public var latency: [UInt64]
+        public var bitsPerSecond: [UInt64]
     }
 
     public var seed: UInt64
+    /// `coherent` or `private` (`system.model`).
+    public var coherent: Bool
+    public var sockets: Int
+    public var coresPerSocket: Int
+    /// Data-value checking (`run.check`).
+    public var check: Bool
+    public var grantExclusive: Bool
+    public var silentCleanEviction: Bool
+    public var llc: CacheLevel
+    public var fabric: Network
+    public var interconnect: Network
+    public var directoryLatency: UInt64
     public var coreHertz: UInt64
     public var issueRate: Int
     public var maxOutstanding: Int
@@ -53,6 +76,25 @@ public struct SimulationConfig: Sendable {
         maxOutstanding = Int(config.integer("core.max_outstanding"))
         l1d = try Self.cache("core.l1d", config)
         l2 = try Self.cache("core.l2", config)
+        coherent = config.string("system.model") == "coherent"
+        sockets = Int(config.integer("system.sockets"))
+        coresPerSocket = Int(config.integer("system.cores_per_socket"))
+        check = config.boolean("run.check")
+        grantExclusive = config.boolean("protocol.grant_exclusive")
+        silentCleanEviction = config.string("protocol.clean_eviction") == "silent"
+        llc = try Self.cache("llc", config, replacement: "lru", mshrs: 0, targets: 0)
+        fabric = Self.network("fabric", config)
+        interconnect = Self.network("interconnect", config)
+        directoryLatency = config.quantity("home.directory_latency")
+        if !coherent && (sockets != 1 || coresPerSocket != 1) {
+            let key = sockets != 1 ? "system.sockets" : "system.cores_per_socket"
+            if config.origin(key) != .defaultValue {
+                throw config.error(key, "the private model has one core; set system.model: coherent for more")
+            }
+            sockets = 1
+            coresPerSocket = 1
+        }
+        if check && !coherent { throw config.error("run.check", "data-value checking needs system.model: coherent") }
         memoryLatency = config.quantity("memory.latency")
         memoryBitsPerSecond = config.quantity("memory.bandwidth")
         guard memoryBitsPerSecond > 0 else { throw config.error("memory.bandwidth", "must be greater than 0") }
@@ -114,7 +156,15 @@ public struct SimulationConfig: Sendable {
         }
     }
 
-    private static func cache(_ prefix: String, _ config: ResolvedConfig) throws(ConfigError) -> CacheLevel {
+    private static func network(_ prefix: String, _ config: ResolvedConfig) -> Network {
+        let channels = ["request", "snoop", "response", "data"]
+        return Network(headerBytes: config.quantity(prefix + ".header_bytes"),
+                       latency: channels.map { config.quantity("\(prefix).\($0).latency") },
+                       bitsPerSecond: channels.map { config.quantity("\(prefix).\($0).bandwidth") })
+    }
+
+    private static func cache(_ prefix: String, _ config: ResolvedConfig, replacement: String? = nil, mshrs: Int? = nil,
+                              targets: Int? = nil) throws(ConfigError) -> CacheLevel {
         let size = config.quantity(prefix + ".size")
         let ways = Int(config.integer(prefix + ".ways"))
         let lineBytes = UInt64(ways) * 64
@@ -127,8 +177,8 @@ public struct SimulationConfig: Sendable {
         }
         return CacheLevel(size: size, ways: ways, sets: Int(sets),
                           latencyCycles: UInt64(config.integer(prefix + ".latency")),
-                          replacement: config.string(prefix + ".replacement"),
-                          mshrs: Int(config.integer(prefix + ".mshrs")),
-                          mshrTargets: Int(config.integer(prefix + ".mshr_targets")))
+                          replacement: replacement ?? config.string(prefix + ".replacement"),
+                          mshrs: mshrs ?? Int(config.integer(prefix + ".mshrs")),
+                          mshrTargets: targets ?? Int(config.integer(prefix + ".mshr_targets")))
     }
 }

@@ -14,7 +14,7 @@ import KonaEngine
 /// event.
 public final class Cache: MemorySide {
     /// The timing of one demand access.
-    public struct Timing {
+    public struct Timing: Sendable {
         /// When the cache took the request (later than asked if its input was blocked).
         public var accepted: Tick
         /// When the data is ready for the requester.

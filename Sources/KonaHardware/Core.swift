@@ -1,6 +1,31 @@
 import KonaEngine
 import KonaWorkloads
 
+/// What a core issues its accesses to: its first-level cache, timed by reservation.
+///
+/// `access` answers with the access's `Cache.Timing`. A memory whose answer depends on
+/// other components (a coherent miss) returns `ready == Tick.max` (deferred: it calls the
+/// core's `completeDeferred` when the data arrives), or `accepted == Tick.max` when it
+/// cannot take the access now (no MSHR free: the core retries after a deferred completion).
+public protocol CoreMemory: AnyObject {
+    func access(line: UInt64, isStore: Bool, at time: Tick) -> Cache.Timing
+}
+
+extension Cache: CoreMemory {}
+
+/// What the system needs of a core, whatever its memory: run control and statistics.
+public protocol IssuingCore: Component {
+    var id: ComponentID { get }
+    var clock: ClockDomain { get }
+    var accesses: UInt64 { get }
+    var latencySum: UInt64 { get }
+    var lastCompletion: Tick { get }
+    var workloadError: WorkloadError? { get }
+    var missLatency: Distribution { get }
+    var stallTime: Tick { get }
+    func trace(with tracer: SignalTracer)
+}
+
 /// A core that issues its workload's memory accesses to its first-level cache.
 ///
 /// Issues up to `issueRate` accesses per cycle, in program order, keeping at most
@@ -9,8 +34,11 @@ import KonaWorkloads
 /// the accesses behind it. The private hierarchy is timed by reservation (each access
 /// learns when its data will arrive), so the core issues inline, without events, up to
 /// the simulator's horizon (the next pending event or the run's time limit); past it,
-/// it schedules one resume event. An L1 hit costs a tag lookup and a few adds.
-public final class Core: Component {
+/// it schedules one resume event. An L1 hit costs a tag lookup and a few adds. Accesses
+/// whose completion time the memory cannot know yet (coherent misses) are deferred: they
+/// count against the window until the memory reports them, and a dependent access, or a
+/// full window of them, waits for that report.
+public final class Core<Memory: CoreMemory>: IssuingCore {
     /// Event kinds a core receives.
     public enum EventKind: UInt32 {
         /// Resume issuing.
@@ -18,7 +46,7 @@ public final class Core: Component {
     }
 
     /// Resume events sort after other events at the same time.
-    static let resumePriority: UInt8 = 200
+    static var resumePriority: UInt8 { 200 }
 
     public let path: String
     /// The core clock.
@@ -29,8 +57,8 @@ public final class Core: Component {
     public let maxOutstanding: Int
     /// Stop fetching after this many accesses (after line splitting); 0 for no limit.
     public let maxAccesses: UInt64
-    /// The first-level data cache.
-    public let l1: Cache
+    /// The first-level data cache (or the private hierarchy as one coherent unit).
+    public let l1: Memory
     private let source: any AccessSource
     /// This core's ID in the simulator; set by whoever registers it.
     public var id = ComponentID(raw: .max)
@@ -42,6 +70,11 @@ public final class Core: Component {
     private var issuedInCycle = 0
     private var inFlight: CompletionHeap
     private var resumeScheduled = false
+    /// Accesses in flight whose completion time is not known yet.
+    private var deferred = 0
+    /// Waiting for a deferred completion before the next access may issue.
+    private var waitingForMemory = false
+    private var resumedAfterWait = false
     /// Whether the workload has ended (or hit its access limit).
     public private(set) var finished = false
     /// Completion time of the latest access.
@@ -65,7 +98,7 @@ public final class Core: Component {
 
     /// A core reading `source` through `l1`.
     public init(path: String, clock: ClockDomain, issueRate: Int, maxOutstanding: Int,
-                maxAccesses: UInt64, l1: Cache, source: any AccessSource, stats: StatsRegistry) {
+                maxAccesses: UInt64, l1: Memory, source: any AccessSource, stats: StatsRegistry) {
         precondition(issueRate >= 1 && maxOutstanding >= 1, "issue rate \(issueRate) and outstanding \(maxOutstanding) must be >= 1")
         self.path = path
         self.clock = clock
@@ -127,7 +160,34 @@ public final class Core: Component {
 
     public func handle(_ event: Event, in simulator: Simulator) throws(SimulationError) {
         resumeScheduled = false
+        if resumedAfterWait {
+            resumedAfterWait = false
+            delayIssue(to: simulator.now)         // the wait for the memory was a stall
+        }
         issue(in: simulator)
+    }
+
+    /// The memory reports that a deferred access issued at `issuedAt` got its data at
+    /// `time` (the simulator's now); `missed` when it was a primary miss.
+    public func completeDeferred(issuedAt: Tick, at time: Tick, missed: Bool, in simulator: Simulator) {
+        deferred -= 1
+        let latency = time &- issuedAt
+        latencySum &+= latency
+        if missed { missLatency.record(latency) }
+        if time > lastCompletion { lastCompletion = time }
+        if tracer != nil { traceDeferred(at: time, by: -1) }
+        if waitingForMemory && !resumeScheduled {
+            waitingForMemory = false
+            resumedAfterWait = true
+            resumeScheduled = true
+            simulator.schedule(at: time, target: id, kind: EventKind.resume.rawValue, priority: Self.resumePriority)
+        }
+    }
+
+    @inline(never)
+    private func traceDeferred(at time: Tick, by delta: Int64) {
+        guard let tracer, let id = inFlightSignal else { return }
+        tracer.adjust(id, at: time, by: delta)
     }
 
     /// Moves the issue slot to the first edge at or after `time`, counting the wait as a stall.
@@ -146,17 +206,19 @@ public final class Core: Component {
             nextIssue.advance(toAtOrAfter: simulator.now)
             issuedInCycle = 0
         }
-        let horizon = simulator.horizon
+        var horizon = simulator.horizon
         while !finished {
             if batchNext == batchCount && !refill(simulator) { return }
             let access = batch[batchNext]
             // Wait for room in the window, or for everything when the access is dependent.
-            if inFlight.count > 0 {
+            if inFlight.count > 0 || deferred > 0 {
                 inFlight.retire(upTo: nextIssue.tick)
+                if access.dependent && deferred > 0 { return waitForMemory() }
                 if access.dependent && inFlight.count > 0 {
                     delayIssue(to: inFlight.latest)
                     inFlight.retire(upTo: nextIssue.tick)
-                } else if inFlight.count == maxOutstanding {
+                } else if inFlight.count &+ deferred == maxOutstanding {
+                    if inFlight.count == 0 { return waitForMemory() }
                     delayIssue(to: inFlight.earliest)
                     inFlight.retire(upTo: nextIssue.tick)
                 }
@@ -167,9 +229,24 @@ public final class Core: Component {
                 simulator.schedule(at: time, target: id, kind: EventKind.resume.rawValue, priority: Self.resumePriority)
                 return
             }
-            batchNext &+= 1
             let isStore = access.kind == .store
             let timing = l1.access(line: access.address &>> LineGeometry.lineShift, isStore: isStore, at: time)
+            if timing.ready == .max {
+                if timing.accepted == .max { return waitForMemory() }   // refused: retry after a completion
+                batchNext &+= 1
+                accesses &+= 1
+                if isStore { stores &+= 1 }
+                deferred &+= 1
+                if tracer != nil { traceDeferred(at: time, by: 1) }
+                horizon = simulator.horizon        // the miss scheduled messages
+                issuedInCycle &+= 1
+                if issuedInCycle == issueRate {
+                    issuedInCycle = 0
+                    nextIssue.advance()
+                }
+                continue
+            }
+            batchNext &+= 1
             accesses &+= 1
             if isStore { stores &+= 1 }
             let latency = timing.ready &- time
@@ -189,6 +266,11 @@ public final class Core: Component {
                 nextIssue.advance()
             }
         }
+    }
+
+    /// Stops issuing until a deferred access completes.
+    private func waitForMemory() {
+        waitingForMemory = true
     }
 
     /// Fetches the next batch of accesses; false when the workload is done (or failed).
@@ -213,6 +295,8 @@ public final class Core: Component {
     }
 
     public func outstandingTransactions() -> [String] {
-        !finished && !resumeScheduled ? ["not finished, but no resume scheduled (at access \(accesses))"] : []
+        if waitingForMemory { return ["waits for \(deferred) access(es) the memory has not answered (at access \(accesses))"] }
+        if deferred > 0 { return ["\(deferred) access(es) the memory has not answered"] }
+        return !finished && !resumeScheduled ? ["not finished, but no resume scheduled (at access \(accesses))"] : []
     }
 }

@@ -139,6 +139,30 @@ public final class TagStore {
         stamps[index] = clock
     }
 
+    /// Empties way `index` (its line leaves the cache).
+    public func invalidate(_ index: Int) {
+        if memoLine == lines[index] { memoLine = Self.invalid }
+        lines[index] = Self.invalid
+        dirtyBits[index] = false
+        ready[index] = 0
+        mergeCounts[index] = 0
+        stamps[index] = 0
+    }
+
+    /// Clears way `index`'s dirty bit.
+    @inline(__always)
+    public func clearDirty(_ index: Int) { dirtyBits[index] = false }
+
+    /// The valid way of `set` with the oldest stamp among those whose line satisfies
+    /// `eligible`, or nil.
+    public func oldest(inSet set: Int, where eligible: (UInt64) -> Bool) -> Int? {
+        var best: Int?
+        for i in set * ways ..< (set + 1) * ways where lines[i] != Self.invalid && eligible(lines[i]) {
+            if best == nil || stamps[i] < stamps[best!] { best = i }
+        }
+        return best
+    }
+
     /// Checks that no line is valid twice in its set and each sits in its own set.
     public func checkInvariants() {
         for s in 0..<sets {

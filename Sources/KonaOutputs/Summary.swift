@@ -11,22 +11,50 @@ public enum Summary {
             return 0
         }
         func real(_ name: String) -> Double { report.value(name)?.asDouble ?? 0 }
-        let cycles = simulation.core.clock.cycle(at: report.simulatedTime)
+        /// The sum of `<prefix><i><suffix>` over `count` components.
+        func total(_ prefix: String, _ count: Int, _ suffix: String) -> UInt64 {
+            (0..<count).reduce(0) { $0 + int("\(prefix)\($1)\(suffix)") }
+        }
+        func rate(_ hits: UInt64, _ all: UInt64) -> String { fixed(all == 0 ? 0 : 100 * Double(hits) / Double(all), 2) + "%" }
+        let cycles = simulation.clock.cycle(at: report.simulatedTime)
+        let cores = simulation.cores.count
         var lines: [String] = []
         lines.append("KonaSim \(KonaVersion.string): \(configName), seed \(simulation.config.seed)")
         lines.append("workload   \(simulation.workloadDescription)")
         lines.append("simulated  \(time(report.simulatedTime)) (\(grouped(cycles)) core cycles)"
                      + (report.stoppedAtTimeLimit ? ", stopped at run.max_time" : ""))
-        lines.append("accesses   \(grouped(report.accesses)) (\(grouped(int("cpu0.loads"))) loads, \(grouped(int("cpu0.stores"))) stores)"
+        if simulation.config.coherent {
+            let sockets = simulation.llcs.count
+            lines.append("system     \(sockets) socket\(sockets == 1 ? "" : "s") x \(cores / sockets) cores, coherent (MESI)"
+                         + (simulation.checker != nil ? ", data values checked" : ""))
+        }
+        lines.append("accesses   \(grouped(report.accesses)) (\(grouped(total("cpu", cores, ".loads"))) loads, \(grouped(total("cpu", cores, ".stores"))) stores)"
                      + (int("cpu0.instructions") > 0 ? ", \(grouped(int("cpu0.instructions"))) instructions" : ""))
         lines.append("AMAT       \(fixed(real("amat_ns"), 2)) ns; L1 misses wait p50 \(fixed(real("cpu0.miss_latency_ns.p50"), 1)) ns, p99 \(fixed(real("cpu0.miss_latency_ns.p99"), 1)) ns")
         lines.append("")
-        lines.append(pad("level", 6) + lpad("accesses", 12) + lpad("hits", 12) + lpad("misses", 12) + lpad("hit rate", 10)
-                     + lpad("merged", 10) + lpad("writebacks", 12))
-        for (label, path) in [("L1D", "cpu0.l1d"), ("L2", "cpu0.l2")] {
-            lines.append(pad(label, 6) + lpad(grouped(int(path + ".accesses")), 12) + lpad(grouped(int(path + ".hits")), 12)
-                         + lpad(grouped(int(path + ".misses")), 12) + lpad(fixed(100 * real(path + ".hit_rate"), 2) + "%", 10)
-                         + lpad(grouped(int(path + ".mshr_merges")), 10) + lpad(grouped(int(path + ".writebacks")), 12))
+        if simulation.config.coherent {
+            let sockets = simulation.llcs.count
+            lines.append(pad("level", 6) + lpad("accesses", 12) + lpad("hits", 12) + lpad("misses", 12) + lpad("hit rate", 10))
+            for (label, suffix) in [("L1D", ".l1d"), ("L2", ".l2")] {
+                let hits = total("cpu", cores, suffix + ".hits"), misses = total("cpu", cores, suffix + ".misses")
+                lines.append(pad(label, 6) + lpad(grouped(hits + misses), 12) + lpad(grouped(hits), 12)
+                             + lpad(grouped(misses), 12) + lpad(rate(hits, hits + misses), 10))
+            }
+            let requests = total("llc", sockets, ".requests"), misses = total("llc", sockets, ".misses")
+            lines.append(pad("LLC", 6) + lpad(grouped(requests), 12) + lpad(grouped(requests - misses), 12)
+                         + lpad(grouped(misses), 12) + lpad(rate(requests - misses, requests), 10))
+            lines.append("coherence  \(grouped(total("cpu", cores, ".upgrades"))) upgrades, \(grouped(total("cpu", cores, ".snoops"))) snoops to cores, "
+                         + "\(grouped(total("cpu", cores, ".evictions"))) core evictions, \(grouped(total("llc", sockets, ".replacements"))) LLC back-invalidations")
+            let channels = ["request", "snoop", "response", "data"]
+            lines.append("link       busy " + channels.map { "\($0) \(fixed(100 * real("interconnect.\($0).utilization"), 1))%" }.joined(separator: ", "))
+        } else {
+            lines.append(pad("level", 6) + lpad("accesses", 12) + lpad("hits", 12) + lpad("misses", 12) + lpad("hit rate", 10)
+                         + lpad("merged", 10) + lpad("writebacks", 12))
+            for (label, path) in [("L1D", "cpu0.l1d"), ("L2", "cpu0.l2")] {
+                lines.append(pad(label, 6) + lpad(grouped(int(path + ".accesses")), 12) + lpad(grouped(int(path + ".hits")), 12)
+                             + lpad(grouped(int(path + ".misses")), 12) + lpad(fixed(100 * real(path + ".hit_rate"), 2) + "%", 10)
+                             + lpad(grouped(int(path + ".mshr_merges")), 10) + lpad(grouped(int(path + ".writebacks")), 12))
+            }
         }
         lines.append("DRAM  " + lpad(grouped(int("memory.reads")), 12) + " reads, \(grouped(int("memory.writes"))) writes, "
                      + "channel busy \(fixed(100 * real("memory.utilization"), 1))%")

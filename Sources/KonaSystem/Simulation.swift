@@ -6,11 +6,16 @@ import Foundation
 import KonaConfig
 import KonaEngine
 import KonaHardware
+import KonaProtocol
 import KonaWorkloads
 
-/// A simulated system built from a validated config: one core with private L1D and L2 in
-/// front of DRAM, with every statistic registered. The core is the simulator's only
-/// event-driven component; its private hierarchy is timed by reservation.
+/// A simulated system built from a validated config, with every statistic registered.
+///
+/// `system.model: private` builds one core with private L1D and L2 in front of DRAM,
+/// timed by reservation (the core is the only event-driven component). `coherent` builds
+/// `system.sockets` sockets of `system.cores_per_socket` cores, each core's L1D and L2 a
+/// `PrivateCacheComplex`, each socket an LLC behind an on-die fabric, and the sockets on a
+/// coherent interconnect to a CPU home agent in front of DRAM.
 public final class Simulation {
     /// The configuration this system was built from.
     public let config: SimulationConfig
@@ -18,61 +23,157 @@ public final class Simulation {
     public let simulator = Simulator()
     /// Every statistic of the run.
     public let stats = StatsRegistry()
-    /// The core (`cpu0`).
-    public let core: Core
-    /// The private caches.
-    public let l1d, l2: Cache
+    /// The core clock.
+    public let clock: ClockDomain
+    /// The cores (`cpu0`, `cpu1`, ...).
+    public private(set) var cores: [any IssuingCore] = []
+    /// The private model's caches (nil in the coherent model).
+    public private(set) var l1d, l2: Cache!
+    /// Each core's private caches (coherent model).
+    public private(set) var complexes: [PrivateCacheComplex] = []
+    /// Each socket's LLC (coherent model).
+    public private(set) var llcs: [SocketLLC] = []
+    /// Each socket's on-die fabric, and the interconnect between sockets and homes (coherent model).
+    public private(set) var fabrics: [Interconnect] = []
+    public private(set) var interconnect: Interconnect?
+    /// The CPU home agent (coherent model).
+    public private(set) var home: HomeAgent?
     /// Main memory.
     public let memory: MainMemory
+    /// Data-value checking (`run.check`).
+    public let checker: ValueChecker?
     /// A one-line description of the workload, for summaries.
     public let workloadDescription: String
     /// The waveform tracer, when signals are traced.
     public private(set) var tracer: SignalTracer?
+    private var endTime: Tick { cores.reduce(simulator.now) { max($0, $1.lastCompletion) } }
 
     /// Builds the system. A Lackey trace is opened here.
     /// - Throws: `WorkloadError` if the trace cannot be opened.
     public convenience init(config: SimulationConfig) throws(WorkloadError) {
-        let (source, description) = try Self.makeSource(config)
-        self.init(config: config, source: source, description: description)
+        let count = config.sockets * config.coresPerSocket
+        var sources: [any AccessSource] = []
+        var description = ""
+        for c in 0..<count {
+            let (source, text) = try Self.makeSource(config, core: c)
+            sources.append(source)
+            if c == 0 { description = text }
+        }
+        if count > 1 {
+            description = config.workload.isTrace ? description + " on cpu0 (other cores idle)" : "\(count) cores, each " + description
+        }
+        self.init(config: config, sources: sources, description: description)
     }
 
-    /// Builds the system around an access stream of the caller's (used by benchmarks and
-    /// tests); lines are split at 64-byte boundaries as for any workload.
-    public init(config: SimulationConfig, source raw: any AccessSource, description: String = "custom access stream") {
+    /// Builds the system around access streams of the caller's, one per core (missing ones
+    /// are empty); lines are split at 64-byte boundaries as for any workload.
+    public init(config: SimulationConfig, sources: [any AccessSource], description: String = "custom access stream") {
         self.config = config
         workloadDescription = description
         let clock = ClockDomain(hertz: config.coreHertz)
+        self.clock = clock
         let stats = self.stats
-        let source = LineSplitter(raw)
         let simulator = self.simulator
         var endTime: () -> Tick = { simulator.now }
         memory = MainMemory(path: "memory", latency: config.memoryLatency, bitsPerSecond: config.memoryBitsPerSecond,
                             stats: stats, simulatedTime: { endTime() })
-        func makeCache(_ path: String, _ level: SimulationConfig.CacheLevel, next: any MemorySide) -> Cache {
-            Cache(path: path, sets: level.sets, ways: level.ways,
-                  policy: ReplacementPolicy(rawValue: level.replacement)!,
-                  latency: clock.ticks(forCycles: level.latencyCycles), mshrs: level.mshrs,
-                  targetsPerMSHR: level.mshrTargets, next: next, seed: config.seed, stats: stats)
+        checker = config.check ? ValueChecker() : nil
+        let count = config.sockets * config.coresPerSocket
+        func source(_ c: Int) -> any AccessSource { LineSplitter(c < sources.count ? sources[c] : AccessList([])) }
+        if config.coherent {
+            buildCoherent(source: source)
+        } else {
+            func makeCache(_ path: String, _ level: SimulationConfig.CacheLevel, next: any MemorySide) -> Cache {
+                Cache(path: path, sets: level.sets, ways: level.ways,
+                      policy: ReplacementPolicy(rawValue: level.replacement)!,
+                      latency: clock.ticks(forCycles: level.latencyCycles), mshrs: level.mshrs,
+                      targetsPerMSHR: level.mshrTargets, next: next, seed: config.seed, stats: stats)
+            }
+            l2 = makeCache("cpu0.l2", config.l2, next: memory)
+            l1d = makeCache("cpu0.l1d", config.l1d, next: l2)
+            let core = Core(path: "cpu0", clock: clock, issueRate: config.issueRate, maxOutstanding: config.maxOutstanding,
+                            maxAccesses: config.maxAccesses, l1: l1d, source: source(0), stats: stats)
+            core.id = simulator.register(core)
+            cores = [core]
         }
-        l2 = makeCache("cpu0.l2", config.l2, next: memory)
-        l1d = makeCache("cpu0.l1d", config.l1d, next: l2)
-        core = Core(path: "cpu0", clock: clock, issueRate: config.issueRate, maxOutstanding: config.maxOutstanding,
-                    maxAccesses: config.maxAccesses, l1: l1d, source: source, stats: stats)
-        let coreRef = core
-        endTime = { max(simulator.now, coreRef.lastCompletion) }
-        core.id = simulator.register(core)
-        stats.formula("amat_ns", "average memory access time over all accesses", unit: "ns") { .real(coreRef.amatTicks / 1000) }
+        precondition(cores.count == count)
+        endTime = { [unowned self] in self.endTime }
+        let all = cores
+        stats.formula("amat_ns", "average memory access time over all accesses of all cores", unit: "ns") {
+            let n = all.reduce(0) { $0 + $1.accesses }
+            return .real(n == 0 ? 0 : Double(all.reduce(0) { $0 + $1.latencySum }) / Double(n) / 1000)
+        }
+        stats.formula("accesses", "accesses issued by all cores", unit: "accesses") { .integer(all.reduce(0) { $0 + $1.accesses }) }
         stats.formula("sim.time_ns", "simulated time at the end of the run", unit: "ns") { .real(Double(endTime()) / 1000) }
         stats.formula("sim.events", "events dispatched by the simulator", unit: "events") { .integer(simulator.eventsDispatched) }
     }
 
-    private static func makeSource(_ config: SimulationConfig) throws(WorkloadError) -> (any AccessSource, String) {
+    /// Builds cores, private cache complexes, LLCs, fabrics, the interconnect and the home.
+    private func buildCoherent(source: (Int) -> any AccessSource) {
+        let config = self.config, stats = self.stats, simulator = self.simulator
+        let variant = ProtocolVariant(grantExclusive: config.grantExclusive, silentCleanEviction: config.silentCleanEviction)
+        let timeNow: () -> Tick = { [unowned self] in self.endTime }
+        func network(_ path: String, _ spec: SimulationConfig.Network) -> Interconnect {
+            Interconnect(path: path, headerBytes: spec.headerBytes,
+                         timing: (0..<4).map { Interconnect.ChannelTiming(latency: spec.latency[$0], bitsPerSecond: spec.bitsPerSecond[$0]) },
+                         simulator: simulator, stats: stats, simulatedTime: timeNow)
+        }
+        let interconnect = network("interconnect", config.interconnect)
+        self.interconnect = interconnect
+        fabrics = (0..<config.sockets).map { network(config.sockets == 1 ? "fabric" : "fabric\($0)", config.fabric) }
+        let fabrics = self.fabrics
+        let perSocket = config.coresPerSocket
+        let home = HomeAgent(index: 0, table: HomeProtocol.table(variant), memory: memory,
+                             directoryLatency: config.directoryLatency,
+                             outbox: TimedOutbox { _ in interconnect }, simulator: simulator)
+        self.home = home
+        for s in 0..<config.sockets {
+            let fabric = fabrics[s]
+            let outbox = TimedOutbox { destination in if case .core = destination { fabric } else { interconnect } }
+            llcs.append(SocketLLC(path: "llc\(s)", socket: s, firstCore: s * perSocket, cores: perSocket,
+                                  sets: config.llc.sets, ways: config.llc.ways,
+                                  latency: clock.ticks(forCycles: config.llc.latencyCycles),
+                                  table: LLCProtocol.table(variant), outbox: outbox, homeOf: { _ in .home(0) },
+                                  simulator: simulator, seed: config.seed, stats: stats))
+            for k in 0..<perSocket {
+                let c = s * perSocket + k
+                let path = "cpu\(c)"
+                let complex = PrivateCacheComplex(
+                    path: path, index: c, llc: .llc(s), table: CoreComplexProtocol.table(variant),
+                    l1: (config.l1d.sets, config.l1d.ways, clock.ticks(forCycles: config.l1d.latencyCycles)),
+                    l2: (config.l2.sets, config.l2.ways, clock.ticks(forCycles: config.l2.latencyCycles)),
+                    mshrs: config.l2.mshrs, checker: checker, outbox: TimedOutbox { _ in fabric },
+                    simulator: simulator, seed: config.seed, stats: stats)
+                let core = Core(path: path, clock: clock, issueRate: config.issueRate, maxOutstanding: config.maxOutstanding,
+                                maxAccesses: config.maxAccesses, l1: complex, source: source(c), stats: stats)
+                core.id = simulator.register(core)
+                complex.onDeferredComplete = { [unowned core, unowned simulator] issued, time, missed in
+                    core.completeDeferred(issuedAt: issued, at: time, missed: missed, in: simulator)
+                }
+                complexes.append(complex)
+                cores.append(core)
+            }
+        }
+        let complexes = self.complexes, llcs = self.llcs
+        let deliver: (CoherenceMessage) throws(ProtocolViolation) -> Void = { message throws(ProtocolViolation) in
+            switch message.destination {
+            case .core(let c): try complexes[c].receive(message)
+            case .llc(let s): try llcs[s].receive(message)
+            case .home: try home.receive(message)
+            }
+        }
+        interconnect.deliver = deliver
+        for fabric in fabrics { fabric.deliver = deliver }
+    }
+
+    private static func makeSource(_ config: SimulationConfig, core: Int) throws(WorkloadError) -> (any AccessSource, String) {
         switch config.workload {
         case .lackey(let path):
+            if core > 0 { return (AccessList([]), "") }
             return (try LackeyTraceReader(path: path), "lackey trace \(path)")
         case .synthetic(let pattern, let accesses, let footprint, let base, let accessSize, let storeFraction,
                         let stride, let zipfTheta):
-            var seeds = RandomStream(seed: config.seed, path: "cpu0.workload")
+            var seeds = RandomStream(seed: config.seed, path: "cpu\(core).workload")
             let spec = SyntheticSpec(pattern: SyntheticSpec.Pattern(rawValue: pattern)!, count: accesses,
                                      footprint: footprint, base: base, accessSize: accessSize,
                                      storeFraction: storeFraction, stride: stride, zipfTheta: zipfTheta,
@@ -88,15 +189,19 @@ public final class Simulation {
     public func trace(into sink: any TraceSink) {
         let selection = SignalSelection(config.traceSignals)
         let tracer = SignalTracer(sink: sink, selects: selection.selects, window: config.traceWindow)
-        core.trace(with: tracer)
-        l1d.trace(with: tracer)
-        l2.trace(with: tracer)
-        memory.trace(with: tracer)
-        let lines = config.traceWatch.map { $0 >> LineGeometry.lineShift }
-        if !lines.isEmpty {
-            l1d.watch(lines, with: tracer)
-            l2.watch(lines, with: tracer)
+        for core in cores { core.trace(with: tracer) }
+        if let l1d, let l2 {
+            l1d.trace(with: tracer)
+            l2.trace(with: tracer)
+            let lines = config.traceWatch.map { $0 >> LineGeometry.lineShift }
+            if !lines.isEmpty {
+                l1d.watch(lines, with: tracer)
+                l2.watch(lines, with: tracer)
+            }
         }
+        for fabric in fabrics { fabric.trace(with: tracer) }
+        interconnect?.trace(with: tracer)
+        memory.trace(with: tracer)
         self.tracer = tracer
     }
 
@@ -114,7 +219,7 @@ public final class Simulation {
         let start = ContinuousClock.now
         var lastReport = start
         let finalLimit = config.maxTime == 0 ? Tick.max : config.maxTime
-        simulator.schedule(at: 0, target: core.id, kind: Core.EventKind.resume.rawValue)
+        for core in cores { simulator.schedule(at: 0, target: core.id, kind: 1) }      // resume
         var reason: Simulator.StopReason
         repeat {
             let chunkEnd = simulator.now > Tick.max - 10 * Ticks.us ? Tick.max : simulator.now + 10 * Ticks.us
@@ -122,18 +227,22 @@ public final class Simulation {
             tracer?.flush(before: simulator.now)      // nothing can still be recorded earlier
             if let progress, ContinuousClock.now - lastReport > .seconds(1) {
                 lastReport = ContinuousClock.now
-                progress(Progress(simulatedTime: simulator.now, accesses: core.accesses,
+                progress(Progress(simulatedTime: simulator.now, accesses: accesses,
                                   hostSeconds: seconds(ContinuousClock.now - start)))
             }
         } while reason == .timeLimit && simulator.now < finalLimit
-        if let error = core.workloadError { throw error }
+        for complex in complexes { if let error = complex.takeFailure() { throw error } }
+        for core in cores { if let error = core.workloadError { throw error } }
         let host = seconds(ContinuousClock.now - start)
-        let end = reason == .timeLimit ? finalLimit : max(simulator.now, core.lastCompletion)
+        let end = reason == .timeLimit ? finalLimit : endTime
         tracer?.finish(at: end)
-        return Report(simulatedTime: end, hostSeconds: host, accesses: core.accesses,
+        return Report(simulatedTime: end, hostSeconds: host, accesses: accesses,
                       events: simulator.eventsDispatched, stoppedAtTimeLimit: reason == .timeLimit,
                       values: stats.flatValues())
     }
+
+    /// Accesses issued by all cores.
+    public var accesses: UInt64 { cores.reduce(0) { $0 + $1.accesses } }
 
     private func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18

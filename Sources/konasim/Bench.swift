@@ -50,11 +50,11 @@ extension KonaSimCommand.Bench {
         @Option(help: "Accesses.") var accesses: UInt64 = 2_000_000
 
         func run() throws {
-            var config = try SimulationConfig(KonaSchema.loader.load(text: EmbeddedDefault.yaml, name: EmbeddedDefault.name))
+            let config = try SimulationConfig(KonaSchema.loader.load(text: EmbeddedDefault.yaml, name: EmbeddedDefault.name,
+                                                                     overrides: ["system.model=private"]))
             // As the anchor does, build the trace first and time only the simulation.
             let source = PrebuiltTrace(AnchorTrace(random: pattern == .random, count: accesses))
-            let simulation = Simulation(config: config, source: source)
-            config = simulation.config
+            let simulation = Simulation(config: config, sources: [source])
             let report = try simulation.run()
             let rate = Double(report.accesses) / report.hostSeconds
             print("swift-timed pattern=\(pattern) accesses=\(report.accesses) sec=\(Summary3.fixed(report.hostSeconds)) accesses_per_sec=\(Int(rate)) events=\(report.events) l1_misses=\(simulation.l1d.misses)")

@@ -100,7 +100,7 @@ func temporaryPath(_ name: String) -> String {
 
     @Test func watchedLinesShowTheirStateInEachCache() throws {
         let config = try SimulationConfig(KonaSchema.loader.load(path: nil, overrides: [
-            "workload.kind=sequential", "workload.accesses=16", "workload.store_fraction=0", "trace.watch=0x40",
+            "system.model=private", "workload.kind=sequential", "workload.accesses=16", "workload.store_fraction=0", "trace.watch=0x40",
             "trace.signals=*.watch.*",
         ]))
         let simulation = try Simulation(config: config)

@@ -6,29 +6,16 @@ import KonaOutputs
 @testable import KonaSystem
 import KonaWorkloads
 
-/// Hands out a fixed list of accesses.
-final class ListSource: AccessSource {
-    private var items: [MemoryAccess]
-    init(_ items: [MemoryAccess]) { self.items = items.reversed() }
-    var instructions: UInt64 { 0 }
-    var records: UInt64 { 0 }
-    func next(into access: inout MemoryAccess) throws(WorkloadError) -> Bool {
-        guard let a = items.popLast() else { return false }
-        access = a
-        return true
-    }
-}
-
 func load(_ address: UInt64) -> MemoryAccess { MemoryAccess(address: address, size: 8, kind: .load) }
 func store(_ address: UInt64) -> MemoryAccess { MemoryAccess(address: address, size: 8, kind: .store) }
 
 /// A 1 GHz core, so one cycle is 1 ns: L1 4 cycles, L2 12 cycles, DRAM 70 ns at 25.6 GB/s.
 func config(_ overrides: [String] = []) throws -> SimulationConfig {
-    try SimulationConfig(KonaSchema.loader.load(path: nil, overrides: ["core.frequency=1GHz"] + overrides))
+    try SimulationConfig(KonaSchema.loader.load(path: nil, overrides: ["system.model=private", "core.frequency=1GHz"] + overrides))
 }
 
 func run(_ accesses: [MemoryAccess], _ overrides: [String] = []) throws -> (Simulation, Report) {
-    let simulation = Simulation(config: try config(overrides), source: ListSource(accesses))
+    let simulation = Simulation(config: try config(overrides), sources: [AccessList(accesses)])
     let report = try simulation.run()
     return (simulation, report)
 }
@@ -56,7 +43,7 @@ func run(_ accesses: [MemoryAccess], _ overrides: [String] = []) throws -> (Simu
         let (s, _) = try run([load(0), load(64), load(0)],
                              ["core.l1d.size=64B", "core.l1d.ways=1", "core.max_outstanding=1"])
         #expect(s.l1d.misses == 3 && s.l2.hits == 1 && s.l2.misses == 2)
-        #expect(s.core.missLatency.min == 16_000, "L2 hit: 4 + 12 ns, got \(s.core.missLatency.min) ps")
+        #expect(s.cores[0].missLatency.min == 16_000, "L2 hit: 4 + 12 ns, got \(s.cores[0].missLatency.min) ps")
     }
 
     @Test func mshrMergesWaitForTheSameFill() throws {
@@ -107,7 +94,7 @@ func run(_ accesses: [MemoryAccess], _ overrides: [String] = []) throws -> (Simu
         let a = try json(3), b = try json(3), c = try json(4)
         #expect(a == b)
         #expect(a != c)
-        #expect(a.contains("\"cpu0.l1d.hits\": ") && a.hasPrefix("{\n  \"amat_ns\": "))
+        #expect(a.contains("\"cpu0.l1d.hits\": ") && a.hasPrefix("{\n  \"accesses\": "))
     }
 
     @Test func hitsCreateNoEvents() throws {

@@ -72,20 +72,8 @@ func drain(_ source: any AccessSource) throws -> [MemoryAccess] {
 }
 
 @Suite struct LineSplitterTests {
-    final class ListSource: AccessSource {
-        var items: [MemoryAccess]
-        init(_ items: [MemoryAccess]) { self.items = items.reversed() }
-        var instructions: UInt64 { 0 }
-        var records: UInt64 { 0 }
-        func next(into access: inout MemoryAccess) throws(WorkloadError) -> Bool {
-            guard let a = items.popLast() else { return false }
-            access = a
-            return true
-        }
-    }
-
     @Test func splitsAccessesThatCrossLines() throws {
-        let source = LineSplitter(ListSource([
+        let source = LineSplitter(AccessList([
             MemoryAccess(address: 60, size: 8, kind: .store),          // 60..67 -> 60..63, 64..67
             MemoryAccess(address: 128, size: 64, kind: .load),         // exactly one line
             MemoryAccess(address: 200, size: 130, kind: .load, dependent: true),  // 200..329: 3 lines

@@ -1,0 +1,43 @@
+import KonaEngine
+import KonaProtocol
+
+/// A CPU home agent: the directory of `HomeProtocol` (a `HomeController`) in front of
+/// local DRAM, timed.
+///
+/// A message that arrives at time `t` is looked up in the directory, which takes
+/// `directoryLatency`; a row that reads memory sends its grant when the DRAM read is
+/// ready (`MainMemory` reserves its channel), and a row that writes memory writes it
+/// back at the lookup time. Everything else the row sends leaves after the lookup.
+public final class HomeAgent {
+    /// The directory and the lines' values.
+    public let controller: HomeController
+    /// The DRAM behind it.
+    public let memory: MainMemory
+    /// Directory lookup time.
+    public let directoryLatency: Tick
+    private let outbox: TimedOutbox
+    private unowned let simulator: Simulator
+
+    /// A home agent numbered `index` that sends through `outbox`.
+    public init(index: Int, table: HomeProtocol.Table, memory: MainMemory, directoryLatency: Tick,
+                outbox: TimedOutbox, simulator: Simulator) {
+        self.memory = memory
+        self.directoryLatency = directoryLatency
+        self.outbox = outbox
+        self.simulator = simulator
+        controller = HomeController(index: index, table: table, network: outbox)
+        controller.onMemoryAccess = { [unowned self] line, isWrite in
+            if isWrite {
+                self.memory.writeback(line: line, at: self.outbox.time)
+            } else {
+                self.outbox.time = self.memory.read(line: line, at: self.outbox.time)
+            }
+        }
+    }
+
+    /// A message from a caching agent arrives now.
+    public func receive(_ message: CoherenceMessage) throws(ProtocolViolation) {
+        outbox.time = simulator.now + directoryLatency
+        try controller.receive(message)
+    }
+}

@@ -1,0 +1,147 @@
+import KonaEngine
+import KonaProtocol
+
+/// A timed coherent interconnect: four channels (request, snoop, response, data), each a
+/// shared medium with its own latency and bandwidth.
+///
+/// A message occupies its channel for its size (`headerBytes`, plus 64 B when it carries a
+/// line) at the channel's bandwidth, queuing behind earlier messages on that channel, and
+/// arrives the channel's latency after its last byte left. Arrival is an event of this
+/// component, which hands the message to `deliver`. Messages wait in a pool and travel by
+/// index, so sending allocates nothing once the pool has grown to the traffic in flight.
+public final class Interconnect: Component {
+    /// One channel's timing.
+    public struct ChannelTiming: Sendable {
+        public var latency: Tick
+        /// 0 for unlimited.
+        public var bitsPerSecond: UInt64
+        public init(latency: Tick, bitsPerSecond: UInt64) {
+            self.latency = latency
+            self.bitsPerSecond = bitsPerSecond
+        }
+    }
+
+    public let path: String
+    /// Bytes of a message without data.
+    public let headerBytes: UInt64
+    /// The simulator this interconnect schedules arrivals on.
+    public unowned let simulator: Simulator
+    /// Its ID in the simulator.
+    public private(set) var id = ComponentID(raw: .max)
+    /// The channels, indexed by `Channel.rawValue`.
+    public private(set) var channels: [Link]
+    /// Hands an arrived message to its destination (set by the system).
+    public var deliver: ((CoherenceMessage) throws(ProtocolViolation) -> Void)?
+    private var pool: [CoherenceMessage] = []
+    private var freeSlots: [Int] = []
+    private var inFlight = [Int](repeating: 0, count: Channel.allCases.count)
+    private var tracer: SignalTracer?
+    private var signals: [(busy: SignalID?, inFlight: SignalID?, last: SignalID?)] = []
+
+    /// An interconnect registered with `simulator` at `path`, with statistics under `path`.
+    public init(path: String, headerBytes: UInt64, timing: [ChannelTiming], simulator: Simulator,
+                stats: StatsRegistry, simulatedTime: @escaping () -> Tick) {
+        precondition(timing.count == Channel.allCases.count, "one timing per channel")
+        self.path = path
+        self.headerBytes = headerBytes
+        self.simulator = simulator
+        self.channels = timing.map { Link(latency: $0.latency, bitsPerSecond: $0.bitsPerSecond) }
+        id = simulator.register(self)
+        for channel in Channel.allCases {
+            let c = channel.rawValue
+            let prefix = "\(path).\(channel)"
+            stats.formula(prefix + ".messages", "messages sent on the \(channel) channel", unit: "messages") { [unowned self] in
+                .integer(self.channels[c].messages)
+            }
+            stats.formula(prefix + ".bytes", "bytes sent on the \(channel) channel (headers and data)", unit: "bytes") { [unowned self] in
+                .integer(self.channels[c].bytes)
+            }
+            stats.formula(prefix + ".utilization", "fraction of simulated time the \(channel) channel was busy", unit: "ratio") { [unowned self] in
+                let t = simulatedTime()
+                return .real(t == 0 ? 0 : Double(self.channels[c].busyTime) / Double(t))
+            }
+        }
+    }
+
+    /// Declares per-channel signals: `busy` (serializing a message), `in_flight` (messages
+    /// sent, not yet delivered) and `last` (the kind of the last message sent).
+    public func trace(with tracer: SignalTracer) {
+        self.tracer = tracer
+        signals = Channel.allCases.map { channel in
+            let prefix = "\(path).\(channel)"
+            return (tracer.declare(prefix + ".busy", .wire(width: 1), initial: .bits(0)),
+                    tracer.declare(prefix + ".in_flight", .wire(width: 16), initial: .bits(0)),
+                    tracer.declare(prefix + ".last", .string, initial: .string("")))
+        }
+    }
+
+    /// Bytes `message` occupies on its channel.
+    @inline(__always)
+    public func size(of kind: MessageKind) -> UInt64 { kind.carriesData ? headerBytes + LineGeometry.lineSize : headerBytes }
+
+    /// Sends `message` at `time` (not before the simulator's now); returns its arrival time.
+    @discardableResult
+    public func send(_ message: CoherenceMessage, at time: Tick) -> Tick {
+        let c = message.kind.channel.rawValue
+        let bytes = size(of: message.kind)
+        let arrival = channels[c].transmit(bytes: bytes, at: time)
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            pool[slot] = message
+        } else {
+            slot = pool.count
+            pool.append(message)
+        }
+        inFlight[c] += 1
+        if tracer != nil { traceSend(message, channel: c, bytes: bytes, arrival: arrival, at: time) }
+        simulator.schedule(at: arrival, target: id, kind: 1, payload: UInt64(slot))
+        return arrival
+    }
+
+    @inline(never)
+    private func traceSend(_ message: CoherenceMessage, channel c: Int, bytes: UInt64, arrival: Tick, at time: Tick) {
+        guard let tracer, c < signals.count else { return }
+        let end = arrival - channels[c].latency
+        let start = end - channels[c].serializationTime(bytes: bytes)
+        if let id = signals[c].busy {
+            tracer.adjust(id, at: start, by: 1)
+            tracer.adjust(id, at: end, by: -1)
+        }
+        if let id = signals[c].inFlight {
+            tracer.adjust(id, at: time, by: 1)
+            tracer.adjust(id, at: arrival, by: -1)
+        }
+        if let id = signals[c].last { tracer.record(id, at: time, .string("\(message.kind)")) }
+    }
+
+    public func handle(_ event: Event, in simulator: Simulator) throws(SimulationError) {
+        let slot = Int(event.payload)
+        let message = pool[slot]
+        freeSlots.append(slot)
+        inFlight[message.kind.channel.rawValue] -= 1
+        do {
+            try deliver?(message)
+        } catch {
+            throw error.asSimulationError(at: simulator.now)
+        }
+    }
+
+    public func outstandingTransactions() -> [String] { [] }
+}
+
+/// Where a timed controller's messages go: the interconnect of each destination, at the
+/// time the component sets before it runs its controller.
+public final class TimedOutbox: CoherenceNetwork {
+    /// When the messages sent from now on leave.
+    public var time: Tick = 0
+    /// Picks the interconnect that carries a message to its destination.
+    private let route: (Endpoint) -> Interconnect
+
+    /// An outbox that sends through `route(destination)`.
+    public init(route: @escaping (Endpoint) -> Interconnect) { self.route = route }
+
+    public func send(_ message: CoherenceMessage) {
+        route(message.destination).send(message, at: time)
+    }
+}

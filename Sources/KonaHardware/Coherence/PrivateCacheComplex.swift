@@ -1,0 +1,341 @@
+import KonaEngine
+import KonaProtocol
+
+/// A core's private L1D and L2 as one coherent unit toward its socket LLC: two tag arrays
+/// (L2 inclusive of L1D) for presence, replacement and hit timing, and a
+/// `CoreComplexController` for the line states.
+///
+/// Timing: a hit is timed by reservation like the single-core `Cache` (L1D latency, plus
+/// the L2 latency on an L1D miss), without an event. A miss or a write to a line without
+/// ownership leaves as a coherence message after the tag lookups and is *deferred*: its
+/// accesses complete when the grant arrives (an event), and later accesses to the same
+/// line wait with it. A line holding M is marked dirty in the L1D, so a store hit on it
+/// costs the same as a load hit; the first store to an E line and every access in
+/// checking mode go through the controller. The L2 replaces a line when a fill arrives
+/// (notifying the LLC per the protocol variant) and drops it from the L1D.
+///
+/// Checking mode (`checker`) routes every access through the controller: every store
+/// writes a fresh value and every load must see the latest one in coherence order.
+public final class PrivateCacheComplex: CoreMemory {
+    /// An access waiting for a line's transaction.
+    struct Waiter {
+        var issuedAt: Tick
+        var isStore: Bool
+        /// Whether the controller is performing this access (it is the line's transaction).
+        var issued: Bool
+        /// Whether it missed in both levels (a primary miss, for the miss-latency histogram).
+        var missed: Bool
+    }
+
+    public let path: String
+    /// Line states and values.
+    public let controller: CoreComplexController
+    /// L1D and L2 tags.
+    public let l1, l2: TagStore
+    /// Tag and data access times.
+    public let l1Latency, l2Latency: Tick
+    /// Lines with a transaction in flight at once.
+    public let mshrs: Int
+    /// Data-value checking, when on.
+    public let checker: ValueChecker?
+    /// Called when a deferred access completes: (issue time, completion time, primary miss).
+    public var onDeferredComplete: ((Tick, Tick, Bool) -> Void)?
+    private let outbox: TimedOutbox
+    private unowned let simulator: Simulator
+    private var waiting: [UInt64: [Waiter]] = [:]
+    private var walking = false
+    /// The first error met while issuing inline (reported by `takeFailure`).
+    private var failure: SimulationError?
+
+    /// Demand accesses that hit in the L1D.
+    public private(set) var l1Hits: UInt64 = 0
+    /// Demand accesses that missed in the L1D.
+    public private(set) var l1Misses: UInt64 = 0
+    /// L1D misses that hit in the L2.
+    public private(set) var l2Hits: UInt64 = 0
+    /// L1D misses that missed in the L2 (sent GetS or GetM).
+    public private(set) var l2Misses: UInt64 = 0
+    /// Stores to shared lines (sent Upgrade).
+    public private(set) var upgrades: UInt64 = 0
+    /// Lines the L2 replaced.
+    public private(set) var evictions: UInt64 = 0
+    /// Invalidations and downgrades received from the LLC.
+    public private(set) var snoops: UInt64 = 0
+    /// Accesses that waited for another access's transaction on their line.
+    public private(set) var merged: UInt64 = 0
+
+    /// A complex for core `index` of socket LLC `llc`.
+    public init(path: String, index: Int, llc: Endpoint, table: CoreComplexProtocol.Table,
+                l1 level1: (sets: Int, ways: Int, latency: Tick), l2 level2: (sets: Int, ways: Int, latency: Tick),
+                mshrs: Int, checker: ValueChecker?, outbox: TimedOutbox, simulator: Simulator, seed: UInt64,
+                stats: StatsRegistry) {
+        self.path = path
+        self.l1 = TagStore(sets: level1.sets, ways: level1.ways, policy: .lru,
+                           random: RandomStream(seed: seed, path: path + ".l1d.replacement"))
+        self.l2 = TagStore(sets: level2.sets, ways: level2.ways, policy: .lru,
+                           random: RandomStream(seed: seed, path: path + ".l2.replacement"))
+        l1Latency = level1.latency
+        l2Latency = level2.latency
+        self.mshrs = mshrs
+        self.checker = checker
+        self.outbox = outbox
+        self.simulator = simulator
+        controller = CoreComplexController(index: index, llc: llc, table: table, network: outbox)
+        controller.onComplete = { [unowned self] line, operation, value in self.performed(line, operation, value) }
+        controller.onTransition = { [unowned self] line, _, _, after in self.transitioned(line, to: after) }
+        func count(_ name: String, _ doc: String, _ unit: String, _ read: @escaping (PrivateCacheComplex) -> UInt64) {
+            stats.formula(path + "." + name, doc, unit: unit) { [unowned self] in .integer(read(self)) }
+        }
+        count("l1d.accesses", "demand accesses (loads and stores)", "accesses") { $0.l1Hits + $0.l1Misses }
+        count("l1d.hits", "demand accesses that found their line in the L1D (or being filled from the L2)", "accesses") { $0.l1Hits }
+        count("l1d.misses", "demand accesses that did not find their line in the L1D", "accesses") { $0.l1Misses }
+        count("l2.accesses", "L1D misses looked up in the L2", "accesses") { $0.l2Hits + $0.l2Misses }
+        count("l2.hits", "L1D misses that found their line in the L2", "accesses") { $0.l2Hits }
+        count("l2.misses", "L1D misses that missed in the L2 and asked the LLC (GetS, GetM)", "accesses") { $0.l2Misses }
+        count("upgrades", "stores to shared lines that asked the LLC for ownership (Upgrade)", "accesses") { $0.upgrades }
+        count("evictions", "lines the L2 replaced (notified or silent, per protocol.clean_eviction)", "lines") { $0.evictions }
+        count("snoops", "invalidations and downgrades received from the LLC", "messages") { $0.snoops }
+        count("merged", "accesses that waited for another access's transaction on their line", "accesses") { $0.merged }
+        stats.formula(path + ".l1d.hit_rate", "L1D hits / accesses", unit: "ratio") { [unowned self] in
+            let n = self.l1Hits + self.l1Misses
+            return .real(n == 0 ? 0 : Double(self.l1Hits) / Double(n))
+        }
+        stats.formula(path + ".l2.hit_rate", "L2 hits / accesses", unit: "ratio") { [unowned self] in
+            let n = self.l2Hits + self.l2Misses
+            return .real(n == 0 ? 0 : Double(self.l2Hits) / Double(n))
+        }
+    }
+
+    /// The first error met while issuing inline, if any (the run stops when it is set).
+    public func takeFailure() -> SimulationError? {
+        defer { failure = nil }
+        return failure
+    }
+
+    // MARK: Accesses from the core
+
+    /// A demand access at `time` (the core's issue time, not before the simulator's now).
+    @inline(__always)
+    public func access(line: UInt64, isStore: Bool, at time: Tick) -> Cache.Timing {
+        let index = l1.find(line)
+        if index >= 0 && checker == nil && (!isStore || l1.isDirty(index)) {
+            l1Hits &+= 1
+            l1.touch(index)
+            let ready = l1.readyTime(index)
+            if ready <= time { return Cache.Timing(accepted: time, ready: time &+ l1Latency, waitedForFill: false, missed: false) }
+            return Cache.Timing(accepted: time, ready: max(ready, time &+ l1Latency), waitedForFill: true, missed: false)
+        }
+        return slowAccess(line: line, isStore: isStore, at: time, l1Index: index)
+    }
+
+    private static let deferred = Cache.Timing(accepted: 0, ready: .max, waitedForFill: true, missed: false)
+    private static let refused = Cache.Timing(accepted: .max, ready: .max, waitedForFill: true, missed: false)
+
+    private func slowAccess(line: UInt64, isStore: Bool, at time: Tick, l1Index: Int) -> Cache.Timing {
+        if waiting[line] != nil {
+            merged += 1
+            if l1Index >= 0 { l1Hits += 1 } else { l1Misses += 1 }
+            waiting[line]!.append(Waiter(issuedAt: time, isStore: isStore, issued: false, missed: false))
+            return Self.deferred
+        }
+        let state = controller.state(line)
+        switch state {
+        case .S, .E, .M:
+            if isStore && state == .S && waiting.count == mshrs { return Self.refused }
+            var ready: Tick
+            var waited = false
+            if l1Index >= 0 {
+                l1Hits += 1
+                l1.touch(l1Index)
+                ready = max(l1.readyTime(l1Index), time + l1Latency)
+                waited = l1.readyTime(l1Index) > time
+            } else {
+                l1Misses += 1
+                l2Hits += 1
+                let i2 = l2.find(line)
+                if i2 >= 0 { l2.touch(i2) }
+                ready = time + l1Latency + l2Latency
+                waited = true
+                fillL1(line, readyAt: ready, dirty: state == .M)
+            }
+            if isStore && state == .S {
+                upgrades += 1
+                waiting[line] = [Waiter(issuedAt: time, isStore: true, issued: true, missed: false)]
+                perform(line, isStore: true, at: ready)
+                return Self.deferred
+            }
+            if checker != nil || (isStore && state == .E) {
+                perform(line, isStore: isStore, at: ready)
+            }
+            return Cache.Timing(accepted: time, ready: ready, waitedForFill: waited, missed: false)
+        case .I:
+            if waiting.count == mshrs { return Self.refused }
+            l1Misses += 1
+            l2Misses += 1
+            waiting[line] = [Waiter(issuedAt: time, isStore: isStore, issued: true, missed: true)]
+            perform(line, isStore: isStore, at: time + l1Latency + l2Latency)
+            return Self.deferred
+        default:
+            // Being evicted: wait for the eviction to finish, then miss.
+            if waiting.count == mshrs { return Self.refused }
+            l1Misses += 1
+            waiting[line] = [Waiter(issuedAt: time, isStore: isStore, issued: false, missed: false)]
+            return Self.deferred
+        }
+    }
+
+    /// Runs the core's load or store through the controller, sending at `time`.
+    private func perform(_ line: UInt64, isStore: Bool, at time: Tick) {
+        outbox.time = time
+        do {
+            if isStore {
+                try controller.store(line, value: checker?.freshValue() ?? 0)
+            } else {
+                try controller.load(line)
+            }
+        } catch {
+            fail(error.asSimulationError(at: simulator.now))
+        }
+    }
+
+    private func fail(_ error: SimulationError) {
+        if failure == nil { failure = error }
+        simulator.requestStop("simulation error")
+    }
+
+    /// The controller performed a load or store with `value`.
+    private func performed(_ line: UInt64, _ operation: CoreComplexController.Operation, _ value: UInt64) {
+        guard let checker else { return }
+        if let problem = checker.check(line, operation, value, core: controller.name) {
+            fail(SimulationError(.protocolViolation, time: simulator.now, component: path, message: problem))
+        }
+    }
+
+    // MARK: Messages from the LLC
+
+    /// A message from the LLC arrives now.
+    public func receive(_ message: CoherenceMessage) throws(ProtocolViolation) {
+        if message.kind == .Inv || message.kind == .Downgrade { snoops += 1 }
+        outbox.time = simulator.now + l2Latency
+        try controller.receive(message)
+        if let error = takeFailure() {
+            throw ProtocolViolation(component: path, line: message.line, state: controller.state(message.line).name,
+                                    event: "\(message.kind)", message: error.message)
+        }
+    }
+
+    /// Keeps the tags in step with the line's state, then lets waiting accesses go on.
+    private func transitioned(_ line: UInt64, to state: CoreComplexProtocol.State) {
+        switch state {
+        case .S, .SM_A, .E, .M:
+            var i1 = l1.find(line)
+            if l2.find(line) < 0 {
+                if !fillL2(line) { break }
+                fillL1(line, readyAt: simulator.now, dirty: false)
+                i1 = l1.find(line)
+            }
+            if i1 >= 0 { if state == .M { l1.markDirty(i1) } else { l1.clearDirty(i1) } }
+        default:
+            drop(line)
+        }
+        if !walking, waiting[line] != nil { walk(line) }
+    }
+
+    private func drop(_ line: UInt64) {
+        let i1 = l1.find(line)
+        if i1 >= 0 { l1.invalidate(i1) }
+        let i2 = l2.find(line)
+        if i2 >= 0 { l2.invalidate(i2) }
+    }
+
+    private func fillL1(_ line: UInt64, readyAt: Tick, dirty: Bool) {
+        let victim = l1.victim(inSet: l1.set(of: line))
+        l1.install(line, at: victim, dirty: dirty, readyAt: readyAt)
+    }
+
+    /// Puts `line` in the L2, replacing the least recently used line that has no
+    /// transaction; false (and the line is evicted again at once) if every way has one.
+    private func fillL2(_ line: UInt64) -> Bool {
+        let set = l2.set(of: line)
+        var index = l2.victim(inSet: set)
+        var old = l2.line(at: index)
+        if old != TagStore.invalid && !replaceable(old) {
+            guard let other = l2.oldest(inSet: set, where: replaceable) else {
+                evict(line)
+                return false
+            }
+            index = other
+            old = l2.line(at: index)
+        }
+        if old != TagStore.invalid {
+            let i1 = l1.find(old)
+            if i1 >= 0 { l1.invalidate(i1) }
+        }
+        l2.install(line, at: index, dirty: false, readyAt: simulator.now)
+        if old != TagStore.invalid { evict(old) }
+        return true
+    }
+
+    private func replaceable(_ line: UInt64) -> Bool {
+        waiting[line] == nil && [.S, .E, .M].contains(controller.state(line))
+    }
+
+    private func evict(_ line: UInt64) {
+        evictions += 1
+        outbox.time = simulator.now
+        do {
+            try controller.evict(line)
+        } catch {
+            fail(error.asSimulationError(at: simulator.now))
+        }
+    }
+
+    /// Completes or re-issues the accesses waiting on `line`, in order, now.
+    private func walk(_ line: UInt64) {
+        guard var list = waiting[line] else { return }
+        walking = true
+        defer { walking = false }
+        let now = simulator.now
+        while let waiter = list.first {
+            if waiter.issued {
+                if controller.isBusy(line) { break }           // its grant has not arrived
+                complete(waiter, at: now)
+                list.removeFirst()
+                continue
+            }
+            let state = controller.state(line)
+            switch state {
+            case .S, .E, .M:
+                if waiter.isStore && state == .S {
+                    list[0].issued = true
+                    upgrades += 1
+                    perform(line, isStore: true, at: now)
+                    continue
+                }
+                if checker != nil || (waiter.isStore && state == .E) { perform(line, isStore: waiter.isStore, at: now) }
+                if waiter.isStore, case let i1 = l1.find(line), i1 >= 0 { l1.markDirty(i1) }
+                complete(waiter, at: now)
+                list.removeFirst()
+            case .I:
+                list[0].issued = true
+                l2Misses += 1
+                perform(line, isStore: waiter.isStore, at: now)
+            default:
+                waiting[line] = list
+                return                                          // an eviction is still in flight
+            }
+        }
+        waiting[line] = list.isEmpty ? nil : list
+    }
+
+    private func complete(_ waiter: Waiter, at time: Tick) {
+        onDeferredComplete?(waiter.issuedAt, time, waiter.missed)
+    }
+
+    /// Lines with accesses waiting, for the stuck detector.
+    public func outstandingTransactions() -> [String] {
+        waiting.keys.sorted().map { line in
+            "line 0x\(String(line << LineGeometry.lineShift, radix: 16)) in \(controller.state(line).name), \(waiting[line]!.count) access(es) waiting"
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import KonaEngine
+import KonaProtocol
+
+/// A socket's last-level cache, timed: the `LLCProtocol` directory of its cores (an
+/// `LLCController`) over a set-associative, inclusive tag array.
+///
+/// A message that arrives at time `t` leaves its answers at `t + latency`. A line takes a
+/// way when its state leaves I; if the set is full, the least recently used line in a
+/// stable state (S, E or M) is replaced first, which back-invalidates the cores holding
+/// it (inclusion) and writes it back to its home. A line being replaced leaves the tag
+/// array at once (it waits for its acks in a writeback buffer, as the controller's
+/// transient states), and its way is freed when its state reaches I. In the rare case
+/// that every way of the set is in a transaction, the new line is tracked without a way
+/// (`overflows` counts it) rather than stalling the interconnect.
+public final class SocketLLC {
+    public let path: String
+    /// The directory and caching agent.
+    public let controller: LLCController
+    /// Presence and replacement order of the lines (the controller holds their states).
+    public let tags: TagStore
+    /// Tag and data access time.
+    public let latency: Tick
+    private let outbox: TimedOutbox
+    private unowned let simulator: Simulator
+    /// Requests from cores (GetS, GetM, Upgrade).
+    public private(set) var requests: UInt64 = 0
+    /// Requests for lines the LLC did not hold.
+    public private(set) var misses: UInt64 = 0
+    /// Lines replaced to make room (back-invalidations).
+    public private(set) var replacements: UInt64 = 0
+    /// Lines that found every way of their set in a transaction.
+    public private(set) var overflows: UInt64 = 0
+
+    /// An LLC of `sets` x `ways` lines for socket `socket`, whose cores are
+    /// `firstCore ..< firstCore + cores`.
+    public init(path: String, socket: Int, firstCore: Int, cores: Int, sets: Int, ways: Int, latency: Tick,
+                table: LLCProtocol.Table, outbox: TimedOutbox, homeOf: @escaping (UInt64) -> Endpoint,
+                simulator: Simulator, seed: UInt64, stats: StatsRegistry) {
+        self.path = path
+        self.latency = latency
+        self.outbox = outbox
+        self.simulator = simulator
+        tags = TagStore(sets: sets, ways: ways, policy: .lru, random: RandomStream(seed: seed, path: path + ".replacement"))
+        controller = LLCController(socket: socket, firstCore: firstCore, cores: cores, table: table,
+                                   network: outbox, homeOf: homeOf)
+        controller.onTransition = { [unowned self] line, before, _, after in
+            self.track(line, from: before, to: after)
+        }
+        func count(_ name: String, _ doc: String, _ unit: String, _ read: @escaping (SocketLLC) -> UInt64) {
+            stats.formula(path + "." + name, doc, unit: unit) { [unowned self] in .integer(read(self)) }
+        }
+        count("requests", "core requests (GetS, GetM, Upgrade)", "requests") { $0.requests }
+        count("misses", "core requests for lines the socket did not hold", "requests") { $0.misses }
+        count("replacements", "lines replaced to make room (cores back-invalidated)", "lines") { $0.replacements }
+        count("overflows", "lines that found every way of their set in a transaction (held outside the tag array)", "lines") { $0.overflows }
+        stats.formula(path + ".hit_rate", "1 - misses / requests", unit: "ratio") { [unowned self] in
+            .real(self.requests == 0 ? 0 : 1 - Double(self.misses) / Double(self.requests))
+        }
+    }
+
+    /// A message from a core or a home arrives now.
+    public func receive(_ message: CoherenceMessage) throws(ProtocolViolation) {
+        outbox.time = simulator.now + latency
+        switch message.kind {
+        case .GetS, .GetM, .Upgrade:
+            requests += 1
+            let index = tags.find(message.line)
+            if index >= 0 { tags.touch(index) } else if controller.state(message.line) == .I { misses += 1 }
+        default: break
+        }
+        try controller.receive(message)
+        if let violation = pendingViolation {
+            pendingViolation = nil
+            throw violation
+        }
+    }
+
+    private var pendingViolation: ProtocolViolation?
+
+    /// Keeps the tag array in step with the controller: a line takes a way when it leaves
+    /// I and frees it when it returns there.
+    private func track(_ line: UInt64, from before: LLCProtocol.State, to after: LLCProtocol.State) {
+        if after == .I {
+            let index = tags.find(line)
+            if index >= 0 { tags.invalidate(index) }
+        } else if before == .I {
+            allocate(line)
+        }
+    }
+
+    private func allocate(_ line: UInt64) {
+        let set = tags.set(of: line)
+        var index = tags.victim(inSet: set)
+        var old = tags.line(at: index)
+        if old != TagStore.invalid && !Self.replaceable(controller.state(old)) {
+            // The LRU line is in a transaction: take the oldest replaceable one instead.
+            guard let other = tags.oldest(inSet: set, where: { Self.replaceable(self.controller.state($0)) }) else {
+                overflows += 1
+                return
+            }
+            index = other
+            old = tags.line(at: index)
+        }
+        tags.install(line, at: index, dirty: false, readyAt: 0)
+        if old != TagStore.invalid {
+            replacements += 1
+            do {
+                try controller.replace(old)
+            } catch {
+                if pendingViolation == nil { pendingViolation = error }
+            }
+        }
+    }
+
+    private static func replaceable(_ state: LLCProtocol.State) -> Bool { state == .S || state == .E || state == .M }
+}
