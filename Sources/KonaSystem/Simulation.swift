@@ -67,7 +67,9 @@ public final class Simulation {
 
     /// Builds the system around access streams of the caller's, one per core (missing ones
     /// are empty); lines are split at 64-byte boundaries as for any workload.
-    public init(config: SimulationConfig, sources: [any AccessSource], description: String = "custom access stream") {
+    /// `coreTable` replaces the core complexes' table (tests show that a broken entry is caught).
+    public init(config: SimulationConfig, sources: [any AccessSource], description: String = "custom access stream",
+                coreTable: CoreComplexProtocol.Table? = nil) {
         self.config = config
         workloadDescription = description
         let clock = ClockDomain(hertz: config.coreHertz)
@@ -81,7 +83,7 @@ public final class Simulation {
         let count = config.sockets * config.coresPerSocket
         func source(_ c: Int) -> any AccessSource { LineSplitter(c < sources.count ? sources[c] : AccessList([])) }
         if config.coherent {
-            buildCoherent(source: source)
+            buildCoherent(source: source, coreTable: coreTable)
         } else {
             func makeCache(_ path: String, _ level: SimulationConfig.CacheLevel, next: any MemorySide) -> Cache {
                 Cache(path: path, sets: level.sets, ways: level.ways,
@@ -109,7 +111,7 @@ public final class Simulation {
     }
 
     /// Builds cores, private cache complexes, LLCs, fabrics, the interconnect and the home.
-    private func buildCoherent(source: (Int) -> any AccessSource) {
+    private func buildCoherent(source: (Int) -> any AccessSource, coreTable: CoreComplexProtocol.Table?) {
         let config = self.config, stats = self.stats, simulator = self.simulator
         let variant = ProtocolVariant(grantExclusive: config.grantExclusive, silentCleanEviction: config.silentCleanEviction)
         let timeNow: () -> Tick = { [unowned self] in self.endTime }
@@ -139,7 +141,7 @@ public final class Simulation {
                 let c = s * perSocket + k
                 let path = "cpu\(c)"
                 let complex = PrivateCacheComplex(
-                    path: path, index: c, llc: .llc(s), table: CoreComplexProtocol.table(variant),
+                    path: path, index: c, llc: .llc(s), table: coreTable ?? CoreComplexProtocol.table(variant),
                     l1: (config.l1d.sets, config.l1d.ways, clock.ticks(forCycles: config.l1d.latencyCycles)),
                     l2: (config.l2.sets, config.l2.ways, clock.ticks(forCycles: config.l2.latencyCycles)),
                     mshrs: config.l2.mshrs, checker: checker, outbox: TimedOutbox { _ in fabric },

@@ -20,7 +20,7 @@ extension KonaSimCommand {
         @Option(help: ArgumentHelp("Run a Valgrind Lackey trace instead of the config's workload.", valueName: "file"))
         var trace: String?
 
-        @Option(help: "Stop after N accesses (sets run.max_accesses).")
+        @Option(help: "Stop each core after N accesses (sets run.max_accesses).")
         var accesses: UInt64?
 
         @Option(help: "Run seed (sets seed).")
@@ -28,6 +28,9 @@ extension KonaSimCommand {
 
         @Option(help: ArgumentHelp("Write every statistic as one flat JSON object to FILE.", valueName: "file"))
         var statsJson: String?
+
+        @Flag(help: "Check data values: every load must see the latest store in coherence order (sets run.check; coherent model).")
+        var check = false
 
         @Flag(help: "Print nothing but errors.")
         var quiet = false
@@ -46,6 +49,7 @@ extension KonaSimCommand {
             if let trace { extra += ["workload.kind=lackey", "workload.trace=\(trace)"] }
             if let accesses { extra.append("run.max_accesses=\(accesses)") }
             if let seed { extra.append("seed=\(seed)") }
+            if check { extra.append("run.check=true") }
             if let vcd { extra.append("trace.vcd=\(vcd)") }
             if let vcdSignals { extra.append("trace.signals=\(vcdSignals)") }
             if let vcdWindow { extra.append("trace.window=\(vcdWindow)") }
@@ -63,7 +67,8 @@ extension KonaSimCommand {
             }
             let showProgress = !quiet && isatty(STDERR_FILENO) == 1
             let total: UInt64? = {
-                if case .synthetic(_, let n, _, _, _, _, _, _) = config.workload { return config.maxAccesses > 0 ? min(n, config.maxAccesses) : n }
+                let cores = UInt64(simulation.cores.count)
+                if case .synthetic(_, let n, _, _, _, _, _, _) = config.workload { return cores * (config.maxAccesses > 0 ? min(n, config.maxAccesses) : n) }
                 return config.maxAccesses > 0 ? config.maxAccesses : nil
             }()
             let report = try simulation.run(progress: showProgress ? { p in

@@ -1,10 +1,11 @@
 import KonaEngine
 import KonaProtocol
 
-/// A timed coherent interconnect: four channels (request, snoop, response, data), each a
-/// shared medium with its own latency and bandwidth.
+/// A timed coherent interconnect: four channels (request, snoop, response, data), each with
+/// its own latency and bandwidth in each direction (toward memory: core to LLC, LLC to
+/// home; and back).
 ///
-/// A message occupies its channel for its size (`headerBytes`, plus 64 B when it carries a
+/// A message occupies its channel's direction for its size (`headerBytes`, plus 64 B when it carries a
 /// line) at the channel's bandwidth, queuing behind earlier messages on that channel, and
 /// arrives the channel's latency after its last byte left. Arrival is an event of this
 /// component, which hands the message to `deliver`. Messages wait in a pool and travel by
@@ -28,7 +29,7 @@ public final class Interconnect: Component {
     public unowned let simulator: Simulator
     /// Its ID in the simulator.
     public private(set) var id = ComponentID(raw: .max)
-    /// The channels, indexed by `Channel.rawValue`.
+    /// The channels' directions, indexed by `2 * Channel.rawValue + (toward memory ? 1 : 0)`.
     public private(set) var channels: [Link]
     /// Hands an arrived message to its destination (set by the system).
     public var deliver: ((CoherenceMessage) throws(ProtocolViolation) -> Void)?
@@ -45,31 +46,32 @@ public final class Interconnect: Component {
         self.path = path
         self.headerBytes = headerBytes
         self.simulator = simulator
-        self.channels = timing.map { Link(latency: $0.latency, bitsPerSecond: $0.bitsPerSecond) }
+        self.channels = timing.flatMap { [Link(latency: $0.latency, bitsPerSecond: $0.bitsPerSecond),
+                                          Link(latency: $0.latency, bitsPerSecond: $0.bitsPerSecond)] }
         id = simulator.register(self)
         for channel in Channel.allCases {
             let c = channel.rawValue
             let prefix = "\(path).\(channel)"
-            stats.formula(prefix + ".messages", "messages sent on the \(channel) channel", unit: "messages") { [unowned self] in
-                .integer(self.channels[c].messages)
+            stats.formula(prefix + ".messages", "messages sent on the \(channel) channel (both directions)", unit: "messages") { [unowned self] in
+                .integer(self.channels[2 * c].messages + self.channels[2 * c + 1].messages)
             }
-            stats.formula(prefix + ".bytes", "bytes sent on the \(channel) channel (headers and data)", unit: "bytes") { [unowned self] in
-                .integer(self.channels[c].bytes)
+            stats.formula(prefix + ".bytes", "bytes sent on the \(channel) channel, headers and data (both directions)", unit: "bytes") { [unowned self] in
+                .integer(self.channels[2 * c].bytes + self.channels[2 * c + 1].bytes)
             }
-            stats.formula(prefix + ".utilization", "fraction of simulated time the \(channel) channel was busy", unit: "ratio") { [unowned self] in
+            stats.formula(prefix + ".utilization", "fraction of simulated time the busier direction of the \(channel) channel was busy", unit: "ratio") { [unowned self] in
                 let t = simulatedTime()
-                return .real(t == 0 ? 0 : Double(self.channels[c].busyTime) / Double(t))
+                return .real(t == 0 ? 0 : Double(max(self.channels[2 * c].busyTime, self.channels[2 * c + 1].busyTime)) / Double(t))
             }
         }
     }
 
-    /// Declares per-channel signals: `busy` (serializing a message), `in_flight` (messages
+    /// Declares per-channel signals: `busy` (directions serializing a message: 0-2), `in_flight` (messages
     /// sent, not yet delivered) and `last` (the kind of the last message sent).
     public func trace(with tracer: SignalTracer) {
         self.tracer = tracer
         signals = Channel.allCases.map { channel in
             let prefix = "\(path).\(channel)"
-            return (tracer.declare(prefix + ".busy", .wire(width: 1), initial: .bits(0)),
+            return (tracer.declare(prefix + ".busy", .wire(width: 2), initial: .bits(0)),
                     tracer.declare(prefix + ".in_flight", .wire(width: 16), initial: .bits(0)),
                     tracer.declare(prefix + ".last", .string, initial: .string("")))
         }
@@ -83,8 +85,9 @@ public final class Interconnect: Component {
     @discardableResult
     public func send(_ message: CoherenceMessage, at time: Tick) -> Tick {
         let c = message.kind.channel.rawValue
+        let link = 2 &* c &+ (message.destination.level > message.source.level ? 1 : 0)
         let bytes = size(of: message.kind)
-        let arrival = channels[c].transmit(bytes: bytes, at: time)
+        let arrival = channels[link].transmit(bytes: bytes, at: time)
         let slot: Int
         if let free = freeSlots.popLast() {
             slot = free
@@ -94,16 +97,16 @@ public final class Interconnect: Component {
             pool.append(message)
         }
         inFlight[c] += 1
-        if tracer != nil { traceSend(message, channel: c, bytes: bytes, arrival: arrival, at: time) }
+        if tracer != nil { traceSend(message, channel: c, link: link, bytes: bytes, arrival: arrival, at: time) }
         simulator.schedule(at: arrival, target: id, kind: 1, payload: UInt64(slot))
         return arrival
     }
 
     @inline(never)
-    private func traceSend(_ message: CoherenceMessage, channel c: Int, bytes: UInt64, arrival: Tick, at time: Tick) {
+    private func traceSend(_ message: CoherenceMessage, channel c: Int, link: Int, bytes: UInt64, arrival: Tick, at time: Tick) {
         guard let tracer, c < signals.count else { return }
-        let end = arrival - channels[c].latency
-        let start = end - channels[c].serializationTime(bytes: bytes)
+        let end = arrival - channels[link].latency
+        let start = end - channels[link].serializationTime(bytes: bytes)
         if let id = signals[c].busy {
             tracer.adjust(id, at: start, by: 1)
             tracer.adjust(id, at: end, by: -1)

@@ -47,7 +47,7 @@ public final class PrivateCacheComplex: CoreMemory {
     /// The first error met while issuing inline (reported by `takeFailure`).
     private var failure: SimulationError?
 
-    /// Demand accesses that hit in the L1D.
+    /// Demand accesses that hit in the L1D, or waited for a transaction on their line.
     public private(set) var l1Hits: UInt64 = 0
     /// Demand accesses that missed in the L1D.
     public private(set) var l1Misses: UInt64 = 0
@@ -87,11 +87,11 @@ public final class PrivateCacheComplex: CoreMemory {
             stats.formula(path + "." + name, doc, unit: unit) { [unowned self] in .integer(read(self)) }
         }
         count("l1d.accesses", "demand accesses (loads and stores)", "accesses") { $0.l1Hits + $0.l1Misses }
-        count("l1d.hits", "demand accesses that found their line in the L1D (or being filled from the L2)", "accesses") { $0.l1Hits }
+        count("l1d.hits", "demand accesses that found their line in the L1D, or a transaction on it (merged)", "accesses") { $0.l1Hits }
         count("l1d.misses", "demand accesses that did not find their line in the L1D", "accesses") { $0.l1Misses }
-        count("l2.accesses", "L1D misses looked up in the L2", "accesses") { $0.l2Hits + $0.l2Misses }
+        count("l2.accesses", "L1D misses, looked up in the L2", "accesses") { $0.l2Hits + $0.l2Misses }
         count("l2.hits", "L1D misses that found their line in the L2", "accesses") { $0.l2Hits }
-        count("l2.misses", "L1D misses that missed in the L2 and asked the LLC (GetS, GetM)", "accesses") { $0.l2Misses }
+        count("l2.misses", "L1D misses that missed in the L2 and asked the LLC (GetS, GetM), possibly after the line's eviction finished", "accesses") { $0.l2Misses }
         count("upgrades", "stores to shared lines that asked the LLC for ownership (Upgrade)", "accesses") { $0.upgrades }
         count("evictions", "lines the L2 replaced (notified or silent, per protocol.clean_eviction)", "lines") { $0.evictions }
         count("snoops", "invalidations and downgrades received from the LLC", "messages") { $0.snoops }
@@ -134,7 +134,7 @@ public final class PrivateCacheComplex: CoreMemory {
     private func slowAccess(line: UInt64, isStore: Bool, at time: Tick, l1Index: Int) -> Cache.Timing {
         if waiting[line] != nil {
             merged += 1
-            if l1Index >= 0 { l1Hits += 1 } else { l1Misses += 1 }
+            l1Hits += 1                     // as in the private model: a hit on a line being filled
             waiting[line]!.append(Waiter(issuedAt: time, isStore: isStore, issued: false, missed: false))
             return Self.deferred
         }
@@ -179,7 +179,8 @@ public final class PrivateCacheComplex: CoreMemory {
             // Being evicted: wait for the eviction to finish, then miss.
             if waiting.count == mshrs { return Self.refused }
             l1Misses += 1
-            waiting[line] = [Waiter(issuedAt: time, isStore: isStore, issued: false, missed: false)]
+            l2Misses += 1
+            waiting[line] = [Waiter(issuedAt: time, isStore: isStore, issued: false, missed: true)]
             return Self.deferred
         }
     }
@@ -318,7 +319,6 @@ public final class PrivateCacheComplex: CoreMemory {
                 list.removeFirst()
             case .I:
                 list[0].issued = true
-                l2Misses += 1
                 perform(line, isStore: waiter.isStore, at: now)
             default:
                 waiting[line] = list

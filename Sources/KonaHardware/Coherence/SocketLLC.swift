@@ -11,7 +11,8 @@ import KonaProtocol
 /// array at once (it waits for its acks in a writeback buffer, as the controller's
 /// transient states), and its way is freed when its state reaches I. In the rare case
 /// that every way of the set is in a transaction, the new line is tracked without a way
-/// (`overflows` counts it) rather than stalling the interconnect.
+/// (`overflows` counts it) rather than stalling the interconnect, and takes a way when it
+/// next reaches a stable state.
 public final class SocketLLC {
     public let path: String
     /// The directory and caching agent.
@@ -83,8 +84,8 @@ public final class SocketLLC {
         if after == .I {
             let index = tags.find(line)
             if index >= 0 { tags.invalidate(index) }
-        } else if before == .I {
-            allocate(line)
+        } else if before == .I || (Self.replaceable(after) && tags.find(line) < 0) {
+            allocate(line)          // a new line, or one that overflowed and is now stable
         }
     }
 
