@@ -38,7 +38,13 @@ public struct ProtocolTable<State: ProtocolVocabulary, Event: ProtocolVocabulary
     public let doc: String
     /// Rows in reading order (grouped by state).
     public let rows: [Row]
-    private let index: [Int32]
+    @usableFromInline let index: [Int32]
+    /// Each row's next state, by row position (executors read these flat copies rather than
+    /// copying a row with its arrays).
+    public let nextStates: [State]
+    /// Row `i`'s actions are `actionList[actionStarts[i] ..< actionStarts[i + 1]]`.
+    public let actionStarts: [Int32]
+    public let actionList: [Action]
 
     /// A table of `rows`. Fails (precondition) on a duplicated `(state, event)` pair.
     public init(name: String, doc: String, rows: [Row]) {
@@ -52,10 +58,19 @@ public struct ProtocolTable<State: ProtocolVocabulary, Event: ProtocolVocabulary
             index[k] = Int32(i)
         }
         self.index = index
+        nextStates = rows.map(\.next)
+        var starts: [Int32] = [0]
+        var list: [Action] = []
+        for row in rows {
+            list += row.actions
+            starts.append(Int32(list.count))
+        }
+        actionStarts = starts
+        actionList = list
     }
 
     /// The position of the row for `(state, event)` in `rows`, or nil.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func rowIndex(_ state: State, _ event: Event) -> Int? {
         let i = index[state.rawValue * Event.allCases.count + event.rawValue]
         return i < 0 ? nil : Int(i)

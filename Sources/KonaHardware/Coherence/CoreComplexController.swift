@@ -24,13 +24,13 @@ public final class CoreComplexController {
     public let index: Int
     public let name: String
     public let llc: Endpoint
-    public private(set) var table: P.Table
-    public unowned let network: any CoherenceNetwork
+    public let table: P.Table
+    public unowned(unsafe) let network: any CoherenceNetwork
     /// Lines this complex knows about.
     /// The lines this controller knows about (tests set them directly).
-    public internal(set) var lines: [UInt64: Line] = [:]
+    public internal(set) var lines = LineMap<Line>()
     /// The operation waiting on each line (tests set it directly).
-    var pending: [UInt64: Operation] = [:]
+    var pending = LineMap<Operation>()
     private var parked = ParkedMessages()
     /// Events parked on `line`, waiting for its state to change.
     public func parkedCount(_ line: UInt64) -> Int { parked.count(line) }
@@ -93,20 +93,21 @@ public final class CoreComplexController {
     /// Executes the row for `event` on `line` (internal: tests fire refined events directly).
     func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage?) throws(ProtocolViolation) {
         let before = state(line)
-        let row = try table.row(before, event, component: name, line: line, message: message, coverage: &coverage)
-        if row.actions == [.stall] {
+        let r = try table.lookup(before, event, component: name, line: line, message: message, coverage: &coverage)
+        if table.isStall(r, .stall) {
             parked.park(message!, on: line)
             onTransition?(line, before, event, before)
             return
         }
         var entry = lines[line] ?? Line()
-        for action in row.actions {
-            perform(action, line: line, entry: &entry, message: message)
+        for k in table.actions(of: r) {
+            perform(table.actionList[k], line: line, entry: &entry, message: message)
         }
-        entry.state = row.next
+        let next = table.nextStates[r]
+        entry.state = next
         if entry.state == .I { lines[line] = nil } else { lines[line] = entry }
-        onTransition?(line, before, event, row.next)
-        if row.next != before {
+        onTransition?(line, before, event, next)
+        if next != before && parked.any {
             for parkedMessage in parked.release(line) { try receive(parkedMessage) }
         }
     }

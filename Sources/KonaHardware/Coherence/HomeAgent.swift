@@ -16,7 +16,7 @@ public final class HomeAgent {
     /// Directory lookup time.
     public let directoryLatency: Tick
     private let outbox: TimedOutbox
-    private unowned let simulator: Simulator
+    private unowned(unsafe) let simulator: Simulator
 
     /// A home agent numbered `index` that sends through `outbox`.
     public init(index: Int, table: HomeProtocol.Table, memory: MainMemory, directoryLatency: Tick,

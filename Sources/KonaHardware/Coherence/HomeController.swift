@@ -22,12 +22,12 @@ public final class HomeController {
 
     public let index: Int
     public let name: String
-    public private(set) var table: P.Table
-    public unowned let network: any CoherenceNetwork
+    public let table: P.Table
+    public unowned(unsafe) let network: any CoherenceNetwork
     /// The lines this controller knows about (tests set them directly).
-    public internal(set) var lines: [UInt64: Line] = [:]
+    public internal(set) var lines = LineMap<Line>()
     /// The memory: each line's value (0 until first written back).
-    public internal(set) var memory: [UInt64: UInt64] = [:]
+    public internal(set) var memory = LineMap<UInt64>()
     private var parked = ParkedMessages()
     /// Events parked on `line`, waiting for its state to change.
     public func parkedCount(_ line: UInt64) -> Int { parked.count(line) }
@@ -106,8 +106,8 @@ public final class HomeController {
     /// Executes the row for `event` on `line` (internal: tests fire refined events directly).
     func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage, sender: Int) throws(ProtocolViolation) {
         let before = state(line)
-        let row = try table.row(before, event, component: name, line: line, message: message, coverage: &coverage)
-        if row.actions == [.stall] {
+        let r = try table.lookup(before, event, component: name, line: line, message: message, coverage: &coverage)
+        if table.isStall(r, .stall) {
             parked.park(message, on: line)
             onTransition?(line, before, event, before)
             return
@@ -117,11 +117,12 @@ public final class HomeController {
         case .RdShared, .RdOwn, .UpgradeReq: entry.requester = sender
         default: break
         }
-        for action in row.actions { perform(action, line: line, entry: &entry, message: message, sender: sender) }
-        entry.state = row.next
+        for k in table.actions(of: r) { perform(table.actionList[k], line: line, entry: &entry, message: message, sender: sender) }
+        let next = table.nextStates[r]
+        entry.state = next
         if entry.state == .I { lines[line] = nil } else { lines[line] = entry }
-        onTransition?(line, before, event, row.next)
-        if row.next != before {
+        onTransition?(line, before, event, next)
+        if next != before && parked.any {
             for parkedMessage in parked.release(line) { try receive(parkedMessage) }
         }
     }

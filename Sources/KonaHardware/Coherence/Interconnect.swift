@@ -26,7 +26,7 @@ public final class Interconnect: Component {
     /// Bytes of a message without data.
     public let headerBytes: UInt64
     /// The simulator this interconnect schedules arrivals on.
-    public unowned let simulator: Simulator
+    public unowned(unsafe) let simulator: Simulator
     /// Its ID in the simulator.
     public private(set) var id = ComponentID(raw: .max)
     /// The channels' directions, indexed by `2 * Channel.rawValue + (toward memory ? 1 : 0)`.

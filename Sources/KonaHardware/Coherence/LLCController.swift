@@ -24,11 +24,11 @@ public final class LLCController {
     /// Global index of this socket's first core; local core `k` is core `firstCore + k`.
     public let firstCore: Int
     public let cores: Int
-    public private(set) var table: P.Table
-    public unowned let network: any CoherenceNetwork
+    public let table: P.Table
+    public unowned(unsafe) let network: any CoherenceNetwork
     private let homeOf: (UInt64) -> Endpoint
     /// The lines this controller knows about (tests set them directly).
-    public internal(set) var lines: [UInt64: Line] = [:]
+    public internal(set) var lines = LineMap<Line>()
     private var parked = ParkedMessages()
     /// Events parked on `line`, waiting for its state to change.
     public func parkedCount(_ line: UInt64) -> Int { parked.count(line) }
@@ -120,8 +120,8 @@ public final class LLCController {
     /// Executes the row for `event` on `line` (internal: tests fire refined events directly).
     func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage?) throws(ProtocolViolation) {
         let before = state(line)
-        let row = try table.row(before, event, component: name, line: line, message: message, coverage: &coverage)
-        if row.actions == [.stall] {
+        let r = try table.lookup(before, event, component: name, line: line, message: message, coverage: &coverage)
+        if table.isStall(r, .stall) {
             parked.park(message!, on: line)
             onTransition?(line, before, event, before)
             return
@@ -130,14 +130,19 @@ public final class LLCController {
         if let message, event == .GetS || event == .GetS_Alone || event == .GetS_Owned || event == .GetM {
             entry.requester = local(message.source)
         }
-        for action in row.actions { perform(action, line: line, entry: &entry, message: message) }
-        entry.state = row.next
-        let expectsAcks = [.invalidateOthers, .invalidateAll, .downgradeOwner].contains { row.actions.contains($0) }
+        var expectsAcks = false
+        for k in table.actions(of: r) {
+            let action = table.actionList[k]
+            if action == .invalidateOthers || action == .invalidateAll || action == .downgradeOwner { expectsAcks = true }
+            perform(action, line: line, entry: &entry, message: message)
+        }
+        let next = table.nextStates[r]
+        entry.state = next
         if entry.state == .I { lines[line] = nil } else { lines[line] = entry }
-        onTransition?(line, before, event, row.next)
+        onTransition?(line, before, event, next)
         if expectsAcks && entry.acks == 0 {
             try fire(.LastAck, line: line, message: nil)       // nobody to wait for
-        } else if row.next != before {
+        } else if next != before && parked.any {
             for m in parked.release(line) { try receive(m) }
         }
     }

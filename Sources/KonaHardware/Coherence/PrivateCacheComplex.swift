@@ -41,8 +41,8 @@ public final class PrivateCacheComplex: CoreMemory {
     /// Called when a deferred access completes: (issue time, completion time, primary miss).
     public var onDeferredComplete: ((Tick, Tick, Bool) -> Void)?
     private let outbox: TimedOutbox
-    private unowned let simulator: Simulator
-    private var waiting: [UInt64: [Waiter]] = [:]
+    private unowned(unsafe) let simulator: Simulator
+    private var waiting = LineMap<[Waiter]>()
     private var walking = false
     /// The first error met while issuing inline (reported by `takeFailure`).
     private var failure: SimulationError?
@@ -334,7 +334,7 @@ public final class PrivateCacheComplex: CoreMemory {
 
     /// Lines with accesses waiting, for the stuck detector.
     public func outstandingTransactions() -> [String] {
-        waiting.keys.sorted().map { line in
+        waiting.sortedKeys.map { line in
             "line 0x\(String(line << LineGeometry.lineShift, radix: 16)) in \(controller.state(line).name), \(waiting[line]!.count) access(es) waiting"
         }
     }

@@ -22,7 +22,7 @@ public final class SocketLLC {
     /// Tag and data access time.
     public let latency: Tick
     private let outbox: TimedOutbox
-    private unowned let simulator: Simulator
+    private unowned(unsafe) let simulator: Simulator
     /// Requests from cores (GetS, GetM, Upgrade).
     public private(set) var requests: UInt64 = 0
     /// Requests for lines the LLC did not hold.

@@ -1,0 +1,106 @@
+/// A hash map from line numbers to small values: open addressing with linear probing over
+/// flat arrays, a multiplicative hash, and backward-shift deletion (no tombstones).
+///
+/// Stands in for `Dictionary<UInt64, Value>` on the coherence controllers' hot paths: no
+/// per-lookup hashing state, no per-entry allocation. Keys are line numbers; `UInt64.max`
+/// (never a line number) marks an empty slot.
+public struct LineMap<Value> {
+    private static var empty: UInt64 { .max }
+    private var keys: [UInt64]
+    private var values: [Value?]
+    private var mask: Int
+    /// Number of entries.
+    public private(set) var count = 0
+
+    /// An empty map.
+    public init() {
+        keys = [UInt64](repeating: Self.empty, count: 16)
+        values = [Value?](repeating: nil, count: 16)
+        mask = 15
+    }
+
+    @inline(__always)
+    private func home(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask }
+
+    @inline(__always)
+    private func slot(of key: UInt64) -> Int? {
+        var i = home(key)
+        while true {
+            let k = keys[i]
+            if k == key { return i }
+            if k == Self.empty { return nil }
+            i = (i &+ 1) & mask
+        }
+    }
+
+    /// Whether the map is empty.
+    public var isEmpty: Bool { count == 0 }
+
+    /// The value for `key`; assigning nil removes it.
+    public subscript(key: UInt64) -> Value? {
+        @inline(__always) get { slot(of: key).flatMap { values[$0] } }
+        set {
+            if let newValue { insert(key, newValue) } else { _ = removeValue(forKey: key) }
+        }
+    }
+
+    /// The value for `key`, or `defaultValue` (read only).
+    public subscript(key: UInt64, default defaultValue: @autoclosure () -> Value) -> Value {
+        self[key] ?? defaultValue()
+    }
+
+    private mutating func insert(_ key: UInt64, _ value: Value) {
+        precondition(key != Self.empty, "line number \(key) is reserved")
+        var i = home(key)
+        while true {
+            let k = keys[i]
+            if k == key { values[i] = value; return }
+            if k == Self.empty { break }
+            i = (i &+ 1) & mask
+        }
+        if (count + 1) * 4 > keys.count * 3 {
+            grow()
+            insert(key, value)
+            return
+        }
+        keys[i] = key
+        values[i] = value
+        count += 1
+    }
+
+    /// Removes and returns the value for `key`.
+    @discardableResult
+    public mutating func removeValue(forKey key: UInt64) -> Value? {
+        guard var hole = slot(of: key) else { return nil }
+        let removed = values[hole]
+        count -= 1
+        // Backward shift: move later entries of the probe run into the hole when their
+        // home position allows it, so lookups never need tombstones.
+        var i = (hole &+ 1) & mask
+        while keys[i] != Self.empty {
+            let h = home(keys[i])
+            let fits = hole <= i ? (h <= hole || h > i) : (h <= hole && h > i)
+            if fits {
+                keys[hole] = keys[i]
+                values[hole] = values[i]
+                hole = i
+            }
+            i = (i &+ 1) & mask
+        }
+        keys[hole] = Self.empty
+        values[hole] = nil
+        return removed
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys, oldValues = values
+        keys = [UInt64](repeating: Self.empty, count: oldKeys.count * 2)
+        values = [Value?](repeating: nil, count: oldKeys.count * 2)
+        mask = keys.count - 1
+        count = 0
+        for (k, v) in zip(oldKeys, oldValues) where k != Self.empty { insert(k, v!) }
+    }
+
+    /// The keys, in ascending order.
+    public var sortedKeys: [UInt64] { keys.filter { $0 != Self.empty }.sorted() }
+}
