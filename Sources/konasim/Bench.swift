@@ -10,7 +10,7 @@ extension KonaSimCommand {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure host speed (use a release build; scripts/bench runs them all).",
-            subcommands: [Hold.self, Timed.self, Lackey.self])
+            subcommands: [Hold.self, Timed.self, Coherent.self, Lackey.self])
     }
 }
 
@@ -58,6 +58,27 @@ extension KonaSimCommand.Bench {
             let report = try simulation.run()
             let rate = Double(report.accesses) / report.hostSeconds
             print("swift-timed pattern=\(pattern) accesses=\(report.accesses) sec=\(Summary3.fixed(report.hostSeconds)) accesses_per_sec=\(Int(rate)) events=\(report.events) l1_misses=\(simulation.l1d.misses)")
+        }
+    }
+
+    /// The timed coherent system under a uniform-random load.
+    struct Coherent: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Timed coherent 4-core socket (LLC, interconnect, home, DRAM): uniform-random 8-byte accesses, 30% stores, 64 MiB.")
+
+        @Option(help: "Accesses per core.") var accesses: UInt64 = 250_000
+        @Flag(help: "Check data values (run.check).") var check = false
+
+        func run() throws {
+            let config = try SimulationConfig(KonaSchema.loader.load(text: EmbeddedDefault.yaml, name: EmbeddedDefault.name, overrides: [
+                "system.model=coherent", "system.sockets=1", "system.cores_per_socket=4", "workload.kind=uniform",
+                "workload.footprint=64MiB", "workload.store_fraction=0.3", "workload.access_size=8B",
+                "workload.accesses=\(accesses)", "run.check=\(check)", "trace.vcd=",
+            ]))
+            let simulation = try Simulation(config: config)
+            let report = try simulation.run()
+            let rate = Double(report.accesses) / report.hostSeconds
+            print("swift-coherent check=\(check) accesses=\(report.accesses) sec=\(Summary3.fixed(report.hostSeconds)) accesses_per_sec=\(Int(rate)) events=\(report.events) events_per_sec=\(Int(Double(report.events) / report.hostSeconds))")
         }
     }
 
