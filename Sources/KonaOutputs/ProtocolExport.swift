@@ -94,6 +94,29 @@ public enum ProtocolExport {
         out += variantRows { LLCProtocol.table($0) }
         out += markdown(HomeProtocol.table(base), variant: base)
         out += variantRows { HomeProtocol.table($0) }
+        out += """
+        ## fpga: the FPGA home agent
+
+        The FPGA homes the remote-memory range with the home table above plus the rows below
+        (`konasim protocol --controller fpga` prints the whole table). To evict an FMem block, its
+        eviction engine fires `Recall` on each of the block's lines: sharers are invalidated, an owner
+        is snoop-invalidated and hands over dirty data, and `recalled` tells the engine the line is
+        home. Only blocks whose lines are all in a stable state are chosen as victims, and the agent
+        holds new requests for a block under eviction (or being fetched) itself, so a recalling line
+        never meets a request; a writeback crossing the recall waits for the owner's snoop response.
+
+
+        """
+        for variant in ProtocolVariant.all {
+            let home = Set(HomeProtocol.table(variant).rows.map { "\($0.state.name) \($0.event.name)" })
+            let rows = HomeProtocol.fpgaTable(variant).rows.filter { !home.contains("\($0.state.name) \($0.event.name)") }
+            out += "Rows the FPGA adds with \(variant):\n\n| state | event | actions | next | why |\n|---|---|---|---|---|\n"
+            for row in rows {
+                let actions = row.actions.isEmpty ? "(none)" : row.actions.map(\.name).joined(separator: ", ")
+                out += "| `\(row.state.name)` | `\(row.event.name)` | \(actions) | `\(row.next.name)` | \(row.note) |\n"
+            }
+            out += "\n"
+        }
         return out
     }
 

@@ -6,12 +6,19 @@
 /// entry (`_Alone`: no other socket holds the line; `_Owned`: another socket owns it), as
 /// are writebacks (`WbStale`: the sender no longer holds the line, its writeback crossed
 /// a snoop) and responses (`LastRsp...` for the last expected one, by what it carries).
+///
+/// The FPGA home agent uses the same table plus `Recall` (`fpgaTable`): to evict an FMem
+/// block it takes each of the block's lines back from the sockets (snoop-invalidating the
+/// sharers or the owner, collecting dirty data) before writing the block's dirty lines to
+/// remote memory. It recalls only lines in a stable state and holds new requests for a block
+/// under eviction itself, so no request meets a recalling line.
 public enum HomeProtocol {
     /// Per-line directory states.
     public enum State: Int, ProtocolVocabulary {
         case I, S, EM
         case S_C, EM_C
         case SU_I, SR_I, EM_I, EM_S
+        case S_R, EM_R
 
         public var doc: String {
             switch self {
@@ -24,6 +31,8 @@ public enum HomeProtocol {
             case .SR_I: "invalidating sharers for a RdOwn"
             case .EM_I: "snoop-invalidating the owner for a RdOwn"
             case .EM_S: "snooping the owner for a RdShared"
+            case .S_R: "FPGA: invalidating every sharer to evict the line's FMem block"
+            case .EM_R: "FPGA: snoop-invalidating the owner to evict the line's FMem block"
             }
         }
     }
@@ -35,6 +44,7 @@ public enum HomeProtocol {
         case Upgrade_Alone, Upgrade_Shared
         case WbOwnerDirty, WbOwnerClean, WbSharer, WbLastSharer, WbStale
         case Rsp, LastRspI, LastRspIData, LastRspS, LastRspSData, CmpAck
+        case Recall
 
         public var doc: String {
             switch self {
@@ -57,6 +67,7 @@ public enum HomeProtocol {
             case .LastRspS: "last response: shared copy kept, clean"
             case .LastRspSData: "last response: shared copy kept, with dirty data"
             case .CmpAck: "the granted socket received its grant"
+            case .Recall: "FPGA: the eviction engine takes the line back from the sockets (its FMem block is evicted)"
             }
         }
     }
@@ -67,6 +78,7 @@ public enum HomeProtocol {
         case grantS, grantE, grantOwnership
         case snoopInvSharers, snoopInvOwner, snoopDataOwner, countRsp
         case ownerToSharer, clearOwner, removeSender, sendWbAck
+        case snoopInvAll, recalled
         case stall
 
         public var doc: String {
@@ -84,6 +96,8 @@ public enum HomeProtocol {
             case .clearOwner: "the owner no longer holds the line"
             case .removeSender: "the evicting sharer no longer holds the line"
             case .sendWbAck: "acknowledge the eviction"
+            case .snoopInvAll: "send SnpInv to every sharer; expect their responses"
+            case .recalled: "tell the eviction engine that no socket holds the line any more"
             case .stall: "park the request until the line's transaction completes"
             }
         }
@@ -174,5 +188,26 @@ public enum HomeProtocol {
         t.add([.SR_I], [.RdShared_Alone, .RdOwn_Alone, .WbStale] + (sharerReRequests ? [.RdShared, .RdOwn_Shared] : []),
               [.stall], nil, "line busy: wait")
         return Table(name: "home", doc: "home agent: directory in front of memory", rows: t.rows)
+    }
+
+    /// The FPGA home agent's table for `variant`: the home table plus the recall of lines
+    /// for FMem evictions.
+    public static func fpgaTable(_ variant: ProtocolVariant) -> Table {
+        var t = RowBuilder<State, Event, Action>()
+        let notify = !variant.silentCleanEviction
+        let cleanExclusive = variant.grantExclusive
+        t.add([.I], [.Recall], [.recalled], nil, "no socket holds the line: it is home")
+        t.add([.S], [.Recall], [.snoopInvAll], .S_R, "evict: invalidate every sharer")
+        t.add([.EM], [.Recall], [.snoopInvOwner], .EM_R, "evict: snoop-invalidate the owner")
+        t.add([.S_R], [.Rsp], [.countRsp], nil, "a sharer dropped its copy")
+        t.add([.S_R], [.LastRspI], [.recalled], .I, "sharers gone: the line is home")
+        if notify { t.add([.S_R], [.WbStale], [.sendWbAck], nil, "a sharer's eviction crossed the recall") }
+        if cleanExclusive { t.add([.EM_R], [.LastRspI], [.clearOwner, .recalled], .I, "the owner had a clean copy: the line is home") }
+        t.add([.EM_R], [.LastRspIData], [.writeMemory, .clearOwner, .recalled], .I, "the owner handed over dirty data: the line is home")
+        t.add([.EM_R], [.WbOwnerDirty, .WbStale] + (notify && cleanExclusive ? [.WbOwnerClean] : []), [.stall], nil,
+              "the owner's writeback crossed the recall: wait for its snoop response")
+        let home = table(variant)
+        return Table(name: "fpga", doc: "FPGA home agent: the home directory plus recalls for FMem evictions",
+                     rows: home.rows + t.rows)
     }
 }

@@ -9,10 +9,10 @@ extension KonaSimCommand {
             commandName: "protocol",
             abstract: "Print the coherence protocol's transition tables (docs/protocol.md is `--all`).")
 
-        enum Controller: String, ExpressibleByArgument, CaseIterable { case core, llc, home }
+        enum Controller: String, ExpressibleByArgument, CaseIterable { case core, llc, home, fpga }
         enum Format: String, ExpressibleByArgument, CaseIterable { case md, csv, dot }
 
-        @Option(help: "Which table: core, llc or home (default: all three).") var controller: Controller?
+        @Option(help: "Which table: core, llc, home or fpga (the FPGA home agent: home plus recalls; default: all).") var controller: Controller?
         @Option(help: "md, csv or dot.") var format: Format = .md
         @Flag(help: "Grant only S on a read miss with no other holder (variant).") var grantShared = false
         @Flag(help: "Silent clean evictions (variant).") var silentCleanEviction = false
@@ -31,6 +31,7 @@ extension KonaSimCommand {
                 case .core: print(ProtocolExport.render(CoreComplexProtocol.table(variant), format: f, variant: variant), terminator: "")
                 case .llc: print(ProtocolExport.render(LLCProtocol.table(variant), format: f, variant: variant), terminator: "")
                 case .home: print(ProtocolExport.render(HomeProtocol.table(variant), format: f, variant: variant), terminator: "")
+                case .fpga: print(ProtocolExport.render(HomeProtocol.fpgaTable(variant), format: f, variant: variant), terminator: "")
                 }
             }
         }

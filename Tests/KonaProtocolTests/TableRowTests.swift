@@ -176,15 +176,26 @@ let line: UInt64 = 7
 
 @Suite struct HomeTableRows {
     static let all = cases(HomeProtocol.table)
+    /// The FPGA table's rows beyond the home table's (the home rows are tested above).
+    static let fpga = cases(HomeProtocol.fpgaTable).filter { $0.index >= HomeProtocol.table($0.variant).rows.count }
 
     @Test(arguments: all)
     func rowFires(_ c: RowCase) throws {
-        let table = HomeProtocol.table(c.variant)
+        try check(HomeProtocol.table(c.variant), c)
+    }
+
+    @Test(arguments: fpga)
+    func fpgaRowFires(_ c: RowCase) throws {
+        try check(HomeProtocol.fpgaTable(c.variant), c)
+    }
+
+    func check(_ table: HomeProtocol.Table, _ c: RowCase) throws {
         let row = table.rows[c.index]
         let net = RecordingNetwork()
         let home = HomeController(index: 0, table: table, network: net)
-        var memoryReads = 0, memoryWrites = 0
+        var memoryReads = 0, memoryWrites = 0, recalled = 0
         home.onMemoryAccess = { _, write in if write { memoryWrites += 1 } else { memoryReads += 1 } }
+        home.onRecalled = { _ in recalled += 1 }
         // Fixture: sharers 2 and 3, owner 1, requester 0, two responses expected; memory holds 5.
         if row.state != .I { home.lines[line] = .init(state: row.state, sharers: 0b1100, owner: 1, requester: 0, responses: 2, data: 0) }
         home.memory[line] = 5
@@ -200,10 +211,15 @@ let line: UInt64 = 7
         case .LastRspS: .RspS
         case .LastRspSData: .RspSWb
         case .CmpAck: .CmpAck
+        case .Recall: .CmpAck           // no message: the eviction engine fires it
         }
         let sender = [.RdShared, .RdOwn, .UpgradeReq].contains(kind) ? 0 : 4
-        try home.fire(row.event, line: line, message: CoherenceMessage(kind, line: line, from: .llc(sender), to: .home(0), data: 42),
-                      sender: sender)
+        if row.event == .Recall {
+            try home.recall(line)
+        } else {
+            try home.fire(row.event, line: line, message: CoherenceMessage(kind, line: line, from: .llc(sender), to: .home(0), data: 42),
+                          sender: sender)
+        }
         if row.actions == [.stall] {
             #expect(home.parkedCount(line) == 1 && net.sent.isEmpty && home.state(line) == row.state)
             return
@@ -216,6 +232,7 @@ let line: UInt64 = 7
             case .grantE: expected.append(.DataEx)
             case .grantOwnership: expected.append(.GntE)
             case .snoopInvSharers: expected += [.SnpInv, .SnpInv]
+            case .snoopInvAll: expected += [.SnpInv, .SnpInv]
             case .snoopInvOwner: expected.append(.SnpInv)
             case .snoopDataOwner: expected.append(.SnpData)
             case .sendWbAck: expected.append(.WbAck)
@@ -226,6 +243,9 @@ let line: UInt64 = 7
                 "\(c.label): sent \(net.sent.map { "\($0.kind)" })")
         #expect(memoryReads == row.actions.filter { $0 == .readMemory }.count)
         #expect(memoryWrites == row.actions.filter { $0 == .writeMemory }.count)
+        #expect(recalled == row.actions.filter { $0 == .recalled }.count)
+        if row.actions.contains(.snoopInvAll) { #expect(home.lines[line]?.sharers == 0 && home.lines[line]?.responses == 2) }
+        if row.actions.contains(.clearOwner) && row.next == .I { #expect(home.lines[line] == nil) }
         if row.actions.contains(.writeMemory) { #expect(home.memory[line] == 42) }
         for m in net.sent where m.kind == .DataS || m.kind == .DataEx {
             #expect(m.destination == .llc(0))

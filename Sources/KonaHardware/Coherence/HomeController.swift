@@ -37,6 +37,10 @@ public final class HomeController {
     public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)?
     /// Called for each memory read and write (line, isWrite), for timing and statistics.
     public var onMemoryAccess: ((UInt64, Bool) -> Void)?
+    /// Called when a line is granted exclusively (E or M) to a socket.
+    public var onOwnershipGranted: ((UInt64) -> Void)?
+    /// Called when a recalled line is back home (no socket holds it).
+    public var onRecalled: ((UInt64) -> Void)?
 
     public init(index: Int, table: P.Table, network: any CoherenceNetwork) {
         self.index = index
@@ -103,18 +107,24 @@ public final class HomeController {
         try fire(event, line: line, message: message, sender: s)
     }
 
+    /// The FPGA's eviction engine takes `line` back from the sockets (`Recall`); the line is
+    /// home when `onRecalled` is called for it.
+    public func recall(_ line: UInt64) throws(ProtocolViolation) {
+        try fire(.Recall, line: line, message: nil, sender: -1)
+    }
+
     /// Executes the row for `event` on `line` (internal: tests fire refined events directly).
-    func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage, sender: Int) throws(ProtocolViolation) {
+    func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage?, sender: Int) throws(ProtocolViolation) {
         let before = state(line)
         let r = try table.lookup(before, event, component: name, line: line, message: message, coverage: &coverage)
         if table.isStall(r, .stall) {
-            parked.park(message, on: line)
+            parked.park(message!, on: line)
             onTransition?(line, before, event, before)
             return
         }
         var entry = lines[line] ?? Line()
-        switch message.kind {
-        case .RdShared, .RdOwn, .UpgradeReq: entry.requester = sender
+        switch message?.kind {
+        case .RdShared?, .RdOwn?, .UpgradeReq?: entry.requester = sender
         default: break
         }
         for k in table.actions(of: r) { perform(table.actionList[k], line: line, entry: &entry, message: message, sender: sender) }
@@ -127,7 +137,7 @@ public final class HomeController {
         }
     }
 
-    private func perform(_ action: P.Action, line: UInt64, entry: inout Line, message: CoherenceMessage, sender: Int) {
+    private func perform(_ action: P.Action, line: UInt64, entry: inout Line, message: CoherenceMessage?, sender: Int) {
         let me = Endpoint.home(index)
         func send(_ kind: MessageKind, to socket: Int, data: UInt64 = 0) {
             network.send(CoherenceMessage(kind, line: line, from: me, to: .llc(socket), data: data))
@@ -137,8 +147,8 @@ public final class HomeController {
             entry.data = memory[line] ?? 0
             onMemoryAccess?(line, false)
         case .writeMemory:
-            memory[line] = message.data
-            entry.data = message.data
+            memory[line] = message!.data
+            entry.data = message!.data
             onMemoryAccess?(line, true)
         case .grantS:
             send(.DataS, to: entry.requester, data: entry.data)
@@ -146,9 +156,21 @@ public final class HomeController {
         case .grantE:
             send(.DataEx, to: entry.requester, data: entry.data)
             entry.makeOwner(entry.requester)
+            onOwnershipGranted?(line)
         case .grantOwnership:
             send(.GntE, to: entry.requester)
             entry.makeOwner(entry.requester)
+            onOwnershipGranted?(line)
+        case .snoopInvAll:
+            var targets = entry.sharers
+            entry.responses = targets.nonzeroBitCount
+            while targets != 0 {
+                send(.SnpInv, to: targets.trailingZeroBitCount)
+                targets &= targets - 1
+            }
+            entry.sharers = 0
+        case .recalled:
+            onRecalled?(line)
         case .snoopInvSharers:
             var targets = entry.sharers & ~(1 << UInt64(entry.requester))
             entry.responses = targets.nonzeroBitCount
