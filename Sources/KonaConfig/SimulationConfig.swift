@@ -34,7 +34,50 @@ public struct SimulationConfig: Sendable {
         public var bitsPerSecond: [UInt64]
     }
 
+    /// The Kona FPGA and its remote memory (`fpga.*`, `net.*`, `remote.*`), in base units.
+    public struct FPGA: Sendable {
+        public var rangeBase: UInt64
+        public var rangeSize: UInt64
+        public var remoteFraction: Double
+        public var pageSize: UInt64
+        public var hertz: UInt64
+        public var pipelineCycles: UInt64
+        public var directoryCycles: UInt64
+        public var maxOutstanding: Int
+        public var dirtyOnGrant: Bool
+        public var fmemSize: UInt64
+        public var blockSize: UInt64
+        public var ways: Int
+        public var sets: Int
+        public var replacement: String
+        public var fmemLatency: UInt64
+        public var fmemBitsPerSecond: UInt64
+        public var criticalFirst: Bool
+        public var highWatermark: Double
+        public var lowWatermark: Double
+        public var coldestVictim: Bool
+        public var scan: Int
+        public var wholeBlockWriteback: Bool
+        public var batchBytes: UInt64
+        public var sgEntries: Int
+        public var netLatency: UInt64
+        public var netBitsPerSecond: UInt64
+        public var headerBytes: UInt64
+        public var mtu: UInt64
+        public var sgEntryBytes: UInt64
+        public var netMaxOutstanding: Int
+        public var nodes: Int
+        public var striped: Bool
+        public var partitionSize: UInt64
+        public var remoteLatency: UInt64
+        public var remoteBitsPerSecond: UInt64
+    }
+
     public var seed: UInt64
+    /// The FPGA, when any memory is remote (`fpga.range.size` or `memory.remote_fraction`).
+    public var fpga: FPGA?
+    /// Data accesses per shadow-tracker interval (0: trackers off).
+    public var dirtyInterval: UInt64
     /// `coherent` or `private` (`system.model`).
     public var coherent: Bool
     public var sockets: Int
@@ -95,6 +138,8 @@ public struct SimulationConfig: Sendable {
             coresPerSocket = 1
         }
         if check && !coherent { throw config.error("run.check", "data-value checking needs system.model: coherent") }
+        dirtyInterval = UInt64(config.integer("stats.dirty_interval"))
+        fpga = try Self.fpga(config, coherent: coherent)
         memoryLatency = config.quantity("memory.latency")
         memoryBitsPerSecond = config.quantity("memory.bandwidth")
         guard memoryBitsPerSecond > 0 else { throw config.error("memory.bandwidth", "must be greater than 0") }
@@ -154,6 +199,48 @@ public struct SimulationConfig: Sendable {
                                   accessSize: UInt32(size), storeFraction: config.real("workload.store_fraction"),
                                   stride: config.quantity("workload.stride"), zipfTheta: config.real("workload.zipf_theta"))
         }
+    }
+
+    private static func fpga(_ config: ResolvedConfig, coherent: Bool) throws(ConfigError) -> FPGA? {
+        let size = config.quantity("fpga.range.size"), fraction = config.real("memory.remote_fraction")
+        guard size > 0 || fraction > 0 else { return nil }
+        guard coherent else {
+            throw config.error(size > 0 ? "fpga.range.size" : "memory.remote_fraction",
+                               "remote memory needs the FPGA, which needs system.model: coherent")
+        }
+        let block = config.quantity("fpga.fmem.block_size")
+        guard block <= 2 << 20 else { throw config.error("fpga.fmem.block_size", "\(Units.formatBytes(block)) is above the maximum 2MiB") }
+        let fmem = config.quantity("fpga.fmem.size")
+        let ways = Int(config.integer("fpga.fmem.ways"))
+        let setBytes = UInt64(ways) * block
+        guard fmem % setBytes == 0, (fmem / setBytes).nonzeroBitCount == 1 else {
+            throw config.error("fpga.fmem.size", "\(Units.formatBytes(fmem)) / (\(ways) ways x \(Units.formatBytes(block)) blocks) must be a whole power of two (sets)")
+        }
+        let high = config.real("fpga.eviction.high_watermark"), low = config.real("fpga.eviction.low_watermark")
+        guard low <= high else {
+            throw config.error("fpga.eviction.low_watermark", "\(low) is above fpga.eviction.high_watermark (\(high))")
+        }
+        let netBandwidth = config.quantity("net.bandwidth")
+        guard netBandwidth > 0 else { throw config.error("net.bandwidth", "must be greater than 0") }
+        return FPGA(rangeBase: config.quantity("fpga.range.base"), rangeSize: size, remoteFraction: fraction,
+                    pageSize: config.quantity("memory.page_size"), hertz: config.quantity("fpga.frequency"),
+                    pipelineCycles: UInt64(config.integer("fpga.pipeline_latency")),
+                    directoryCycles: UInt64(config.integer("fpga.directory_latency")),
+                    maxOutstanding: Int(config.integer("fpga.max_outstanding")),
+                    dirtyOnGrant: config.boolean("fpga.dirty_on_grant"), fmemSize: fmem, blockSize: block, ways: ways,
+                    sets: Int(fmem / setBytes), replacement: config.string("fpga.fmem.replacement"),
+                    fmemLatency: config.quantity("fpga.fmem.latency"), fmemBitsPerSecond: config.quantity("fpga.fmem.bandwidth"),
+                    criticalFirst: config.string("fpga.fmem.fetch") == "critical_first", highWatermark: high, lowWatermark: low,
+                    coldestVictim: config.string("fpga.eviction.victim") == "coldest",
+                    scan: Int(config.integer("fpga.eviction.scan")),
+                    wholeBlockWriteback: config.string("fpga.eviction.writeback") == "whole_block",
+                    batchBytes: config.quantity("fpga.eviction.batch"), sgEntries: Int(config.integer("fpga.eviction.sg_entries")),
+                    netLatency: config.quantity("net.latency"), netBitsPerSecond: netBandwidth,
+                    headerBytes: config.quantity("net.header_bytes"), mtu: config.quantity("net.mtu"),
+                    sgEntryBytes: config.quantity("net.sg_entry_bytes"), netMaxOutstanding: Int(config.integer("net.max_outstanding")),
+                    nodes: Int(config.integer("remote.nodes")), striped: config.string("remote.placement") == "striped",
+                    partitionSize: config.quantity("remote.partition_size"), remoteLatency: config.quantity("remote.latency"),
+                    remoteBitsPerSecond: config.quantity("remote.bandwidth"))
     }
 
     private static func network(_ prefix: String, _ config: ResolvedConfig) -> Network {

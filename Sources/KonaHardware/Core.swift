@@ -23,6 +23,8 @@ public protocol IssuingCore: Component {
     var workloadError: WorkloadError? { get }
     var missLatency: Distribution { get }
     var stallTime: Tick { get }
+    var remoteAccesses: UInt64 { get }
+    var remoteLatencySum: UInt64 { get }
     func trace(with tracer: SignalTracer)
 }
 
@@ -88,6 +90,11 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     public private(set) var stores: UInt64 = 0
     /// Sum of issue-to-data latencies, in ticks.
     public private(set) var latencySum: UInt64 = 0
+    /// Which lines are remote (nil: none), for the split of AMAT into local and remote.
+    public var placement: RemotePlacement?
+    /// Accesses to remote lines, and the sum of their latencies in ticks.
+    public private(set) var remoteAccesses: UInt64 = 0
+    public private(set) var remoteLatencySum: UInt64 = 0
     /// Issue-to-data latency of accesses that missed in the L1 (primary misses), in ticks.
     public let missLatency: Distribution
     /// Time spent with an access ready but not allowed to issue, in ticks.
@@ -169,10 +176,14 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
 
     /// The memory reports that a deferred access issued at `issuedAt` got its data at
     /// `time` (the simulator's now); `missed` when it was a primary miss.
-    public func completeDeferred(issuedAt: Tick, at time: Tick, missed: Bool, in simulator: Simulator) {
+    public func completeDeferred(line: UInt64, issuedAt: Tick, at time: Tick, missed: Bool, in simulator: Simulator) {
         deferred -= 1
         let latency = time &- issuedAt
         latencySum &+= latency
+        if let placement, placement.isRemote(line) {
+            remoteAccesses &+= 1
+            remoteLatencySum &+= latency
+        }
         if missed { missLatency.record(latency) }
         if time > lastCompletion { lastCompletion = time }
         if tracer != nil { traceDeferred(at: time, by: -1) }
@@ -230,7 +241,8 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
                 return
             }
             let isStore = access.kind == .store
-            let timing = l1.access(line: access.address &>> LineGeometry.lineShift, isStore: isStore, at: time)
+            let line = access.address &>> LineGeometry.lineShift
+            let timing = l1.access(line: line, isStore: isStore, at: time)
             if timing.ready == .max {
                 if timing.accepted == .max { return waitForMemory() }   // refused: retry after a completion
                 batchNext &+= 1
@@ -251,6 +263,10 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
             if isStore { stores &+= 1 }
             let latency = timing.ready &- time
             latencySum &+= latency
+            if let placement, placement.isRemote(line) {
+                remoteAccesses &+= 1
+                remoteLatencySum &+= latency
+            }
             if timing.ready > lastCompletion { lastCompletion = timing.ready }
             if timing.waitedForFill {
                 if timing.missed { missLatency.record(latency) }

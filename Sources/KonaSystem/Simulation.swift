@@ -38,6 +38,12 @@ public final class Simulation {
     public private(set) var interconnect: Interconnect?
     /// The CPU home agent (coherent model).
     public private(set) var home: HomeAgent?
+    /// The Kona FPGA, when any memory is remote.
+    public private(set) var fpga: FPGAHomeAgent?
+    /// Which lines are remote.
+    public let placement: RemotePlacement?
+    /// The shadow dirty trackers, one per core stream (empty when `stats.dirty_interval` is 0).
+    public private(set) var trackers: [DirtyTracker] = []
     /// Main memory.
     public let memory: MainMemory
     /// Data-value checking (`run.check`).
@@ -81,7 +87,19 @@ public final class Simulation {
                             stats: stats, simulatedTime: { endTime() })
         checker = config.check ? ValueChecker() : nil
         let count = config.sockets * config.coresPerSocket
-        func source(_ c: Int) -> any AccessSource { LineSplitter(c < sources.count ? sources[c] : AccessList([])) }
+        placement = config.fpga.map {
+            RemotePlacement(base: $0.rangeBase, size: $0.rangeSize, fraction: $0.remoteFraction, pageSize: $0.pageSize, seed: config.seed)
+        }
+        var trackers: [DirtyTracker] = []
+        func source(_ c: Int) -> any AccessSource {
+            var raw = c < sources.count ? sources[c] : AccessList([])
+            if config.dirtyInterval > 0 {
+                let tracker = DirtyTracker(raw, interval: config.dirtyInterval)
+                trackers.append(tracker)
+                raw = tracker
+            }
+            return LineSplitter(raw)
+        }
         if config.coherent {
             buildCoherent(source: source, coreTable: coreTable)
         } else {
@@ -99,15 +117,68 @@ public final class Simulation {
             cores = [core]
         }
         precondition(cores.count == count)
+        self.trackers = trackers
+        registerMetrics()
         endTime = { [unowned self] in self.endTime }
-        let all = cores
+    }
+
+    /// Registers the system-wide metrics: AMAT (overall, local, remote), simulated time,
+    /// events, and the shadow trackers' amplification.
+    private func registerMetrics() {
+        let all = cores, stats = self.stats, simulator = self.simulator
+        let endTime: () -> Tick = { [unowned self] in self.endTime }
         stats.formula("amat_ns", "average memory access time over all accesses of all cores", unit: "ns") {
             let n = all.reduce(0) { $0 + $1.accesses }
             return .real(n == 0 ? 0 : Double(all.reduce(0) { $0 + $1.latencySum }) / Double(n) / 1000)
         }
+        stats.formula("amat.remote_ns", "average latency of accesses to remote memory (homed by the FPGA)", unit: "ns") {
+            let n = all.reduce(0) { $0 + $1.remoteAccesses }
+            return .real(n == 0 ? 0 : Double(all.reduce(0) { $0 + $1.remoteLatencySum }) / Double(n) / 1000)
+        }
+        stats.formula("amat.local_ns", "average latency of accesses to local memory", unit: "ns") {
+            let n = all.reduce(0) { $0 + $1.accesses - $1.remoteAccesses }
+            let sum = all.reduce(0) { $0 + $1.latencySum - $1.remoteLatencySum }
+            return .real(n == 0 ? 0 : Double(sum) / Double(n) / 1000)
+        }
         stats.formula("accesses", "accesses issued by all cores", unit: "accesses") { .integer(all.reduce(0) { $0 + $1.accesses }) }
+        stats.formula("accesses.remote", "accesses to remote memory", unit: "accesses") { .integer(all.reduce(0) { $0 + $1.remoteAccesses }) }
         stats.formula("sim.time_ns", "simulated time at the end of the run", unit: "ns") { .real(Double(endTime()) / 1000) }
         stats.formula("sim.events", "events dispatched by the simulator", unit: "events") { .integer(simulator.eventsDispatched) }
+        guard !trackers.isEmpty else { return }
+        let trackers = self.trackers
+        for (g, name) in ["64B", "4KiB", "2MiB"].enumerated() {
+            stats.formula("tracker.amplification.\(name)", "bytes a \(name) dirty tracker writes back per byte stores modified (summed over stats.dirty_interval intervals)", unit: "ratio") {
+                let modified = trackers.reduce(0) { $0 + $1.modifiedBytes }
+                return .real(modified == 0 ? 0 : Double(trackers.reduce(0) { $0 + $1.writtenBack[g] }) / Double(modified))
+            }
+        }
+        stats.formula("tracker.modified_bytes", "distinct bytes stores wrote, summed over intervals", unit: "bytes") {
+            .integer(trackers.reduce(0) { $0 + $1.modifiedBytes })
+        }
+    }
+
+    /// Builds the Kona FPGA home agent with its FMem, DRAM and network.
+    private func makeFPGA(_ spec: SimulationConfig.FPGA, variant: ProtocolVariant, outbox: TimedOutbox) -> FPGAHomeAgent {
+        let timeNow: () -> Tick = { [unowned self] in self.endTime }
+        let fclock = ClockDomain(hertz: spec.hertz)
+        let dram = MainMemory(path: "fpga.fmem", latency: spec.fmemLatency, bitsPerSecond: spec.fmemBitsPerSecond,
+                              stats: stats, simulatedTime: timeNow)
+        let network = RemoteNetwork(path: "net", latency: spec.netLatency, bitsPerSecond: spec.netBitsPerSecond,
+                                    headerBytes: spec.headerBytes, mtu: spec.mtu, sgEntryBytes: spec.sgEntryBytes,
+                                    maxOutstanding: spec.netMaxOutstanding, nodes: spec.nodes, nodeLatency: spec.remoteLatency,
+                                    nodeBitsPerSecond: spec.remoteBitsPerSecond, stats: stats, simulatedTime: timeNow)
+        let fmem = FMem(sets: spec.sets, ways: spec.ways, linesPerBlock: Int(spec.blockSize >> 6),
+                        policy: FMem.Policy(rawValue: spec.replacement)!,
+                        random: RandomStream(seed: config.seed, path: "fpga.fmem.replacement"))
+        let parameters = FPGAHomeAgent.Parameters(
+            lookupLatency: fclock.ticks(forCycles: spec.pipelineCycles + spec.directoryCycles),
+            maxOutstanding: spec.maxOutstanding, dirtyOnGrant: spec.dirtyOnGrant, blockSize: spec.blockSize,
+            criticalFirst: spec.criticalFirst, highWatermark: spec.highWatermark, lowWatermark: spec.lowWatermark,
+            coldestVictim: spec.coldestVictim, scan: spec.scan, wholeBlockWriteback: spec.wholeBlockWriteback,
+            batchBytes: spec.batchBytes, sgEntries: spec.sgEntries, nodes: spec.nodes, striped: spec.striped,
+            partitionSize: spec.partitionSize)
+        return FPGAHomeAgent(path: "fpga", index: 1, table: HomeProtocol.fpgaTable(variant), fmem: fmem, dram: dram,
+                             network: network, parameters: parameters, outbox: outbox, simulator: simulator, stats: stats)
     }
 
     /// Builds cores, private cache complexes, LLCs, fabrics, the interconnect and the home.
@@ -129,13 +200,19 @@ public final class Simulation {
                              directoryLatency: config.directoryLatency,
                              outbox: TimedOutbox { _ in interconnect }, simulator: simulator)
         self.home = home
+        let placement = self.placement
+        let homeOf: (UInt64) -> Endpoint = placement.map { p in { p.isRemote($0) ? .home(1) : .home(0) } } ?? { _ in .home(0) }
+        if let spec = config.fpga {
+            fpga = makeFPGA(spec, variant: variant, outbox: TimedOutbox { _ in interconnect })
+        }
+        let fpga = self.fpga
         for s in 0..<config.sockets {
             let fabric = fabrics[s]
             let outbox = TimedOutbox { destination in if case .core = destination { fabric } else { interconnect } }
             llcs.append(SocketLLC(path: "llc\(s)", socket: s, firstCore: s * perSocket, cores: perSocket,
                                   sets: config.llc.sets, ways: config.llc.ways,
                                   latency: clock.ticks(forCycles: config.llc.latencyCycles),
-                                  table: LLCProtocol.table(variant), outbox: outbox, homeOf: { _ in .home(0) },
+                                  table: LLCProtocol.table(variant), outbox: outbox, homeOf: homeOf,
                                   simulator: simulator, seed: config.seed, stats: stats))
             for k in 0..<perSocket {
                 let c = s * perSocket + k
@@ -149,8 +226,9 @@ public final class Simulation {
                 let core = Core(path: path, clock: clock, issueRate: config.issueRate, maxOutstanding: config.maxOutstanding,
                                 maxAccesses: config.maxAccesses, l1: complex, source: source(c), stats: stats)
                 core.id = simulator.register(core)
-                complex.onDeferredComplete = { [unowned core, unowned simulator] issued, time, missed in
-                    core.completeDeferred(issuedAt: issued, at: time, missed: missed, in: simulator)
+                core.placement = placement
+                complex.onDeferredComplete = { [unowned core, unowned simulator] line, issued, time, missed in
+                    core.completeDeferred(line: line, issuedAt: issued, at: time, missed: missed, in: simulator)
                 }
                 complexes.append(complex)
                 cores.append(core)
@@ -161,7 +239,8 @@ public final class Simulation {
             switch message.destination {
             case .core(let c): try complexes[c].receive(message)
             case .llc(let s): try llcs[s].receive(message)
-            case .home: try home.receive(message)
+            case .home(let h):
+                if h == 0 { try home.receive(message) } else { try fpga!.receive(message) }
             }
         }
         interconnect.deliver = deliver
@@ -204,6 +283,11 @@ public final class Simulation {
         for fabric in fabrics { fabric.trace(with: tracer) }
         interconnect?.trace(with: tracer)
         memory.trace(with: tracer)
+        if let fpga {
+            fpga.trace(with: tracer)
+            fpga.dram.trace(with: tracer)
+            fpga.network.trace(with: tracer)
+        }
         self.tracer = tracer
     }
 
@@ -234,6 +318,8 @@ public final class Simulation {
             }
         } while reason == .timeLimit && simulator.now < finalLimit
         for complex in complexes { if let error = complex.takeFailure() { throw error } }
+        for tracker in trackers { tracker.finish() }
+        if reason == .drained { try checkFinalValues() }
         for core in cores { if let error = core.workloadError { throw error } }
         let host = seconds(ContinuousClock.now - start)
         let end = reason == .timeLimit ? finalLimit : endTime
@@ -241,6 +327,38 @@ public final class Simulation {
         return Report(simulatedTime: end, hostSeconds: host, accesses: accesses,
                       events: simulator.eventsDispatched, stoppedAtTimeLimit: reason == .timeLimit,
                       values: stats.flatValues())
+    }
+
+    /// The value the system holds for `line` once quiet: an owning core's, else a socket's
+    /// (dirty, or clean with no core holding it modified), else its home's (FMem or remote
+    /// memory for a remote line, DRAM for a local one).
+    public func coherentValue(_ line: UInt64) -> UInt64 {
+        for complex in complexes where [.E, .M].contains(complex.controller.state(line)) {
+            return complex.controller.lines[line]!.data
+        }
+        for llc in llcs where llc.controller.state(line) != .I {
+            return llc.controller.lines[line]!.data
+        }
+        if let fpga, placement?.isRemote(line) == true {
+            return fpga.controller.memory[line] ?? fpga.remote[line] ?? 0
+        }
+        return home?.controller.memory[line] ?? 0
+    }
+
+    /// With data-value checking: every line stored to holds its last stored value in the
+    /// system (caches, FMem, remote memory, DRAM), and every core's copy agrees.
+    /// - Throws: a protocol-violation `SimulationError` naming the first line that does not.
+    public func checkFinalValues() throws(SimulationError) {
+        guard let checker else { return }
+        for line in checker.storedLines {
+            let expected = checker.latestValue(line)
+            let held = coherentValue(line)
+            let stale = complexes.first { [.S, .E, .M].contains($0.controller.state(line)) && $0.controller.lines[line]!.data != expected }
+            if held != expected || stale != nil {
+                throw SimulationError(.protocolViolation, time: simulator.now, component: "system",
+                                      message: "line 0x\(String(line << LineGeometry.lineShift, radix: 16)) holds \(stale.map { "\($0.controller.lines[line]!.data) in \($0.path)" } ?? "\(held)") at the end, but the last value stored is \(expected)")
+            }
+        }
     }
 
     /// Accesses issued by all cores.

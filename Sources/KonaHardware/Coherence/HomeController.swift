@@ -50,6 +50,15 @@ public final class HomeController {
         self.coverage = RowCoverage(rows: table.rows.count)
     }
 
+    /// Puts `value` in memory for `line` (the FPGA fills FMem from remote memory).
+    public func fill(_ line: UInt64, value: UInt64) { memory[line] = value }
+
+    /// Removes `line`'s value from memory and returns it (the FPGA evicts it from FMem).
+    public func drain(_ line: UInt64) -> UInt64 { memory.removeValue(forKey: line) ?? 0 }
+
+    /// Whether the line has parked messages or is in a transaction.
+    public static func isStable(_ state: P.State) -> Bool { state == .I || state == .S || state == .EM }
+
     /// The directory state of `line`.
     public func state(_ line: UInt64) -> P.State { lines[line]?.state ?? .I }
 

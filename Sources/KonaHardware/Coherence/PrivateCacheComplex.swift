@@ -38,8 +38,8 @@ public final class PrivateCacheComplex: CoreMemory {
     public let mshrs: Int
     /// Data-value checking, when on.
     public let checker: ValueChecker?
-    /// Called when a deferred access completes: (issue time, completion time, primary miss).
-    public var onDeferredComplete: ((Tick, Tick, Bool) -> Void)?
+    /// Called when a deferred access completes: (line, issue time, completion time, primary miss).
+    public var onDeferredComplete: ((UInt64, Tick, Tick, Bool) -> Void)?
     private let outbox: TimedOutbox
     private unowned(unsafe) let simulator: Simulator
     private var waiting = LineMap<[Waiter]>()
@@ -300,7 +300,7 @@ public final class PrivateCacheComplex: CoreMemory {
         while let waiter = list.first {
             if waiter.issued {
                 if controller.isBusy(line) { break }           // its grant has not arrived
-                complete(waiter, at: now)
+                complete(waiter, line: line, at: now)
                 list.removeFirst()
                 continue
             }
@@ -315,7 +315,7 @@ public final class PrivateCacheComplex: CoreMemory {
                 }
                 if checker != nil || (waiter.isStore && state == .E) { perform(line, isStore: waiter.isStore, at: now) }
                 if waiter.isStore, case let i1 = l1.find(line), i1 >= 0 { l1.markDirty(i1) }
-                complete(waiter, at: now)
+                complete(waiter, line: line, at: now)
                 list.removeFirst()
             case .I:
                 list[0].issued = true
@@ -328,8 +328,8 @@ public final class PrivateCacheComplex: CoreMemory {
         waiting[line] = list.isEmpty ? nil : list
     }
 
-    private func complete(_ waiter: Waiter, at time: Tick) {
-        onDeferredComplete?(waiter.issuedAt, time, waiter.missed)
+    private func complete(_ waiter: Waiter, line: UInt64, at time: Tick) {
+        onDeferredComplete?(line, waiter.issuedAt, time, waiter.missed)
     }
 
     /// Lines with accesses waiting, for the stuck detector.

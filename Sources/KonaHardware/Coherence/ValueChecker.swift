@@ -33,6 +33,9 @@ public final class ValueChecker {
         }
     }
 
+    /// Every line a store has written, ascending.
+    public var storedLines: [UInt64] { latest.keys.sorted() }
+
     /// The latest value stored to `line` (0 if never stored).
     public func latestValue(_ line: UInt64) -> UInt64 { latest[line] ?? 0 }
 }

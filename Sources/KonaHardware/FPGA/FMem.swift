@@ -1,0 +1,180 @@
+import KonaEngine
+
+/// FMem's frames: which remote block each holds and in what state, replacement state, and
+/// the FPGA's two bitmaps, a dirty bit and an access bit per 64-byte line.
+///
+/// Set-associative: block `b` goes in set `b mod sets`. Replacement within a set on an
+/// allocation failure is LRU, CLOCK or random, over resident frames that the caller allows
+/// (a block whose lines are in a transaction cannot be evicted yet). Background evictions
+/// choose among the next `scan` frames of a rotating hand, by the same policy or by the
+/// fewest access bits (coldest).
+public final class FMem {
+    /// What a frame holds.
+    public enum FrameState: UInt8 {
+        case free, fetching, resident, evicting
+    }
+
+    /// Replacement policies.
+    public enum Policy: String { case lru, clock, random }
+
+    public let sets: Int
+    public let ways: Int
+    /// Lines per block.
+    public let linesPerBlock: Int
+    public let policy: Policy
+    /// Frames, `set * ways + way`.
+    public var frames: Int { sets * ways }
+    private var blocks: [UInt64]
+    public private(set) var states: [FrameState]
+    private var stamps: [UInt64]
+    private var referenced: [Bool]
+    private var hands: [Int]
+    private var globalHand = 0
+    private var clock: UInt64 = 0
+    private var frameOf = LineMap<Int>()
+    private let wordsPerBlock: Int
+    private var dirtyWords: [UInt64]
+    private var accessWords: [UInt64]
+    private var random: RandomStream
+    /// Frames not free.
+    public private(set) var allocated = 0
+    /// Dirty bits set, and access bits set, over all frames.
+    public private(set) var dirtyBits = 0
+    public private(set) var accessBits = 0
+
+    /// An FMem of `sets` x `ways` frames of `linesPerBlock` lines.
+    public init(sets: Int, ways: Int, linesPerBlock: Int, policy: Policy, random: RandomStream) {
+        precondition(sets > 0 && sets & (sets - 1) == 0 && ways > 0 && linesPerBlock > 0)
+        self.sets = sets
+        self.ways = ways
+        self.linesPerBlock = linesPerBlock
+        self.policy = policy
+        self.random = random
+        let n = sets * ways
+        blocks = [UInt64](repeating: .max, count: n)
+        states = [FrameState](repeating: .free, count: n)
+        stamps = [UInt64](repeating: 0, count: n)
+        referenced = [Bool](repeating: false, count: n)
+        hands = [Int](repeating: 0, count: sets)
+        wordsPerBlock = (linesPerBlock + 63) / 64
+        dirtyWords = [UInt64](repeating: 0, count: n * wordsPerBlock)
+        accessWords = [UInt64](repeating: 0, count: n * wordsPerBlock)
+    }
+
+    /// The frame holding (or fetching, or evicting) `block`, if any.
+    @inline(__always) public func frame(of block: UInt64) -> Int? { frameOf[block] }
+    /// The block in `frame`.
+    public func block(in frame: Int) -> UInt64 { blocks[frame] }
+    /// The set `block` maps to.
+    public func set(of block: UInt64) -> Int { Int(block & UInt64(sets - 1)) }
+
+    /// Takes a free frame of `block`'s set for it (state `fetching`), or nil if none is free.
+    public func allocate(_ block: UInt64) -> Int? {
+        let base = set(of: block) * ways
+        for f in base ..< base + ways where states[f] == .free {
+            blocks[f] = block
+            states[f] = .fetching
+            frameOf[block] = f
+            allocated += 1
+            touch(f)
+            return f
+        }
+        return nil
+    }
+
+    /// Marks `frame` as holding its block's data.
+    public func markResident(_ frame: Int) { states[frame] = .resident }
+    /// Marks `frame` as being evicted.
+    public func markEvicting(_ frame: Int) { states[frame] = .evicting }
+
+    /// Frees `frame`: its block is gone and its bits are cleared.
+    public func free(_ frame: Int) {
+        frameOf[blocks[frame]] = nil
+        blocks[frame] = .max
+        states[frame] = .free
+        stamps[frame] = 0
+        referenced[frame] = false
+        allocated -= 1
+        for w in frame * wordsPerBlock ..< (frame + 1) * wordsPerBlock {
+            dirtyBits -= dirtyWords[w].nonzeroBitCount
+            accessBits -= accessWords[w].nonzeroBitCount
+            dirtyWords[w] = 0
+            accessWords[w] = 0
+        }
+    }
+
+    /// Records a use of `frame` (LRU order, CLOCK reference bit).
+    @inline(__always)
+    public func touch(_ frame: Int) {
+        clock &+= 1
+        stamps[frame] = clock
+        referenced[frame] = true
+    }
+
+    /// Sets the dirty bit of line `offset` of `frame`.
+    public func setDirty(_ frame: Int, line offset: Int) {
+        let w = frame * wordsPerBlock + offset >> 6, bit: UInt64 = 1 << UInt64(offset & 63)
+        if dirtyWords[w] & bit == 0 { dirtyWords[w] |= bit; dirtyBits += 1 }
+    }
+
+    /// Sets the access bit of line `offset` of `frame`.
+    public func setAccessed(_ frame: Int, line offset: Int) {
+        let w = frame * wordsPerBlock + offset >> 6, bit: UInt64 = 1 << UInt64(offset & 63)
+        if accessWords[w] & bit == 0 { accessWords[w] |= bit; accessBits += 1 }
+    }
+
+    /// Whether line `offset` of `frame` is dirty.
+    public func isDirty(_ frame: Int, line offset: Int) -> Bool {
+        dirtyWords[frame * wordsPerBlock + offset >> 6] & (1 << UInt64(offset & 63)) != 0
+    }
+
+    /// Access bits set in `frame`.
+    public func accessCount(_ frame: Int) -> Int {
+        (frame * wordsPerBlock ..< (frame + 1) * wordsPerBlock).reduce(0) { $0 + accessWords[$1].nonzeroBitCount }
+    }
+
+    /// Clears every access bit (the start of a background eviction round).
+    public func clearAccessBits() {
+        for w in accessWords.indices { accessWords[w] = 0 }
+        accessBits = 0
+    }
+
+    /// The victim in `block`'s set among resident frames `eligible` allows, by the policy.
+    public func victim(forSetOf block: UInt64, eligible: (Int) -> Bool) -> Int? {
+        let s = set(of: block), base = s * ways
+        return choose(among: (0..<ways).map { base + (hands[s] + $0) % ways }, eligible: eligible, coldest: false) { f in
+            hands[s] = (f - base + 1) % ways
+        }
+    }
+
+    /// A background victim among the next `scan` frames from the rotating hand: by the
+    /// policy, or the coldest (fewest access bits, then least recently used).
+    public func backgroundVictim(scan: Int, coldest: Bool, eligible: (Int) -> Bool) -> Int? {
+        let n = min(scan, frames)
+        let start = globalHand
+        globalHand = (globalHand + n) % frames
+        return choose(among: (0..<n).map { (start + $0) % frames }, eligible: eligible, coldest: coldest) { _ in }
+    }
+
+    private func choose(among candidates: [Int], eligible: (Int) -> Bool, coldest: Bool, advance: (Int) -> Void) -> Int? {
+        let usable = candidates.filter { states[$0] == .resident && eligible($0) }
+        guard !usable.isEmpty else { return nil }
+        if coldest {
+            return usable.min { (accessCount($0), stamps[$0]) < (accessCount($1), stamps[$1]) }
+        }
+        switch policy {
+        case .lru:
+            return usable.min { stamps[$0] < stamps[$1] }
+        case .random:
+            return usable[Int(random.next(below: UInt64(usable.count)))]
+        case .clock:
+            // Sweep from the hand: a referenced frame loses its bit (a second chance), the
+            // first unreferenced one is the victim.
+            for f in usable {
+                if referenced[f] { referenced[f] = false } else { advance(f); return f }
+            }
+            advance(usable[0])
+            return usable[0]
+        }
+    }
+}

@@ -1,0 +1,504 @@
+import KonaEngine
+import KonaProtocol
+
+/// The Kona FPGA: the home agent of remote memory. Its directory runs the FPGA table
+/// (`HomeProtocol.fpgaTable`) in front of FMem, a set-associative DRAM cache of remote
+/// blocks with a dirty and an access bit per line; misses fetch blocks over the network
+/// from the remote nodes, and an eviction engine recalls a victim block's lines from the
+/// CPU caches and writes back only its dirty lines (or the whole block, as a variant).
+///
+/// Timing: a message is looked up `pipeline + directory` FPGA cycles after it arrives; a
+/// hit reads FMem (latency and bandwidth); a miss allocates a frame (evicting if its set
+/// is full), fetches the block and answers when the requested line arrives (critical line
+/// first) or the whole block has; the fetch is timed by reservation on the network. Requests
+/// for a block being fetched or evicted wait here, in order, and are served when it is
+/// resident again (after a re-fetch if it was evicted). Background evictions keep the
+/// occupancy between the watermarks. At most `maxOutstanding` fetches and evictions run at
+/// once; misses beyond that, or whose set has no frame to give yet, wait and are retried
+/// oldest first whenever an operation ends or a line's transaction completes.
+public final class FPGAHomeAgent: Component {
+    /// What a run of the agent is configured with, in base units.
+    public struct Parameters: Sendable {
+        public var lookupLatency: Tick
+        public var maxOutstanding: Int
+        public var dirtyOnGrant: Bool
+        public var blockSize: UInt64
+        public var criticalFirst: Bool
+        public var highWatermark: Double
+        public var lowWatermark: Double
+        public var coldestVictim: Bool
+        public var scan: Int
+        public var wholeBlockWriteback: Bool
+        public var batchBytes: UInt64
+        public var sgEntries: Int
+        public var nodes: Int
+        public var striped: Bool
+        public var partitionSize: UInt64
+
+        public init(lookupLatency: Tick, maxOutstanding: Int, dirtyOnGrant: Bool, blockSize: UInt64, criticalFirst: Bool,
+                    highWatermark: Double, lowWatermark: Double, coldestVictim: Bool, scan: Int, wholeBlockWriteback: Bool,
+                    batchBytes: UInt64, sgEntries: Int, nodes: Int, striped: Bool, partitionSize: UInt64) {
+            self.lookupLatency = lookupLatency
+            self.maxOutstanding = maxOutstanding
+            self.dirtyOnGrant = dirtyOnGrant
+            self.blockSize = blockSize
+            self.criticalFirst = criticalFirst
+            self.highWatermark = highWatermark
+            self.lowWatermark = lowWatermark
+            self.coldestVictim = coldestVictim
+            self.scan = scan
+            self.wholeBlockWriteback = wholeBlockWriteback
+            self.batchBytes = batchBytes
+            self.sgEntries = sgEntries
+            self.nodes = nodes
+            self.striped = striped
+            self.partitionSize = partitionSize
+        }
+    }
+
+    private enum Kind: UInt32 { case critical = 1, fetched, evicted, work }
+
+    public let path: String
+    public let parameters: Parameters
+    /// The directory and FMem's line values.
+    public let controller: HomeController
+    /// FMem's frames and bitmaps.
+    public let fmem: FMem
+    /// FMem's DRAM.
+    public let dram: MainMemory
+    /// The link to the remote nodes.
+    public let network: RemoteNetwork
+    /// Remote memory's contents (lines never written hold 0).
+    public private(set) var remote = LineMap<UInt64>()
+    public private(set) var id = ComponentID(raw: .max)
+    private let outbox: TimedOutbox
+    private unowned(unsafe) let simulator: Simulator
+    private let blockShift: UInt64
+    private let linesPerBlock: Int
+    /// Requests held per block being fetched, evicted or waiting for a frame.
+    private var held = LineMap<[CoherenceMessage]>()
+    /// Misses waiting for a frame or for the outstanding limit, in order: (block, critical line).
+    private var pendingMisses: [(block: UInt64, line: UInt64)] = []
+    private var criticalLine: [UInt64]
+    private var recallsLeft: [Int]
+    private var evictionStart: [Tick]
+    private var busyLines: [Int]
+    private var evictingInSet: [Int]
+    private var evictingFrames = 0
+    private var operations = 0
+    private var backgroundRound = false
+    private var forwarding = false
+    private var workScheduled = false
+    private var writebacksDue: [Int] = []
+    private var failure: ProtocolViolation?
+
+    /// Requests (read-shared, read-for-ownership, upgrade) from the sockets.
+    public private(set) var requests: UInt64 = 0
+    /// Requests whose block was resident.
+    public private(set) var hits: UInt64 = 0
+    /// Blocks fetched from remote memory.
+    public private(set) var fetches: UInt64 = 0
+    /// Blocks evicted (on allocation failure or in the background).
+    public private(set) var evictions: UInt64 = 0
+    /// Evictions started by the watermark.
+    public private(set) var backgroundEvictions: UInt64 = 0
+    /// Lines written back by evictions, and of those the dirty ones.
+    public private(set) var linesWrittenBack: UInt64 = 0
+    public private(set) var dirtyLinesWrittenBack: UInt64 = 0
+    /// Bytes the network sent for evictions.
+    public private(set) var evictionBytes: UInt64 = 0
+    /// Time from an eviction's start to its frame being free.
+    public let evictionLatency: Distribution
+    private var tracer: SignalTracer?
+    private var signals: (lookups: SignalID?, occupancy: SignalID?, dirty: SignalID?, accessed: SignalID?, engine: SignalID?,
+                          fetches: SignalID?)
+
+    /// An FPGA home agent (home number `index`) registered with `simulator`.
+    public init(path: String, index: Int, table: HomeProtocol.Table, fmem: FMem, dram: MainMemory, network: RemoteNetwork,
+                parameters: Parameters, outbox: TimedOutbox, simulator: Simulator, stats: StatsRegistry) {
+        self.path = path
+        self.parameters = parameters
+        self.fmem = fmem
+        self.dram = dram
+        self.network = network
+        self.outbox = outbox
+        self.simulator = simulator
+        blockShift = UInt64(parameters.blockSize.trailingZeroBitCount)
+        linesPerBlock = Int(parameters.blockSize >> LineGeometry.lineShift)
+        criticalLine = [UInt64](repeating: 0, count: fmem.frames)
+        recallsLeft = [Int](repeating: 0, count: fmem.frames)
+        evictionStart = [Tick](repeating: 0, count: fmem.frames)
+        busyLines = [Int](repeating: 0, count: fmem.frames)
+        evictingInSet = [Int](repeating: 0, count: fmem.sets)
+        controller = HomeController(index: index, table: table, network: outbox)
+        evictionLatency = stats.distribution(path + ".eviction_latency_ns", "time from an eviction's start (recall) to its frame being free (writes acknowledged)", unit: "ns", scale: 1000)
+        id = simulator.register(self)
+        controller.onMemoryAccess = { [unowned self] line, isWrite in self.memoryAccess(line, isWrite: isWrite) }
+        controller.onOwnershipGranted = { [unowned self] line in
+            if self.parameters.dirtyOnGrant, let f = self.fmem.frame(of: line >> (self.blockShift - LineGeometry.lineShift)) {
+                self.fmem.setDirty(f, line: self.offset(line))
+            }
+        }
+        controller.onRecalled = { [unowned self] line in self.recalled(line) }
+        controller.onTransition = { [unowned self] line, before, _, after in self.transitioned(line, before, after) }
+        registerStatistics(stats)
+    }
+
+    private func registerStatistics(_ stats: StatsRegistry) {
+        func count(_ name: String, _ doc: String, _ unit: String, _ read: @escaping (FPGAHomeAgent) -> UInt64) {
+            stats.formula(path + "." + name, doc, unit: unit) { [unowned self] in .integer(read(self)) }
+        }
+        count("requests", "requests from the sockets (RdShared, RdOwn, UpgradeReq)", "requests") { $0.requests }
+        count("fmem.hits", "requests whose block was resident in FMem", "requests") { $0.hits }
+        count("fmem.misses", "requests whose block was not resident (fetched, or waiting for a fetch or an eviction)", "requests") { $0.requests - $0.hits }
+        count("fetches", "blocks fetched from remote memory", "blocks") { $0.fetches }
+        count("evictions", "blocks evicted from FMem", "blocks") { $0.evictions }
+        count("background_evictions", "evictions started by the high watermark", "blocks") { $0.backgroundEvictions }
+        count("lines_written_back", "lines evictions wrote to remote memory", "lines") { $0.linesWrittenBack }
+        count("dirty_lines_written_back", "dirty lines evictions wrote to remote memory", "lines") { $0.dirtyLinesWrittenBack }
+        count("fmem.dirty_bits", "dirty bits set at the end (lines of resident blocks modified since fetched)", "lines") { UInt64($0.fmem.dirtyBits) }
+        count("fmem.access_bits", "access bits set at the end", "lines") { UInt64($0.fmem.accessBits) }
+        stats.formula(path + ".fmem.hit_rate", "requests that found their block in FMem / requests", unit: "ratio") { [unowned self] in
+            .real(self.requests == 0 ? 0 : Double(self.hits) / Double(self.requests))
+        }
+        stats.formula(path + ".fmem.occupancy", "fraction of FMem's blocks allocated at the end", unit: "ratio") { [unowned self] in
+            .real(Double(self.fmem.allocated) / Double(self.fmem.frames))
+        }
+        stats.formula("net.goodput", "modified bytes (64 B per dirty line) / bytes the network sent for evictions", unit: "ratio") { [unowned self] in
+            .real(self.evictionBytes == 0 ? 0 : Double(self.dirtyLinesWrittenBack * LineGeometry.lineSize) / Double(self.evictionBytes))
+        }
+    }
+
+    /// Declares the FPGA's signals: `lookups` (a pulse per directory lookup), `fmem_occupancy`
+    /// (blocks allocated), `dirty_bits` and `access_bits` (bitmap populations), `eviction`
+    /// (the engine's state: idle, recall, write) and `fetches` (fetches in flight).
+    public func trace(with tracer: SignalTracer) {
+        self.tracer = tracer
+        signals = (tracer.declare(path + ".lookups", .wire(width: 1), initial: .bits(0)),
+                   tracer.declare(path + ".fmem_occupancy", .wire(width: 32), initial: .bits(0)),
+                   tracer.declare(path + ".dirty_bits", .wire(width: 32), initial: .bits(0)),
+                   tracer.declare(path + ".access_bits", .wire(width: 32), initial: .bits(0)),
+                   tracer.declare(path + ".eviction", .string, initial: .string("idle")),
+                   tracer.declare(path + ".fetches", .wire(width: 16), initial: .bits(0)))
+    }
+
+    @inline(never)
+    private func traceState(at time: Tick) {
+        guard let tracer else { return }
+        if let id = signals.occupancy { tracer.record(id, at: time, .bits(UInt64(fmem.allocated))) }
+        if let id = signals.dirty { tracer.record(id, at: time, .bits(UInt64(fmem.dirtyBits))) }
+        if let id = signals.accessed { tracer.record(id, at: time, .bits(UInt64(fmem.accessBits))) }
+    }
+
+    private func traceEngine(_ state: String, at time: Tick) {
+        guard let tracer, let id = signals.engine else { return }
+        tracer.record(id, at: time, .string(evictingFrames == 0 ? "idle" : state))
+    }
+
+    // MARK: Addresses
+
+    @inline(__always) private func block(of line: UInt64) -> UInt64 { line >> (blockShift - LineGeometry.lineShift) }
+    @inline(__always) private func offset(_ line: UInt64) -> Int { Int(line & UInt64(linesPerBlock - 1)) }
+    private func firstLine(of block: UInt64) -> UInt64 { block << (blockShift - LineGeometry.lineShift) }
+
+    /// The remote node that holds `block`.
+    public func node(of block: UInt64) -> Int {
+        parameters.striped ? Int(block % UInt64(parameters.nodes))
+            : Int((block << blockShift) / parameters.partitionSize % UInt64(parameters.nodes))
+    }
+
+    // MARK: Messages
+
+    /// A message from a caching agent arrives now.
+    public func receive(_ message: CoherenceMessage) throws(ProtocolViolation) {
+        let now = simulator.now
+        let t = now + parameters.lookupLatency
+        if let tracer, let id = signals.lookups {
+            tracer.record(id, at: t, .bits(1))
+            tracer.record(id, at: t + 1, .bits(0))
+        }
+        switch message.kind {
+        case .RdShared, .RdOwn, .UpgradeReq:
+            requests += 1
+            let b = block(of: message.line)
+            if held[b] != nil {
+                held[b]!.append(message)
+                return
+            }
+            if let f = fmem.frame(of: b) {
+                hits += 1
+                fmem.touch(f)
+                fmem.setAccessed(f, line: offset(message.line))
+                try deliver(message, at: t)
+            } else {
+                held[b] = [message]
+                startMiss(b, line: message.line, at: t)
+            }
+        default:
+            try deliver(message, at: t)
+        }
+        if let failure { throw failure }
+        if tracer != nil { traceState(at: t) }
+    }
+
+    private func deliver(_ message: CoherenceMessage, at time: Tick) throws(ProtocolViolation) {
+        outbox.time = time
+        try controller.receive(message)
+    }
+
+    /// FMem timing and the dirty bitmap for the directory's memory reads and writes.
+    private func memoryAccess(_ line: UInt64, isWrite: Bool) {
+        guard let f = fmem.frame(of: block(of: line)) else {
+            fail(line, "memory \(isWrite ? "write" : "read") of a line whose block is not in FMem")
+            return
+        }
+        if isWrite {
+            fmem.setDirty(f, line: offset(line))
+            dram.writeback(line: line, at: outbox.time)
+        } else if !forwarding {
+            outbox.time = dram.read(line: line, at: outbox.time)
+        }
+    }
+
+    private func fail(_ line: UInt64, _ problem: String) {
+        if failure == nil {
+            failure = ProtocolViolation(component: path, line: line, state: controller.state(line).name, event: "memory", message: problem)
+        }
+    }
+
+    /// Counts lines in a transaction per frame: a block with any is not evicted.
+    private func transitioned(_ line: UInt64, _ before: HomeProtocol.State, _ after: HomeProtocol.State) {
+        let wasStable = HomeController.isStable(before), isStable = HomeController.isStable(after)
+        guard wasStable != isStable, let f = fmem.frame(of: block(of: line)) else { return }
+        busyLines[f] += isStable ? -1 : 1
+        if isStable && !pendingMisses.isEmpty { scheduleWork() }
+    }
+
+    // MARK: Misses and fetches
+
+    private func startMiss(_ b: UInt64, line: UInt64, at time: Tick) {
+        if operations >= parameters.maxOutstanding {
+            pendingMisses.append((b, line))
+            return
+        }
+        if !tryAllocate(b, line: line, at: time) { pendingMisses.append((b, line)) }
+    }
+
+    /// Allocates and fetches `b`, or starts an eviction in its set; false if it must wait.
+    private func tryAllocate(_ b: UInt64, line: UInt64, at time: Tick) -> Bool {
+        if let f = fmem.allocate(b) {
+            fetch(f, b, line: line, at: time)
+            backgroundEvictions(at: time)
+            return true
+        }
+        let s = fmem.set(of: b)
+        if evictingInSet[s] == 0, operations < parameters.maxOutstanding,
+           let victim = fmem.victim(forSetOf: b, eligible: evictable) {
+            startEviction(victim, at: time)
+        }
+        return false
+    }
+
+    private func evictable(_ f: Int) -> Bool { busyLines[f] == 0 && held[fmem.block(in: f)] == nil }
+
+    private func fetch(_ f: Int, _ b: UInt64, line: UInt64, at time: Tick) {
+        operations += 1
+        fetches += 1
+        let first = firstLine(of: b)
+        for i in 0..<UInt64(linesPerBlock) { controller.fill(first + i, value: remote[first + i] ?? 0) }
+        let (critical, all) = network.read(bytes: parameters.blockSize, node: node(of: b),
+                                            criticalFirst: parameters.criticalFirst, at: time)
+        criticalLine[f] = line
+        if critical < all {
+            simulator.schedule(at: critical, target: id, kind: Kind.critical.rawValue, payload: UInt64(f))
+        }
+        simulator.schedule(at: all, target: id, kind: Kind.fetched.rawValue, payload: UInt64(f))
+        if let tracer, let id = signals.fetches {
+            tracer.adjust(id, at: time, by: 1)
+            tracer.adjust(id, at: all, by: -1)
+        }
+    }
+
+    // MARK: Evictions
+
+    private func startEviction(_ f: Int, at time: Tick) {
+        let b = fmem.block(in: f)
+        operations += 1
+        evictingFrames += 1
+        evictingInSet[fmem.set(of: b)] += 1
+        fmem.markEvicting(f)
+        if held[b] == nil { held[b] = [] }
+        evictionStart[f] = time
+        traceEngine("recall", at: time)
+        let first = firstLine(of: b)
+        let lines = (0..<UInt64(linesPerBlock)).map { first + $0 }.filter { controller.state($0) != .I }
+        recallsLeft[f] = lines.count
+        outbox.time = time
+        for line in lines {
+            do { try controller.recall(line) } catch { if failure == nil { failure = error } }
+        }
+        if lines.isEmpty { writeBack(f, at: time) }
+    }
+
+    private func recalled(_ line: UInt64) {
+        guard let f = fmem.frame(of: block(of: line)), fmem.states[f] == .evicting else {
+            fail(line, "a line was recalled but its block is not being evicted")
+            return
+        }
+        recallsLeft[f] -= 1
+        if recallsLeft[f] == 0 {
+            writebacksDue.append(f)         // after the controller has finished this transition
+            scheduleWork()
+        }
+    }
+
+    /// Sends the frame's dirty lines (or all of them) to remote memory in network writes of
+    /// at most `batchBytes` of line data and `sgEntries` runs of contiguous lines.
+    private func writeBack(_ f: Int, at time: Tick) {
+        let b = fmem.block(in: f)
+        let first = firstLine(of: b)
+        var segments: [Int] = []           // lengths of runs of lines to write
+        var run = 0
+        var dirtyCount = 0
+        for i in 0..<linesPerBlock {
+            let dirty = fmem.isDirty(f, line: i)
+            if dirty { dirtyCount += 1 }
+            let value = controller.drain(first + UInt64(i))
+            if dirty || parameters.wholeBlockWriteback {
+                run += 1
+                remote[first + UInt64(i)] = value
+            } else if run > 0 {
+                segments.append(run)
+                run = 0
+            }
+        }
+        if run > 0 { segments.append(run) }
+        let maxLines = max(1, Int(parameters.batchBytes / LineGeometry.lineSize))
+        var done = time
+        var lines = 0, entries = 0
+        let before = network.bytesWritten
+        let node = node(of: b)
+        func flush() {
+            if lines > 0 { done = max(done, network.write(lines: lines, entries: entries, node: node, at: time)) }
+            lines = 0
+            entries = 0
+        }
+        for var length in segments {
+            while length > 0 {
+                if entries == parameters.sgEntries || lines == maxLines { flush() }
+                let take = min(length, maxLines - lines)
+                lines += take
+                entries += 1
+                length -= take
+            }
+        }
+        flush()
+        evictionBytes += network.bytesWritten - before
+        linesWrittenBack += UInt64(segments.reduce(0, +))
+        dirtyLinesWrittenBack += UInt64(dirtyCount)
+        traceEngine("write", at: time)
+        simulator.schedule(at: done, target: id, kind: Kind.evicted.rawValue, payload: UInt64(f))
+    }
+
+    /// Starts background evictions while occupancy is above the high watermark, until it
+    /// is at the low one.
+    private func backgroundEvictions(at time: Tick) {
+        let frames = Double(fmem.frames)
+        func occupancy() -> Double { Double(fmem.allocated - evictingFrames) / frames }
+        if !backgroundRound {
+            guard occupancy() > parameters.highWatermark else { return }
+            backgroundRound = true
+            if parameters.coldestVictim { fmem.clearAccessBits() }
+        }
+        while occupancy() > parameters.lowWatermark && operations < parameters.maxOutstanding {
+            guard let victim = fmem.backgroundVictim(scan: parameters.scan, coldest: parameters.coldestVictim,
+                                                     eligible: evictable) else { return }
+            backgroundEvictions += 1
+            startEviction(victim, at: time)
+        }
+        if occupancy() <= parameters.lowWatermark { backgroundRound = false }
+    }
+
+    // MARK: Events
+
+    private func scheduleWork() {
+        guard !workScheduled else { return }
+        workScheduled = true
+        simulator.schedule(at: simulator.now, target: id, kind: Kind.work.rawValue)
+    }
+
+    public func handle(_ event: Event, in simulator: Simulator) throws(SimulationError) {
+        let now = simulator.now
+        let f = Int(event.payload)
+        switch Kind(rawValue: event.kind)! {
+        case .critical:
+            // The requested line arrived first: serve the requests for it now.
+            let b = fmem.block(in: f)
+            let line = criticalLine[f]
+            guard let waiting = held[b] else { break }
+            held[b] = waiting.filter { $0.line != line }
+            serve(waiting.filter { $0.line == line }, frame: f, at: now)
+        case .fetched:
+            operations -= 1
+            fmem.markResident(f)
+            let waiting = held.removeValue(forKey: fmem.block(in: f)) ?? []
+            serve(waiting, frame: f, at: now)
+            retryPendingMisses(at: now)
+        case .evicted:
+            let b = fmem.block(in: f)
+            evictions += 1
+            evictionLatency.record(now - evictionStart[f])
+            operations -= 1
+            evictingFrames -= 1
+            evictingInSet[fmem.set(of: b)] -= 1
+            fmem.free(f)
+            traceEngine("write", at: now)
+            if let waiting = held.removeValue(forKey: b), !waiting.isEmpty {
+                held[b] = waiting                    // the block is needed again: fetch it anew
+                startMiss(b, line: waiting[0].line, at: now)
+            }
+            retryPendingMisses(at: now)
+            backgroundEvictions(at: now)
+        case .work:
+            workScheduled = false
+            let due = writebacksDue
+            writebacksDue = []
+            for frame in due { writeBack(frame, at: now) }
+            retryPendingMisses(at: now)
+        }
+        if tracer != nil { traceState(at: now) }
+        if let failure { throw failure.asSimulationError(at: now) }
+    }
+
+    /// Hands requests held for a block that has arrived to the directory; their data comes
+    /// from the network, not from FMem's DRAM.
+    private func serve(_ messages: [CoherenceMessage], frame f: Int, at time: Tick) {
+        forwarding = true
+        defer { forwarding = false }
+        for message in messages {
+            fmem.touch(f)
+            fmem.setAccessed(f, line: offset(message.line))
+            do { try deliver(message, at: time + parameters.lookupLatency) } catch { if failure == nil { failure = error } }
+        }
+    }
+
+    private func retryPendingMisses(at time: Tick) {
+        guard !pendingMisses.isEmpty else { return }
+        var still: [(block: UInt64, line: UInt64)] = []
+        for miss in pendingMisses {
+            if operations >= parameters.maxOutstanding || !tryAllocate(miss.block, line: miss.line, at: time) {
+                still.append(miss)
+            }
+        }
+        pendingMisses = still
+    }
+
+    public func outstandingTransactions() -> [String] {
+        var out: [String] = []
+        if !pendingMisses.isEmpty { out.append("\(pendingMisses.count) miss(es) wait for an FMem frame") }
+        for b in held.sortedKeys where !(held[b]?.isEmpty ?? true) {
+            out.append("block 0x\(String(b << blockShift, radix: 16)): \(held[b]!.count) request(s) held")
+        }
+        return out
+    }
+}
