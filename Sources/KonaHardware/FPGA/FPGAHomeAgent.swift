@@ -69,7 +69,7 @@ public final class FPGAHomeAgent: Component {
     /// The link to the remote nodes.
     public let network: RemoteNetwork
     /// Remote memory's contents (lines never written hold 0).
-    public private(set) var remote = LineMap<UInt64>()
+    public internal(set) var remote = LineMap<UInt64>()
     public private(set) var id = ComponentID(raw: .max)
     private let outbox: TimedOutbox
     private unowned(unsafe) let simulator: Simulator

@@ -1,0 +1,84 @@
+import Testing
+import KonaConfig
+import KonaEngine
+@testable import KonaHardware
+import KonaProtocol
+@testable import KonaSystem
+import KonaWorkloads
+
+/// The coherent test system (coherentConfig) with an FPGA homing the first MiB: 1 GHz FPGA
+/// cycles (lookup 10 ns), a 1 us network at 64 Gbit/s with 64 B headers, remote nodes at
+/// 100 ns and 512 Gbit/s, FMem at 60 ns.
+let konaOverrides = ["fpga.range.size=1MiB", "fpga.frequency=1GHz", "fpga.pipeline_latency=8", "fpga.directory_latency=2",
+                     "net.latency=1us", "net.bandwidth=64Gbps", "net.header_bytes=64B", "net.mtu=4KiB",
+                     "remote.latency=100ns", "remote.bandwidth=512Gbps", "fpga.fmem.latency=60ns"]
+
+@Suite struct KonaSystemTests {
+    @Test func aRemoteReadMissOnAnIdleSystemCostsTheSumOfItsParts() throws {
+        let (s, r) = try runCoherent([[load(0)]], konaOverrides)
+        // Core to LLC 19 ns, LLC 40, RdShared 1 + 20 -> FPGA at 80; lookup 10; fetch request
+        // 64 B (8 ns) + 1 us; node: critical line 1 ns + 100; back 128 B (16 ns) + 1 us -> 2215;
+        // lookup 10; DataEx 5 + 20; LLC 40; DataE 5 + 2 -> 2297 ns.
+        #expect(s.cores[0].latencySum == 2_297_000, "got \(s.cores[0].latencySum) ps")
+        #expect(integer(r, "fpga.fetches") == 1 && integer(r, "memory.reads") == 0)
+        #expect(r.value("amat.remote_ns")?.asDouble == 2297 && r.value("amat.local_ns")?.asDouble == 0)
+    }
+
+    @Test func aLocalMissStillGoesToDRAM() throws {
+        let (s, r) = try runCoherent([[load(2 << 20)]], konaOverrides)
+        #expect(s.cores[0].latencySum == 233_000 && integer(r, "memory.reads") == 1 && integer(r, "fpga.requests") == 0)
+    }
+
+    @Test func oneWordPerPageGivesTheExpectedAmplification() throws {
+        // One 8-byte store per 4 KiB page: a 64 B tracker writes 64 B per 8 modified (8x), a
+        // 4 KiB tracker 4096 (512x).
+        let stores = (0..<3000).map { store(UInt64($0) * 4096 + 8) }
+        let (_, r) = try runCoherent([stores], ["stats.dirty_interval=1000"])
+        #expect(r.value("tracker.amplification.64B")?.asDouble == 8)
+        #expect(r.value("tracker.amplification.4KiB")?.asDouble == 512)
+        #expect(integer(r, "tracker.modified_bytes") == 3000 * 8)
+    }
+
+    @Test func lineGranularityWritebackHasFourTimesTheGoodputOfWholeBlocks() throws {
+        func goodput(_ writeback: String) throws -> Double {
+            let c = try coherentConfig(konaOverrides + [
+                "fpga.range.size=8MiB", "fpga.fmem.size=256KiB", "fpga.eviction.writeback=\(writeback)",
+                "workload.kind=strided", "workload.stride=4KiB", "workload.access_size=8B", "workload.store_fraction=1",
+                "workload.footprint=4MiB", "workload.accesses=3000", "system.cores_per_socket=1", "llc.size=64KiB"])
+            let r = try Simulation(config: c).run()
+            #expect(integer(r, "fpga.evictions") > 100)
+            return r.value("net.goodput")!.asDouble
+        }
+        let lines = try goodput("dirty_lines"), blocks = try goodput("whole_block")
+        #expect(lines >= 4 * blocks, "line granularity \(lines), whole block \(blocks)")
+    }
+
+    @Test(arguments: ProtocolVariant.all)
+    func aTinyFMemUnderCheckingKeepsEveryValue(_ variant: ProtocolVariant) throws {
+        // Four cores on two sockets over 32 remote lines in 128 B blocks, four of which fit in
+        // FMem: constant evictions; every load is checked, and at the end every line holds its
+        // last stored value somewhere in caches, FMem or remote memory.
+        let c = try coherentConfig(konaOverrides + [
+            "system.sockets=2", "system.cores_per_socket=2", "workload.accesses=3000", "workload.footprint=2KiB",
+            "fpga.fmem.size=512B", "fpga.fmem.block_size=128B", "fpga.fmem.ways=2", "fpga.eviction.high_watermark=0.5",
+            "fpga.eviction.low_watermark=0.25", "llc.size=1KiB", "llc.ways=2", "core.l2.size=256B", "core.l2.ways=2",
+            "core.l1d.size=128B", "core.l1d.ways=2", "run.check=true",
+            "protocol.grant_exclusive=\(variant.grantExclusive)",
+            "protocol.clean_eviction=\(variant.silentCleanEviction ? "silent" : "notify")"])
+        let s = try Simulation(config: c)
+        let r = try s.run()
+        #expect(integer(r, "fpga.evictions") > 500 && integer(r, "fpga.background_evictions") > 0)
+        #expect(s.checker!.loadsChecked > 4000)
+        try s.checkFinalValues()
+        // And the check has teeth: corrupt one line in remote memory or FMem and it fails.
+        let line = s.checker!.storedLines.first { line in
+            s.coherentValue(line) != 0 && s.complexes.allSatisfy { $0.controller.state(line) == .I }
+                && s.llcs.allSatisfy { $0.controller.state(line) == .I }
+        }
+        #expect(line != nil, "some line lives only in FMem or remote memory at the end")
+        if let line, let fpga = s.fpga {
+            if fpga.controller.memory[line] != nil { fpga.controller.fill(line, value: 999_999) } else { fpga.remote[line] = 999_999 }
+            #expect(throws: SimulationError.self) { try s.checkFinalValues() }
+        }
+    }
+}
