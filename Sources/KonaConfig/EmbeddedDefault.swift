@@ -9,69 +9,38 @@ public enum EmbeddedDefault {
 # KonaSim default configuration: the system `konasim run` simulates with no CONFIG.
 # (The binary embeds this file byte for byte; a test keeps the two equal.)
 #
-# One socket of four 2.4 GHz cores, each with private 32 KiB L1D and 256 KiB L2, an 8 MiB
-# inclusive LLC, and a home agent in front of DRAM, coherent (MESI, docs/protocol.md).
-# Each core runs its own uniform-random stream of 8-byte accesses (30% stores) over the
-# same 64 MiB. Every key and its default: docs/config.md. Print the full resolved config with
+# A Kona system: one socket of four 2.4 GHz cores (private 32 KiB L1D and 256 KiB L2, an
+# 8 MiB inclusive LLC), a CPU home agent in front of local DRAM, and the Kona FPGA homing
+# remote memory: 16 MiB of FMem in 4 KiB blocks, a 100 Gbps link with 1 us one-way latency
+# to a remote memory node. Three pages in four are remote. Each core runs a zipfian stream
+# of 8-byte accesses (30% stores) over the same 64 MiB, four times FMem, so FMem misses,
+# fetches and evicts all the time.
+#
+# Every other key has its default: hwconfigs/kona.yaml spells out all of them, and
+# docs/config.md documents them. Print the full resolved config with
 #   konasim validate hwconfigs/default.yaml --print-resolved
 
 seed: 1
 
 system:
-  model: coherent        # or private: one core, L1D -> L2 -> DRAM, no coherence
+  model: coherent
   sockets: 1
   cores_per_socket: 4
 
-core:
-  frequency: 2.4GHz
-  issue_rate: 1          # accesses per cycle
-  max_outstanding: 10    # accesses waiting for data before the core stalls
-  l1d:
-    size: 32KiB
-    ways: 8
-    latency: 4           # core cycles
-    replacement: lru
-    mshrs: 10
-  l2:
-    size: 256KiB
-    ways: 8
-    latency: 12          # core cycles
-    replacement: lru
-    mshrs: 16            # coherent model: lines with a transaction in flight per core
-
-llc:
-  size: 8MiB
-  ways: 16
-  latency: 40            # core cycles, per message the LLC handles
-
-fabric:                  # cores <-> LLC, each channel per direction
-  header_bytes: 16B      # a message with a line adds 64 B
-  request: {latency: 2ns, bandwidth: 64GB/s}
-  snoop: {latency: 2ns, bandwidth: 64GB/s}
-  response: {latency: 2ns, bandwidth: 64GB/s}
-  data: {latency: 2ns, bandwidth: 64GB/s}
-
-interconnect:            # socket LLCs <-> home agents (UPI/CXL-like), per direction
-  header_bytes: 16B
-  request: {latency: 20ns, bandwidth: 20.8GB/s}
-  snoop: {latency: 20ns, bandwidth: 20.8GB/s}
-  response: {latency: 20ns, bandwidth: 20.8GB/s}
-  data: {latency: 20ns, bandwidth: 20.8GB/s}
-
-home:
-  directory_latency: 10ns
-
 memory:
-  latency: 70ns
-  bandwidth: 25.6GB/s
+  remote_fraction: 0.75    # pages homed by the FPGA (seeded hash of the page number)
+  page_size: 4KiB
 
-protocol:
-  grant_exclusive: true  # a lone reader gets E
-  clean_eviction: notify # or silent
+fpga:
+  fmem:
+    size: 16MiB
+    block_size: 4KiB
+  eviction:
+    writeback: dirty_lines # Kona; whole_block is the page-granularity baseline
 
 workload:
-  kind: uniform
-  accesses: 250000       # per core
+  kind: zipfian
+  accesses: 250000         # per core
   footprint: 64MiB
   access_size: 8B
   store_fraction: 0.3

@@ -56,6 +56,21 @@ public enum Summary {
                              + lpad(grouped(int(path + ".mshr_merges")), 10) + lpad(grouped(int(path + ".writebacks")), 12))
             }
         }
+        if simulation.fpga != nil {
+            let remote = int("accesses.remote")
+            lines.append("remote     \(grouped(remote)) accesses (\(fixed(report.accesses == 0 ? 0 : 100 * Double(remote) / Double(report.accesses), 1))%), "
+                         + "AMAT local \(fixed(real("amat.local_ns"), 2)) ns, remote \(fixed(real("amat.remote_ns"), 2)) ns")
+            lines.append("FMem       hit rate \(fixed(100 * real("fpga.fmem.hit_rate"), 2))% of \(grouped(int("fpga.requests"))) requests, "
+                         + "\(grouped(int("fpga.fetches"))) fetches, \(grouped(int("fpga.evictions"))) evictions "
+                         + "(p50 \(fixed(real("fpga.eviction_latency_ns.p50"), 0)) ns), occupancy \(fixed(100 * real("fpga.fmem.occupancy"), 1))%")
+            lines.append("network    \(bytes(int("net.bytes_read"))) read, \(bytes(int("net.bytes_written"))) written, "
+                         + "link busy \(fixed(100 * real("net.link_utilization"), 1))%, goodput \(fixed(real("net.goodput"), 3)) "
+                         + "(\(grouped(int("fpga.dirty_lines_written_back"))) dirty of \(grouped(int("fpga.lines_written_back"))) lines written back)")
+        }
+        if report.value("tracker.amplification.64B") != nil {
+            lines.append("dirty amplification (shadow trackers)  64B \(fixed(real("tracker.amplification.64B"), 2))x, "
+                         + "4KiB \(fixed(real("tracker.amplification.4KiB"), 2))x, 2MiB \(fixed(real("tracker.amplification.2MiB"), 2))x")
+        }
         lines.append("DRAM  " + lpad(grouped(int("memory.reads")), 12) + " reads, \(grouped(int("memory.writes"))) writes, "
                      + "channel busy \(fixed(100 * real("memory.utilization"), 1))%")
         lines.append("")
@@ -71,6 +86,14 @@ public enum Summary {
         if t >= Ticks.ms { return fixed(d / 1e9, 3) + " ms" }
         if t >= Ticks.us { return fixed(d / 1e6, 3) + " us" }
         return fixed(d / 1e3, 3) + " ns"
+    }
+
+    /// `n` bytes in a readable unit (`1.50 MiB`).
+    public static func bytes(_ n: UInt64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var v = Double(n), u = 0
+        while v >= 1024 && u < units.count - 1 { v /= 1024; u += 1 }
+        return u == 0 ? "\(n) B" : fixed(v, 2) + " " + units[u]
     }
 
     /// `v` with `digits` decimals.
