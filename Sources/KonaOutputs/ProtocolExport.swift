@@ -99,7 +99,7 @@ public enum ProtocolExport {
 
         The FPGA homes the remote-memory range with the home table above plus the rows below
         (`konasim protocol --controller fpga` prints the whole table). To evict an FMem block, its
-        eviction engine fires `Recall` on each of the block's lines: sharers are invalidated, an owner
+        eviction engine fires `Recall` on each of the block's lines that a socket holds: sharers are invalidated, an owner
         is snoop-invalidated and hands over dirty data, and `recalled` tells the engine the line is
         home. Only blocks whose lines are all in a stable state are chosen as victims, and the agent
         holds new requests for a block under eviction (or being fetched) itself, so a recalling line

@@ -11,7 +11,8 @@
 /// block it takes each of the block's lines back from the sockets (snoop-invalidating the
 /// sharers or the owner, collecting dirty data) before writing the block's dirty lines to
 /// remote memory. It recalls only lines in a stable state and holds new requests for a block
-/// under eviction itself, so no request meets a recalling line.
+/// under eviction itself, so no request meets a recalling line. Lines no socket holds (I)
+/// are not recalled.
 public enum HomeProtocol {
     /// Per-line directory states.
     public enum State: Int, ProtocolVocabulary {
@@ -196,7 +197,6 @@ public enum HomeProtocol {
         var t = RowBuilder<State, Event, Action>()
         let notify = !variant.silentCleanEviction
         let cleanExclusive = variant.grantExclusive
-        t.add([.I], [.Recall], [.recalled], nil, "no socket holds the line: it is home")
         t.add([.S], [.Recall], [.snoopInvAll], .S_R, "evict: invalidate every sharer")
         t.add([.EM], [.Recall], [.snoopInvOwner], .EM_R, "evict: snoop-invalidate the owner")
         t.add([.S_R], [.Rsp], [.countRsp], nil, "a sharer dropped its copy")

@@ -69,6 +69,12 @@ let konaOverrides = ["fpga.range.size=1MiB", "fpga.frequency=1GHz", "fpga.pipeli
         let r = try s.run()
         #expect(integer(r, "fpga.evictions") > 500 && integer(r, "fpga.background_evictions") > 0)
         #expect(s.checker!.loadsChecked > 4000)
+        // The recalls happened, including writebacks crossing them.
+        let table = s.fpga!.controller.table, hits = s.fpga!.controller.coverage.hits
+        for (state, event) in [(HomeProtocol.State.S, HomeProtocol.Event.Recall), (.EM, .Recall), (.S_R, .LastRspI),
+                               (.EM_R, .LastRspIData), (.EM_R, .WbOwnerDirty)] {
+            #expect(hits[table.rowIndex(state, event)!] > 0, "\(state.name) + \(event.name) never fired")
+        }
         try s.checkFinalValues()
         // And the check has teeth: corrupt one line in remote memory or FMem and it fails.
         let line = s.checker!.storedLines.first { line in
