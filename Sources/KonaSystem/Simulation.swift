@@ -340,7 +340,7 @@ public final class Simulation {
             return llc.controller.lines[line]!.data
         }
         if let fpga, placement?.isRemote(line) == true {
-            return fpga.controller.memory[line] ?? fpga.remote[line] ?? 0
+            return fpga.fmemValue(line) ?? fpga.remoteValue(line)
         }
         return home?.controller.memory[line] ?? 0
     }

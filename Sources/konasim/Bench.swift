@@ -1,6 +1,7 @@
 import ArgumentParser
 import KonaConfig
 import KonaEngine
+import KonaOutputs
 import KonaSystem
 import KonaWorkloads
 
@@ -10,7 +11,7 @@ extension KonaSimCommand {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure host speed (use a release build; scripts/bench runs them all).",
-            subcommands: [Hold.self, Timed.self, Coherent.self, Lackey.self])
+            subcommands: [Hold.self, Timed.self, Coherent.self, Kona.self, Lackey.self])
     }
 }
 
@@ -79,6 +80,33 @@ extension KonaSimCommand.Bench {
             let report = try simulation.run()
             let rate = Double(report.accesses) / report.hostSeconds
             print("swift-coherent check=\(check) accesses=\(report.accesses) sec=\(Summary3.fixed(report.hostSeconds)) accesses_per_sec=\(Int(rate)) events=\(report.events) events_per_sec=\(Int(Double(report.events) / report.hostSeconds))")
+        }
+    }
+
+    /// The full Kona system under a uniform-random load four times FMem.
+    struct Kona: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The Kona system (4 cores, FPGA homing all memory, 16 MiB FMem): uniform-random 8-byte accesses, 30% stores, over 64 MiB.")
+
+        @Option(help: "Accesses per core.") var accesses: UInt64 = 250_000
+        @Option(help: ArgumentHelp("Also trace every signal to FILE (the waveform benchmark).", valueName: "file")) var vcd: String?
+
+        func run() throws {
+            let config = try SimulationConfig(KonaSchema.loader.load(text: EmbeddedDefault.yaml, name: EmbeddedDefault.name, overrides: [
+                "system.cores_per_socket=4", "memory.remote_fraction=1", "fpga.fmem.size=16MiB", "workload.kind=uniform",
+                "workload.footprint=64MiB", "workload.store_fraction=0.3", "workload.accesses=\(accesses)",
+                "trace.vcd=\(vcd ?? "")",
+            ]))
+            let simulation = try Simulation(config: config)
+            var writer: VCDWriter?
+            if let path = config.traceVCD {
+                writer = try VCDWriter(path: path, timescale: "1ps", unit: 1, version: "KonaSim bench")
+                simulation.trace(into: writer!)
+            }
+            let report = try simulation.run()
+            let rate = Double(report.accesses) / report.hostSeconds
+            let vcdBytes = writer.map { " vcd_bytes=\($0.bytesWritten) vcd_bytes_per_us=\(Int(Double($0.bytesWritten) / (Double(report.simulatedTime) / 1e6)))" } ?? ""
+            print("swift-kona accesses=\(report.accesses) sec=\(Summary3.fixed(report.hostSeconds)) accesses_per_sec=\(Int(rate)) events=\(report.events) simulated_us=\(report.simulatedTime / 1_000_000)" + vcdBytes)
         }
     }
 

@@ -116,7 +116,7 @@ final class FPGABench: Component {
         let snoop = b.sent(.SnpInv).first!
         let late = (b.sent(.DataS) + b.sent(.DataEx)).first { $0.message.line == 1 }!
         #expect(late.time > snoop.time, "the request waited for the eviction")
-        #expect(b.agent.remote[0] == 100, "the owner's dirty data reached remote memory")
+        #expect(b.agent.remoteValue(0) == 100, "the owner's dirty data reached remote memory")
         #expect(b.agent.outstandingTransactions().isEmpty)
     }
 
@@ -129,7 +129,7 @@ final class FPGABench: Component {
         let snoops = b.sent(.SnpInv)
         #expect(Set(snoops.map { $0.message.destination }) == [.llc(0), .llc(1)])
         // The first reader's downgrade handed over its dirty data: that one line is written back.
-        #expect(b.agent.evictions == 1 && b.agent.dirtyLinesWrittenBack == 1 && b.agent.remote[3] == 100)
+        #expect(b.agent.evictions == 1 && b.agent.dirtyLinesWrittenBack == 1 && b.agent.remoteValue(3) == 100)
         #expect(b.agent.controller.state(3) == .I && b.agent.controller.state(64) == .EM)
     }
 
@@ -147,7 +147,7 @@ final class FPGABench: Component {
         b.send(.RdShared, line: 64, from: 1, at: 4_000_000)
         try b.run()
         #expect(b.sent(.WbAck).count == 1, "the crossed writeback is acknowledged after the recall")
-        #expect(b.agent.remote[7] == 42 && b.agent.dirtyLinesWrittenBack == 1)
+        #expect(b.agent.remoteValue(7) == 42 && b.agent.dirtyLinesWrittenBack == 1)
         #expect(b.agent.controller.state(7) == .I)
     }
 
@@ -162,7 +162,7 @@ final class FPGABench: Component {
         try b.run()
         #expect(b.agent.dirtyLinesWrittenBack == 4 && b.agent.network.writes == 1)
         #expect(b.agent.evictionBytes == 352 && b.agent.network.bytesWritten == 352)
-        #expect(b.agent.remote[10] == 100)
+        #expect(b.agent.remoteValue(10) == 100)
     }
 
     @Test func aWholeBlockEvictionSendsTheBlock() throws {

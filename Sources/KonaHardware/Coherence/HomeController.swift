@@ -26,8 +26,10 @@ public final class HomeController {
     public unowned(unsafe) let network: any CoherenceNetwork
     /// The lines this controller knows about (tests set them directly).
     public internal(set) var lines = LineMap<Line>()
-    /// The memory: each line's value (0 until first written back).
+    /// The memory: each line's value (0 until first written back), unless `values` keeps them.
     public internal(set) var memory = LineMap<UInt64>()
+    /// Where the lines' values live when not in `memory` (the FPGA keeps them in FMem's frames).
+    public var values: (any LineValueStore)?
     private var parked = ParkedMessages()
     /// Events parked on `line`, waiting for its state to change.
     public func parkedCount(_ line: UInt64) -> Int { parked.count(line) }
@@ -49,12 +51,6 @@ public final class HomeController {
         self.network = network
         self.coverage = RowCoverage(rows: table.rows.count)
     }
-
-    /// Puts `value` in memory for `line` (the FPGA fills FMem from remote memory).
-    public func fill(_ line: UInt64, value: UInt64) { memory[line] = value }
-
-    /// Removes `line`'s value from memory and returns it (the FPGA evicts it from FMem).
-    public func drain(_ line: UInt64) -> UInt64 { memory.removeValue(forKey: line) ?? 0 }
 
     /// Whether the line has parked messages or is in a transaction.
     public static func isStable(_ state: P.State) -> Bool { state == .I || state == .S || state == .EM }
@@ -153,10 +149,10 @@ public final class HomeController {
         }
         switch action {
         case .readMemory:
-            entry.data = memory[line] ?? 0
+            entry.data = values?.value(of: line) ?? memory[line] ?? 0
             onMemoryAccess?(line, false)
         case .writeMemory:
-            memory[line] = message!.data
+            if let values { values.store(message!.data, to: line) } else { memory[line] = message!.data }
             entry.data = message!.data
             onMemoryAccess?(line, true)
         case .grantS:

@@ -33,6 +33,8 @@ public final class FMem {
     private var clock: UInt64 = 0
     private var frameOf = LineMap<Int>()
     private let wordsPerBlock: Int
+    /// The lines' values (data-value tracking), `frame * linesPerBlock + line offset`.
+    public var values: [UInt64]
     private var dirtyWords: [UInt64]
     private var accessWords: [UInt64]
     private var random: RandomStream
@@ -58,6 +60,7 @@ public final class FMem {
         hands = [Int](repeating: 0, count: sets)
         wordsPerBlock = (linesPerBlock + 63) / 64
         dirtyWords = [UInt64](repeating: 0, count: n * wordsPerBlock)
+        values = [UInt64](repeating: 0, count: n * linesPerBlock)
         accessWords = [UInt64](repeating: 0, count: n * wordsPerBlock)
     }
 

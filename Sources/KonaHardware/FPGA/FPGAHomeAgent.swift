@@ -16,7 +16,7 @@ import KonaProtocol
 /// occupancy between the watermarks. At most `maxOutstanding` fetches and evictions run at
 /// once; misses beyond that, or whose set has no frame to give yet, wait and are retried
 /// oldest first whenever an operation ends or a line's transaction completes.
-public final class FPGAHomeAgent: Component {
+public final class FPGAHomeAgent: Component, LineValueStore {
     /// What a run of the agent is configured with, in base units.
     public struct Parameters: Sendable {
         public var lookupLatency: Tick
@@ -68,8 +68,8 @@ public final class FPGAHomeAgent: Component {
     public let dram: MainMemory
     /// The link to the remote nodes.
     public let network: RemoteNetwork
-    /// Remote memory's contents (lines never written hold 0).
-    public internal(set) var remote = LineMap<UInt64>()
+    /// Remote memory's contents by block (blocks never written back hold zeros).
+    var remote = LineMap<[UInt64]>()
     public private(set) var id = ComponentID(raw: .max)
     private let outbox: TimedOutbox
     private unowned(unsafe) let simulator: Simulator
@@ -83,6 +83,9 @@ public final class FPGAHomeAgent: Component {
     private var recallsLeft: [Int]
     private var evictionStart: [Tick]
     private var busyLines: [Int]
+    /// Per frame, a bit per line that the directory records a socket holding (state not I).
+    private var cachedWords: [UInt64]
+    private let wordsPerBlock: Int
     private var evictingInSet: [Int]
     private var evictingFrames = 0
     private var operations = 0
@@ -129,10 +132,13 @@ public final class FPGAHomeAgent: Component {
         recallsLeft = [Int](repeating: 0, count: fmem.frames)
         evictionStart = [Tick](repeating: 0, count: fmem.frames)
         busyLines = [Int](repeating: 0, count: fmem.frames)
+        wordsPerBlock = (linesPerBlock + 63) / 64
+        cachedWords = [UInt64](repeating: 0, count: fmem.frames * wordsPerBlock)
         evictingInSet = [Int](repeating: 0, count: fmem.sets)
         controller = HomeController(index: index, table: table, network: outbox)
         evictionLatency = stats.distribution(path + ".eviction_latency_ns", "time from an eviction's start (recall) to its frame being free (writes acknowledged)", unit: "ns", scale: 1000)
         id = simulator.register(self)
+        controller.values = self
         controller.onMemoryAccess = { [unowned self] line, isWrite in self.memoryAccess(line, isWrite: isWrite) }
         controller.onOwnershipGranted = { [unowned self] line in
             if self.parameters.dirtyOnGrant, let f = self.fmem.frame(of: line >> (self.blockShift - LineGeometry.lineShift)) {
@@ -194,6 +200,27 @@ public final class FPGAHomeAgent: Component {
         guard let tracer, let id = signals.engine else { return }
         tracer.record(id, at: time, .string(evictingFrames == 0 ? "idle" : state))
     }
+
+    // MARK: Values
+
+    /// The value of `line` in FMem (its block must be there).
+    public func value(of line: UInt64) -> UInt64 {
+        guard let f = fmem.frame(of: block(of: line)) else { return 0 }
+        return fmem.values[f * linesPerBlock + offset(line)]
+    }
+
+    public func store(_ value: UInt64, to line: UInt64) {
+        guard let f = fmem.frame(of: block(of: line)) else { return }
+        fmem.values[f * linesPerBlock + offset(line)] = value
+    }
+
+    /// The value of `line` in FMem, if its block is there.
+    public func fmemValue(_ line: UInt64) -> UInt64? {
+        fmem.frame(of: block(of: line)).map { fmem.values[$0 * linesPerBlock + offset(line)] }
+    }
+
+    /// The value of `line` in remote memory.
+    public func remoteValue(_ line: UInt64) -> UInt64 { remote[block(of: line)]?[offset(line)] ?? 0 }
 
     // MARK: Addresses
 
@@ -266,10 +293,18 @@ public final class FPGAHomeAgent: Component {
         }
     }
 
-    /// Counts lines in a transaction per frame: a block with any is not evicted.
+    /// Counts lines in a transaction per frame (a block with any is not evicted), and keeps
+    /// the bitmap of lines the sockets hold (the lines an eviction recalls).
     private func transitioned(_ line: UInt64, _ before: HomeProtocol.State, _ after: HomeProtocol.State) {
         let wasStable = HomeController.isStable(before), isStable = HomeController.isStable(after)
-        guard wasStable != isStable, let f = fmem.frame(of: block(of: line)) else { return }
+        let wasHeld = before != .I, isHeld = after != .I
+        guard wasStable != isStable || wasHeld != isHeld, let f = fmem.frame(of: block(of: line)) else { return }
+        if wasHeld != isHeld {
+            let o = offset(line)
+            let w = f * wordsPerBlock + o >> 6, bit: UInt64 = 1 << UInt64(o & 63)
+            if isHeld { cachedWords[w] |= bit } else { cachedWords[w] &= ~bit }
+        }
+        guard wasStable != isStable else { return }
         busyLines[f] += isStable ? -1 : 1
         if isStable && !pendingMisses.isEmpty { scheduleWork() }
     }
@@ -304,8 +339,12 @@ public final class FPGAHomeAgent: Component {
     private func fetch(_ f: Int, _ b: UInt64, line: UInt64, at time: Tick) {
         operations += 1
         fetches += 1
-        let first = firstLine(of: b)
-        for i in 0..<UInt64(linesPerBlock) { controller.fill(first + i, value: remote[first + i] ?? 0) }
+        let base = f * linesPerBlock
+        if let data = remote[b] {
+            for i in 0..<linesPerBlock { fmem.values[base + i] = data[i] }
+        } else {
+            for i in 0..<linesPerBlock { fmem.values[base + i] = 0 }
+        }
         let (critical, all) = network.read(bytes: parameters.blockSize, node: node(of: b),
                                             criticalFirst: parameters.criticalFirst, at: time)
         criticalLine[f] = line
@@ -331,7 +370,14 @@ public final class FPGAHomeAgent: Component {
         evictionStart[f] = time
         traceEngine("recall", at: time)
         let first = firstLine(of: b)
-        let lines = (0..<UInt64(linesPerBlock)).map { first + $0 }.filter { controller.state($0) != .I }
+        var lines: [UInt64] = []
+        for w in 0..<wordsPerBlock {
+            var bits = cachedWords[f * wordsPerBlock + w]
+            while bits != 0 {
+                lines.append(first + UInt64(w * 64 + bits.trailingZeroBitCount))
+                bits &= bits - 1
+            }
+        }
         recallsLeft[f] = lines.count
         outbox.time = time
         for line in lines {
@@ -356,23 +402,25 @@ public final class FPGAHomeAgent: Component {
     /// at most `batchBytes` of line data and `sgEntries` runs of contiguous lines.
     private func writeBack(_ f: Int, at time: Tick) {
         let b = fmem.block(in: f)
-        let first = firstLine(of: b)
         var segments: [Int] = []           // lengths of runs of lines to write
         var run = 0
         var dirtyCount = 0
+        let base = f * linesPerBlock
+        var data: [UInt64]?
         for i in 0..<linesPerBlock {
             let dirty = fmem.isDirty(f, line: i)
             if dirty { dirtyCount += 1 }
-            let value = controller.drain(first + UInt64(i))
             if dirty || parameters.wholeBlockWriteback {
                 run += 1
-                remote[first + UInt64(i)] = value
+                if data == nil { data = remote[b] ?? [UInt64](repeating: 0, count: linesPerBlock) }
+                data![i] = fmem.values[base + i]
             } else if run > 0 {
                 segments.append(run)
                 run = 0
             }
         }
         if run > 0 { segments.append(run) }
+        if let data { remote[b] = data }
         let maxLines = max(1, Int(parameters.batchBytes / LineGeometry.lineSize))
         var done = time
         var lines = 0, entries = 0
