@@ -14,6 +14,8 @@ public struct SVGPlot {
     public var xLabel: String
     public var yLabel: String
     public var logX: Bool
+    /// A logarithmic y axis (ticks at powers of ten), for values spanning magnitudes.
+    public var logY: Bool
     public var series: [Series]
     /// Tick labels for x positions (the original texts, such as `32KiB`).
     public var xTicks: [(x: Double, label: String)]
@@ -22,7 +24,7 @@ public struct SVGPlot {
     /// `group` if given. Values with units (`32KiB`, `70ns`, `2.4GHz`, `100Gbps`) are read
     /// as numbers in their base unit.
     /// - Throws: `PlotError` for a missing column or a value that is not a number.
-    public init(rows: [[String: String]], x: String, y: String, group: String?, logX: Bool) throws {
+    public init(rows: [[String: String]], x: String, y: String, group: String?, logX: Bool, logY: Bool = false) throws {
         guard let first = rows.first else { throw PlotError(message: "no rows to plot") }
         for column in [x, y] + (group.map { [$0] } ?? []) where first[column] == nil {
             throw PlotError(message: "no column '\(column)'; columns are " + first.keys.sorted().joined(separator: ", "))
@@ -35,6 +37,7 @@ public struct SVGPlot {
             guard let xv = Self.number(xText) else { throw PlotError(message: "\(x) value '\(xText)' is not a number") }
             guard let yv = Double(yText) else { throw PlotError(message: "\(y) value '\(yText)' is not a number") }
             if logX && xv <= 0 { throw PlotError(message: "--log-x needs positive \(x) values, got '\(xText)'") }
+            if logY && yv <= 0 { throw PlotError(message: "--log-y needs positive \(y) values, got '\(yText)'") }
             let g = group.map { row[$0] ?? "" } ?? y
             if sums[g] == nil { groupOrder.append(g); sums[g] = [:] }
             let old = sums[g]![xv] ?? (0, 0)
@@ -45,6 +48,7 @@ public struct SVGPlot {
         xLabel = x
         yLabel = y
         self.logX = logX
+        self.logY = logY
         let orderedGroups = groupOrder.sorted { (Self.number($0) ?? .infinity, $0) < (Self.number($1) ?? .infinity, $1) }
         series = orderedGroups.map { g in
             Series(label: group.map { "\($0) = \(g)" } ?? g,
@@ -97,10 +101,17 @@ public struct SVGPlot {
         let fx: (Double) -> Double = logX ? { log10($0) } : { $0 }
         var xLow = fx(xs.min() ?? 0), xHigh = fx(xs.max() ?? 1)
         if xHigh == xLow { xLow -= 1; xHigh += 1 }
-        let yTicks = Self.niceTicks(min(0, ys.min() ?? 0), ys.max() ?? 1)
-        let yLow = yTicks.first!, yHigh = max(yTicks.last!, yLow + 1e-12)
+        let fy: (Double) -> Double = logY ? { log10($0) } : { $0 }
+        let yTicks: [Double]
+        if logY {
+            let low = floor(log10(ys.min() ?? 1)), high = max(ceil(log10(ys.max() ?? 10)), low + 1)
+            yTicks = stride(from: low, through: high, by: 1).map { pow(10, $0) }
+        } else {
+            yTicks = Self.niceTicks(min(0, ys.min() ?? 0), ys.max() ?? 1)
+        }
+        let yLow = fy(yTicks.first!), yHigh = max(fy(yTicks.last!), yLow + 1e-12)
         func px(_ x: Double) -> Double { left + (fx(x) - xLow) / (xHigh - xLow) * plotW }
-        func py(_ y: Double) -> Double { top + plotH - (y - yLow) / (yHigh - yLow) * plotH }
+        func py(_ y: Double) -> Double { top + plotH - (fy(y) - yLow) / (yHigh - yLow) * plotH }
         let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
         func f(_ v: Double) -> String { String(format: "%.2f", v) }
         var svg = """
@@ -126,7 +137,7 @@ public struct SVGPlot {
         }
         svg += "</g>\n"
         svg += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 20))\" text-anchor=\"middle\">\(Self.escape(xLabel + (logX ? " (log scale)" : "")))</text>\n"
-        svg += "<text x=\"22\" y=\"\(f(top + plotH / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 22 \(f(top + plotH / 2)))\">\(Self.escape(yLabel))</text>\n"
+        svg += "<text x=\"22\" y=\"\(f(top + plotH / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 22 \(f(top + plotH / 2)))\">\(Self.escape(yLabel + (logY ? " (log scale)" : "")))</text>\n"
         // Series
         for (i, s) in series.enumerated() {
             let color = palette[i % palette.count]

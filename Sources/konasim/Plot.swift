@@ -13,13 +13,14 @@ extension KonaSimCommand {
         @Option(help: "Column for the y axis (a metric).") var y: String
         @Option(help: "Column whose values make separate lines.") var group: String?
         @Flag(help: "Logarithmic x axis.") var logX = false
+        @Flag(help: "Logarithmic y axis (for values spanning magnitudes).") var logY = false
         @Option(name: .shortAndLong, help: ArgumentHelp("SVG file to write.", valueName: "file")) var output: String = "plot.svg"
 
         func run() throws {
             let rows = try Self.readRows(results)
             let plot: SVGPlot
             do {
-                plot = try SVGPlot(rows: rows, x: x, y: y, group: group, logX: logX)
+                plot = try SVGPlot(rows: rows, x: x, y: y, group: group, logX: logX, logY: logY)
             } catch {
                 throw InputError(message: "\(results): \(error)")
             }

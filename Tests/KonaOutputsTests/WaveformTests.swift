@@ -151,6 +151,14 @@ func temporaryPath(_ name: String) -> String {
         #expect(svg.contains(">ways = 4<") && svg.contains(">amat<") && svg.contains("size (log scale)"))
     }
 
+    @Test func aLogYAxisHasTicksAtPowersOfTenAroundTheData() throws {
+        let rows = [["x": "1", "y": "950"], ["x": "2", "y": "1200000"]]
+        let svg = try SVGPlot(rows: rows, x: "x", y: "y", group: nil, logX: false, logY: true).render()
+        for tick in ["100", "1000", "10000", "100000", "1000000", "10000000"] { #expect(svg.contains(">\(tick)</text>")) }
+        #expect(!svg.contains(">10</text>") && svg.contains("y (log scale)"))
+        #expect(throws: PlotError.self) { try SVGPlot(rows: [["x": "1", "y": "0"]], x: "x", y: "y", group: nil, logX: false, logY: true) }
+    }
+
     @Test func badColumnsAndValuesAreErrors() {
         #expect(throws: PlotError.self) { try SVGPlot(rows: rows, x: "nope", y: "amat", group: nil, logX: false) }
         #expect(throws: PlotError.self) { try SVGPlot(rows: [["x": "fast", "y": "1"]], x: "x", y: "y", group: nil, logX: false) }
