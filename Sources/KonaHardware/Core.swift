@@ -168,8 +168,15 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     public func handle(_ event: Event, in simulator: Simulator) throws(SimulationError) {
         resumeScheduled = false
         if resumedAfterWait {
+            // The wait for the memory was a stall; its start was traced when it began.
             resumedAfterWait = false
-            delayIssue(to: simulator.now)         // the wait for the memory was a stall
+            let now = simulator.now
+            if now > nextIssue.tick {
+                stallTime &+= now &- nextIssue.tick
+                nextIssue.advance(toAtOrAfter: now)
+                issuedInCycle = 0
+            }
+            if let tracer, let id = stalledSignal { tracer.record(id, at: now, .bits(0)) }
         }
         issue(in: simulator)
     }
@@ -287,6 +294,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     /// Stops issuing until a deferred access completes.
     private func waitForMemory() {
         waitingForMemory = true
+        if let tracer, let id = stalledSignal { tracer.record(id, at: nextIssue.tick, .bits(1)) }
     }
 
     /// Fetches the next batch of accesses; false when the workload is done (or failed).

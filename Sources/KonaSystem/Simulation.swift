@@ -280,6 +280,15 @@ public final class Simulation {
                 l2.watch(lines, with: tracer)
             }
         }
+        for complex in complexes { complex.trace(with: tracer) }
+        for llc in llcs { llc.trace(with: tracer) }
+        let watched = config.traceWatch.map { $0 >> LineGeometry.lineShift }
+        if !watched.isEmpty {
+            for complex in complexes { complex.watch(watched, with: tracer) }
+            for llc in llcs { llc.watch(watched, with: tracer) }
+            home?.watch(watched.filter { placement?.isRemote($0) != true }, with: tracer)
+            fpga?.watch(watched.filter { placement?.isRemote($0) == true }, with: tracer)
+        }
         for fabric in fabrics { fabric.trace(with: tracer) }
         interconnect?.trace(with: tracer)
         memory.trace(with: tracer)

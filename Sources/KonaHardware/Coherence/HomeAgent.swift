@@ -17,6 +17,13 @@ public final class HomeAgent {
     public let directoryLatency: Tick
     private let outbox: TimedOutbox
     private unowned(unsafe) let simulator: Simulator
+    private var watch = LineWatch()
+
+    /// Traces the directory state of `lines` (`home.watch.<address>`).
+    public func watch(_ lines: [UInt64], with tracer: SignalTracer) {
+        watch.declare(lines, path: "home", initial: "I", with: tracer)
+        controller.onTransition = { [unowned self] line, _, _, after in self.watch.note(line, after.name, at: self.outbox.time) }
+    }
 
     /// A home agent numbered `index` that sends through `outbox`.
     public init(index: Int, table: HomeProtocol.Table, memory: MainMemory, directoryLatency: Tick,

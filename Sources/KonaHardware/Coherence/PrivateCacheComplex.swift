@@ -46,6 +46,9 @@ public final class PrivateCacheComplex: CoreMemory {
     private var walking = false
     /// The first error met while issuing inline (reported by `takeFailure`).
     private var failure: SimulationError?
+    private var watch = LineWatch()
+    private var tracer: SignalTracer?
+    private var signals: (l1Hit: SignalID?, l1Miss: SignalID?, l2Miss: SignalID?, mshrs: SignalID?)
 
     /// Demand accesses that hit in the L1D, or waited for a transaction on their line.
     public private(set) var l1Hits: UInt64 = 0
@@ -106,6 +109,35 @@ public final class PrivateCacheComplex: CoreMemory {
         }
     }
 
+    /// Declares the complex's signals: `l1d.hit` and `l1d.miss` (pulses per access that
+    /// hits or misses the L1D), `l2.miss` (a pulse per request sent to the LLC) and `mshrs`
+    /// (lines with a transaction in flight).
+    public func trace(with tracer: SignalTracer) {
+        self.tracer = tracer
+        signals = (tracer.declare(path + ".l1d.hit", .wire(width: 1), initial: .bits(0)),
+                   tracer.declare(path + ".l1d.miss", .wire(width: 1), initial: .bits(0)),
+                   tracer.declare(path + ".l2.miss", .wire(width: 1), initial: .bits(0)),
+                   tracer.declare(path + ".mshrs", .wire(width: 16), initial: .bits(0)))
+    }
+
+    /// Also traces the coherence state of `lines` in this complex (`<path>.watch.<address>`).
+    public func watch(_ lines: [UInt64], with tracer: SignalTracer) {
+        watch.declare(lines, path: path, initial: "I", with: tracer)
+    }
+
+    @inline(never)
+    private func pulse(_ id: SignalID?, at time: Tick) {
+        guard let tracer, let id else { return }
+        tracer.record(id, at: time, .bits(1))
+        tracer.record(id, at: time &+ 1, .bits(0))
+    }
+
+    @inline(never)
+    private func traceTransactions(at time: Tick) {
+        guard let tracer, let id = signals.mshrs else { return }
+        tracer.record(id, at: time, .bits(UInt64(waiting.count)))
+    }
+
     /// The first error met while issuing inline, if any (the run stops when it is set).
     public func takeFailure() -> SimulationError? {
         defer { failure = nil }
@@ -120,6 +152,7 @@ public final class PrivateCacheComplex: CoreMemory {
         let index = l1.find(line)
         if index >= 0 && checker == nil && (!isStore || l1.isDirty(index)) {
             l1Hits &+= 1
+            if tracer != nil { pulse(signals.l1Hit, at: time) }
             l1.touch(index)
             let ready = l1.readyTime(index)
             if ready <= time { return Cache.Timing(accepted: time, ready: time &+ l1Latency, waitedForFill: false, missed: false) }
@@ -132,6 +165,8 @@ public final class PrivateCacheComplex: CoreMemory {
     private static let refused = Cache.Timing(accepted: .max, ready: .max, waitedForFill: true, missed: false)
 
     private func slowAccess(line: UInt64, isStore: Bool, at time: Tick, l1Index: Int) -> Cache.Timing {
+        if tracer != nil { pulse(l1Index >= 0 || waiting[line] != nil ? signals.l1Hit : signals.l1Miss, at: time) }
+        defer { if tracer != nil { traceTransactions(at: time) } }
         if waiting[line] != nil {
             merged += 1
             l1Hits += 1                     // as in the private model: a hit on a line being filled
@@ -172,6 +207,7 @@ public final class PrivateCacheComplex: CoreMemory {
             if waiting.count == mshrs { return Self.refused }
             l1Misses += 1
             l2Misses += 1
+            if tracer != nil { pulse(signals.l2Miss, at: time + l1Latency + l2Latency) }
             waiting[line] = [Waiter(issuedAt: time, isStore: isStore, issued: true, missed: true)]
             perform(line, isStore: isStore, at: time + l1Latency + l2Latency)
             return Self.deferred
@@ -227,6 +263,7 @@ public final class PrivateCacheComplex: CoreMemory {
 
     /// Keeps the tags in step with the line's state, then lets waiting accesses go on.
     private func transitioned(_ line: UInt64, to state: CoreComplexProtocol.State) {
+        if watch.tracer != nil { watch.note(line, state.name, at: max(outbox.time, simulator.now)) }
         switch state {
         case .S, .SM_A, .E, .M:
             var i1 = l1.find(line)
@@ -326,6 +363,7 @@ public final class PrivateCacheComplex: CoreMemory {
             }
         }
         waiting[line] = list.isEmpty ? nil : list
+        if tracer != nil { traceTransactions(at: now) }
     }
 
     private func complete(_ waiter: Waiter, line: UInt64, at time: Tick) {

@@ -66,7 +66,13 @@ public final class SocketLLC {
         case .GetS, .GetM, .Upgrade:
             requests += 1
             let index = tags.find(message.line)
-            if index >= 0 { tags.touch(index) } else if controller.state(message.line) == .I { misses += 1 }
+            if tracer != nil { pulse(signals.request) }
+            if index >= 0 {
+                tags.touch(index)
+            } else if controller.state(message.line) == .I {
+                misses += 1
+                if tracer != nil { pulse(signals.miss) }
+            }
         default: break
         }
         try controller.receive(message)
@@ -77,10 +83,34 @@ public final class SocketLLC {
     }
 
     private var pendingViolation: ProtocolViolation?
+    private var watch = LineWatch()
+    private var tracer: SignalTracer?
+    private var signals: (request: SignalID?, miss: SignalID?)
+
+    /// Declares the LLC's signals: `request` and `miss` (a pulse per core request, and per
+    /// request for a line the socket did not hold).
+    public func trace(with tracer: SignalTracer) {
+        self.tracer = tracer
+        signals = (tracer.declare(path + ".request", .wire(width: 1), initial: .bits(0)),
+                   tracer.declare(path + ".miss", .wire(width: 1), initial: .bits(0)))
+    }
+
+    /// Also traces the coherence state of `lines` in this LLC (`<path>.watch.<address>`).
+    public func watch(_ lines: [UInt64], with tracer: SignalTracer) {
+        watch.declare(lines, path: path, initial: "I", with: tracer)
+    }
+
+    @inline(never)
+    private func pulse(_ id: SignalID?) {
+        guard let tracer, let id else { return }
+        tracer.record(id, at: outbox.time, .bits(1))
+        tracer.record(id, at: outbox.time + 1, .bits(0))
+    }
 
     /// Keeps the tag array in step with the controller: a line takes a way when it leaves
     /// I and frees it when it returns there.
     private func track(_ line: UInt64, from before: LLCProtocol.State, to after: LLCProtocol.State) {
+        if watch.tracer != nil { watch.note(line, after.name, at: outbox.time) }
         if after == .I {
             let index = tags.find(line)
             if index >= 0 { tags.invalidate(index) }

@@ -94,6 +94,12 @@ public final class FPGAHomeAgent: Component, LineValueStore {
     private var workScheduled = false
     private var writebacksDue: [Int] = []
     private var failure: ProtocolViolation?
+    private var watch = LineWatch()
+
+    /// Traces the FPGA directory's state of `lines` (`fpga.watch.<address>`).
+    public func watch(_ lines: [UInt64], with tracer: SignalTracer) {
+        watch.declare(lines, path: path, initial: "I", with: tracer)
+    }
 
     /// Requests (read-shared, read-for-ownership, upgrade) from the sockets.
     public private(set) var requests: UInt64 = 0
@@ -296,6 +302,7 @@ public final class FPGAHomeAgent: Component, LineValueStore {
     /// Counts lines in a transaction per frame (a block with any is not evicted), and keeps
     /// the bitmap of lines the sockets hold (the lines an eviction recalls).
     private func transitioned(_ line: UInt64, _ before: HomeProtocol.State, _ after: HomeProtocol.State) {
+        if watch.tracer != nil { watch.note(line, after.name, at: max(outbox.time, simulator.now)) }
         let wasStable = HomeController.isStable(before), isStable = HomeController.isStable(after)
         let wasHeld = before != .I, isHeld = after != .I
         guard wasStable != isStable || wasHeld != isHeld, let f = fmem.frame(of: block(of: line)) else { return }
