@@ -47,6 +47,9 @@ public final class PrivateCacheComplex: CoreMemory {
     /// The first error met while issuing inline (reported by `takeFailure`).
     private var failure: SimulationError?
     private var watch = LineWatch()
+    /// When the controller's current transition happens: the issue time of an access, or
+    /// the arrival time of a message.
+    private var transitionTime: Tick = 0
     private var tracer: SignalTracer?
     private var signals: (l1Hit: SignalID?, l1Miss: SignalID?, l2Miss: SignalID?, mshrs: SignalID?)
 
@@ -224,6 +227,7 @@ public final class PrivateCacheComplex: CoreMemory {
     /// Runs the core's load or store through the controller, sending at `time`.
     private func perform(_ line: UInt64, isStore: Bool, at time: Tick) {
         outbox.time = time
+        transitionTime = time
         do {
             if isStore {
                 try controller.store(line, value: checker?.freshValue() ?? 0)
@@ -254,6 +258,7 @@ public final class PrivateCacheComplex: CoreMemory {
     public func receive(_ message: CoherenceMessage) throws(ProtocolViolation) {
         if message.kind == .Inv || message.kind == .Downgrade { snoops += 1 }
         outbox.time = simulator.now + l2Latency
+        transitionTime = simulator.now
         try controller.receive(message)
         if let error = takeFailure() {
             throw ProtocolViolation(component: path, line: message.line, state: controller.state(message.line).name,
@@ -263,7 +268,7 @@ public final class PrivateCacheComplex: CoreMemory {
 
     /// Keeps the tags in step with the line's state, then lets waiting accesses go on.
     private func transitioned(_ line: UInt64, to state: CoreComplexProtocol.State) {
-        if watch.tracer != nil { watch.note(line, state.name, at: max(outbox.time, simulator.now)) }
+        if watch.tracer != nil { watch.note(line, state.name, at: max(transitionTime, simulator.now)) }
         switch state {
         case .S, .SM_A, .E, .M:
             var i1 = l1.find(line)
@@ -321,6 +326,7 @@ public final class PrivateCacheComplex: CoreMemory {
     private func evict(_ line: UInt64) {
         evictions += 1
         outbox.time = simulator.now
+        transitionTime = simulator.now
         do {
             try controller.evict(line)
         } catch {
