@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -134,8 +135,12 @@ public final class SyntheticWorkload: AccessSource {
     }
 }
 
-/// Zipf sampling by Gray et al.'s method (as in YCSB): O(1) per draw after an O(n) setup.
+/// Zipf sampling by Gray et al.'s method (as in YCSB): O(1) per draw after an O(n) setup,
+/// done once per (items, theta) in a process (cores running the same spec share it).
 struct ZipfSampler {
+    private struct Key: Hashable { let items: UInt64, theta: Double }
+    private static let zetas = Mutex<[Key: Double]>([:])
+
     let items: UInt64
     let theta: Double
     let alpha: Double
@@ -145,8 +150,14 @@ struct ZipfSampler {
     init(items: UInt64, theta: Double) {
         self.items = items
         self.theta = theta
-        var zeta = 0.0
-        for i in 1...max(1, items) { zeta += 1.0 / pow(Double(i), theta) }
+        let key = Key(items: items, theta: theta)
+        let zeta = Self.zetas.withLock { cache in
+            if let known = cache[key] { return known }
+            var sum = 0.0
+            for i in 1...max(1, items) { sum += 1.0 / pow(Double(i), theta) }
+            cache[key] = sum
+            return sum
+        }
         let zeta2 = 1.0 + 1.0 / pow(2.0, theta)
         self.zetan = zeta
         self.alpha = 1.0 / (1.0 - theta)
