@@ -8,10 +8,14 @@ import KonaWorkloads
 /// core's `completeDeferred` when the data arrives), or `accepted == Tick.max` when it
 /// cannot take the access now (no MSHR free: the core retries after a deferred completion).
 public protocol CoreMemory: AnyObject {
+    /// Whether `access` may defer or refuse (false lets the core's loop drop those checks).
+    static var defers: Bool { get }
     func access(line: UInt64, isStore: Bool, at time: Tick) -> Cache.Timing
 }
 
-extension Cache: CoreMemory {}
+extension Cache: CoreMemory {
+    public static var defers: Bool { false }
+}
 
 /// What the system needs of a core, whatever its memory: run control and statistics.
 public protocol IssuingCore: Component {
@@ -23,8 +27,6 @@ public protocol IssuingCore: Component {
     var workloadError: WorkloadError? { get }
     var missLatency: Distribution { get }
     var stallTime: Tick { get }
-    var remoteAccesses: UInt64 { get }
-    var remoteLatencySum: UInt64 { get }
     func trace(with tracer: SignalTracer)
 }
 
@@ -90,11 +92,6 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     public private(set) var stores: UInt64 = 0
     /// Sum of issue-to-data latencies, in ticks.
     public private(set) var latencySum: UInt64 = 0
-    /// Which lines are remote (nil: none), for the split of AMAT into local and remote.
-    public var placement: RemotePlacement?
-    /// Accesses to remote lines, and the sum of their latencies in ticks.
-    public private(set) var remoteAccesses: UInt64 = 0
-    public private(set) var remoteLatencySum: UInt64 = 0
     /// Issue-to-data latency of accesses that missed in the L1 (primary misses), in ticks.
     public let missLatency: Distribution
     /// Time spent with an access ready but not allowed to issue, in ticks.
@@ -183,14 +180,10 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
 
     /// The memory reports that a deferred access issued at `issuedAt` got its data at
     /// `time` (the simulator's now); `missed` when it was a primary miss.
-    public func completeDeferred(line: UInt64, issuedAt: Tick, at time: Tick, missed: Bool, in simulator: Simulator) {
+    public func completeDeferred(issuedAt: Tick, at time: Tick, missed: Bool, in simulator: Simulator) {
         deferred -= 1
         let latency = time &- issuedAt
         latencySum &+= latency
-        if let placement, placement.isRemote(line) {
-            remoteAccesses &+= 1
-            remoteLatencySum &+= latency
-        }
         if missed { missLatency.record(latency) }
         if time > lastCompletion { lastCompletion = time }
         if tracer != nil { traceDeferred(at: time, by: -1) }
@@ -220,6 +213,19 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
 
     /// Issues accesses until the workload ends or the next issue lies past the horizon.
     public func issue(in simulator: Simulator) {
+        // A generic class's methods run unspecialized: pick the memory's concrete type once
+        // per call, so the loop below is compiled for it and an access is a direct call.
+        if let cache = l1 as? Cache {
+            issue(through: cache, in: simulator)
+        } else if let complex = l1 as? PrivateCacheComplex {
+            issue(through: complex, in: simulator)
+        } else {
+            issue(through: l1, in: simulator)
+        }
+    }
+
+    @inline(__always)
+    private func issue<M: CoreMemory>(through memory: M, in simulator: Simulator) {
         if nextIssue.tick < simulator.now {
             nextIssue.advance(toAtOrAfter: simulator.now)
             issuedInCycle = 0
@@ -229,14 +235,14 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
             if batchNext == batchCount && !refill(simulator) { return }
             let access = batch[batchNext]
             // Wait for room in the window, or for everything when the access is dependent.
-            if inFlight.count > 0 || deferred > 0 {
+            if inFlight.count > 0 || (M.defers && deferred > 0) {
                 inFlight.retire(upTo: nextIssue.tick)
-                if access.dependent && deferred > 0 { return waitForMemory() }
+                if M.defers && access.dependent && deferred > 0 { return waitForMemory() }
                 if access.dependent && inFlight.count > 0 {
                     delayIssue(to: inFlight.latest)
                     inFlight.retire(upTo: nextIssue.tick)
-                } else if inFlight.count &+ deferred == maxOutstanding {
-                    if inFlight.count == 0 { return waitForMemory() }
+                } else if inFlight.count &+ (M.defers ? deferred : 0) == maxOutstanding {
+                    if M.defers && inFlight.count == 0 { return waitForMemory() }
                     delayIssue(to: inFlight.earliest)
                     inFlight.retire(upTo: nextIssue.tick)
                 }
@@ -249,8 +255,8 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
             }
             let isStore = access.kind == .store
             let line = access.address &>> LineGeometry.lineShift
-            let timing = l1.access(line: line, isStore: isStore, at: time)
-            if timing.ready == .max {
+            let timing = memory.access(line: line, isStore: isStore, at: time)
+            if M.defers && timing.ready == .max {
                 if timing.accepted == .max { return waitForMemory() }   // refused: retry after a completion
                 batchNext &+= 1
                 accesses &+= 1
@@ -270,10 +276,6 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
             if isStore { stores &+= 1 }
             let latency = timing.ready &- time
             latencySum &+= latency
-            if let placement, placement.isRemote(line) {
-                remoteAccesses &+= 1
-                remoteLatencySum &+= latency
-            }
             if timing.ready > lastCompletion { lastCompletion = timing.ready }
             if timing.waitedForFill {
                 if timing.missed { missLatency.record(latency) }

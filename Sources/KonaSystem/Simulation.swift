@@ -125,23 +125,23 @@ public final class Simulation {
     /// Registers the system-wide metrics: AMAT (overall, local, remote), simulated time,
     /// events, and the shadow trackers' amplification.
     private func registerMetrics() {
-        let all = cores, stats = self.stats, simulator = self.simulator
+        let all = cores, complexes = self.complexes, stats = self.stats, simulator = self.simulator
         let endTime: () -> Tick = { [unowned self] in self.endTime }
         stats.formula("amat_ns", "average memory access time over all accesses of all cores", unit: "ns") {
             let n = all.reduce(0) { $0 + $1.accesses }
             return .real(n == 0 ? 0 : Double(all.reduce(0) { $0 + $1.latencySum }) / Double(n) / 1000)
         }
         stats.formula("amat.remote_ns", "average latency of accesses to remote memory (homed by the FPGA)", unit: "ns") {
-            let n = all.reduce(0) { $0 + $1.remoteAccesses }
-            return .real(n == 0 ? 0 : Double(all.reduce(0) { $0 + $1.remoteLatencySum }) / Double(n) / 1000)
+            let n = complexes.reduce(0) { $0 + $1.remoteAccesses }
+            return .real(n == 0 ? 0 : Double(complexes.reduce(0) { $0 + $1.remoteLatencySum }) / Double(n) / 1000)
         }
         stats.formula("amat.local_ns", "average latency of accesses to local memory", unit: "ns") {
-            let n = all.reduce(0) { $0 + $1.accesses - $1.remoteAccesses }
-            let sum = all.reduce(0) { $0 + $1.latencySum - $1.remoteLatencySum }
+            let n = all.reduce(0) { $0 + $1.accesses } - complexes.reduce(0) { $0 + $1.remoteAccesses }
+            let sum = all.reduce(0) { $0 + $1.latencySum } - complexes.reduce(0) { $0 + $1.remoteLatencySum }
             return .real(n == 0 ? 0 : Double(sum) / Double(n) / 1000)
         }
         stats.formula("accesses", "accesses issued by all cores", unit: "accesses") { .integer(all.reduce(0) { $0 + $1.accesses }) }
-        stats.formula("accesses.remote", "accesses to remote memory", unit: "accesses") { .integer(all.reduce(0) { $0 + $1.remoteAccesses }) }
+        stats.formula("accesses.remote", "accesses to remote memory", unit: "accesses") { .integer(complexes.reduce(0) { $0 + $1.remoteAccesses }) }
         stats.formula("sim.time_ns", "simulated time at the end of the run", unit: "ns") { .real(Double(endTime()) / 1000) }
         stats.formula("sim.events", "events dispatched by the simulator", unit: "events") { .integer(simulator.eventsDispatched) }
         guard !trackers.isEmpty else { return }
@@ -226,9 +226,9 @@ public final class Simulation {
                 let core = Core(path: path, clock: clock, issueRate: config.issueRate, maxOutstanding: config.maxOutstanding,
                                 maxAccesses: config.maxAccesses, l1: complex, source: source(c), stats: stats)
                 core.id = simulator.register(core)
-                core.placement = placement
-                complex.onDeferredComplete = { [unowned core, unowned simulator] line, issued, time, missed in
-                    core.completeDeferred(line: line, issuedAt: issued, at: time, missed: missed, in: simulator)
+                complex.placement = placement
+                complex.onDeferredComplete = { [unowned core, unowned simulator] issued, time, missed in
+                    core.completeDeferred(issuedAt: issued, at: time, missed: missed, in: simulator)
                 }
                 complexes.append(complex)
                 cores.append(core)

@@ -51,8 +51,9 @@ extension KonaSimCommand.Bench {
         @Option(help: "Accesses.") var accesses: UInt64 = 2_000_000
 
         func run() throws {
-            let config = try SimulationConfig(KonaSchema.loader.load(text: EmbeddedDefault.yaml, name: EmbeddedDefault.name,
-                                                                     overrides: ["system.model=private"]))
+            // The single-core slice with the schema's defaults (32 KiB L1D, 256 KiB L2, DRAM), as the anchor.
+            let config = try SimulationConfig(KonaSchema.loader.load(path: nil, overrides: [
+                "system.model=private", "system.cores_per_socket=1", "stats.dirty_interval=0"]))
             // As the anchor does, build the trace first and time only the simulation.
             let source = PrebuiltTrace(AnchorTrace(random: pattern == .random, count: accesses))
             let simulation = Simulation(config: config, sources: [source])

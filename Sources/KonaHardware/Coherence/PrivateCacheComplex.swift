@@ -17,6 +17,8 @@ import KonaProtocol
 /// Checking mode (`checker`) routes every access through the controller: every store
 /// writes a fresh value and every load must see the latest one in coherence order.
 public final class PrivateCacheComplex: CoreMemory {
+    public static var defers: Bool { true }
+
     /// An access waiting for a line's transaction.
     struct Waiter {
         var issuedAt: Tick
@@ -38,8 +40,13 @@ public final class PrivateCacheComplex: CoreMemory {
     public let mshrs: Int
     /// Data-value checking, when on.
     public let checker: ValueChecker?
-    /// Called when a deferred access completes: (line, issue time, completion time, primary miss).
-    public var onDeferredComplete: ((UInt64, Tick, Tick, Bool) -> Void)?
+    /// Called when a deferred access completes: (issue time, completion time, primary miss).
+    public var onDeferredComplete: ((Tick, Tick, Bool) -> Void)?
+    /// Which lines are remote, for the split of the core's latency into local and remote.
+    public var placement: RemotePlacement?
+    /// Accesses to remote lines, and the sum of their latencies in ticks.
+    public private(set) var remoteAccesses: UInt64 = 0
+    public private(set) var remoteLatencySum: UInt64 = 0
     private let outbox: TimedOutbox
     private unowned(unsafe) let simulator: Simulator
     private var waiting = LineMap<[Waiter]>()
@@ -153,15 +160,28 @@ public final class PrivateCacheComplex: CoreMemory {
     @inline(__always)
     public func access(line: UInt64, isStore: Bool, at time: Tick) -> Cache.Timing {
         let index = l1.find(line)
+        let timing: Cache.Timing
         if index >= 0 && checker == nil && (!isStore || l1.isDirty(index)) {
             l1Hits &+= 1
             if tracer != nil { pulse(signals.l1Hit, at: time) }
             l1.touch(index)
             let ready = l1.readyTime(index)
-            if ready <= time { return Cache.Timing(accepted: time, ready: time &+ l1Latency, waitedForFill: false, missed: false) }
-            return Cache.Timing(accepted: time, ready: max(ready, time &+ l1Latency), waitedForFill: true, missed: false)
+            timing = ready <= time ? Cache.Timing(accepted: time, ready: time &+ l1Latency, waitedForFill: false, missed: false)
+                : Cache.Timing(accepted: time, ready: max(ready, time &+ l1Latency), waitedForFill: true, missed: false)
+        } else {
+            timing = slowAccess(line: line, isStore: isStore, at: time, l1Index: index)
         }
-        return slowAccess(line: line, isStore: isStore, at: time, l1Index: index)
+        if placement != nil && timing.ready != .max { countRemote(line, latency: timing.ready &- time) }
+        return timing
+    }
+
+    /// Adds an access's latency to the remote totals if `line` is remote.
+    @inline(__always)
+    private func countRemote(_ line: UInt64, latency: Tick) {
+        if let placement, placement.isRemote(line) {
+            remoteAccesses &+= 1
+            remoteLatencySum &+= latency
+        }
     }
 
     private static let deferred = Cache.Timing(accepted: 0, ready: .max, waitedForFill: true, missed: false)
@@ -373,7 +393,8 @@ public final class PrivateCacheComplex: CoreMemory {
     }
 
     private func complete(_ waiter: Waiter, line: UInt64, at time: Tick) {
-        onDeferredComplete?(line, waiter.issuedAt, time, waiter.missed)
+        countRemote(line, latency: time &- waiter.issuedAt)
+        onDeferredComplete?(waiter.issuedAt, time, waiter.missed)
     }
 
     /// Lines with accesses waiting, for the stuck detector.
