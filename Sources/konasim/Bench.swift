@@ -66,7 +66,7 @@ extension KonaSimCommand.Bench {
     /// The timed coherent system under a uniform-random load.
     struct Coherent: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Timed coherent 4-core socket (LLC, interconnect, home, DRAM): uniform-random 8-byte accesses, 30% stores, 64 MiB.")
+            abstract: "Timed coherent 4-core socket (LLC, interconnect, home, DRAM; no FPGA, no trackers): uniform-random 8-byte accesses, 30% stores, 64 MiB.")
 
         @Option(help: "Accesses per core.") var accesses: UInt64 = 250_000
         @Flag(help: "Check data values (run.check).") var check = false
@@ -74,6 +74,7 @@ extension KonaSimCommand.Bench {
         func run() throws {
             let config = try SimulationConfig(KonaSchema.loader.load(text: EmbeddedDefault.yaml, name: EmbeddedDefault.name, overrides: [
                 "system.model=coherent", "system.sockets=1", "system.cores_per_socket=4", "workload.kind=uniform",
+                "memory.remote_fraction=0", "stats.dirty_interval=0",
                 "workload.footprint=64MiB", "workload.store_fraction=0.3", "workload.access_size=8B",
                 "workload.accesses=\(accesses)", "run.check=\(check)", "trace.vcd=",
             ]))
