@@ -54,9 +54,10 @@ public final class SignalStrings {
 /// Components declare their signals when built (`declare` returns nil for signals the
 /// selection leaves out, so an untraced signal costs one nil check) and record changes
 /// whenever they know them, possibly for times ahead of the simulator (a fill that will
-/// arrive later). Changes wait in a time-ordered heap of 32-byte records until
-/// `flush(before:)` says no earlier change can come, so the output is in time order
-/// whatever the recording order. A change to the value a signal already has is dropped,
+/// arrive later). Changes wait in a monotone radix heap of 32-byte records (as the event
+/// queue: no change is ever recorded before the last flush) until `flush(before:)` says no
+/// earlier change can come, so the output is in (time, recording) order whatever the
+/// recording order. A change to the value a signal already has is dropped,
 /// and changes outside the window are not emitted (the value at the window's start is).
 public final class SignalTracer {
     private struct Pending {
@@ -73,7 +74,16 @@ public final class SignalTracer {
     private var declared: [(path: String, kind: SignalKind)] = []
     private var initial: [UInt64] = []
     private var current: [UInt64] = []
-    private var heap: ContiguousArray<Pending> = []
+    /// Bucket 0 holds records at exactly `base`, in recording order from `front`; bucket k
+    /// records whose time first differs from `base` in bit k - 1.
+    /// (A buffer allocated once: appending to a bucket checks only the bucket's uniqueness.)
+    private let buckets: UnsafeMutablePointer<ContiguousArray<Pending>> = {
+        let b = UnsafeMutablePointer<ContiguousArray<Pending>>.allocate(capacity: 65)
+        b.initialize(repeating: [], count: 65)
+        return b
+    }()
+    private var front = 0
+    private var base: Tick = 0
     private var sequence: UInt64 = 0
     private var started = false
     private var windowOpened = false  // values before the window have been emitted at its start
@@ -87,7 +97,11 @@ public final class SignalTracer {
         self.sink = sink
         self.selects = selects
         self.window = window
-        heap.reserveCapacity(1024)
+    }
+
+    deinit {
+        buckets.deinitialize(count: 65)
+        buckets.deallocate()
     }
 
     /// Declares a signal; nil when the selection leaves it out.
@@ -119,6 +133,13 @@ public final class SignalTracer {
         push(Pending(time: time, sequence: sequence, raw: raw(value), id: id.raw, isDelta: false))
     }
 
+    /// Records that string signal `id` takes the text `strings.intern` returned `index` for
+    /// (components that repeat a few texts intern them once).
+    @inline(__always)
+    public func record(_ id: SignalID, at time: Tick, interned index: UInt64) {
+        push(Pending(time: time, sequence: sequence, raw: index, id: id.raw, isDelta: false))
+    }
+
     /// Records that counter signal `id` changes by `amount` at `time`; the value is resolved
     /// in time order, so a component can announce a future decrement (a fill that will arrive).
     @inline(__always)
@@ -127,44 +148,35 @@ public final class SignalTracer {
     }
 
     @inline(__always)
-    private static func before(_ a: Pending, _ b: Pending) -> Bool {
-        a.time != b.time ? a.time < b.time : a.sequence < b.sequence
-    }
+    private func bucket(_ time: Tick) -> Int { time == base ? 0 : 64 - (time ^ base).leadingZeroBitCount }
 
+    @inline(__always)
     private func push(_ item: Pending) {
+        precondition(item.time >= base, "signal change recorded at \(item.time) ps, before the last flush (\(base) ps)")
         sequence &+= 1
-        heap.append(item)
-        heap.withUnsafeMutableBufferPointer { h in
-            var i = h.count - 1
-            while i > 0 {
-                let parent = (i - 1) >> 1
-                if !Self.before(item, h[parent]) { break }
-                h[i] = h[parent]
-                i = parent
-            }
-            h[i] = item
-        }
+        buckets[bucket(item.time)].append(item)
     }
 
-    private func popFirst() -> Pending {
-        let top = heap[0]
-        let last = heap.removeLast()
-        guard !heap.isEmpty else { return top }
-        heap.withUnsafeMutableBufferPointer { h in
-            let n = h.count
-            var i = 0
-            while true {
-                let l = 2 * i + 1
-                if l >= n { break }
-                var c = l
-                if l + 1 < n && Self.before(h[l + 1], h[l]) { c = l + 1 }
-                if !Self.before(h[c], last) { break }
-                h[i] = h[c]
-                i = c
-            }
-            h[i] = last
+    /// Moves the records of the first non-empty bucket past 0 into lower buckets around
+    /// their earliest time, if that is before `limit`; false when there is nothing to move.
+    private func refill(before limit: Tick) -> Bool {
+        guard let k = (1...64).first(where: { !buckets[$0].isEmpty }) else { return false }
+        var earliest = Tick.max
+        for item in buckets[k] where item.time < earliest { earliest = item.time }
+        guard earliest < limit else { return false }
+        var items = ContiguousArray<Pending>()
+        swap(&items, &buckets[k])               // move the bucket out without copying it
+        base = earliest
+        var sorted = true
+        for item in items {
+            let b = bucket(item.time)
+            if b == 0, let last = buckets[0].last, last.sequence > item.sequence { sorted = false }
+            buckets[b].append(item)
         }
-        return top
+        if !sorted { buckets[0].sort { $0.sequence < $1.sequence } }
+        items.removeAll(keepingCapacity: true)
+        if buckets[k].isEmpty { buckets[k] = items }   // keep the storage for the next round
+        return true
     }
 
     private func startIfNeeded() {
@@ -176,8 +188,16 @@ public final class SignalTracer {
     /// Emits every recorded change earlier than `time` (no earlier change can still come).
     public func flush(before time: Tick) {
         startIfNeeded()
-        while let first = heap.first, first.time < time {
-            emit(popFirst())
+        while true {
+            if front < buckets[0].count {
+                guard base < time else { return }
+                emit(buckets[0][front])
+                front += 1
+                continue
+            }
+            buckets[0].removeAll(keepingCapacity: true)
+            front = 0
+            guard refill(before: time) else { return }
         }
     }
 

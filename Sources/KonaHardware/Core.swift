@@ -215,10 +215,10 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     public func issue(in simulator: Simulator) {
         // A generic class's methods run unspecialized: pick the memory's concrete type once
         // per call, so the loop below is compiled for it and an access is a direct call.
-        if let cache = l1 as? Cache {
-            issue(through: cache, in: simulator)
-        } else if let complex = l1 as? PrivateCacheComplex {
-            issue(through: complex, in: simulator)
+        if Memory.self == Cache.self {
+            issue(through: unsafeDowncast(l1, to: Cache.self), in: simulator)
+        } else if Memory.self == PrivateCacheComplex.self {
+            issue(through: unsafeDowncast(l1, to: PrivateCacheComplex.self), in: simulator)
         } else {
             issue(through: l1, in: simulator)
         }

@@ -38,6 +38,8 @@ public final class Interconnect: Component {
     private var inFlight = [Int](repeating: 0, count: Channel.allCases.count)
     private var tracer: SignalTracer?
     private var signals: [(busy: SignalID?, inFlight: SignalID?, last: SignalID?)] = []
+    /// Each message kind's name, interned in the tracer's strings.
+    private var kindNames: [UInt64] = []
 
     /// An interconnect registered with `simulator` at `path`, with statistics under `path`.
     public init(path: String, headerBytes: UInt64, timing: [ChannelTiming], simulator: Simulator,
@@ -69,6 +71,7 @@ public final class Interconnect: Component {
     /// sent, not yet delivered) and `last` (the kind of the last message sent).
     public func trace(with tracer: SignalTracer) {
         self.tracer = tracer
+        kindNames = MessageKind.allCases.map { tracer.strings.intern("\($0)") }
         signals = Channel.allCases.map { channel in
             let prefix = "\(path).\(channel)"
             return (tracer.declare(prefix + ".busy", .wire(width: 2), initial: .bits(0)),
@@ -115,7 +118,7 @@ public final class Interconnect: Component {
             tracer.adjust(id, at: time, by: 1)
             tracer.adjust(id, at: arrival, by: -1)
         }
-        if let id = signals[c].last { tracer.record(id, at: time, .string("\(message.kind)")) }
+        if let id = signals[c].last { tracer.record(id, at: time, interned: kindNames[message.kind.rawValue]) }
     }
 
     public func handle(_ event: Event, in simulator: Simulator) throws(SimulationError) {
