@@ -54,10 +54,9 @@ public final class SignalStrings {
 /// Components declare their signals when built (`declare` returns nil for signals the
 /// selection leaves out, so an untraced signal costs one nil check) and record changes
 /// whenever they know them, possibly for times ahead of the simulator (a fill that will
-/// arrive later). Changes wait in a monotone radix heap of 32-byte records (as the event
-/// queue: no change is ever recorded before the last flush) until `flush(before:)` says no
-/// earlier change can come, so the output is in (time, recording) order whatever the
-/// recording order. A change to the value a signal already has is dropped,
+/// arrive later). Changes wait as 32-byte records until `flush(before:)` says no earlier
+/// change can come (the run loop flushes every chunk of simulated time); then the due ones
+/// are sorted, so the output is in (time, recording) order whatever the recording order. A change to the value a signal already has is dropped,
 /// and changes outside the window are not emitted (the value at the window's start is).
 public final class SignalTracer {
     private struct Pending {
@@ -74,16 +73,10 @@ public final class SignalTracer {
     private var declared: [(path: String, kind: SignalKind)] = []
     private var initial: [UInt64] = []
     private var current: [UInt64] = []
-    /// Bucket 0 holds records at exactly `base`, in recording order from `front`; bucket k
-    /// records whose time first differs from `base` in bit k - 1.
-    /// (A buffer allocated once: appending to a bucket checks only the bucket's uniqueness.)
-    private let buckets: UnsafeMutablePointer<ContiguousArray<Pending>> = {
-        let b = UnsafeMutablePointer<ContiguousArray<Pending>>.allocate(capacity: 65)
-        b.initialize(repeating: [], count: 65)
-        return b
-    }()
-    private var front = 0
-    private var base: Tick = 0
+    /// Changes not yet emitted, in recording order.
+    private var pending: ContiguousArray<Pending> = []
+    /// The last flush's limit: no change may be recorded before it.
+    private var flushed: Tick = 0
     private var sequence: UInt64 = 0
     private var started = false
     private var windowOpened = false  // values before the window have been emitted at its start
@@ -97,11 +90,6 @@ public final class SignalTracer {
         self.sink = sink
         self.selects = selects
         self.window = window
-    }
-
-    deinit {
-        buckets.deinitialize(count: 65)
-        buckets.deallocate()
     }
 
     /// Declares a signal; nil when the selection leaves it out.
@@ -148,35 +136,10 @@ public final class SignalTracer {
     }
 
     @inline(__always)
-    private func bucket(_ time: Tick) -> Int { time == base ? 0 : 64 - (time ^ base).leadingZeroBitCount }
-
-    @inline(__always)
     private func push(_ item: Pending) {
-        precondition(item.time >= base, "signal change recorded at \(item.time) ps, before the last flush (\(base) ps)")
+        precondition(item.time >= flushed, "signal change recorded at \(item.time) ps, before the last flush (\(flushed) ps)")
         sequence &+= 1
-        buckets[bucket(item.time)].append(item)
-    }
-
-    /// Moves the records of the first non-empty bucket past 0 into lower buckets around
-    /// their earliest time, if that is before `limit`; false when there is nothing to move.
-    private func refill(before limit: Tick) -> Bool {
-        guard let k = (1...64).first(where: { !buckets[$0].isEmpty }) else { return false }
-        var earliest = Tick.max
-        for item in buckets[k] where item.time < earliest { earliest = item.time }
-        guard earliest < limit else { return false }
-        var items = ContiguousArray<Pending>()
-        swap(&items, &buckets[k])               // move the bucket out without copying it
-        base = earliest
-        var sorted = true
-        for item in items {
-            let b = bucket(item.time)
-            if b == 0, let last = buckets[0].last, last.sequence > item.sequence { sorted = false }
-            buckets[b].append(item)
-        }
-        if !sorted { buckets[0].sort { $0.sequence < $1.sequence } }
-        items.removeAll(keepingCapacity: true)
-        if buckets[k].isEmpty { buckets[k] = items }   // keep the storage for the next round
-        return true
+        pending.append(item)
     }
 
     private func startIfNeeded() {
@@ -185,20 +148,20 @@ public final class SignalTracer {
         sink.begin(signals: declared, initial: initial, strings: strings)
     }
 
-    /// Emits every recorded change earlier than `time` (no earlier change can still come).
+    /// Emits every recorded change earlier than `time` (no earlier change can still come):
+    /// those are taken out, sorted by (time, recording order) and handed to the sink.
     public func flush(before time: Tick) {
         startIfNeeded()
-        while true {
-            if front < buckets[0].count {
-                guard base < time else { return }
-                emit(buckets[0][front])
-                front += 1
-                continue
-            }
-            buckets[0].removeAll(keepingCapacity: true)
-            front = 0
-            guard refill(before: time) else { return }
+        flushed = max(flushed, time)
+        var due = ContiguousArray<Pending>()
+        var later = ContiguousArray<Pending>()
+        later.reserveCapacity(pending.count)
+        for item in pending {
+            if item.time < time { due.append(item) } else { later.append(item) }
         }
+        pending = later
+        due.sort { $0.time != $1.time ? $0.time < $1.time : $0.sequence < $1.sequence }
+        for change in due { emit(change) }
     }
 
     private func emit(_ change: Pending) {
