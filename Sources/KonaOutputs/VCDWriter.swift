@@ -15,10 +15,18 @@ import KonaEngine
 /// The `$date` is fixed text: the same run gives the same bytes.
 public final class VCDWriter: TraceSink {
     private let file: UnsafeMutablePointer<FILE>
-    private var buffer: [UInt8] = []
-    private var kinds: [SignalKind] = []
-    private var codes: [[UInt8]] = []
+    /// Output bytes not yet written: a buffer allocated once, drained at `bufferSize`.
+    private static let bufferSize = 1 << 16
+    private let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: VCDWriter.bufferSize)
+    private var used = 0
+    /// Per signal: its width (0 for a real, -1 for a string) and its code, flat.
+    private var widths: [Int] = []
+    private var codeBytes: [UInt8] = []
+    private var codeStart: [Int] = [0]
     private var strings = SignalStrings()
+    /// The texts of string signals, sanitized for VCD (no spaces), flat by string index.
+    private var textBytes: [UInt8] = []
+    private var textStart: [Int] = [0]
     private var lastTime: Tick?
     private let timescale: String
     private let unit: Tick
@@ -35,10 +43,12 @@ public final class VCDWriter: TraceSink {
         self.timescale = timescale
         self.unit = max(1, unit)
         self.version = version
-        buffer.reserveCapacity(1 << 17)
     }
 
-    deinit { fclose(file) }
+    deinit {
+        fclose(file)
+        buffer.deallocate()
+    }
 
     /// The identifier code of signal number `index`: base-94 printable ASCII.
     public static func code(_ index: Int) -> String {
@@ -52,20 +62,54 @@ public final class VCDWriter: TraceSink {
     }
 
     private func write(_ text: String) {
-        buffer.append(contentsOf: text.utf8)
-        if buffer.count >= 1 << 16 { drain() }
+        for byte in text.utf8 {
+            if used == Self.bufferSize { drain() }
+            buffer[used] = byte
+            used += 1
+        }
     }
 
     private func drain() {
-        buffer.withUnsafeBufferPointer { _ = fwrite($0.baseAddress, 1, $0.count, file) }
-        bytesWritten += buffer.count
-        buffer.removeAll(keepingCapacity: true)
+        _ = fwrite(buffer, 1, used, file)
+        bytesWritten += used
+        used = 0
+    }
+
+    /// Makes room for `n` more bytes.
+    @inline(__always)
+    private func reserve(_ n: Int) {
+        if used + n > Self.bufferSize { drain() }
+    }
+
+    @inline(__always)
+    private func put(_ byte: UInt8) {
+        buffer[used] = byte
+        used &+= 1
+    }
+
+    /// Adds the sanitized bytes of the strings interned since the last call.
+    private func catchUpTexts() {
+        while textStart.count <= strings.texts.count {
+            let text = strings.texts[textStart.count - 1]
+            if text.isEmpty { textBytes.append(UInt8(ascii: "-")) }
+            for byte in text.utf8 { textBytes.append(byte == 32 || byte > 126 ? UInt8(ascii: "_") : byte) }
+            textStart.append(textBytes.count)
+        }
     }
 
     public func begin(signals: [(path: String, kind: SignalKind)], initial: [UInt64], strings: SignalStrings) {
         self.strings = strings
-        kinds = signals.map(\.kind)
-        codes = signals.indices.map { Array(Self.code($0).utf8) }
+        widths = signals.map {
+            switch $0.kind {
+            case .wire(let width): width
+            case .real: 0
+            case .string: -1
+            }
+        }
+        for i in signals.indices {
+            codeBytes += Array(Self.code(i).utf8)
+            codeStart.append(codeBytes.count)
+        }
         write("$date\n  KonaSim simulated run\n$end\n$version\n  \(version)\n$end\n$timescale \(timescale) $end\n")
         // Scopes: group signals by their dotted path, in path order.
         let order = signals.indices.sorted { signals[$0].path < signals[$1].path }
@@ -82,7 +126,7 @@ public final class VCDWriter: TraceSink {
                 open.append(s)
             }
             let name = parts.last.map(String.init) ?? signals[i].path
-            let code = String(decoding: codes[i], as: UTF8.self)
+            let code = String(decoding: codeBytes[codeStart[i] ..< codeStart[i + 1]], as: UTF8.self)
             switch signals[i].kind {
             case .wire(let width):
                 write("$var wire \(width) \(code) \(name)\(width > 1 ? " [\(width - 1):0]" : "") $end\n")
@@ -102,41 +146,46 @@ public final class VCDWriter: TraceSink {
     /// Appends one value line (`1!`, `b101 "`, `r0.5 #`, `sIS_D $`) without building strings.
     @inline(__always)
     private func append(value raw: UInt64, of i: Int) {
-        switch kinds[i] {
-        case .wire(let width) where width == 1:
-            buffer.append(raw & 1 == 1 ? UInt8(ascii: "1") : UInt8(ascii: "0"))
-        case .wire:
-            buffer.append(UInt8(ascii: "b"))
+        let width = widths[i]
+        let codeFrom = codeStart[i], codeTo = codeStart[i + 1]
+        if width == 1 {
+            reserve(2 + codeTo - codeFrom)
+            put(raw & 1 == 1 ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+        } else if width > 1 {
+            reserve(67 + codeTo - codeFrom)
+            put(UInt8(ascii: "b"))
             if raw == 0 {
-                buffer.append(UInt8(ascii: "0"))
+                put(UInt8(ascii: "0"))
             } else {
                 var bit = 63 - raw.leadingZeroBitCount
                 while bit >= 0 {
-                    buffer.append((raw >> UInt64(bit)) & 1 == 1 ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+                    put((raw >> UInt64(bit)) & 1 == 1 ? UInt8(ascii: "1") : UInt8(ascii: "0"))
                     bit -= 1
                 }
             }
-            buffer.append(UInt8(ascii: " "))
-        case .real:
+            put(UInt8(ascii: " "))
+        } else if width == 0 {
             let r = Double(bitPattern: raw)
-            buffer.append(UInt8(ascii: "r"))
-            buffer.append(contentsOf: (r.isFinite ? String(r) : "0").utf8)
-            buffer.append(UInt8(ascii: " "))
-        case .string:
-            let text = Int(raw) < strings.texts.count ? strings.texts[Int(raw)] : "?"
-            buffer.append(UInt8(ascii: "s"))
-            if text.isEmpty { buffer.append(UInt8(ascii: "-")) }
-            for byte in text.utf8 { buffer.append(byte == 32 || byte > 126 ? UInt8(ascii: "_") : byte) }
-            buffer.append(UInt8(ascii: " "))
+            write("r" + (r.isFinite ? String(r) : "0") + " ")
+            reserve(1 + codeTo - codeFrom)
+        } else {
+            if Int(raw) + 1 >= textStart.count { catchUpTexts() }
+            let from = Int(raw) + 1 < textStart.count ? textStart[Int(raw)] : 0
+            let to = Int(raw) + 1 < textStart.count ? textStart[Int(raw) + 1] : 0
+            reserve(3 + to - from + codeTo - codeFrom)
+            put(UInt8(ascii: "s"))
+            if to == from { put(UInt8(ascii: "?")) }
+            for k in from ..< to { put(textBytes[k]) }
+            put(UInt8(ascii: " "))
         }
-        buffer.append(contentsOf: codes[i])
-        buffer.append(10)
-        if buffer.count >= 1 << 16 { drain() }
+        for k in codeFrom ..< codeTo { put(codeBytes[k]) }
+        put(10)
     }
 
     @inline(__always)
     private func appendTime(_ time: Tick) {
-        buffer.append(UInt8(ascii: "#"))
+        reserve(22)
+        put(UInt8(ascii: "#"))
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
             (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
@@ -149,10 +198,10 @@ public final class VCDWriter: TraceSink {
             } while n > 0
             while count > 0 {
                 count -= 1
-                buffer.append(d[count])
+                put(d[count])
             }
         }
-        buffer.append(10)
+        put(10)
     }
 
     public func change(_ id: SignalID, at tick: Tick, raw: UInt64) {

@@ -70,8 +70,7 @@ public final class CoherenceStress: Component, CoherenceNetwork {
     public private(set) var cores: [CoreComplexController] = []
     public private(set) var llcs: [LLCController] = []
     public private(set) var home: HomeController!
-    private var pool: [CoherenceMessage] = []
-    private var freeSlots: [Int] = []
+    private var pool = MessagePool()
     private var golden: [UInt64]
     private var nextValue: UInt64 = 1
     private var issued = 0
@@ -151,8 +150,7 @@ public final class CoherenceStress: Component, CoherenceNetwork {
             switch Kind(rawValue: event.kind)! {
             case .deliver:
                 let slot = Int(event.payload)
-                let message = pool[slot]
-                freeSlots.append(slot)
+                let message = pool.take(slot)
                 delivered += 1
                 log(message.line) { "deliver \(message)" }
                 switch message.destination {
@@ -179,14 +177,7 @@ public final class CoherenceStress: Component, CoherenceNetwork {
 
     /// CoherenceNetwork: deliver after a random delay.
     public func send(_ message: CoherenceMessage) {
-        let slot: Int
-        if let free = freeSlots.popLast() {
-            slot = free
-            pool[slot] = message
-        } else {
-            slot = pool.count
-            pool.append(message)
-        }
+        let slot = pool.store(message)
         // Mostly short delays, with a heavy tail (1 in 64 messages waits 5-64 times longer),
         // so that rare crossings (a writeback overtaken by several transactions) happen.
         var delay = 1 + random.next(below: configuration.maxDelay)

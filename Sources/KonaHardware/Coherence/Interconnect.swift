@@ -33,8 +33,7 @@ public final class Interconnect: Component {
     public private(set) var channels: [Link]
     /// Hands an arrived message to its destination (set by the system).
     public var deliver: ((CoherenceMessage) throws(ProtocolViolation) -> Void)?
-    private var pool: [CoherenceMessage] = []
-    private var freeSlots: [Int] = []
+    private var pool = MessagePool()
     private var inFlight = [Int](repeating: 0, count: Channel.allCases.count)
     private var tracer: SignalTracer?
     private var signals: [(busy: SignalID?, inFlight: SignalID?, last: SignalID?)] = []
@@ -91,14 +90,7 @@ public final class Interconnect: Component {
         let link = 2 &* c &+ (message.destination.level > message.source.level ? 1 : 0)
         let bytes = size(of: message.kind)
         let arrival = channels[link].transmit(bytes: bytes, at: time)
-        let slot: Int
-        if let free = freeSlots.popLast() {
-            slot = free
-            pool[slot] = message
-        } else {
-            slot = pool.count
-            pool.append(message)
-        }
+        let slot = pool.store(message)
         inFlight[c] += 1
         if tracer != nil { traceSend(message, channel: c, link: link, bytes: bytes, arrival: arrival, at: time) }
         simulator.schedule(at: arrival, target: id, kind: 1, payload: UInt64(slot))
@@ -123,8 +115,7 @@ public final class Interconnect: Component {
 
     public func handle(_ event: Event, in simulator: Simulator) throws(SimulationError) {
         let slot = Int(event.payload)
-        let message = pool[slot]
-        freeSlots.append(slot)
+        let message = pool.take(slot)
         inFlight[message.kind.channel.rawValue] -= 1
         do {
             try deliver?(message)
