@@ -142,6 +142,41 @@ public final class SignalTracer {
         pending.append(item)
     }
 
+    /// `items` (in recording order) sorted by time, recording order kept among equal times:
+    /// a least-significant-digit radix sort on the bytes in which the times differ (stable,
+    /// and a flush's times span only a few bytes).
+    private static func sortedByTime(_ items: ContiguousArray<Pending>) -> ContiguousArray<Pending> {
+        guard items.count > 1 else { return items }
+        var low = Tick.max, high: Tick = 0
+        for item in items {
+            low = min(low, item.time)
+            high = max(high, item.time)
+        }
+        let span = high - low
+        var source = items
+        var target = items
+        var shift: UInt64 = 0
+        while shift < 64 && span >> shift != 0 {
+            var counts = [Int](repeating: 0, count: 257)
+            source.withUnsafeBufferPointer { s in
+                for item in s { counts[Int(((item.time - low) >> shift) & 0xFF) + 1] += 1 }
+            }
+            for d in 1...256 { counts[d] += counts[d - 1] }
+            source.withUnsafeBufferPointer { s in
+                target.withUnsafeMutableBufferPointer { t in
+                    for item in s {
+                        let d = Int(((item.time - low) >> shift) & 0xFF)
+                        t[counts[d]] = item
+                        counts[d] += 1
+                    }
+                }
+            }
+            swap(&source, &target)
+            shift += 8
+        }
+        return source
+    }
+
     private func startIfNeeded() {
         guard !started else { return }
         started = true
@@ -160,8 +195,7 @@ public final class SignalTracer {
             if item.time < time { due.append(item) } else { later.append(item) }
         }
         pending = later
-        due.sort { $0.time != $1.time ? $0.time < $1.time : $0.sequence < $1.sequence }
-        for change in due { emit(change) }
+        for change in Self.sortedByTime(due) { emit(change) }
     }
 
     private func emit(_ change: Pending) {

@@ -205,7 +205,7 @@ public final class VCDWriter: TraceSink {
     }
 
     public func change(_ id: SignalID, at tick: Tick, raw: UInt64) {
-        let time = tick / unit
+        let time = unit == 1 ? tick : tick / unit
         if lastTime != time {
             appendTime(time)
             lastTime = time
