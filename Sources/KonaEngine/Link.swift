@@ -30,6 +30,9 @@ public struct Link: Sendable {
         bitsPerSecond == 0 ? 0 : (bytes * 8).scaledRoundingUp(by: Ticks.s, dividedBy: bitsPerSecond)
     }
 
+    /// How long the last accepted message took to serialize.
+    public var lastSerializationTime: Tick { cachedTime }
+
     /// Accepts a message of `bytes` bytes offered at `time` and returns its arrival time.
     public mutating func transmit(bytes: UInt64, at time: Tick) -> Tick {
         let start = max(time, busyUntil)

@@ -31,7 +31,7 @@ public final class MainMemory: MemorySide {
         let ready = channel.transmit(bytes: LineGeometry.lineSize, at: time)
         if let tracer, let id = busySignal {
             let end = ready - channel.latency
-            tracer.adjust(id, at: end - channel.serializationTime(bytes: LineGeometry.lineSize), by: 1)
+            tracer.adjust(id, at: end - channel.lastSerializationTime, by: 1)
             tracer.adjust(id, at: end, by: -1)
         }
         return ready

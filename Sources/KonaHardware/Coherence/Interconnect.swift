@@ -92,16 +92,16 @@ public final class Interconnect: Component {
         let arrival = channels[link].transmit(bytes: bytes, at: time)
         let slot = pool.store(message)
         inFlight[c] += 1
-        if tracer != nil { traceSend(message, channel: c, link: link, bytes: bytes, arrival: arrival, at: time) }
+        if tracer != nil { traceSend(message, channel: c, link: link, arrival: arrival, at: time) }
         simulator.schedule(at: arrival, target: id, kind: 1, payload: UInt64(slot))
         return arrival
     }
 
     @inline(never)
-    private func traceSend(_ message: CoherenceMessage, channel c: Int, link: Int, bytes: UInt64, arrival: Tick, at time: Tick) {
+    private func traceSend(_ message: CoherenceMessage, channel c: Int, link: Int, arrival: Tick, at time: Tick) {
         guard let tracer, c < signals.count else { return }
         let end = arrival - channels[link].latency
-        let start = end - channels[link].serializationTime(bytes: bytes)
+        let start = end - channels[link].lastSerializationTime
         if let id = signals[c].busy {
             tracer.adjust(id, at: start, by: 1)
             tracer.adjust(id, at: end, by: -1)

@@ -85,7 +85,7 @@ public final class RemoteNetwork {
         if let tracer {
             let end = arrival - link.latency
             if let id = signals.busy {
-                tracer.adjust(id, at: end - link.serializationTime(bytes: bytes), by: 1)
+                tracer.adjust(id, at: end - link.lastSerializationTime, by: 1)
                 tracer.adjust(id, at: end, by: -1)
             }
             if let id = signals.bytes {
