@@ -201,7 +201,10 @@ public enum HomeProtocol {
         t.add([.EM], [.Recall], [.snoopInvOwner], .EM_R, "evict: snoop-invalidate the owner")
         t.add([.S_R], [.Rsp], [.countRsp], nil, "a sharer dropped its copy")
         t.add([.S_R], [.LastRspI], [.recalled], .I, "sharers gone: the line is home")
-        if notify { t.add([.S_R], [.WbStale], [.sendWbAck], nil, "a sharer's eviction crossed the recall") }
+        // A sharer's eviction notice crossing the recall is acknowledged only after the
+        // sharer's snoop response: the WbAck must not overtake the SnpInv (the socket would
+        // be in I when the snoop arrives).
+        if notify { t.add([.S_R], [.WbStale], [.stall], nil, "a sharer's eviction crossed the recall: wait for its snoop response") }
         if cleanExclusive { t.add([.EM_R], [.LastRspI], [.clearOwner, .recalled], .I, "the owner had a clean copy: the line is home") }
         t.add([.EM_R], [.LastRspIData], [.writeMemory, .clearOwner, .recalled], .I, "the owner handed over dirty data: the line is home")
         t.add([.EM_R], [.WbOwnerDirty, .WbStale] + (notify && cleanExclusive ? [.WbOwnerClean] : []), [.stall], nil,

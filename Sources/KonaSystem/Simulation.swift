@@ -318,7 +318,13 @@ public final class Simulation {
         var reason: Simulator.StopReason
         repeat {
             let chunkEnd = simulator.now > Tick.max - 10 * Ticks.us ? Tick.max : simulator.now + 10 * Ticks.us
-            reason = try simulator.run(until: min(chunkEnd, finalLimit))
+            do {
+                reason = try simulator.run(until: min(chunkEnd, finalLimit))
+            } catch {
+                // Keep the waveform up to the failure: it is what explains it.
+                tracer?.finish(at: simulator.now + 1)
+                throw error
+            }
             tracer?.flush(before: simulator.now)      // nothing can still be recorded earlier
             if let progress, ContinuousClock.now - lastReport > .seconds(1) {
                 lastReport = ContinuousClock.now

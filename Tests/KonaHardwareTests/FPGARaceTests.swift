@@ -22,9 +22,9 @@ final class FPGABench: Component {
     /// Overrides the automatic answer to a message (return true when handled).
     var script: ((CoherenceMessage, FPGABench) -> Bool)?
 
-    init(frames: Int = 1, wholeBlock: Bool = false) {
+    init(frames: Int = 1, wholeBlock: Bool = false, snoopLatency: Tick = 20_000) {
         id = simulator.register(self)
-        let timing = (0..<4).map { _ in Interconnect.ChannelTiming(latency: 20_000, bitsPerSecond: 0) }
+        let timing = Channel.allCases.map { Interconnect.ChannelTiming(latency: $0 == .snoop ? snoopLatency : 20_000, bitsPerSecond: 0) }
         interconnect = Interconnect(path: "interconnect", headerBytes: 16, timing: timing, simulator: simulator, stats: stats,
                                     simulatedTime: { [unowned self] in self.simulator.now })
         let network = RemoteNetwork(path: "net", latency: 1_000_000, bitsPerSecond: 64_000_000_000, headerBytes: 64, mtu: 4096,
@@ -149,6 +149,22 @@ final class FPGABench: Component {
         #expect(b.sent(.WbAck).count == 1, "the crossed writeback is acknowledged after the recall")
         #expect(b.agent.remoteValue(7) == 42 && b.agent.dirtyLinesWrittenBack == 1)
         #expect(b.agent.controller.state(7) == .I)
+    }
+
+    @Test func aSharersEvictionNoticeCrossingARecallIsAcknowledgedAfterItsSnoop() throws {
+        // Slow snoops: socket 1's WbShared reaches the FPGA while the recall's SnpInv to it
+        // is still in flight. The WbAck must not overtake that SnpInv (socket 1 would be in I
+        // when it arrives): the FPGA acknowledges only after socket 1's snoop response.
+        let b = FPGABench(snoopLatency: 200_000)
+        b.send(.RdShared, line: 3, from: 0, at: 0)
+        b.send(.RdShared, line: 3, from: 1, at: 3_000_000)          // S, shared by sockets 0 and 1
+        b.send(.RdShared, line: 64, from: 0, at: 6_000_000)         // evicts block 0: recall line 3
+        b.send(.WbShared, line: 3, from: 1, at: 6_040_000)          // socket 1 evicts its copy meanwhile
+        try b.run()
+        let snoop = b.sent(.SnpInv).first { $0.message.destination == .llc(1) }!
+        let ack = b.sent(.WbAck).first { $0.message.destination == .llc(1) }!
+        #expect(ack.time > snoop.time, "WbAck at \(ack.time) ps overtook the SnpInv at \(snoop.time) ps")
+        #expect(b.agent.evictions == 1 && b.agent.controller.state(3) == .I)
     }
 
     @Test func aDirtyEvictionSendsTheConfiguredBytes() throws {

@@ -2,6 +2,7 @@ import Testing
 import KonaConfig
 import KonaEngine
 @testable import KonaHardware
+import KonaOutputs
 import KonaProtocol
 @testable import KonaSystem
 import KonaWorkloads
@@ -51,6 +52,16 @@ let konaOverrides = ["fpga.range.size=1MiB", "fpga.frequency=1GHz", "fpga.pipeli
         }
         let lines = try goodput("dirty_lines"), blocks = try goodput("whole_block")
         #expect(lines >= 4 * blocks, "line granularity \(lines), whole block \(blocks)")
+    }
+
+    @Test func checkingDoesNotChangeTheResults() throws {
+        func stats(_ check: Bool) throws -> String {
+            let c = try coherentConfig(konaOverrides + ["system.sockets=2", "system.cores_per_socket=2", "workload.kind=zipfian",
+                                                        "workload.accesses=3000", "workload.footprint=64KiB", "fpga.fmem.size=32KiB",
+                                                        "llc.size=16KiB", "core.l2.size=4KiB", "core.l1d.size=1KiB", "run.check=\(check)"])
+            return StatsJSON.render(try Simulation(config: c).run().values)
+        }
+        #expect(try stats(false) == stats(true))
     }
 
     @Test(arguments: ProtocolVariant.all)

@@ -14,8 +14,10 @@ import KonaProtocol
 /// checking mode go through the controller. The L2 replaces a line when a fill arrives
 /// (notifying the LLC per the protocol variant) and drops it from the L1D.
 ///
-/// Checking mode (`checker`) routes every access through the controller: every store
-/// writes a fresh value and every load must see the latest one in coherence order.
+/// Checking mode (`checker`): every store writes a fresh value and every load must see the
+/// latest one in coherence order. Misses and upgrades carry values through the protocol;
+/// L1D hits read and write the complex's copy. Which accesses hit, and when data arrives,
+/// is the same with and without checking.
 public final class PrivateCacheComplex: CoreMemory {
     public static var defers: Bool { true }
 
@@ -161,9 +163,10 @@ public final class PrivateCacheComplex: CoreMemory {
     public func access(line: UInt64, isStore: Bool, at time: Tick) -> Cache.Timing {
         let index = l1.find(line)
         let timing: Cache.Timing
-        if index >= 0 && checker == nil && (!isStore || l1.isDirty(index)) {
+        if index >= 0 && (!isStore || l1.isDirty(index)) {
             l1Hits &+= 1
             if tracer != nil { pulse(signals.l1Hit, at: time) }
+            if checker != nil { checkHit(line, isStore: isStore) }
             l1.touch(index)
             let ready = l1.readyTime(index)
             timing = ready <= time ? Cache.Timing(accepted: time, ready: time &+ l1Latency, waitedForFill: false, missed: false)
@@ -241,6 +244,25 @@ public final class PrivateCacheComplex: CoreMemory {
             l2Misses += 1
             waiting[line] = [Waiter(issuedAt: time, isStore: isStore, issued: false, missed: true)]
             return Self.deferred
+        }
+    }
+
+    /// Checking mode, an L1D hit: the load reads the complex's copy (also while an upgrade
+    /// is pending: the S copy stays readable), the store to an M line writes a fresh value.
+    /// Done beside the controller, whose one pending operation per line may be an upgrade,
+    /// so that checking does not change which accesses hit.
+    private func checkHit(_ line: UInt64, isStore: Bool) {
+        guard var entry = controller.lines[line] else {
+            fail(SimulationError(.protocolViolation, time: simulator.now, component: path,
+                                 message: "L1D hit on line 0x\(String(line << LineGeometry.lineShift, radix: 16)), which the controller does not hold"))
+            return
+        }
+        if isStore {
+            entry.data = checker!.freshValue()
+            controller.lines[line] = entry
+            performed(line, .store(value: entry.data), entry.data)
+        } else {
+            performed(line, .load, entry.data)
         }
     }
 
