@@ -30,7 +30,7 @@ public enum Summary {
         }
         lines.append("accesses   \(grouped(report.accesses)) (\(grouped(total("cpu", cores, ".loads"))) loads, \(grouped(total("cpu", cores, ".stores"))) stores)"
                      + (int("cpu0.instructions") > 0 ? ", \(grouped(int("cpu0.instructions"))) instructions" : ""))
-        lines.append("AMAT       \(fixed(real("amat_ns"), 2)) ns; L1 misses wait p50 \(fixed(real("cpu0.miss_latency_ns.p50"), 1)) ns, p99 \(fixed(real("cpu0.miss_latency_ns.p99"), 1)) ns")
+        lines.append("AMAT       \(fixed(real("amat_ns"), 2)) ns; \(cores > 1 ? "cpu0's " : "")L1 misses wait p50 \(fixed(real("cpu0.miss_latency_ns.p50"), 1)) ns, p99 \(fixed(real("cpu0.miss_latency_ns.p99"), 1)) ns")
         lines.append("")
         if simulation.config.coherent {
             let sockets = simulation.llcs.count
@@ -44,7 +44,7 @@ public enum Summary {
             lines.append(pad("LLC", 6) + lpad(grouped(requests), 12) + lpad(grouped(requests - misses), 12)
                          + lpad(grouped(misses), 12) + lpad(rate(requests - misses, requests), 10))
             lines.append("coherence  \(grouped(total("cpu", cores, ".upgrades"))) upgrades, \(grouped(total("cpu", cores, ".snoops"))) snoops to cores, "
-                         + "\(grouped(total("cpu", cores, ".evictions"))) core evictions, \(grouped(total("llc", sockets, ".replacements"))) LLC back-invalidations")
+                         + "\(grouped(total("cpu", cores, ".evictions"))) core evictions, \(grouped(total("llc", sockets, ".replacements"))) LLC replacements (back-invalidating)")
             let channels = ["request", "snoop", "response", "data"]
             lines.append("link       busy " + channels.map { "\($0) \(fixed(100 * real("interconnect.\($0).utilization"), 1))%" }.joined(separator: ", "))
         } else {
@@ -64,7 +64,8 @@ public enum Summary {
                          + "\(grouped(int("fpga.fetches"))) fetches, \(grouped(int("fpga.evictions"))) evictions "
                          + "(p50 \(fixed(real("fpga.eviction_latency_ns.p50"), 0)) ns), occupancy \(fixed(100 * real("fpga.fmem.occupancy"), 1))%")
             lines.append("network    \(bytes(int("net.bytes_read"))) read, \(bytes(int("net.bytes_written"))) written, "
-                         + "link busy \(fixed(100 * real("net.link_utilization"), 1))%, goodput \(fixed(real("net.goodput"), 3)) "
+                         + "link busy \(fixed(100 * real("net.link_utilization"), 1))%, goodput "
+                         + (int("fpga.lines_written_back") == 0 ? "- " : "\(fixed(real("net.goodput"), 3)) ")
                          + "(\(grouped(int("fpga.dirty_lines_written_back"))) dirty of \(grouped(int("fpga.lines_written_back"))) lines written back)")
         }
         if report.value("tracker.amplification.64B") != nil {

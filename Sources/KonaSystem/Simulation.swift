@@ -259,7 +259,8 @@ public final class Simulation {
                                      footprint: footprint, base: base, accessSize: accessSize,
                                      storeFraction: storeFraction, stride: stride, zipfTheta: zipfTheta,
                                      seed: seeds.next())
-            let description = "\(pattern), \(accesses) accesses of \(accessSize) B over \(Units.formatBytes(footprint))"
+            let issued = config.maxAccesses > 0 ? min(accesses, config.maxAccesses) : accesses
+            let description = "\(pattern), \(issued) accesses of \(accessSize) B over \(Units.formatBytes(footprint))"
                 + (pattern == "pointer_chase" ? "" : ", \(Int((storeFraction * 100).rounded()))% stores")
             return (SyntheticWorkload(spec), description)
         }
