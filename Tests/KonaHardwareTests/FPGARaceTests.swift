@@ -120,6 +120,20 @@ final class FPGABench: Component {
         #expect(b.agent.outstandingTransactions().isEmpty)
     }
 
+    @Test func theOldestMissGetsTheFreedFrame() throws {
+        // The block-1 miss waits for block 0's eviction; a request for block 0 arriving during
+        // that eviction is younger, so block 1 gets the freed frame first.
+        let b = FPGABench()
+        b.send(.RdOwn, line: 0, from: 0, at: 0)
+        b.send(.RdShared, line: 64, from: 1, at: 4_000_000)       // older: block 1
+        b.send(.RdShared, line: 1, from: 1, at: 4_050_000)        // younger: block 0 again
+        try b.run()
+        let grants = b.sent(.DataS) + b.sent(.DataEx)
+        let older = grants.first { $0.message.line == 64 }!, younger = grants.first { $0.message.line == 1 }!
+        #expect(older.time < younger.time, "block 1 granted at \(older.time) ps, block 0 again at \(younger.time) ps")
+        #expect(b.agent.outstandingTransactions().isEmpty)
+    }
+
     @Test func anEvictionRecallsALineSharedBySeveralSockets() throws {
         let b = FPGABench()
         b.send(.RdShared, line: 3, from: 0, at: 0)

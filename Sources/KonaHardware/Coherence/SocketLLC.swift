@@ -114,19 +114,22 @@ public final class SocketLLC {
         if after == .I {
             let index = tags.find(line)
             if index >= 0 { tags.invalidate(index) }
-        } else if before == .I || (Self.replaceable(after) && tags.find(line) < 0) {
-            allocate(line)          // a new line, or one that overflowed and is now stable
+        } else if before == .I {
+            allocate(line, first: true)
+        } else if Self.replaceable(after) && tags.find(line) < 0 {
+            allocate(line, first: false)    // it overflowed; now stable, it may take a way
         }
     }
 
-    private func allocate(_ line: UInt64) {
+    /// Gives `line` a way; `first` when the line has just arrived (overflows count lines).
+    private func allocate(_ line: UInt64, first: Bool) {
         let set = tags.set(of: line)
         var index = tags.victim(inSet: set)
         var old = tags.line(at: index)
         if old != TagStore.invalid && !Self.replaceable(controller.state(old)) {
             // The LRU line is in a transaction: take the oldest replaceable one instead.
             guard let other = tags.oldest(inSet: set, where: { Self.replaceable(self.controller.state($0)) }) else {
-                overflows += 1
+                if first { overflows += 1 }
                 return
             }
             index = other

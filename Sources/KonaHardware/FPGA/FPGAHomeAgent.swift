@@ -509,8 +509,10 @@ public final class FPGAHomeAgent: Component, LineValueStore {
             fmem.free(f)
             traceEngine("write", at: now)
             if let waiting = held.removeValue(forKey: b), !waiting.isEmpty {
-                held[b] = waiting                    // the block is needed again: fetch it anew
-                startMiss(b, line: waiting[0].line, at: now)
+                // The block is needed again: fetch it anew, after the misses that waited
+                // longer (the freed frame goes to the oldest).
+                held[b] = waiting
+                pendingMisses.append((b, waiting[0].line))
             }
             retryPendingMisses(at: now)
             backgroundEvictions(at: now)
