@@ -31,7 +31,7 @@ import KonaEngine
         for i in 0..<10_000 { map[UInt64(i) << 6] = i }
         #expect(map.count == 10_000)
         #expect((0..<10_000).allSatisfy { map[UInt64($0) << 6] == $0 })
-        #expect(map[1] == nil && map[42, default: -1] == -1)
+        #expect(map[1] == nil && map[42] == nil)
         map[64] = nil
         #expect(map.count == 9_999 && map[64] == nil && map[128] == 2)
     }

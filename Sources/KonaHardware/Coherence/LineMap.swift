@@ -44,11 +44,6 @@ public struct LineMap<Value> {
         }
     }
 
-    /// The value for `key`, or `defaultValue` (read only).
-    public subscript(key: UInt64, default defaultValue: @autoclosure () -> Value) -> Value {
-        self[key] ?? defaultValue()
-    }
-
     private mutating func insert(_ key: UInt64, _ value: Value) {
         precondition(key != Self.empty, "line number \(key) is reserved")
         var i = home(key)
