@@ -64,6 +64,9 @@ extension KonaSimCommand {
                     throw InputError(message: "\(error)")
                 }
                 simulation.trace(into: writer!)
+                if simulation.tracer?.signalPaths.isEmpty == true {
+                    writeStandardError("warning: trace.signals '\(config.traceSignals.joined(separator: ","))' selects no signal; `konasim signals` lists them\n")
+                }
             }
             let showProgress = !quiet && isatty(STDERR_FILENO) == 1
             let total: UInt64? = {
