@@ -32,17 +32,18 @@ public final class FMem {
     private var globalHand = 0
     private var clock: UInt64 = 0
     private var frameOf = LineMap<Int>()
-    private let wordsPerBlock: Int
     /// The lines' values (data-value tracking), `frame * linesPerBlock + line offset`.
     public var values: [UInt64]
-    private var dirtyWords: [UInt64]
-    private var accessWords: [UInt64]
+    /// The dirty bitmap (a line's modified data reached the FPGA) and the access bitmap
+    /// (a request for the line arrived).
+    public private(set) var dirty: LineBitmap
+    public private(set) var accessed: LineBitmap
     private var random: RandomStream
     /// Frames not free.
     public private(set) var allocated = 0
     /// Dirty bits set, and access bits set, over all frames.
-    public private(set) var dirtyBits = 0
-    public private(set) var accessBits = 0
+    public var dirtyBits: Int { dirty.population }
+    public var accessBits: Int { accessed.population }
 
     /// An FMem of `sets` x `ways` frames of `linesPerBlock` lines.
     public init(sets: Int, ways: Int, linesPerBlock: Int, policy: Policy, random: RandomStream) {
@@ -58,10 +59,9 @@ public final class FMem {
         stamps = [UInt64](repeating: 0, count: n)
         referenced = [Bool](repeating: false, count: n)
         hands = [Int](repeating: 0, count: sets)
-        wordsPerBlock = (linesPerBlock + 63) / 64
-        dirtyWords = [UInt64](repeating: 0, count: n * wordsPerBlock)
+        dirty = LineBitmap(frames: n, linesPerFrame: linesPerBlock)
         values = [UInt64](repeating: 0, count: n * linesPerBlock)
-        accessWords = [UInt64](repeating: 0, count: n * wordsPerBlock)
+        accessed = LineBitmap(frames: n, linesPerFrame: linesPerBlock)
     }
 
     /// The frame holding (or fetching, or evicting) `block`, if any.
@@ -98,12 +98,8 @@ public final class FMem {
         stamps[frame] = 0
         referenced[frame] = false
         allocated -= 1
-        for w in frame * wordsPerBlock ..< (frame + 1) * wordsPerBlock {
-            dirtyBits -= dirtyWords[w].nonzeroBitCount
-            accessBits -= accessWords[w].nonzeroBitCount
-            dirtyWords[w] = 0
-            accessWords[w] = 0
-        }
+        dirty.clear(frame)
+        accessed.clear(frame)
     }
 
     /// Records a use of `frame` (LRU order, CLOCK reference bit).
@@ -116,30 +112,27 @@ public final class FMem {
 
     /// Sets the dirty bit of line `offset` of `frame`.
     public func setDirty(_ frame: Int, line offset: Int) {
-        let w = frame * wordsPerBlock + offset >> 6, bit: UInt64 = 1 << UInt64(offset & 63)
-        if dirtyWords[w] & bit == 0 { dirtyWords[w] |= bit; dirtyBits += 1 }
+        dirty.insert(frame, offset)
     }
 
     /// Sets the access bit of line `offset` of `frame`.
     public func setAccessed(_ frame: Int, line offset: Int) {
-        let w = frame * wordsPerBlock + offset >> 6, bit: UInt64 = 1 << UInt64(offset & 63)
-        if accessWords[w] & bit == 0 { accessWords[w] |= bit; accessBits += 1 }
+        accessed.insert(frame, offset)
     }
 
     /// Whether line `offset` of `frame` is dirty.
     public func isDirty(_ frame: Int, line offset: Int) -> Bool {
-        dirtyWords[frame * wordsPerBlock + offset >> 6] & (1 << UInt64(offset & 63)) != 0
+        dirty.contains(frame, offset)
     }
 
     /// Access bits set in `frame`.
     public func accessCount(_ frame: Int) -> Int {
-        (frame * wordsPerBlock ..< (frame + 1) * wordsPerBlock).reduce(0) { $0 + accessWords[$1].nonzeroBitCount }
+        accessed.count(in: frame)
     }
 
     /// Clears every access bit (the start of a background eviction round).
     public func clearAccessBits() {
-        for w in accessWords.indices { accessWords[w] = 0 }
-        accessBits = 0
+        accessed.clearAll()
     }
 
     /// The victim in `block`'s set among resident frames `eligible` allows, by the policy.

@@ -84,8 +84,7 @@ public final class FPGAHomeAgent: Component, LineValueStore {
     private var evictionStart: [Tick]
     private var busyLines: [Int]
     /// Per frame, a bit per line that the directory records a socket holding (state not I).
-    private var cachedWords: [UInt64]
-    private let wordsPerBlock: Int
+    private var cached: LineBitmap
     private var evictingInSet: [Int]
     private var evictingFrames = 0
     private var operations = 0
@@ -138,8 +137,7 @@ public final class FPGAHomeAgent: Component, LineValueStore {
         recallsLeft = [Int](repeating: 0, count: fmem.frames)
         evictionStart = [Tick](repeating: 0, count: fmem.frames)
         busyLines = [Int](repeating: 0, count: fmem.frames)
-        wordsPerBlock = (linesPerBlock + 63) / 64
-        cachedWords = [UInt64](repeating: 0, count: fmem.frames * wordsPerBlock)
+        cached = LineBitmap(frames: fmem.frames, linesPerFrame: linesPerBlock)
         evictingInSet = [Int](repeating: 0, count: fmem.sets)
         controller = HomeController(index: index, table: table, network: outbox)
         evictionLatency = stats.distribution(path + ".eviction_latency_ns", "time from an eviction's start (recall) to its frame being free (writes acknowledged)", unit: "ns", scale: 1000)
@@ -307,9 +305,7 @@ public final class FPGAHomeAgent: Component, LineValueStore {
         let wasHeld = before != .I, isHeld = after != .I
         guard wasStable != isStable || wasHeld != isHeld, let f = fmem.frame(of: block(of: line)) else { return }
         if wasHeld != isHeld {
-            let o = offset(line)
-            let w = f * wordsPerBlock + o >> 6, bit: UInt64 = 1 << UInt64(o & 63)
-            if isHeld { cachedWords[w] |= bit } else { cachedWords[w] &= ~bit }
+            if isHeld { cached.insert(f, offset(line)) } else { cached.remove(f, offset(line)) }
         }
         guard wasStable != isStable else { return }
         busyLines[f] += isStable ? -1 : 1
@@ -377,14 +373,7 @@ public final class FPGAHomeAgent: Component, LineValueStore {
         evictionStart[f] = time
         traceEngine("recall", at: time)
         let first = firstLine(of: b)
-        var lines: [UInt64] = []
-        for w in 0..<wordsPerBlock {
-            var bits = cachedWords[f * wordsPerBlock + w]
-            while bits != 0 {
-                lines.append(first + UInt64(w * 64 + bits.trailingZeroBitCount))
-                bits &= bits - 1
-            }
-        }
+        let lines = cached.offsets(in: f).map { first + UInt64($0) }
         recallsLeft[f] = lines.count
         outbox.time = time
         for line in lines {
