@@ -63,6 +63,15 @@ extension KonaSimCommand.Bench {
         }
     }
 
+    /// The embedded default as one 4-core socket running `accesses` uniform-random 8-byte
+    /// accesses per core (30% stores) over 64 MiB, with `overrides` on top.
+    static func uniformLoad(accesses: UInt64, _ overrides: [String]) throws -> SimulationConfig {
+        try SimulationConfig(KonaSchema.loader.load(text: EmbeddedDefault.yaml, name: EmbeddedDefault.name, overrides: [
+            "system.model=coherent", "system.sockets=1", "system.cores_per_socket=4", "workload.kind=uniform",
+            "workload.footprint=64MiB", "workload.store_fraction=0.3", "workload.access_size=8B",
+            "workload.accesses=\(accesses)"] + overrides))
+    }
+
     /// The timed coherent system under a uniform-random load.
     struct Coherent: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -72,12 +81,8 @@ extension KonaSimCommand.Bench {
         @Flag(help: "Check data values (run.check).") var check = false
 
         func run() throws {
-            let config = try SimulationConfig(KonaSchema.loader.load(text: EmbeddedDefault.yaml, name: EmbeddedDefault.name, overrides: [
-                "system.model=coherent", "system.sockets=1", "system.cores_per_socket=4", "workload.kind=uniform",
-                "memory.remote_fraction=0", "stats.dirty_interval=0",
-                "workload.footprint=64MiB", "workload.store_fraction=0.3", "workload.access_size=8B",
-                "workload.accesses=\(accesses)", "run.check=\(check)", "trace.vcd=",
-            ]))
+            let config = try KonaSimCommand.Bench.uniformLoad(accesses: accesses, [
+                "memory.remote_fraction=0", "stats.dirty_interval=0", "run.check=\(check)", "trace.vcd="])
             let simulation = try Simulation(config: config)
             let report = try simulation.run()
             let rate = Double(report.accesses) / report.hostSeconds
@@ -94,11 +99,8 @@ extension KonaSimCommand.Bench {
         @Option(help: ArgumentHelp("Also trace every signal to FILE (the waveform benchmark).", valueName: "file")) var vcd: String?
 
         func run() throws {
-            let config = try SimulationConfig(KonaSchema.loader.load(text: EmbeddedDefault.yaml, name: EmbeddedDefault.name, overrides: [
-                "system.cores_per_socket=4", "memory.remote_fraction=1", "fpga.fmem.size=16MiB", "workload.kind=uniform",
-                "workload.footprint=64MiB", "workload.store_fraction=0.3", "workload.accesses=\(accesses)",
-                "trace.vcd=\(vcd ?? "")",
-            ]))
+            let config = try KonaSimCommand.Bench.uniformLoad(accesses: accesses, [
+                "memory.remote_fraction=1", "fpga.fmem.size=16MiB", "trace.vcd=\(vcd ?? "")"])
             let simulation = try Simulation(config: config)
             var writer: VCDWriter?
             if let path = config.traceVCD {
