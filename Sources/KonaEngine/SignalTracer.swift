@@ -1,3 +1,5 @@
+import Dispatch
+
 /// How a traced signal's values are shown in a waveform.
 public enum SignalKind: Sendable, Equatable {
     /// An unsigned bit vector (`width` 1 is a single wire).
@@ -49,60 +51,73 @@ public final class SignalStrings {
     }
 }
 
+/// A recorded change, waiting to be emitted in time order.
+struct PendingChange {
+    var time: Tick
+    var raw: UInt64
+    var id: Int32
+    /// Whether `raw`, as a signed amount, is added to the signal's value.
+    var isDelta: Bool
+}
+
 /// Collects signal changes from components and hands them to a sink in time order.
 ///
 /// Components declare their signals when built (`declare` returns nil for signals the
 /// selection leaves out, so an untraced signal costs one nil check) and record changes
 /// whenever they know them, possibly for times ahead of the simulator (a fill that will
-/// arrive later). Changes wait as 32-byte records until `flush(before:)` says no earlier
-/// change can come (the run loop flushes every chunk of simulated time); then the due ones
-/// are sorted, so the output is in (time, recording) order whatever the recording order. A change to the value a signal already has is dropped,
-/// and changes outside the window are not emitted (the value at the window's start is).
+/// arrive later). Changes wait as 24-byte records until `flush(before:)` says no earlier
+/// change can come (the run loop flushes every chunk of simulated time).
+///
+/// Sorting and writing run on a writer thread (`TraceEmitter`), so a traced run costs the
+/// simulation little more than appending records: batches of about `batchSize` records are
+/// handed over at flushes, at most `maxQueuedBatches` waiting (memory stays flat). The output
+/// does not depend on the batching: every change is emitted in (time, recording) order. A
+/// change to the value a signal already has is dropped, and changes outside the window are
+/// not emitted (the value at the window's start is). The sink sees every change once
+/// `finish(at:)` returns.
 public final class SignalTracer {
-    private struct Pending {
-        var time: Tick
-        var sequence: UInt64
-        var raw: UInt64
-        var id: Int32
-        /// Whether `raw`, as a signed amount, is added to the signal's value.
-        var isDelta: Bool
-    }
+    /// Records per batch handed to the writer thread.
+    static let batchSize = 1 << 16
+    /// Batches handed over and not yet written.
+    static let maxQueuedBatches = 3
 
     private let selects: (String) -> Bool
-    private let window: ClosedRange<Tick>?
     private var declared: [(path: String, kind: SignalKind)] = []
     private var initial: [UInt64] = []
-    private var current: [UInt64] = []
-    /// Changes not yet emitted, in recording order.
-    private var pending: ContiguousArray<Pending> = []
+    /// Changes not yet handed to the writer thread, in recording order.
+    private var pending: ContiguousArray<PendingChange> = []
     /// The last flush's limit: no change may be recorded before it.
     private var flushed: Tick = 0
-    private var sequence: UInt64 = 0
-    private var started = false
-    private var windowOpened = false  // values before the window have been emitted at its start
+    /// Texts of `strings` already handed to the writer thread.
+    private var textsSent = 0
+    private var emitter: TraceEmitter?
+    private let window: ClosedRange<Tick>?
+    private let sink: any TraceSink
+    private let writerQueue = DispatchQueue(label: "konasim.trace-writer")
+    private let queueSlots = DispatchSemaphore(value: SignalTracer.maxQueuedBatches)
     /// Texts of string signals.
     public let strings = SignalStrings()
-    /// Where changes go.
-    public let sink: any TraceSink
 
     /// A tracer keeping the signals whose path `selects` accepts, within `window` if given.
     public init(sink: any TraceSink, selects: @escaping (String) -> Bool = { _ in true }, window: ClosedRange<Tick>? = nil) {
         self.sink = sink
         self.selects = selects
         self.window = window
+        pending.reserveCapacity(Self.batchSize)
     }
 
     /// Declares a signal; nil when the selection leaves it out.
     /// - Precondition: called before the first flush.
     public func declare(_ path: String, _ kind: SignalKind, initial value: SignalValue) -> SignalID? {
-        precondition(!started, "signal \(path) declared after tracing started")
+        precondition(emitter == nil, "signal \(path) declared after tracing started")
         guard selects(path) else { return nil }
         declared.append((path, kind))
-        let raw = self.raw(value)
-        initial.append(raw)
-        current.append(raw)
+        initial.append(raw(value))
         return SignalID(raw: Int32(declared.count - 1))
     }
+
+    /// The declared (selected) signals, in declaration order.
+    public var signals: [(path: String, kind: SignalKind)] { declared }
 
     /// Paths of the declared (selected) signals.
     public var signalPaths: [String] { declared.map(\.path) }
@@ -118,34 +133,120 @@ public final class SignalTracer {
     /// Records that signal `id` takes `value` at `time`.
     @inline(__always)
     public func record(_ id: SignalID, at time: Tick, _ value: SignalValue) {
-        push(Pending(time: time, sequence: sequence, raw: raw(value), id: id.raw, isDelta: false))
+        push(PendingChange(time: time, raw: raw(value), id: id.raw, isDelta: false))
     }
 
     /// Records that string signal `id` takes the text `strings.intern` returned `index` for
     /// (components that repeat a few texts intern them once).
     @inline(__always)
     public func record(_ id: SignalID, at time: Tick, interned index: UInt64) {
-        push(Pending(time: time, sequence: sequence, raw: index, id: id.raw, isDelta: false))
+        push(PendingChange(time: time, raw: index, id: id.raw, isDelta: false))
     }
 
     /// Records that counter signal `id` changes by `amount` at `time`; the value is resolved
     /// in time order, so a component can announce a future decrement (a fill that will arrive).
     @inline(__always)
     public func adjust(_ id: SignalID, at time: Tick, by amount: Int64) {
-        push(Pending(time: time, sequence: sequence, raw: UInt64(bitPattern: amount), id: id.raw, isDelta: true))
+        push(PendingChange(time: time, raw: UInt64(bitPattern: amount), id: id.raw, isDelta: true))
     }
 
     @inline(__always)
-    private func push(_ item: Pending) {
+    private func push(_ item: PendingChange) {
         precondition(item.time >= flushed, "signal change recorded at \(item.time) ps, before the last flush (\(flushed) ps)")
-        sequence &+= 1
         pending.append(item)
+    }
+
+    /// Says that no change earlier than `time` can still be recorded; once a batch has
+    /// gathered, hands it to the writer thread, which emits the changes before `time`.
+    public func flush(before time: Tick) {
+        flushed = max(flushed, time)
+        if pending.count >= Self.batchSize { handOver(limit: flushed) }
+    }
+
+    /// Hands the pending records to the writer thread, to emit those before `limit`.
+    private func handOver(limit: Tick) {
+        let emitter = self.emitter ?? TraceEmitter(sink: sink, signals: declared, initial: initial, window: window)
+        self.emitter = emitter
+        var records = ContiguousArray<PendingChange>()
+        records.reserveCapacity(Self.batchSize)
+        swap(&records, &pending)
+        let texts = Array(strings.texts[textsSent...])
+        textsSent = strings.texts.count
+        let batch = TraceEmitter.Batch(records: records, limit: limit, texts: texts)
+        queueSlots.wait()
+        let slots = queueSlots
+        writerQueue.async {
+            emitter.emit(batch)
+            slots.signal()
+        }
+    }
+
+    /// Emits everything left, closes the sink at `time` and waits until the writer thread is done.
+    /// Later calls do nothing.
+    public func finish(at time: Tick) {
+        guard flushed != .max else { return }
+        flushed = .max
+        handOver(limit: .max)
+        let emitter = emitter!
+        writerQueue.sync { emitter.finish(at: time) }
+    }
+}
+
+/// The writer-thread half of a `SignalTracer`: keeps each signal's value, sorts each batch's
+/// due changes by time and hands those that change a value to the sink. Only the writer
+/// queue touches it.
+final class TraceEmitter: @unchecked Sendable {
+    /// Records handed over at a flush, with the texts interned since the previous one.
+    struct Batch: @unchecked Sendable {
+        var records: ContiguousArray<PendingChange>
+        /// Changes before this time are due.
+        var limit: Tick
+        var texts: [String]
+    }
+
+    private let sink: any TraceSink
+    private let signals: [(path: String, kind: SignalKind)]
+    private let initial: [UInt64]
+    private var current: [UInt64]
+    private let window: ClosedRange<Tick>?
+    private var windowOpened = false  // values before the window have been emitted at its start
+    private var started = false
+    /// Changes handed over but not yet due, in recording order.
+    private var carried = ContiguousArray<PendingChange>()
+    /// The writer's copy of the tracer's texts (the sink reads it).
+    private let strings = SignalStrings()
+
+    init(sink: any TraceSink, signals: [(path: String, kind: SignalKind)], initial: [UInt64], window: ClosedRange<Tick>?) {
+        self.sink = sink
+        self.signals = signals
+        self.initial = initial
+        self.current = initial
+        self.window = window
+    }
+
+    /// Emits the batch's due changes (and the carried ones) in (time, recording) order.
+    func emit(_ batch: Batch) {
+        for text in batch.texts { _ = strings.intern(text) }
+        if !started {
+            started = true
+            sink.begin(signals: signals, initial: initial, strings: strings)
+        }
+        var due = ContiguousArray<PendingChange>()
+        due.reserveCapacity(carried.count + batch.records.count)
+        var later = ContiguousArray<PendingChange>()
+        for item in carried where item.time < batch.limit { due.append(item) }
+        for item in carried where item.time >= batch.limit { later.append(item) }
+        for item in batch.records {
+            if item.time < batch.limit { due.append(item) } else { later.append(item) }
+        }
+        carried = later
+        for change in Self.sortedByTime(due) { emit(change) }
     }
 
     /// `items` (in recording order) sorted by time, recording order kept among equal times:
     /// a least-significant-digit radix sort on the bytes in which the times differ (stable,
-    /// and a flush's times span only a few bytes).
-    private static func sortedByTime(_ items: ContiguousArray<Pending>) -> ContiguousArray<Pending> {
+    /// and a batch's times span only a few bytes).
+    static func sortedByTime(_ items: ContiguousArray<PendingChange>) -> ContiguousArray<PendingChange> {
         guard items.count > 1 else { return items }
         var low = Tick.max, high: Tick = 0
         for item in items {
@@ -154,10 +255,11 @@ public final class SignalTracer {
         }
         let span = high - low
         var source = items
-        var target = items
+        var target = ContiguousArray(repeating: PendingChange(time: 0, raw: 0, id: 0, isDelta: false), count: items.count)
         var shift: UInt64 = 0
+        var counts = [Int](repeating: 0, count: 257)
         while shift < 64 && span >> shift != 0 {
-            var counts = [Int](repeating: 0, count: 257)
+            for d in counts.indices { counts[d] = 0 }
             source.withUnsafeBufferPointer { s in
                 for item in s { counts[Int(((item.time - low) >> shift) & 0xFF) + 1] += 1 }
             }
@@ -177,28 +279,7 @@ public final class SignalTracer {
         return source
     }
 
-    private func startIfNeeded() {
-        guard !started else { return }
-        started = true
-        sink.begin(signals: declared, initial: initial, strings: strings)
-    }
-
-    /// Emits every recorded change earlier than `time` (no earlier change can still come):
-    /// those are taken out, sorted by (time, recording order) and handed to the sink.
-    public func flush(before time: Tick) {
-        startIfNeeded()
-        flushed = max(flushed, time)
-        var due = ContiguousArray<Pending>()
-        var later = ContiguousArray<Pending>()
-        later.reserveCapacity(pending.count)
-        for item in pending {
-            if item.time < time { due.append(item) } else { later.append(item) }
-        }
-        pending = later
-        for change in Self.sortedByTime(due) { emit(change) }
-    }
-
-    private func emit(_ change: Pending) {
+    private func emit(_ change: PendingChange) {
         let index = Int(change.id)
         let value = change.isDelta ? current[index] &+ change.raw : change.raw
         if let window {
@@ -220,9 +301,8 @@ public final class SignalTracer {
         }
     }
 
-    /// Emits everything left and closes the sink at `time`.
-    public func finish(at time: Tick) {
-        flush(before: .max)
+    /// Closes the sink at `time` (after the last batch).
+    func finish(at time: Tick) {
         if let window, time >= window.lowerBound { openWindow() }
         sink.end(at: window.map { min(time, $0.upperBound) } ?? time)
     }

@@ -337,9 +337,9 @@ public final class Simulation {
         for tracker in trackers { tracker.finish() }
         if reason == .drained { try checkFinalValues() }
         for core in cores { if let error = core.workloadError { throw error } }
-        let host = seconds(ContinuousClock.now - start)
         let end = reason == .timeLimit ? finalLimit : endTime
         tracer?.finish(at: end)
+        let host = seconds(ContinuousClock.now - start)      // including the waveform's last writes
         return Report(simulatedTime: end, hostSeconds: host, accesses: accesses,
                       events: simulator.eventsDispatched, stoppedAtTimeLimit: reason == .timeLimit,
                       values: stats.flatValues())

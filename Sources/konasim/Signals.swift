@@ -13,8 +13,7 @@ extension KonaSimCommand {
 
         /// Accepts the declarations and discards changes.
         final class Listing: TraceSink {
-            var signals: [(path: String, kind: SignalKind)] = []
-            func begin(signals: [(path: String, kind: SignalKind)], initial: [UInt64], strings: SignalStrings) { self.signals = signals }
+            func begin(signals: [(path: String, kind: SignalKind)], initial: [UInt64], strings: SignalStrings) {}
             func change(_ id: SignalID, at time: Tick, raw: UInt64) {}
             func end(at time: Tick) {}
         }
@@ -23,10 +22,8 @@ extension KonaSimCommand {
             var config = try SimulationConfig(try options.resolve())
             config.traceSignals = ["*"]
             let simulation = try Simulation(config: config)
-            let listing = Listing()
-            simulation.trace(into: listing)
-            simulation.tracer!.flush(before: 0)
-            for signal in listing.signals.sorted(by: { $0.path < $1.path }) {
+            simulation.trace(into: Listing())
+            for signal in simulation.tracer!.signals.sorted(by: { $0.path < $1.path }) {
                 let kind: String = switch signal.kind {
                 case .wire(let w): w == 1 ? "wire" : "wire[\(w)]"
                 case .real: "real"

@@ -49,6 +49,42 @@ func temporaryPath(_ name: String) -> String {
         #expect(sink.changes.map(\.value) == [.bits(1), .bits(2), .bits(1), .bits(0)])
     }
 
+    /// Several batches go to the writer thread, with changes recorded for times beyond the
+    /// flush limit (carried to a later batch): the output is still every change in (time,
+    /// recording) order, as a plain stable sort of the whole record computes it.
+    @Test func batchesHandedToTheWriterThreadComeOutInTimeOrder() {
+        let sink = MemorySink()
+        let tracer = SignalTracer(sink: sink)
+        let ids = (0..<8).map { tracer.declare("s\($0)", .wire(width: 32), initial: .bits(0))! }
+        var random = RandomStream(rawSeed: 7)
+        var recorded: [(time: Tick, order: Int, id: Int32, value: UInt64)] = []
+        var now: Tick = 0
+        let count = 3 * SignalTracer.batchSize + 1_234
+        for k in 0..<count {
+            if k % 500 == 0 {
+                now += 1_000
+                tracer.flush(before: now)
+            }
+            let time = now + random.next() % 5_000     // up to five flushes ahead
+            let id = ids[Int(random.next() % 8)]
+            let value = random.next() % 4
+            tracer.record(id, at: time, .bits(value))
+            recorded.append((time, k, id.raw, value))
+        }
+        tracer.finish(at: now + 10_000)
+        var current = [UInt64](repeating: 0, count: 8)
+        var expected: [(Int32, Tick, UInt64)] = []
+        for r in recorded.sorted(by: { ($0.time, $0.order) < ($1.time, $1.order) }) where current[Int(r.id)] != r.value {
+            current[Int(r.id)] = r.value
+            expected.append((r.id, r.time, r.value))
+        }
+        #expect(sink.changes.count == expected.count)
+        #expect(sink.changes.map(\.id) == expected.map(\.0))
+        #expect(sink.changes.map(\.time) == expected.map(\.1))
+        #expect(sink.changes.map(\.value) == expected.map { .bits($0.2) })
+        #expect(sink.endedAt == now + 10_000)
+    }
+
     @Test func selectionAndWindowAreRespected() {
         let sink = MemorySink()
         let selection = SignalSelection(["cpu0.*", "memory.busy"])
