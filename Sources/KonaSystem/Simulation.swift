@@ -36,6 +36,8 @@ public final class Simulation {
     /// Each socket's on-die fabric, and the interconnect between sockets and homes (coherent model).
     public private(set) var fabrics: [Interconnect] = []
     public private(set) var interconnect: Interconnect?
+    /// Delivers the interconnects' messages (they hold it unretained).
+    private var router: MessageRouter?
     /// The CPU home agent (coherent model).
     public private(set) var home: HomeAgent?
     /// The Kona FPGA, when any memory is remote.
@@ -198,17 +200,17 @@ public final class Simulation {
         let perSocket = config.coresPerSocket
         let home = HomeAgent(index: 0, table: HomeProtocol.table(variant), memory: memory,
                              directoryLatency: config.directoryLatency,
-                             outbox: TimedOutbox { _ in interconnect }, simulator: simulator)
+                             outbox: TimedOutbox(towardMemory: interconnect, towardCores: interconnect), simulator: simulator)
         self.home = home
         let placement = self.placement
         let homeOf: (UInt64) -> Endpoint = placement.map { p in { p.isRemote($0) ? .home(1) : .home(0) } } ?? { _ in .home(0) }
         if let spec = config.fpga {
-            fpga = makeFPGA(spec, variant: variant, outbox: TimedOutbox { _ in interconnect })
+            fpga = makeFPGA(spec, variant: variant, outbox: TimedOutbox(towardMemory: interconnect, towardCores: interconnect))
         }
         let fpga = self.fpga
         for s in 0..<config.sockets {
             let fabric = fabrics[s]
-            let outbox = TimedOutbox { destination in if case .core = destination { fabric } else { interconnect } }
+            let outbox = TimedOutbox(towardMemory: interconnect, towardCores: fabric)
             llcs.append(SocketLLC(path: "llc\(s)", socket: s, firstCore: s * perSocket, cores: perSocket,
                                   sets: config.llc.sets, ways: config.llc.ways,
                                   latency: clock.ticks(forCycles: config.llc.latencyCycles),
@@ -221,30 +223,23 @@ public final class Simulation {
                     path: path, index: c, llc: .llc(s), table: coreTable ?? CoreComplexProtocol.table(variant),
                     l1: (config.l1d.sets, config.l1d.ways, clock.ticks(forCycles: config.l1d.latencyCycles)),
                     l2: (config.l2.sets, config.l2.ways, clock.ticks(forCycles: config.l2.latencyCycles)),
-                    mshrs: config.l2.mshrs, checker: checker, outbox: TimedOutbox { _ in fabric },
+                    mshrs: config.l2.mshrs, checker: checker, outbox: TimedOutbox(towardMemory: fabric, towardCores: fabric),
                     simulator: simulator, seed: config.seed, stats: stats)
                 let core = Core(path: path, clock: clock, issueRate: config.issueRate, maxOutstanding: config.maxOutstanding,
                                 maxAccesses: config.maxAccesses, l1: complex, source: source(c), stats: stats)
                 core.id = simulator.register(core)
                 complex.placement = placement
-                complex.onDeferredComplete = { [unowned core, unowned simulator] issued, time, missed in
+                complex.onDeferredComplete = { [unowned(unsafe) core, unowned(unsafe) simulator] issued, time, missed in
                     core.completeDeferred(issuedAt: issued, at: time, missed: missed, in: simulator)
                 }
                 complexes.append(complex)
                 cores.append(core)
             }
         }
-        let complexes = self.complexes, llcs = self.llcs
-        let deliver: (CoherenceMessage) throws(ProtocolViolation) -> Void = { message throws(ProtocolViolation) in
-            switch message.destination {
-            case .core(let c): try complexes[c].receive(message)
-            case .llc(let s): try llcs[s].receive(message)
-            case .home(let h):
-                if h == 0 { try home.receive(message) } else { try fpga!.receive(message) }
-            }
-        }
-        interconnect.deliver = deliver
-        for fabric in fabrics { fabric.deliver = deliver }
+        let router = MessageRouter(complexes: complexes, llcs: llcs, home: home, fpga: fpga)
+        self.router = router
+        interconnect.receiver = router
+        for fabric in fabrics { fabric.receiver = router }
     }
 
     private static func makeSource(_ config: SimulationConfig, core: Int) throws(WorkloadError) -> (any AccessSource, String) {

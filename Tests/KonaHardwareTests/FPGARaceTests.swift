@@ -7,7 +7,7 @@ import KonaProtocol
 /// 1 GHz-cycle lookups of 10 ns, a 1 us network at 8 GB/s, and sockets that answer on their own
 /// after 5 ns (CmpAck for grants; for snoops RspI/RspS, or as owner RspIWb/RspSWb with the value
 /// it wrote, its grant's value + 100) unless a test scripts them.
-final class FPGABench: Component {
+final class FPGABench: Component, MessageReceiver {
     let path = "sockets"
     let simulator = Simulator()
     let stats = StatsRegistry()
@@ -38,11 +38,13 @@ final class FPGABench: Component {
                                                   nodes: 1, striped: true, partitionSize: 1 << 30)
         let ic = interconnect!
         agent = FPGAHomeAgent(path: "fpga", index: 1, table: HomeProtocol.fpgaTable(ProtocolVariant()), fmem: fmem, dram: dram,
-                              network: network, parameters: parameters, outbox: TimedOutbox { _ in ic },
+                              network: network, parameters: parameters, outbox: TimedOutbox(towardMemory: ic, towardCores: ic),
                               simulator: simulator, stats: stats)
-        interconnect.deliver = { [unowned self] message throws(ProtocolViolation) in
-            if case .home = message.destination { try self.agent.receive(message) } else { self.arrived(message) }
-        }
+        interconnect.receiver = self
+    }
+
+    func deliver(_ message: CoherenceMessage) throws(ProtocolViolation) {
+        if case .home = message.destination { try agent.receive(message) } else { arrived(message) }
     }
 
     /// Socket `s` sends `kind` for `line` at `time`.

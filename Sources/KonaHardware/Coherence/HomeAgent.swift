@@ -22,7 +22,7 @@ public final class HomeAgent {
     /// Traces the directory state of `lines` (`home.watch.<address>`).
     public func watch(_ lines: [UInt64], with tracer: SignalTracer) {
         watch.declare(lines, path: "home", initial: "I", with: tracer)
-        controller.onTransition = { [unowned self] line, _, _, after in self.watch.note(line, after.name, at: self.outbox.time) }
+        controller.onTransition = { [unowned(unsafe) self] line, _, _, after in self.watch.note(line, after.name, at: self.outbox.time) }
     }
 
     /// A home agent numbered `index` that sends through `outbox`.
@@ -33,7 +33,7 @@ public final class HomeAgent {
         self.outbox = outbox
         self.simulator = simulator
         controller = HomeController(index: index, table: table, network: outbox)
-        controller.onMemoryAccess = { [unowned self] line, isWrite in
+        controller.onMemoryAccess = { [unowned(unsafe) self] line, isWrite in
             if isWrite {
                 self.memory.writeback(line: line, at: self.outbox.time)
             } else {

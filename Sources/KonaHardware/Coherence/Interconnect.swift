@@ -8,7 +8,7 @@ import KonaProtocol
 /// A message occupies its channel's direction for its size (`headerBytes`, plus 64 B when it carries a
 /// line) at the channel's bandwidth, queuing behind earlier messages on that channel, and
 /// arrives the channel's latency after its last byte left. Arrival is an event of this
-/// component, which hands the message to `deliver`. Messages wait in a pool and travel by
+/// component, which hands the message to `receiver`. Messages wait in a pool and travel by
 /// index, so sending allocates nothing once the pool has grown to the traffic in flight.
 public final class Interconnect: Component {
     /// One channel's timing.
@@ -31,8 +31,8 @@ public final class Interconnect: Component {
     public private(set) var id = ComponentID(raw: .max)
     /// The channels' directions, indexed by `2 * Channel.rawValue + (toward memory ? 1 : 0)`.
     public private(set) var channels: [Link]
-    /// Hands an arrived message to its destination (set by the system).
-    public var deliver: ((CoherenceMessage) throws(ProtocolViolation) -> Void)?
+    /// Hands an arrived message to its destination (set by the system, which keeps it alive).
+    public unowned(unsafe) var receiver: (any MessageReceiver)?
     private var pool = MessagePool()
     private var inFlight = [Int](repeating: 0, count: Channel.allCases.count)
     private var tracer: SignalTracer?
@@ -118,7 +118,7 @@ public final class Interconnect: Component {
         let message = pool.take(slot)
         inFlight[message.kind.channel.rawValue] -= 1
         do {
-            try deliver?(message)
+            try receiver!.deliver(message)
         } catch {
             throw error.asSimulationError(at: simulator.now)
         }
@@ -127,18 +127,24 @@ public final class Interconnect: Component {
     public func outstandingTransactions() -> [String] { [] }
 }
 
-/// Where a timed controller's messages go: the interconnect of each destination, at the
-/// time the component sets before it runs its controller.
+/// Where a timed controller's messages go: toward memory (a higher `Endpoint.level`) on one
+/// interconnect, toward the cores on another, leaving at the time the component sets
+/// before it runs its controller.
 public final class TimedOutbox: CoherenceNetwork {
     /// When the messages sent from now on leave.
     public var time: Tick = 0
-    /// Picks the interconnect that carries a message to its destination.
-    private let route: (Endpoint) -> Interconnect
+    private unowned(unsafe) let towardMemory: Interconnect
+    private unowned(unsafe) let towardCores: Interconnect
 
-    /// An outbox that sends through `route(destination)`.
-    public init(route: @escaping (Endpoint) -> Interconnect) { self.route = route }
+    /// An outbox whose messages to a higher level go on `towardMemory`, the others on
+    /// `towardCores` (the system keeps both alive).
+    public init(towardMemory: Interconnect, towardCores: Interconnect) {
+        self.towardMemory = towardMemory
+        self.towardCores = towardCores
+    }
 
     public func send(_ message: CoherenceMessage) {
-        route(message.destination).send(message, at: time)
+        let up = message.destination.level > message.source.level
+        (up ? towardMemory : towardCores).send(message, at: time)
     }
 }

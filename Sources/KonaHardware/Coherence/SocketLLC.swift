@@ -44,7 +44,7 @@ public final class SocketLLC {
         tags = TagStore(sets: sets, ways: ways, policy: .lru, random: RandomStream(seed: seed, path: path + ".replacement"))
         controller = LLCController(socket: socket, firstCore: firstCore, cores: cores, table: table,
                                    network: outbox, homeOf: homeOf)
-        controller.onTransition = { [unowned self] line, before, _, after in
+        controller.onTransition = { [unowned(unsafe) self] line, before, _, after in
             self.track(line, from: before, to: after)
         }
         func count(_ name: String, _ doc: String, _ unit: String, _ read: @escaping (SocketLLC) -> UInt64) {

@@ -143,14 +143,14 @@ public final class FPGAHomeAgent: Component, LineValueStore {
         evictionLatency = stats.distribution(path + ".eviction_latency_ns", "time from an eviction's start (recall) to its frame being free (writes acknowledged)", unit: "ns", scale: 1000)
         id = simulator.register(self)
         controller.values = self
-        controller.onMemoryAccess = { [unowned self] line, isWrite in self.memoryAccess(line, isWrite: isWrite) }
-        controller.onOwnershipGranted = { [unowned self] line in
+        controller.onMemoryAccess = { [unowned(unsafe) self] line, isWrite in self.memoryAccess(line, isWrite: isWrite) }
+        controller.onOwnershipGranted = { [unowned(unsafe) self] line in
             if self.parameters.dirtyOnGrant, let f = self.fmem.frame(of: line >> (self.blockShift - LineGeometry.lineShift)) {
                 self.fmem.setDirty(f, line: self.offset(line))
             }
         }
-        controller.onRecalled = { [unowned self] line in self.recalled(line) }
-        controller.onTransition = { [unowned self] line, before, _, after in self.transitioned(line, before, after) }
+        controller.onRecalled = { [unowned(unsafe) self] line in self.recalled(line) }
+        controller.onTransition = { [unowned(unsafe) self] line, before, _, after in self.transitioned(line, before, after) }
         registerStatistics(stats)
     }
 
