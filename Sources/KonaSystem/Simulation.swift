@@ -328,12 +328,12 @@ public final class Simulation {
                                   hostSeconds: seconds(ContinuousClock.now - start)))
             }
         } while reason == .timeLimit && simulator.now < finalLimit
+        let end = reason == .timeLimit ? finalLimit : endTime
+        tracer?.finish(at: end)             // before the final checks: a failing one keeps the whole waveform
         for complex in complexes { if let error = complex.takeFailure() { throw error } }
         for tracker in trackers { tracker.finish() }
         if reason == .drained { try checkFinalValues() }
         for core in cores { if let error = core.workloadError { throw error } }
-        let end = reason == .timeLimit ? finalLimit : endTime
-        tracer?.finish(at: end)
         let host = seconds(ContinuousClock.now - start)      // including the waveform's last writes
         return Report(simulatedTime: end, hostSeconds: host, accesses: accesses,
                       events: simulator.eventsDispatched, stoppedAtTimeLimit: reason == .timeLimit,

@@ -135,6 +135,29 @@ func integer(_ r: Report, _ name: String) -> UInt64 {
         }
     }
 
+    @Test func aFailingRunStillWritesItsWaveformToTheFailure() throws {
+        // The waveform is what explains a failure: the broken run above, traced, closes its
+        // sink with every change up to the failing load (handed over by the writer thread).
+        final class Sink: TraceSink {
+            var changes = 0
+            var endedAt: Tick?
+            func begin(signals: [(path: String, kind: SignalKind)], initial: [UInt64], strings: SignalStrings) {}
+            func change(_ id: SignalID, at time: Tick, raw: UInt64) { changes += 1 }
+            func end(at time: Tick) { endedAt = time }
+        }
+        let table = CoreComplexProtocol.table(ProtocolVariant()).replacing(.M, .Downgrade, actions: [.sendDowngradeAck], next: .S)
+        var read = load(0)
+        read.dependent = true
+        let spacer = (1...20).map { i -> MemoryAccess in var a = load(UInt64(i) * 4096); a.dependent = true; return a }
+        let simulation = Simulation(config: try coherentConfig(["run.check=true", "system.cores_per_socket=2", "trace.signals=*"]),
+                                    sources: [AccessList([store(0)]), AccessList(spacer + [read])], coreTable: table)
+        let sink = Sink()
+        simulation.trace(into: sink)
+        #expect(throws: SimulationError.self) { _ = try simulation.run() }
+        #expect(sink.endedAt == simulation.simulator.now + 1, "closed just after the failure")
+        #expect(sink.changes > 100)
+    }
+
     @Test func l1HitsCreateNoEvents() throws {
         let hits = (0..<10_000).map { load(UInt64($0 % 8) * 8) }
         let (s, r) = try runCoherent([hits])
