@@ -88,6 +88,8 @@ public final class SignalTracer {
     private var pending: ContiguousArray<PendingChange> = []
     /// The last flush's limit: no change may be recorded before it.
     private var flushed: Tick = 0
+    /// Whether `finish` has run (nothing more may be recorded).
+    private var finished = false
     /// Texts of `strings` already handed to the writer thread.
     private var textsSent = 0
     private var emitter: TraceEmitter?
@@ -152,7 +154,7 @@ public final class SignalTracer {
 
     @inline(__always)
     private func push(_ item: PendingChange) {
-        precondition(item.time >= flushed, "signal change recorded at \(item.time) ps, before the last flush (\(flushed) ps)")
+        precondition(item.time >= flushed && !finished, "signal change recorded at \(item.time) ps, before the last flush (\(flushed) ps) or after the end")
         pending.append(item)
     }
 
@@ -160,11 +162,12 @@ public final class SignalTracer {
     /// gathered, hands it to the writer thread, which emits the changes before `time`.
     public func flush(before time: Tick) {
         flushed = max(flushed, time)
-        if pending.count >= Self.batchSize { handOver(limit: flushed) }
+        if pending.count >= Self.batchSize && !finished { handOver(limit: flushed, last: false) }
     }
 
-    /// Hands the pending records to the writer thread, to emit those before `limit`.
-    private func handOver(limit: Tick) {
+    /// Hands the pending records to the writer thread, to emit those before `limit` (all of
+    /// them when it is the `last` batch).
+    private func handOver(limit: Tick, last: Bool) {
         let emitter = self.emitter ?? TraceEmitter(sink: sink, signals: declared, initial: initial, window: window)
         self.emitter = emitter
         var records = ContiguousArray<PendingChange>()
@@ -172,7 +175,7 @@ public final class SignalTracer {
         swap(&records, &pending)
         let texts = Array(strings.texts[textsSent...])
         textsSent = strings.texts.count
-        let batch = TraceEmitter.Batch(records: records, limit: limit, texts: texts)
+        let batch = TraceEmitter.Batch(records: records, limit: limit, isLast: last, texts: texts)
         queueSlots.wait()
         let slots = queueSlots
         writerQueue.async {
@@ -181,12 +184,18 @@ public final class SignalTracer {
         }
     }
 
+    /// A tracer dropped without `finish` (a run abandoned by an error) still completes its
+    /// waveform, up to the last flush.
+    deinit {
+        if emitter != nil { finish(at: flushed) }
+    }
+
     /// Emits everything left, closes the sink at `time` and waits until the writer thread is done.
     /// Later calls do nothing.
     public func finish(at time: Tick) {
-        guard flushed != .max else { return }
-        flushed = .max
-        handOver(limit: .max)
+        guard !finished else { return }
+        finished = true
+        handOver(limit: .max, last: true)
         let emitter = emitter!
         writerQueue.sync { emitter.finish(at: time) }
     }
@@ -201,6 +210,8 @@ final class TraceEmitter: @unchecked Sendable {
         var records: ContiguousArray<PendingChange>
         /// Changes before this time are due.
         var limit: Tick
+        /// Whether this is the tracer's last batch: every change is due.
+        var isLast: Bool
         var texts: [String]
     }
 
@@ -234,10 +245,12 @@ final class TraceEmitter: @unchecked Sendable {
         var due = ContiguousArray<PendingChange>()
         due.reserveCapacity(carried.count + batch.records.count)
         var later = ContiguousArray<PendingChange>()
-        for item in carried where item.time < batch.limit { due.append(item) }
-        for item in carried where item.time >= batch.limit { later.append(item) }
+        let limit = batch.isLast ? Tick.max : batch.limit
+        func isDue(_ item: PendingChange) -> Bool { batch.isLast || item.time < limit }
+        for item in carried where isDue(item) { due.append(item) }
+        for item in carried where !isDue(item) { later.append(item) }
         for item in batch.records {
-            if item.time < batch.limit { due.append(item) } else { later.append(item) }
+            if isDue(item) { due.append(item) } else { later.append(item) }
         }
         carried = later
         for change in Self.sortedByTime(due) { emit(change) }
@@ -283,7 +296,9 @@ final class TraceEmitter: @unchecked Sendable {
         let index = Int(change.id)
         let value = change.isDelta ? current[index] &+ change.raw : change.raw
         if let window {
-            if change.time < window.lowerBound { current[index] = value; return }
+            // Up to the window's start, values only accumulate; the window opens with the
+            // value each signal has at its start (so a change exactly there is shown once).
+            if change.time <= window.lowerBound { current[index] = value; return }
             openWindow()
             if change.time > window.upperBound { return }
         }

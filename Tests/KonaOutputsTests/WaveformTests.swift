@@ -103,6 +103,46 @@ func temporaryPath(_ name: String) -> String {
         #expect(sink.endedAt == 200)
         #expect(SignalSelection(["*.l?d.*"]).selects("cpu0.l1d.hit") && !SignalSelection(["cpu0.l2*"]).selects("cpu0.l1d.hit"))
     }
+
+    /// A signal that changes before the window and again exactly at its start shows its value
+    /// at the start once, with no zero-width glitch.
+    @Test func aChangeAtTheWindowStartIsShownOnce() {
+        let sink = MemorySink()
+        let tracer = SignalTracer(sink: sink, window: 100...200)
+        let a = tracer.declare("a", .wire(width: 1), initial: .bits(0))!
+        tracer.record(a, at: 50, .bits(1))
+        tracer.record(a, at: 100, .bits(0))
+        tracer.record(a, at: 150, .bits(1))
+        tracer.finish(at: 300)
+        #expect(sink.changes.map(\.time) == [150])
+        #expect(sink.changes.map(\.value) == [.bits(1)])
+    }
+
+    /// The end of a tracer's life: a flush to the end of time does not stop `finish` from
+    /// closing the sink, changes at the last tick are emitted, a second `finish` does
+    /// nothing, and a tracer dropped without `finish` still closes its sink.
+    @Test func finishEmitsEverythingOnceAndDeinitFinishes() {
+        let sink = MemorySink()
+        let tracer = SignalTracer(sink: sink)
+        let a = tracer.declare("a", .wire(width: 8), initial: .bits(0))!
+        tracer.record(a, at: 10, .bits(1))
+        tracer.record(a, at: .max, .bits(2))
+        tracer.flush(before: .max)
+        tracer.finish(at: .max)
+        tracer.finish(at: 5)
+        #expect(sink.changes.map(\.time) == [10, .max])
+        #expect(sink.endedAt == .max)
+
+        let dropped = MemorySink()
+        do {
+            let abandoned = SignalTracer(sink: dropped)
+            let b = abandoned.declare("b", .wire(width: 8), initial: .bits(0))!
+            for t in 0 ..< Tick(SignalTracer.batchSize + 10) { abandoned.record(b, at: t, .bits(UInt64(t % 3))) }
+            abandoned.flush(before: 1_000_000)
+        }
+        #expect(dropped.endedAt == 1_000_000)
+        #expect(dropped.changes.count > SignalTracer.batchSize)
+    }
 }
 
 @Suite struct VCDWriterTests {
