@@ -174,6 +174,26 @@ func temporaryPath(_ name: String) -> String {
         #expect(text.hasSuffix("#5\n1!\nb1010 \"\n#7\nr0.25 #\nsIS_D $\n#9\n"))
     }
 
+    @Test func theLLCTracesItsTransactionsInFlight() throws {
+        // Four cores over a small footprint keep the LLC busy: its `transactions` counter
+        // rises with misses and writebacks and comes back to zero when the run drains.
+        let config = try SimulationConfig(KonaSchema.loader.load(path: nil, overrides: [
+            "memory.remote_fraction=0", "workload.kind=uniform", "workload.accesses=2000", "workload.footprint=64KiB",
+            "llc.size=16KiB", "trace.signals=llc0.transactions",
+        ]))
+        let simulation = try Simulation(config: config)
+        let sink = MemorySink()
+        simulation.trace(into: sink)
+        _ = try simulation.run()
+        #expect(sink.signals.map(\.path) == ["llc0.transactions"])
+        let values = sink.changes.map { change -> UInt64 in if case .bits(let v) = change.value { v } else { .max } }
+        #expect(values.count > 1_000)
+        // Each of the 4 cores has at most 10 accesses in flight (core.max_outstanding), and
+        // each miss holds at most two LLC transactions: its own and its victim's writeback.
+        #expect(values.allSatisfy { $0 <= 4 * 10 * 2 }, "never negative (a wrapped count), never above what four cores can ask")
+        #expect((values.max() ?? 0) >= 2 && values.last == 0)
+    }
+
     @Test func watchedLinesShowTheirStateInEachCache() throws {
         let config = try SimulationConfig(KonaSchema.loader.load(path: nil, overrides: [
             "system.model=private", "workload.kind=sequential", "workload.accesses=16", "workload.store_fraction=0", "trace.watch=0x40",

@@ -85,14 +85,16 @@ public final class SocketLLC {
     private var pendingViolation: ProtocolViolation?
     private var watch = LineWatch()
     private var tracer: SignalTracer?
-    private var signals: (request: SignalID?, miss: SignalID?)
+    private var signals: (request: SignalID?, miss: SignalID?, transactions: SignalID?)
 
-    /// Declares the LLC's signals: `request` and `miss` (a pulse per core request, and per
+    /// Declares the LLC's signals: `transactions` (lines in a transient state: the LLC's
+    /// MSHR and writeback-buffer occupancy), `request` and `miss` (a pulse per core request, and per
     /// request for a line the socket did not hold).
     public func trace(with tracer: SignalTracer) {
         self.tracer = tracer
         signals = (tracer.declare(path + ".request", .wire(width: 1), initial: .bits(0)),
-                   tracer.declare(path + ".miss", .wire(width: 1), initial: .bits(0)))
+                   tracer.declare(path + ".miss", .wire(width: 1), initial: .bits(0)),
+                   tracer.declare(path + ".transactions", .wire(width: 16), initial: .bits(0)))
     }
 
     /// Also traces the coherence state of `lines` in this LLC (`<path>.watch.<address>`).
@@ -111,6 +113,7 @@ public final class SocketLLC {
     /// I and frees it when it returns there.
     private func track(_ line: UInt64, from before: LLCProtocol.State, to after: LLCProtocol.State) {
         if watch.tracer != nil { watch.note(line, after.name, at: outbox.time) }
+        if tracer != nil { traceTransactions(from: before, to: after) }
         if after == .I {
             let index = tags.find(line)
             if index >= 0 { tags.invalidate(index) }
@@ -145,6 +148,15 @@ public final class SocketLLC {
             }
         }
     }
+
+    @inline(never)
+    private func traceTransactions(from before: LLCProtocol.State, to after: LLCProtocol.State) {
+        guard let tracer, let id = signals.transactions else { return }
+        let wasBusy = !Self.stable(before), isBusy = !Self.stable(after)
+        if wasBusy != isBusy { tracer.adjust(id, at: outbox.time, by: isBusy ? 1 : -1) }
+    }
+
+    private static func stable(_ state: LLCProtocol.State) -> Bool { state == .I || replaceable(state) }
 
     private static func replaceable(_ state: LLCProtocol.State) -> Bool { state == .S || state == .E || state == .M }
 }
