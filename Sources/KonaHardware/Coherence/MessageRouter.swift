@@ -8,32 +8,45 @@ public protocol MessageReceiver: AnyObject {
 /// a core's private cache complex, a socket LLC, the CPU home agent (`home(0)`) or the
 /// FPGA home agent (`home(1)`).
 ///
-/// It holds its components unretained (the system that builds it owns them), so a
-/// delivery costs a switch and a call, without reference counting.
+/// It holds its components unretained (the system that builds it owns them) and calls them
+/// through `Unmanaged`'s guaranteed references, so a delivery costs a switch and a call,
+/// without retaining the receiver.
 public final class MessageRouter: MessageReceiver {
-    /// A reference that does not keep its object alive.
-    private struct Unretained<Object: AnyObject> {
-        unowned(unsafe) let object: Object
-    }
-
-    private let complexes: ContiguousArray<Unretained<PrivateCacheComplex>>
-    private let llcs: ContiguousArray<Unretained<SocketLLC>>
-    private unowned(unsafe) let home: HomeAgent
-    private unowned(unsafe) let fpga: FPGAHomeAgent?
+    private let complexes: ContiguousArray<Unmanaged<PrivateCacheComplex>>
+    private let llcs: ContiguousArray<Unmanaged<SocketLLC>>
+    private let home: Unmanaged<HomeAgent>
+    private let fpga: Unmanaged<FPGAHomeAgent>?
 
     /// A router to `complexes` (by core number), `llcs` (by socket), `home` and `fpga`.
     public init(complexes: [PrivateCacheComplex], llcs: [SocketLLC], home: HomeAgent, fpga: FPGAHomeAgent?) {
-        self.complexes = ContiguousArray(complexes.map { Unretained(object: $0) })
-        self.llcs = ContiguousArray(llcs.map { Unretained(object: $0) })
-        self.home = home
-        self.fpga = fpga
+        self.complexes = ContiguousArray(complexes.map { Unmanaged.passUnretained($0) })
+        self.llcs = ContiguousArray(llcs.map { Unmanaged.passUnretained($0) })
+        self.home = Unmanaged.passUnretained(home)
+        self.fpga = fpga.map { Unmanaged.passUnretained($0) }
     }
 
     public func deliver(_ message: CoherenceMessage) throws(ProtocolViolation) {
+        var failure: ProtocolViolation?
         switch message.destination {
-        case .core(let c): try complexes[c].object.receive(message)
-        case .llc(let s): try llcs[s].object.receive(message)
-        case .home(let h): if h == 0 { try home.receive(message) } else { try fpga!.receive(message) }
+        case .core(let c):
+            complexes[c]._withUnsafeGuaranteedRef { complex in
+                do throws(ProtocolViolation) { try complex.receive(message) } catch { failure = error }
+            }
+        case .llc(let s):
+            llcs[s]._withUnsafeGuaranteedRef { llc in
+                do throws(ProtocolViolation) { try llc.receive(message) } catch { failure = error }
+            }
+        case .home(let h):
+            if h == 0 {
+                home._withUnsafeGuaranteedRef { home in
+                    do throws(ProtocolViolation) { try home.receive(message) } catch { failure = error }
+                }
+            } else {
+                fpga!._withUnsafeGuaranteedRef { fpga in
+                    do throws(ProtocolViolation) { try fpga.receive(message) } catch { failure = error }
+                }
+            }
         }
+        if let failure { throw failure }
     }
 }
