@@ -7,7 +7,7 @@ import KonaProtocol
 /// 1 GHz-cycle lookups of 10 ns, a 1 us network at 8 GB/s, and sockets that answer on their own
 /// after 5 ns (CmpAck for grants; for snoops RspI/RspS, or as owner RspIWb/RspSWb with the value
 /// it wrote, its grant's value + 100) unless a test scripts them.
-final class FPGABench: Component, MessageReceiver {
+final class FPGABench: Component {
     let path = "sockets"
     let simulator = Simulator()
     let stats = StatsRegistry()
@@ -40,12 +40,22 @@ final class FPGABench: Component, MessageReceiver {
         agent = FPGAHomeAgent(path: "fpga", index: 1, table: HomeProtocol.fpgaTable(ProtocolVariant()), fmem: fmem, dram: dram,
                               network: network, parameters: parameters, outbox: TimedOutbox(towardMemory: ic, towardCores: ic),
                               simulator: simulator, stats: stats)
-        interconnect.receiver = self
+        receiver = Receiver(bench: self)
+        interconnect.receiver = receiver
     }
 
-    func deliver(_ message: CoherenceMessage) throws(ProtocolViolation) {
-        if case .home = message.destination { try agent.receive(message) } else { arrived(message) }
+    /// Hands messages to the FPGA or to the scripted sockets.
+    private final class Receiver: MessageRouter {
+        unowned let bench: FPGABench
+        init(bench: FPGABench) {
+            self.bench = bench
+            super.init(complexes: [], llcs: [], home: nil, fpga: nil)
+        }
+        override func deliver(_ message: CoherenceMessage) throws(ProtocolViolation) {
+            if case .home = message.destination { try bench.agent.receive(message) } else { bench.arrived(message) }
+        }
     }
+    private var receiver: Receiver?
 
     /// Socket `s` sends `kind` for `line` at `time`.
     func send(_ kind: MessageKind, line: UInt64, from s: Int, at time: Tick, data: UInt64 = 0) {
@@ -59,7 +69,7 @@ final class FPGABench: Component, MessageReceiver {
 
     func outstandingTransactions() -> [String] { [] }
 
-    private func arrived(_ message: CoherenceMessage) {
+    fileprivate func arrived(_ message: CoherenceMessage) {
         received.append((simulator.now, message))
         guard case .llc(let s) = message.destination else { return }
         if let script, script(message, self) { return }

@@ -25,14 +25,20 @@ public final class Interconnect: Component {
     public let path: String
     /// Bytes of a message without data.
     public let headerBytes: UInt64
-    /// The simulator this interconnect schedules arrivals on.
-    public unowned(unsafe) let simulator: Simulator
+    /// The simulator this interconnect schedules arrivals on (unretained, and called
+    /// through a guaranteed reference: no reference counting per message).
+    private let simulator: Unmanaged<Simulator>
     /// Its ID in the simulator.
     public private(set) var id = ComponentID(raw: .max)
     /// The channels' directions, indexed by `2 * Channel.rawValue + (toward memory ? 1 : 0)`.
     public private(set) var channels: [Link]
-    /// Hands an arrived message to its destination (set by the system, which keeps it alive).
-    public unowned(unsafe) var receiver: (any MessageReceiver)?
+    /// Hands an arrived message to its destination (set by the system, which keeps it alive;
+    /// called through a guaranteed reference).
+    public var receiver: MessageRouter? {
+        get { receiverReference?.takeUnretainedValue() }
+        set { receiverReference = newValue.map { Unmanaged.passUnretained($0) } }
+    }
+    private var receiverReference: Unmanaged<MessageRouter>?
     private var pool = MessagePool()
     private var inFlight = [Int](repeating: 0, count: Channel.allCases.count)
     private var tracer: SignalTracer?
@@ -46,7 +52,7 @@ public final class Interconnect: Component {
         precondition(timing.count == Channel.allCases.count, "one timing per channel")
         self.path = path
         self.headerBytes = headerBytes
-        self.simulator = simulator
+        self.simulator = Unmanaged.passUnretained(simulator)
         self.channels = timing.flatMap { [Link(latency: $0.latency, bitsPerSecond: $0.bitsPerSecond),
                                           Link(latency: $0.latency, bitsPerSecond: $0.bitsPerSecond)] }
         id = simulator.register(self)
@@ -93,7 +99,8 @@ public final class Interconnect: Component {
         let slot = pool.store(message)
         inFlight[c] += 1
         if tracer != nil { traceSend(message, channel: c, link: link, arrival: arrival, at: time) }
-        simulator.schedule(at: arrival, target: id, kind: 1, payload: UInt64(slot))
+        let id = self.id
+        simulator._withUnsafeGuaranteedRef { $0.schedule(at: arrival, target: id, kind: 1, payload: UInt64(slot)) }
         return arrival
     }
 
@@ -117,11 +124,11 @@ public final class Interconnect: Component {
         let slot = Int(event.payload)
         let message = pool.take(slot)
         inFlight[message.kind.channel.rawValue] -= 1
-        do {
-            try receiver!.deliver(message)
-        } catch {
-            throw error.asSimulationError(at: simulator.now)
+        var failure: ProtocolViolation?
+        receiverReference!._withUnsafeGuaranteedRef { receiver in
+            do throws(ProtocolViolation) { try receiver.deliver(message) } catch { failure = error }
         }
+        if let failure { throw failure.asSimulationError(at: simulator.now) }
     }
 
     public func outstandingTransactions() -> [String] { [] }
@@ -133,18 +140,19 @@ public final class Interconnect: Component {
 public final class TimedOutbox: CoherenceNetwork {
     /// When the messages sent from now on leave.
     public var time: Tick = 0
-    private unowned(unsafe) let towardMemory: Interconnect
-    private unowned(unsafe) let towardCores: Interconnect
+    private let towardMemory: Unmanaged<Interconnect>
+    private let towardCores: Unmanaged<Interconnect>
 
     /// An outbox whose messages to a higher level go on `towardMemory`, the others on
     /// `towardCores` (the system keeps both alive).
     public init(towardMemory: Interconnect, towardCores: Interconnect) {
-        self.towardMemory = towardMemory
-        self.towardCores = towardCores
+        self.towardMemory = Unmanaged.passUnretained(towardMemory)
+        self.towardCores = Unmanaged.passUnretained(towardCores)
     }
 
     public func send(_ message: CoherenceMessage) {
         let up = message.destination.level > message.source.level
-        (up ? towardMemory : towardCores).send(message, at: time)
+        let time = self.time
+        (up ? towardMemory : towardCores)._withUnsafeGuaranteedRef { _ = $0.send(message, at: time) }
     }
 }
