@@ -39,6 +39,8 @@ public struct ProtocolTable<State: ProtocolVocabulary, Event: ProtocolVocabulary
     /// Rows in reading order (grouped by state).
     public let rows: [Row]
     @usableFromInline let index: [Int32]
+    /// `Event.allCases.count`, kept: a synthesized `allCases` builds an array on every call.
+    @usableFromInline let eventCount: Int
     /// Each row's next state, by row position (executors read these flat copies rather than
     /// copying a row with its arrays).
     public let nextStates: [State]
@@ -58,6 +60,7 @@ public struct ProtocolTable<State: ProtocolVocabulary, Event: ProtocolVocabulary
             index[k] = Int32(i)
         }
         self.index = index
+        eventCount = Event.allCases.count
         nextStates = rows.map(\.next)
         var starts: [Int32] = [0]
         var list: [Action] = []
@@ -72,7 +75,7 @@ public struct ProtocolTable<State: ProtocolVocabulary, Event: ProtocolVocabulary
     /// The position of the row for `(state, event)` in `rows`, or nil.
     @inlinable @inline(__always)
     public func rowIndex(_ state: State, _ event: Event) -> Int? {
-        let i = index[state.rawValue * Event.allCases.count + event.rawValue]
+        let i = index[state.rawValue * eventCount + event.rawValue]
         return i < 0 ? nil : Int(i)
     }
 
