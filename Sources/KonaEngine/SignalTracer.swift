@@ -109,7 +109,7 @@ public final class SignalTracer {
     }
 
     /// Declares a signal; nil when the selection leaves it out.
-    /// - Precondition: called before the first flush.
+    /// - Precondition: called before the first batch goes to the writer thread.
     public func declare(_ path: String, _ kind: SignalKind, initial value: SignalValue) -> SignalID? {
         precondition(emitter == nil, "signal \(path) declared after tracing started")
         guard selects(path) else { return nil }
@@ -187,7 +187,7 @@ public final class SignalTracer {
     /// A tracer dropped without `finish` (a run abandoned by an error) still completes its
     /// waveform, up to the last flush.
     deinit {
-        if emitter != nil { finish(at: flushed) }
+        if !finished { finish(at: flushed) }
     }
 
     /// Emits everything left, closes the sink at `time` and waits until the writer thread is done.
