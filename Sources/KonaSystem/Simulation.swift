@@ -238,8 +238,8 @@ public final class Simulation {
         }
         let router = MessageRouter(complexes: complexes, llcs: llcs, home: home, fpga: fpga)
         self.router = router
-        interconnect.receiver = router
-        for fabric in fabrics { fabric.receiver = router }
+        interconnect.deliver(to: router)
+        for fabric in fabrics { fabric.deliver(to: router) }
     }
 
     private static func makeSource(_ config: SimulationConfig, core: Int) throws(WorkloadError) -> (any AccessSource, String) {

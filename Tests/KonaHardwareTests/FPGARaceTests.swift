@@ -41,7 +41,7 @@ final class FPGABench: Component {
                               network: network, parameters: parameters, outbox: TimedOutbox(towardMemory: ic, towardCores: ic),
                               simulator: simulator, stats: stats)
         receiver = Receiver(bench: self)
-        interconnect.receiver = receiver
+        interconnect.deliver(to: receiver!)
     }
 
     /// Hands messages to the FPGA or to the scripted sockets.

@@ -32,15 +32,9 @@ public final class Interconnect: Component {
     public private(set) var id = ComponentID(raw: .max)
     /// The channels' directions, indexed by `2 * Channel.rawValue + (toward memory ? 1 : 0)`.
     public private(set) var channels: [Link]
-    /// Hands an arrived message to its destination (set by the system, which keeps it alive;
-    /// called through a guaranteed reference).
-    public var receiver: MessageRouter? {
-        get { receiverReference?.takeUnretainedValue() }
-        set { receiverReference = newValue.map { Unmanaged.passUnretained($0) } }
-    }
-    private var receiverReference: Unmanaged<MessageRouter>?
+    /// Hands an arrived message to its destination (unretained, called through a guaranteed reference).
+    private var receiver: Unmanaged<MessageRouter>?
     private var pool = MessagePool()
-    private var inFlight = [Int](repeating: 0, count: Channel.allCases.count)
     private var tracer: SignalTracer?
     private var signals: [(busy: SignalID?, inFlight: SignalID?, last: SignalID?)] = []
     /// Each message kind's name, interned in the tracer's strings.
@@ -97,7 +91,6 @@ public final class Interconnect: Component {
         let bytes = size(of: message.kind)
         let arrival = channels[link].transmit(bytes: bytes, at: time)
         let slot = pool.store(message)
-        inFlight[c] += 1
         if tracer != nil { traceSend(message, channel: c, link: link, arrival: arrival, at: time) }
         let id = self.id
         simulator._withUnsafeGuaranteedRef { $0.schedule(at: arrival, target: id, kind: 1, payload: UInt64(slot)) }
@@ -123,15 +116,17 @@ public final class Interconnect: Component {
     public func handle(_ event: Event, in simulator: Simulator) throws(SimulationError) {
         let slot = Int(event.payload)
         let message = pool.take(slot)
-        inFlight[message.kind.channel.rawValue] -= 1
         var failure: ProtocolViolation?
-        receiverReference!._withUnsafeGuaranteedRef { receiver in
+        receiver!._withUnsafeGuaranteedRef { receiver in
             do throws(ProtocolViolation) { try receiver.deliver(message) } catch { failure = error }
         }
         if let failure { throw failure.asSimulationError(at: simulator.now) }
     }
 
     public func outstandingTransactions() -> [String] { [] }
+
+    /// Delivers arrived messages to `router`, which the caller keeps alive for the run.
+    public func deliver(to router: MessageRouter) { receiver = Unmanaged.passUnretained(router) }
 }
 
 /// Where a timed controller's messages go: toward memory (a higher `Endpoint.level`) on one

@@ -30,6 +30,8 @@ public final class FMem {
     private var referenced: [Bool]
     private var hands: [Int]
     private var globalHand = 0
+    /// Candidate frames of the current victim choice (a buffer reused across choices).
+    private var usable: [Int] = []
     private var clock: UInt64 = 0
     private var frameOf = LineMap<Int>()
     /// The lines' values (data-value tracking), `frame * linesPerBlock + line offset`.
@@ -138,7 +140,8 @@ public final class FMem {
     /// The victim in `block`'s set among resident frames `eligible` allows, by the policy.
     public func victim(forSetOf block: UInt64, eligible: (Int) -> Bool) -> Int? {
         let s = set(of: block), base = s * ways
-        return choose(among: (0..<ways).map { base + (hands[s] + $0) % ways }, eligible: eligible, coldest: false) { f in
+        let hand = hands[s]
+        return choose(count: ways, frame: { base + (hand + $0) % ways }, eligible: eligible, coldest: false) { f in
             hands[s] = (f - base + 1) % ways
         }
     }
@@ -149,11 +152,19 @@ public final class FMem {
         let n = min(scan, frames)
         let start = globalHand
         globalHand = (globalHand + n) % frames
-        return choose(among: (0..<n).map { (start + $0) % frames }, eligible: eligible, coldest: coldest) { _ in }
+        let total = frames
+        return choose(count: n, frame: { (start + $0) % total }, eligible: eligible, coldest: coldest) { _ in }
     }
 
-    private func choose(among candidates: [Int], eligible: (Int) -> Bool, coldest: Bool, advance: (Int) -> Void) -> Int? {
-        let usable = candidates.filter { states[$0] == .resident && eligible($0) }
+    /// The victim among candidate frames `frame(0) ..< frame(count)` that are resident and
+    /// `eligible`, gathered in the reused `usable` buffer (no allocation per choice).
+    private func choose(count: Int, frame: (Int) -> Int, eligible: (Int) -> Bool, coldest: Bool,
+                        advance: (Int) -> Void) -> Int? {
+        usable.removeAll(keepingCapacity: true)
+        for k in 0 ..< count {
+            let f = frame(k)
+            if states[f] == .resident && eligible(f) { usable.append(f) }
+        }
         guard !usable.isEmpty else { return nil }
         if coldest {
             return usable.min { (accessCount($0), stamps[$0]) < (accessCount($1), stamps[$1]) }
