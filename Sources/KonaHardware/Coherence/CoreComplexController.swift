@@ -92,14 +92,14 @@ public final class CoreComplexController {
 
     /// Executes the row for `event` on `line` (internal: tests fire refined events directly).
     func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage?) throws(ProtocolViolation) {
-        let before = state(line)
+        var entry = lines[line] ?? Line()
+        let before = entry.state
         let r = try table.lookup(before, event, component: name, line: line, message: message, coverage: &coverage)
         if table.isStall(r, .stall) {
             parked.park(message!, on: line)
             onTransition?(line, before, event, before)
             return
         }
-        var entry = lines[line] ?? Line()
         for k in table.actions(of: r) {
             perform(table.actionList[k], line: line, entry: &entry, message: message)
         }

@@ -120,14 +120,14 @@ public final class HomeController {
 
     /// Executes the row for `event` on `line` (internal: tests fire refined events directly).
     func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage?, sender: Int) throws(ProtocolViolation) {
-        let before = state(line)
+        var entry = lines[line] ?? Line()
+        let before = entry.state
         let r = try table.lookup(before, event, component: name, line: line, message: message, coverage: &coverage)
         if table.isStall(r, .stall) {
             parked.park(message!, on: line)
             onTransition?(line, before, event, before)
             return
         }
-        var entry = lines[line] ?? Line()
         switch message?.kind {
         case .RdShared?, .RdOwn?, .UpgradeReq?: entry.requester = sender
         default: break
