@@ -55,6 +55,8 @@ public final class Simulation {
     /// The waveform tracer, when signals are traced.
     public private(set) var tracer: SignalTracer?
     private var endTime: Tick { cores.reduce(simulator.now) { max($0, $1.lastCompletion) } }
+    /// `endTime` as the closure components' statistics read the run's length through.
+    private var simulatedTime: () -> Tick { { [unowned self] in self.endTime } }
 
     /// Builds the system. A Lackey trace is opened here.
     /// - Throws: `WorkloadError` if the trace cannot be opened.
@@ -121,14 +123,14 @@ public final class Simulation {
         precondition(cores.count == count)
         self.trackers = trackers
         registerMetrics()
-        endTime = { [unowned self] in self.endTime }
+        endTime = simulatedTime
     }
 
     /// Registers the system-wide metrics: AMAT (overall, local, remote), simulated time,
     /// events, and the shadow trackers' amplification.
     private func registerMetrics() {
         let all = cores, complexes = self.complexes, stats = self.stats, simulator = self.simulator
-        let endTime: () -> Tick = { [unowned self] in self.endTime }
+        let endTime = simulatedTime
         stats.formula("amat_ns", "average memory access time over all accesses of all cores", unit: "ns") {
             let n = all.reduce(0) { $0 + $1.accesses }
             return .real(n == 0 ? 0 : Double(all.reduce(0) { $0 + $1.latencySum }) / Double(n) / 1000)
@@ -161,7 +163,7 @@ public final class Simulation {
 
     /// Builds the Kona FPGA home agent with its FMem, DRAM and network.
     private func makeFPGA(_ spec: SimulationConfig.FPGA, variant: ProtocolVariant, outbox: TimedOutbox) -> FPGAHomeAgent {
-        let timeNow: () -> Tick = { [unowned self] in self.endTime }
+        let timeNow = simulatedTime
         let fclock = ClockDomain(hertz: spec.hertz)
         let dram = MainMemory(path: "fpga.fmem", latency: spec.fmemLatency, bitsPerSecond: spec.fmemBitsPerSecond,
                               stats: stats, simulatedTime: timeNow)
@@ -187,7 +189,7 @@ public final class Simulation {
     private func buildCoherent(source: (Int) -> any AccessSource, coreTable: CoreComplexProtocol.Table?) {
         let config = self.config, stats = self.stats, simulator = self.simulator
         let variant = ProtocolVariant(grantExclusive: config.grantExclusive, silentCleanEviction: config.silentCleanEviction)
-        let timeNow: () -> Tick = { [unowned self] in self.endTime }
+        let timeNow = simulatedTime
         func network(_ path: String, _ spec: SimulationConfig.Network) -> Interconnect {
             Interconnect(path: path, headerBytes: spec.headerBytes,
                          timing: (0..<4).map { Interconnect.ChannelTiming(latency: spec.latency[$0], bitsPerSecond: spec.bitsPerSecond[$0]) },
