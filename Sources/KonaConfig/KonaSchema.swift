@@ -134,7 +134,7 @@ public enum KonaSchema {
         ConfigKey("remote.bandwidth", .bandwidth, default: "25.6GB/s", "Memory bandwidth at a remote node."),
 
         ConfigKey("stats.dirty_interval", .integer(0...Int64.max), default: "1000000",
-                  "Data accesses per interval of the shadow dirty trackers (tracker.amplification.*); a Lackey L, S or M counts one. 0 turns the trackers off."),
+                  "Data accesses of the whole system (all cores, in issue order) per interval of the shadow dirty trackers (tracker.amplification.*); a Lackey L, S or M counts one. 0 turns the trackers off."),
 
         ConfigKey("workload.kind", .choice(["uniform", "sequential", "strided", "zipfian", "pointer_chase", "lackey"]),
                   default: "uniform",

@@ -25,6 +25,7 @@ public protocol IssuingCore: Component {
     var latencySum: UInt64 { get }
     var lastCompletion: Tick { get }
     var workloadError: WorkloadError? { get }
+    var issueLog: IssueLog? { get set }
     var missLatency: Distribution { get }
     var stallTime: Tick { get }
     func trace(with tracer: SignalTracer)
@@ -66,6 +67,9 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     private let source: any AccessSource
     /// This core's ID in the simulator; set by whoever registers it.
     public var id = ComponentID(raw: .max)
+    /// Where the core records each access it issues, with its issue time, for the system's
+    /// dirty trackers (nil when they are off).
+    public var issueLog: IssueLog?
 
     private let batch = UnsafeMutableBufferPointer<MemoryAccess>.allocate(capacity: 256)
     private var batchNext = 0
@@ -258,6 +262,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
             let timing = memory.access(line: line, isStore: isStore, at: time)
             if M.defers && timing.ready == .max {
                 if timing.accepted == .max { return waitForMemory() }   // refused: retry after a completion
+                if let issueLog { issueLog.append(access, at: time) }
                 batchNext &+= 1
                 accesses &+= 1
                 if isStore { stores &+= 1 }
@@ -271,6 +276,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
                 }
                 continue
             }
+            if let issueLog { issueLog.append(access, at: time) }
             batchNext &+= 1
             accesses &+= 1
             if isStore { stores &+= 1 }

@@ -44,8 +44,10 @@ public final class Simulation {
     public private(set) var fpga: FPGAHomeAgent?
     /// Which lines are remote.
     public let placement: RemotePlacement?
-    /// The shadow dirty trackers, one per core stream (empty when `stats.dirty_interval` is 0).
-    public private(set) var trackers: [DirtyTracker] = []
+    /// The shadow dirty trackers over the system's issued accesses (nil when
+    /// `stats.dirty_interval` is 0), and the cores' logs they read.
+    public let tracker: DirtyTracker?
+    private var issueLogs: [IssueLog] = []
     /// Main memory.
     public let memory: MainMemory
     /// Data-value checking (`run.check`).
@@ -94,15 +96,9 @@ public final class Simulation {
         placement = config.fpga.map {
             RemotePlacement(base: $0.rangeBase, size: $0.rangeSize, fraction: $0.remoteFraction, pageSize: $0.pageSize, seed: config.seed)
         }
-        var trackers: [DirtyTracker] = []
+        tracker = config.dirtyInterval > 0 ? DirtyTracker(interval: config.dirtyInterval) : nil
         func source(_ c: Int) -> any AccessSource {
-            var raw = c < sources.count ? sources[c] : AccessList([])
-            if config.dirtyInterval > 0 {
-                let tracker = DirtyTracker(raw, interval: config.dirtyInterval)
-                trackers.append(tracker)
-                raw = tracker
-            }
-            return LineSplitter(raw)
+            LineSplitter(c < sources.count ? sources[c] : AccessList([]))
         }
         if config.coherent {
             buildCoherent(source: source, coreTable: coreTable)
@@ -121,7 +117,13 @@ public final class Simulation {
             cores = [core]
         }
         precondition(cores.count == count)
-        self.trackers = trackers
+        if tracker != nil {
+            for core in cores {
+                let log = IssueLog()
+                core.issueLog = log
+                issueLogs.append(log)
+            }
+        }
         registerMetrics()
         endTime = simulatedTime
     }
@@ -148,16 +150,17 @@ public final class Simulation {
         stats.formula("accesses.remote", "accesses to remote memory", unit: "accesses") { .integer(complexes.reduce(0) { $0 + $1.remoteAccesses }) }
         stats.formula("sim.time_ns", "simulated time at the end of the run", unit: "ns") { .real(Double(endTime()) / 1000) }
         stats.formula("sim.events", "events dispatched by the simulator", unit: "events") { .integer(simulator.eventsDispatched) }
-        guard !trackers.isEmpty else { return }
-        let trackers = self.trackers
+        guard let tracker else { return }
         for (g, name) in ["64B", "4KiB", "2MiB"].enumerated() {
-            stats.formula("tracker.amplification.\(name)", "bytes a \(name) dirty tracker writes back per byte stores modified (summed over stats.dirty_interval intervals)", unit: "ratio") {
-                let modified = trackers.reduce(0) { $0 + $1.modifiedBytes }
-                return .real(modified == 0 ? 0 : Double(trackers.reduce(0) { $0 + $1.writtenBack[g] }) / Double(modified))
+            stats.formula("tracker.amplification.\(name)", "bytes a \(name) dirty tracker of the system writes back per byte stores modified (summed over stats.dirty_interval intervals of system accesses)", unit: "ratio") {
+                .real(tracker.amplification(g))
             }
         }
         stats.formula("tracker.modified_bytes", "distinct bytes stores wrote, summed over intervals", unit: "bytes") {
-            .integer(trackers.reduce(0) { $0 + $1.modifiedBytes })
+            .integer(tracker.modifiedBytes)
+        }
+        stats.formula("tracker.records", "data accesses the trackers saw (all cores; a Lackey M, or an access split at a line boundary, counts one)", unit: "accesses") {
+            .integer(tracker.records)
         }
     }
 
@@ -324,6 +327,7 @@ public final class Simulation {
                 throw error
             }
             tracer?.flush(before: simulator.now)      // nothing can still be recorded earlier
+            tracker?.observe(issueLogs, before: simulator.now)   // nor issued earlier
             if let progress, ContinuousClock.now - lastReport > .seconds(1) {
                 lastReport = ContinuousClock.now
                 progress(Progress(simulatedTime: simulator.now, accesses: accesses,
@@ -333,7 +337,7 @@ public final class Simulation {
         let end = reason == .timeLimit ? finalLimit : endTime
         tracer?.finish(at: end)             // before the final checks: a failing one keeps the whole waveform
         for complex in complexes { if let error = complex.takeFailure() { throw error } }
-        for tracker in trackers { tracker.finish() }
+        tracker?.finish(issueLogs)
         if reason == .drained { try checkFinalValues() }
         for core in cores { if let error = core.workloadError { throw error } }
         let host = seconds(ContinuousClock.now - start)      // including the waveform's last writes

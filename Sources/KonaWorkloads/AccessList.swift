@@ -7,7 +7,6 @@ public final class AccessList: AccessSource {
     public init(_ items: [MemoryAccess]) { self.items = items.reversed() }
 
     public var instructions: UInt64 { 0 }
-    public var records: UInt64 { 0 }
 
     public func next(into access: inout MemoryAccess) throws(WorkloadError) -> Bool {
         guard let a = items.popLast() else { return false }

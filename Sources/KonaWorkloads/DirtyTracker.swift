@@ -1,54 +1,66 @@
-/// Shadow dirty trackers in the spirit of Kona's KTracker, watching an access stream.
+import KonaEngine
+
+/// The shadow dirty trackers of a whole system, in the spirit of Kona's KTracker: what
+/// dirty tracking at 64 B, 4 KiB and 2 MiB would write back.
 ///
-/// Over each interval of `interval` data accesses (a Lackey `L`, `S` or `M` counts one:
-/// the stream's `records`), a tracker of granularity G would write back G bytes for every
-/// distinct G-sized unit a store touched. Amplification at G is the sum over intervals of
-/// those bytes divided by the sum over intervals of the distinct bytes stores wrote. The
-/// tracker passes the stream through unchanged.
-public final class DirtyTracker: AccessSource {
+/// The tracker reads every core's issued data accesses (`IssueLog`s) merged into one system
+/// stream in issue order (by issue time; equal times in core order, each core's in program
+/// order). Over each interval of `interval` data records of that stream (a Lackey `L`, `S`
+/// or `M` counts one however many line pieces it issues), a tracker of granularity G would
+/// write back G bytes for every distinct G-sized unit a store touched, whichever core
+/// touched it. Amplification at G is the sum over intervals of those bytes divided by the
+/// sum over intervals of the distinct bytes stores wrote. Only what the cores issued counts.
+public final class DirtyTracker {
     /// The granularities tracked: 64 B, 4 KiB, 2 MiB.
     public static let granularities: [UInt64] = [64, 4096, 2 << 20]
 
-    private let inner: any AccessSource
+    /// Data records per interval.
     public let interval: UInt64
-    private var intervalStart: UInt64 = 0
+    /// Records in the current interval.
+    private var inInterval: UInt64 = 0
     /// Per 64-byte line touched by a store this interval: the bytes written (a bit each).
     private var lineMasks: [UInt64: UInt64] = [:]
     /// Bytes each granularity would have written back, summed over closed intervals.
     public private(set) var writtenBack = [UInt64](repeating: 0, count: DirtyTracker.granularities.count)
     /// Distinct bytes stores wrote, summed over closed intervals.
     public private(set) var modifiedBytes: UInt64 = 0
+    /// Data records seen.
+    public private(set) var records: UInt64 = 0
     /// Intervals closed so far (the last, partial one closes with `finish`).
     public private(set) var intervals: UInt64 = 0
 
-    /// Tracks `inner` over intervals of `interval` data accesses (> 0).
-    public init(_ inner: any AccessSource, interval: UInt64) {
+    /// Trackers over intervals of `interval` data records (> 0).
+    public init(interval: UInt64) {
         precondition(interval > 0)
-        self.inner = inner
         self.interval = interval
     }
 
-    public var instructions: UInt64 { inner.instructions }
-    public var records: UInt64 { inner.records }
-
-    public func next(into access: inout MemoryAccess) throws(WorkloadError) -> Bool {
-        guard try inner.next(into: &access) else { return false }
-        observe(access)
-        closeIfDue()
-        return true
+    /// Reads the entries of `logs` (one per core, in core order) issued before `limit`, in
+    /// issue order, and drops them from the logs. Entries at or after `limit` stay: another
+    /// core may still issue before them. O(entries x logs).
+    public func observe(_ logs: [IssueLog], before limit: Tick) {
+        while true {
+            var best = -1
+            var bestTime = limit
+            for (c, log) in logs.enumerated() where log.head < log.times.count {
+                let t = log.times[log.head]
+                if t < bestTime { best = c; bestTime = t }
+            }
+            guard best >= 0 else { break }
+            let log = logs[best]
+            observe(log.accesses[log.head])
+            log.head += 1
+        }
+        for log in logs { log.compact() }
     }
 
-    public func fill(_ buffer: UnsafeMutableBufferPointer<MemoryAccess>) throws(WorkloadError) -> Int {
-        // Never read past the interval's end, so its boundary falls between batches.
-        let room = Int(min(UInt64(buffer.count), max(1, intervalStart + interval - inner.records)))
-        let n = try inner.fill(UnsafeMutableBufferPointer(rebasing: buffer[0..<room]))
-        for i in 0..<n { observe(buffer[i]) }
-        closeIfDue()
-        return n
-    }
-
-    @inline(__always)
+    /// One issued access of the system stream.
     private func observe(_ access: MemoryAccess) {
+        if !access.continuesRecord {
+            if inInterval == interval { close() }
+            inInterval += 1
+            records += 1
+        }
         guard access.kind == .store else { return }
         var address = access.address
         var left = UInt64(access.size)
@@ -62,13 +74,9 @@ public final class DirtyTracker: AccessSource {
         }
     }
 
-    private func closeIfDue() {
-        if inner.records >= intervalStart + interval { close() }
-    }
-
     private func close() {
         intervals += 1
-        intervalStart = inner.records
+        inInterval = 0
         guard !lineMasks.isEmpty else { return }
         for mask in lineMasks.values { modifiedBytes += UInt64(mask.nonzeroBitCount) }
         for (g, granularity) in Self.granularities.enumerated() {
@@ -79,8 +87,11 @@ public final class DirtyTracker: AccessSource {
         lineMasks.removeAll(keepingCapacity: true)
     }
 
-    /// Closes the last, partial interval (call once the stream has ended).
-    public func finish() { if !lineMasks.isEmpty { close() } }
+    /// Reads what is left in `logs` and closes the last, partial interval (once the run has ended).
+    public func finish(_ logs: [IssueLog]) {
+        observe(logs, before: .max)
+        if inInterval > 0 { close() }
+    }
 
     /// Amplification at granularity index `g` (bytes written back / bytes modified), 0 before any store.
     public func amplification(_ g: Int) -> Double {

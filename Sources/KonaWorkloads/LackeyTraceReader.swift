@@ -25,6 +25,7 @@ public final class LackeyTraceReader: AccessSource {
     public private(set) var instructions: UInt64 = 0
     /// Bytes read from the file so far.
     public private(set) var bytesRead: UInt64 = 0
+    /// Data records read so far, counting a Lackey `M` as one.
     public private(set) var records: UInt64 = 0
 
     /// Opens the trace at `path`.
@@ -73,6 +74,7 @@ public final class LackeyTraceReader: AccessSource {
             pendingStore = false
             access = pendingAccess
             access.kind = .store
+            access.continuesRecord = true
             return true
         }
         while true {
@@ -133,6 +135,7 @@ public final class LackeyTraceReader: AccessSource {
         access.address = address
         access.size = UInt32(size)
         access.dependent = false
+        access.continuesRecord = false
         records &+= 1
         switch kind {
         case UInt8(ascii: "L"): access.kind = .load

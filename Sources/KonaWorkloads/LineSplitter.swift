@@ -2,7 +2,7 @@
 ///
 /// An access of `size` bytes at `address` that spans k lines becomes k accesses, each
 /// covering its part of the original range in address order; the pieces of a dependent
-/// access are all dependent. Reads its source in batches of 256; O(1) per access, no
+/// access are all dependent, and the pieces after the first continue the first's record. Reads its source in batches of 256; O(1) per access, no
 /// allocation after init.
 public final class LineSplitter: AccessSource {
     private let inner: any AccessSource
@@ -36,7 +36,6 @@ public final class LineSplitter: AccessSource {
     }
 
     public var instructions: UInt64 { inner.instructions }
-    public var records: UInt64 { inner.records }
 
     public func next(into access: inout MemoryAccess) throws(WorkloadError) -> Bool {
         if remaining == 0 {
@@ -52,6 +51,7 @@ public final class LineSplitter: AccessSource {
         access = pending
         access.size = UInt32(piece)
         pending.address &+= piece
+        pending.continuesRecord = true          // the pieces after the first
         remaining -= piece
         return true
     }

@@ -17,12 +17,17 @@ public struct MemoryAccess: Sendable, Equatable {
     /// Whether the address depends on the previous access's data (pointer chasing):
     /// the core issues it only after every earlier access has completed.
     public var dependent: Bool
+    /// Whether this access is a later part of the same data record as the access before it
+    /// (the store of a Lackey `M`, a piece after the first of an access split at a line
+    /// boundary): the dirty trackers count records, not pieces.
+    public var continuesRecord: Bool
 
-    public init(address: UInt64, size: UInt32, kind: Kind, dependent: Bool = false) {
+    public init(address: UInt64, size: UInt32, kind: Kind, dependent: Bool = false, continuesRecord: Bool = false) {
         self.address = address
         self.size = size
         self.kind = kind
         self.dependent = dependent
+        self.continuesRecord = continuesRecord
     }
 
     /// A placeholder access (address 0, load of 1 byte).
@@ -43,8 +48,6 @@ public protocol AccessSource: AnyObject {
     func fill(_ buffer: UnsafeMutableBufferPointer<MemoryAccess>) throws(WorkloadError) -> Int
     /// Instructions seen so far (Lackey `I` records); 0 for generators.
     var instructions: UInt64 { get }
-    /// Data records consumed so far, counting a Lackey `M` as one.
-    var records: UInt64 { get }
 }
 
 extension AccessSource {

@@ -69,7 +69,6 @@ public final class SyntheticWorkload: AccessSource {
     private var chase: [UInt32] = []
     private var zipf: ZipfSampler?
     public var instructions: UInt64 { 0 }
-    public var records: UInt64 { issued }
 
     /// A generator for `spec`.
     /// - Precondition: the spec is valid (the config layer checks footprints and sizes).

@@ -148,7 +148,6 @@ final class PrebuiltTrace: AccessSource {
     private let accesses: [MemoryAccess]
     private var position = 0
     var instructions: UInt64 { 0 }
-    var records: UInt64 { UInt64(position) }
 
     init(_ source: AnchorTrace) {
         var all: [MemoryAccess] = []
@@ -181,7 +180,6 @@ final class AnchorTrace: AccessSource {
     private var issued: UInt64 = 0
     private var x: UInt64 = 42
     var instructions: UInt64 { 0 }
-    var records: UInt64 { issued }
 
     init(random: Bool, count: UInt64) {
         self.random = random

@@ -36,7 +36,7 @@ func drain(_ source: any AccessSource) throws -> [MemoryAccess] {
             MemoryAccess(address: 0x1ffefffd28, size: 8, kind: .load),
             MemoryAccess(address: 0x421d78, size: 4, kind: .store),
             MemoryAccess(address: 0x4222cac, size: 8, kind: .load),
-            MemoryAccess(address: 0x4222cac, size: 8, kind: .store),
+            MemoryAccess(address: 0x4222cac, size: 8, kind: .store, continuesRecord: true),   // M: one record
         ])
         #expect(reader.instructions == 2 && reader.records == 3)
     }
@@ -83,5 +83,6 @@ func drain(_ source: any AccessSource) throws -> [MemoryAccess] {
         #expect(out.map(\.size) == [4, 4, 64, 56, 64, 10])
         #expect(out.map(\.kind) == [.store, .store, .load, .load, .load, .load])
         #expect(out.suffix(3).allSatisfy { $0.dependent })
+        #expect(out.map(\.continuesRecord) == [false, true, false, false, true, true])
     }
 }
