@@ -210,6 +210,17 @@ public struct SimulationConfig: Sendable {
         }
         let block = config.quantity("fpga.fmem.block_size")
         guard block <= 2 << 20 else { throw config.error("fpga.fmem.block_size", "\(Units.formatBytes(block)) is above the maximum 2MiB") }
+        // A block is remote memory as a whole: it must not cover local bytes.
+        let page = config.quantity("memory.page_size")
+        if fraction > 0 && fraction < 1 && block > page {
+            throw config.error("fpga.fmem.block_size", "\(Units.formatBytes(block)) blocks are larger than memory.page_size (\(Units.formatBytes(page)), \(Self.place(config.origin("memory.page_size")))): with memory.remote_fraction \(fraction) (\(Self.place(config.origin("memory.remote_fraction")))) a block would span local pages; use a block_size of at most the page size, or remote_fraction 1")
+        }
+        if size > 0 {
+            let base = config.quantity("fpga.range.base")
+            for (key, value) in [("fpga.range.base", base), ("fpga.range.size", size)] where value % block != 0 {
+                throw config.error(key, "\(Units.formatBytes(value)) is not a multiple of fpga.fmem.block_size (\(Units.formatBytes(block)), \(Self.place(config.origin("fpga.fmem.block_size")))): the range would end inside a block")
+            }
+        }
         let fmem = config.quantity("fpga.fmem.size")
         let ways = Int(config.integer("fpga.fmem.ways"))
         let setBytes = UInt64(ways) * block
@@ -241,6 +252,11 @@ public struct SimulationConfig: Sendable {
                     nodes: Int(config.integer("remote.nodes")), striped: config.string("remote.placement") == "striped",
                     partitionSize: config.quantity("remote.partition_size"), remoteLatency: config.quantity("remote.latency"),
                     remoteBitsPerSecond: config.quantity("remote.bandwidth"))
+    }
+
+    /// Where a value was set, for an error that names a second key.
+    private static func place(_ origin: Origin) -> String {
+        origin == .defaultValue ? "the default" : "set at \(origin)"
     }
 
     private static func network(_ prefix: String, _ config: ResolvedConfig) -> Network {

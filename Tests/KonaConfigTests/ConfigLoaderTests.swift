@@ -67,6 +67,11 @@ func loadError(_ text: String, overrides: [String] = []) throws -> ConfigError? 
         ("trace:\n  window: 5us..2parsecs\n", 2, 11, "trace.window", "unknown unit"),
         ("trace:\n  watch: 0x40,zz\n", 2, 10, "trace.watch", "'zz' is not an address"),
         ("trace:\n  timescale: 2ps\n", 2, 14, "trace.timescale", "is not one of"),
+        ("memory:\n  remote_fraction: 0.5\n  page_size: 4KiB\nfpga:\n  fmem: {block_size: 64KiB}\n", 5, 22,
+         "fpga.fmem.block_size", "larger than memory.page_size (4KiB, set at "),
+        ("memory:\n  remote_fraction: 0.5\nfpga:\n  fmem: {block_size: 64KiB}\n", 4, 22,
+         "fpga.fmem.block_size", "with memory.remote_fraction 0.5 (set at "),
+        ("fpga:\n  range: {base: 1KiB, size: 1MiB}\n", 2, 17, "fpga.range.base", "not a multiple of fpga.fmem.block_size"),
     ])
     func errorsNameLineColumnAndKey(yaml: String, line: Int, column: Int, keyPath: String, fragment: String) throws {
         let error = try #require(try loadError(yaml))
