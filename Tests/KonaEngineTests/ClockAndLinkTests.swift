@@ -65,6 +65,37 @@ import Testing
         #expect(link.busyTime == 136 * Ticks.ns && link.bytes == 136 && link.messages == 3)
     }
 
+    @Test(arguments: [false, true])
+    func messagesLeaveInStampOrderWhateverTheCallOrder(laterFirst: Bool) {
+        // 1 byte per ns, 30-byte messages: one stamped 100 ns and one stamped 50 ns. In
+        // either call order the 50 ns one leaves at 50 (arrives 90) and the 100 ns one at 100.
+        var link = Link(latency: 10 * Ticks.ns, bitsPerSecond: 8_000_000_000)
+        var early: Tick = 0, late: Tick = 0
+        if laterFirst {
+            late = link.transmit(bytes: 30, at: 100 * Ticks.ns)
+            early = link.transmit(bytes: 30, at: 50 * Ticks.ns)
+        } else {
+            early = link.transmit(bytes: 30, at: 50 * Ticks.ns)
+            late = link.transmit(bytes: 30, at: 100 * Ticks.ns)
+        }
+        #expect(early == 90 * Ticks.ns && late == 140 * Ticks.ns, "early \(early), late \(late)")
+    }
+
+    @Test func aMessageTakesTheFirstGapThatFitsIt() {
+        // 1 byte per ns. Reserved: [100, 130) and [200, 230) ns. A 40-byte message stamped 60
+        // takes [60, 100); one stamped 110 the gap after the first, [130, 170); a 90-byte one
+        // stamped 0 fits no gap ([0, 60) is too short) and goes last, [230, 320); a 20-byte
+        // one stamped 0 still finds [0, 20).
+        var link = Link(latency: 0, bitsPerSecond: 8_000_000_000)
+        #expect(link.transmit(bytes: 30, at: 100 * Ticks.ns) == 130 * Ticks.ns)
+        #expect(link.transmit(bytes: 30, at: 200 * Ticks.ns) == 230 * Ticks.ns)
+        #expect(link.transmit(bytes: 40, at: 60 * Ticks.ns) == 100 * Ticks.ns)     // [60, 100): touches the first
+        #expect(link.transmit(bytes: 40, at: 110 * Ticks.ns) == 170 * Ticks.ns)    // [130, 170)
+        #expect(link.transmit(bytes: 90, at: 0) == 320 * Ticks.ns)                 // [230, 320)
+        #expect(link.transmit(bytes: 20, at: 0) == 20 * Ticks.ns)                  // [0, 20): still free
+        #expect(link.busyTime == 250 * Ticks.ns && link.messages == 6)
+    }
+
     @Test func fractionalSerializationRoundsUp() {
         let link = Link(latency: 0, bitsPerSecond: 100_000_000_000)  // 100 Gbps: 72 B = 5.76 ns
         #expect(link.serializationTime(bytes: 72) == 5760)
