@@ -173,12 +173,13 @@ public final class Simulation {
         let network = RemoteNetwork(path: "net", latency: spec.netLatency, bitsPerSecond: spec.netBitsPerSecond,
                                     headerBytes: spec.headerBytes, mtu: spec.mtu, sgEntryBytes: spec.sgEntryBytes,
                                     maxOutstanding: spec.netMaxOutstanding, nodes: spec.nodes, nodeLatency: spec.remoteLatency,
-                                    nodeBitsPerSecond: spec.remoteBitsPerSecond, stats: stats, simulatedTime: timeNow)
+                                    nodeBitsPerSecond: spec.remoteBitsPerSecond, simulator: simulator, stats: stats,
+                                    simulatedTime: timeNow)
         let fmem = FMem(sets: spec.sets, ways: spec.ways, linesPerBlock: Int(spec.blockSize >> 6),
                         policy: FMem.Policy(rawValue: spec.replacement)!,
                         random: RandomStream(seed: config.seed, path: "fpga.fmem.replacement"))
         let parameters = FPGAHomeAgent.Parameters(
-            lookupLatency: fclock.ticks(forCycles: spec.pipelineCycles + spec.directoryCycles),
+            pipelineLatency: fclock.ticks(forCycles: spec.pipelineCycles), directoryLatency: fclock.ticks(forCycles: spec.directoryCycles),
             maxOutstanding: spec.maxOutstanding, dirtyOnGrant: spec.dirtyOnGrant, blockSize: spec.blockSize,
             criticalFirst: spec.criticalFirst, highWatermark: spec.highWatermark, lowWatermark: spec.lowWatermark,
             coldestVictim: spec.coldestVictim, scan: spec.scan, wholeBlockWriteback: spec.wholeBlockWriteback,

@@ -29,10 +29,11 @@ final class FPGABench: Component {
                                     simulatedTime: { [unowned self] in self.simulator.now })
         let network = RemoteNetwork(path: "net", latency: 1_000_000, bitsPerSecond: 64_000_000_000, headerBytes: 64, mtu: 4096,
                                     sgEntryBytes: 16, maxOutstanding: 8, nodes: 1, nodeLatency: 100_000,
-                                    nodeBitsPerSecond: 512_000_000_000, stats: stats, simulatedTime: { [unowned self] in self.simulator.now })
+                                    nodeBitsPerSecond: 512_000_000_000, simulator: simulator, stats: stats,
+                                    simulatedTime: { [unowned self] in self.simulator.now })
         let dram = MainMemory(path: "fpga.fmem", latency: 60_000, bitsPerSecond: 0, stats: stats, simulatedTime: { 0 })
         let fmem = FMem(sets: 1, ways: frames, linesPerBlock: 64, policy: .lru, random: RandomStream(seed: 1, path: "f"))
-        let parameters = FPGAHomeAgent.Parameters(lookupLatency: 10_000, maxOutstanding: 8, dirtyOnGrant: false, blockSize: 4096,
+        let parameters = FPGAHomeAgent.Parameters(pipelineLatency: 8_000, directoryLatency: 2_000, maxOutstanding: 8, dirtyOnGrant: false, blockSize: 4096,
                                                   criticalFirst: true, highWatermark: 1, lowWatermark: 1, coldestVictim: false,
                                                   scan: 8, wholeBlockWriteback: wholeBlock, batchBytes: 4096, sgEntries: 16,
                                                   nodes: 1, striped: true, partitionSize: 1 << 30)
@@ -217,14 +218,17 @@ final class FPGABench: Component {
     }
 
     @Test func theTimedFetchIsTheSumOfItsParts() throws {
-        // Request at t=0: lookup 10 ns; request packet 64 B at 8 GB/s = 8 ns, + 1 us; the node
-        // reads the critical line (64 B at 512 Gbit/s: 1 ns, + 100 ns); it returns in 128 B
-        // (16 ns) + 1 us; served after another 10 ns lookup; DataEx crosses the interconnect (20 ns).
+        // Request at t=0: pipeline 8 ns + lookup 2 ns; request packet 64 B at 8 GB/s = 8 ns,
+        // + 1 us; the node reads the critical line (64 B at 512 Gbit/s: 1 ns, + 100 ns); it
+        // returns in 128 B (16 ns) + 1 us; the directory updates the line (2 ns; the request
+        // went through the pipeline when it arrived); DataEx crosses the interconnect (20 ns).
         let b = FPGABench()
         b.send(.RdOwn, line: 0, from: 0, at: 0)
         try b.run()
         let grant = b.sent(.DataEx).first!
-        #expect(grant.time == 20_000 + 10_000 + 8_000 + 1_000_000 + 1_000 + 100_000 + 16_000 + 1_000_000 + 10_000 + 20_000,
+        #expect(grant.time == 20_000 + 10_000 + 8_000 + 1_000_000 + 1_000 + 100_000 + 16_000 + 1_000_000 + 2_000 + 20_000,
                 "got \(grant.time) ps")
+        // The block was written into FMem's DRAM as it arrived: 64 lines, no read.
+        #expect(b.agent.dram.writes == 64 && b.agent.dram.reads == 0)
     }
 }

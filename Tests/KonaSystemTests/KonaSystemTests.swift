@@ -17,12 +17,14 @@ let konaOverrides = ["fpga.range.size=1MiB", "fpga.frequency=1GHz", "fpga.pipeli
 @Suite struct KonaSystemTests {
     @Test func aRemoteReadMissOnAnIdleSystemCostsTheSumOfItsParts() throws {
         let (s, r) = try runCoherent([[load(0)]], konaOverrides)
-        // Core to LLC 19 ns, LLC 40, RdShared 1 + 20 -> FPGA at 80; lookup 10; fetch request
-        // 64 B (8 ns) + 1 us; node: critical line 1 ns + 100; back 128 B (16 ns) + 1 us -> 2215;
-        // lookup 10; DataEx 5 + 20; LLC 40; DataE 5 + 2 -> 2297 ns.
-        #expect(s.cores[0].latencySum == 2_297_000, "got \(s.cores[0].latencySum) ps")
+        // Core to LLC 19 ns, LLC 40, RdShared 1 + 20 -> FPGA at 80; pipeline 8 + lookup 2; fetch
+        // request 64 B (8 ns) + 1 us; node: critical line 1 ns + 100; back 128 B (16 ns) + 1 us
+        // -> 2215; directory update 2 (the critical line is forwarded while it is written into
+        // FMem, off the path); DataEx 5 + 20; LLC 40; DataE 5 + 2 -> 2289 ns.
+        #expect(s.cores[0].latencySum == 2_289_000, "got \(s.cores[0].latencySum) ps")
         #expect(integer(r, "fpga.fetches") == 1 && integer(r, "memory.reads") == 0)
-        #expect(r.value("amat.remote_ns")?.asDouble == 2297 && r.value("amat.local_ns")?.asDouble == 0)
+        #expect(integer(r, "fpga.fmem.writes") == 64, "the fetched block is written into FMem")
+        #expect(r.value("amat.remote_ns")?.asDouble == 2289 && r.value("amat.local_ns")?.asDouble == 0)
     }
 
     @Test func aLocalMissStillGoesToDRAM() throws {
@@ -52,6 +54,23 @@ let konaOverrides = ["fpga.range.size=1MiB", "fpga.frequency=1GHz", "fpga.pipeli
         }
         let lines = try goodput("dirty_lines"), blocks = try goodput("whole_block")
         #expect(lines >= 4 * blocks, "line granularity \(lines), whole block \(blocks)")
+    }
+
+    @Test func fmemDRAMCarriesFillsAndEvictionReads() throws {
+        // Whole-block write-back over a 4-block FMem: every fetched block is written into FMem's
+        // DRAM (64 lines each), and every line an eviction sends is first read out of it.
+        let c = try coherentConfig(konaOverrides + [
+            "fpga.fmem.size=16KiB", "fpga.fmem.ways=4", "fpga.eviction.writeback=whole_block", "workload.kind=uniform",
+            "workload.footprint=256KiB", "workload.accesses=2000", "system.cores_per_socket=2"])
+        let r = try Simulation(config: c).run()
+        #expect(integer(r, "fpga.evictions") > 50)
+        #expect(integer(r, "fpga.fmem.writes") >= 64 * integer(r, "fpga.fetches"))
+        #expect(integer(r, "fpga.fmem.reads") >= integer(r, "fpga.lines_written_back"))
+        #expect(integer(r, "fpga.lines_written_back") == 64 * integer(r, "fpga.evictions"))
+        // The channel was busy at least for the fills: 64 B per line at 19.2 GB/s (the default).
+        let busy = r.value("fpga.fmem.utilization")!.asDouble * r.value("sim.time_ns")!.asDouble
+        let fillNs = Double(64 * 64 * integer(r, "fpga.fetches")) / 19.2      // 19.2 GB/s = 19.2 B/ns
+        #expect(busy >= fillNs, "FMem DRAM busy \(busy) ns, fills alone \(fillNs) ns")
     }
 
     @Test func checkingDoesNotChangeTheResults() throws {

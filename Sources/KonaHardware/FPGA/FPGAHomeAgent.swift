@@ -10,16 +10,21 @@ import KonaProtocol
 /// Timing: a message is looked up `pipeline + directory` FPGA cycles after it arrives; a
 /// hit reads FMem (latency and bandwidth); a miss allocates a frame (evicting if its set
 /// is full), fetches the block and answers when the requested line arrives (critical line
-/// first) or the whole block has; the fetch is timed by reservation on the network. Requests
+/// first) or the whole block has, a directory update (`directory` cycles) after the data;
+/// every packet of the block is written into FMem's DRAM as it arrives, and an eviction
+/// reads the lines it sends out of FMem's DRAM before they leave. Requests
 /// for a block being fetched or evicted wait here, in order, and are served when it is
 /// resident again (after a re-fetch if it was evicted). Background evictions keep the
 /// occupancy between the watermarks. At most `maxOutstanding` fetches and evictions run at
 /// once; misses beyond that, or whose set has no frame to give yet, wait and are retried
 /// oldest first whenever an operation ends or a line's transaction completes.
-public final class FPGAHomeAgent: Component, LineValueStore {
+public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient {
     /// What a run of the agent is configured with, in base units.
     public struct Parameters: Sendable {
-        public var lookupLatency: Tick
+        /// From a message's arrival to its directory lookup (coherent-link and pipeline stages).
+        public var pipelineLatency: Tick
+        /// The directory lookup or update.
+        public var directoryLatency: Tick
         public var maxOutstanding: Int
         public var dirtyOnGrant: Bool
         public var blockSize: UInt64
@@ -35,10 +40,11 @@ public final class FPGAHomeAgent: Component, LineValueStore {
         public var striped: Bool
         public var partitionSize: UInt64
 
-        public init(lookupLatency: Tick, maxOutstanding: Int, dirtyOnGrant: Bool, blockSize: UInt64, criticalFirst: Bool,
+        public init(pipelineLatency: Tick, directoryLatency: Tick, maxOutstanding: Int, dirtyOnGrant: Bool, blockSize: UInt64, criticalFirst: Bool,
                     highWatermark: Double, lowWatermark: Double, coldestVictim: Bool, scan: Int, wholeBlockWriteback: Bool,
                     batchBytes: UInt64, sgEntries: Int, nodes: Int, striped: Bool, partitionSize: UInt64) {
-            self.lookupLatency = lookupLatency
+            self.pipelineLatency = pipelineLatency
+            self.directoryLatency = directoryLatency
             self.maxOutstanding = maxOutstanding
             self.dirtyOnGrant = dirtyOnGrant
             self.blockSize = blockSize
@@ -56,7 +62,7 @@ public final class FPGAHomeAgent: Component, LineValueStore {
         }
     }
 
-    private enum Kind: UInt32 { case critical = 1, fetched, evicted, work }
+    private enum Kind: UInt32 { case evicted = 1, work }
 
     public let path: String
     public let parameters: Parameters
@@ -82,6 +88,8 @@ public final class FPGAHomeAgent: Component, LineValueStore {
     private var criticalLine: [UInt64]
     private var recallsLeft: [Int]
     private var evictionStart: [Tick]
+    /// Per frame being evicted: network writes not yet acknowledged.
+    private var writesLeft: [Int]
     private var busyLines: [Int]
     /// Per frame, a bit per line that the directory records a socket holding (state not I).
     private var cached: LineBitmap
@@ -136,12 +144,14 @@ public final class FPGAHomeAgent: Component, LineValueStore {
         criticalLine = [UInt64](repeating: 0, count: fmem.frames)
         recallsLeft = [Int](repeating: 0, count: fmem.frames)
         evictionStart = [Tick](repeating: 0, count: fmem.frames)
+        writesLeft = [Int](repeating: 0, count: fmem.frames)
         busyLines = [Int](repeating: 0, count: fmem.frames)
         cached = LineBitmap(frames: fmem.frames, linesPerFrame: linesPerBlock)
         evictingInSet = [Int](repeating: 0, count: fmem.sets)
         controller = HomeController(index: index, table: table, network: outbox)
         evictionLatency = stats.distribution(path + ".eviction_latency_ns", "time from an eviction's start (recall) to its frame being free (writes acknowledged)", unit: "ns", scale: 1000)
         id = simulator.register(self)
+        network.client = self
         controller.values = self
         controller.onMemoryAccess = { [unowned(unsafe) self] line, isWrite in self.memoryAccess(line, isWrite: isWrite) }
         controller.onOwnershipGranted = { [unowned(unsafe) self] line in
@@ -243,7 +253,7 @@ public final class FPGAHomeAgent: Component, LineValueStore {
     /// A message from a caching agent arrives now.
     public func receive(_ message: CoherenceMessage) throws(ProtocolViolation) {
         let now = simulator.now
-        let t = now + parameters.lookupLatency
+        let t = now + parameters.pipelineLatency + parameters.directoryLatency
         if let tracer, let id = signals.lookups {
             tracer.record(id, at: t, .bits(1))
             tracer.record(id, at: t + 1, .bits(0))
@@ -348,17 +358,54 @@ public final class FPGAHomeAgent: Component, LineValueStore {
         } else {
             for i in 0..<linesPerBlock { fmem.values[base + i] = 0 }
         }
-        let (critical, all) = network.read(bytes: parameters.blockSize, node: node(of: b),
-                                            criticalFirst: parameters.criticalFirst, at: time)
         criticalLine[f] = line
-        if critical < all {
-            simulator.schedule(at: critical, target: id, kind: Kind.critical.rawValue, payload: UInt64(f))
+        network.read(bytes: parameters.blockSize, node: node(of: b), criticalFirst: parameters.criticalFirst,
+                     tag: UInt64(f), at: time)
+        if let tracer, let id = signals.fetches { tracer.adjust(id, at: time, by: 1) }
+    }
+
+    /// A packet of a fetch arrives at `time`: its data is written into FMem's DRAM then.
+    public func readPacket(_ tag: UInt64, bytes: UInt64, arrivesAt time: Tick) {
+        let first = firstLine(of: fmem.block(in: Int(tag)))
+        for i in 0..<(bytes >> LineGeometry.lineShift) { dram.writeback(line: first + i, at: time) }
+    }
+
+    /// The requested line of a fetch arrived first: serve the requests for it now.
+    public func readCriticalArrived(_ tag: UInt64) throws(SimulationError) {
+        let f = Int(tag), now = simulator.now
+        let b = fmem.block(in: f)
+        let line = criticalLine[f]
+        if let waiting = held[b] {
+            held[b] = waiting.filter { $0.line != line }
+            serve(waiting.filter { $0.line == line }, frame: f, at: now)
         }
-        simulator.schedule(at: all, target: id, kind: Kind.fetched.rawValue, payload: UInt64(f))
-        if let tracer, let id = signals.fetches {
-            tracer.adjust(id, at: time, by: 1)
-            tracer.adjust(id, at: all, by: -1)
-        }
+        try finishEvent(at: now)
+    }
+
+    /// The whole block arrived: it is resident, and every request held for it is served.
+    public func readCompleted(_ tag: UInt64) throws(SimulationError) {
+        let f = Int(tag), now = simulator.now
+        if let tracer, let id = signals.fetches { tracer.adjust(id, at: now, by: -1) }
+        operations -= 1
+        fmem.markResident(f)
+        let waiting = held.removeValue(forKey: fmem.block(in: f)) ?? []
+        serve(waiting, frame: f, at: now)
+        retryPendingMisses(at: now)
+        try finishEvent(at: now)
+    }
+
+    /// An eviction's network write was acknowledged; the last one frees the frame.
+    public func writeCompleted(_ tag: UInt64) throws(SimulationError) {
+        let f = Int(tag)
+        writesLeft[f] -= 1
+        if writesLeft[f] == 0 { evicted(f, at: simulator.now) }
+        try finishEvent(at: simulator.now)
+    }
+
+    /// After handling an event: trace the bitmaps and report a failure.
+    private func finishEvent(at now: Tick) throws(SimulationError) {
+        if tracer != nil { traceState(at: now) }
+        if let failure { throw failure.asSimulationError(at: now) }
     }
 
     // MARK: Evictions
@@ -418,12 +465,19 @@ public final class FPGAHomeAgent: Component, LineValueStore {
         if run > 0 { segments.append(run) }
         if let data { remote[b] = data }
         let maxLines = max(1, Int(parameters.batchBytes / LineGeometry.lineSize))
-        var done = time
         var lines = 0, entries = 0
         let before = network.bytesWritten
         let node = node(of: b)
+        let first = firstLine(of: b)
+        var sent = 0                     // lines of the block handed to the network so far
         func flush() {
-            if lines > 0 { done = max(done, network.write(lines: lines, entries: entries, node: node, at: time)) }
+            guard lines > 0 else { return }
+            // The write leaves once its lines have been read out of FMem's DRAM.
+            var ready = time
+            for i in 0..<lines { ready = max(ready, dram.read(line: first + UInt64(sent + i), at: time)) }
+            sent += lines
+            writesLeft[f] += 1
+            network.write(lines: lines, entries: entries, node: node, tag: UInt64(f), at: ready)
             lines = 0
             entries = 0
         }
@@ -441,7 +495,9 @@ public final class FPGAHomeAgent: Component, LineValueStore {
         linesWrittenBack += UInt64(segments.reduce(0, +))
         dirtyLinesWrittenBack += UInt64(dirtyCount)
         traceEngine("write", at: time)
-        simulator.schedule(at: done, target: id, kind: Kind.evicted.rawValue, payload: UInt64(f))
+        if writesLeft[f] == 0 {          // nothing to write: the frame is free once recalled
+            simulator.schedule(at: time, target: id, kind: Kind.evicted.rawValue, payload: UInt64(f))
+        }
     }
 
     /// Starts background evictions while occupancy is above the high watermark, until it
@@ -475,36 +531,8 @@ public final class FPGAHomeAgent: Component, LineValueStore {
         let now = simulator.now
         let f = Int(event.payload)
         switch Kind(rawValue: event.kind)! {
-        case .critical:
-            // The requested line arrived first: serve the requests for it now.
-            let b = fmem.block(in: f)
-            let line = criticalLine[f]
-            guard let waiting = held[b] else { break }
-            held[b] = waiting.filter { $0.line != line }
-            serve(waiting.filter { $0.line == line }, frame: f, at: now)
-        case .fetched:
-            operations -= 1
-            fmem.markResident(f)
-            let waiting = held.removeValue(forKey: fmem.block(in: f)) ?? []
-            serve(waiting, frame: f, at: now)
-            retryPendingMisses(at: now)
         case .evicted:
-            let b = fmem.block(in: f)
-            evictions += 1
-            evictionLatency.record(now - evictionStart[f])
-            operations -= 1
-            evictingFrames -= 1
-            evictingInSet[fmem.set(of: b)] -= 1
-            fmem.free(f)
-            traceEngine("write", at: now)
-            if let waiting = held.removeValue(forKey: b), !waiting.isEmpty {
-                // The block is needed again: fetch it anew, after the misses that waited
-                // longer (the freed frame goes to the oldest).
-                held[b] = waiting
-                pendingMisses.append((b, waiting[0].line))
-            }
-            retryPendingMisses(at: now)
-            backgroundEvictions(at: now)
+            evicted(f, at: now)
         case .work:
             workScheduled = false
             let due = writebacksDue
@@ -512,19 +540,39 @@ public final class FPGAHomeAgent: Component, LineValueStore {
             for frame in due { writeBack(frame, at: now) }
             retryPendingMisses(at: now)
         }
-        if tracer != nil { traceState(at: now) }
-        if let failure { throw failure.asSimulationError(at: now) }
+        try finishEvent(at: now)
+    }
+
+    /// Frame `f`'s eviction is over (its writes acknowledged): the frame is free.
+    private func evicted(_ f: Int, at now: Tick) {
+        let b = fmem.block(in: f)
+        evictions += 1
+        evictionLatency.record(now - evictionStart[f])
+        operations -= 1
+        evictingFrames -= 1
+        evictingInSet[fmem.set(of: b)] -= 1
+        fmem.free(f)
+        traceEngine("write", at: now)
+        if let waiting = held.removeValue(forKey: b), !waiting.isEmpty {
+            // The block is needed again: fetch it anew, after the misses that waited
+            // longer (the freed frame goes to the oldest).
+            held[b] = waiting
+            pendingMisses.append((b, waiting[0].line))
+        }
+        retryPendingMisses(at: now)
+        backgroundEvictions(at: now)
     }
 
     /// Hands requests held for a block that has arrived to the directory; their data comes
-    /// from the network, not from FMem's DRAM.
+    /// from the network, not from FMem's DRAM. They were looked up when they arrived, so the
+    /// directory only updates the line (`directoryLatency`), without the pipeline's stages.
     private func serve(_ messages: [CoherenceMessage], frame f: Int, at time: Tick) {
         forwarding = true
         defer { forwarding = false }
         for message in messages {
             fmem.touch(f)
             fmem.setAccessed(f, line: offset(message.line))
-            do { try deliver(message, at: time + parameters.lookupLatency) } catch { if failure == nil { failure = error } }
+            do { try deliver(message, at: time + parameters.directoryLatency) } catch { if failure == nil { failure = error } }
         }
     }
 

@@ -1,17 +1,44 @@
 import KonaEngine
 
-/// The RDMA-like network between the FPGA and the remote memory nodes, timed by
-/// reservation: the FPGA's link (one `Link` per direction: one-way latency and bandwidth),
-/// each node's memory (latency and bandwidth), and a limit on operations in flight.
+/// Whom a `RemoteNetwork` tells about its operations' progress (the FPGA home agent).
+public protocol RemoteNetworkClient: AnyObject {
+    /// A packet of read `tag`'s response, carrying `bytes` of data, will arrive at `time`
+    /// (told when the packet leaves the node, so the client can reserve where the data goes).
+    func readPacket(_ tag: UInt64, bytes: UInt64, arrivesAt time: Tick)
+    /// The first packet of critical-first read `tag` (the requested line) arrived now.
+    func readCriticalArrived(_ tag: UInt64) throws(SimulationError)
+    /// All of read `tag` arrived now.
+    func readCompleted(_ tag: UInt64) throws(SimulationError)
+    /// Write `tag`'s acknowledgement arrived now.
+    func writeCompleted(_ tag: UInt64) throws(SimulationError)
+}
+
+/// The RDMA-like network between the FPGA and the remote memory nodes: the FPGA's link
+/// (one direction each way: one-way latency and bandwidth), each node's memory (latency and
+/// bandwidth), packets of at most `mtu` bytes, and a limit on operations in flight.
 ///
 /// A message of `P` payload bytes travels as `ceil(P / mtu)` packets (at least one), each
-/// with `headerBytes` of header. A read sends a header-only request, the node reads the
-/// bytes, and the response returns them (the critical line first, in a packet of its own,
-/// when asked). A write carries its lines and one descriptor per scatter-gather entry; the
-/// node writes them and answers with a header-only ack. An operation's completion is its
-/// last arrival at the FPGA; when `maxOutstanding` are in flight, the next starts when the
-/// earliest finishes.
-public final class RemoteNetwork {
+/// with `headerBytes` of header. A read sends a header-only request; the node's NIC reads
+/// the data from memory a packet at a time, `readAhead` packets ahead of the link, so the
+/// node's memory and the link overlap (a response's first packet leaves once its bytes are
+/// read); a critical-first read sends the requested line in a packet of its own first. A
+/// write carries its lines and one descriptor per scatter-gather entry; the node writes
+/// each packet's bytes as it arrives and acknowledges the last with a header-only packet.
+///
+/// Each direction of the link is shared by packets, not messages: a packet occupies it for
+/// its wire size, reserved in time order (`Link`). Messages of several packets take turns
+/// round robin, one packet per turn, among those whose next packet is ready, so a short
+/// operation issued during a long one waits for at most a packet of each other active
+/// message, not for the whole message. Messages of one packet (requests, acks, small
+/// responses) are reserved directly at the moment they are ready, without an event; a
+/// message of several packets costs an event per packet. An operation ends when its last
+/// packet (a read) or its ack (a write) arrives; at most `maxOutstanding` are in flight,
+/// and the next waits, in order, for one to end.
+public final class RemoteNetwork: Component {
+    /// Packets a node's NIC reads ahead of the one on the link (it reads the first two when
+    /// the request arrives).
+    private static let readAhead = 2
+
     public let path: String
     /// FPGA -> nodes, and nodes -> FPGA.
     public private(set) var outbound, inbound: Link
@@ -20,20 +47,67 @@ public final class RemoteNetwork {
     public let headerBytes: UInt64
     public let mtu: UInt64
     public let sgEntryBytes: UInt64
-    private var inFlight: CompletionHeap
-    /// Read operations, and bytes they brought back (payload and headers).
+    /// Operations in flight at most.
+    public let maxOutstanding: Int
+    /// Told about reads' packets and operations' ends; the owner sets it and outlives the run.
+    public unowned(unsafe) var client: (any RemoteNetworkClient)!
+    /// Read operations started, and the bytes of their responses (payload and headers).
     public private(set) var reads: UInt64 = 0
     public private(set) var bytesRead: UInt64 = 0
-    /// Write operations, and bytes they sent (payload, descriptors and headers).
+    /// Write operations started, and the bytes they send (payload, descriptors and headers).
     public private(set) var writes: UInt64 = 0
     public private(set) var bytesWritten: UInt64 = 0
+    /// Packets sent, both directions.
+    public private(set) var packets: UInt64 = 0
+    public private(set) var id = ComponentID(raw: .max)
+    private unowned(unsafe) let simulator: Simulator
+
+    private enum Kind: UInt32 { case decideOutbound = 1, decideInbound, critical, complete }
+
+    /// One read or write.
+    private struct Operation {
+        var isRead: Bool
+        var tag: UInt64
+        var node: Int
+        /// Payload bytes of its multi-byte message (a read's data; a write's lines and descriptors).
+        var payload: UInt64
+        var criticalFirst: Bool
+        /// When the operation asked to start.
+        var time: Tick
+        var started: Tick = 0
+        /// A write: when the node has written the last packet's bytes.
+        var written: Tick = 0
+    }
+
+    /// A message of several packets on its way (a read's response, a write's data).
+    private struct Flow {
+        var operation: Int
+        var packets: Int
+        var sent = 0
+        /// When packets `sent` and `sent + 1` are ready to leave (read from the node's memory).
+        var ready: Tick
+        var readyNext: Tick
+    }
+
+    private var operations: [Operation] = []
+    private var freeOperations: [Int] = []
+    private var waiting: [Int] = []
+    private var waitingHead = 0
+    private var inFlight = 0
+    private var flows: [Flow] = []
+    private var freeFlows: [Int] = []
+    /// Per direction (0 outbound, 1 inbound): flows with packets to send, in turn order.
+    private var active: [[Int]] = [[], []]
+    /// Per direction: the time of the pending decision event (`.max` for none).
+    private var decisionAt: [Tick] = [.max, .max]
     private var tracer: SignalTracer?
     private var signals: (busy: SignalID?, bytes: SignalID?, reads: SignalID?, writes: SignalID?)
 
-    /// A network with the given link, packetization, nodes and operation limit.
+    /// A network with the given link, packetization, nodes and operation limit, registered with `simulator`.
     public init(path: String, latency: Tick, bitsPerSecond: UInt64, headerBytes: UInt64, mtu: UInt64, sgEntryBytes: UInt64,
-                maxOutstanding: Int, nodes: Int, nodeLatency: Tick, nodeBitsPerSecond: UInt64, stats: StatsRegistry,
-                simulatedTime: @escaping () -> Tick) {
+                maxOutstanding: Int, nodes: Int, nodeLatency: Tick, nodeBitsPerSecond: UInt64, simulator: Simulator,
+                stats: StatsRegistry, simulatedTime: @escaping () -> Tick) {
+        precondition(mtu >= 64 && maxOutstanding >= 1 && nodes >= 1)
         self.path = path
         outbound = Link(latency: latency, bitsPerSecond: bitsPerSecond)
         inbound = Link(latency: latency, bitsPerSecond: bitsPerSecond)
@@ -41,7 +115,9 @@ public final class RemoteNetwork {
         self.headerBytes = headerBytes
         self.mtu = mtu
         self.sgEntryBytes = sgEntryBytes
-        inFlight = CompletionHeap(capacity: maxOutstanding)
+        self.maxOutstanding = maxOutstanding
+        self.simulator = simulator
+        id = simulator.register(self)
         stats.formula(path + ".bytes_read", "bytes the network brought from remote memory (payload and headers)", unit: "bytes") { [unowned self] in
             .integer(self.bytesRead)
         }
@@ -50,16 +126,15 @@ public final class RemoteNetwork {
         }
         stats.formula(path + ".reads", "remote read operations (block fetches)", unit: "operations") { [unowned self] in .integer(self.reads) }
         stats.formula(path + ".writes", "remote write operations (eviction writes)", unit: "operations") { [unowned self] in .integer(self.writes) }
+        stats.formula(path + ".packets", "packets sent, both directions (requests, data, acks)", unit: "packets") { [unowned self] in .integer(self.packets) }
         stats.formula(path + ".link_utilization", "fraction of simulated time the busier direction of the link was busy", unit: "ratio") { [unowned self] in
             let t = simulatedTime()
             return .real(t == 0 ? 0 : Double(max(self.outbound.busyTime, self.inbound.busyTime)) / Double(t))
         }
     }
 
-    deinit { inFlight.deallocate() }
-
-    /// Declares `link_busy` (directions sending: 0-2), `bytes_in_flight`, `reads_outstanding`
-    /// and `writes_outstanding`.
+    /// Declares `link_busy` (directions sending: 0-2), `bytes_in_flight` (packets on the
+    /// wire), `reads_outstanding` and `writes_outstanding`.
     public func trace(with tracer: SignalTracer) {
         self.tracer = tracer
         signals = (tracer.declare(path + ".link_busy", .wire(width: 2), initial: .bits(0)),
@@ -73,14 +148,89 @@ public final class RemoteNetwork {
         payload + headerBytes * max(1, (payload + mtu - 1) / mtu)
     }
 
-    /// When an operation asked at `time` may start (after the earliest in flight if full).
-    private func admit(_ time: Tick) -> Tick {
-        inFlight.retire(upTo: time)
-        if inFlight.count == inFlight.capacity { return max(time, inFlight.popEarliest()) }
-        return time
+    // MARK: Operations
+
+    /// Reads `bytes` from `node`, starting at `time` (not before now): the client hears of
+    /// each response packet, of the critical line's arrival (`criticalFirst`, when the data is
+    /// more than a line), and of the end.
+    public func read(bytes: UInt64, node: Int, criticalFirst: Bool, tag: UInt64, at time: Tick) {
+        enqueue(Operation(isRead: true, tag: tag, node: node, payload: bytes,
+                          criticalFirst: criticalFirst && bytes > LineGeometry.lineSize, time: time))
     }
 
-    private func send(_ link: inout Link, bytes: UInt64, at time: Tick) -> Tick {
+    /// Writes `lines` lines in `entries` scatter-gather entries to `node`, starting at `time`
+    /// (not before now, when the data is ready); the client hears when the ack arrives.
+    public func write(lines: Int, entries: Int, node: Int, tag: UInt64, at time: Tick) {
+        enqueue(Operation(isRead: false, tag: tag, node: node,
+                          payload: UInt64(lines) * LineGeometry.lineSize + UInt64(entries) * sgEntryBytes,
+                          criticalFirst: false, time: time))
+    }
+
+    private func enqueue(_ operation: Operation) {
+        let o: Int
+        if let free = freeOperations.popLast() { o = free; operations[o] = operation } else { o = operations.count; operations.append(operation) }
+        if inFlight < maxOutstanding { start(o, at: operation.time) } else { waiting.append(o) }
+    }
+
+    /// Packets of operation `o`'s multi-packet message, and the payload of packet `k`.
+    private func packetCount(_ o: Int) -> Int {
+        let op = operations[o]
+        if op.criticalFirst { return 1 + Int((op.payload - LineGeometry.lineSize + mtu - 1) / mtu) }
+        return Int(max(1, (op.payload + mtu - 1) / mtu))
+    }
+
+    private func payload(_ o: Int, packet k: Int) -> UInt64 {
+        let op = operations[o]
+        if op.criticalFirst {
+            if k == 0 { return LineGeometry.lineSize }
+            return min(mtu, op.payload - LineGeometry.lineSize - UInt64(k - 1) * mtu)
+        }
+        return min(mtu, op.payload - min(op.payload, UInt64(k) * mtu))
+    }
+
+    private func start(_ o: Int, at time: Tick) {
+        inFlight += 1
+        operations[o].started = time
+        let op = operations[o]
+        let count = packetCount(o)
+        if op.isRead {
+            reads += 1
+            bytesRead += UInt64(count) * headerBytes + op.payload
+            let atNode = send(&outbound, payload: 0, at: time)
+            // The NIC reads the first packets' bytes at once, the rest as packets leave.
+            let first = nodes[op.node].transmit(bytes: payload(o, packet: 0), at: atNode)
+            let second = count > 1 ? nodes[op.node].transmit(bytes: payload(o, packet: 1), at: atNode) : Tick.max
+            if count == 1 {
+                let arrival = sendResponsePacket(o, packet: 0, at: first)
+                end(o, at: arrival)
+            } else {
+                addFlow(Flow(operation: o, packets: count, ready: first, readyNext: second), direction: 1)
+            }
+        } else {
+            writes += 1
+            bytesWritten += UInt64(count) * headerBytes + op.payload
+            if count == 1 {
+                let arrival = sendWritePacket(o, packet: 0, at: time)
+                operations[o].written = nodes[op.node].transmit(bytes: op.payload, at: arrival)
+                end(o, at: send(&inbound, payload: 0, at: operations[o].written))
+            } else {
+                addFlow(Flow(operation: o, packets: count, ready: time, readyNext: time), direction: 0)
+            }
+        }
+    }
+
+    /// The last arrival of operation `o` is at `time`: it ends then.
+    private func end(_ o: Int, at time: Tick) {
+        simulator.schedule(at: time, target: id, kind: Kind.complete.rawValue, payload: UInt64(o))
+        if tracer != nil { outstanding(operations[o].isRead ? signals.reads : signals.writes, from: operations[o].started, to: time) }
+    }
+
+    // MARK: Packets
+
+    /// Sends one packet of `payload` bytes (plus header) on `link`, ready at `time`; returns its arrival.
+    private func send(_ link: inout Link, payload: UInt64, at time: Tick) -> Tick {
+        packets += 1
+        let bytes = payload + headerBytes
         let arrival = link.transmit(bytes: bytes, at: time)
         if let tracer {
             let end = arrival - link.latency
@@ -89,59 +239,109 @@ public final class RemoteNetwork {
                 tracer.adjust(id, at: end, by: -1)
             }
             if let id = signals.bytes {
-                tracer.adjust(id, at: time, by: Int64(bytes))
+                tracer.adjust(id, at: end - link.lastSerializationTime, by: Int64(bytes))
                 tracer.adjust(id, at: arrival, by: -Int64(bytes))
             }
         }
         return arrival
     }
 
+    private func sendResponsePacket(_ o: Int, packet k: Int, at time: Tick) -> Tick {
+        let data = payload(o, packet: k)
+        let arrival = send(&inbound, payload: data, at: time)
+        client.readPacket(operations[o].tag, bytes: data, arrivesAt: arrival)
+        if k == 0 && operations[o].criticalFirst {
+            simulator.schedule(at: arrival, target: id, kind: Kind.critical.rawValue, payload: UInt64(o))
+        }
+        return arrival
+    }
+
+    private func sendWritePacket(_ o: Int, packet k: Int, at time: Tick) -> Tick {
+        send(&outbound, payload: payload(o, packet: k), at: time)
+    }
+
+    private func addFlow(_ flow: Flow, direction d: Int) {
+        let f: Int
+        if let free = freeFlows.popLast() { f = free; flows[f] = flow } else { f = flows.count; flows.append(flow) }
+        active[d].append(f)
+        decide(d, at: flow.ready)
+    }
+
+    /// Makes sure direction `d` decides its next packet at `time` at the latest.
+    private func decide(_ d: Int, at time: Tick) {
+        let t = max(time, simulator.now)
+        guard t < decisionAt[d] else { return }
+        decisionAt[d] = t
+        simulator.schedule(at: t, target: id, kind: d == 0 ? Kind.decideOutbound.rawValue : Kind.decideInbound.rawValue)
+    }
+
+    /// Sends the next packet of the first flow in turn whose packet is ready, and plans the next decision.
+    private func decide(_ d: Int) {
+        let now = simulator.now
+        guard let turn = active[d].firstIndex(where: { flows[$0].ready <= now }) else {
+            if let next = active[d].map({ flows[$0].ready }).min() { decide(d, at: next) }
+            return
+        }
+        let f = active[d].remove(at: turn)
+        let o = flows[f].operation, k = flows[f].sent
+        let node = operations[o].node
+        let arrival: Tick
+        if d == 1 {
+            arrival = sendResponsePacket(o, packet: k, at: now)
+            // The NIC starts reading the packet `readAhead` places behind this one.
+            let behind = k + RemoteNetwork.readAhead
+            let readyLater = behind < flows[f].packets ? nodes[node].transmit(bytes: payload(o, packet: behind), at: now) : Tick.max
+            flows[f].ready = flows[f].readyNext
+            flows[f].readyNext = readyLater
+        } else {
+            arrival = sendWritePacket(o, packet: k, at: now)
+            operations[o].written = max(operations[o].written, nodes[node].transmit(bytes: payload(o, packet: k), at: arrival))
+        }
+        flows[f].sent += 1
+        if flows[f].sent == flows[f].packets {
+            freeFlows.append(f)
+            end(o, at: d == 1 ? arrival : send(&inbound, payload: 0, at: operations[o].written))
+        } else {
+            active[d].append(f)              // its next turn comes after the others'
+        }
+        if !active[d].isEmpty {
+            decide(d, at: arrival - (d == 0 ? outbound.latency : inbound.latency))    // when this packet has left
+        }
+    }
+
+    // MARK: Events
+
+    public func handle(_ event: Event, in simulator: Simulator) throws(SimulationError) {
+        switch Kind(rawValue: event.kind)! {
+        case .decideOutbound, .decideInbound:
+            let d = event.kind == Kind.decideOutbound.rawValue ? 0 : 1
+            guard event.time == decisionAt[d] else { return }       // superseded by an earlier one
+            decisionAt[d] = .max
+            decide(d)
+        case .critical:
+            try client.readCriticalArrived(operations[Int(event.payload)].tag)
+        case .complete:
+            let o = Int(event.payload)
+            let op = operations[o]
+            inFlight -= 1
+            freeOperations.append(o)
+            while inFlight < maxOutstanding && waitingHead < waiting.count {
+                let next = waiting[waitingHead]
+                waitingHead += 1
+                start(next, at: max(operations[next].time, simulator.now))
+            }
+            if waitingHead == waiting.count { waiting.removeAll(keepingCapacity: true); waitingHead = 0 }
+            if op.isRead { try client.readCompleted(op.tag) } else { try client.writeCompleted(op.tag) }
+        }
+    }
+
+    public func outstandingTransactions() -> [String] {
+        inFlight == 0 && waitingHead == waiting.count ? [] : ["\(inFlight) operation(s) in flight, \(waiting.count - waitingHead) waiting"]
+    }
+
     private func outstanding(_ id: SignalID?, from start: Tick, to end: Tick) {
         guard let tracer, let id else { return }
         tracer.adjust(id, at: start, by: 1)
         tracer.adjust(id, at: end, by: -1)
-    }
-
-    /// Reads `bytes` from `node` at `time`: returns when the critical line (the first 64 B,
-    /// sent ahead when `criticalFirst`) and when all of it has arrived.
-    public func read(bytes: UInt64, node: Int, criticalFirst: Bool, at time: Tick) -> (critical: Tick, all: Tick) {
-        let start = admit(time)
-        reads += 1
-        let request = wireBytes(payload: 0)
-        let atNode = send(&outbound, bytes: request, at: start)
-        var critical: Tick, all: Tick
-        if criticalFirst && bytes > LineGeometry.lineSize {
-            let first = nodes[node].transmit(bytes: LineGeometry.lineSize, at: atNode)
-            let rest = nodes[node].transmit(bytes: bytes - LineGeometry.lineSize, at: atNode)
-            let a = wireBytes(payload: LineGeometry.lineSize), b = wireBytes(payload: bytes - LineGeometry.lineSize)
-            critical = send(&inbound, bytes: a, at: first)
-            all = max(critical, send(&inbound, bytes: b, at: rest))
-            bytesRead += a + b
-        } else {
-            let ready = nodes[node].transmit(bytes: bytes, at: atNode)
-            let response = wireBytes(payload: bytes)
-            all = send(&inbound, bytes: response, at: ready)
-            critical = all
-            bytesRead += response
-        }
-        inFlight.push(all)
-        outstanding(signals.reads, from: start, to: all)
-        return (critical, all)
-    }
-
-    /// Writes `lines` lines in `entries` scatter-gather entries to `node` at `time`;
-    /// returns when the node's ack arrives.
-    public func write(lines: Int, entries: Int, node: Int, at time: Tick) -> Tick {
-        let start = admit(time)
-        writes += 1
-        let payload = UInt64(lines) * LineGeometry.lineSize
-        let bytes = wireBytes(payload: payload + UInt64(entries) * sgEntryBytes)
-        bytesWritten += bytes
-        let atNode = send(&outbound, bytes: bytes, at: start)
-        let written = nodes[node].transmit(bytes: payload, at: atNode)
-        let ack = send(&inbound, bytes: wireBytes(payload: 0), at: written)
-        inFlight.push(ack)
-        outstanding(signals.writes, from: start, to: ack)
-        return ack
     }
 }

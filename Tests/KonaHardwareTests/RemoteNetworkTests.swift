@@ -1,0 +1,115 @@
+import Testing
+import KonaEngine
+@testable import KonaHardware
+
+/// Records what a `RemoteNetwork` tells its client, with the times.
+final class NetworkLog: RemoteNetworkClient {
+    var packets: [(tag: UInt64, bytes: UInt64, arrival: Tick)] = []
+    var critical: [UInt64: Tick] = [:]
+    var completed: [UInt64: Tick] = [:]
+    let simulator: Simulator
+    init(_ simulator: Simulator) { self.simulator = simulator }
+    func readPacket(_ tag: UInt64, bytes: UInt64, arrivesAt time: Tick) { packets.append((tag, bytes, time)) }
+    func readCriticalArrived(_ tag: UInt64) throws(SimulationError) { critical[tag] = simulator.now }
+    func readCompleted(_ tag: UInt64) throws(SimulationError) { completed[tag] = simulator.now }
+    func writeCompleted(_ tag: UInt64) throws(SimulationError) { completed[tag] = simulator.now }
+}
+
+/// Starts network operations at given times.
+final class NetworkDriver: Component {
+    let path = "driver"
+    var id = ComponentID(raw: 0)
+    var starts: [(RemoteNetwork) -> Void] = []
+    unowned let network: RemoteNetwork
+    init(_ simulator: Simulator, _ network: RemoteNetwork) {
+        self.network = network
+        id = simulator.register(self)
+    }
+    func at(_ time: Tick, _ simulator: Simulator, _ start: @escaping (RemoteNetwork) -> Void) {
+        starts.append(start)
+        simulator.schedule(at: time, target: id, kind: 1, payload: UInt64(starts.count - 1))
+    }
+    func handle(_ event: Event, in simulator: Simulator) throws(SimulationError) { starts[Int(event.payload)](network) }
+    func outstandingTransactions() -> [String] { [] }
+}
+
+/// A 1 us link at 64 Gbit/s (8 B/ns) with 64 B headers and 4 KiB packets (a full packet is
+/// 4,160 B on the wire: 520 ns); one node at 100 ns and 512 Gbit/s (64 B/ns).
+private func network(maxOutstanding: Int = 8) -> (Simulator, RemoteNetwork, NetworkLog, NetworkDriver) {
+    let simulator = Simulator()
+    let net = RemoteNetwork(path: "net", latency: 1_000_000, bitsPerSecond: 64_000_000_000, headerBytes: 64, mtu: 4096,
+                            sgEntryBytes: 16, maxOutstanding: maxOutstanding, nodes: 1, nodeLatency: 100_000,
+                            nodeBitsPerSecond: 512_000_000_000, simulator: simulator, stats: StatsRegistry(),
+                            simulatedTime: { simulator.now })
+    let log = NetworkLog(simulator)
+    net.client = log
+    return (simulator, net, log, NetworkDriver(simulator, net))
+}
+
+@Suite struct RemoteNetworkTests {
+    @Test func aLargeReadOverlapsTheNodesMemoryWithTheLink() throws {
+        // 2 MiB, whole: request 8 ns + 1 us; the node reads the first packet (64 ns + 100 ns),
+        // then stays ahead of the link, which sends 512 packets of 520 ns back to back; the
+        // last arrives 1 us later. Reading everything before sending would take 301,116 ns.
+        let (simulator, net, log, _) = network()
+        net.read(bytes: 2 << 20, node: 0, criticalFirst: false, tag: 7, at: 0)
+        try simulator.run()
+        #expect(log.completed[7] == (8 + 1_000 + 64 + 100 + 512 * 520 + 1_000) * 1_000, "got \(log.completed[7] ?? 0) ps")
+        #expect(log.packets.count == 512 && log.packets.allSatisfy { $0.bytes == 4096 })
+        #expect(net.bytesRead == 512 * 4160 && net.packets == 513)
+    }
+
+    @Test func theCriticalLineLeavesFirstInItsOwnPacket() throws {
+        // 4 KiB, critical first: the line (1 ns + 100 ns at the node) returns in 128 B (16 ns)
+        // + 1 us: at 2,125 ns. The rest (4,032 B, read meanwhile: ready at 1,172 ns) follows
+        // in one packet of 4,096 B (512 ns) once read: 1,172 + 512 + 1,000 = 2,684 ns.
+        let (simulator, net, log, _) = network()
+        net.read(bytes: 4096, node: 0, criticalFirst: true, tag: 1, at: 0)
+        try simulator.run()
+        #expect(log.critical[1] == 2_125_000 && log.completed[1] == 2_684_000, "\(log.critical[1] ?? 0), \(log.completed[1] ?? 0)")
+        #expect(log.packets.map(\.bytes) == [64, 4032])
+    }
+
+    @Test func aSmallReadDuringALargeOneWaitsAtMostAPacket() throws {
+        // Alone, a 64 B read takes 8 + 1,000 + 1 + 100 + 16 + 1,000 = 2,125 ns. Issued 50 us
+        // into a 2 MiB read, it waits for the packet on the wire (at most 520 ns) and for a
+        // node read ahead of it (at most 2 x 64 ns), not for the rest of the 2 MiB.
+        let (simulator, net, log, driver) = network()
+        net.read(bytes: 2 << 20, node: 0, criticalFirst: false, tag: 1, at: 0)
+        driver.at(50_000_000, simulator) { $0.read(bytes: 64, node: 0, criticalFirst: false, tag: 2, at: 50_000_000) }
+        try simulator.run()
+        let latency = log.completed[2]! - 50_000_000
+        #expect(latency >= 2_125_000 && latency <= 2_125_000 + 520_000 + 128_000, "the 64 B read took \(latency) ps")
+        #expect(log.completed[1]! <= 268_412_000 + 520_000, "the large read lost less than a packet's time")
+    }
+
+    @Test func concurrentLargeReadsShareTheLinkPacketByPacket() throws {
+        let (simulator, net, log, _) = network()
+        net.read(bytes: 1 << 20, node: 0, criticalFirst: false, tag: 1, at: 0)
+        net.read(bytes: 1 << 20, node: 0, criticalFirst: false, tag: 2, at: 0)
+        try simulator.run()
+        // 2 x 256 packets of 520 ns alternate: the two end one packet apart, after ~2x the time of one.
+        let first = log.completed[1]!, second = log.completed[2]!
+        #expect(second - first == 520_000, "ended at \(first) and \(second) ps")
+        #expect(second > 2 * 256 * 520_000 && second < 2 * 256 * 520_000 + 3_000_000)
+    }
+
+    @Test func aWriteIsAcknowledgedOnceTheNodeHasWrittenIt() throws {
+        // 4 lines in 2 entries: 256 + 32 B of payload in one 352 B packet (44 ns) + 1 us; the
+        // node writes 288 B (4.5 ns + 100 ns); the 64 B ack takes 8 ns + 1 us.
+        let (simulator, net, log, _) = network()
+        net.write(lines: 4, entries: 2, node: 0, tag: 3, at: 0)
+        try simulator.run()
+        #expect(log.completed[3] == 44_000 + 1_000_000 + 4_500 + 100_000 + 8_000 + 1_000_000, "got \(log.completed[3] ?? 0) ps")
+        #expect(net.bytesWritten == 352)
+    }
+
+    @Test func operationsBeyondTheLimitWaitForOneToEnd() throws {
+        let (simulator, net, log, _) = network(maxOutstanding: 1)
+        net.read(bytes: 64, node: 0, criticalFirst: false, tag: 1, at: 0)
+        net.read(bytes: 64, node: 0, criticalFirst: false, tag: 2, at: 0)
+        try simulator.run()
+        #expect(log.completed[1] == 2_125_000 && log.completed[2] == 2 * 2_125_000)
+        #expect(net.outstandingTransactions().isEmpty)
+    }
+}
