@@ -62,12 +62,18 @@ public enum KonaSchema {
         ConfigKey("llc.ways", .integer(1...64), default: "16", "LLC associativity."),
         ConfigKey("llc.latency", .integer(1...10_000), default: "40",
                   "LLC tag and directory lookup time, in core cycles; a message arriving at the LLC is answered this long after."),
+        ConfigKey("llc.slices", .integer(0...256), default: "0",
+                  "LLC slices, each with its own lookup pipeline; lines interleave over them (line number mod slices). 0: one slice per core of the socket, as Intel's ring and mesh parts have."),
+        ConfigKey("llc.lookups_per_cycle", .integer(1...64), default: "1",
+                  "Messages each LLC slice accepts per core cycle (one per cycle per slice on Intel parts); more queue for the next cycle."),
       ] + networkKeys("fabric", what: "on-die fabric between a socket's cores and its LLC", latency: "2ns", bandwidth: "64GB/s")
       + networkKeys("interconnect", what: "coherent interconnect between socket LLCs and home agents (UPI/CXL-like)",
                     latency: "20ns", bandwidth: "20.8GB/s")
       + [
         ConfigKey("home.directory_latency", .duration, default: "10ns",
                   "Directory lookup time of the CPU home agent, before it reads DRAM or answers."),
+        ConfigKey("home.lookups_per_cycle", .integer(1...64), default: "1",
+                  "Messages the CPU home agent's directory accepts per core cycle (its pipeline runs at the core clock here; assumption: one per cycle, as a slice's caching/home agent); more queue."),
         ConfigKey("memory.latency", .duration, default: "70ns", "DRAM access latency, added after the line's transfer."),
         ConfigKey("memory.bandwidth", .bandwidth, default: "25.6GB/s",
                   "DRAM data bandwidth; each 64 B read or write occupies the channel for 64 B / bandwidth."),
@@ -85,6 +91,8 @@ public enum KonaSchema {
         ConfigKey("fpga.pipeline_latency", .integer(0...100_000), default: "8",
                   "Cycles from a message's arrival at the FPGA to its directory lookup (coherent-link and pipeline stages)."),
         ConfigKey("fpga.directory_latency", .integer(0...100_000), default: "2", "Directory lookup, in FPGA cycles."),
+        ConfigKey("fpga.lookups_per_cycle", .integer(1...64), default: "1",
+                  "Messages the FPGA's pipeline accepts per FPGA cycle (a fully pipelined design takes one per cycle; assumption); more queue."),
         ConfigKey("fpga.max_outstanding", .integer(1...65_536), default: "64",
                   "Remote operations in flight at once (block fetches and eviction writes); more wait in order."),
         ConfigKey("fpga.dirty_on_grant", .boolean, default: "false",

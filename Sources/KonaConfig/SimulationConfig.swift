@@ -43,6 +43,7 @@ public struct SimulationConfig: Sendable {
         public var hertz: UInt64
         public var pipelineCycles: UInt64
         public var directoryCycles: UInt64
+        public var lookupsPerCycle: Int
         public var maxOutstanding: Int
         public var dirtyOnGrant: Bool
         public var fmemSize: UInt64
@@ -87,6 +88,10 @@ public struct SimulationConfig: Sendable {
     public var grantExclusive: Bool
     public var silentCleanEviction: Bool
     public var llc: CacheLevel
+    /// LLC slices per socket (`llc.slices`, 0 resolved to one per core) and lookups each accepts per cycle.
+    public var llcSlices: Int
+    public var llcLookupsPerCycle: Int
+    public var homeLookupsPerCycle: Int
     public var fabric: Network
     public var interconnect: Network
     public var directoryLatency: UInt64
@@ -126,6 +131,10 @@ public struct SimulationConfig: Sendable {
         grantExclusive = config.boolean("protocol.grant_exclusive")
         silentCleanEviction = config.string("protocol.clean_eviction") == "silent"
         llc = try Self.cache("llc", config, replacement: "lru", mshrs: 0, targets: 0)
+        let slices = Int(config.integer("llc.slices"))
+        llcSlices = slices == 0 ? Int(config.integer("system.cores_per_socket")) : slices
+        llcLookupsPerCycle = Int(config.integer("llc.lookups_per_cycle"))
+        homeLookupsPerCycle = Int(config.integer("home.lookups_per_cycle"))
         fabric = Self.network("fabric", config)
         interconnect = Self.network("interconnect", config)
         directoryLatency = config.quantity("home.directory_latency")
@@ -237,6 +246,7 @@ public struct SimulationConfig: Sendable {
                     pageSize: config.quantity("memory.page_size"), hertz: config.quantity("fpga.frequency"),
                     pipelineCycles: UInt64(config.integer("fpga.pipeline_latency")),
                     directoryCycles: UInt64(config.integer("fpga.directory_latency")),
+                    lookupsPerCycle: Int(config.integer("fpga.lookups_per_cycle")),
                     maxOutstanding: Int(config.integer("fpga.max_outstanding")),
                     dirtyOnGrant: config.boolean("fpga.dirty_on_grant"), fmemSize: fmem, blockSize: block, ways: ways,
                     sets: Int(fmem / setBytes), replacement: config.string("fpga.fmem.replacement"),

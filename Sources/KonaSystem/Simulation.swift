@@ -180,6 +180,7 @@ public final class Simulation {
                         random: RandomStream(seed: config.seed, path: "fpga.fmem.replacement"))
         let parameters = FPGAHomeAgent.Parameters(
             pipelineLatency: fclock.ticks(forCycles: spec.pipelineCycles), directoryLatency: fclock.ticks(forCycles: spec.directoryCycles),
+            clock: fclock, lookupsPerCycle: spec.lookupsPerCycle,
             maxOutstanding: spec.maxOutstanding, dirtyOnGrant: spec.dirtyOnGrant, blockSize: spec.blockSize,
             criticalFirst: spec.criticalFirst, highWatermark: spec.highWatermark, lowWatermark: spec.lowWatermark,
             coldestVictim: spec.coldestVictim, scan: spec.scan, wholeBlockWriteback: spec.wholeBlockWriteback,
@@ -206,7 +207,9 @@ public final class Simulation {
         let perSocket = config.coresPerSocket
         let home = HomeAgent(index: 0, table: HomeProtocol.table(variant), memory: memory,
                              directoryLatency: config.directoryLatency,
-                             outbox: TimedOutbox(towardMemory: interconnect, towardCores: interconnect), simulator: simulator)
+                             lookups: LookupPort(clock: clock, perCycle: config.homeLookupsPerCycle),
+                             outbox: TimedOutbox(towardMemory: interconnect, towardCores: interconnect), simulator: simulator,
+                             stats: stats)
         self.home = home
         let placement = self.placement
         let homeOf: (UInt64) -> Endpoint = placement.map { p in { p.isRemote($0) ? .home(1) : .home(0) } } ?? { _ in .home(0) }
@@ -220,6 +223,7 @@ public final class Simulation {
             llcs.append(SocketLLC(path: "llc\(s)", socket: s, firstCore: s * perSocket, cores: perSocket,
                                   sets: config.llc.sets, ways: config.llc.ways,
                                   latency: clock.ticks(forCycles: config.llc.latencyCycles),
+                                  slices: (0..<config.llcSlices).map { _ in LookupPort(clock: clock, perCycle: config.llcLookupsPerCycle) },
                                   table: LLCProtocol.table(variant), outbox: outbox, homeOf: homeOf,
                                   simulator: simulator, seed: config.seed, stats: stats))
             for k in 0..<perSocket {

@@ -116,6 +116,27 @@ import Testing
     }
 }
 
+@Suite struct LookupPortTests {
+    @Test func anIdleStageAddsNoLatencyAndAFullCycleQueues() {
+        // 1 GHz, two per cycle: five arrivals at 0.5 ns are accepted at 0.5, 0.5, 1, 1 and 2 ns.
+        var port = LookupPort(clock: ClockDomain(hertz: 1_000_000_000), perCycle: 2)
+        let accepted = (0..<5).map { _ in port.admit(at: 500) }
+        #expect(accepted == [500, 500, 1_000, 1_000, 2_000])
+        #expect(port.lookups == 5 && port.delayed == 3 && port.waitTime == 500 + 500 + 1_500)
+        // The queue drains: an arrival in a later cycle with room goes at once.
+        #expect(port.admit(at: 2_100) == 2_100)
+        #expect(port.admit(at: 7_300) == 7_300)
+    }
+
+    @Test func aBacklogCarriesAcrossCycles() {
+        // One per cycle at 2.4 GHz (edges at 0, 416, 833, 1250 ps): four arrivals at 0 go at
+        // each edge in turn; a fifth at 900 ps waits for the edge after the backlog, 1,666 ps.
+        var port = LookupPort(clock: ClockDomain(hertz: 2_400_000_000), perCycle: 1)
+        #expect((0..<4).map { _ in port.admit(at: 0) } == [0, 416, 833, 1_250])
+        #expect(port.admit(at: 900) == 1_666)
+    }
+}
+
 @Suite struct StatisticsTests {
     @Test func registryReportsSortedFlatValues() {
         let stats = StatsRegistry()

@@ -33,7 +33,8 @@ final class FPGABench: Component {
                                     simulatedTime: { [unowned self] in self.simulator.now })
         let dram = MainMemory(path: "fpga.fmem", latency: 60_000, bitsPerSecond: 0, stats: stats, simulatedTime: { 0 })
         let fmem = FMem(sets: 1, ways: frames, linesPerBlock: 64, policy: .lru, random: RandomStream(seed: 1, path: "f"))
-        let parameters = FPGAHomeAgent.Parameters(pipelineLatency: 8_000, directoryLatency: 2_000, maxOutstanding: 8, dirtyOnGrant: false, blockSize: 4096,
+        let parameters = FPGAHomeAgent.Parameters(pipelineLatency: 8_000, directoryLatency: 2_000,
+                                                  clock: ClockDomain(hertz: 1_000_000_000), lookupsPerCycle: 1, maxOutstanding: 8, dirtyOnGrant: false, blockSize: 4096,
                                                   criticalFirst: true, highWatermark: 1, lowWatermark: 1, coldestVictim: false,
                                                   scan: 8, wholeBlockWriteback: wholeBlock, batchBytes: 4096, sgEntries: 16,
                                                   nodes: 1, striped: true, partitionSize: 1 << 30)

@@ -4,8 +4,8 @@ import KonaProtocol
 /// A CPU home agent: the directory of `HomeProtocol` (a `HomeController`) in front of
 /// local DRAM, timed.
 ///
-/// A message that arrives at time `t` is looked up in the directory, which takes
-/// `directoryLatency`; a row that reads memory sends its grant when the DRAM read is
+/// A message that arrives at time `t` enters the directory's pipeline (`lookups`: a bounded
+/// number per cycle, the rest queue) and is looked up, which takes `directoryLatency`; a row that reads memory sends its grant when the DRAM read is
 /// ready (`MainMemory` reserves its channel), and a row that writes memory writes it
 /// back at the lookup time. Everything else the row sends leaves after the lookup.
 public final class HomeAgent {
@@ -15,6 +15,8 @@ public final class HomeAgent {
     public let memory: MainMemory
     /// Directory lookup time.
     public let directoryLatency: Tick
+    /// The directory's entry: a bounded number of messages per cycle.
+    public private(set) var lookups: LookupPort
     private let outbox: TimedOutbox
     private unowned(unsafe) let simulator: Simulator
     private var watch = LineWatch()
@@ -26,10 +28,11 @@ public final class HomeAgent {
     }
 
     /// A home agent numbered `index` that sends through `outbox`.
-    public init(index: Int, table: HomeProtocol.Table, memory: MainMemory, directoryLatency: Tick,
-                outbox: TimedOutbox, simulator: Simulator) {
+    public init(index: Int, table: HomeProtocol.Table, memory: MainMemory, directoryLatency: Tick, lookups: LookupPort,
+                outbox: TimedOutbox, simulator: Simulator, stats: StatsRegistry) {
         self.memory = memory
         self.directoryLatency = directoryLatency
+        self.lookups = lookups
         self.outbox = outbox
         self.simulator = simulator
         controller = HomeController(index: index, table: table, network: outbox)
@@ -40,11 +43,12 @@ public final class HomeAgent {
                 self.outbox.time = self.memory.read(line: line, at: self.outbox.time)
             }
         }
+        registerLookupStatistics("home", stats) { [unowned self] in [self.lookups] }
     }
 
     /// A message from a caching agent arrives now.
     public func receive(_ message: CoherenceMessage) throws(ProtocolViolation) {
-        outbox.time = simulator.now + directoryLatency
+        outbox.time = lookups.admit(at: simulator.now) + directoryLatency
         try controller.receive(message)
     }
 }

@@ -4,7 +4,9 @@ import KonaProtocol
 /// A socket's last-level cache, timed: the `LLCProtocol` directory of its cores (an
 /// `LLCController`) over a set-associative, inclusive tag array.
 ///
-/// A message that arrives at time `t` leaves its answers at `t + latency`. A line takes a
+/// A message that arrives at time `t` enters its line's slice (lines interleave over
+/// `slices`, each accepting a bounded number of messages per cycle; the rest queue) and
+/// leaves its answers `latency` after it was accepted. A line takes a
 /// way when its state leaves I; if the set is full, the least recently used line in a
 /// stable state (S, E or M) is replaced first, which back-invalidates the cores holding
 /// it (inclusion) and writes it back to its home. A line being replaced leaves the tag
@@ -21,6 +23,8 @@ public final class SocketLLC {
     public let tags: TagStore
     /// Tag and data access time.
     public let latency: Tick
+    /// Each slice's lookup pipeline; line `l` belongs to slice `l mod slices`.
+    public private(set) var slices: [LookupPort]
     private let outbox: TimedOutbox
     private unowned(unsafe) let simulator: Simulator
     /// Requests from cores (GetS, GetM, Upgrade).
@@ -35,10 +39,12 @@ public final class SocketLLC {
     /// An LLC of `sets` x `ways` lines for socket `socket`, whose cores are
     /// `firstCore ..< firstCore + cores`.
     public init(path: String, socket: Int, firstCore: Int, cores: Int, sets: Int, ways: Int, latency: Tick,
-                table: LLCProtocol.Table, outbox: TimedOutbox, homeOf: @escaping (UInt64) -> Endpoint,
+                slices: [LookupPort], table: LLCProtocol.Table, outbox: TimedOutbox, homeOf: @escaping (UInt64) -> Endpoint,
                 simulator: Simulator, seed: UInt64, stats: StatsRegistry) {
         self.path = path
         self.latency = latency
+        precondition(!slices.isEmpty, "an LLC has at least one slice")
+        self.slices = slices
         self.outbox = outbox
         self.simulator = simulator
         tags = TagStore(sets: sets, ways: ways, policy: .lru, random: RandomStream(seed: seed, path: path + ".replacement"))
@@ -54,6 +60,7 @@ public final class SocketLLC {
         count("misses", "core requests for lines the socket did not hold", "requests") { $0.misses }
         count("replacements", "lines replaced to make room (cores back-invalidated)", "lines") { $0.replacements }
         count("overflows", "lines that found every way of their set in a transaction (held outside the tag array)", "lines") { $0.overflows }
+        registerLookupStatistics(path, stats) { [unowned self] in self.slices }
         stats.formula(path + ".hit_rate", "1 - misses / requests", unit: "ratio") { [unowned self] in
             .real(self.requests == 0 ? 0 : 1 - Double(self.misses) / Double(self.requests))
         }
@@ -61,7 +68,7 @@ public final class SocketLLC {
 
     /// A message from a core or a home arrives now.
     public func receive(_ message: CoherenceMessage) throws(ProtocolViolation) {
-        outbox.time = simulator.now + latency
+        outbox.time = slices[Int(message.line % UInt64(slices.count))].admit(at: simulator.now) + latency
         switch message.kind {
         case .GetS, .GetM, .Upgrade:
             requests += 1

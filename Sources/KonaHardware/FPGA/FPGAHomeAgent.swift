@@ -25,6 +25,9 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
         public var pipelineLatency: Tick
         /// The directory lookup or update.
         public var directoryLatency: Tick
+        /// The FPGA's clock, and the messages its pipeline accepts per cycle.
+        public var clock: ClockDomain
+        public var lookupsPerCycle: Int
         public var maxOutstanding: Int
         public var dirtyOnGrant: Bool
         public var blockSize: UInt64
@@ -40,11 +43,13 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
         public var striped: Bool
         public var partitionSize: UInt64
 
-        public init(pipelineLatency: Tick, directoryLatency: Tick, maxOutstanding: Int, dirtyOnGrant: Bool, blockSize: UInt64, criticalFirst: Bool,
+        public init(pipelineLatency: Tick, directoryLatency: Tick, clock: ClockDomain, lookupsPerCycle: Int, maxOutstanding: Int, dirtyOnGrant: Bool, blockSize: UInt64, criticalFirst: Bool,
                     highWatermark: Double, lowWatermark: Double, coldestVictim: Bool, scan: Int, wholeBlockWriteback: Bool,
                     batchBytes: UInt64, sgEntries: Int, nodes: Int, striped: Bool, partitionSize: UInt64) {
             self.pipelineLatency = pipelineLatency
             self.directoryLatency = directoryLatency
+            self.clock = clock
+            self.lookupsPerCycle = lookupsPerCycle
             self.maxOutstanding = maxOutstanding
             self.dirtyOnGrant = dirtyOnGrant
             self.blockSize = blockSize
@@ -102,6 +107,8 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
     private var writebacksDue: [Int] = []
     private var failure: ProtocolViolation?
     private var watch = LineWatch()
+    /// The pipeline's entry: a bounded number of messages per FPGA cycle.
+    public private(set) var lookups: LookupPort
 
     /// Traces the FPGA directory's state of `lines` (`fpga.watch.<address>`).
     public func watch(_ lines: [UInt64], with tracer: SignalTracer) {
@@ -149,6 +156,7 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
         cached = LineBitmap(frames: fmem.frames, linesPerFrame: linesPerBlock)
         evictingInSet = [Int](repeating: 0, count: fmem.sets)
         controller = HomeController(index: index, table: table, network: outbox)
+        lookups = LookupPort(clock: parameters.clock, perCycle: parameters.lookupsPerCycle)
         evictionLatency = stats.distribution(path + ".eviction_latency_ns", "time from an eviction's start (recall) to its frame being free (writes acknowledged)", unit: "ns", scale: 1000)
         id = simulator.register(self)
         network.client = self
@@ -178,6 +186,7 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
         count("dirty_lines_written_back", "dirty lines evictions wrote to remote memory", "lines") { $0.dirtyLinesWrittenBack }
         count("fmem.dirty_bits", "dirty bits set at the end (lines of resident blocks modified since fetched)", "lines") { UInt64($0.fmem.dirtyBits) }
         count("fmem.access_bits", "access bits set at the end", "lines") { UInt64($0.fmem.accessBits) }
+        registerLookupStatistics(path, stats) { [unowned self] in [self.lookups] }
         stats.formula(path + ".fmem.hit_rate", "requests that found their block in FMem / requests", unit: "ratio") { [unowned self] in
             .real(self.requests == 0 ? 0 : Double(self.hits) / Double(self.requests))
         }
@@ -252,8 +261,7 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
 
     /// A message from a caching agent arrives now.
     public func receive(_ message: CoherenceMessage) throws(ProtocolViolation) {
-        let now = simulator.now
-        let t = now + parameters.pipelineLatency + parameters.directoryLatency
+        let t = lookups.admit(at: simulator.now) + parameters.pipelineLatency + parameters.directoryLatency
         if let tracer, let id = signals.lookups {
             tracer.record(id, at: t, .bits(1))
             tracer.record(id, at: t + 1, .bits(0))
@@ -572,7 +580,8 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
         for message in messages {
             fmem.touch(f)
             fmem.setAccessed(f, line: offset(message.line))
-            do { try deliver(message, at: time + parameters.directoryLatency) } catch { if failure == nil { failure = error } }
+            let t = lookups.admit(at: time) + parameters.directoryLatency
+            do { try deliver(message, at: t) } catch { if failure == nil { failure = error } }
         }
     }
 
