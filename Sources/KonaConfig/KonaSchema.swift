@@ -41,7 +41,7 @@ public enum KonaSchema {
                   "Run seed. Every random stream (generators, random replacement) derives from it and the component path."),
 
         ConfigKey("system.model", .choice(["coherent", "private"]), default: "coherent",
-                  "coherent: cores with private L1D and L2, socket LLCs, coherent interconnect and a home agent in front of DRAM (MESI, docs/protocol.md). private: one core, L1D -> L2 -> DRAM without coherence, timed by reservation (hit and miss counts exactly as pycachesim)."),
+                  "coherent: cores with private L1D and L2, socket LLCs, a home agent per socket in front of its DRAM, coherent links (MESI, docs/protocol.md). private: one core, L1D -> L2 -> DRAM without coherence, timed by reservation (hit and miss counts exactly as pycachesim)."),
         ConfigKey("system.sockets", .integer(1...8), default: "1", "Sockets (coherent model), each with its cores and an LLC."),
         ConfigKey("system.cores_per_socket", .integer(1...64), default: "4",
                   "Cores per socket (coherent model). A synthetic workload runs one stream per core; a Lackey trace runs on cpu0."),
@@ -66,15 +66,20 @@ public enum KonaSchema {
                   "LLC slices, each with its own lookup pipeline; lines interleave over them (line number mod slices). 0: one slice per core of the socket, as Intel's ring and mesh parts have."),
         ConfigKey("llc.lookups_per_cycle", .integer(1...64), default: "1",
                   "Messages each LLC slice accepts per core cycle (one per cycle per slice on Intel parts); more queue for the next cycle."),
-      ] + networkKeys("fabric", what: "on-die fabric between a socket's cores and its LLC", latency: "2ns", bandwidth: "64GB/s")
-      + networkKeys("interconnect", what: "coherent interconnect between socket LLCs and home agents (UPI/CXL-like)",
+      ] + networkKeys("fabric", what: "on-die fabric between a socket's cores, its LLC and its home agent", latency: "2ns", bandwidth: "64GB/s")
+      + networkKeys("link.fpga", what: "coherent link between the sockets and the FPGA (UPI/CXL-like)",
+                    latency: "20ns", bandwidth: "20.8GB/s")
+      + networkKeys("link.socket", what: "inter-socket link (UPI-like; one link shared by all sockets, a direction each way between two)",
                     latency: "20ns", bandwidth: "20.8GB/s")
       + [
-        ConfigKey("home.directory_latency", .duration, default: "10ns",
-                  "Directory lookup time of the CPU home agent, before it reads DRAM or answers."),
+        ConfigKey("home.directory_latency", .duration, default: "5ns",
+                  "Directory lookup time of each socket's CPU home agent, before it reads DRAM or answers."),
         ConfigKey("home.lookups_per_cycle", .integer(1...64), default: "1",
                   "Messages the CPU home agent's directory accepts per core cycle (its pipeline runs at the core clock here; assumption: one per cycle, as a slice's caching/home agent); more queue."),
-        ConfigKey("memory.latency", .duration, default: "70ns", "DRAM access latency, added after the line's transfer."),
+        ConfigKey("memory.latency", .duration, default: "45ns",
+                  "DRAM access latency, added after the line's transfer. With the other defaults an idle load that misses to local DRAM takes about 104 ns end to end (the Kona artifact measured 82 ns on a Skylake server)."),
+        ConfigKey("memory.interleave", .bytes(min: 64, powerOfTwo: true), default: "4KiB",
+                  "With several sockets, local memory interleaves across the sockets' home agents (and their DRAM) in units of this size: unit n is homed by socket n mod sockets."),
         ConfigKey("memory.bandwidth", .bandwidth, default: "25.6GB/s",
                   "DRAM data bandwidth; each 64 B read or write occupies the channel for 64 B / bandwidth."),
 
@@ -105,7 +110,7 @@ public enum KonaSchema {
                   "FMem associativity; size / (ways * block_size) sets, a power of two."),
         ConfigKey("fpga.fmem.replacement", .choice(["lru", "clock", "random"]), default: "lru",
                   "Victim choice within a set on an allocation failure (and for background evictions with fpga.eviction.victim: policy)."),
-        ConfigKey("fpga.fmem.latency", .duration, default: "60ns", "FMem DRAM access latency."),
+        ConfigKey("fpga.fmem.latency", .duration, default: "45ns", "FMem DRAM access latency (the same DRAM as the CPU's by default)."),
         ConfigKey("fpga.fmem.bandwidth", .bandwidth, default: "19.2GB/s", "FMem DRAM bandwidth (64 B per line access)."),
         ConfigKey("fpga.fmem.fetch", .choice(["critical_first", "whole"]), default: "critical_first",
                   "On an FMem miss: answer as soon as the requested line arrives (critical_first), or when the whole block has (whole)."),
@@ -182,9 +187,11 @@ public enum KonaSchema {
         "system": "What is simulated: the coherent multi-core system, or one private hierarchy.",
         "core": "Each core and its private caches.",
         "llc": "Each socket's last-level cache (coherent model).",
-        "fabric": "On-die fabric between a socket's cores and its LLC (coherent model).",
-        "interconnect": "Coherent interconnect between socket LLCs and home agents (coherent model).",
-        "home": "The CPU home agent: directory in front of DRAM (coherent model).",
+        "fabric": "On-die fabric of a socket: its cores, its LLC and its home agent (coherent model).",
+        "link": "Off-die coherent links (coherent model); a socket reaches its own home agent over its on-die fabric.",
+        "link.fpga": "The coherent link between the sockets' LLCs and the FPGA (UPI/CXL-like).",
+        "link.socket": "The link between sockets, crossed to reach memory another socket homes (UPI-like).",
+        "home": "Each socket's CPU home agent: directory in front of that socket's DRAM, reached over the on-die fabric (coherent model).",
         "protocol": "Coherence protocol variants (coherent model).",
         "fpga": "The Kona FPGA: home agent for remote memory, FMem, bitmaps, eviction engine (coherent model).",
         "fpga.range": "The physical range the FPGA homes.",

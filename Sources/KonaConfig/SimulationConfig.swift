@@ -93,7 +93,11 @@ public struct SimulationConfig: Sendable {
     public var llcLookupsPerCycle: Int
     public var homeLookupsPerCycle: Int
     public var fabric: Network
-    public var interconnect: Network
+    /// The coherent link to the FPGA, and the link between sockets.
+    public var fpgaLink: Network
+    public var socketLink: Network
+    /// Granularity of local memory's interleaving across sockets' homes (bytes).
+    public var interleave: UInt64
     public var directoryLatency: UInt64
     public var coreHertz: UInt64
     public var issueRate: Int
@@ -136,7 +140,9 @@ public struct SimulationConfig: Sendable {
         llcLookupsPerCycle = Int(config.integer("llc.lookups_per_cycle"))
         homeLookupsPerCycle = Int(config.integer("home.lookups_per_cycle"))
         fabric = Self.network("fabric", config)
-        interconnect = Self.network("interconnect", config)
+        fpgaLink = Self.network("link.fpga", config)
+        socketLink = Self.network("link.socket", config)
+        interleave = config.quantity("memory.interleave")
         directoryLatency = config.quantity("home.directory_latency")
         if !coherent && (sockets != 1 || coresPerSocket != 1) {
             let key = sockets != 1 ? "system.sockets" : "system.cores_per_socket"

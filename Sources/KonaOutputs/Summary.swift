@@ -46,7 +46,12 @@ public enum Summary {
             lines.append("coherence  \(grouped(total("cpu", cores, ".upgrades"))) upgrades, \(grouped(total("cpu", cores, ".snoops"))) snoops to cores, "
                          + "\(grouped(total("cpu", cores, ".evictions"))) core evictions, \(grouped(total("llc", sockets, ".replacements"))) LLC replacements (back-invalidating)")
             let channels = ["request", "snoop", "response", "data"]
-            lines.append("link       busy " + channels.map { "\($0) \(fixed(100 * real("interconnect.\($0).utilization"), 1))%" }.joined(separator: ", "))
+            func busy(_ path: String) -> String {
+                channels.map { "\($0) \(fixed(100 * real("\(path).\($0).utilization"), 1))%" }.joined(separator: ", ")
+            }
+            lines.append("fabric     busy " + busy(sockets == 1 ? "fabric" : "fabric0") + (sockets == 1 ? "" : " (socket 0)"))
+            if simulation.socketLink != nil { lines.append("sockets    link busy " + busy("link.socket")) }
+            if simulation.fpgaLink != nil { lines.append("FPGA link  busy " + busy("link.fpga")) }
         } else {
             lines.append(pad("level", 6) + lpad("accesses", 12) + lpad("hits", 12) + lpad("misses", 12) + lpad("hit rate", 10)
                          + lpad("merged", 10) + lpad("writebacks", 12))

@@ -14,8 +14,10 @@ import KonaWorkloads
 /// `system.model: private` builds one core with private L1D and L2 in front of DRAM,
 /// timed by reservation (the core is the only event-driven component). `coherent` builds
 /// `system.sockets` sockets of `system.cores_per_socket` cores, each core's L1D and L2 a
-/// `PrivateCacheComplex`, each socket an LLC behind an on-die fabric, and the sockets on a
-/// coherent interconnect to a CPU home agent in front of DRAM.
+/// `PrivateCacheComplex`, each socket an LLC and a CPU home agent in front of the socket's
+/// DRAM on an on-die fabric; with several sockets, local memory interleaves over their homes
+/// and a socket reaches another's over the link between sockets; the FPGA, when memory is
+/// remote, sits behind its own coherent link.
 public final class Simulation {
     /// The configuration this system was built from.
     public let config: SimulationConfig
@@ -33,13 +35,15 @@ public final class Simulation {
     public private(set) var complexes: [PrivateCacheComplex] = []
     /// Each socket's LLC (coherent model).
     public private(set) var llcs: [SocketLLC] = []
-    /// Each socket's on-die fabric, and the interconnect between sockets and homes (coherent model).
+    /// Each socket's on-die fabric (`fabric`, or `fabric<s>`), the coherent link to the FPGA
+    /// (`link.fpga`, with an FPGA) and the link between sockets (`link.socket`, with several).
     public private(set) var fabrics: [Interconnect] = []
-    public private(set) var interconnect: Interconnect?
+    public private(set) var fpgaLink: Interconnect?
+    public private(set) var socketLink: Interconnect?
     /// Delivers the interconnects' messages (they hold it unretained).
     private var router: MessageRouter?
-    /// The CPU home agent (coherent model).
-    public private(set) var home: HomeAgent?
+    /// Each socket's CPU home agent (`home`, or `home<s>`; coherent model).
+    public private(set) var homes: [HomeAgent] = []
     /// The Kona FPGA, when any memory is remote.
     public private(set) var fpga: FPGAHomeAgent?
     /// Which lines are remote.
@@ -48,8 +52,8 @@ public final class Simulation {
     /// `stats.dirty_interval` is 0), and the cores' logs they read.
     public let tracker: DirtyTracker?
     private var issueLogs: [IssueLog] = []
-    /// Main memory.
-    public let memory: MainMemory
+    /// Each socket's DRAM (`memory`, or `memory<s>` with several sockets; one in the private model).
+    public let memories: [MainMemory]
     /// Data-value checking (`run.check`).
     public let checker: ValueChecker?
     /// A one-line description of the workload, for summaries.
@@ -89,8 +93,11 @@ public final class Simulation {
         let stats = self.stats
         let simulator = self.simulator
         var endTime: () -> Tick = { simulator.now }
-        memory = MainMemory(path: "memory", latency: config.memoryLatency, bitsPerSecond: config.memoryBitsPerSecond,
-                            stats: stats, simulatedTime: { endTime() })
+        let dramCount = config.coherent ? config.sockets : 1
+        memories = (0..<dramCount).map {
+            MainMemory(path: dramCount == 1 ? "memory" : "memory\($0)", latency: config.memoryLatency,
+                       bitsPerSecond: config.memoryBitsPerSecond, stats: stats, simulatedTime: { endTime() })
+        }
         checker = config.check ? ValueChecker() : nil
         let count = config.sockets * config.coresPerSocket
         placement = config.fpga.map {
@@ -109,7 +116,7 @@ public final class Simulation {
                       latency: clock.ticks(forCycles: level.latencyCycles), mshrs: level.mshrs,
                       targetsPerMSHR: level.mshrTargets, next: next, seed: config.seed, stats: stats)
             }
-            l2 = makeCache("cpu0.l2", config.l2, next: memory)
+            l2 = makeCache("cpu0.l2", config.l2, next: memories[0])
             l1d = makeCache("cpu0.l1d", config.l1d, next: l2)
             let core = Core(path: "cpu0", clock: clock, issueRate: config.issueRate, maxOutstanding: config.maxOutstanding,
                             maxAccesses: config.maxAccesses, l1: l1d, source: source(0), stats: stats)
@@ -150,6 +157,17 @@ public final class Simulation {
         stats.formula("accesses.remote", "accesses to remote memory", unit: "accesses") { .integer(complexes.reduce(0) { $0 + $1.remoteAccesses }) }
         stats.formula("sim.time_ns", "simulated time at the end of the run", unit: "ns") { .real(Double(endTime()) / 1000) }
         stats.formula("sim.events", "events dispatched by the simulator", unit: "events") { .integer(simulator.eventsDispatched) }
+        if memories.count > 1 {
+            let memories = self.memories
+            for (name, doc, read) in [("reads", "lines read, all sockets' DRAM", { (m: MainMemory) in m.reads }),
+                                      ("writes", "lines written, all sockets' DRAM", { (m: MainMemory) in m.writes })] {
+                stats.formula("memory." + name, doc, unit: "lines") { .integer(memories.reduce(0) { $0 + read($1) }) }
+            }
+            stats.formula("memory.utilization", "mean over the sockets' DRAM of the fraction of time its channel was busy", unit: "ratio") {
+                let t = endTime()
+                return .real(t == 0 ? 0 : Double(memories.reduce(0) { $0 + $1.channel.busyTime }) / Double(t) / Double(memories.count))
+            }
+        }
         guard let tracker else { return }
         for (g, name) in ["64B", "4KiB", "2MiB"].enumerated() {
             stats.formula("tracker.amplification.\(name)", "bytes a \(name) dirty tracker of the system writes back per byte stores modified (summed over stats.dirty_interval intervals of system accesses)", unit: "ratio") {
@@ -165,7 +183,7 @@ public final class Simulation {
     }
 
     /// Builds the Kona FPGA home agent with its FMem, DRAM and network.
-    private func makeFPGA(_ spec: SimulationConfig.FPGA, variant: ProtocolVariant, outbox: TimedOutbox) -> FPGAHomeAgent {
+    private func makeFPGA(_ spec: SimulationConfig.FPGA, index: Int, variant: ProtocolVariant, outbox: TimedOutbox) -> FPGAHomeAgent {
         let timeNow = simulatedTime
         let fclock = ClockDomain(hertz: spec.hertz)
         let dram = MainMemory(path: "fpga.fmem", latency: spec.fmemLatency, bitsPerSecond: spec.fmemBitsPerSecond,
@@ -186,40 +204,53 @@ public final class Simulation {
             coldestVictim: spec.coldestVictim, scan: spec.scan, wholeBlockWriteback: spec.wholeBlockWriteback,
             batchBytes: spec.batchBytes, sgEntries: spec.sgEntries, nodes: spec.nodes, striped: spec.striped,
             partitionSize: spec.partitionSize)
-        return FPGAHomeAgent(path: "fpga", index: 1, table: HomeProtocol.fpgaTable(variant), fmem: fmem, dram: dram,
+        return FPGAHomeAgent(path: "fpga", index: index, table: HomeProtocol.fpgaTable(variant), fmem: fmem, dram: dram,
                              network: network, parameters: parameters, outbox: outbox, simulator: simulator, stats: stats)
     }
 
-    /// Builds cores, private cache complexes, LLCs, fabrics, the interconnect and the home.
+    /// The home of `line`: the FPGA (home number `sockets`) for a remote line, else the CPU
+    /// home agent of the socket its interleaving unit falls to.
+    public func home(of line: UInt64) -> Int {
+        if placement?.isRemote(line) == true { return config.sockets }
+        return config.sockets == 1 ? 0 : Int((line << LineGeometry.lineShift) / config.interleave % UInt64(config.sockets))
+    }
+
+    /// Builds cores, private cache complexes, LLCs, fabrics, the homes, the links and the FPGA.
     private func buildCoherent(source: (Int) -> any AccessSource, coreTable: CoreComplexProtocol.Table?) {
         let config = self.config, stats = self.stats, simulator = self.simulator
         let variant = ProtocolVariant(grantExclusive: config.grantExclusive, silentCleanEviction: config.silentCleanEviction)
         let timeNow = simulatedTime
-        func network(_ path: String, _ spec: SimulationConfig.Network) -> Interconnect {
+        let sockets = config.sockets
+        func network(_ path: String, _ spec: SimulationConfig.Network, bySocket: Bool = false) -> Interconnect {
             Interconnect(path: path, headerBytes: spec.headerBytes,
                          timing: (0..<4).map { Interconnect.ChannelTiming(latency: spec.latency[$0], bitsPerSecond: spec.bitsPerSecond[$0]) },
-                         simulator: simulator, stats: stats, simulatedTime: timeNow)
+                         bySocket: bySocket, simulator: simulator, stats: stats, simulatedTime: timeNow)
         }
-        let interconnect = network("interconnect", config.interconnect)
-        self.interconnect = interconnect
-        fabrics = (0..<config.sockets).map { network(config.sockets == 1 ? "fabric" : "fabric\($0)", config.fabric) }
+        fabrics = (0..<sockets).map { network(sockets == 1 ? "fabric" : "fabric\($0)", config.fabric) }
         let fabrics = self.fabrics
+        fpgaLink = config.fpga == nil ? nil : network("link.fpga", config.fpgaLink)
+        socketLink = sockets == 1 ? nil : network("link.socket", config.socketLink, bySocket: true)
+        let fpgaLink = self.fpgaLink, socketLink = self.socketLink
+        /// Socket `s`'s route to socket `t`'s LLC or home: its own fabric, or the link between sockets.
+        func route(_ s: Int, _ t: Int) -> Interconnect { s == t ? fabrics[s] : socketLink! }
         let perSocket = config.coresPerSocket
-        let home = HomeAgent(index: 0, table: HomeProtocol.table(variant), memory: memory,
-                             directoryLatency: config.directoryLatency,
-                             lookups: LookupPort(clock: clock, perCycle: config.homeLookupsPerCycle),
-                             outbox: TimedOutbox(towardMemory: interconnect, towardCores: interconnect), simulator: simulator,
-                             stats: stats)
-        self.home = home
-        let placement = self.placement
-        let homeOf: (UInt64) -> Endpoint = placement.map { p in { p.isRemote($0) ? .home(1) : .home(0) } } ?? { _ in .home(0) }
-        if let spec = config.fpga {
-            fpga = makeFPGA(spec, variant: variant, outbox: TimedOutbox(towardMemory: interconnect, towardCores: interconnect))
+        for s in 0..<sockets {
+            homes.append(HomeAgent(path: sockets == 1 ? "home" : "home\(s)", index: s, table: HomeProtocol.table(variant),
+                                   memory: memories[s], directoryLatency: config.directoryLatency,
+                                   lookups: LookupPort(clock: clock, perCycle: config.homeLookupsPerCycle),
+                                   outbox: TimedOutbox(toCore: nil, toLLC: (0..<sockets).map { route(s, $0) }, toHome: []),
+                                   simulator: simulator, stats: stats))
+        }
+        let homeOf: (UInt64) -> Endpoint = { [unowned self] in .home(self.home(of: $0)) }
+        if let spec = config.fpga, let fpgaLink {
+            fpga = makeFPGA(spec, index: sockets, variant: variant,
+                            outbox: TimedOutbox(toCore: nil, toLLC: Array(repeating: fpgaLink, count: sockets), toHome: []))
         }
         let fpga = self.fpga
-        for s in 0..<config.sockets {
+        for s in 0..<sockets {
             let fabric = fabrics[s]
-            let outbox = TimedOutbox(towardMemory: interconnect, towardCores: fabric)
+            let outbox = TimedOutbox(toCore: fabric, toLLC: [],
+                                     toHome: (0..<sockets).map { route(s, $0) } + (fpgaLink.map { [$0] } ?? []))
             llcs.append(SocketLLC(path: "llc\(s)", socket: s, firstCore: s * perSocket, cores: perSocket,
                                   sets: config.llc.sets, ways: config.llc.ways,
                                   latency: clock.ticks(forCycles: config.llc.latencyCycles),
@@ -233,7 +264,8 @@ public final class Simulation {
                     path: path, index: c, llc: .llc(s), table: coreTable ?? CoreComplexProtocol.table(variant),
                     l1: (config.l1d.sets, config.l1d.ways, clock.ticks(forCycles: config.l1d.latencyCycles)),
                     l2: (config.l2.sets, config.l2.ways, clock.ticks(forCycles: config.l2.latencyCycles)),
-                    mshrs: config.l2.mshrs, checker: checker, outbox: TimedOutbox(towardMemory: fabric, towardCores: fabric),
+                    mshrs: config.l2.mshrs, checker: checker,
+                    outbox: TimedOutbox(toCore: nil, toLLC: Array(repeating: fabric, count: sockets), toHome: []),
                     simulator: simulator, seed: config.seed, stats: stats)
                 let core = Core(path: path, clock: clock, issueRate: config.issueRate, maxOutstanding: config.maxOutstanding,
                                 maxAccesses: config.maxAccesses, l1: complex, source: source(c), stats: stats)
@@ -246,10 +278,9 @@ public final class Simulation {
                 cores.append(core)
             }
         }
-        let router = MessageRouter(complexes: complexes, llcs: llcs, home: home, fpga: fpga)
+        let router = MessageRouter(complexes: complexes, llcs: llcs, homes: homes, fpga: fpga)
         self.router = router
-        interconnect.deliver(to: router)
-        for fabric in fabrics { fabric.deliver(to: router) }
+        for link in fabrics + [fpgaLink, socketLink].compactMap({ $0 }) { link.deliver(to: router) }
     }
 
     private static func makeSource(_ config: SimulationConfig, core: Int) throws(WorkloadError) -> (any AccessSource, String) {
@@ -292,12 +323,11 @@ public final class Simulation {
         if !watched.isEmpty {
             for complex in complexes { complex.watch(watched, with: tracer) }
             for llc in llcs { llc.watch(watched, with: tracer) }
-            home?.watch(watched.filter { placement?.isRemote($0) != true }, with: tracer)
+            for (h, home) in homes.enumerated() { home.watch(watched.filter { self.home(of: $0) == h }, with: tracer) }
             fpga?.watch(watched.filter { placement?.isRemote($0) == true }, with: tracer)
         }
-        for fabric in fabrics { fabric.trace(with: tracer) }
-        interconnect?.trace(with: tracer)
-        memory.trace(with: tracer)
+        for link in fabrics + [fpgaLink, socketLink].compactMap({ $0 }) { link.trace(with: tracer) }
+        for memory in memories { memory.trace(with: tracer) }
         if let fpga {
             fpga.trace(with: tracer)
             fpga.dram.trace(with: tracer)
@@ -364,7 +394,7 @@ public final class Simulation {
         if let fpga, placement?.isRemote(line) == true {
             return fpga.fmemValue(line) ?? fpga.remoteValue(line)
         }
-        return home?.controller.memory[line] ?? 0
+        return homes.isEmpty ? 0 : homes[home(of: line)].controller.memory[line] ?? 0
     }
 
     /// With data-value checking: every line stored to holds its last stored value in the

@@ -40,7 +40,7 @@ final class FPGABench: Component {
                                                   nodes: 1, striped: true, partitionSize: 1 << 30)
         let ic = interconnect!
         agent = FPGAHomeAgent(path: "fpga", index: 1, table: HomeProtocol.fpgaTable(ProtocolVariant()), fmem: fmem, dram: dram,
-                              network: network, parameters: parameters, outbox: TimedOutbox(towardMemory: ic, towardCores: ic),
+                              network: network, parameters: parameters, outbox: TimedOutbox(toCore: nil, toLLC: [ic, ic], toHome: []),
                               simulator: simulator, stats: stats)
         receiver = Receiver(bench: self)
         interconnect.deliver(to: receiver!)
@@ -51,7 +51,7 @@ final class FPGABench: Component {
         unowned let bench: FPGABench
         init(bench: FPGABench) {
             self.bench = bench
-            super.init(complexes: [], llcs: [], home: nil, fpga: nil)
+            super.init(complexes: [], llcs: [], homes: [], fpga: nil)
         }
         override func deliver(_ message: CoherenceMessage) throws(ProtocolViolation) {
             if case .home = message.destination { try bench.agent.receive(message) } else { bench.arrived(message) }

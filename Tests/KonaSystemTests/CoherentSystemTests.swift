@@ -8,14 +8,17 @@ import KonaProtocol
 import KonaWorkloads
 
 /// A 1 GHz coherent system with round numbers: L1D 4 ns, L2 12 ns, LLC 40 ns, fabric 2 ns
-/// and interconnect 20 ns per hop at 16 GB/s (a 16 B header takes 1 ns, a data message
-/// 5 ns), directory 10 ns, DRAM 70 ns at 64 GB/s (1 ns per line).
+/// and links (to the FPGA, between sockets) 20 ns per hop at 16 GB/s (a 16 B header takes
+/// 1 ns, a data message 5 ns), directory 10 ns, DRAM 70 ns at 64 GB/s (1 ns per line).
 func coherentConfig(_ overrides: [String] = []) throws -> SimulationConfig {
     var base = ["core.frequency=1GHz", "llc.latency=40", "home.directory_latency=10ns",
-                "memory.latency=70ns", "memory.bandwidth=64GB/s", "fabric.header_bytes=16B", "interconnect.header_bytes=16B"]
+                "memory.latency=70ns", "memory.bandwidth=64GB/s", "fabric.header_bytes=16B", "link.fpga.header_bytes=16B",
+                "link.socket.header_bytes=16B"]
     for channel in ["request", "snoop", "response", "data"] {
-        base += ["fabric.\(channel).latency=2ns", "fabric.\(channel).bandwidth=16GB/s",
-                 "interconnect.\(channel).latency=20ns", "interconnect.\(channel).bandwidth=16GB/s"]
+        base += ["fabric.\(channel).latency=2ns", "fabric.\(channel).bandwidth=16GB/s"]
+        for link in ["fpga", "socket"] {
+            base += ["link.\(link).\(channel).latency=20ns", "link.\(link).\(channel).bandwidth=16GB/s"]
+        }
     }
     return try SimulationConfig(KonaSchema.loader.load(path: nil, overrides: base + overrides))
 }
@@ -34,16 +37,17 @@ func integer(_ r: Report, _ name: String) -> UInt64 {
 @Suite struct CoherentSystemTests {
     @Test func aReadMissOnAnIdleSystemCostsTheSumOfItsHops() throws {
         let (s, r) = try runCoherent([[load(0)]])
-        // L1D + L2 lookup 16; GetS 1 + 2 -> LLC at 19; +40 -> RdShared 1 + 20 -> home at 80;
-        // +10 -> DRAM 1 + 70 -> DataEx at 161, 5 + 20 -> LLC at 186; +40 -> DataE 5 + 2 -> 233 ns.
-        #expect(s.cores[0].latencySum == 233_000, "got \(s.cores[0].latencySum) ps")
-        #expect(s.cores[0].missLatency.max == 233_000)
+        // L1D + L2 lookup 16; GetS 1 + 2 -> LLC at 19; +40 -> RdShared over the socket's own
+        // fabric 1 + 2 -> home at 62; +10 -> DRAM 1 + 70 -> DataEx at 143, 5 + 2 -> LLC at 150;
+        // +40 -> DataE 5 + 2 -> 197 ns. Local memory never crosses a link off the die.
+        #expect(s.cores[0].latencySum == 197_000, "got \(s.cores[0].latencySum) ps")
+        #expect(s.cores[0].missLatency.max == 197_000)
         #expect(integer(r, "cpu0.l2.misses") == 1 && integer(r, "llc0.misses") == 1 && integer(r, "memory.reads") == 1)
-        // GetS, RdShared, DataEx, DataE, then Unblock and CmpAck complete the transactions.
-        #expect(integer(r, "fabric.request.messages") == 1 && integer(r, "fabric.data.messages") == 1)
-        #expect(integer(r, "fabric.response.messages") == 1 && integer(r, "interconnect.response.messages") == 1)
+        // GetS and RdShared, DataEx and DataE, then Unblock and CmpAck, all on the fabric.
+        #expect(integer(r, "fabric.request.messages") == 2 && integer(r, "fabric.data.messages") == 2)
+        #expect(integer(r, "fabric.response.messages") == 2 && s.fpgaLink == nil && s.socketLink == nil)
         #expect(s.complexes[0].controller.state(0) == .E && s.llcs[0].controller.state(0) == .E)
-        #expect(s.home!.controller.state(0) == .EM)
+        #expect(s.homes[0].controller.state(0) == .EM)
     }
 
     @Test func anLLCHitSkipsTheHome() throws {

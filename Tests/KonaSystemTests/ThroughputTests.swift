@@ -13,7 +13,7 @@ import KonaWorkloads
     private func eightLoads(_ overrides: [String]) throws -> [Tick] {
         var unlimited = ["system.cores_per_socket=8", "memory.bandwidth=100000GB/s", "fpga.range.size=0"]
         for channel in ["request", "snoop", "response", "data"] {
-            unlimited += ["fabric.\(channel).bandwidth=0Gbps", "interconnect.\(channel).bandwidth=0Gbps"]
+            unlimited += ["fabric.\(channel).bandwidth=0Gbps", "link.fpga.\(channel).bandwidth=0Gbps"]
         }
         let (s, _) = try runCoherent((0..<8).map { [load(UInt64($0) * 64)] }, unlimited + overrides)
         return s.cores.map { $0.latencySum / 1_000 }.sorted()      // ns (DRAM adds a picosecond per line)
@@ -46,7 +46,7 @@ import KonaWorkloads
         var setup = konaOverrides + ["system.cores_per_socket=8", "llc.slices=8", "home.lookups_per_cycle=8", "memory.bandwidth=100000GB/s", "fpga.fmem.latency=0ns",
                                      "fpga.fmem.bandwidth=100000GB/s"]
         for channel in ["request", "snoop", "response", "data"] {
-            setup += ["fabric.\(channel).bandwidth=0Gbps", "interconnect.\(channel).bandwidth=0Gbps"]
+            setup += ["fabric.\(channel).bandwidth=0Gbps", "link.fpga.\(channel).bandwidth=0Gbps"]
         }
         // cpu0 brings the block in; the others, about 3 us later, read the other lines of it.
         var streams: [[MemoryAccess]] = [[load(0)]]

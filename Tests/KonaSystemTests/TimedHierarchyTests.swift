@@ -11,7 +11,8 @@ func store(_ address: UInt64) -> MemoryAccess { MemoryAccess(address: address, s
 
 /// A 1 GHz core, so one cycle is 1 ns: L1 4 cycles, L2 12 cycles, DRAM 70 ns at 25.6 GB/s.
 func config(_ overrides: [String] = []) throws -> SimulationConfig {
-    try SimulationConfig(KonaSchema.loader.load(path: nil, overrides: ["system.model=private", "core.frequency=1GHz"] + overrides))
+    try SimulationConfig(KonaSchema.loader.load(path: nil, overrides: ["system.model=private", "core.frequency=1GHz",
+                                                                       "memory.latency=70ns"] + overrides))
 }
 
 func run(_ accesses: [MemoryAccess], _ overrides: [String] = []) throws -> (Simulation, Report) {
@@ -35,7 +36,7 @@ func run(_ accesses: [MemoryAccess], _ overrides: [String] = []) throws -> (Simu
         let (s, r) = try run([load(0x1000)])
         #expect(r.value("amat_ns") == .real(88.5))
         #expect(r.simulatedTime == 88_500)
-        #expect(s.memory.reads == 1 && s.l2.misses == 1)
+        #expect(s.memories[0].reads == 1 && s.l2.misses == 1)
     }
 
     @Test func anL2HitCostsL1PlusL2() throws {
@@ -49,7 +50,7 @@ func run(_ accesses: [MemoryAccess], _ overrides: [String] = []) throws -> (Simu
     @Test func mshrMergesWaitForTheSameFill() throws {
         let (s, r) = try run([load(0), load(8), store(16)])
         #expect(s.l1d.misses == 1 && s.l1d.hits == 2 && s.l1d.mshrMerges == 2)
-        #expect(s.memory.reads == 1)
+        #expect(s.memories[0].reads == 1)
         // Issued at 0, 1, 2 ns; all complete when the fill arrives at 88.5 ns.
         #expect(r.value("amat_ns") == .real((88.5 + 87.5 + 86.5) / 3))
         #expect(s.l1d.tags.isDirty(s.l1d.tags.find(0)))
@@ -75,7 +76,7 @@ func run(_ accesses: [MemoryAccess], _ overrides: [String] = []) throws -> (Simu
         #expect(s.l1d.writebacks == 1)
         #expect(s.l2.writebackHits == 1, "line 0 is still in L2 when L1 writes it back")
         // L2 (2 sets x 1 way): line 128 maps to set 0 and evicts dirty line 0 to DRAM.
-        #expect(s.l2.writebacks == 1 && s.memory.writes == 1)
+        #expect(s.l2.writebacks == 1 && s.memories[0].writes == 1)
     }
 
     @Test func dependentAccessesWaitForEverythingBefore() throws {

@@ -9,6 +9,8 @@ import KonaProtocol
 /// ready (`MainMemory` reserves its channel), and a row that writes memory writes it
 /// back at the lookup time. Everything else the row sends leaves after the lookup.
 public final class HomeAgent {
+    /// `home` with one socket, else `home<socket>`.
+    public let path: String
     /// The directory and the lines' values.
     public let controller: HomeController
     /// The DRAM behind it.
@@ -21,15 +23,16 @@ public final class HomeAgent {
     private unowned(unsafe) let simulator: Simulator
     private var watch = LineWatch()
 
-    /// Traces the directory state of `lines` (`home.watch.<address>`).
+    /// Traces the directory state of `lines` (`<path>.watch.<address>`).
     public func watch(_ lines: [UInt64], with tracer: SignalTracer) {
-        watch.declare(lines, path: "home", initial: "I", with: tracer)
+        watch.declare(lines, path: path, initial: "I", with: tracer)
         controller.onTransition = { [unowned(unsafe) self] line, _, _, after in self.watch.note(line, after.name, at: self.outbox.time) }
     }
 
     /// A home agent numbered `index` that sends through `outbox`.
-    public init(index: Int, table: HomeProtocol.Table, memory: MainMemory, directoryLatency: Tick, lookups: LookupPort,
+    public init(path: String, index: Int, table: HomeProtocol.Table, memory: MainMemory, directoryLatency: Tick, lookups: LookupPort,
                 outbox: TimedOutbox, simulator: Simulator, stats: StatsRegistry) {
+        self.path = path
         self.memory = memory
         self.directoryLatency = directoryLatency
         self.lookups = lookups
@@ -43,7 +46,7 @@ public final class HomeAgent {
                 self.outbox.time = self.memory.read(line: line, at: self.outbox.time)
             }
         }
-        registerLookupStatistics("home", stats) { [unowned self] in [self.lookups] }
+        registerLookupStatistics(path, stats) { [unowned self] in [self.lookups] }
     }
 
     /// A message from a caching agent arrives now.

@@ -2,8 +2,10 @@ import KonaEngine
 import KonaProtocol
 
 /// A timed coherent interconnect: four channels (request, snoop, response, data), each with
-/// its own latency and bandwidth in each direction (toward memory: core to LLC, LLC to
-/// home; and back).
+/// its own latency and bandwidth in each direction. On a socket's fabric and on the link to
+/// the FPGA the directions are toward memory (core to LLC, LLC to home) and back; on the
+/// link between sockets (`bySocket`) they are toward the higher-numbered socket and back
+/// (an LLC or a CPU home agent belongs to the socket of its number).
 ///
 /// A message occupies its channel's direction for its size (`headerBytes`, plus 64 B when it carries a
 /// line) at the channel's bandwidth, queuing behind earlier messages on that channel, and
@@ -25,6 +27,8 @@ public final class Interconnect: Component {
     public let path: String
     /// Bytes of a message without data.
     public let headerBytes: UInt64
+    /// Whether the directions are by socket (the inter-socket link) rather than toward memory.
+    public let bySocket: Bool
     /// The simulator this interconnect schedules arrivals on (unretained, and called
     /// through a guaranteed reference: no reference counting per message).
     private let simulator: Unmanaged<Simulator>
@@ -41,11 +45,12 @@ public final class Interconnect: Component {
     private var kindNames: [UInt64] = []
 
     /// An interconnect registered with `simulator` at `path`, with statistics under `path`.
-    public init(path: String, headerBytes: UInt64, timing: [ChannelTiming], simulator: Simulator,
+    public init(path: String, headerBytes: UInt64, timing: [ChannelTiming], bySocket: Bool = false, simulator: Simulator,
                 stats: StatsRegistry, simulatedTime: @escaping () -> Tick) {
         precondition(timing.count == Channel.allCases.count, "one timing per channel")
         self.path = path
         self.headerBytes = headerBytes
+        self.bySocket = bySocket
         self.simulator = Unmanaged.passUnretained(simulator)
         self.channels = timing.flatMap { [Link(latency: $0.latency, bitsPerSecond: $0.bitsPerSecond),
                                           Link(latency: $0.latency, bitsPerSecond: $0.bitsPerSecond)] }
@@ -87,7 +92,9 @@ public final class Interconnect: Component {
     @discardableResult
     public func send(_ message: CoherenceMessage, at time: Tick) -> Tick {
         let c = message.kind.channel.rawValue
-        let link = 2 &* c &+ (message.destination.level > message.source.level ? 1 : 0)
+        let up = bySocket ? Self.socket(of: message.destination) > Self.socket(of: message.source)
+                          : message.destination.level > message.source.level
+        let link = 2 &* c &+ (up ? 1 : 0)
         let bytes = size(of: message.kind)
         let arrival = channels[link].transmit(bytes: bytes, at: time)
         let slot = pool.store(message)
@@ -125,29 +132,45 @@ public final class Interconnect: Component {
 
     public func outstandingTransactions() -> [String] { [] }
 
+    /// The socket an LLC or a CPU home agent belongs to (its number; cores never use this link).
+    @inline(__always)
+    private static func socket(of endpoint: Endpoint) -> Int {
+        switch endpoint {
+        case .core(let i), .llc(let i), .home(let i): i
+        }
+    }
+
     /// Delivers arrived messages to `router`, which the caller keeps alive for the run.
     public func deliver(to router: MessageRouter) { receiver = Unmanaged.passUnretained(router) }
 }
 
-/// Where a timed controller's messages go: toward memory (a higher `Endpoint.level`) on one
-/// interconnect, toward the cores on another, leaving at the time the component sets
-/// before it runs its controller.
+/// Where a timed controller's messages go, by destination: to a core, to LLC `s`, or to home
+/// `h`, each over the interconnect the system routes it on (a socket's fabric, the link to the
+/// FPGA, the link between sockets), leaving at the time the component sets before it runs
+/// its controller.
 public final class TimedOutbox: CoherenceNetwork {
     /// When the messages sent from now on leave.
     public var time: Tick = 0
-    private let towardMemory: Unmanaged<Interconnect>
-    private let towardCores: Unmanaged<Interconnect>
+    private let toCore: Unmanaged<Interconnect>?
+    private let toLLC: ContiguousArray<Unmanaged<Interconnect>>
+    private let toHome: ContiguousArray<Unmanaged<Interconnect>>
 
-    /// An outbox whose messages to a higher level go on `towardMemory`, the others on
-    /// `towardCores` (the system keeps both alive).
-    public init(towardMemory: Interconnect, towardCores: Interconnect) {
-        self.towardMemory = Unmanaged.passUnretained(towardMemory)
-        self.towardCores = Unmanaged.passUnretained(towardCores)
+    /// An outbox that sends to cores on `toCore`, to LLC `s` on `toLLC[s]` and to home `h` on
+    /// `toHome[h]` (the system keeps them alive; a controller never sends where it has none).
+    public init(toCore: Interconnect?, toLLC: [Interconnect], toHome: [Interconnect]) {
+        self.toCore = toCore.map { Unmanaged.passUnretained($0) }
+        self.toLLC = ContiguousArray(toLLC.map { Unmanaged.passUnretained($0) })
+        self.toHome = ContiguousArray(toHome.map { Unmanaged.passUnretained($0) })
     }
 
     public func send(_ message: CoherenceMessage) {
-        let up = message.destination.level > message.source.level
         let time = self.time
-        (up ? towardMemory : towardCores)._withUnsafeGuaranteedRef { _ = $0.send(message, at: time) }
+        let route: Unmanaged<Interconnect>
+        switch message.destination {
+        case .core: route = toCore!
+        case .llc(let s): route = toLLC[s]
+        case .home(let h): route = toHome[h]
+        }
+        route._withUnsafeGuaranteedRef { _ = $0.send(message, at: time) }
     }
 }

@@ -1,6 +1,6 @@
 /// Hands each message an interconnect delivers to the component its destination names:
-/// a core's private cache complex, a socket LLC, the CPU home agent (`home(0)`) or the
-/// FPGA home agent (`home(1)`).
+/// a core's private cache complex, a socket LLC, a socket's CPU home agent (`home(s)`) or
+/// the FPGA home agent (`home(sockets)`, after the CPU homes).
 ///
 /// It holds its components unretained (the system that builds it owns them) and calls them
 /// through `Unmanaged`'s guaranteed references, so a delivery costs a switch and a call,
@@ -9,14 +9,15 @@
 public class MessageRouter {
     private let complexes: ContiguousArray<Unmanaged<PrivateCacheComplex>>
     private let llcs: ContiguousArray<Unmanaged<SocketLLC>>
-    private let home: Unmanaged<HomeAgent>?
+    private let homes: ContiguousArray<Unmanaged<HomeAgent>>
     private let fpga: Unmanaged<FPGAHomeAgent>?
 
-    /// A router to `complexes` (by core number), `llcs` (by socket), `home` and `fpga`.
-    public init(complexes: [PrivateCacheComplex], llcs: [SocketLLC], home: HomeAgent?, fpga: FPGAHomeAgent?) {
+    /// A router to `complexes` (by core number), `llcs` (by socket), `homes` (by socket) and
+    /// `fpga` (home number `homes.count`).
+    public init(complexes: [PrivateCacheComplex], llcs: [SocketLLC], homes: [HomeAgent], fpga: FPGAHomeAgent?) {
         self.complexes = ContiguousArray(complexes.map { Unmanaged.passUnretained($0) })
         self.llcs = ContiguousArray(llcs.map { Unmanaged.passUnretained($0) })
-        self.home = home.map { Unmanaged.passUnretained($0) }
+        self.homes = ContiguousArray(homes.map { Unmanaged.passUnretained($0) })
         self.fpga = fpga.map { Unmanaged.passUnretained($0) }
     }
 
@@ -33,8 +34,8 @@ public class MessageRouter {
                 do throws(ProtocolViolation) { try llc.receive(message) } catch { failure = error }
             }
         case .home(let h):
-            if h == 0 {
-                home!._withUnsafeGuaranteedRef { home in
+            if h < homes.count {
+                homes[h]._withUnsafeGuaranteedRef { home in
                     do throws(ProtocolViolation) { try home.receive(message) } catch { failure = error }
                 }
             } else {

@@ -474,7 +474,6 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
         if let data { remote[b] = data }
         let maxLines = max(1, Int(parameters.batchBytes / LineGeometry.lineSize))
         var lines = 0, entries = 0
-        let before = network.bytesWritten
         let node = node(of: b)
         let first = firstLine(of: b)
         var sent = 0                     // lines of the block handed to the network so far
@@ -485,7 +484,7 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
             for i in 0..<lines { ready = max(ready, dram.read(line: first + UInt64(sent + i), at: time)) }
             sent += lines
             writesLeft[f] += 1
-            network.write(lines: lines, entries: entries, node: node, tag: UInt64(f), at: ready)
+            evictionBytes += network.write(lines: lines, entries: entries, node: node, tag: UInt64(f), at: ready)
             lines = 0
             entries = 0
         }
@@ -499,7 +498,6 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
             }
         }
         flush()
-        evictionBytes += network.bytesWritten - before
         linesWrittenBack += UInt64(segments.reduce(0, +))
         dirtyLinesWrittenBack += UInt64(dirtyCount)
         traceEngine("write", at: time)

@@ -160,10 +160,12 @@ public final class RemoteNetwork: Component {
 
     /// Writes `lines` lines in `entries` scatter-gather entries to `node`, starting at `time`
     /// (not before now, when the data is ready); the client hears when the ack arrives.
-    public func write(lines: Int, entries: Int, node: Int, tag: UInt64, at time: Tick) {
-        enqueue(Operation(isRead: false, tag: tag, node: node,
-                          payload: UInt64(lines) * LineGeometry.lineSize + UInt64(entries) * sgEntryBytes,
-                          criticalFirst: false, time: time))
+    /// Returns the bytes the write puts on the wire (payload, descriptors and headers).
+    @discardableResult
+    public func write(lines: Int, entries: Int, node: Int, tag: UInt64, at time: Tick) -> UInt64 {
+        let payload = UInt64(lines) * LineGeometry.lineSize + UInt64(entries) * sgEntryBytes
+        enqueue(Operation(isRead: false, tag: tag, node: node, payload: payload, criticalFirst: false, time: time))
+        return wireBytes(payload: payload)
     }
 
     private func enqueue(_ operation: Operation) {
