@@ -74,6 +74,18 @@ let konaOverrides = ["fpga.range.size=1MiB", "fpga.frequency=1GHz", "fpga.pipeli
         #expect(busy >= fillNs, "FMem DRAM busy \(busy) ns, fills alone \(fillNs) ns")
     }
 
+    @Test func goodputCountsEveryEvictionWriteEvenWhenWritesQueue() throws {
+        // One network operation at a time: eviction writes wait behind fetches, and every
+        // byte they send still counts in the goodput's denominator.
+        let c = try coherentConfig(konaOverrides + [
+            "net.max_outstanding=1", "fpga.fmem.size=16KiB", "fpga.fmem.ways=4", "workload.kind=uniform",
+            "workload.footprint=256KiB", "workload.accesses=2000", "system.cores_per_socket=2"])
+        let r = try Simulation(config: c).run()
+        let goodput = r.value("net.goodput")!.asDouble, written = Double(integer(r, "net.bytes_written"))
+        #expect(integer(r, "fpga.evictions") > 50 && goodput > 0 && goodput < 1)
+        #expect(abs(goodput * written - Double(64 * integer(r, "fpga.dirty_lines_written_back"))) < 1e-6 * written)
+    }
+
     @Test func checkingDoesNotChangeTheResults() throws {
         func stats(_ check: Bool) throws -> String {
             let c = try coherentConfig(konaOverrides + ["system.sockets=2", "system.cores_per_socket=2", "workload.kind=zipfian",
