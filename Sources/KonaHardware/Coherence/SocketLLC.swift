@@ -2,19 +2,34 @@ import KonaEngine
 import KonaProtocol
 
 /// A socket's last-level cache, timed: the `LLCProtocol` directory of its cores (an
-/// `LLCController`) over a set-associative, inclusive tag array.
+/// `LLCController`) over a set-associative, inclusive tag array that bounds what it holds.
 ///
 /// A message that arrives at time `t` enters its line's slice (lines interleave over
 /// `slices`, each accepting a bounded number of messages per cycle; the rest queue) and
-/// leaves its answers `latency` after it was accepted. A line takes a
-/// way when its state leaves I; if the set is full, the least recently used line in a
-/// stable state (S, E or M) is replaced first, which back-invalidates the cores holding
-/// it (inclusion) and writes it back to its home. A line being replaced leaves the tag
-/// array at once (it waits for its acks in a writeback buffer, as the controller's
-/// transient states), and its way is freed when its state reaches I. In the rare case
-/// that every way of the set is in a transaction, the new line is tracked without a way
-/// (`overflows` counts it) rather than stalling the interconnect, and takes a way when it
-/// next reaches a stable state.
+/// leaves its answers `latency` after it was accepted. A line has a
+/// way exactly while its state is not I: it takes a free way when a core's request for it
+/// is handled, and keeps it through every transient state, its own replacement included
+/// (back-invalidating its cores, then writing it back to its home), until it returns to
+/// I. So a set never holds more than `ways` lines, and every line a core holds has a way:
+/// inclusion is a property of the tag array.
+///
+/// A core request (GetS, GetM, Upgrade) for a line without a way, or for one that is
+/// leaving (being replaced, or invalidated by its home), needs a way. If its set has none
+/// free it waits here, parked per set in arrival order, without reaching the controller
+/// and without holding up other sets or other messages; a later request to the same set
+/// waits behind it even if its line is present, so a busy line cannot starve the waiting
+/// ones. The first waiting request is handled, as if it arrived then, as soon as it can
+/// be: a way of its set is free, or its line has a way again (an earlier request allocated
+/// it) and is not leaving (`way_waits` counts the requests that waited). Meanwhile the LLC
+/// replaces the least recently used lines of the set in a stable state (S, E or M), as
+/// many as the waiting requests need beyond the ways already free or being freed. A
+/// transient line never needs a waiting request to finish: it waits only for its cores'
+/// acks and Unblocks and for its home's data, grants and acks. (Core requests that the
+/// controller parked on a busy line arrived before every waiting one; when such a line
+/// returns to I they take its way again at once.)
+///
+/// - Invariant: a line is in the tag array exactly when its state is not I (checked after
+///   every transition in debug builds).
 public final class SocketLLC {
     public let path: String
     /// The directory and caching agent.
@@ -27,14 +42,26 @@ public final class SocketLLC {
     public private(set) var slices: [LookupPort]
     private let outbox: TimedOutbox
     private unowned(unsafe) let simulator: Simulator
-    /// Requests from cores (GetS, GetM, Upgrade).
+    /// A core request waiting in its set's queue, and when it arrived.
+    private struct Waiting {
+        var message: CoherenceMessage
+        var arrived: Tick
+    }
+    /// Core requests waiting for a way (or behind one that is), per set, in arrival order.
+    private var waiting: [[Waiting]]
+    /// Requests waiting in all sets.
+    private var waitingCount = 0
+    /// Sets with waiting requests in which a way was freed or became replaceable since
+    /// they were last served.
+    private var ready: [Int] = []
+    /// Core requests (GetS, GetM, Upgrade), counted when handled.
     public private(set) var requests: UInt64 = 0
-    /// Requests for lines the LLC did not hold.
+    /// Requests for lines the LLC did not hold when they were handled.
     public private(set) var misses: UInt64 = 0
     /// Lines replaced to make room (back-invalidations).
     public private(set) var replacements: UInt64 = 0
-    /// Lines that found every way of their set in a transaction.
-    public private(set) var overflows: UInt64 = 0
+    /// Requests that waited for a way of their set (or behind one that did).
+    public private(set) var wayWaits: UInt64 = 0
 
     /// An LLC of `sets` x `ways` lines for socket `socket`, whose cores are
     /// `firstCore ..< firstCore + cores`.
@@ -48,6 +75,7 @@ public final class SocketLLC {
         self.outbox = outbox
         self.simulator = simulator
         tags = TagStore(sets: sets, ways: ways, policy: .lru, random: RandomStream(seed: seed, path: path + ".replacement"))
+        waiting = Array(repeating: [], count: sets)
         controller = LLCController(socket: socket, firstCore: firstCore, cores: cores, table: table,
                                    network: outbox, homeOf: homeOf)
         controller.onTransition = { [unowned(unsafe) self] line, before, _, after in
@@ -56,10 +84,10 @@ public final class SocketLLC {
         func count(_ name: String, _ doc: String, _ unit: String, _ read: @escaping (SocketLLC) -> UInt64) {
             stats.formula(path + "." + name, doc, unit: unit) { [unowned self] in .integer(read(self)) }
         }
-        count("requests", "core requests (GetS, GetM, Upgrade)", "requests") { $0.requests }
-        count("misses", "core requests for lines the socket did not hold", "requests") { $0.misses }
+        count("requests", "core requests (GetS, GetM, Upgrade), counted when handled (after any wait for a way)", "requests") { $0.requests }
+        count("misses", "core requests for lines the socket did not hold when handled", "requests") { $0.misses }
         count("replacements", "lines replaced to make room (cores back-invalidated)", "lines") { $0.replacements }
-        count("overflows", "lines that found every way of their set in a transaction (held outside the tag array)", "lines") { $0.overflows }
+        count("way_waits", "core requests that waited for a way of their set (every way in a transaction, or their line still leaving), or behind one that did", "requests") { $0.wayWaits }
         registerLookupStatistics(path, stats) { [unowned self] in self.slices }
         stats.formula(path + ".hit_rate", "1 - misses / requests", unit: "ratio") { [unowned self] in
             .real(self.requests == 0 ? 0 : 1 - Double(self.misses) / Double(self.requests))
@@ -71,32 +99,85 @@ public final class SocketLLC {
         outbox.time = slices[Int(message.line % UInt64(slices.count))].admit(at: simulator.now) + latency
         switch message.kind {
         case .GetS, .GetM, .Upgrade:
-            requests += 1
-            let index = tags.find(message.line)
-            if tracer != nil { pulse(signals.request) }
-            if index >= 0 {
-                tags.touch(index)
-            } else if controller.state(message.line) == .I {
-                misses += 1
-                if tracer != nil { pulse(signals.miss) }
+            let line = message.line, set = tags.set(of: line)
+            if waiting[set].isEmpty && tags.find(line) >= 0 && !Self.leaving(controller.state(line)) {
+                try handle(message)
+            } else {
+                waiting[set].append(Waiting(message: message, arrived: simulator.now))
+                waitingCount += 1
+                try serve(set)
             }
-        default: break
+        default:
+            try controller.receive(message)
+        }
+        while !ready.isEmpty { try serve(ready.removeFirst()) }
+    }
+
+    /// Counts a core request and hands it to the controller: the line has a way and is not
+    /// leaving, or it has none and a way of its set is free.
+    private func handle(_ message: CoherenceMessage) throws(ProtocolViolation) {
+        requests += 1
+        if tracer != nil { pulse(signals.request) }
+        let index = tags.find(message.line)
+        if index >= 0 {
+            tags.touch(index)
+        } else {
+            misses += 1
+            if tracer != nil { pulse(signals.miss) }
         }
         try controller.receive(message)
-        if let violation = pendingViolation {
-            pendingViolation = nil
-            throw violation
+    }
+
+    /// Hands `set`'s waiting requests to the controller in arrival order, as long as the
+    /// first can proceed: its line has a way and is not leaving (an earlier request may have
+    /// allocated it), or it has none and a way is free. Then replaces as many stable lines
+    /// as the requests still waiting need.
+    private func serve(_ set: Int) throws(ProtocolViolation) {
+        while let first = waiting[set].first {
+            let message = first.message
+            let blocked = tags.find(message.line) >= 0
+                ? Self.leaving(controller.state(message.line))                  // its own way is being freed
+                : tags.line(at: tags.victim(inSet: set)) != TagStore.invalid    // no free way
+            if blocked { break }
+            waiting[set].removeFirst()
+            waitingCount -= 1
+            if first.arrived < simulator.now { wayWaits += 1 }
+            try handle(message)
+        }
+        try makeRoom(in: set)
+    }
+
+    /// Replaces the least recently used stable lines of `set` while its waiting requests
+    /// need more ways (one per distinct line without a way or leaving) than are free or
+    /// being freed. O(waiting^2 + ways).
+    private func makeRoom(in set: Int) throws(ProtocolViolation) {
+        let queue = waiting[set]
+        guard !queue.isEmpty else { return }
+        var needed = 0
+        for k in queue.indices where !queue[..<k].contains(where: { $0.message.line == queue[k].message.line }) {
+            let line = queue[k].message.line
+            if tags.find(line) < 0 || Self.leaving(controller.state(line)) { needed += 1 }
+        }
+        var coming = 0
+        for index in set * tags.ways ..< (set + 1) * tags.ways {
+            let line = tags.line(at: index)
+            if line == TagStore.invalid || Self.leaving(controller.state(line)) { coming += 1 }
+        }
+        while needed > coming, let index = tags.oldest(inSet: set, where: { Self.replaceable(self.controller.state($0)) }) {
+            replacements += 1
+            coming += 1
+            try controller.replace(tags.line(at: index))
         }
     }
 
-    private var pendingViolation: ProtocolViolation?
     private var watch = LineWatch()
     private var tracer: SignalTracer?
     private var signals: (request: SignalID?, miss: SignalID?, transactions: SignalID?)
 
-    /// Declares the LLC's signals: `transactions` (lines in a transient state: the LLC's
-    /// MSHR and writeback-buffer occupancy), `request` and `miss` (a pulse per core request, and per
-    /// request for a line the socket did not hold).
+    /// Declares the LLC's signals: `transactions` (lines in a transient state: misses and
+    /// other transactions in flight, replacements included), `request` and `miss` (a pulse
+    /// per core request when it is handled, and per request for a line the socket did not
+    /// hold).
     public func trace(with tracer: SignalTracer) {
         self.tracer = tracer
         signals = (tracer.declare(path + ".request", .wire(width: 1), initial: .bits(0)),
@@ -116,44 +197,34 @@ public final class SocketLLC {
         tracer.record(id, at: outbox.time + 1, .bits(0))
     }
 
-    /// Keeps the tag array in step with the controller: a line takes a way when it leaves
-    /// I and frees it when it returns there.
+    /// Keeps the tag array in step with the controller: a line takes a free way when it
+    /// leaves I and frees it when it returns there. A way freed, or a line become
+    /// replaceable, lets the set's waiting requests be served once the current message is
+    /// done (its transitions may still be running).
     private func track(_ line: UInt64, from before: LLCProtocol.State, to after: LLCProtocol.State) {
         if watch.tracer != nil { watch.note(line, after.name, at: outbox.time) }
         if tracer != nil { traceTransactions(from: before, to: after) }
+        guard before != after else { return }
         if after == .I {
             let index = tags.find(line)
-            if index >= 0 { tags.invalidate(index) }
+            precondition(index >= 0, "\(path): line \(line) returns to I from \(before) without a way")
+            tags.invalidate(index)
+            wake(tags.set(of: line))
         } else if before == .I {
-            allocate(line, first: true)
-        } else if Self.replaceable(after) && tags.find(line) < 0 {
-            allocate(line, first: false)    // it overflowed; now stable, it may take a way
+            let set = tags.set(of: line)
+            let index = tags.victim(inSet: set)
+            precondition(tags.line(at: index) == TagStore.invalid,
+                         "\(path): line \(line) leaves I, but all \(tags.ways) ways of set \(set) hold lines not in I")
+            tags.install(line, at: index, dirty: false, readyAt: 0)
+        } else if Self.replaceable(after) {
+            wake(tags.set(of: line))
         }
+        assert((tags.find(line) >= 0) == (after != .I) && controller.lines.count <= tags.sets * tags.ways,
+               "\(path): line \(line) in \(after) at way \(tags.find(line)); \(controller.lines.count) lines in a non-I state, \(tags.sets) x \(tags.ways) ways")
     }
 
-    /// Gives `line` a way; `first` when the line has just arrived (overflows count lines).
-    private func allocate(_ line: UInt64, first: Bool) {
-        let set = tags.set(of: line)
-        var index = tags.victim(inSet: set)
-        var old = tags.line(at: index)
-        if old != TagStore.invalid && !Self.replaceable(controller.state(old)) {
-            // The LRU line is in a transaction: take the oldest replaceable one instead.
-            guard let other = tags.oldest(inSet: set, where: { Self.replaceable(self.controller.state($0)) }) else {
-                if first { overflows += 1 }
-                return
-            }
-            index = other
-            old = tags.line(at: index)
-        }
-        tags.install(line, at: index, dirty: false, readyAt: 0)
-        if old != TagStore.invalid {
-            replacements += 1
-            do {
-                try controller.replace(old)
-            } catch {
-                if pendingViolation == nil { pendingViolation = error }
-            }
-        }
+    private func wake(_ set: Int) {
+        if waitingCount > 0 && !waiting[set].isEmpty && !ready.contains(set) { ready.append(set) }
     }
 
     @inline(never)
@@ -166,4 +237,13 @@ public final class SocketLLC {
     private static func stable(_ state: LLCProtocol.State) -> Bool { state == .I || replaceable(state) }
 
     private static func replaceable(_ state: LLCProtocol.State) -> Bool { state == .S || state == .E || state == .M }
+
+    /// Whether a line in `state` is on its way to I (replaced, or invalidated by its home):
+    /// a request for it needs a new way once it has left.
+    private static func leaving(_ state: LLCProtocol.State) -> Bool {
+        switch state {
+        case .SEV_I, .EEV_I, .MEV_I, .MI_A, .EI_A, .SI_A, .II_A, .SSNP_I, .ESNP_I, .MSNP_I: true
+        default: false
+        }
+    }
 }
