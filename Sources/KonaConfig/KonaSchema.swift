@@ -62,6 +62,8 @@ public enum KonaSchema {
         ConfigKey("llc.ways", .integer(1...64), default: "16", "LLC associativity."),
         ConfigKey("llc.latency", .integer(1...10_000), default: "40",
                   "LLC tag and directory lookup time, in core cycles; a message arriving at the LLC is answered this long after."),
+        ConfigKey("llc.writeback_buffer", .integer(0...4096), default: "16",
+                  "Entries of each LLC's writeback buffer: a replaced line whose cores have dropped it leaves its way for an entry while its writeback waits for the home's ack. 0: the line keeps its way until then. (Assumption: 16, a typical fill/writeback buffer size.)"),
         ConfigKey("llc.slices", .integer(0...256), default: "0",
                   "LLC slices, each with its own lookup pipeline; lines interleave over them (line number mod slices). 0: one slice per core of the socket, as Intel's ring and mesh parts have."),
         ConfigKey("llc.lookups_per_cycle", .integer(1...64), default: "1",

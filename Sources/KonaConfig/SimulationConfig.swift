@@ -90,6 +90,8 @@ public struct SimulationConfig: Sendable {
     public var llc: CacheLevel
     /// LLC slices per socket (`llc.slices`, 0 resolved to one per core) and lookups each accepts per cycle.
     public var llcSlices: Int
+    /// Entries of each LLC's writeback buffer.
+    public var llcWritebackBuffer: Int
     public var llcLookupsPerCycle: Int
     public var homeLookupsPerCycle: Int
     public var fabric: Network
@@ -138,6 +140,7 @@ public struct SimulationConfig: Sendable {
         let slices = Int(config.integer("llc.slices"))
         llcSlices = slices == 0 ? Int(config.integer("system.cores_per_socket")) : slices
         llcLookupsPerCycle = Int(config.integer("llc.lookups_per_cycle"))
+        llcWritebackBuffer = Int(config.integer("llc.writeback_buffer"))
         homeLookupsPerCycle = Int(config.integer("home.lookups_per_cycle"))
         fabric = Self.network("fabric", config)
         fpgaLink = Self.network("link.fpga", config)

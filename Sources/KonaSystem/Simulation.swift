@@ -255,6 +255,7 @@ public final class Simulation {
                                   sets: config.llc.sets, ways: config.llc.ways,
                                   latency: clock.ticks(forCycles: config.llc.latencyCycles),
                                   slices: (0..<config.llcSlices).map { _ in LookupPort(clock: clock, perCycle: config.llcLookupsPerCycle) },
+                                  writebackBuffer: config.llcWritebackBuffer,
                                   table: LLCProtocol.table(variant), outbox: outbox, homeOf: homeOf,
                                   simulator: simulator, seed: config.seed, stats: stats))
             for k in 0..<perSocket {

@@ -46,6 +46,8 @@ public final class SocketLLC {
     private struct Waiting {
         var message: CoherenceMessage
         var arrived: Tick
+        /// When its slice accepted it on arrival, plus the LLC's latency.
+        var answerTime: Tick
     }
     /// Core requests waiting for a way (or behind one that is), per set, in arrival order.
     private var waiting: [[Waiting]]
@@ -62,13 +64,22 @@ public final class SocketLLC {
     public private(set) var replacements: UInt64 = 0
     /// Requests that waited for a way of their set (or behind one that did).
     public private(set) var wayWaits: UInt64 = 0
+    /// Entries of the writeback buffer: replaced lines whose cores have dropped them and whose
+    /// writeback waits for the home's ack, held without a way.
+    public let writebackBufferSize: Int
+    /// The lines in the writeback buffer.
+    public private(set) var writebackBuffer: Set<UInt64> = []
+    /// Lines that reached a writeback state while the buffer was full (they keep their way
+    /// until an entry frees), oldest first.
+    private var waitingForBuffer: [UInt64] = []
 
     /// An LLC of `sets` x `ways` lines for socket `socket`, whose cores are
     /// `firstCore ..< firstCore + cores`.
     public init(path: String, socket: Int, firstCore: Int, cores: Int, sets: Int, ways: Int, latency: Tick,
-                slices: [LookupPort], table: LLCProtocol.Table, outbox: TimedOutbox, homeOf: @escaping (UInt64) -> Endpoint,
-                simulator: Simulator, seed: UInt64, stats: StatsRegistry) {
+                slices: [LookupPort], writebackBuffer: Int, table: LLCProtocol.Table, outbox: TimedOutbox,
+                homeOf: @escaping (UInt64) -> Endpoint, simulator: Simulator, seed: UInt64, stats: StatsRegistry) {
         self.path = path
+        self.writebackBufferSize = writebackBuffer
         self.latency = latency
         precondition(!slices.isEmpty, "an LLC has at least one slice")
         self.slices = slices
@@ -103,7 +114,7 @@ public final class SocketLLC {
             if waiting[set].isEmpty && tags.find(line) >= 0 && !Self.leaving(controller.state(line)) {
                 try handle(message)
             } else {
-                waiting[set].append(Waiting(message: message, arrived: simulator.now))
+                waiting[set].append(Waiting(message: message, arrived: simulator.now, answerTime: outbox.time))
                 waitingCount += 1
                 try serve(set)
             }
@@ -135,13 +146,18 @@ public final class SocketLLC {
     private func serve(_ set: Int) throws(ProtocolViolation) {
         while let first = waiting[set].first {
             let message = first.message
-            let blocked = tags.find(message.line) >= 0
-                ? Self.leaving(controller.state(message.line))                  // its own way is being freed
-                : tags.line(at: tags.victim(inSet: set)) != TagStore.invalid    // no free way
+            let blocked = Self.leaving(controller.state(message.line))           // it must reach I first
+                || (tags.find(message.line) < 0 && tags.line(at: tags.victim(inSet: set)) != TagStore.invalid)   // no free way
             if blocked { break }
             waiting[set].removeFirst()
             waitingCount -= 1
-            if first.arrived < simulator.now { wayWaits += 1 }
+            if first.arrived < simulator.now {
+                wayWaits += 1
+                // Handled as if it arrived now: it takes a lookup slot again.
+                outbox.time = slices[Int(message.line % UInt64(slices.count))].admit(at: simulator.now) + latency
+            } else {
+                outbox.time = first.answerTime
+            }
             try handle(message)
         }
         try makeRoom(in: set)
@@ -206,10 +222,21 @@ public final class SocketLLC {
         if tracer != nil { traceTransactions(from: before, to: after) }
         guard before != after else { return }
         if after == .I {
-            let index = tags.find(line)
-            precondition(index >= 0, "\(path): line \(line) returns to I from \(before) without a way")
-            tags.invalidate(index)
-            wake(tags.set(of: line))
+            if writebackBuffer.remove(line) != nil {
+                wake(tags.set(of: line))                   // a request may wait for this line to leave
+                if let next = waitingForBuffer.first {     // the entry goes to the oldest line waiting for one
+                    waitingForBuffer.removeFirst()
+                    buffer(next)
+                }
+            } else {
+                let index = tags.find(line)
+                precondition(index >= 0, "\(path): line \(line) returns to I from \(before) without a way")
+                tags.invalidate(index)
+                waitingForBuffer.removeAll { $0 == line }
+                wake(tags.set(of: line))
+            }
+        } else if Self.writingBack(after) && !Self.writingBack(before) {
+            if writebackBuffer.count < writebackBufferSize { buffer(line) } else { waitingForBuffer.append(line) }
         } else if before == .I {
             let set = tags.set(of: line)
             let index = tags.victim(inSet: set)
@@ -219,8 +246,20 @@ public final class SocketLLC {
         } else if Self.replaceable(after) {
             wake(tags.set(of: line))
         }
-        assert((tags.find(line) >= 0) == (after != .I) && controller.lines.count <= tags.sets * tags.ways,
-               "\(path): line \(line) in \(after) at way \(tags.find(line)); \(controller.lines.count) lines in a non-I state, \(tags.sets) x \(tags.ways) ways")
+        assert((tags.find(line) >= 0) == (after != .I && !writebackBuffer.contains(line))
+               && controller.lines.count <= tags.sets * tags.ways + writebackBuffer.count
+               && writebackBuffer.count <= writebackBufferSize,
+               "\(path): line \(line) in \(after) at way \(tags.find(line)); \(controller.lines.count) lines in a non-I state, \(tags.sets) x \(tags.ways) ways, \(writebackBuffer.count) buffered")
+    }
+
+    /// Moves `line`, whose writeback waits for the home's ack, from its way to the writeback
+    /// buffer: its way is free for a waiting request.
+    private func buffer(_ line: UInt64) {
+        let index = tags.find(line)
+        precondition(index >= 0, "\(path): line \(line) enters the writeback buffer without a way")
+        tags.invalidate(index)
+        writebackBuffer.insert(line)
+        wake(tags.set(of: line))
     }
 
     private func wake(_ set: Int) {
@@ -237,6 +276,15 @@ public final class SocketLLC {
     private static func stable(_ state: LLCProtocol.State) -> Bool { state == .I || replaceable(state) }
 
     private static func replaceable(_ state: LLCProtocol.State) -> Bool { state == .S || state == .E || state == .M }
+
+    /// Whether a line in `state` has been written back and waits for the home's ack (its cores
+    /// no longer hold it): it may wait in the writeback buffer rather than in a way.
+    private static func writingBack(_ state: LLCProtocol.State) -> Bool {
+        switch state {
+        case .MI_A, .EI_A, .SI_A, .II_A: true
+        default: false
+        }
+    }
 
     /// Whether a line in `state` is on its way to I (replaced, or invalidated by its home):
     /// a request for it needs a new way once it has left.
