@@ -11,9 +11,10 @@
 /// perfectly time-ordered queue). A bandwidth of 0 means unlimited (no serialization).
 ///
 /// - Complexity: O(1) for a message stamped at or after every reservation (the common
-///   case), O(k) otherwise over the k <= `calendarLimit` busy intervals kept. When more
-///   would be kept, the gap between the two earliest is given up (counted as busy for
-///   reservations, not in `busyTime`). No allocation once the calendar has grown.
+///   case), O(k) otherwise over the k <= `calendarLimit` busy intervals kept, in a ring
+///   stored inline (no allocation, no reference counting). When more would be kept, the
+///   gap between the two earliest is given up (counted as busy for reservations, not in
+///   `busyTime`).
 public struct Link: Sendable {
     /// Busy intervals kept at most before the earliest gap is given up.
     public static let calendarLimit = 16
@@ -28,9 +29,12 @@ public struct Link: Sendable {
     public private(set) var bytes: UInt64 = 0
     /// Total time spent serializing, in ps (for utilization).
     public private(set) var busyTime: Tick = 0
-    /// The busy intervals `[starts[i], ends[i])`, sorted, disjoint and not touching.
-    private var starts: ContiguousArray<Tick> = []
-    private var ends: ContiguousArray<Tick> = []
+    /// The busy intervals `[start(i), end(i))`, `i` in `0 ..< count`, sorted, disjoint and not
+    /// touching, in a ring of `calendarLimit` slots starting at `head`.
+    private var starts = InlineArray<16, Tick>(repeating: 0)
+    private var ends = InlineArray<16, Tick>(repeating: 0)
+    private var head = 0
+    private var count = 0
     private var cachedBytes: UInt64 = 0       // the last message size and its serialization time,
     private var cachedTime: Tick = 0          // so equal-sized messages skip the division
 
@@ -49,7 +53,7 @@ public struct Link: Sendable {
     public var lastSerializationTime: Tick { cachedTime }
 
     /// When the link finishes sending everything it has accepted.
-    public var busyUntil: Tick { ends.last ?? 0 }
+    public var busyUntil: Tick { count == 0 ? 0 : end(count &- 1) }
 
     /// Accepts a message of `bytes` bytes stamped `time` and returns its arrival time.
     public mutating func transmit(bytes: UInt64, at time: Tick) -> Tick {
@@ -58,55 +62,81 @@ public struct Link: Sendable {
             cachedTime = serializationTime(bytes: bytes)
         }
         let serialization = cachedTime
-        busyTime += serialization
-        messages += 1
-        self.bytes += bytes
-        return reserve(serialization, at: time) + serialization + latency
+        busyTime &+= serialization
+        messages &+= 1
+        self.bytes &+= bytes
+        return reserve(serialization, at: time) &+ serialization &+ latency
+    }
+
+    @inline(__always) private func slot(_ i: Int) -> Int { (head &+ i) & (Self.calendarLimit &- 1) }
+    @inline(__always) private func start(_ i: Int) -> Tick { starts[slot(i)] }
+    @inline(__always) private func end(_ i: Int) -> Tick { ends[slot(i)] }
+    @inline(__always) private mutating func set(_ i: Int, _ start: Tick, _ end: Tick) {
+        let k = slot(i)
+        starts[k] = start
+        ends[k] = end
     }
 
     /// Reserves `duration` in the first gap at or after `time`; returns its start.
     @inline(__always)
     private mutating func reserve(_ duration: Tick, at time: Tick) -> Tick {
         guard duration > 0 else { return time }
-        let n = ends.count
-        if n == 0 || time >= ends[n - 1] {
-            if n > 0 && time == ends[n - 1] { ends[n - 1] = time + duration } else { insert(time, time + duration, at: n) }
+        if count == 0 || time >= end(count &- 1) {
+            if count > 0 && time == end(count &- 1) {
+                ends[slot(count &- 1)] = time &+ duration
+            } else {
+                if count == Self.calendarLimit { dropEarliestGap() }
+                set(count, time, time &+ duration)
+                count &+= 1
+            }
             return time
         }
-        // The first interval that ends after `time`, then the first gap from there that fits.
-        var i = n - 1
-        while i > 0 && ends[i - 1] > time { i -= 1 }
-        var start = time
-        while i < n {
-            if start + duration <= starts[i] {
-                let end = start + duration
-                let touchesBefore = i > 0 && ends[i - 1] == start, touchesAfter = end == starts[i]
-                switch (touchesBefore, touchesAfter) {
-                case (true, true):
-                    ends[i - 1] = ends[i]
-                    starts.remove(at: i)
-                    ends.remove(at: i)
-                case (true, false): ends[i - 1] = end
-                case (false, true): starts[i] = start
-                case (false, false): insert(start, end, at: i)
-                }
-                return start
-            }
-            start = max(start, ends[i])
-            i += 1
-        }
-        ends[n - 1] = start + duration        // after the last interval, which `start` reached
-        return start
+        return reserveInGap(duration, at: time)
     }
 
-    private mutating func insert(_ start: Tick, _ end: Tick, at i: Int) {
-        starts.insert(start, at: i)
-        ends.insert(end, at: i)
-        if starts.count > Self.calendarLimit {      // give up the earliest gap
-            ends[0] = ends[1]
-            starts.remove(at: 1)
-            ends.remove(at: 1)
+    /// The rare case: `time` falls before the last reservation's end.
+    private mutating func reserveInGap(_ duration: Tick, at time: Tick) -> Tick {
+        // The first interval that ends after `time`, then the first gap from there that fits.
+        var i = count - 1
+        while i > 0 && end(i - 1) > time { i -= 1 }
+        var begin = time
+        while i < count {
+            if begin + duration <= start(i) {
+                let finish = begin + duration
+                let touchesBefore = i > 0 && end(i - 1) == begin, touchesAfter = finish == start(i)
+                switch (touchesBefore, touchesAfter) {
+                case (true, true):
+                    set(i - 1, start(i - 1), end(i))
+                    for j in i ..< count - 1 { set(j, start(j + 1), end(j + 1)) }
+                    count -= 1
+                case (true, false): set(i - 1, start(i - 1), finish)
+                case (false, true): set(i, begin, end(i))
+                case (false, false):
+                    if count == Self.calendarLimit {
+                        if i <= 1 { break }                 // its gap would be given up: go last
+                        dropEarliestGap()
+                        i -= 1
+                    }
+                    for j in stride(from: count, to: i, by: -1) { set(j, start(j - 1), end(j - 1)) }
+                    set(i, begin, finish)
+                    count += 1
+                    return begin
+                }
+                if touchesBefore || touchesAfter { return begin }
+            }
+            begin = max(begin, end(i))
+            i += 1
         }
+        begin = max(begin, end(count - 1))
+        ends[slot(count - 1)] = begin + duration      // after the last interval, which `begin` reached
+        return begin
+    }
+
+    /// Merges the two earliest intervals (the gap between them counts as busy from now on).
+    private mutating func dropEarliestGap() {
+        starts[slot(1)] = start(0)
+        head = slot(1)
+        count -= 1
     }
 }
 

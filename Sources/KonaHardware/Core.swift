@@ -26,6 +26,7 @@ public protocol IssuingCore: Component {
     var lastCompletion: Tick { get }
     var workloadError: WorkloadError? { get }
     var issueLog: IssueLog? { get set }
+    func flushIssueLog()
     var missLatency: Distribution { get }
     var stallTime: Tick { get }
     func trace(with tracer: SignalTracer)
@@ -68,8 +69,13 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     /// This core's ID in the simulator; set by whoever registers it.
     public var id = ComponentID(raw: .max)
     /// Where the core records each access it issues, with its issue time, for the system's
-    /// dirty trackers (nil when they are off).
+    /// dirty trackers (nil when they are off). The loop only stores each access's issue time
+    /// beside it in the batch; the issued part of a batch goes to the log when the batch is
+    /// used up, and at `flushIssueLog()`.
     public var issueLog: IssueLog?
+    private let issueTimes = UnsafeMutableBufferPointer<Tick>.allocate(capacity: 256)
+    /// Accesses of the batch before this one are in the log already.
+    private var logged = 0
 
     private let batch = UnsafeMutableBufferPointer<MemoryAccess>.allocate(capacity: 256)
     private var batchNext = 0
@@ -160,6 +166,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
 
     deinit {
         batch.deallocate()
+        issueTimes.deallocate()
         inFlight.deallocate()
     }
 
@@ -262,7 +269,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
             let timing = memory.access(line: line, isStore: isStore, at: time)
             if M.defers && timing.ready == .max {
                 if timing.accepted == .max { return waitForMemory() }   // refused: retry after a completion
-                if let issueLog { issueLog.append(access, at: time) }
+                issueTimes[batchNext] = time
                 batchNext &+= 1
                 accesses &+= 1
                 if isStore { stores &+= 1 }
@@ -276,7 +283,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
                 }
                 continue
             }
-            if let issueLog { issueLog.append(access, at: time) }
+            issueTimes[batchNext] = time
             batchNext &+= 1
             accesses &+= 1
             if isStore { stores &+= 1 }
@@ -299,6 +306,13 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
         }
     }
 
+    /// Hands the accesses issued since the last call, with their issue times, to the log.
+    public func flushIssueLog() {
+        guard let issueLog, logged < batchNext else { return }
+        for i in logged..<batchNext { issueLog.append(batch[i], at: issueTimes[i]) }
+        logged = batchNext
+    }
+
     /// Stops issuing until a deferred access completes.
     private func waitForMemory() {
         waitingForMemory = true
@@ -307,6 +321,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
 
     /// Fetches the next batch of accesses; false when the workload is done (or failed).
     private func refill(_ simulator: Simulator) -> Bool {
+        flushIssueLog()
         var room = batch.count
         if maxAccesses > 0 {
             let left = maxAccesses &- accesses
@@ -322,6 +337,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
             return false
         }
         batchNext = 0
+        logged = 0
         if batchCount == 0 { finished = true; return false }
         return true
     }

@@ -363,7 +363,10 @@ public final class Simulation {
                 throw error
             }
             tracer?.flush(before: simulator.now)      // nothing can still be recorded earlier
-            tracker?.observe(issueLogs, before: simulator.now)   // nor issued earlier
+            if let tracker {                                      // nor issued earlier
+                for core in cores { core.flushIssueLog() }
+                tracker.observe(issueLogs, before: simulator.now)
+            }
             if let progress, ContinuousClock.now - lastReport > .seconds(1) {
                 lastReport = ContinuousClock.now
                 progress(Progress(simulatedTime: simulator.now, accesses: accesses,
@@ -373,6 +376,7 @@ public final class Simulation {
         let end = reason == .timeLimit ? finalLimit : endTime
         tracer?.finish(at: end)             // before the final checks: a failing one keeps the whole waveform
         for complex in complexes { if let error = complex.takeFailure() { throw error } }
+        for core in cores { core.flushIssueLog() }
         tracker?.finish(issueLogs)
         if reason == .drained { try checkFinalValues() }
         for core in cores { if let error = core.workloadError { throw error } }

@@ -3,8 +3,9 @@ import KonaEngine
 /// The data accesses one core issued, with their issue times, in issue order: what the
 /// system's shadow dirty trackers read, merged over all cores (`DirtyTracker.observe`).
 ///
-/// Appending stores 24 bytes in arrays that keep their capacity: after the first chunk of a
-/// run has sized them, an access costs two stores and no allocation.
+/// Entries live in arrays that keep their capacity: after the first chunk of a run has
+/// sized them, appending allocates nothing. (Cores append a batch's issued accesses at a
+/// time, off their issue loop.)
 public final class IssueLog {
     @usableFromInline var times: [Tick] = []
     @usableFromInline var accesses: [MemoryAccess] = []

@@ -96,6 +96,31 @@ import Testing
         #expect(link.busyTime == 250 * Ticks.ns && link.messages == 6)
     }
 
+    @Test func reservationsNeverOverlapAndNeverStartBeforeTheirStamp() {
+        // Random stamps that mostly advance and sometimes step back, with gaps: more busy
+        // intervals than the calendar keeps. Every message must start at or after its stamp,
+        // and no two may share the link.
+        var link = Link(latency: 0, bitsPerSecond: 8_000_000_000)      // 1 byte per ns
+        var random = RandomStream(seed: 7, path: "link")
+        var clock: Tick = 0
+        var taken: [(start: Tick, end: Tick)] = []
+        for _ in 0..<5_000 {
+            clock += random.next(below: 40) * Ticks.ns
+            let stamp = random.next(below: 8) == 0 ? clock - min(clock, random.next(below: 300) * Ticks.ns) : clock
+            let bytes = 1 + random.next(below: 50)
+            let end = link.transmit(bytes: bytes, at: stamp)
+            let start = end - bytes * Ticks.ns
+            #expect(start >= stamp, "a message stamped \(stamp) left at \(start)")
+            taken.append((start, end))
+        }
+        taken.sort { $0.start < $1.start }
+        for (a, b) in zip(taken, taken.dropFirst()) where a.end > b.start {
+            Issue.record("[\(a.start), \(a.end)) overlaps [\(b.start), \(b.end))")
+            break
+        }
+        #expect(link.busyTime == taken.reduce(0) { $0 + $1.end - $1.start })
+    }
+
     @Test func fractionalSerializationRoundsUp() {
         let link = Link(latency: 0, bitsPerSecond: 100_000_000_000)  // 100 Gbps: 72 B = 5.76 ns
         #expect(link.serializationTime(bytes: 72) == 5760)
