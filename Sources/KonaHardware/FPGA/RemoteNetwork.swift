@@ -26,12 +26,15 @@ public protocol RemoteNetworkClient: AnyObject {
 /// each packet's bytes as it arrives and acknowledges the last with a header-only packet.
 ///
 /// Each direction of the link is shared by packets, not messages: a packet occupies it for
-/// its wire size, reserved in time order (`Link`). Messages of several packets take turns
-/// round robin, one packet per turn, among those whose next packet is ready, so a short
-/// operation issued during a long one waits for at most a packet of each other active
-/// message, not for the whole message. Messages of one packet (requests, acks, small
-/// responses) are reserved directly at the moment they are ready, without an event; a
-/// message of several packets costs an event per packet. An operation ends when its last
+/// its wire size, reserved in time order (`Link`), and packets leave in the order they
+/// became ready (a response's packet when the node has read its bytes; equal times in the
+/// order their operations started). Since a node reads only `readAhead` packets ahead of
+/// the link, a short operation issued during a long one waits for a few packets, not for
+/// the whole message, while operations issued together still finish about in order (as a
+/// NIC's queue serves them). A packet ready while its direction is idle and nothing waits
+/// leaves at once; otherwise an event at the moment the link frees (or the next packet is
+/// ready) picks the next one, so a packet never waits behind one that became ready after
+/// it, and the link never idles while a packet is ready. An operation ends when its last
 /// packet (a read) or its ack (a write) arrives; at most `maxOutstanding` are in flight,
 /// and the next waits, in order, for one to end.
 public final class RemoteNetwork: Component {
@@ -79,12 +82,15 @@ public final class RemoteNetwork: Component {
         var written: Tick = 0
     }
 
-    /// A message of several packets on its way (a read's response, a write's data).
+    /// A message on its way: a read's request or response, a write's data or ack.
     private struct Flow {
+        enum Kind { case request, response, data, ack }
+        var kind: Kind
         var operation: Int
         var packets: Int
         var sent = 0
-        /// When packets `sent` and `sent + 1` are ready to leave (read from the node's memory).
+        /// When packets `sent` and `sent + 1` are ready to leave (a response's: read from the
+        /// node's memory).
         var ready: Tick
         var readyNext: Tick
     }
@@ -198,26 +204,11 @@ public final class RemoteNetwork: Component {
         if op.isRead {
             reads += 1
             bytesRead += UInt64(count) * headerBytes + op.payload
-            let atNode = send(&outbound, payload: 0, at: time)
-            // The NIC reads the first packets' bytes at once, the rest as packets leave.
-            let first = nodes[op.node].transmit(bytes: payload(o, packet: 0), at: atNode)
-            let second = count > 1 ? nodes[op.node].transmit(bytes: payload(o, packet: 1), at: atNode) : Tick.max
-            if count == 1 {
-                let arrival = sendResponsePacket(o, packet: 0, at: first)
-                end(o, at: arrival)
-            } else {
-                addFlow(Flow(operation: o, packets: count, ready: first, readyNext: second), direction: 1)
-            }
+            addFlow(Flow(kind: .request, operation: o, packets: 1, ready: time, readyNext: .max), direction: 0)
         } else {
             writes += 1
             bytesWritten += UInt64(count) * headerBytes + op.payload
-            if count == 1 {
-                let arrival = sendWritePacket(o, packet: 0, at: time)
-                operations[o].written = nodes[op.node].transmit(bytes: op.payload, at: arrival)
-                end(o, at: send(&inbound, payload: 0, at: operations[o].written))
-            } else {
-                addFlow(Flow(operation: o, packets: count, ready: time, readyNext: time), direction: 0)
-            }
+            addFlow(Flow(kind: .data, operation: o, packets: count, ready: time, readyNext: time), direction: 0)
         }
     }
 
@@ -248,25 +239,17 @@ public final class RemoteNetwork: Component {
         return arrival
     }
 
-    private func sendResponsePacket(_ o: Int, packet k: Int, at time: Tick) -> Tick {
-        let data = payload(o, packet: k)
-        let arrival = send(&inbound, payload: data, at: time)
-        client.readPacket(operations[o].tag, bytes: data, arrivesAt: arrival)
-        if k == 0 && operations[o].criticalFirst {
-            simulator.schedule(at: arrival, target: id, kind: Kind.critical.rawValue, payload: UInt64(o))
-        }
-        return arrival
-    }
-
-    private func sendWritePacket(_ o: Int, packet k: Int, at time: Tick) -> Tick {
-        send(&outbound, payload: payload(o, packet: k), at: time)
-    }
-
     private func addFlow(_ flow: Flow, direction d: Int) {
         let f: Int
         if let free = freeFlows.popLast() { f = free; flows[f] = flow } else { f = flows.count; flows.append(flow) }
         active[d].append(f)
-        decide(d, at: flow.ready)
+        let now = simulator.now
+        let idle = d == 0 ? outbound.busyUntil <= now : inbound.busyUntil <= now
+        if flow.ready <= now && idle && decisionAt[d] == .max {
+            decide(d)                        // nothing else can go first: no event needed
+        } else {
+            decide(d, at: flow.ready)
+        }
     }
 
     /// Makes sure direction `d` decides its next packet at `time` at the latest.
@@ -277,34 +260,54 @@ public final class RemoteNetwork: Component {
         simulator.schedule(at: t, target: id, kind: d == 0 ? Kind.decideOutbound.rawValue : Kind.decideInbound.rawValue)
     }
 
-    /// Sends the next packet of the first flow in turn whose packet is ready, and plans the next decision.
+    /// Sends the packet that has been ready longest (equal times: the message that was
+    /// ready first), and plans the next decision.
     private func decide(_ d: Int) {
         let now = simulator.now
-        guard let turn = active[d].firstIndex(where: { flows[$0].ready <= now }) else {
-            if let next = active[d].map({ flows[$0].ready }).min() { decide(d, at: next) }
-            return
+        var turn = -1, earliest = Tick.max
+        for (k, f) in active[d].enumerated() where flows[f].ready < earliest {
+            turn = k
+            earliest = flows[f].ready
         }
-        let f = active[d].remove(at: turn)
-        let o = flows[f].operation, k = flows[f].sent
+        guard turn >= 0 else { return }
+        if earliest > now { return decide(d, at: earliest) }
+        let f = active[d][turn]
+        let flow = flows[f], o = flow.operation, k = flow.sent
         let node = operations[o].node
-        let arrival: Tick
-        if d == 1 {
-            arrival = sendResponsePacket(o, packet: k, at: now)
-            // The NIC starts reading the packet `readAhead` places behind this one.
+        var arrival: Tick = 0
+        switch flow.kind {
+        case .request:
+            arrival = send(&outbound, payload: 0, at: now)
+            // The node's NIC reads the first two packets' bytes at once, the rest as packets leave.
+            let count = packetCount(o)
+            let first = nodes[node].transmit(bytes: payload(o, packet: 0), at: arrival)
+            let second = count > 1 ? nodes[node].transmit(bytes: payload(o, packet: 1), at: arrival) : Tick.max
+            addFlow(Flow(kind: .response, operation: o, packets: count, ready: first, readyNext: second), direction: 1)
+        case .response:
+            let data = payload(o, packet: k)
+            arrival = send(&inbound, payload: data, at: now)
+            client.readPacket(operations[o].tag, bytes: data, arrivesAt: arrival)
+            if k == 0 && operations[o].criticalFirst {
+                simulator.schedule(at: arrival, target: id, kind: Kind.critical.rawValue, payload: UInt64(o))
+            }
             let behind = k + RemoteNetwork.readAhead
-            let readyLater = behind < flows[f].packets ? nodes[node].transmit(bytes: payload(o, packet: behind), at: now) : Tick.max
             flows[f].ready = flows[f].readyNext
-            flows[f].readyNext = readyLater
-        } else {
-            arrival = sendWritePacket(o, packet: k, at: now)
+            flows[f].readyNext = behind < flow.packets ? nodes[node].transmit(bytes: payload(o, packet: behind), at: now) : .max
+            if k + 1 == flow.packets { end(o, at: arrival) }
+        case .data:
+            arrival = send(&outbound, payload: payload(o, packet: k), at: now)
             operations[o].written = max(operations[o].written, nodes[node].transmit(bytes: payload(o, packet: k), at: arrival))
+            if k + 1 == flow.packets {
+                addFlow(Flow(kind: .ack, operation: o, packets: 1, ready: operations[o].written, readyNext: .max), direction: 1)
+            }
+        case .ack:
+            arrival = send(&inbound, payload: 0, at: now)
+            end(o, at: arrival)
         }
         flows[f].sent += 1
-        if flows[f].sent == flows[f].packets {
+        if let at = active[d].firstIndex(of: f), flows[f].sent == flows[f].packets {
+            active[d].remove(at: at)
             freeFlows.append(f)
-            end(o, at: d == 1 ? arrival : send(&inbound, payload: 0, at: operations[o].written))
-        } else {
-            active[d].append(f)              // its next turn comes after the others'
         }
         if !active[d].isEmpty {
             decide(d, at: arrival - (d == 0 ? outbound.latency : inbound.latency))    // when this packet has left
