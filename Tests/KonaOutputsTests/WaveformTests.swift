@@ -226,6 +226,21 @@ func temporaryPath(_ name: String) -> String {
         let a = try trace(), b = try trace()
         #expect(a == b && a.count > 10_000)
     }
+
+    @Test func aTracedKonaRunCountsNetworkOperationsAcrossFlushes() throws {
+        // The embedded default (FMem, network), past many 10 us flushes with operations in
+        // flight: each read is counted from its start to its end, and none is left over.
+        let config = try SimulationConfig(KonaSchema.loader.load(text: EmbeddedDefault.yaml, name: EmbeddedDefault.name,
+                                                                 overrides: ["workload.accesses=5000"]))
+        let simulation = try Simulation(config: config)
+        let sink = MemorySink()
+        simulation.trace(into: sink)
+        let r = try simulation.run()
+        #expect(r.simulatedTime > 100_000_000, "longer than ten flushes")
+        let id = Int32(sink.signals.firstIndex { $0.path == "net.reads_outstanding" }!)
+        let values = sink.changes.filter { $0.id == id }.map(\.value)
+        #expect(values.contains { $0 != .bits(0) } && values.last == .bits(0))
+    }
 }
 
 @Suite struct SVGPlotTests {

@@ -77,7 +77,6 @@ public final class RemoteNetwork: Component {
         var criticalFirst: Bool
         /// When the operation asked to start.
         var time: Tick
-        var started: Tick = 0
         /// A write: when the node has written the last packet's bytes.
         var written: Tick = 0
     }
@@ -198,8 +197,8 @@ public final class RemoteNetwork: Component {
 
     private func start(_ o: Int, at time: Tick) {
         inFlight += 1
-        operations[o].started = time
         let op = operations[o]
+        if let tracer, let id = op.isRead ? signals.reads : signals.writes { tracer.adjust(id, at: time, by: 1) }
         let count = packetCount(o)
         if op.isRead {
             reads += 1
@@ -215,7 +214,7 @@ public final class RemoteNetwork: Component {
     /// The last arrival of operation `o` is at `time`: it ends then.
     private func end(_ o: Int, at time: Tick) {
         simulator.schedule(at: time, target: id, kind: Kind.complete.rawValue, payload: UInt64(o))
-        if tracer != nil { outstanding(operations[o].isRead ? signals.reads : signals.writes, from: operations[o].started, to: time) }
+        if let tracer, let id = operations[o].isRead ? signals.reads : signals.writes { tracer.adjust(id, at: time, by: -1) }
     }
 
     // MARK: Packets
@@ -342,11 +341,5 @@ public final class RemoteNetwork: Component {
 
     public func outstandingTransactions() -> [String] {
         inFlight == 0 && waitingHead == waiting.count ? [] : ["\(inFlight) operation(s) in flight, \(waiting.count - waitingHead) waiting"]
-    }
-
-    private func outstanding(_ id: SignalID?, from start: Tick, to end: Tick) {
-        guard let tracer, let id else { return }
-        tracer.adjust(id, at: start, by: 1)
-        tracer.adjust(id, at: end, by: -1)
     }
 }
