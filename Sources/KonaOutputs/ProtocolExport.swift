@@ -139,7 +139,8 @@ public enum ProtocolExport {
     }
 }
 
-/// Renders the stress tester's coverage: every row of every table with its hit count.
+/// Renders the stress tester's coverage: every row of every table with its hit count (the
+/// CPU home's and the FPGA's tables for the homes that ran).
 public enum CoverageReport {
     /// The report for each variant run.
     public static func render(_ runs: [(key: ProtocolVariant, value: CoherenceStress.Coverage)]) -> String {
@@ -148,7 +149,8 @@ public enum CoverageReport {
             out += "coverage with \(variant):\n"
             out += section(CoreComplexProtocol.table(variant), coverage.core)
             out += section(LLCProtocol.table(variant), coverage.llc)
-            out += section(HomeProtocol.table(variant), coverage.home)
+            if let home = coverage.home { out += section(HomeProtocol.table(variant), home) }
+            if let fpga = coverage.fpga { out += section(HomeProtocol.fpgaTable(variant), fpga) }
         }
         return out
     }

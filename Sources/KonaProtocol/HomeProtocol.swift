@@ -203,8 +203,10 @@ public enum HomeProtocol {
         t.add([.S_R], [.LastRspI], [.recalled], .I, "sharers gone: the line is home")
         // A sharer's eviction notice crossing the recall is acknowledged only after the
         // sharer's snoop response: the WbAck must not overtake the SnpInv (the socket would
-        // be in I when the snoop arrives).
-        if notify { t.add([.S_R], [.WbStale], [.stall], nil, "a sharer's eviction crossed the recall: wait for its snoop response") }
+        // be in I when the snoop arrives). In every variant a former owner's writeback that
+        // crossed an earlier snoop (its data already home) can arrive as well: it waits too.
+        t.add([.S_R], [.WbStale], [.stall], nil,
+              "a writeback crossed the recall (a sharer's eviction, or a stale one): wait for the snoop responses")
         if cleanExclusive { t.add([.EM_R], [.LastRspI], [.clearOwner, .recalled], .I, "the owner had a clean copy: the line is home") }
         t.add([.EM_R], [.LastRspIData], [.writeMemory, .clearOwner, .recalled], .I, "the owner handed over dirty data: the line is home")
         t.add([.EM_R], [.WbOwnerDirty, .WbStale] + (notify && cleanExclusive ? [.WbOwnerClean] : []), [.stall], nil,

@@ -10,7 +10,23 @@ import KonaProtocol
 /// - every operation completes within an age bound (no deadlock, no livelock);
 /// and at the end that nothing is left waiting and the coherent value of every line is
 /// the last value written.
+///
+/// The lines' home is the CPU's home agent (`HomeProtocol.table`) or the FPGA's
+/// (`HomeProtocol.fpgaTable` behind `StressFPGAHome`). With the FPGA, blocks of
+/// `linesPerBlock` lines are chosen for eviction at random moments and shortly before each
+/// writeback arrives; a chosen block is evicted as soon as its lines' directory states are all
+/// stable (its lines recalled, requests for it held, its dirty lines written to remote
+/// memory) and fetched again when requested. The final value of a line is then looked for in
+/// FMem or remote memory.
 public final class CoherenceStress: Component, CoherenceNetwork {
+    /// Which home agent the tester's lines have.
+    public enum Home: String, Sendable, CaseIterable {
+        /// The CPU's home agent: the home table in front of memory.
+        case cpu
+        /// The FPGA's: the FPGA table in front of FMem and remote memory, with random evictions.
+        case fpga
+    }
+
     /// What to run.
     public struct Configuration: Sendable {
         public var sockets = 1
@@ -23,6 +39,13 @@ public final class CoherenceStress: Component, CoherenceNetwork {
         public var maxDelay: UInt64 = 40
         /// An operation not done after this many ticks is a livelock or deadlock.
         public var ageBound: UInt64 = 200_000
+        /// The lines' home agent.
+        public var home = Home.cpu
+        /// FPGA home: lines per FMem block (consecutive lines; an eviction recalls a block's lines together).
+        public var linesPerBlock = 2
+        /// FPGA home: while operations are still being issued, a random block is chosen for
+        /// eviction every 1...evictionGap ticks (it is evicted once its lines are all stable).
+        public var evictionGap: UInt64 = 1_000
         public init() {}
     }
 
@@ -47,15 +70,26 @@ public final class CoherenceStress: Component, CoherenceNetwork {
     public struct Coverage {
         public var core: RowCoverage
         public var llc: RowCoverage
-        public var home: RowCoverage
+        /// The CPU home table's rows (runs with the CPU home).
+        public var home: RowCoverage?
+        /// The FPGA table's rows (runs with the FPGA home).
+        public var fpga: RowCoverage?
 
         /// Adds another run's counts (same variant).
         public mutating func merge(_ other: Coverage) {
-            core.merge(other.core); llc.merge(other.llc); home.merge(other.home)
+            core.merge(other.core); llc.merge(other.llc)
+            home = Self.merged(home, other.home)
+            fpga = Self.merged(fpga, other.fpga)
+        }
+
+        private static func merged(_ a: RowCoverage?, _ b: RowCoverage?) -> RowCoverage? {
+            guard var a else { return b }
+            if let b { a.merge(b) }
+            return a
         }
     }
 
-    private enum Kind: UInt32 { case deliver = 1, operate = 2 }
+    private enum Kind: UInt32 { case deliver = 1, operate = 2, evict = 3, advance = 4, choose = 5 }
 
     private struct LogEntry {
         var time: Tick
@@ -69,7 +103,9 @@ public final class CoherenceStress: Component, CoherenceNetwork {
     private var random: RandomStream
     public private(set) var cores: [CoreComplexController] = []
     public private(set) var llcs: [LLCController] = []
+    /// The home's directory (the FPGA's, with `Home.fpga`).
     public private(set) var home: HomeController!
+    private var fpga: StressFPGAHome?
     private var pool = MessagePool()
     private var golden: [UInt64]
     private var nextValue: UInt64 = 1
@@ -81,8 +117,13 @@ public final class CoherenceStress: Component, CoherenceNetwork {
     public private(set) var completed = 0
     /// Messages delivered.
     public private(set) var delivered = 0
+    /// FPGA home: blocks evicted.
+    public var evictions: Int { fpga?.evictions ?? 0 }
+    /// FPGA home: lines the evictions recalled from the sockets.
+    public var recalls: Int { fpga?.recalls ?? 0 }
 
-    /// A tester for `configuration`, optionally with altered tables (to show a broken entry is caught).
+    /// A tester for `configuration`, optionally with altered tables (to show a broken entry is
+    /// caught); `homeTable` replaces the home's table (the FPGA's with `Home.fpga`).
     public init(_ configuration: Configuration, coreTable: CoreComplexProtocol.Table? = nil,
                 llcTable: LLCProtocol.Table? = nil, homeTable: HomeProtocol.Table? = nil) {
         self.configuration = configuration
@@ -91,7 +132,26 @@ public final class CoherenceStress: Component, CoherenceNetwork {
         self.history = [[LogEntry]](repeating: [], count: configuration.lines)
         let v = configuration.variant
         id = simulator.register(self)
-        home = HomeController(index: 0, table: homeTable ?? HomeProtocol.table(v), network: self)
+        switch configuration.home {
+        case .cpu:
+            home = HomeController(index: 0, table: homeTable ?? HomeProtocol.table(v), network: self)
+        case .fpga:
+            let fpga = StressFPGAHome(lines: configuration.lines, linesPerBlock: configuration.linesPerBlock,
+                                      table: homeTable ?? HomeProtocol.fpgaTable(v), network: self)
+            fpga.later = { [unowned self] b in
+                self.simulator.schedule(at: self.simulator.now + self.randomDelay(), target: self.id,
+                                        kind: Kind.advance.rawValue, payload: b)
+            }
+            fpga.onViolation = { [unowned self] line, problem in self.fail(line: line, problem) }
+            fpga.onEviction = { [unowned self, unowned fpga] b in
+                for line in fpga.lines(of: b) {
+                    let state = self.home.state(line).name
+                    self.log(line) { "fpga evicts block \(b): line \(line) is \(state)" }
+                }
+            }
+            self.fpga = fpga
+            home = fpga.controller
+        }
         for s in 0..<configuration.sockets {
             let llc = LLCController(socket: s, firstCore: s * configuration.coresPerSocket, cores: configuration.coresPerSocket,
                                     table: llcTable ?? LLCProtocol.table(v), network: self, homeOf: { _ in .home(0) })
@@ -128,6 +188,9 @@ public final class CoherenceStress: Component, CoherenceNetwork {
         for c in cores.indices {
             simulator.schedule(at: random.next(below: 10), target: id, kind: Kind.operate.rawValue, payload: UInt64(c))
         }
+        if fpga != nil {
+            simulator.schedule(at: 1 + random.next(below: configuration.evictionGap), target: id, kind: Kind.evict.rawValue)
+        }
         do {
             try simulator.run()
         } catch {
@@ -136,7 +199,8 @@ public final class CoherenceStress: Component, CoherenceNetwork {
         }
         if let failure { throw failure }
         try checkQuiescent()
-        return Coverage(core: merged(cores.map(\.coverage)), llc: merged(llcs.map(\.coverage)), home: home.coverage)
+        return Coverage(core: merged(cores.map(\.coverage)), llc: merged(llcs.map(\.coverage)),
+                        home: fpga == nil ? home.coverage : nil, fpga: fpga == nil ? nil : home.coverage)
     }
 
     private func merged(_ all: [RowCoverage]) -> RowCoverage {
@@ -156,11 +220,26 @@ public final class CoherenceStress: Component, CoherenceNetwork {
                 switch message.destination {
                 case .core(let c): try cores[c].receive(message)
                 case .llc(let s): try llcs[s].receive(message)
-                case .home: try home.receive(message)
+                case .home:
+                    if let fpga {
+                        if let phase = try fpga.receive(message) { log(message.line) { "fpga holds it: its block is \(phase)" } }
+                    } else {
+                        try home.receive(message)
+                    }
                 }
             case .operate:
                 try operate(core: Int(event.payload))
+            case .evict:
+                try evict()
+            case .choose:
+                try fpga!.chooseForEviction(event.payload)
+            case .advance:
+                let b = event.payload
+                let step = fpga!.phases[Int(b)] == .writing ? "write-back" : "fetch"
+                for line in fpga!.lines(of: b) { log(line) { "fpga: block \(b)'s \(step) completes" } }
+                try fpga!.advance(b)
             }
+            try fpga?.evictDrained()
         } catch {
             fail(line: error.line, error.description)
         }
@@ -173,16 +252,40 @@ public final class CoherenceStress: Component, CoherenceNetwork {
 
     public func outstandingTransactions() -> [String] {
         pending.flatMap { core, lines in lines.map { "core\(core) waits on line \($0.key) since t=\($0.value)" } }
+            + (fpga?.unsettled() ?? [])
     }
 
-    /// CoherenceNetwork: deliver after a random delay.
+    /// CoherenceNetwork: deliver after a random delay. With the FPGA home, writebacks take
+    /// the long delay 1 in 8 times, and one in four chooses its block for eviction up to
+    /// 2 x maxDelay ticks before it arrives, so that recalls often cross writebacks in flight,
+    /// even ones overtaken by later transactions on the line.
     public func send(_ message: CoherenceMessage) {
         let slot = pool.store(message)
-        // Mostly short delays, with a heavy tail (1 in 64 messages waits 5-64 times longer),
-        // so that rare crossings (a writeback overtaken by several transactions) happen.
-        var delay = 1 + random.next(below: configuration.maxDelay)
-        if random.next(below: 64) == 0 { delay *= 5 + random.next(below: 60) }
+        let writeback = fpga != nil && [.WbDirty, .WbClean, .WbShared].contains(message.kind)
+        let delay = randomDelay(tail: writeback ? 8 : 64)
         simulator.schedule(at: simulator.now + delay, target: id, kind: Kind.deliver.rawValue, payload: UInt64(slot))
+        if let fpga, writeback, random.next(below: 4) == 0 {
+            let lead = 1 + random.next(below: 2 * configuration.maxDelay)
+            simulator.schedule(at: simulator.now + (delay > lead ? delay - lead : 0), target: id, kind: Kind.choose.rawValue,
+                               payload: fpga.block(of: message.line))
+        }
+    }
+
+    /// Mostly short delays, with a heavy tail (1 in `tail` waits 5-64 times longer), so that
+    /// rare crossings (a writeback overtaken by several transactions) happen.
+    private func randomDelay(tail: UInt64 = 64) -> Tick {
+        var delay = 1 + random.next(below: configuration.maxDelay)
+        if random.next(below: tail) == 0 { delay *= 5 + random.next(below: 60) }
+        return delay
+    }
+
+    /// FPGA home: chooses a random block for eviction (it is evicted once its lines are all
+    /// stable), then schedules the next choice.
+    private func evict() throws(ProtocolViolation) {
+        guard issued < configuration.operations, let fpga else { return }
+        try fpga.chooseForEviction(random.next(below: UInt64(fpga.blocks)))
+        simulator.schedule(at: simulator.now + 1 + random.next(below: configuration.evictionGap), target: id,
+                           kind: Kind.evict.rawValue)
     }
 
     private func operate(core c: Int) throws(ProtocolViolation) {
@@ -269,6 +372,9 @@ public final class CoherenceStress: Component, CoherenceNetwork {
             throw Violation(seed: configuration.seed, time: simulator.now, line: lines.keys.first,
                             problem: "core\(c) still waits at the end", history: historyText(lines.keys.first!))
         }
+        if let unsettled = fpga?.unsettled().first {
+            throw Violation(seed: configuration.seed, time: simulator.now, line: nil, problem: unsettled + " at the end", history: [])
+        }
         for line in 0..<UInt64(configuration.lines) {
             let expected = golden[Int(line)]
             for core in cores where [.S, .E, .M].contains(core.state(line)) {
@@ -286,7 +392,7 @@ public final class CoherenceStress: Component, CoherenceNetwork {
             } else if let llc = llcs.first(where: { [.S, .E].contains($0.state(line)) }), cores.allSatisfy({ $0.state(line) != .M }) {
                 coherent = llc.lines[line]!.data
             } else {
-                coherent = home.memory[line] ?? 0
+                coherent = fpga?.homeValue(line) ?? home.memory[line] ?? 0
             }
             if coherent != expected {
                 throw Violation(seed: configuration.seed, time: simulator.now, line: line,

@@ -12,11 +12,16 @@ extension KonaSimCommand {
             discussion: """
             Many cores, few lines, random loads, stores and evictions with random message delays; checks \
             single-writer/multiple-reader, the data value of every load, and that every operation completes. \
-            A violation prints the seed and the last events touching the failing line.
+            The lines' home is the CPU's home agent (--home cpu), the FPGA's (--home fpga: FMem blocks of \
+            --block-lines lines are evicted at random moments, their lines recalled from the sockets and \
+            requests for them held until they are back), or each in turn (--home both, the default, so that \
+            one command tests both tables). A violation prints the seed, a command to reproduce it and the \
+            last events touching the failing line.
             """)
 
         enum CleanEviction: String, ExpressibleByArgument, CaseIterable { case silent, notify, both }
         enum Grant: String, ExpressibleByArgument, CaseIterable { case e, s, both }
+        enum Home: String, ExpressibleByArgument, CaseIterable { case cpu, fpga, both }
 
         @Option(help: "Cores per socket.") var cores = 4
         @Option(help: "Sockets.") var sockets = 1
@@ -27,14 +32,20 @@ extension KonaSimCommand {
         @Option(help: "Grant on a read miss with no other holder: e, s, or both variants.") var grant: Grant = .both
         @Option(help: "Clean evictions: silent, notify, or both variants.") var cleanEviction: CleanEviction = .both
         @Option(help: "Largest random message delay, in ticks.") var maxDelay: UInt64 = 40
+        @Option(help: "The lines' home agent: cpu (home table), fpga (FPGA table, random FMem evictions recalling lines), or both in turn.")
+        var home: Home = .both
+        @Option(help: "FPGA home: lines per FMem block (an eviction recalls a block's lines together).") var blockLines = 2
+        @Option(help: "FPGA home: a random block is chosen for eviction every 1...N ticks.") var evictionGap: UInt64 = 1_000
         @Flag(help: "List every table row with its hit count.") var coverage = false
-        @Flag(help: "Run the CI campaign: sockets x cores in {1x4, 1x8, 2x2, 2x4, 3x2, 4x1}, lines in {2, 4, 8}, every variant, for each seed (overrides --cores, --sockets, --lines).")
+        @Flag(help: "Run the CI campaign: sockets x cores in {1x4, 1x8, 2x2, 2x4, 3x2, 4x1}, lines in {2, 4, 8}, every variant, each home of --home, for each seed (overrides --cores, --sockets, --lines).")
         var campaign = false
 
         func validate() throws {
             guard cores >= 1, cores <= 64 else { throw ValidationError("--cores must be in 1...64") }
             guard sockets >= 1, sockets <= 64 else { throw ValidationError("--sockets must be in 1...64") }
-            guard lines >= 1, ops >= 1, maxDelay >= 1 else { throw ValidationError("--lines, --ops and --max-delay must be at least 1") }
+            guard lines >= 1, ops >= 1, maxDelay >= 1, blockLines >= 1, evictionGap >= 1 else {
+                throw ValidationError("--lines, --ops, --max-delay, --block-lines and --eviction-gap must be at least 1")
+            }
             _ = try seedRange()
         }
 
@@ -46,6 +57,8 @@ extension KonaSimCommand {
             }
             return a...b
         }
+
+        var homes: [CoherenceStress.Home] { home == .both ? [.cpu, .fpga] : [home == .cpu ? .cpu : .fpga] }
 
         var variants: [ProtocolVariant] {
             let grants: [Bool] = grant == .both ? [true, false] : [grant == .e]
@@ -61,38 +74,53 @@ extension KonaSimCommand {
 
         func run() throws {
             var totals: [ProtocolVariant: CoherenceStress.Coverage] = [:]
-            var runs = 0, operations = 0, messages = 0
-            for variant in variants {
-                for (sockets, cores, lines) in shapes {
-                for s in try seedRange() {
-                    var configuration = CoherenceStress.Configuration()
-                    configuration.sockets = sockets
-                    configuration.coresPerSocket = cores
-                    configuration.lines = lines
-                    configuration.operations = ops
-                    configuration.seed = s
-                    configuration.variant = variant
-                    configuration.maxDelay = maxDelay
-                    let tester = CoherenceStress(configuration)
-                    do {
-                        let covered = try tester.run()
-                        if totals[variant] == nil { totals[variant] = covered } else { totals[variant]!.merge(covered) }
-                    } catch {
-                        print("stress: FAILED with \(variant)")
-                        print("\(error)")
-                        print("reproduce: konasim stress --cores \(cores) --sockets \(sockets) --lines \(lines) --ops \(ops) --seed \(s) --grant \(variant.grantExclusive ? "e" : "s") --clean-eviction \(variant.silentCleanEviction ? "silent" : "notify") --max-delay \(maxDelay)")
-                        throw ExitCode(3)
+            var runs = 0, operations = 0, messages = 0, evictions = 0, recalls = 0
+            for home in homes {
+                for variant in variants {
+                    for (sockets, cores, lines) in shapes {
+                        for s in try seedRange() {
+                            var configuration = CoherenceStress.Configuration()
+                            configuration.sockets = sockets
+                            configuration.coresPerSocket = cores
+                            configuration.lines = lines
+                            configuration.operations = ops
+                            configuration.seed = s
+                            configuration.variant = variant
+                            configuration.maxDelay = maxDelay
+                            configuration.home = home
+                            configuration.linesPerBlock = blockLines
+                            configuration.evictionGap = evictionGap
+                            let tester = CoherenceStress(configuration)
+                            do {
+                                let covered = try tester.run()
+                                if totals[variant] == nil { totals[variant] = covered } else { totals[variant]!.merge(covered) }
+                            } catch {
+                                print("stress: FAILED with the \(home) home, \(variant)")
+                                print("\(error)")
+                                print("reproduce: " + reproduce(configuration))
+                                throw ExitCode(3)
+                            }
+                            runs += 1
+                            operations += tester.completed
+                            messages += tester.delivered
+                            evictions += tester.evictions
+                            recalls += tester.recalls
+                        }
                     }
-                    runs += 1
-                    operations += tester.completed
-                    messages += tester.delivered
-                }
                 }
             }
             if coverage {
                 print(CoverageReport.render(totals.sorted { $0.key.description < $1.key.description }))
             }
-            print("stress: \(runs) runs (\(variants.count) variant(s) x \(shapes.count) shape(s) x \(try seedRange().count) seed(s)), \(operations) operations completed, \(messages) messages, no violation")
+            let fpga = homes.contains(.fpga) ? ", \(evictions) FMem evictions (\(recalls) lines recalled)" : ""
+            print("stress: \(runs) runs (\(homes.count) home(s) x \(variants.count) variant(s) x \(shapes.count) shape(s) x \(try seedRange().count) seed(s)), \(operations) operations completed, \(messages) messages\(fpga), no violation")
+        }
+
+        /// The command that runs `c` alone.
+        func reproduce(_ c: CoherenceStress.Configuration) -> String {
+            var text = "konasim stress --home \(c.home) --cores \(c.coresPerSocket) --sockets \(c.sockets) --lines \(c.lines) --ops \(c.operations) --seed \(c.seed) --grant \(c.variant.grantExclusive ? "e" : "s") --clean-eviction \(c.variant.silentCleanEviction ? "silent" : "notify") --max-delay \(c.maxDelay)"
+            if c.home == .fpga { text += " --block-lines \(c.linesPerBlock) --eviction-gap \(c.evictionGap)" }
+            return text
         }
     }
 }

@@ -22,7 +22,7 @@ final class FPGABench: Component {
     /// Overrides the automatic answer to a message (return true when handled).
     var script: ((CoherenceMessage, FPGABench) -> Bool)?
 
-    init(frames: Int = 1, wholeBlock: Bool = false, snoopLatency: Tick = 20_000) {
+    init(frames: Int = 1, wholeBlock: Bool = false, snoopLatency: Tick = 20_000, variant: ProtocolVariant = ProtocolVariant()) {
         id = simulator.register(self)
         let timing = Channel.allCases.map { Interconnect.ChannelTiming(latency: $0 == .snoop ? snoopLatency : 20_000, bitsPerSecond: 0) }
         interconnect = Interconnect(path: "interconnect", headerBytes: 16, timing: timing, simulator: simulator, stats: stats,
@@ -39,7 +39,7 @@ final class FPGABench: Component {
                                                   scan: 8, wholeBlockWriteback: wholeBlock, batchBytes: 4096, sgEntries: 16,
                                                   nodes: 1, striped: true, partitionSize: 1 << 30)
         let ic = interconnect!
-        agent = FPGAHomeAgent(path: "fpga", index: 1, table: HomeProtocol.fpgaTable(ProtocolVariant()), fmem: fmem, dram: dram,
+        agent = FPGAHomeAgent(path: "fpga", index: 1, table: HomeProtocol.fpgaTable(variant), fmem: fmem, dram: dram,
                               network: network, parameters: parameters, outbox: TimedOutbox(toCore: nil, toLLC: [ic, ic], toHome: []),
                               simulator: simulator, stats: stats)
         receiver = Receiver(bench: self)
@@ -193,6 +193,32 @@ final class FPGABench: Component {
         let ack = b.sent(.WbAck).first { $0.message.destination == .llc(1) }!
         #expect(ack.time > snoop.time, "WbAck at \(ack.time) ps overtook the SnpInv at \(snoop.time) ps")
         #expect(b.agent.evictions == 1 && b.agent.controller.state(3) == .I)
+    }
+
+    @Test func aStaleWritebackCrossingARecallOfASharedLineWaits() throws {
+        // Found by the random tester's FPGA home. With silent clean evictions (grant S), socket 0
+        // owns line 3 and replaces it: its WbDirty crosses socket 1's read, whose SnpData it
+        // answers with the data (RspIWb, an LLC in MI_A). Line 3 is then S, shared by socket 1
+        // alone, when an eviction recalls it; the stale WbDirty reaches the FPGA in S_R, before
+        // socket 1's (slow) snoop response. It waits for the recall, then is acknowledged.
+        let b = FPGABench(snoopLatency: 200_000, variant: ProtocolVariant(grantExclusive: false, silentCleanEviction: true))
+        b.send(.RdOwn, line: 3, from: 0, at: 0)
+        b.script = { message, bench in
+            guard message.kind == .SnpData, message.destination == .llc(0) else { return false }
+            bench.send(.RspIWb, line: 3, from: 0, at: bench.simulator.now + 5_000, data: 42)
+            bench.send(.WbDirty, line: 3, from: 0, at: 3_600_000, data: 42)       // in flight since before the snoop
+            return true
+        }
+        b.send(.RdShared, line: 3, from: 1, at: 3_000_000)           // SnpData to socket 0; then S (socket 1)
+        b.send(.RdShared, line: 64, from: 0, at: 3_500_000)          // evicts block 0: recall line 3
+        try b.run()
+        let table = b.agent.controller.table, hits = b.agent.controller.coverage.hits
+        #expect(hits[table.rowIndex(.S_R, .WbStale)!] == 1, "the WbDirty reached the FPGA during the recall")
+        let snoop = b.sent(.SnpInv).first { $0.message.destination == .llc(1) }!
+        let ack = b.sent(.WbAck).first { $0.message.destination == .llc(0) }!
+        #expect(ack.time > snoop.time, "the stale writeback is acknowledged after the recall")
+        #expect(b.agent.evictions == 1 && b.agent.remoteValue(3) == 42 && b.agent.controller.state(3) == .I)
+        #expect(b.agent.outstandingTransactions().isEmpty)
     }
 
     @Test func aDirtyEvictionSendsTheConfiguredBytes() throws {
