@@ -105,6 +105,8 @@ public final class RemoteNetwork: Component {
     private var active: [[Int]] = [[], []]
     /// Per direction: the time of the pending decision event (`.max` for none).
     private var decisionAt: [Tick] = [.max, .max]
+    /// Per direction: the number of the pending decision event (an earlier one supersedes it).
+    private var decisionNumber: [UInt64] = [0, 0]
     private var tracer: SignalTracer?
     private var signals: (busy: SignalID?, bytes: SignalID?, reads: SignalID?, writes: SignalID?)
 
@@ -256,7 +258,9 @@ public final class RemoteNetwork: Component {
         let t = max(time, simulator.now)
         guard t < decisionAt[d] else { return }
         decisionAt[d] = t
-        simulator.schedule(at: t, target: id, kind: d == 0 ? Kind.decideOutbound.rawValue : Kind.decideInbound.rawValue)
+        decisionNumber[d] &+= 1
+        simulator.schedule(at: t, target: id, kind: d == 0 ? Kind.decideOutbound.rawValue : Kind.decideInbound.rawValue,
+                           payload: decisionNumber[d])
     }
 
     /// Sends the packet that has been ready longest (equal times: the message that was
@@ -319,7 +323,7 @@ public final class RemoteNetwork: Component {
         switch Kind(rawValue: event.kind)! {
         case .decideOutbound, .decideInbound:
             let d = event.kind == Kind.decideOutbound.rawValue ? 0 : 1
-            guard event.time == decisionAt[d] else { return }       // superseded by an earlier one
+            guard event.payload == decisionNumber[d] && decisionAt[d] != .max else { return }   // superseded
             decisionAt[d] = .max
             decide(d)
         case .critical:
