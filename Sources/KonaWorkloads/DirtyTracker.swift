@@ -36,8 +36,10 @@ public final class DirtyTracker {
     }
 
     /// Reads the entries of `logs` (one per core, in core order) issued before `limit`, in
-    /// issue order, and drops them from the logs. Entries at or after `limit` stay: another
-    /// core may still issue before them. O(entries x logs).
+    /// issue order of their records (a record's later pieces are read with its first), and
+    /// drops them from the logs. Entries at or after `limit` stay: another core may still
+    /// issue before them. (A later piece not yet in its log, issued after `limit`, counts in
+    /// the interval current when it is read: rare, at a chunk's end.) O(entries x logs).
     public func observe(_ logs: [IssueLog], before limit: Tick) {
         while true {
             var best = -1
@@ -50,6 +52,12 @@ public final class DirtyTracker {
             let log = logs[best]
             observe(log.accesses[log.head])
             log.head += 1
+            // The record's later pieces (a Lackey M's store, a split access's next lines) go
+            // with it, whatever another core issued in between: a record is one access.
+            while log.head < log.times.count && log.accesses[log.head].continuesRecord {
+                observe(log.accesses[log.head])
+                log.head += 1
+            }
         }
         for log in logs { log.compact() }
     }

@@ -7,12 +7,19 @@ final class NetworkLog: RemoteNetworkClient {
     var packets: [(tag: UInt64, bytes: UInt64, arrival: Tick)] = []
     var critical: [UInt64: Tick] = [:]
     var completed: [UInt64: Tick] = [:]
+    /// Completions per tag (each operation must end once).
+    var ends: [UInt64: Int] = [:]
+    /// Called on every response packet (a client may start operations then).
+    var onPacket: (UInt64) -> Void = { _ in }
     let simulator: Simulator
     init(_ simulator: Simulator) { self.simulator = simulator }
-    func readPacket(_ tag: UInt64, bytes: UInt64, arrivesAt time: Tick) { packets.append((tag, bytes, time)) }
+    func readPacket(_ tag: UInt64, bytes: UInt64, arrivesAt time: Tick) {
+        packets.append((tag, bytes, time))
+        onPacket(tag)
+    }
     func readCriticalArrived(_ tag: UInt64) throws(SimulationError) { critical[tag] = simulator.now }
-    func readCompleted(_ tag: UInt64) throws(SimulationError) { completed[tag] = simulator.now }
-    func writeCompleted(_ tag: UInt64) throws(SimulationError) { completed[tag] = simulator.now }
+    func readCompleted(_ tag: UInt64) throws(SimulationError) { completed[tag] = simulator.now; ends[tag, default: 0] += 1 }
+    func writeCompleted(_ tag: UInt64) throws(SimulationError) { completed[tag] = simulator.now; ends[tag, default: 0] += 1 }
 }
 
 /// Starts network operations at given times.
@@ -104,6 +111,26 @@ private func network(maxOutstanding: Int = 8) -> (Simulator, RemoteNetwork, Netw
         try simulator.run()
         #expect(log.completed[3] == 44_000 + 1_000_000 + 4_500 + 100_000 + 8_000 + 1_000_000, "got \(log.completed[3] ?? 0) ps")
         #expect(net.bytesWritten == 352)
+    }
+
+    @Test func aClientMayStartAReadWhileBeingToldOfAPacket() throws {
+        // No serialization and no latency anywhere, so the started read goes out at once,
+        // inside the decision that told of the packet: each read still ends exactly once.
+        let simulator = Simulator()
+        let net = RemoteNetwork(path: "net", latency: 0, bitsPerSecond: 0, headerBytes: 64, mtu: 4096, sgEntryBytes: 16,
+                                maxOutstanding: 8, nodes: 1, nodeLatency: 0, nodeBitsPerSecond: 0, simulator: simulator,
+                                stats: StatsRegistry(), simulatedTime: { simulator.now })
+        let log = NetworkLog(simulator)
+        net.client = log
+        log.onPacket = { tag in
+            if tag == 1 && log.ends[2] == nil && !log.packets.contains(where: { $0.tag == 2 }) {
+                net.read(bytes: 64, node: 0, criticalFirst: false, tag: 2, at: simulator.now)
+            }
+        }
+        net.read(bytes: 64, node: 0, criticalFirst: false, tag: 1, at: 0)
+        try simulator.run()
+        #expect(log.ends == [1: 1, 2: 1], "ends: \(log.ends)")
+        #expect(net.outstandingTransactions().isEmpty && net.packets == 4)
     }
 
     @Test func operationsBeyondTheLimitWaitForOneToEnd() throws {

@@ -74,6 +74,19 @@ let konaOverrides = ["fpga.range.size=1MiB", "fpga.frequency=1GHz", "fpga.pipeli
         #expect(busy >= fillNs, "FMem DRAM busy \(busy) ns, fills alone \(fillNs) ns")
     }
 
+    @Test func aFetchWritesEveryLineIntoFMemWhateverTheMTU() throws {
+        // 256 B blocks (4 lines) in packets of 100 B (100, 100, 56): each fetch still writes
+        // its 4 lines into FMem's DRAM. Loads only, so nothing else writes it.
+        for mtu in ["100B", "128B", "4KiB"] {
+            let c = try coherentConfig(konaOverrides + [
+                "fpga.fmem.block_size=256B", "fpga.fmem.fetch=whole", "net.mtu=\(mtu)", "workload.kind=uniform",
+                "workload.store_fraction=0", "workload.footprint=64KiB", "workload.accesses=500", "system.cores_per_socket=2"])
+            let r = try Simulation(config: c).run()
+            #expect(integer(r, "fpga.fetches") > 50)
+            #expect(integer(r, "fpga.fmem.writes") == 4 * integer(r, "fpga.fetches"), "net.mtu \(mtu)")
+        }
+    }
+
     @Test func goodputCountsEveryEvictionWriteEvenWhenWritesQueue() throws {
         // One network operation at a time: eviction writes wait behind fetches, and every
         // byte they send still counts in the goodput's denominator.

@@ -86,3 +86,20 @@ func drain(_ source: any AccessSource) throws -> [MemoryAccess] {
         #expect(out.map(\.continuesRecord) == [false, true, false, false, true, true])
     }
 }
+
+@Suite struct DirtyTrackerTests {
+    @Test func aModifysStoreStaysInItsRecordsInterval() {
+        // Intervals of one record. Core 0 issues a Lackey M to page 0 (its load at t=0, its
+        // store at t=2), core 1 a store to the same page at t=1. Records: core 0's M (interval
+        // 1), core 1's store (interval 2): the 4 KiB page is written back twice for 16 bytes,
+        // 512x. (Splitting the M across intervals would give 256x.)
+        let c0 = IssueLog(), c1 = IssueLog()
+        c0.append(MemoryAccess(address: 0, size: 8, kind: .load), at: 0)
+        c0.append(MemoryAccess(address: 0, size: 8, kind: .store, continuesRecord: true), at: 2)
+        c1.append(MemoryAccess(address: 8, size: 8, kind: .store), at: 1)
+        let tracker = DirtyTracker(interval: 1)
+        tracker.finish([c0, c1])
+        #expect(tracker.records == 2 && tracker.intervals == 2)
+        #expect(tracker.amplification(1) == 512, "4KiB amplification \(tracker.amplification(1))")
+    }
+}

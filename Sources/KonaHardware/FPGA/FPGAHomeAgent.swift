@@ -95,6 +95,8 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
     private var evictionStart: [Tick]
     /// Per frame being evicted: network writes not yet acknowledged.
     private var writesLeft: [Int]
+    /// Per frame being fetched: bytes of the block arrived so far.
+    private var fillBytes: [UInt64]
     private var busyLines: [Int]
     /// Per frame, a bit per line that the directory records a socket holding (state not I).
     private var cached: LineBitmap
@@ -152,6 +154,7 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
         recallsLeft = [Int](repeating: 0, count: fmem.frames)
         evictionStart = [Tick](repeating: 0, count: fmem.frames)
         writesLeft = [Int](repeating: 0, count: fmem.frames)
+        fillBytes = [UInt64](repeating: 0, count: fmem.frames)
         busyLines = [Int](repeating: 0, count: fmem.frames)
         cached = LineBitmap(frames: fmem.frames, linesPerFrame: linesPerBlock)
         evictingInSet = [Int](repeating: 0, count: fmem.sets)
@@ -367,15 +370,20 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
             for i in 0..<linesPerBlock { fmem.values[base + i] = 0 }
         }
         criticalLine[f] = line
+        fillBytes[f] = 0
         network.read(bytes: parameters.blockSize, node: node(of: b), criticalFirst: parameters.criticalFirst,
                      tag: UInt64(f), at: time)
         if let tracer, let id = signals.fetches { tracer.adjust(id, at: time, by: 1) }
     }
 
-    /// A packet of a fetch arrives at `time`: its data is written into FMem's DRAM then.
+    /// A packet of a fetch arrives at `time`: the lines it completes are written into FMem's
+    /// DRAM then (a packet need not hold whole lines: `net.mtu` is any size).
     public func readPacket(_ tag: UInt64, bytes: UInt64, arrivesAt time: Tick) {
-        let first = firstLine(of: fmem.block(in: Int(tag)))
-        for i in 0..<(bytes >> LineGeometry.lineShift) { dram.writeback(line: first + i, at: time) }
+        let f = Int(tag)
+        let first = firstLine(of: fmem.block(in: f))
+        let before = fillBytes[f] >> LineGeometry.lineShift
+        fillBytes[f] += bytes
+        for i in before ..< fillBytes[f] >> LineGeometry.lineShift { dram.writeback(line: first + i, at: time) }
     }
 
     /// The requested line of a fetch arrived first: serve the requests for it now.

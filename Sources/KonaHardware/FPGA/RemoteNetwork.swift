@@ -275,45 +275,51 @@ public final class RemoteNetwork: Component {
         guard turn >= 0 else { return }
         if earliest > now { return decide(d, at: earliest) }
         let f = active[d][turn]
-        let flow = flows[f], o = flow.operation, k = flow.sent
+        let flow = flows[f], o = flow.operation, k = flow.sent, last = k + 1 == flow.packets
         let node = operations[o].node
-        var arrival: Tick = 0
+        // First this packet and the flow's state, then what follows from it: that may start
+        // other messages (and the client other operations), which decide again.
+        let arrival: Tick
         switch flow.kind {
         case .request:
             arrival = send(&outbound, payload: 0, at: now)
+        case .response:
+            arrival = send(&inbound, payload: payload(o, packet: k), at: now)
+            // The NIC starts reading the packet `readAhead` places behind this one.
+            let behind = k + RemoteNetwork.readAhead
+            flows[f].ready = flow.readyNext
+            flows[f].readyNext = behind < flow.packets ? nodes[node].transmit(bytes: payload(o, packet: behind), at: now) : .max
+        case .data:
+            arrival = send(&outbound, payload: payload(o, packet: k), at: now)
+            operations[o].written = max(operations[o].written, nodes[node].transmit(bytes: payload(o, packet: k), at: arrival))
+        case .ack:
+            arrival = send(&inbound, payload: 0, at: now)
+        }
+        flows[f].sent = k + 1
+        if last {
+            active[d].remove(at: turn)
+            freeFlows.append(f)
+        }
+        if !active[d].isEmpty {
+            decide(d, at: arrival - (d == 0 ? outbound.latency : inbound.latency))    // when this packet has left
+        }
+        switch flow.kind {
+        case .request:
             // The node's NIC reads the first two packets' bytes at once, the rest as packets leave.
             let count = packetCount(o)
             let first = nodes[node].transmit(bytes: payload(o, packet: 0), at: arrival)
             let second = count > 1 ? nodes[node].transmit(bytes: payload(o, packet: 1), at: arrival) : Tick.max
             addFlow(Flow(kind: .response, operation: o, packets: count, ready: first, readyNext: second), direction: 1)
         case .response:
-            let data = payload(o, packet: k)
-            arrival = send(&inbound, payload: data, at: now)
-            client.readPacket(operations[o].tag, bytes: data, arrivesAt: arrival)
             if k == 0 && operations[o].criticalFirst {
                 simulator.schedule(at: arrival, target: id, kind: Kind.critical.rawValue, payload: UInt64(o))
             }
-            let behind = k + RemoteNetwork.readAhead
-            flows[f].ready = flows[f].readyNext
-            flows[f].readyNext = behind < flow.packets ? nodes[node].transmit(bytes: payload(o, packet: behind), at: now) : .max
-            if k + 1 == flow.packets { end(o, at: arrival) }
+            if last { end(o, at: arrival) }
+            client.readPacket(operations[o].tag, bytes: payload(o, packet: k), arrivesAt: arrival)
         case .data:
-            arrival = send(&outbound, payload: payload(o, packet: k), at: now)
-            operations[o].written = max(operations[o].written, nodes[node].transmit(bytes: payload(o, packet: k), at: arrival))
-            if k + 1 == flow.packets {
-                addFlow(Flow(kind: .ack, operation: o, packets: 1, ready: operations[o].written, readyNext: .max), direction: 1)
-            }
+            if last { addFlow(Flow(kind: .ack, operation: o, packets: 1, ready: operations[o].written, readyNext: .max), direction: 1) }
         case .ack:
-            arrival = send(&inbound, payload: 0, at: now)
             end(o, at: arrival)
-        }
-        flows[f].sent += 1
-        if let at = active[d].firstIndex(of: f), flows[f].sent == flows[f].packets {
-            active[d].remove(at: at)
-            freeFlows.append(f)
-        }
-        if !active[d].isEmpty {
-            decide(d, at: arrival - (d == 0 ? outbound.latency : inbound.latency))    // when this packet has left
         }
     }
 
