@@ -113,7 +113,7 @@ public struct Link: Sendable {
                 case (false, true): set(i, begin, end(i))
                 case (false, false):
                     if count == Self.calendarLimit {
-                        if i <= 1 { break }                 // its gap would be given up: go last
+                        if i <= 1 { break }                 // its gap would be given up: try a later one
                         dropEarliestGap()
                         i -= 1
                     }

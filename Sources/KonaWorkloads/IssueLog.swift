@@ -21,9 +21,6 @@ public final class IssueLog {
         accesses.append(access)
     }
 
-    /// Entries not yet read.
-    public var count: Int { times.count - head }
-
     /// Drops the entries read so far, keeping the arrays' capacity.
     func compact() {
         guard head > 0 else { return }
