@@ -200,10 +200,12 @@ public final class Simulation {
             pipelineLatency: fclock.ticks(forCycles: spec.pipelineCycles), directoryLatency: fclock.ticks(forCycles: spec.directoryCycles),
             clock: fclock, lookupsPerCycle: spec.lookupsPerCycle,
             maxOutstanding: spec.maxOutstanding, dirtyOnGrant: spec.dirtyOnGrant, blockSize: spec.blockSize,
-            criticalFirst: spec.criticalFirst, highWatermark: spec.highWatermark, lowWatermark: spec.lowWatermark,
-            coldestVictim: spec.coldestVictim, scan: spec.scan, wholeBlockWriteback: spec.wholeBlockWriteback,
-            batchBytes: spec.batchBytes, sgEntries: spec.sgEntries, nodes: spec.nodes, striped: spec.striped,
-            partitionSize: spec.partitionSize)
+            criticalFirst: spec.criticalFirst,
+            eviction: EvictionEngine.Parameters(highWatermark: spec.highWatermark, lowWatermark: spec.lowWatermark,
+                                                coldestVictim: spec.coldestVictim, scan: spec.scan,
+                                                writeback: spec.wholeBlockWriteback ? .wholeBlock : .dirtyLines,
+                                                batchBytes: spec.batchBytes, sgEntries: spec.sgEntries),
+            nodes: RemoteNodeMap(nodes: spec.nodes, striped: spec.striped, partitionSize: spec.partitionSize, blockSize: spec.blockSize))
         return FPGAHomeAgent(path: "fpga", index: index, table: HomeProtocol.fpgaTable(variant), fmem: fmem, dram: dram,
                              network: network, parameters: parameters, outbox: outbox, simulator: simulator, stats: stats)
     }

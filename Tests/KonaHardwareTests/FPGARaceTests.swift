@@ -35,9 +35,11 @@ final class FPGABench: Component {
         let fmem = FMem(sets: 1, ways: frames, linesPerBlock: 64, policy: .lru, random: RandomStream(seed: 1, path: "f"))
         let parameters = FPGAHomeAgent.Parameters(pipelineLatency: 8_000, directoryLatency: 2_000,
                                                   clock: ClockDomain(hertz: 1_000_000_000), lookupsPerCycle: 1, maxOutstanding: 8, dirtyOnGrant: false, blockSize: 4096,
-                                                  criticalFirst: true, highWatermark: 1, lowWatermark: 1, coldestVictim: false,
-                                                  scan: 8, wholeBlockWriteback: wholeBlock, batchBytes: 4096, sgEntries: 16,
-                                                  nodes: 1, striped: true, partitionSize: 1 << 30)
+                                                  criticalFirst: true,
+                                                  eviction: EvictionEngine.Parameters(highWatermark: 1, lowWatermark: 1, coldestVictim: false, scan: 8,
+                                                                                      writeback: wholeBlock ? .wholeBlock : .dirtyLines,
+                                                                                      batchBytes: 4096, sgEntries: 16),
+                                                  nodes: RemoteNodeMap(nodes: 1, striped: true, partitionSize: 1 << 30, blockSize: 4096))
         let ic = interconnect!
         agent = FPGAHomeAgent(path: "fpga", index: 1, table: HomeProtocol.fpgaTable(variant), fmem: fmem, dram: dram,
                               network: network, parameters: parameters, outbox: TimedOutbox(toCore: nil, toLLC: [ic, ic], toHome: []),

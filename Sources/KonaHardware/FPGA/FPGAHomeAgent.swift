@@ -32,20 +32,13 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
         public var dirtyOnGrant: Bool
         public var blockSize: UInt64
         public var criticalFirst: Bool
-        public var highWatermark: Double
-        public var lowWatermark: Double
-        public var coldestVictim: Bool
-        public var scan: Int
-        public var wholeBlockWriteback: Bool
-        public var batchBytes: UInt64
-        public var sgEntries: Int
-        public var nodes: Int
-        public var striped: Bool
-        public var partitionSize: UInt64
+        /// Victim choice and write-back (the eviction engine's).
+        public var eviction: EvictionEngine.Parameters
+        /// Which remote node holds each block.
+        public var nodes: RemoteNodeMap
 
         public init(pipelineLatency: Tick, directoryLatency: Tick, clock: ClockDomain, lookupsPerCycle: Int, maxOutstanding: Int, dirtyOnGrant: Bool, blockSize: UInt64, criticalFirst: Bool,
-                    highWatermark: Double, lowWatermark: Double, coldestVictim: Bool, scan: Int, wholeBlockWriteback: Bool,
-                    batchBytes: UInt64, sgEntries: Int, nodes: Int, striped: Bool, partitionSize: UInt64) {
+                    eviction: EvictionEngine.Parameters, nodes: RemoteNodeMap) {
             self.pipelineLatency = pipelineLatency
             self.directoryLatency = directoryLatency
             self.clock = clock
@@ -54,16 +47,8 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
             self.dirtyOnGrant = dirtyOnGrant
             self.blockSize = blockSize
             self.criticalFirst = criticalFirst
-            self.highWatermark = highWatermark
-            self.lowWatermark = lowWatermark
-            self.coldestVictim = coldestVictim
-            self.scan = scan
-            self.wholeBlockWriteback = wholeBlockWriteback
-            self.batchBytes = batchBytes
-            self.sgEntries = sgEntries
+            self.eviction = eviction
             self.nodes = nodes
-            self.striped = striped
-            self.partitionSize = partitionSize
         }
     }
 
@@ -79,8 +64,8 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
     public let dram: MainMemory
     /// The link to the remote nodes.
     public let network: RemoteNetwork
-    /// Remote memory's contents by block (blocks never written back hold zeros).
-    var remote = LineMap<[UInt64]>()
+    /// Victim choice, recall bookkeeping and write-back.
+    public let engine: EvictionEngine
     public private(set) var id = ComponentID(raw: .max)
     private let outbox: TimedOutbox
     private unowned(unsafe) let simulator: Simulator
@@ -91,19 +76,9 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
     /// Misses waiting for a frame or for the outstanding limit, in order: (block, critical line).
     private var pendingMisses: [(block: UInt64, line: UInt64)] = []
     private var criticalLine: [UInt64]
-    private var recallsLeft: [Int]
-    private var evictionStart: [Tick]
-    /// Per frame being evicted: network writes not yet acknowledged.
-    private var writesLeft: [Int]
     /// Per frame being fetched: bytes of the block arrived so far.
     private var fillBytes: [UInt64]
-    private var busyLines: [Int]
-    /// Per frame, a bit per line that the directory records a socket holding (state not I).
-    private var cached: LineBitmap
-    private var evictingInSet: [Int]
-    private var evictingFrames = 0
     private var operations = 0
-    private var backgroundRound = false
     private var forwarding = false
     private var workScheduled = false
     private var writebacksDue: [Int] = []
@@ -123,17 +98,6 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
     public private(set) var hits: UInt64 = 0
     /// Blocks fetched from remote memory.
     public private(set) var fetches: UInt64 = 0
-    /// Blocks evicted (on allocation failure or in the background).
-    public private(set) var evictions: UInt64 = 0
-    /// Evictions started by the watermark.
-    public private(set) var backgroundEvictions: UInt64 = 0
-    /// Lines written back by evictions, and of those the dirty ones.
-    public private(set) var linesWrittenBack: UInt64 = 0
-    public private(set) var dirtyLinesWrittenBack: UInt64 = 0
-    /// Bytes the network sent for evictions.
-    public private(set) var evictionBytes: UInt64 = 0
-    /// Time from an eviction's start to its frame being free.
-    public let evictionLatency: Distribution
     private var tracer: SignalTracer?
     private var signals: (lookups: SignalID?, occupancy: SignalID?, dirty: SignalID?, accessed: SignalID?, engine: SignalID?,
                           fetches: SignalID?)
@@ -151,16 +115,10 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
         blockShift = UInt64(parameters.blockSize.trailingZeroBitCount)
         linesPerBlock = Int(parameters.blockSize >> LineGeometry.lineShift)
         criticalLine = [UInt64](repeating: 0, count: fmem.frames)
-        recallsLeft = [Int](repeating: 0, count: fmem.frames)
-        evictionStart = [Tick](repeating: 0, count: fmem.frames)
-        writesLeft = [Int](repeating: 0, count: fmem.frames)
         fillBytes = [UInt64](repeating: 0, count: fmem.frames)
-        busyLines = [Int](repeating: 0, count: fmem.frames)
-        cached = LineBitmap(frames: fmem.frames, linesPerFrame: linesPerBlock)
-        evictingInSet = [Int](repeating: 0, count: fmem.sets)
         controller = HomeController(index: index, table: table, network: outbox)
         lookups = LookupPort(clock: parameters.clock, perCycle: parameters.lookupsPerCycle)
-        evictionLatency = stats.distribution(path + ".eviction_latency_ns", "time from an eviction's start (recall) to its frame being free (writes acknowledged)", unit: "ns", scale: 1000)
+        engine = EvictionEngine(path: path, frames: fmem, dram: dram, network: network, parameters: parameters.eviction, stats: stats)
         id = simulator.register(self)
         network.client = self
         controller.values = self
@@ -183,10 +141,6 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
         count("fmem.hits", "requests whose block was resident in FMem", "requests") { $0.hits }
         count("fmem.misses", "requests whose block was not resident (fetched, or waiting for a fetch or an eviction)", "requests") { $0.requests - $0.hits }
         count("fetches", "blocks fetched from remote memory", "blocks") { $0.fetches }
-        count("evictions", "blocks evicted from FMem", "blocks") { $0.evictions }
-        count("background_evictions", "evictions started by the high watermark", "blocks") { $0.backgroundEvictions }
-        count("lines_written_back", "lines evictions wrote to remote memory", "lines") { $0.linesWrittenBack }
-        count("dirty_lines_written_back", "dirty lines evictions wrote to remote memory", "lines") { $0.dirtyLinesWrittenBack }
         count("fmem.dirty_bits", "dirty bits set at the end (lines of resident blocks modified since fetched)", "lines") { UInt64($0.fmem.dirtyBits) }
         count("fmem.access_bits", "access bits set at the end", "lines") { UInt64($0.fmem.accessBits) }
         registerLookupStatistics(path, stats) { [unowned self] in [self.lookups] }
@@ -195,9 +149,6 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
         }
         stats.formula(path + ".fmem.occupancy", "fraction of FMem's blocks allocated at the end", unit: "ratio") { [unowned self] in
             .real(Double(self.fmem.allocated) / Double(self.fmem.frames))
-        }
-        stats.formula("net.goodput", "modified bytes (64 B per dirty line) / bytes the network sent for evictions", unit: "ratio") { [unowned self] in
-            .real(self.evictionBytes == 0 ? 0 : Double(self.dirtyLinesWrittenBack * LineGeometry.lineSize) / Double(self.evictionBytes))
         }
     }
 
@@ -224,7 +175,7 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
 
     private func traceEngine(_ state: String, at time: Tick) {
         guard let tracer, let id = signals.engine else { return }
-        tracer.record(id, at: time, .string(evictingFrames == 0 ? "idle" : state))
+        tracer.record(id, at: time, .string(engine.evicting == 0 ? "idle" : state))
     }
 
     // MARK: Values
@@ -246,7 +197,7 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
     }
 
     /// The value of `line` in remote memory.
-    public func remoteValue(_ line: UInt64) -> UInt64 { remote[block(of: line)]?[offset(line)] ?? 0 }
+    public func remoteValue(_ line: UInt64) -> UInt64 { engine.remote[block(of: line)]?[offset(line)] ?? 0 }
 
     // MARK: Addresses
 
@@ -255,10 +206,7 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
     private func firstLine(of block: UInt64) -> UInt64 { block << (blockShift - LineGeometry.lineShift) }
 
     /// The remote node that holds `block`.
-    public func node(of block: UInt64) -> Int {
-        parameters.striped ? Int(block % UInt64(parameters.nodes))
-            : Int((block << blockShift) / parameters.partitionSize % UInt64(parameters.nodes))
-    }
+    public func node(of block: UInt64) -> Int { parameters.nodes.node(of: block) }
 
     // MARK: Messages
 
@@ -325,12 +273,9 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
         let wasStable = HomeController.isStable(before), isStable = HomeController.isStable(after)
         let wasHeld = before != .I, isHeld = after != .I
         guard wasStable != isStable || wasHeld != isHeld, let f = fmem.frame(of: block(of: line)) else { return }
-        if wasHeld != isHeld {
-            if isHeld { cached.insert(f, offset(line)) } else { cached.remove(f, offset(line)) }
-        }
-        guard wasStable != isStable else { return }
-        busyLines[f] += isStable ? -1 : 1
-        if isStable && !pendingMisses.isEmpty { scheduleWork() }
+        let becameStable = engine.lineChanged(frame: f, offset: offset(line), wasStable: wasStable, isStable: isStable,
+                                              wasHeld: wasHeld, isHeld: isHeld)
+        if becameStable && !pendingMisses.isEmpty { scheduleWork() }
     }
 
     // MARK: Misses and fetches
@@ -350,21 +295,19 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
             backgroundEvictions(at: time)
             return true
         }
-        let s = fmem.set(of: b)
-        if evictingInSet[s] == 0, operations < parameters.maxOutstanding,
-           let victim = fmem.victim(forSetOf: b, eligible: evictable) {
+        if operations < parameters.maxOutstanding, let victim = engine.victim(forSetOf: b, eligible: evictable) {
             startEviction(victim, at: time)
         }
         return false
     }
 
-    private func evictable(_ f: Int) -> Bool { busyLines[f] == 0 && held[fmem.block(in: f)] == nil }
+    private func evictable(_ f: Int) -> Bool { !engine.isBusy(f) && held[fmem.block(in: f)] == nil }
 
     private func fetch(_ f: Int, _ b: UInt64, line: UInt64, at time: Tick) {
         operations += 1
         fetches += 1
         let base = f * linesPerBlock
-        if let data = remote[b] {
+        if let data = engine.remote[b] {
             for i in 0..<linesPerBlock { fmem.values[base + i] = data[i] }
         } else {
             for i in 0..<linesPerBlock { fmem.values[base + i] = 0 }
@@ -413,8 +356,7 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
     /// An eviction's network write was acknowledged; the last one frees the frame.
     public func writeCompleted(_ tag: UInt64) throws(SimulationError) {
         let f = Int(tag)
-        writesLeft[f] -= 1
-        if writesLeft[f] == 0 { evicted(f, at: simulator.now) }
+        if engine.writeCompleted(f) { evicted(f, at: simulator.now) }
         try finishEvent(at: simulator.now)
     }
 
@@ -429,20 +371,15 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
     private func startEviction(_ f: Int, at time: Tick) {
         let b = fmem.block(in: f)
         operations += 1
-        evictingFrames += 1
-        evictingInSet[fmem.set(of: b)] += 1
-        fmem.markEvicting(f)
         if held[b] == nil { held[b] = [] }
-        evictionStart[f] = time
+        let offsets = engine.begin(f, at: time)
         traceEngine("recall", at: time)
         let first = firstLine(of: b)
-        let lines = cached.offsets(in: f).map { first + UInt64($0) }
-        recallsLeft[f] = lines.count
         outbox.time = time
-        for line in lines {
-            do { try controller.recall(line) } catch { if failure == nil { failure = error } }
+        for offset in offsets {
+            do { try controller.recall(first + UInt64(offset)) } catch { if failure == nil { failure = error } }
         }
-        if lines.isEmpty { writeBack(f, at: time) }
+        if offsets.isEmpty { writeBack(f, at: time) }
     }
 
     private func recalled(_ line: UInt64) {
@@ -450,66 +387,18 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
             fail(line, "a line was recalled but its block is not being evicted")
             return
         }
-        recallsLeft[f] -= 1
-        if recallsLeft[f] == 0 {
+        if engine.recalled(f) {
             writebacksDue.append(f)         // after the controller has finished this transition
             scheduleWork()
         }
     }
 
-    /// Sends the frame's dirty lines (or all of them) to remote memory in network writes of
-    /// at most `batchBytes` of line data and `sgEntries` runs of contiguous lines.
+    /// Sends the frame's dirty lines (or all of them) to remote memory.
     private func writeBack(_ f: Int, at time: Tick) {
         let b = fmem.block(in: f)
-        var segments: [Int] = []           // lengths of runs of lines to write
-        var run = 0
-        var dirtyCount = 0
-        let base = f * linesPerBlock
-        var data: [UInt64]?
-        for i in 0..<linesPerBlock {
-            let dirty = fmem.isDirty(f, line: i)
-            if dirty { dirtyCount += 1 }
-            if dirty || parameters.wholeBlockWriteback {
-                run += 1
-                if data == nil { data = remote[b] ?? [UInt64](repeating: 0, count: linesPerBlock) }
-                data![i] = fmem.values[base + i]
-            } else if run > 0 {
-                segments.append(run)
-                run = 0
-            }
-        }
-        if run > 0 { segments.append(run) }
-        if let data { remote[b] = data }
-        let maxLines = max(1, Int(parameters.batchBytes / LineGeometry.lineSize))
-        var lines = 0, entries = 0
-        let node = node(of: b)
-        let first = firstLine(of: b)
-        var sent = 0                     // lines of the block handed to the network so far
-        func flush() {
-            guard lines > 0 else { return }
-            // The write leaves once its lines have been read out of FMem's DRAM.
-            var ready = time
-            for i in 0..<lines { ready = max(ready, dram.read(line: first + UInt64(sent + i), at: time)) }
-            sent += lines
-            writesLeft[f] += 1
-            evictionBytes += network.write(lines: lines, entries: entries, node: node, tag: UInt64(f), at: ready)
-            lines = 0
-            entries = 0
-        }
-        for var length in segments {
-            while length > 0 {
-                if entries == parameters.sgEntries || lines == maxLines { flush() }
-                let take = min(length, maxLines - lines)
-                lines += take
-                entries += 1
-                length -= take
-            }
-        }
-        flush()
-        linesWrittenBack += UInt64(segments.reduce(0, +))
-        dirtyLinesWrittenBack += UInt64(dirtyCount)
+        let writing = engine.writeBack(f, node: node(of: b), firstLine: firstLine(of: b), at: time)
         traceEngine("write", at: time)
-        if writesLeft[f] == 0 {          // nothing to write: the frame is free once recalled
+        if !writing {          // nothing to write: the frame is free once recalled
             simulator.schedule(at: time, target: id, kind: Kind.evicted.rawValue, payload: UInt64(f))
         }
     }
@@ -517,20 +406,9 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
     /// Starts background evictions while occupancy is above the high watermark, until it
     /// is at the low one.
     private func backgroundEvictions(at time: Tick) {
-        let frames = Double(fmem.frames)
-        func occupancy() -> Double { Double(fmem.allocated - evictingFrames) / frames }
-        if !backgroundRound {
-            guard occupancy() > parameters.highWatermark else { return }
-            backgroundRound = true
-            if parameters.coldestVictim { fmem.clearAccessBits() }
+        engine.evictInBackground(canStart: { operations < parameters.maxOutstanding }, eligible: evictable) {
+            startEviction($0, at: time)
         }
-        while occupancy() > parameters.lowWatermark && operations < parameters.maxOutstanding {
-            guard let victim = fmem.backgroundVictim(scan: parameters.scan, coldest: parameters.coldestVictim,
-                                                     eligible: evictable) else { return }
-            backgroundEvictions += 1
-            startEviction(victim, at: time)
-        }
-        if occupancy() <= parameters.lowWatermark { backgroundRound = false }
     }
 
     // MARK: Events
@@ -560,12 +438,8 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
     /// Frame `f`'s eviction is over (its writes acknowledged): the frame is free.
     private func evicted(_ f: Int, at now: Tick) {
         let b = fmem.block(in: f)
-        evictions += 1
-        evictionLatency.record(now - evictionStart[f])
         operations -= 1
-        evictingFrames -= 1
-        evictingInSet[fmem.set(of: b)] -= 1
-        fmem.free(f)
+        engine.finish(f, at: now)
         traceEngine("write", at: now)
         if let waiting = held.removeValue(forKey: b), !waiting.isEmpty {
             // The block is needed again: fetch it anew, after the misses that waited

@@ -1,0 +1,255 @@
+import KonaEngine
+
+/// Evicts blocks of remote memory cached in local frames: the part of the Kona FPGA's
+/// eviction engine that the paging model's reclaim shares with it.
+///
+/// It keeps, per frame of its `FMem` (the FPGA's FMem, or the paging model's page cache),
+/// what an eviction needs: the lines in a coherence transaction (a frame with any is not a
+/// victim), the lines the sockets hold (the lines to recall), the recalls and network writes
+/// still outstanding, and when the eviction began. It chooses victims (in the victim's set
+/// on an allocation failure; in the background, between two occupancy watermarks, among
+/// the next `scan` frames of a rotating hand, by the frames' policy or the fewest access
+/// bits), packs the lines to write back into network writes (runs of contiguous lines are
+/// scatter-gather entries, at most `sgEntries` per write and `batchBytes` of line data),
+/// each leaving once its lines have been read out of the frames' DRAM, and keeps remote
+/// memory's contents (for data-value checking) and the eviction statistics. Its owner
+/// (a home agent) drives it: it recalls the lines, and it frees the frame when the engine
+/// says the last write is acknowledged.
+public final class EvictionEngine {
+    /// Which lines of a victim go back to remote memory.
+    public enum Writeback: Sendable {
+        /// The lines whose dirty bit is set (Kona).
+        case dirtyLines
+        /// Every line, dirty or not (a page-granularity variant of the FPGA).
+        case wholeBlock
+        /// Every line if any is dirty, else none (paging: a page is written back whole if dirty).
+        case wholeBlockIfDirty
+    }
+
+    /// How the engine chooses and writes back victims.
+    public struct Parameters: Sendable {
+        /// Occupancy (fraction of frames allocated, less those being evicted) above which a
+        /// background round starts, and at which it stops.
+        public var highWatermark: Double
+        public var lowWatermark: Double
+        /// Background victims: the frame with the fewest access bits (then least recently
+        /// used), or by the frames' policy.
+        public var coldestVictim: Bool
+        /// Frames a background choice examines.
+        public var scan: Int
+        public var writeback: Writeback
+        /// Most line data, and most scatter-gather entries, in one network write.
+        public var batchBytes: UInt64
+        public var sgEntries: Int
+
+        public init(highWatermark: Double, lowWatermark: Double, coldestVictim: Bool, scan: Int, writeback: Writeback,
+                    batchBytes: UInt64, sgEntries: Int) {
+            self.highWatermark = highWatermark
+            self.lowWatermark = lowWatermark
+            self.coldestVictim = coldestVictim
+            self.scan = scan
+            self.writeback = writeback
+            self.batchBytes = batchBytes
+            self.sgEntries = sgEntries
+        }
+    }
+
+    public let parameters: Parameters
+    /// The frames evicted from.
+    public let frames: FMem
+    /// The frames' DRAM, which an eviction reads its lines out of.
+    public let dram: MainMemory
+    /// The link to the remote nodes.
+    public let network: RemoteNetwork
+    /// Remote memory's contents by block (blocks never written back hold zeros).
+    public var remote = LineMap<[UInt64]>()
+    private let linesPerBlock: Int
+    private var busyLines: [Int]
+    /// Per frame, a bit per line that the directory records a socket holding (state not I).
+    private var cached: LineBitmap
+    private var recallsLeft: [Int]
+    private var writesLeft: [Int]
+    private var start: [Tick]
+    private var evictingInSet: [Int]
+    private var backgroundRound = false
+    /// Frames being evicted.
+    public private(set) var evicting = 0
+
+    /// Blocks evicted (frames freed), and of those started by the watermark.
+    public private(set) var evictions: UInt64 = 0
+    public private(set) var backgroundEvictions: UInt64 = 0
+    /// Lines written back, and of those the dirty ones.
+    public private(set) var linesWrittenBack: UInt64 = 0
+    public private(set) var dirtyLinesWrittenBack: UInt64 = 0
+    /// Bytes the network sent for evictions.
+    public private(set) var evictionBytes: UInt64 = 0
+    /// Time from an eviction's start to its frame being free.
+    public let latency: Distribution
+
+    /// An engine over `frames`, whose statistics are `<path>.evictions` and the like.
+    public init(path: String, frames: FMem, dram: MainMemory, network: RemoteNetwork, parameters: Parameters,
+                stats: StatsRegistry) {
+        self.parameters = parameters
+        self.frames = frames
+        self.dram = dram
+        self.network = network
+        linesPerBlock = frames.linesPerBlock
+        busyLines = [Int](repeating: 0, count: frames.frames)
+        cached = LineBitmap(frames: frames.frames, linesPerFrame: linesPerBlock)
+        recallsLeft = [Int](repeating: 0, count: frames.frames)
+        writesLeft = [Int](repeating: 0, count: frames.frames)
+        start = [Tick](repeating: 0, count: frames.frames)
+        evictingInSet = [Int](repeating: 0, count: frames.sets)
+        latency = stats.distribution(path + ".eviction_latency_ns", "time from an eviction's start (recall) to its frame being free (writes acknowledged)", unit: "ns", scale: 1000)
+        func count(_ name: String, _ doc: String, _ unit: String, _ read: @escaping (EvictionEngine) -> UInt64) {
+            stats.formula(path + "." + name, doc, unit: unit) { [unowned self] in .integer(read(self)) }
+        }
+        count("evictions", "blocks evicted (frames freed)", "blocks") { $0.evictions }
+        count("background_evictions", "evictions started by the high watermark", "blocks") { $0.backgroundEvictions }
+        count("lines_written_back", "lines evictions wrote to remote memory", "lines") { $0.linesWrittenBack }
+        count("dirty_lines_written_back", "dirty lines evictions wrote to remote memory", "lines") { $0.dirtyLinesWrittenBack }
+        stats.formula("net.goodput", "modified bytes (64 B per dirty line) / bytes the network sent for evictions", unit: "ratio") { [unowned self] in
+            .real(self.evictionBytes == 0 ? 0 : Double(self.dirtyLinesWrittenBack * LineGeometry.lineSize) / Double(self.evictionBytes))
+        }
+    }
+
+    // MARK: Lines in frames
+
+    /// A line of frame `f` changed state at its directory: keeps the count of its lines in a
+    /// transaction and the bitmap of lines the sockets hold. True when a line became stable.
+    @discardableResult
+    public func lineChanged(frame f: Int, offset: Int, wasStable: Bool, isStable: Bool, wasHeld: Bool, isHeld: Bool) -> Bool {
+        if wasHeld != isHeld {
+            if isHeld { cached.insert(f, offset) } else { cached.remove(f, offset) }
+        }
+        guard wasStable != isStable else { return false }
+        busyLines[f] += isStable ? -1 : 1
+        return isStable
+    }
+
+    /// Whether frame `f` has a line in a coherence transaction.
+    public func isBusy(_ f: Int) -> Bool { busyLines[f] != 0 }
+
+    // MARK: Choosing victims
+
+    /// The victim in `block`'s set for an allocation that failed, if none of the set is being
+    /// evicted already and one is `eligible` (by the frames' policy).
+    public func victim(forSetOf block: UInt64, eligible: (Int) -> Bool) -> Int? {
+        guard evictingInSet[frames.set(of: block)] == 0 else { return nil }
+        return frames.victim(forSetOf: block, eligible: eligible)
+    }
+
+    /// Background eviction: while occupancy is above the high watermark (a round starts,
+    /// clearing the access bits when victims are the coldest) and until it is at the low one,
+    /// hands `start` the next victim among the frames `eligible` allows, as long as
+    /// `canStart` (the owner's limit on operations in flight); `start` must `begin` it.
+    public func evictInBackground(canStart: () -> Bool, eligible: (Int) -> Bool, start: (Int) -> Void) {
+        let total = Double(frames.frames)
+        func occupancy() -> Double { Double(frames.allocated - evicting) / total }
+        if !backgroundRound {
+            guard occupancy() > parameters.highWatermark else { return }
+            backgroundRound = true
+            if parameters.coldestVictim { frames.clearAccessBits() }
+        }
+        while occupancy() > parameters.lowWatermark && canStart() {
+            guard let victim = frames.backgroundVictim(scan: parameters.scan, coldest: parameters.coldestVictim,
+                                                       eligible: eligible) else { return }
+            backgroundEvictions += 1
+            start(victim)
+        }
+        if occupancy() <= parameters.lowWatermark { backgroundRound = false }
+    }
+
+    // MARK: An eviction
+
+    /// Starts evicting frame `f` at `time`: returns the offsets of its lines the sockets hold,
+    /// which its owner recalls (`recalled` counts them home).
+    public func begin(_ f: Int, at time: Tick) -> [Int] {
+        evicting += 1
+        evictingInSet[frames.set(of: frames.block(in: f))] += 1
+        frames.markEvicting(f)
+        start[f] = time
+        let lines = cached.offsets(in: f)
+        recallsLeft[f] = lines.count
+        return lines
+    }
+
+    /// A recalled line of frame `f` is home; true when it was the last.
+    public func recalled(_ f: Int) -> Bool {
+        recallsLeft[f] -= 1
+        return recallsLeft[f] == 0
+    }
+
+    /// Sends frame `f`'s lines (per `parameters.writeback`) to `node` at `time`, in network
+    /// writes of at most `batchBytes` of line data and `sgEntries` runs of contiguous lines,
+    /// each leaving once its lines are read out of the DRAM. False when nothing was written
+    /// (the frame is free once its owner says so).
+    public func writeBack(_ f: Int, node: Int, firstLine first: UInt64, at time: Tick) -> Bool {
+        let b = frames.block(in: f)
+        var segments: [Int] = []           // lengths of runs of lines to write
+        var run = 0
+        var dirtyCount = 0
+        for i in 0..<linesPerBlock where frames.isDirty(f, line: i) { dirtyCount += 1 }
+        let all: Bool
+        switch parameters.writeback {
+        case .dirtyLines: all = false
+        case .wholeBlock: all = true
+        case .wholeBlockIfDirty: all = dirtyCount > 0
+        }
+        let base = f * linesPerBlock
+        var data: [UInt64]?
+        for i in 0..<linesPerBlock {
+            if all || frames.isDirty(f, line: i) {
+                run += 1
+                if data == nil { data = remote[b] ?? [UInt64](repeating: 0, count: linesPerBlock) }
+                data![i] = frames.values[base + i]
+            } else if run > 0 {
+                segments.append(run)
+                run = 0
+            }
+        }
+        if run > 0 { segments.append(run) }
+        if let data { remote[b] = data }
+        let maxLines = max(1, Int(parameters.batchBytes / LineGeometry.lineSize))
+        var lines = 0, entries = 0
+        var sent = 0                     // lines of the block handed to the network so far
+        func flush() {
+            guard lines > 0 else { return }
+            var ready = time
+            for i in 0..<lines { ready = max(ready, dram.read(line: first + UInt64(sent + i), at: time)) }
+            sent += lines
+            writesLeft[f] += 1
+            evictionBytes += network.write(lines: lines, entries: entries, node: node, tag: UInt64(f), at: ready)
+            lines = 0
+            entries = 0
+        }
+        for var length in segments {
+            while length > 0 {
+                if entries == parameters.sgEntries || lines == maxLines { flush() }
+                let take = min(length, maxLines - lines)
+                lines += take
+                entries += 1
+                length -= take
+            }
+        }
+        flush()
+        linesWrittenBack += UInt64(segments.reduce(0, +))
+        dirtyLinesWrittenBack += UInt64(dirtyCount)
+        return writesLeft[f] > 0
+    }
+
+    /// A network write of frame `f` was acknowledged; true when it was the last.
+    public func writeCompleted(_ f: Int) -> Bool {
+        writesLeft[f] -= 1
+        return writesLeft[f] == 0
+    }
+
+    /// Frame `f`'s eviction is over at `time`: the frame is free.
+    public func finish(_ f: Int, at time: Tick) {
+        evictions += 1
+        latency.record(time - start[f])
+        evicting -= 1
+        evictingInSet[frames.set(of: frames.block(in: f))] -= 1
+        frames.free(f)
+    }
+}
