@@ -74,7 +74,31 @@ public struct SimulationConfig: Sendable {
         public var remoteBitsPerSecond: UInt64
     }
 
+    /// The paging model of remote memory (`remote.mechanism: paging`, `paging.*`), in base units.
+    public struct Paging: Sendable {
+        public var pageSize: UInt64
+        public var capacity: UInt64
+        public var faultLatency: UInt64
+        public var mapLatency: UInt64
+        public var wpFaultLatency: UInt64
+        public var maxFaults: Int
+        public var readahead: Int
+        public var highWatermark: Double
+        public var lowWatermark: Double
+        public var lru: Bool
+        public var scan: Int
+        public var batch: Int
+        public var shootdownLatency: UInt64
+        public var shootdownPerCore: UInt64
+        public var shootdownHandler: UInt64
+        /// Pages in the page cache.
+        public var frames: Int { Int(capacity / pageSize) }
+    }
+
     public var seed: UInt64
+    /// The paging model, when remote memory is paged (`fpga` then still gives which memory is
+    /// remote, the network and the nodes).
+    public var paging: Paging?
     /// The FPGA, when any memory is remote (`fpga.range.size` or `memory.remote_fraction`).
     public var fpga: FPGA?
     /// Data accesses per shadow-tracker interval (0: trackers off).
@@ -158,6 +182,7 @@ public struct SimulationConfig: Sendable {
         if check && !coherent { throw config.error("run.check", "data-value checking needs system.model: coherent") }
         dirtyInterval = UInt64(config.integer("stats.dirty_interval"))
         fpga = try Self.fpga(config, coherent: coherent)
+        paging = try Self.paging(config, remote: fpga)
         memoryLatency = config.quantity("memory.latency")
         memoryBitsPerSecond = config.quantity("memory.bandwidth")
         guard memoryBitsPerSecond > 0 else { throw config.error("memory.bandwidth", "must be greater than 0") }
@@ -271,6 +296,41 @@ public struct SimulationConfig: Sendable {
                     nodes: Int(config.integer("remote.nodes")), striped: config.string("remote.placement") == "striped",
                     partitionSize: config.quantity("remote.partition_size"), remoteLatency: config.quantity("remote.latency"),
                     remoteBitsPerSecond: config.quantity("remote.bandwidth"))
+    }
+
+    private static func paging(_ config: ResolvedConfig, remote: FPGA?) throws(ConfigError) -> Paging? {
+        guard config.string("remote.mechanism") == "paging" else { return nil }
+        guard let remote else {
+            throw config.error("remote.mechanism", "paging needs remote memory: set memory.remote_fraction or fpga.range")
+        }
+        let page = config.quantity("paging.page_size")
+        guard page == 4096 || page == 2 << 20 else {
+            throw config.error("paging.page_size", "\(Units.formatBytes(page)) is not a page size: use 4KiB or 2MiB")
+        }
+        if remote.remoteFraction > 0 && remote.remoteFraction < 1 && page > remote.pageSize {
+            throw config.error("paging.page_size", "\(Units.formatBytes(page)) pages are larger than memory.page_size (\(Units.formatBytes(remote.pageSize)), \(Self.place(config.origin("memory.page_size")))): with memory.remote_fraction \(remote.remoteFraction) a page would span local memory; use memory.page_size of at least the page size, or remote_fraction 1")
+        }
+        if remote.rangeSize > 0 {
+            for (key, value) in [("fpga.range.base", remote.rangeBase), ("fpga.range.size", remote.rangeSize)] where value % page != 0 {
+                throw config.error(key, "\(Units.formatBytes(value)) is not a multiple of paging.page_size (\(Units.formatBytes(page))): the range would end inside a page")
+            }
+        }
+        let capacity = config.quantity("paging.capacity")
+        guard capacity % page == 0 else {
+            throw config.error("paging.capacity", "\(Units.formatBytes(capacity)) is not a whole number of \(Units.formatBytes(page)) pages")
+        }
+        let high = config.real("paging.reclaim.high_watermark"), low = config.real("paging.reclaim.low_watermark")
+        guard low <= high else {
+            throw config.error("paging.reclaim.low_watermark", "\(low) is above paging.reclaim.high_watermark (\(high))")
+        }
+        return Paging(pageSize: page, capacity: capacity, faultLatency: config.quantity("paging.fault_latency"),
+                      mapLatency: config.quantity("paging.map_latency"), wpFaultLatency: config.quantity("paging.wp_fault_latency"),
+                      maxFaults: Int(config.integer("paging.max_faults")), readahead: Int(config.integer("paging.readahead")),
+                      highWatermark: high, lowWatermark: low, lru: config.string("paging.reclaim.victim") == "lru",
+                      scan: Int(config.integer("paging.reclaim.scan")), batch: Int(config.integer("paging.reclaim.batch")),
+                      shootdownLatency: config.quantity("paging.shootdown.latency"),
+                      shootdownPerCore: config.quantity("paging.shootdown.per_core"),
+                      shootdownHandler: config.quantity("paging.shootdown.handler"))
     }
 
     /// Where a value was set, for an error that names a second key.

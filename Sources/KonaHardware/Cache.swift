@@ -23,6 +23,10 @@ public final class Cache: MemorySide {
         public var waitedForFill: Bool
         /// Whether the access allocated the line (a primary miss).
         public var missed: Bool
+
+        /// A deferred access that faulted: the core issues nothing more until it completes
+        /// (a page fault is a precise exception). `ready` is `.max`, `accepted` this marker.
+        public static let faultMarker: Tick = .max - 1
     }
 
     public let path: String

@@ -30,6 +30,8 @@ public protocol IssuingCore: Component {
     var missLatency: Distribution { get }
     var stallTime: Tick { get }
     func trace(with tracer: SignalTracer)
+    /// Issues nothing before `time` (an interrupt handler runs until then).
+    func interrupt(until time: Tick)
 }
 
 /// A core that issues its workload's memory accesses to its first-level cache.
@@ -88,6 +90,8 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     private var deferred = 0
     /// Waiting for a deferred completion before the next access may issue.
     private var waitingForMemory = false
+    /// A deferred access faulted: nothing issues until every deferred access has completed.
+    private var faulted = false
     private var resumedAfterWait = false
     /// Whether the workload has ended (or hit its access limit).
     public private(set) var finished = false
@@ -198,6 +202,10 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
         if missed { missLatency.record(latency) }
         if time > lastCompletion { lastCompletion = time }
         if tracer != nil { traceDeferred(at: time, by: -1) }
+        if faulted {
+            if deferred > 0 { return }
+            faulted = false
+        }
         if waitingForMemory && !resumeScheduled {
             waitingForMemory = false
             resumedAfterWait = true
@@ -275,6 +283,10 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
                 if isStore { stores &+= 1 }
                 deferred &+= 1
                 if tracer != nil { traceDeferred(at: time, by: 1) }
+                if timing.accepted == Cache.Timing.faultMarker {
+                    faulted = true
+                    return waitForMemory()
+                }
                 horizon = simulator.horizon        // the miss scheduled messages
                 issuedInCycle &+= 1
                 if issuedInCycle == issueRate {
@@ -304,6 +316,14 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
                 nextIssue.advance()
             }
         }
+    }
+
+    /// Issues nothing before `time`: an interrupt (a TLB shootdown's handler) runs until then.
+    /// Called from an event at or before `time`, so the core has issued nothing past it.
+    public func interrupt(until time: Tick) {
+        guard !finished, time > nextIssue.tick else { return }
+        nextIssue.advance(toAtOrAfter: time)
+        issuedInCycle = 0
     }
 
     /// Hands the accesses issued since the last call, with their issue times, to the log.

@@ -44,8 +44,12 @@ public final class Simulation {
     private var router: MessageRouter?
     /// Each socket's CPU home agent (`home`, or `home<s>`; coherent model).
     public private(set) var homes: [HomeAgent] = []
-    /// The Kona FPGA, when any memory is remote.
+    /// The Kona FPGA, when any memory is remote and reached through it.
     public private(set) var fpga: FPGAHomeAgent?
+    /// The paging model, when remote memory is paged (`remote.mechanism: paging`).
+    public private(set) var paging: PagingHomeAgent?
+    /// The network to the remote nodes (the FPGA's or the paging model's).
+    public var network: RemoteNetwork? { fpga?.network ?? paging?.network }
     /// Which lines are remote.
     public let placement: RemotePlacement?
     /// The shadow dirty trackers over the system's issued accesses (nil when
@@ -188,11 +192,7 @@ public final class Simulation {
         let fclock = ClockDomain(hertz: spec.hertz)
         let dram = MainMemory(path: "fpga.fmem", latency: spec.fmemLatency, bitsPerSecond: spec.fmemBitsPerSecond,
                               stats: stats, simulatedTime: timeNow)
-        let network = RemoteNetwork(path: "net", latency: spec.netLatency, bitsPerSecond: spec.netBitsPerSecond,
-                                    headerBytes: spec.headerBytes, mtu: spec.mtu, sgEntryBytes: spec.sgEntryBytes,
-                                    maxOutstanding: spec.netMaxOutstanding, nodes: spec.nodes, nodeLatency: spec.remoteLatency,
-                                    nodeBitsPerSecond: spec.remoteBitsPerSecond, simulator: simulator, stats: stats,
-                                    simulatedTime: timeNow)
+        let network = makeNetwork(spec)
         let fmem = FMem(sets: spec.sets, ways: spec.ways, linesPerBlock: Int(spec.blockSize >> 6),
                         policy: FMem.Policy(rawValue: spec.replacement)!,
                         random: RandomStream(seed: config.seed, path: "fpga.fmem.replacement"))
@@ -208,6 +208,37 @@ public final class Simulation {
             nodes: RemoteNodeMap(nodes: spec.nodes, striped: spec.striped, partitionSize: spec.partitionSize, blockSize: spec.blockSize))
         return FPGAHomeAgent(path: "fpga", index: index, table: HomeProtocol.fpgaTable(variant), fmem: fmem, dram: dram,
                              network: network, parameters: parameters, outbox: outbox, simulator: simulator, stats: stats)
+    }
+
+    /// The RDMA-like network and remote nodes of `spec`.
+    private func makeNetwork(_ spec: SimulationConfig.FPGA) -> RemoteNetwork {
+        RemoteNetwork(path: "net", latency: spec.netLatency, bitsPerSecond: spec.netBitsPerSecond,
+                      headerBytes: spec.headerBytes, mtu: spec.mtu, sgEntryBytes: spec.sgEntryBytes,
+                      maxOutstanding: spec.netMaxOutstanding, nodes: spec.nodes, nodeLatency: spec.remoteLatency,
+                      nodeBitsPerSecond: spec.remoteBitsPerSecond, simulator: simulator, stats: stats,
+                      simulatedTime: simulatedTime)
+    }
+
+    /// Builds the paging model: a page cache of `paging.capacity` in socket 0's DRAM, its
+    /// directory looked up like a CPU home agent's.
+    private func makePaging(_ spec: SimulationConfig.FPGA, _ paging: SimulationConfig.Paging, index: Int,
+                            variant: ProtocolVariant, outbox: TimedOutbox) -> PagingHomeAgent {
+        let frames = FMem(sets: 1, ways: paging.frames, linesPerBlock: Int(paging.pageSize >> 6),
+                          policy: paging.lru ? .lru : .clock, random: RandomStream(seed: config.seed, path: "paging.replacement"))
+        let parameters = PagingHomeAgent.Parameters(
+            pageSize: paging.pageSize, directoryLatency: config.directoryLatency, faultLatency: paging.faultLatency,
+            mapLatency: paging.mapLatency, wpFaultLatency: paging.wpFaultLatency, maxFaults: paging.maxFaults,
+            readahead: paging.readahead, batch: paging.batch, shootdownLatency: paging.shootdownLatency,
+            shootdownPerCore: paging.shootdownPerCore, shootdownHandler: paging.shootdownHandler,
+            eviction: EvictionEngine.Parameters(highWatermark: paging.highWatermark, lowWatermark: paging.lowWatermark,
+                                                coldestVictim: false, scan: paging.scan, writeback: .wholeBlockIfDirty,
+                                                batchBytes: paging.pageSize, sgEntries: 1),
+            nodes: RemoteNodeMap(nodes: spec.nodes, striped: spec.striped, partitionSize: spec.partitionSize, blockSize: paging.pageSize))
+        return PagingHomeAgent(path: "paging", index: index, cores: config.sockets * config.coresPerSocket,
+                               table: HomeProtocol.fpgaTable(variant), frames: frames, dram: memories[0],
+                               network: makeNetwork(spec), parameters: parameters,
+                               lookups: LookupPort(clock: clock, perCycle: config.homeLookupsPerCycle), outbox: outbox,
+                               simulator: simulator, stats: stats)
     }
 
     /// The home of `line`: the FPGA (home number `sockets`) for a remote line, else the CPU
@@ -244,15 +275,20 @@ public final class Simulation {
                                    simulator: simulator, stats: stats))
         }
         let homeOf: (UInt64) -> Endpoint = { [unowned self] in .home(self.home(of: $0)) }
-        if let spec = config.fpga, let fpgaLink {
+        if let spec = config.fpga, let paging = config.paging {
+            // The page cache is in socket 0's DRAM, behind its fabric.
+            self.paging = makePaging(spec, paging, index: sockets, variant: variant,
+                                     outbox: TimedOutbox(toCore: nil, toLLC: (0..<sockets).map { route(0, $0) }, toHome: []))
+        } else if let spec = config.fpga, let fpgaLink {
             fpga = makeFPGA(spec, index: sockets, variant: variant,
                             outbox: TimedOutbox(toCore: nil, toLLC: Array(repeating: fpgaLink, count: sockets), toHome: []))
         }
-        let fpga = self.fpga
+        let fpga = self.fpga, paging = self.paging
         for s in 0..<sockets {
             let fabric = fabrics[s]
+            let remoteRoute = paging != nil ? [route(s, 0)] : fpgaLink.map { [$0] } ?? []
             let outbox = TimedOutbox(toCore: fabric, toLLC: [],
-                                     toHome: (0..<sockets).map { route(s, $0) } + (fpgaLink.map { [$0] } ?? []))
+                                     toHome: (0..<sockets).map { route(s, $0) } + remoteRoute)
             llcs.append(SocketLLC(path: "llc\(s)", socket: s, firstCore: s * perSocket, cores: perSocket,
                                   sets: config.llc.sets, ways: config.llc.ways,
                                   latency: clock.ticks(forCycles: config.llc.latencyCycles),
@@ -274,6 +310,7 @@ public final class Simulation {
                                 maxAccesses: config.maxAccesses, l1: complex, source: source(c), stats: stats)
                 core.id = simulator.register(core)
                 complex.placement = placement
+                complex.pager = paging
                 complex.onDeferredComplete = { [unowned(unsafe) core, unowned(unsafe) simulator] issued, time, missed in
                     core.completeDeferred(issuedAt: issued, at: time, missed: missed, in: simulator)
                 }
@@ -281,7 +318,13 @@ public final class Simulation {
                 cores.append(core)
             }
         }
-        let router = MessageRouter(complexes: complexes, llcs: llcs, homes: homes, fpga: fpga)
+        if let paging {
+            let cores = self.cores, complexes = self.complexes, placement = self.placement
+            paging.interrupt = { c, time in cores[c].interrupt(until: time) }
+            paging.retry = { c in complexes[c].retryFault() }
+            paging.isRemote = { placement?.isRemote($0) == true }
+        }
+        let router = MessageRouter(complexes: complexes, llcs: llcs, homes: homes, fpga: fpga, paging: paging)
         self.router = router
         for link in fabrics + [fpgaLink, socketLink].compactMap({ $0 }) { link.deliver(to: router) }
     }
@@ -336,6 +379,7 @@ public final class Simulation {
             fpga.dram.trace(with: tracer)
             fpga.network.trace(with: tracer)
         }
+        paging?.network.trace(with: tracer)
         self.tracer = tracer
     }
 
@@ -400,6 +444,9 @@ public final class Simulation {
         }
         if let fpga, placement?.isRemote(line) == true {
             return fpga.fmemValue(line) ?? fpga.remoteValue(line)
+        }
+        if let paging, placement?.isRemote(line) == true {
+            return paging.cachedValue(line) ?? paging.remoteValue(line)
         }
         return homes.isEmpty ? 0 : homes[home(of: line)].controller.memory[line] ?? 0
     }

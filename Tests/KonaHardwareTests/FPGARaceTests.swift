@@ -128,7 +128,7 @@ final class FPGABench: Component {
         b.send(.RdShared, line: 64, from: 1, at: 4_000_000)       // block 1: the one frame must be evicted
         b.send(.RdShared, line: 1, from: 1, at: 4_050_000)        // block 0 again, while it is being evicted
         try b.run()
-        #expect(b.agent.evictions == 2 && b.agent.fetches == 3)
+        #expect(b.agent.engine.evictions == 2 && b.agent.fetches == 3)
         let snoop = b.sent(.SnpInv).first!
         let late = (b.sent(.DataS) + b.sent(.DataEx)).first { $0.message.line == 1 }!
         #expect(late.time > snoop.time, "the request waited for the eviction")
@@ -159,7 +159,7 @@ final class FPGABench: Component {
         let snoops = b.sent(.SnpInv)
         #expect(Set(snoops.map { $0.message.destination }) == [.llc(0), .llc(1)])
         // The first reader's downgrade handed over its dirty data: that one line is written back.
-        #expect(b.agent.evictions == 1 && b.agent.dirtyLinesWrittenBack == 1 && b.agent.remoteValue(3) == 100)
+        #expect(b.agent.engine.evictions == 1 && b.agent.engine.dirtyLinesWrittenBack == 1 && b.agent.remoteValue(3) == 100)
         #expect(b.agent.controller.state(3) == .I && b.agent.controller.state(64) == .EM)
     }
 
@@ -177,7 +177,7 @@ final class FPGABench: Component {
         b.send(.RdShared, line: 64, from: 1, at: 4_000_000)
         try b.run()
         #expect(b.sent(.WbAck).count == 1, "the crossed writeback is acknowledged after the recall")
-        #expect(b.agent.remoteValue(7) == 42 && b.agent.dirtyLinesWrittenBack == 1)
+        #expect(b.agent.remoteValue(7) == 42 && b.agent.engine.dirtyLinesWrittenBack == 1)
         #expect(b.agent.controller.state(7) == .I)
     }
 
@@ -194,7 +194,7 @@ final class FPGABench: Component {
         let snoop = b.sent(.SnpInv).first { $0.message.destination == .llc(1) }!
         let ack = b.sent(.WbAck).first { $0.message.destination == .llc(1) }!
         #expect(ack.time > snoop.time, "WbAck at \(ack.time) ps overtook the SnpInv at \(snoop.time) ps")
-        #expect(b.agent.evictions == 1 && b.agent.controller.state(3) == .I)
+        #expect(b.agent.engine.evictions == 1 && b.agent.controller.state(3) == .I)
     }
 
     @Test func aStaleWritebackCrossingARecallOfASharedLineWaits() throws {
@@ -219,7 +219,7 @@ final class FPGABench: Component {
         let snoop = b.sent(.SnpInv).first { $0.message.destination == .llc(1) }!
         let ack = b.sent(.WbAck).first { $0.message.destination == .llc(0) }!
         #expect(ack.time > snoop.time, "the stale writeback is acknowledged after the recall")
-        #expect(b.agent.evictions == 1 && b.agent.remoteValue(3) == 42 && b.agent.controller.state(3) == .I)
+        #expect(b.agent.engine.evictions == 1 && b.agent.remoteValue(3) == 42 && b.agent.controller.state(3) == .I)
         #expect(b.agent.outstandingTransactions().isEmpty)
     }
 
@@ -232,8 +232,8 @@ final class FPGABench: Component {
         }
         b.send(.RdShared, line: 64, from: 1, at: 5_000_000)
         try b.run()
-        #expect(b.agent.dirtyLinesWrittenBack == 4 && b.agent.network.writes == 1)
-        #expect(b.agent.evictionBytes == 352 && b.agent.network.bytesWritten == 352)
+        #expect(b.agent.engine.dirtyLinesWrittenBack == 4 && b.agent.network.writes == 1)
+        #expect(b.agent.engine.evictionBytes == 352 && b.agent.network.bytesWritten == 352)
         #expect(b.agent.remoteValue(10) == 100)
     }
 
@@ -243,7 +243,7 @@ final class FPGABench: Component {
         b.send(.RdOwn, line: 0, from: 0, at: 0)
         b.send(.RdShared, line: 64, from: 1, at: 5_000_000)
         try b.run()
-        #expect(b.agent.linesWrittenBack == 64 && b.agent.evictionBytes == 4240)
+        #expect(b.agent.engine.linesWrittenBack == 64 && b.agent.engine.evictionBytes == 4240)
     }
 
     @Test func theTimedFetchIsTheSumOfItsParts() throws {

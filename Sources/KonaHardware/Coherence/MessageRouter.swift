@@ -1,6 +1,7 @@
 /// Hands each message an interconnect delivers to the component its destination names:
 /// a core's private cache complex, a socket LLC, a socket's CPU home agent (`home(s)`) or
-/// the FPGA home agent (`home(sockets)`, after the CPU homes).
+/// the home of remote memory (`home(sockets)`, after the CPU homes): the FPGA home agent, or
+/// the paging model's.
 ///
 /// It holds its components unretained (the system that builds it owns them) and calls them
 /// through `Unmanaged`'s guaranteed references, so a delivery costs a switch and a call,
@@ -11,14 +12,17 @@ public class MessageRouter {
     private let llcs: ContiguousArray<Unmanaged<SocketLLC>>
     private let homes: ContiguousArray<Unmanaged<HomeAgent>>
     private let fpga: Unmanaged<FPGAHomeAgent>?
+    private let paging: Unmanaged<PagingHomeAgent>?
 
     /// A router to `complexes` (by core number), `llcs` (by socket), `homes` (by socket) and
-    /// `fpga` (home number `homes.count`).
-    public init(complexes: [PrivateCacheComplex], llcs: [SocketLLC], homes: [HomeAgent], fpga: FPGAHomeAgent?) {
+    /// `fpga` or `paging` (home number `homes.count`).
+    public init(complexes: [PrivateCacheComplex], llcs: [SocketLLC], homes: [HomeAgent], fpga: FPGAHomeAgent?,
+                paging: PagingHomeAgent? = nil) {
         self.complexes = ContiguousArray(complexes.map { Unmanaged.passUnretained($0) })
         self.llcs = ContiguousArray(llcs.map { Unmanaged.passUnretained($0) })
         self.homes = ContiguousArray(homes.map { Unmanaged.passUnretained($0) })
         self.fpga = fpga.map { Unmanaged.passUnretained($0) }
+        self.paging = paging.map { Unmanaged.passUnretained($0) }
     }
 
     /// `message` arrives now at `message.destination`.
@@ -38,9 +42,13 @@ public class MessageRouter {
                 homes[h]._withUnsafeGuaranteedRef { home in
                     do throws(ProtocolViolation) { try home.receive(message) } catch { failure = error }
                 }
-            } else {
-                fpga!._withUnsafeGuaranteedRef { fpga in
+            } else if let fpga {
+                fpga._withUnsafeGuaranteedRef { fpga in
                     do throws(ProtocolViolation) { try fpga.receive(message) } catch { failure = error }
+                }
+            } else {
+                paging!._withUnsafeGuaranteedRef { paging in
+                    do throws(ProtocolViolation) { try paging.receive(message) } catch { failure = error }
                 }
             }
         }

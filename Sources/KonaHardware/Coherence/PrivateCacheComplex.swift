@@ -46,6 +46,14 @@ public final class PrivateCacheComplex: CoreMemory {
     public var onDeferredComplete: ((Tick, Tick, Bool) -> Void)?
     /// Which lines are remote, for the split of the core's latency into local and remote.
     public var placement: RemotePlacement?
+    /// The paging model's page table, when remote memory is paged: an access to a remote
+    /// line that is not an L1D hit asks it, and faults when the page is not mapped (or not
+    /// writable, for a store). Unretained: the system owns it.
+    public unowned(unsafe) var pager: PagingHomeAgent?
+    /// The faulted access, retried when its fault completes (`retryFault`).
+    private var faulted: (line: UInt64, waiter: Waiter)?
+    /// Accesses that faulted (on a page not resident, or a write-protected one).
+    public private(set) var faults: UInt64 = 0
     /// Accesses to remote lines, and the sum of their latencies in ticks.
     public private(set) var remoteAccesses: UInt64 = 0
     public private(set) var remoteLatencySum: UInt64 = 0
@@ -188,11 +196,15 @@ public final class PrivateCacheComplex: CoreMemory {
     }
 
     private static let deferred = Cache.Timing(accepted: 0, ready: .max, waitedForFill: true, missed: false)
+    private static let faultedTiming = Cache.Timing(accepted: Cache.Timing.faultMarker, ready: .max, waitedForFill: true, missed: true)
     private static let refused = Cache.Timing(accepted: .max, ready: .max, waitedForFill: true, missed: false)
 
     private func slowAccess(line: UInt64, isStore: Bool, at time: Tick, l1Index: Int) -> Cache.Timing {
         if tracer != nil { pulse(l1Index >= 0 || waiting[line] != nil ? signals.l1Hit : signals.l1Miss, at: time) }
         defer { if tracer != nil { traceTransactions(at: time) } }
+        if let pager, placement!.isRemote(line), !pager.permits(line, isStore: isStore, core: controller.index) {
+            return fault(line, isStore: isStore, at: time, l1Index: l1Index)
+        }
         if waiting[line] != nil {
             merged += 1
             l1Hits += 1                     // as in the private model: a hit on a line being filled
@@ -245,6 +257,35 @@ public final class PrivateCacheComplex: CoreMemory {
             waiting[line] = [Waiter(issuedAt: time, isStore: isStore, issued: false, missed: true)]
             return Self.deferred
         }
+    }
+
+    /// The access faults: counted as a hit or miss by where its line is (the paging model
+    /// checks permissions before the caches answer), then handed to the pager; the core
+    /// issues nothing more until `retryFault` completes it.
+    private func fault(_ line: UInt64, isStore: Bool, at time: Tick, l1Index: Int) -> Cache.Timing {
+        faults += 1
+        if l1Index >= 0 || waiting[line] != nil {
+            l1Hits += 1
+        } else {
+            l1Misses += 1
+            if l2.find(line) >= 0 { l2Hits += 1 } else { l2Misses += 1 }
+        }
+        faulted = (line, Waiter(issuedAt: time, isStore: isStore, issued: false, missed: true))
+        pager!.fault(line, isStore: isStore, core: controller.index, at: time)
+        return Self.faultedTiming
+    }
+
+    /// The faulted access's page is mapped now: it goes on as an access waiting on its line
+    /// (after any transaction the line has), without asking the page table again.
+    public func retryFault() {
+        guard let (line, waiter) = faulted else { return }
+        faulted = nil
+        if waiting[line] != nil {
+            waiting[line]!.append(waiter)
+        } else {
+            waiting[line] = [waiter]
+        }
+        walk(line)
     }
 
     /// Checking mode, an L1D hit: the load reads the complex's copy (also while an upgrade

@@ -29,6 +29,8 @@ public final class FMem {
     private var stamps: [UInt64]
     private var referenced: [Bool]
     private var hands: [Int]
+    /// Per set, a way below which no frame is free (so a set of many ways allocates quickly).
+    private var firstFree: [Int]
     private var globalHand = 0
     /// Candidate frames of the current victim choice (a buffer reused across choices).
     private var usable: [Int] = []
@@ -61,6 +63,7 @@ public final class FMem {
         stamps = [UInt64](repeating: 0, count: n)
         referenced = [Bool](repeating: false, count: n)
         hands = [Int](repeating: 0, count: sets)
+        firstFree = [Int](repeating: 0, count: sets)
         dirty = LineBitmap(frames: n, linesPerFrame: linesPerBlock)
         values = [UInt64](repeating: 0, count: n * linesPerBlock)
         accessed = LineBitmap(frames: n, linesPerFrame: linesPerBlock)
@@ -73,17 +76,20 @@ public final class FMem {
     /// The set `block` maps to.
     public func set(of block: UInt64) -> Int { Int(block & UInt64(sets - 1)) }
 
-    /// Takes a free frame of `block`'s set for it (state `fetching`), or nil if none is free.
+    /// Takes the lowest free frame of `block`'s set for it (state `fetching`), or nil if none
+    /// is free.
     public func allocate(_ block: UInt64) -> Int? {
-        let base = set(of: block) * ways
-        for f in base ..< base + ways where states[f] == .free {
+        let s = set(of: block), base = s * ways
+        for f in base + firstFree[s] ..< base + ways where states[f] == .free {
             blocks[f] = block
             states[f] = .fetching
             frameOf[block] = f
             allocated += 1
+            firstFree[s] = f - base + 1
             touch(f)
             return f
         }
+        firstFree[s] = ways
         return nil
     }
 
@@ -94,6 +100,8 @@ public final class FMem {
 
     /// Frees `frame`: its block is gone and its bits are cleared.
     public func free(_ frame: Int) {
+        let s = frame / ways
+        firstFree[s] = min(firstFree[s], frame - s * ways)
         frameOf[blocks[frame]] = nil
         blocks[frame] = .max
         states[frame] = .free

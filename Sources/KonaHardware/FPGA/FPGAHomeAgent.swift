@@ -372,7 +372,8 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
         let b = fmem.block(in: f)
         operations += 1
         if held[b] == nil { held[b] = [] }
-        let offsets = engine.begin(f, at: time)
+        engine.begin(f, at: time)
+        let offsets = engine.linesToRecall(f)
         traceEngine("recall", at: time)
         let first = firstLine(of: b)
         outbox.time = time

@@ -160,15 +160,25 @@ public final class EvictionEngine {
         if occupancy() <= parameters.lowWatermark { backgroundRound = false }
     }
 
+    /// A victim among the next `scan` frames of the rotating hand that `eligible` allows,
+    /// whatever the occupancy (a reclaim on an allocation failure in one large set).
+    public func victim(eligible: (Int) -> Bool) -> Int? {
+        frames.backgroundVictim(scan: parameters.scan, coldest: parameters.coldestVictim, eligible: eligible)
+    }
+
     // MARK: An eviction
 
-    /// Starts evicting frame `f` at `time`: returns the offsets of its lines the sockets hold,
-    /// which its owner recalls (`recalled` counts them home).
-    public func begin(_ f: Int, at time: Tick) -> [Int] {
+    /// Starts evicting frame `f` at `time` (its frame is marked evicting).
+    public func begin(_ f: Int, at time: Tick) {
         evicting += 1
         evictingInSet[frames.set(of: frames.block(in: f))] += 1
         frames.markEvicting(f)
         start[f] = time
+    }
+
+    /// The offsets of frame `f`'s lines the sockets hold, which its owner recalls now
+    /// (`recalled` counts them home).
+    public func linesToRecall(_ f: Int) -> [Int] {
         let lines = cached.offsets(in: f)
         recallsLeft[f] = lines.count
         return lines
