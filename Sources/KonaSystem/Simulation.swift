@@ -182,17 +182,24 @@ public final class Simulation {
         }
     }
 
+    /// The FPGA's network to the remote memory nodes (`net.*`, `remote.*`), registered with `simulator`.
+    static func makeNetwork(_ spec: SimulationConfig.FPGA, simulator: Simulator, stats: StatsRegistry,
+                            simulatedTime: @escaping () -> Tick) -> RemoteNetwork {
+        RemoteNetwork(path: "net", latency: spec.netLatency, bitsPerSecond: spec.netBitsPerSecond,
+                      headerBytes: spec.headerBytes, mtu: spec.mtu, sgEntryBytes: spec.sgEntryBytes,
+                      maxOutstanding: spec.netMaxOutstanding, nodes: spec.nodes, nodeLatency: spec.remoteLatency,
+                      nodeBitsPerSecond: spec.remoteBitsPerSecond, dmaLatency: spec.dmaLatency,
+                      dmaBitsPerSecond: spec.dmaBitsPerSecond, postedWrites: spec.postedWrites,
+                      simulator: simulator, stats: stats, simulatedTime: simulatedTime)
+    }
+
     /// Builds the Kona FPGA home agent with its FMem, DRAM and network.
     private func makeFPGA(_ spec: SimulationConfig.FPGA, index: Int, variant: ProtocolVariant, outbox: TimedOutbox) -> FPGAHomeAgent {
         let timeNow = simulatedTime
         let fclock = ClockDomain(hertz: spec.hertz)
         let dram = MainMemory(path: "fpga.fmem", latency: spec.fmemLatency, bitsPerSecond: spec.fmemBitsPerSecond,
                               stats: stats, simulatedTime: timeNow)
-        let network = RemoteNetwork(path: "net", latency: spec.netLatency, bitsPerSecond: spec.netBitsPerSecond,
-                                    headerBytes: spec.headerBytes, mtu: spec.mtu, sgEntryBytes: spec.sgEntryBytes,
-                                    maxOutstanding: spec.netMaxOutstanding, nodes: spec.nodes, nodeLatency: spec.remoteLatency,
-                                    nodeBitsPerSecond: spec.remoteBitsPerSecond, simulator: simulator, stats: stats,
-                                    simulatedTime: timeNow)
+        let network = Self.makeNetwork(spec, simulator: simulator, stats: stats, simulatedTime: timeNow)
         let fmem = FMem(sets: spec.sets, ways: spec.ways, linesPerBlock: Int(spec.blockSize >> 6),
                         policy: FMem.Policy(rawValue: spec.replacement)!,
                         random: RandomStream(seed: config.seed, path: "fpga.fmem.replacement"))
