@@ -28,7 +28,7 @@ private final class Completions: RemoteNetworkClient {
     static let measuredWrite: [(bytes: UInt64, us: Double)] = [(64, 1.32), (4096, 2.41), (2 << 20, 187.66)]
 
     /// hwconfigs/kona.yaml's network, built as `Simulation` builds it, with nothing else on it.
-    static func konaNetwork() throws -> (Simulator, RemoteNetwork, Completions) {
+    fileprivate static func konaNetwork() throws -> (Simulator, RemoteNetwork, Completions) {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
         let config = try SimulationConfig(KonaSchema.loader.load(path: root + "/hwconfigs/kona.yaml"))
