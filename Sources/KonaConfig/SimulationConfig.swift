@@ -67,11 +67,15 @@ public struct SimulationConfig: Sendable {
         public var mtu: UInt64
         public var sgEntryBytes: UInt64
         public var netMaxOutstanding: Int
+        /// The NIC's DMA read of a write's payload (`net.dma_*`; bandwidth 0: no DMA stage).
+        public var dmaLatency: UInt64
+        public var dmaBitsPerSecond: UInt64
         public var nodes: Int
         public var striped: Bool
         public var partitionSize: UInt64
         public var remoteLatency: UInt64
         public var remoteBitsPerSecond: UInt64
+        public var postedWrites: Bool
     }
 
     /// The paging model of remote memory (`remote.mechanism: paging`, `paging.*`), in base units.
@@ -276,6 +280,10 @@ public struct SimulationConfig: Sendable {
         }
         let netBandwidth = config.quantity("net.bandwidth")
         guard netBandwidth > 0 else { throw config.error("net.bandwidth", "must be greater than 0") }
+        let dmaLatency = config.quantity("net.dma_latency"), dmaBandwidth = config.quantity("net.dma_bandwidth")
+        guard dmaLatency == 0 || dmaBandwidth > 0 else {
+            throw config.error("net.dma_latency", "needs net.dma_bandwidth greater than 0 (0 means no DMA stage)")
+        }
         return FPGA(rangeBase: config.quantity("fpga.range.base"), rangeSize: size, remoteFraction: fraction,
                     pageSize: config.quantity("memory.page_size"), hertz: config.quantity("fpga.frequency"),
                     pipelineCycles: UInt64(config.integer("fpga.pipeline_latency")),
@@ -293,9 +301,10 @@ public struct SimulationConfig: Sendable {
                     netLatency: config.quantity("net.latency"), netBitsPerSecond: netBandwidth,
                     headerBytes: config.quantity("net.header_bytes"), mtu: config.quantity("net.mtu"),
                     sgEntryBytes: config.quantity("net.sg_entry_bytes"), netMaxOutstanding: Int(config.integer("net.max_outstanding")),
+                    dmaLatency: dmaLatency, dmaBitsPerSecond: dmaBandwidth,
                     nodes: Int(config.integer("remote.nodes")), striped: config.string("remote.placement") == "striped",
                     partitionSize: config.quantity("remote.partition_size"), remoteLatency: config.quantity("remote.latency"),
-                    remoteBitsPerSecond: config.quantity("remote.bandwidth"))
+                    remoteBitsPerSecond: config.quantity("remote.bandwidth"), postedWrites: config.boolean("remote.posted_writes"))
     }
 
     private static func paging(_ config: ResolvedConfig, remote: FPGA?) throws(ConfigError) -> Paging? {

@@ -186,13 +186,24 @@ public final class Simulation {
         }
     }
 
+    /// The FPGA's network to the remote memory nodes (`net.*`, `remote.*`), registered with `simulator`.
+    static func makeNetwork(_ spec: SimulationConfig.FPGA, simulator: Simulator, stats: StatsRegistry,
+                            simulatedTime: @escaping () -> Tick) -> RemoteNetwork {
+        RemoteNetwork(path: "net", latency: spec.netLatency, bitsPerSecond: spec.netBitsPerSecond,
+                      headerBytes: spec.headerBytes, mtu: spec.mtu, sgEntryBytes: spec.sgEntryBytes,
+                      maxOutstanding: spec.netMaxOutstanding, nodes: spec.nodes, nodeLatency: spec.remoteLatency,
+                      nodeBitsPerSecond: spec.remoteBitsPerSecond, dmaLatency: spec.dmaLatency,
+                      dmaBitsPerSecond: spec.dmaBitsPerSecond, postedWrites: spec.postedWrites,
+                      simulator: simulator, stats: stats, simulatedTime: simulatedTime)
+    }
+
     /// Builds the Kona FPGA home agent with its FMem, DRAM and network.
     private func makeFPGA(_ spec: SimulationConfig.FPGA, index: Int, variant: ProtocolVariant, outbox: TimedOutbox) -> FPGAHomeAgent {
         let timeNow = simulatedTime
         let fclock = ClockDomain(hertz: spec.hertz)
         let dram = MainMemory(path: "fpga.fmem", latency: spec.fmemLatency, bitsPerSecond: spec.fmemBitsPerSecond,
                               stats: stats, simulatedTime: timeNow)
-        let network = makeNetwork(spec)
+        let network = Self.makeNetwork(spec, simulator: simulator, stats: stats, simulatedTime: timeNow)
         let fmem = FMem(sets: spec.sets, ways: spec.ways, linesPerBlock: Int(spec.blockSize >> 6),
                         policy: FMem.Policy(rawValue: spec.replacement)!,
                         random: RandomStream(seed: config.seed, path: "fpga.fmem.replacement"))
@@ -208,15 +219,6 @@ public final class Simulation {
             nodes: RemoteNodeMap(nodes: spec.nodes, striped: spec.striped, partitionSize: spec.partitionSize, blockSize: spec.blockSize))
         return FPGAHomeAgent(path: "fpga", index: index, table: HomeProtocol.fpgaTable(variant), fmem: fmem, dram: dram,
                              network: network, parameters: parameters, outbox: outbox, simulator: simulator, stats: stats)
-    }
-
-    /// The RDMA-like network and remote nodes of `spec`.
-    private func makeNetwork(_ spec: SimulationConfig.FPGA) -> RemoteNetwork {
-        RemoteNetwork(path: "net", latency: spec.netLatency, bitsPerSecond: spec.netBitsPerSecond,
-                      headerBytes: spec.headerBytes, mtu: spec.mtu, sgEntryBytes: spec.sgEntryBytes,
-                      maxOutstanding: spec.netMaxOutstanding, nodes: spec.nodes, nodeLatency: spec.remoteLatency,
-                      nodeBitsPerSecond: spec.remoteBitsPerSecond, simulator: simulator, stats: stats,
-                      simulatedTime: simulatedTime)
     }
 
     /// Builds the paging model: a page cache of `paging.capacity` in socket 0's DRAM, its
@@ -236,7 +238,7 @@ public final class Simulation {
             nodes: RemoteNodeMap(nodes: spec.nodes, striped: spec.striped, partitionSize: spec.partitionSize, blockSize: paging.pageSize))
         return PagingHomeAgent(path: "paging", index: index, cores: config.sockets * config.coresPerSocket,
                                table: HomeProtocol.fpgaTable(variant), frames: frames, dram: memories[0],
-                               network: makeNetwork(spec), parameters: parameters,
+                               network: Self.makeNetwork(spec, simulator: simulator, stats: stats, simulatedTime: simulatedTime), parameters: parameters,
                                lookups: LookupPort(clock: clock, perCycle: config.homeLookupsPerCycle), outbox: outbox,
                                simulator: simulator, stats: stats)
     }

@@ -42,12 +42,15 @@ final class NetworkDriver: Component {
 
 /// A 1 us link at 64 Gbit/s (8 B/ns) with 64 B headers and 4 KiB packets (a full packet is
 /// 4,160 B on the wire: 520 ns); one node at 100 ns and 512 Gbit/s (64 B/ns).
-private func network(maxOutstanding: Int = 8) -> (Simulator, RemoteNetwork, NetworkLog, NetworkDriver) {
+/// With `dma`, writes read their payload through a 50 ns DMA stage at 128 Gbit/s (16 B/ns).
+private func network(maxOutstanding: Int = 8, dma: Bool = false,
+                     postedWrites: Bool = false) -> (Simulator, RemoteNetwork, NetworkLog, NetworkDriver) {
     let simulator = Simulator()
     let net = RemoteNetwork(path: "net", latency: 1_000_000, bitsPerSecond: 64_000_000_000, headerBytes: 64, mtu: 4096,
                             sgEntryBytes: 16, maxOutstanding: maxOutstanding, nodes: 1, nodeLatency: 100_000,
-                            nodeBitsPerSecond: 512_000_000_000, simulator: simulator, stats: StatsRegistry(),
-                            simulatedTime: { simulator.now })
+                            nodeBitsPerSecond: 512_000_000_000, dmaLatency: dma ? 50_000 : 0,
+                            dmaBitsPerSecond: dma ? 128_000_000_000 : 0, postedWrites: postedWrites,
+                            simulator: simulator, stats: StatsRegistry(), simulatedTime: { simulator.now })
     let log = NetworkLog(simulator)
     net.client = log
     return (simulator, net, log, NetworkDriver(simulator, net))
@@ -111,6 +114,41 @@ private func network(maxOutstanding: Int = 8) -> (Simulator, RemoteNetwork, Netw
         try simulator.run()
         #expect(log.completed[3] == 44_000 + 1_000_000 + 4_500 + 100_000 + 8_000 + 1_000_000, "got \(log.completed[3] ?? 0) ps")
         #expect(net.bytesWritten == 352)
+    }
+
+    @Test func aWriteWithADMAStageWaitsForItsPayloadToBeRead() throws {
+        // One packet: 4 lines in 2 entries, 288 B. The NIC reads it (18 ns + 50 ns: ready at
+        // 68 ns), sends 352 B (44 ns) + 1 us, the node writes 288 B (4.5 ns + 100 ns), the
+        // 64 B ack takes 8 ns + 1 us: 68 + 44 + 1,000 + 104.5 + 1,008 = 2,224.5 ns.
+        let (simulator, net, log, _) = network(dma: true)
+        net.write(lines: 4, entries: 2, node: 0, tag: 1, at: 0)
+        try simulator.run()
+        #expect(log.completed[1] == 2_224_500, "got \(log.completed[1] ?? 0) ps")
+        #expect(net.dma.bytes == 288 && net.bytesWritten == 352)
+    }
+
+    @Test func aMultiPacketWriteReadsItsPayloadAheadOfTheLink() throws {
+        // Three packets: 128 lines in 1 entry, 8,208 B = 4,096 + 4,096 + 16. The NIC reads the
+        // first two at once, back to back (256 ns each): ready at 306 and 562 ns. Packet 0
+        // leaves at 306 (4,160 B: 520 ns, until 826) and the NIC starts the third's 16 B then:
+        // its DMA is busy until 512, so 512 + 1 + 50 = 563. Packet 1 leaves at 826 (until
+        // 1,346), packet 2 (80 B: 10 ns) at 1,346. Arrivals: 1,826, 2,346, 2,356. The node
+        // writes 64 ns + 100 ns each: 1,990; 2,346 + 64 + 100 = 2,510; the third waits for
+        // the second: 2,410 + 0.25 + 100 = 2,510.25. The ack: + 8 + 1,000 = 3,518.25 ns.
+        let (simulator, net, log, _) = network(dma: true)
+        net.write(lines: 128, entries: 1, node: 0, tag: 1, at: 0)
+        try simulator.run()
+        #expect(log.completed[1] == 3_518_250, "got \(log.completed[1] ?? 0) ps")
+        #expect(net.dma.messages == 3 && net.dma.bytes == 8_208 && net.packets == 4)
+    }
+
+    @Test func aPostedWriteIsAcknowledgedWithoutTheNodesLatency() throws {
+        // As above, but the node acknowledges once its memory has taken the last bytes in
+        // (2,410.25 ns), not 100 ns later: 2,410.25 + 8 + 1,000 = 3,418.25 ns.
+        let (simulator, net, log, _) = network(dma: true, postedWrites: true)
+        net.write(lines: 128, entries: 1, node: 0, tag: 1, at: 0)
+        try simulator.run()
+        #expect(log.completed[1] == 3_418_250, "got \(log.completed[1] ?? 0) ps")
     }
 
     @Test func aClientMayStartAReadWhileBeingToldOfAPacket() throws {

@@ -22,8 +22,14 @@ public protocol RemoteNetworkClient: AnyObject {
 /// the data from memory a packet at a time, `readAhead` packets ahead of the link, so the
 /// node's memory and the link overlap (a response's first packet leaves once its bytes are
 /// read); a critical-first read sends the requested line in a packet of its own first. A
-/// write carries its lines and one descriptor per scatter-gather entry; the node writes
-/// each packet's bytes as it arrives and acknowledges the last with a header-only packet.
+/// write carries its lines and one descriptor per scatter-gather entry. With a DMA stage
+/// (`dmaBitsPerSecond` > 0) the FPGA's NIC first reads a write's payload from the
+/// initiator's memory (one `Link` shared by all writes) a packet at a time, `readAhead`
+/// packets ahead of the link, as a node reads a response; without one the payload is ready
+/// when the write starts. The node writes each packet's bytes as it arrives and
+/// acknowledges the last with a header-only packet once its memory has written them, or,
+/// with `postedWrites`, once its memory has taken them in (bandwidth, not latency: a
+/// posted write).
 ///
 /// Each direction of the link is shared by packets, not messages: a packet occupies it for
 /// its wire size, reserved in time order (`Link`), and packets leave in the order they
@@ -47,6 +53,13 @@ public final class RemoteNetwork: Component {
     public private(set) var outbound, inbound: Link
     /// Each node's memory channel (its latency is the node's memory latency).
     public private(set) var nodes: [Link]
+    /// The NIC's reads of write payloads from the initiator's memory, when `hasDMA`.
+    public private(set) var dma: Link
+    /// Whether writes' payloads are read through `dma` (else ready when a write starts).
+    public let hasDMA: Bool
+    /// Whether a node acknowledges a write once its memory has taken the bytes in, without
+    /// waiting for the memory's latency.
+    public let postedWrites: Bool
     public let headerBytes: UInt64
     public let mtu: UInt64
     public let sgEntryBytes: UInt64
@@ -89,7 +102,7 @@ public final class RemoteNetwork: Component {
         var packets: Int
         var sent = 0
         /// When packets `sent` and `sent + 1` are ready to leave (a response's: read from the
-        /// node's memory).
+        /// node's memory; a write's data, with a DMA stage: read from the initiator's memory).
         var ready: Tick
         var readyNext: Tick
     }
@@ -110,11 +123,19 @@ public final class RemoteNetwork: Component {
     private var tracer: SignalTracer?
     private var signals: (busy: SignalID?, bytes: SignalID?, reads: SignalID?, writes: SignalID?)
 
-    /// A network with the given link, packetization, nodes and operation limit, registered with `simulator`.
+    /// A network with the given link, packetization, nodes and operation limit, registered
+    /// with `simulator`; writes read their payload through a DMA stage of `dmaLatency` and
+    /// `dmaBitsPerSecond` (0: no stage), and `postedWrites` are acknowledged without the
+    /// node's memory latency.
     public init(path: String, latency: Tick, bitsPerSecond: UInt64, headerBytes: UInt64, mtu: UInt64, sgEntryBytes: UInt64,
-                maxOutstanding: Int, nodes: Int, nodeLatency: Tick, nodeBitsPerSecond: UInt64, simulator: Simulator,
+                maxOutstanding: Int, nodes: Int, nodeLatency: Tick, nodeBitsPerSecond: UInt64,
+                dmaLatency: Tick = 0, dmaBitsPerSecond: UInt64 = 0, postedWrites: Bool = false, simulator: Simulator,
                 stats: StatsRegistry, simulatedTime: @escaping () -> Tick) {
         precondition(mtu >= 64 && maxOutstanding >= 1 && nodes >= 1)
+        precondition(dmaBitsPerSecond > 0 || dmaLatency == 0, "a DMA latency needs a DMA bandwidth")
+        dma = Link(latency: dmaLatency, bitsPerSecond: dmaBitsPerSecond)
+        hasDMA = dmaBitsPerSecond > 0
+        self.postedWrites = postedWrites
         self.path = path
         outbound = Link(latency: latency, bitsPerSecond: bitsPerSecond)
         inbound = Link(latency: latency, bitsPerSecond: bitsPerSecond)
@@ -209,7 +230,14 @@ public final class RemoteNetwork: Component {
         } else {
             writes += 1
             bytesWritten += UInt64(count) * headerBytes + op.payload
-            addFlow(Flow(kind: .data, operation: o, packets: count, ready: time, readyNext: time), direction: 0)
+            if hasDMA {
+                // The NIC reads the first two packets' payload at once, the rest as packets leave.
+                let first = dma.transmit(bytes: payload(o, packet: 0), at: time)
+                let second = count > 1 ? dma.transmit(bytes: payload(o, packet: 1), at: time) : Tick.max
+                addFlow(Flow(kind: .data, operation: o, packets: count, ready: first, readyNext: second), direction: 0)
+            } else {
+                addFlow(Flow(kind: .data, operation: o, packets: count, ready: time, readyNext: time), direction: 0)
+            }
         }
     }
 
@@ -291,7 +319,14 @@ public final class RemoteNetwork: Component {
             flows[f].readyNext = behind < flow.packets ? nodes[node].transmit(bytes: payload(o, packet: behind), at: now) : .max
         case .data:
             arrival = send(&outbound, payload: payload(o, packet: k), at: now)
-            operations[o].written = max(operations[o].written, nodes[node].transmit(bytes: payload(o, packet: k), at: arrival))
+            if hasDMA {
+                // As for a response: the NIC starts reading the packet `readAhead` places behind.
+                let behind = k + RemoteNetwork.readAhead
+                flows[f].ready = flow.readyNext
+                flows[f].readyNext = behind < flow.packets ? dma.transmit(bytes: payload(o, packet: behind), at: now) : .max
+            }
+            let written = nodes[node].transmit(bytes: payload(o, packet: k), at: arrival)
+            operations[o].written = max(operations[o].written, postedWrites ? written - nodes[node].latency : written)
         case .ack:
             arrival = send(&inbound, payload: 0, at: now)
         }
