@@ -61,17 +61,28 @@ public enum Summary {
                              + lpad(grouped(int(path + ".mshr_merges")), 10) + lpad(grouped(int(path + ".writebacks")), 12))
             }
         }
-        if simulation.fpga != nil {
+        if simulation.fpga != nil || simulation.paging != nil {
             let remote = int("accesses.remote")
             lines.append("remote     \(grouped(remote)) accesses (\(fixed(report.accesses == 0 ? 0 : 100 * Double(remote) / Double(report.accesses), 1))%), "
                          + "AMAT local \(fixed(real("amat.local_ns"), 2)) ns, remote \(fixed(real("amat.remote_ns"), 2)) ns")
+        }
+        if simulation.fpga != nil {
             lines.append("FMem       hit rate \(fixed(100 * real("fpga.fmem.hit_rate"), 2))% of \(grouped(int("fpga.requests"))) requests, "
                          + "\(grouped(int("fpga.fetches"))) fetches, \(grouped(int("fpga.evictions"))) evictions "
                          + "(p50 \(fixed(real("fpga.eviction_latency_ns.p50"), 0)) ns), occupancy \(fixed(100 * real("fpga.fmem.occupancy"), 1))%")
+        }
+        if simulation.paging != nil {
+            lines.append("paging     \(grouped(int("paging.faults"))) faults (p50 \(fixed(real("paging.fault_latency_ns.p50"), 0)) ns, "
+                         + "p99 \(fixed(real("paging.fault_latency_ns.p99"), 0)) ns), \(grouped(int("paging.page_ins"))) pages read, "
+                         + "\(grouped(int("paging.wp_faults"))) write-protect faults, \(grouped(int("paging.evictions"))) evictions, "
+                         + "\(grouped(int("paging.shootdowns"))) shootdowns (\(grouped(int("paging.shootdown_ipis"))) interrupts), "
+                         + "occupancy \(fixed(100 * real("paging.occupancy"), 1))%")
+        }
+        if let prefix = simulation.fpga != nil ? "fpga" : simulation.paging != nil ? "paging" : nil {
             lines.append("network    \(bytes(int("net.bytes_read"))) read, \(bytes(int("net.bytes_written"))) written, "
                          + "link busy \(fixed(100 * real("net.link_utilization"), 1))%, goodput "
-                         + (int("fpga.lines_written_back") == 0 ? "- " : "\(fixed(real("net.goodput"), 3)) ")
-                         + "(\(grouped(int("fpga.dirty_lines_written_back"))) dirty of \(grouped(int("fpga.lines_written_back"))) lines written back)")
+                         + (int(prefix + ".lines_written_back") == 0 ? "- " : "\(fixed(real("net.goodput"), 3)) ")
+                         + "(\(grouped(int(prefix + ".dirty_lines_written_back"))) dirty of \(grouped(int(prefix + ".lines_written_back"))) lines written back)")
         }
         if report.value("tracker.amplification.64B") != nil {
             lines.append("dirty amplification (shadow trackers)  64B \(fixed(real("tracker.amplification.64B"), 2))x, "

@@ -263,7 +263,7 @@ public final class Simulation {
         }
         fabrics = (0..<sockets).map { network(sockets == 1 ? "fabric" : "fabric\($0)", config.fabric) }
         let fabrics = self.fabrics
-        fpgaLink = config.fpga == nil ? nil : network("link.fpga", config.fpgaLink)
+        fpgaLink = config.fpga == nil || config.paging != nil ? nil : network("link.fpga", config.fpgaLink)
         socketLink = sockets == 1 ? nil : network("link.socket", config.socketLink, bySocket: true)
         let fpgaLink = self.fpgaLink, socketLink = self.socketLink
         /// Socket `s`'s route to socket `t`'s LLC or home: its own fabric, or the link between sockets.

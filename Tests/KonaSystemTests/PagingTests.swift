@@ -35,7 +35,7 @@ private func real(_ r: Report, _ name: String) -> Double { r.value(name)?.asDoub
         #expect(integer(r, "net.reads") == 1 && integer(r, "net.writes") == 0)
         #expect(integer(r, "memory.writes") == 64, "the page is written into local DRAM as it arrives")
         #expect(real(r, "paging.fault_latency_ns.max") == 5192, "trap to retry")
-        #expect(integer(r, "link.fpga.request.messages") == 0, "resident remote lines are reached over the socket's fabric")
+        #expect(s.fpgaLink == nil && integer(r, "fabric.request.messages") == 2, "resident remote lines are reached over the socket's fabric")
         // A second line of the same page is then an ordinary local-DRAM miss.
         let (s2, _) = try runCoherent([[load(0), dependent(load(64))]], pagingOverrides)
         #expect(s2.cores[0].latencySum == Self.faultedLoad + 197_000)
