@@ -85,6 +85,7 @@ public struct SimulationConfig: Sendable {
         public var faultLatency: UInt64
         public var mapLatency: UInt64
         public var wpFaultLatency: UInt64
+        public var writebackLatency: UInt64
         public var maxFaults: Int
         public var readahead: Int
         public var highWatermark: Double
@@ -139,6 +140,8 @@ public struct SimulationConfig: Sendable {
     public var workload: Workload
     public var maxTime: UInt64
     public var maxAccesses: UInt64
+    /// Cores that run a synthetic workload (the first ones; `workload.threads`, 0 in the file for all).
+    public var threads: Int
     /// Waveform output: a VCD path (nil for none), signal globs, a time window, a time unit in ps.
     public var traceVCD: String?
     public var traceSignals: [String]
@@ -192,6 +195,12 @@ public struct SimulationConfig: Sendable {
         guard memoryBitsPerSecond > 0 else { throw config.error("memory.bandwidth", "must be greater than 0") }
         maxTime = config.quantity("run.max_time")
         maxAccesses = UInt64(config.integer("run.max_accesses"))
+        let cores = coherent ? sockets * coresPerSocket : 1
+        let threads = Int(config.integer("workload.threads"))
+        guard threads <= cores else {
+            throw config.error("workload.threads", "\(threads) threads, but the system has \(cores) core\(cores == 1 ? "" : "s")")
+        }
+        self.threads = threads == 0 ? cores : threads
         let vcd = config.string("trace.vcd")
         traceVCD = vcd.isEmpty ? nil : vcd
         traceSignals = config.string("trace.signals").split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
@@ -334,6 +343,7 @@ public struct SimulationConfig: Sendable {
         }
         return Paging(pageSize: page, capacity: capacity, faultLatency: config.quantity("paging.fault_latency"),
                       mapLatency: config.quantity("paging.map_latency"), wpFaultLatency: config.quantity("paging.wp_fault_latency"),
+                      writebackLatency: config.quantity("paging.writeback_latency"),
                       maxFaults: Int(config.integer("paging.max_faults")), readahead: Int(config.integer("paging.readahead")),
                       highWatermark: high, lowWatermark: low, lru: config.string("paging.reclaim.victim") == "lru",
                       scan: Int(config.integer("paging.reclaim.scan")), batch: Int(config.integer("paging.reclaim.batch")),

@@ -80,7 +80,9 @@ public final class Simulation {
             if c == 0 { description = text }
         }
         if count > 1 {
-            description = config.workload.isTrace ? description + " on cpu0 (other cores idle)" : "\(count) cores, each " + description
+            description = config.workload.isTrace ? description + " on cpu0 (other cores idle)"
+                : config.threads < count ? "\(config.threads) of \(count) cores, each " + description
+                : "\(count) cores, each " + description
         }
         self.init(config: config, sources: sources, description: description)
     }
@@ -229,7 +231,8 @@ public final class Simulation {
                           policy: paging.lru ? .lru : .clock, random: RandomStream(seed: config.seed, path: "paging.replacement"))
         let parameters = PagingHomeAgent.Parameters(
             pageSize: paging.pageSize, directoryLatency: config.directoryLatency, faultLatency: paging.faultLatency,
-            mapLatency: paging.mapLatency, wpFaultLatency: paging.wpFaultLatency, maxFaults: paging.maxFaults,
+            mapLatency: paging.mapLatency, wpFaultLatency: paging.wpFaultLatency,
+            writebackLatency: paging.writebackLatency, maxFaults: paging.maxFaults,
             readahead: paging.readahead, batch: paging.batch, shootdownLatency: paging.shootdownLatency,
             shootdownPerCore: paging.shootdownPerCore, shootdownHandler: paging.shootdownHandler,
             eviction: EvictionEngine.Parameters(highWatermark: paging.highWatermark, lowWatermark: paging.lowWatermark,
@@ -336,6 +339,8 @@ public final class Simulation {
         case .lackey(let path):
             if core > 0 { return (AccessList([]), "") }
             return (try LackeyTraceReader(path: path), "lackey trace \(path)")
+        case .synthetic where core >= config.threads:
+            return (AccessList([]), "")
         case .synthetic(let pattern, let accesses, let footprint, let base, let accessSize, let storeFraction,
                         let stride, let zipfTheta):
             var seeds = RandomStream(seed: config.seed, path: "cpu\(core).workload")

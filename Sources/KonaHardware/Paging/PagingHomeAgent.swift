@@ -34,6 +34,8 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
         public var faultLatency: Tick
         public var mapLatency: Tick
         public var wpFaultLatency: Tick
+        /// From a page's lines being home to its write being issued (software write-back path).
+        public var writebackLatency: Tick
         /// Page reads in flight at most.
         public var maxFaults: Int
         public var readahead: Int
@@ -46,13 +48,14 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
         public var nodes: RemoteNodeMap
 
         public init(pageSize: UInt64, directoryLatency: Tick, faultLatency: Tick, mapLatency: Tick, wpFaultLatency: Tick,
-                    maxFaults: Int, readahead: Int, batch: Int, shootdownLatency: Tick, shootdownPerCore: Tick,
+                    writebackLatency: Tick, maxFaults: Int, readahead: Int, batch: Int, shootdownLatency: Tick, shootdownPerCore: Tick,
                     shootdownHandler: Tick, eviction: EvictionEngine.Parameters, nodes: RemoteNodeMap) {
             self.pageSize = pageSize
             self.directoryLatency = directoryLatency
             self.faultLatency = faultLatency
             self.mapLatency = mapLatency
             self.wpFaultLatency = wpFaultLatency
+            self.writebackLatency = writebackLatency
             self.maxFaults = maxFaults
             self.readahead = readahead
             self.batch = batch
@@ -489,7 +492,8 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
 
     private func writeBack(_ f: Int, at time: Tick) {
         let p = frames.block(in: f)
-        if !engine.writeBack(f, node: parameters.nodes.node(of: p), firstLine: firstLine(of: p), at: time) {
+        if !engine.writeBack(f, node: parameters.nodes.node(of: p), firstLine: firstLine(of: p),
+                             at: time + parameters.writebackLatency) {
             simulator.schedule(at: time, target: id, kind: Kind.evicted.rawValue, payload: UInt64(f))
         }
     }
