@@ -289,6 +289,8 @@ public final class Simulation {
                             outbox: TimedOutbox(toCore: nil, toLLC: Array(repeating: fpgaLink, count: sockets), toHome: []))
         }
         let fpga = self.fpga, paging = self.paging
+        let remoteLatency = placement == nil ? nil
+            : stats.distribution("amat.remote_latency_ns", "latency of each access to remote memory, all cores", unit: "ns", scale: 1000)
         for s in 0..<sockets {
             let fabric = fabrics[s]
             let remoteRoute = paging != nil ? [route(s, 0)] : fpgaLink.map { [$0] } ?? []
@@ -316,6 +318,7 @@ public final class Simulation {
                 core.id = simulator.register(core)
                 complex.placement = placement
                 complex.pager = paging
+                complex.remoteLatency = remoteLatency
                 complex.onDeferredComplete = { [unowned(unsafe) core, unowned(unsafe) simulator] issued, time, missed in
                     core.completeDeferred(issuedAt: issued, at: time, missed: missed, in: simulator)
                 }

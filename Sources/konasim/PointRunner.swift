@@ -6,12 +6,28 @@ import Darwin
 import Foundation
 import KonaConfig
 
-/// Runs sweep points as child processes (`konasim sweep-point FILE --point i`), `jobs` at
+/// Runs numbered units of work as child processes of this executable (a sweep's points as
+/// `konasim sweep-point FILE --point i`, a comparison's runs as `konasim run ...`), `jobs` at
 /// a time, with a progress line on a terminal (done, running, failed, ETA) and a plain line
-/// per point otherwise. A failed point is reported and the others go on.
+/// per unit otherwise. A failed unit is reported and the others go on.
 struct PointRunner {
-    let sweepFile: String
     let jobs: Int
+    /// What the units are called in progress lines ("points", "runs").
+    var noun = "points"
+    /// The arguments (after the executable) that run unit `i`.
+    let arguments: (Int) -> [String]
+
+    /// A runner of `sweepFile`'s points.
+    init(sweepFile: String, jobs: Int) {
+        self.jobs = jobs
+        arguments = { ["sweep-point", sweepFile, "--point", String($0)] }
+    }
+
+    init(jobs: Int, noun: String, arguments: @escaping (Int) -> [String]) {
+        self.jobs = jobs
+        self.noun = noun
+        self.arguments = arguments
+    }
 
     private var executable: String {
         #if os(Linux)
@@ -23,11 +39,18 @@ struct PointRunner {
     /// Runs `points`; `done` receives each finished point's JSON row. Returns the failures.
     func run(_ points: [SweepSpec.Point], total: Int, alreadyDone: Int,
              done: (Int, String) throws -> Void) throws -> [(Int, String)] {
+        try run(points.map(\.index), total: total, alreadyDone: alreadyDone, done: done)
+    }
+
+    /// Runs the units numbered `indices`; `done` receives each finished unit's last line of
+    /// output. Returns the failures with the last line of their standard error.
+    func run(_ indices: [Int], total: Int, alreadyDone: Int,
+             done: (Int, String) throws -> Void) throws -> [(Int, String)] {
         let terminal = isatty(STDERR_FILENO) == 1
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("konasim-sweep-\(getpid())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        var queue = points[...]
+        var queue = indices[...]
         var running: [pid_t: Int] = [:]
         var failures: [(Int, String)] = []
         var finished = alreadyDone
@@ -37,11 +60,11 @@ struct PointRunner {
             let elapsed = Date().timeIntervalSince(start)
             let newlyDone = finished - alreadyDone
             let eta = newlyDone > 0 ? elapsed / Double(newlyDone) * Double(total - finished) : 0
-            writeStandardError("\r  points \(finished)/\(total) done, \(running.count) running, \(failures.count) failed, ETA \(Int(eta.rounded())) s   ")
+            writeStandardError("\r  \(noun) \(finished)/\(total) done, \(running.count) running, \(failures.count) failed, ETA \(Int(eta.rounded())) s   ")
         }
         while !queue.isEmpty || !running.isEmpty {
-            while running.count < jobs, let point = queue.popFirst() {
-                running[try spawn(point.index, in: directory)] = point.index
+            while running.count < jobs, let index = queue.popFirst() {
+                running[try spawn(index, in: directory)] = index
             }
             progress()
             var status: Int32 = 0
@@ -50,14 +73,14 @@ struct PointRunner {
             finished += 1
             let out = (try? String(contentsOfFile: "\(directory)/\(index).out", encoding: .utf8)) ?? ""
             let exited = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-            if exited == 0, let row = out.split(separator: "\n").last {
-                try done(index, String(row))
-                if !terminal { print("point \(index) done (\(finished)/\(total))"); fflush(nil) }
+            if exited == 0 {
+                try done(index, out.split(separator: "\n").last.map(String.init) ?? "")
+                if !terminal { print("\(noun.dropLast()) \(index) done (\(finished)/\(total))"); fflush(nil) }
             } else {
                 let err = (try? String(contentsOfFile: "\(directory)/\(index).err", encoding: .utf8)) ?? ""
                 let message = err.split(separator: "\n").last.map(String.init) ?? "exit status \(exited)"
                 failures.append((index, message))
-                if !terminal { print("point \(index) FAILED (\(finished)/\(total)): \(message)"); fflush(nil) }
+                if !terminal { print("\(noun.dropLast()) \(index) FAILED (\(finished)/\(total)): \(message)"); fflush(nil) }
             }
         }
         if terminal { writeStandardError("\r\u{1B}[K") }
@@ -70,7 +93,7 @@ struct PointRunner {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, "\(directory)/\(index).out", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, "\(directory)/\(index).err", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let arguments = [executable, "sweep-point", sweepFile, "--point", String(index)]
+        let arguments = [executable] + self.arguments(index)
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0

@@ -57,6 +57,8 @@ public final class PrivateCacheComplex: CoreMemory {
     /// Accesses to remote lines, and the sum of their latencies in ticks.
     public private(set) var remoteAccesses: UInt64 = 0
     public private(set) var remoteLatencySum: UInt64 = 0
+    /// The latency of every access to a remote line (shared by the system's complexes).
+    public var remoteLatency: Distribution?
     private let outbox: TimedOutbox
     private unowned(unsafe) let simulator: Simulator
     private var waiting = LineMap<[Waiter]>()
@@ -192,6 +194,7 @@ public final class PrivateCacheComplex: CoreMemory {
         if let placement, placement.isRemote(line) {
             remoteAccesses &+= 1
             remoteLatencySum &+= latency
+            remoteLatency?.record(latency)
         }
     }
 
