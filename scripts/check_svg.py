@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Checks a `konasim plot` SVG: well-formed XML with the expected number of series and
-points, and (with --screenshot PNG) that headless Chromium's rendering of it is not blank.
+"""Checks a `konasim plot` (or `konasim compare --plot`) SVG: well-formed XML with the
+expected number of series and points (a line plot's circles, a bar chart's bars), and (with --screenshot PNG) that headless Chromium's rendering of it is not blank.
 
 Usage: python3 scripts/check_svg.py PLOT.svg SERIES POINTS [--screenshot PNG]
 Prints "svg check: N passed, M failed".
@@ -61,8 +61,8 @@ def main():
     check(root.tag == NS + "svg", "root element is <svg>")
     groups = [g for g in root.iter(NS + "g") if g.get("class") == "series"]
     check(len(groups) == series, f"{len(groups)} series, expected {series}")
-    circles = sum(len(g.findall(NS + "circle")) for g in groups)
-    check(circles == points, f"{circles} points, expected {points}")
+    circles = sum(len(g.findall(NS + "circle")) + len(g.findall(NS + "rect")) for g in groups)
+    check(circles == points, f"{circles} points (or bars), expected {points}")
     check(any(t.text and "(log scale)" in t.text or t.text for t in root.iter(NS + "text")), "axis labels present")
     if "--screenshot" in sys.argv:
         colors = png_colors(sys.argv[sys.argv.index("--screenshot") + 1])

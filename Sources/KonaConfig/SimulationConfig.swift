@@ -200,7 +200,7 @@ public struct SimulationConfig: Sendable {
         guard threads <= cores else {
             throw config.error("workload.threads", "\(threads) threads, but the system has \(cores) core\(cores == 1 ? "" : "s")")
         }
-        self.threads = threads == 0 ? cores : threads
+        self.threads = config.string("workload.kind") == "lackey" ? 1 : threads == 0 ? cores : threads
         let vcd = config.string("trace.vcd")
         traceVCD = vcd.isEmpty ? nil : vcd
         traceSignals = config.string("trace.signals").split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }

@@ -16,6 +16,9 @@ struct PointRunner {
     var noun = "points"
     /// The arguments (after the executable) that run unit `i`.
     let arguments: (Int) -> [String]
+    /// Whether a unit's end is a line on standard output when it is not a terminal (a sweep's
+    /// log); a comparison prints only its table there.
+    var logsToOutput = true
 
     /// A runner of `sweepFile`'s points.
     init(sweepFile: String, jobs: Int) {
@@ -23,9 +26,10 @@ struct PointRunner {
         arguments = { ["sweep-point", sweepFile, "--point", String($0)] }
     }
 
-    init(jobs: Int, noun: String, arguments: @escaping (Int) -> [String]) {
+    init(jobs: Int, noun: String, logsToOutput: Bool, arguments: @escaping (Int) -> [String]) {
         self.jobs = jobs
         self.noun = noun
+        self.logsToOutput = logsToOutput
         self.arguments = arguments
     }
 
@@ -75,12 +79,12 @@ struct PointRunner {
             let exited = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
             if exited == 0 {
                 try done(index, out.split(separator: "\n").last.map(String.init) ?? "")
-                if !terminal { print("\(noun.dropLast()) \(index) done (\(finished)/\(total))"); fflush(nil) }
+                if !terminal && logsToOutput { print("\(noun.dropLast()) \(index) done (\(finished)/\(total))"); fflush(nil) }
             } else {
                 let err = (try? String(contentsOfFile: "\(directory)/\(index).err", encoding: .utf8)) ?? ""
                 let message = err.split(separator: "\n").last.map(String.init) ?? "exit status \(exited)"
                 failures.append((index, message))
-                if !terminal { print("\(noun.dropLast()) \(index) FAILED (\(finished)/\(total)): \(message)"); fflush(nil) }
+                if !terminal && logsToOutput { print("\(noun.dropLast()) \(index) FAILED (\(finished)/\(total)): \(message)"); fflush(nil) }
             }
         }
         if terminal { writeStandardError("\r\u{1B}[K") }
