@@ -56,5 +56,7 @@ func preset(_ name: String) -> String {
                 #expect(other.entries[key]?.value == kona.entries[key]?.value, "\(name): \(key)")
             }
         }
+        let artifact = try SimulationConfig(KonaSchema.loader.load(path: preset("kona-artifact")))
+        #expect(artifact.paging == nil && artifact.fpga?.ways == 4 && artifact.fpga?.blockSize == 4096)
     }
 }
