@@ -190,6 +190,24 @@ func drainUntilError(_ path: String) throws -> ([MemoryAccess], WorkloadError?) 
     }
 }
 
+@Suite struct RedisFixtureTests {
+    /// The committed Redis trace parses to the end with the counts `scripts/record-trace`
+    /// printed when it was recorded (docs/workloads.md).
+    @Test func redisFixtureParsesCompletely() throws {
+        let reader = try LackeyTraceReader(path: fixtures.appendingPathComponent("redis-small.lackey.gz").path)
+        var a = MemoryAccess.none
+        var loads = 0, stores = 0
+        while try reader.next(into: &a) {
+            if a.kind == .load { loads += 1 } else { stores += 1 }
+        }
+        #expect(reader.records == 550_000, "\(reader.records) records")
+        #expect(reader.instructions == 1_442_427, "\(reader.instructions) instructions")
+        #expect(loads == 393_798 && stores == 175_031, "\(loads) loads, \(stores) stores")
+        #expect(reader.bytesRead == 28_362_252 && reader.fileBytesRead == 1_613_218,
+                "\(reader.bytesRead) bytes of text, \(reader.fileBytesRead) compressed")
+    }
+}
+
 @Suite struct LineSplitterTests {
     @Test func splitsAccessesThatCrossLines() throws {
         let source = LineSplitter(AccessList([
