@@ -190,7 +190,7 @@ func drainUntilError(_ path: String) throws -> ([MemoryAccess], WorkloadError?) 
     }
 }
 
-@Suite struct RedisFixtureTests {
+@Suite struct RedisLackeyFixtureTests {
     /// The committed Redis trace parses to the end with the counts `scripts/record-trace`
     /// printed when it was recorded (docs/workloads.md).
     @Test func redisFixtureParsesCompletely() throws {
