@@ -25,7 +25,9 @@ let package = Package(
         .target(name: "KonaHardware", dependencies: [
             "KonaWorkloads", "KonaEngine", "KonaProtocol",
         ], swiftSettings: hotPath),
-        .target(name: "KonaWorkloads", dependencies: ["KonaEngine"], swiftSettings: hotPath),
+        // zlib from the system (Debian: zlib1g-dev), for gzip-compressed traces.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .target(name: "KonaWorkloads", dependencies: ["KonaEngine", "CZlib"], swiftSettings: hotPath),
         .target(name: "KonaConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "KonaSystem",
                 dependencies: ["KonaEngine", "KonaProtocol", "KonaHardware", "KonaWorkloads", "KonaConfig"]),
@@ -37,7 +39,7 @@ let package = Package(
         ]),
         .testTarget(name: "KonaEngineTests", dependencies: ["KonaEngine"]),
         .testTarget(name: "KonaConfigTests", dependencies: ["KonaConfig", "KonaSystem"]),
-        .testTarget(name: "KonaWorkloadsTests", dependencies: ["KonaWorkloads"]),
+        .testTarget(name: "KonaWorkloadsTests", dependencies: ["KonaWorkloads", "CZlib"]),
         .testTarget(name: "KonaHardwareTests", dependencies: ["KonaHardware", "KonaEngine", "KonaProtocol"]),
         .testTarget(name: "KonaOutputsTests", dependencies: ["KonaOutputs", "KonaEngine", "KonaSystem", "KonaConfig"]),
         .testTarget(name: "KonaProtocolTests", dependencies: ["KonaProtocol", "KonaHardware", "KonaSystem", "KonaOutputs"]),

@@ -116,7 +116,7 @@ extension KonaSimCommand.Bench {
 
     /// Lackey parsing speed.
     struct Lackey: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Parse a Lackey trace and report MB/s.")
+        static let configuration = CommandConfiguration(abstract: "Parse a Lackey trace (plain or gzip) and report MB/s of trace text.")
 
         @Argument(help: "Trace file.") var file: String
 
@@ -129,7 +129,8 @@ extension KonaSimCommand.Bench {
             while try reader.next(into: &access) { n += 1; sum &+= access.address }
             let seconds = (ContinuousClock.now - start).seconds
             let bytes = reader.bytesRead
-            print("lackey bytes=\(bytes) sec=\(Summary3.fixed(seconds)) mb_per_sec=\(Summary3.fixed(Double(bytes) / 1e6 / seconds)) accesses=\(n) instructions=\(reader.instructions) check=\(sum)")
+            let compressed = reader.isCompressed ? " gzip_bytes=\(reader.fileBytesRead)" : ""
+            print("lackey bytes=\(bytes) sec=\(Summary3.fixed(seconds)) mb_per_sec=\(Summary3.fixed(Double(bytes) / 1e6 / seconds)) accesses=\(n) instructions=\(reader.instructions) check=\(sum)" + compressed)
         }
     }
 }

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Testing
+import CZlib
 @testable import KonaWorkloads
 
 func writeTemporary(_ text: String) throws -> String {
@@ -68,6 +69,142 @@ func drain(_ source: any AccessSource) throws -> [MemoryAccess] {
         #expect(accesses.count == 100_000)
         #expect(reader.instructions == 50_000)
         #expect(accesses.last?.address == UInt64(0x1000 + 149_999 * 8))
+    }
+}
+
+/// The test fixtures, `Tests/Fixtures`.
+let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Fixtures")
+
+/// Writes `members` as concatenated gzip members (zlib's gzwrite) to a new temporary file
+/// whose name ends in `.lackey`.
+func writeGzipTemporary(_ members: String...) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("konasim-\(UUID().uuidString).lackey").path
+    for (i, text) in members.enumerated() {
+        let file = try #require(gzopen(path, i == 0 ? "wb9" : "ab9"))
+        var bytes = Array(text.utf8)
+        #expect(gzwrite(file, &bytes, UInt32(bytes.count)) == Int32(bytes.count))
+        #expect(gzclose(file) == Z_OK)
+    }
+    return path
+}
+
+func writeTemporary(bytes: [UInt8]) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("konasim-\(UUID().uuidString).lackey").path
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    return path
+}
+
+/// Reads `path` to the end or the first error; returns the accesses and the error.
+func drainUntilError(_ path: String) throws -> ([MemoryAccess], WorkloadError?) {
+    let reader = try LackeyTraceReader(path: path)
+    var out: [MemoryAccess] = []
+    var a = MemoryAccess.none
+    do {
+        while try reader.next(into: &a) { out.append(a) }
+    } catch {
+        return (out, error)
+    }
+    return (out, nil)
+}
+
+@Suite struct GzipLackeyTests {
+    static let plain = fixtures.appendingPathComponent("lackey/gzip.lackey").path
+    static let gzipped = fixtures.appendingPathComponent("lackey/gzip.lackey.gz").path
+
+    @Test func gzippedFixtureGivesTheSameRecordsAsThePlainOne() throws {
+        let text = try LackeyTraceReader(path: Self.plain)
+        let gz = try LackeyTraceReader(path: Self.gzipped)
+        let expected = try drain(text)
+        let got = try drain(gz)
+        #expect(!text.isCompressed && gz.isCompressed)
+        #expect(got.count == expected.count, "\(got.count) accesses from the .gz, \(expected.count) from the text")
+        #expect(got == expected)
+        #expect(gz.records == text.records && gz.instructions == text.instructions, "records \(gz.records) vs \(text.records), instructions \(gz.instructions) vs \(text.instructions)")
+        #expect(gz.bytesRead == text.bytesRead && text.bytesRead == 2_999_987, "text bytes \(gz.bytesRead) vs \(text.bytesRead)")
+        #expect(gz.fileBytesRead < gz.bytesRead / 10, "\(gz.fileBytesRead) compressed bytes")
+    }
+
+    @Test func gzipIsToldByItsMagicNotItsName() throws {
+        // A gzip file named .lackey is decompressed; a text file named .gz is read as text.
+        let gz = try LackeyTraceReader(path: writeGzipTemporary(" L 1000,8\n"))
+        #expect(try drain(gz) == [MemoryAccess(address: 0x1000, size: 8, kind: .load)] && gz.isCompressed)
+        let textPath = FileManager.default.temporaryDirectory.appendingPathComponent("konasim-\(UUID().uuidString).gz").path
+        try " S 2000,4\n".write(toFile: textPath, atomically: true, encoding: .utf8)
+        let text = try LackeyTraceReader(path: textPath)
+        #expect(try drain(text) == [MemoryAccess(address: 0x2000, size: 4, kind: .store)] && !text.isCompressed)
+        // Shorter than the magic: one byte of text, not a record.
+        #expect(try drainUntilError(try writeTemporary(bytes: [0x1f])).1?.line == 1)
+        #expect(try drainUntilError(try writeTemporary(bytes: [])).0.isEmpty)
+    }
+
+    @Test(arguments: [
+        (" X 0421d78,4\n", 2), ("garbage\n", 2), ("\n", 2), (" L 0421d78,0\n", 2),
+    ])
+    func malformedLinesNameTheSameLineWhenGzipped(bad: String, line: Int) throws {
+        let path = try writeGzipTemporary(" L 0421d70,8\n" + bad + " L 0421d78,8\n")
+        let (accesses, error) = try drainUntilError(path)
+        #expect(accesses.count == 1)
+        #expect(error?.line == line && error?.file == path, "\(String(describing: error))")
+    }
+
+    @Test func concatenatedMembersReadAsOneTrace() throws {
+        let path = try writeGzipTemporary(" L 1000,8\nI  0400", "000,4\n S 2000,8\n")
+        let reader = try LackeyTraceReader(path: path)
+        #expect(try drain(reader).map(\.address) == [0x1000, 0x2000])
+        #expect(reader.instructions == 1)
+    }
+
+    /// Cuts of the fixture: inside the header, in the middle, just before the trailer's
+    /// last byte, without the trailer's length (4 bytes) or any of it (8 bytes).
+    @Test(arguments: [5, 50_000, -1, -4, -8])
+    func truncatedGzipIsAnErrorNamingTheFile(cut: Int) throws {
+        let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: Self.gzipped)))
+        let path = try writeTemporary(bytes: Array(bytes.prefix(cut > 0 ? cut : bytes.count + cut)))
+        let (accesses, error) = try drainUntilError(path)
+        let e = try #require(error, "a truncated gzip read \(accesses.count) accesses without an error")
+        #expect(e.file == path && e.description.hasPrefix(path) && e.problem.contains("truncated"), "\(e)")
+        #expect(accesses.count < 52_892 || cut < 0)
+    }
+
+    /// Corruption in the middle of the deflate data (caught by zlib or, if it inflates to
+    /// bad text, by the parser), in the trailer's CRC-32 and in its length.
+    @Test(arguments: [60_000, -8, -4])
+    func corruptGzipIsAnError(at offset: Int) throws {
+        var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: Self.gzipped)))
+        let at = offset > 0 ? offset : bytes.count + offset
+        for i in at..<(at + (offset > 0 ? 64 : 1)) { bytes[i] ^= 0x5a }
+        let path = try writeTemporary(bytes: bytes)
+        let (_, error) = try drainUntilError(path)
+        let e = try #require(error, "a corrupt gzip read without an error")
+        #expect(e.file == path && e.line > 0, "\(e)")
+        if offset < 0 { #expect(e.problem.contains("corrupt gzip data"), "\(e)") }
+    }
+
+    @Test func bytesAfterTheLastMemberAreAnError() throws {
+        var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: try writeGzipTemporary(" L 1000,8\n"))))
+        bytes += Array(" L 2000,8\n".utf8)
+        let (accesses, error) = try drainUntilError(try writeTemporary(bytes: bytes))
+        #expect(accesses.count == 1)
+        #expect(error?.problem.contains("corrupt gzip data") == true, "\(String(describing: error))")
+    }
+}
+
+@Suite struct RedisLackeyFixtureTests {
+    /// The committed Redis trace parses to the end with the counts `scripts/record-trace`
+    /// printed when it was recorded (docs/workloads.md).
+    @Test func redisFixtureParsesCompletely() throws {
+        let reader = try LackeyTraceReader(path: fixtures.appendingPathComponent("redis-small.lackey.gz").path)
+        var a = MemoryAccess.none
+        var loads = 0, stores = 0
+        while try reader.next(into: &a) {
+            if a.kind == .load { loads += 1 } else { stores += 1 }
+        }
+        #expect(reader.records == 550_000, "\(reader.records) records")
+        #expect(reader.instructions == 1_442_427, "\(reader.instructions) instructions")
+        #expect(loads == 393_798 && stores == 175_031, "\(loads) loads, \(stores) stores")
+        #expect(reader.bytesRead == 28_362_252 && reader.fileBytesRead == 1_613_218,
+                "\(reader.bytesRead) bytes of text, \(reader.fileBytesRead) compressed")
     }
 }
 
