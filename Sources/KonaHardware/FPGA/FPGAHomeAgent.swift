@@ -373,14 +373,9 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
         operations += 1
         if held[b] == nil { held[b] = [] }
         engine.begin(f, at: time)
-        let offsets = engine.linesToRecall(f)
         traceEngine("recall", at: time)
-        let first = firstLine(of: b)
         outbox.time = time
-        for offset in offsets {
-            do { try controller.recall(first + UInt64(offset)) } catch { if failure == nil { failure = error } }
-        }
-        if offsets.isEmpty { writeBack(f, at: time) }
+        if !engine.recallLines(f, firstLine: firstLine(of: b), through: controller, failure: &failure) { writeBack(f, at: time) }
     }
 
     private func recalled(_ line: UInt64) {

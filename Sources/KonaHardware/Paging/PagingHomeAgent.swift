@@ -470,13 +470,10 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
     private func startRecall(_ f: Int, at time: Tick) {
         awaitingRecall.remove(f)
         recalling[f] = true
-        let first = firstLine(of: frames.block(in: f))
-        let offsets = engine.linesToRecall(f)
         outbox.time = time
-        for offset in offsets {
-            do { try controller.recall(first + UInt64(offset)) } catch { if failure == nil { failure = error } }
+        if !engine.recallLines(f, firstLine: firstLine(of: frames.block(in: f)), through: controller, failure: &failure) {
+            writeBack(f, at: time)
         }
-        if offsets.isEmpty { writeBack(f, at: time) }
     }
 
     private func recalled(_ line: UInt64) {

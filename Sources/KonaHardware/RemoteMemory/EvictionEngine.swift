@@ -1,4 +1,5 @@
 import KonaEngine
+import KonaProtocol
 
 /// Evicts blocks of remote memory cached in local frames: the part of the Kona FPGA's
 /// eviction engine that the paging model's reclaim shares with it.
@@ -176,12 +177,17 @@ public final class EvictionEngine {
         start[f] = time
     }
 
-    /// The offsets of frame `f`'s lines the sockets hold, which its owner recalls now
-    /// (`recalled` counts them home).
-    public func linesToRecall(_ f: Int) -> [Int] {
-        let lines = cached.offsets(in: f)
-        recallsLeft[f] = lines.count
-        return lines
+    /// Recalls, through `controller` (sending at its outbox's time), the lines of frame `f`
+    /// (whose first line is `first`) that the sockets hold; `recalled` counts them home. The
+    /// first error is kept in `failure`. False when no line needed recalling.
+    public func recallLines(_ f: Int, firstLine first: UInt64, through controller: HomeController,
+                            failure: inout ProtocolViolation?) -> Bool {
+        let offsets = cached.offsets(in: f)
+        recallsLeft[f] = offsets.count
+        for offset in offsets {
+            do { try controller.recall(first + UInt64(offset)) } catch { if failure == nil { failure = error } }
+        }
+        return !offsets.isEmpty
     }
 
     /// A recalled line of frame `f` is home; true when it was the last.
