@@ -6,8 +6,10 @@ import KonaProtocol
 /// The core's operations (`load`, `store`, `evict`) and the LLC's messages are events of
 /// one table; an operation completes through `onComplete` when its row performs it
 /// (`hitLoad`, `fillStore`, ...), possibly much later.
-public final class CoreComplexController {
+public final class CoreComplexController: TableController {
     public typealias P = CoreComplexProtocol
+    static var stall: P.Action { .stall }
+    static var invalid: P.State { .I }
 
     /// A line's coherence state and value.
     public struct Line: Sendable {
@@ -31,11 +33,12 @@ public final class CoreComplexController {
     public internal(set) var lines = LineMap<Line>()
     /// The operation waiting on each line (tests set it directly).
     var pending = LineMap<Operation>()
-    private var parked = ParkedMessages()
+    var parked = ParkedMessages()
+    var hasParked: Bool { parked.any }
     /// Events parked on `line`, waiting for its state to change.
     public func parkedCount(_ line: UInt64) -> Int { parked.count(line) }
     /// How often each row fired.
-    public private(set) var coverage: RowCoverage
+    public internal(set) var coverage: RowCoverage
     /// Called when an operation performs: (line, operation, value read or written).
     public var onComplete: ((UInt64, Operation, UInt64) -> Void)?
     /// Called after every transition (for invariant checks and event logs).
@@ -90,29 +93,7 @@ public final class CoreComplexController {
         try fire(event, line: message.line, message: message)
     }
 
-    /// Executes the row for `event` on `line` (internal: tests fire refined events directly).
-    func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage?) throws(ProtocolViolation) {
-        var entry = lines[line] ?? Line()
-        let before = entry.state
-        let r = try table.lookup(before, event, component: name, line: line, message: message, coverage: &coverage)
-        if table.isStall(r, .stall) {
-            parked.park(message!, on: line)
-            onTransition?(line, before, event, before)
-            return
-        }
-        for k in table.actions(of: r) {
-            perform(table.actionList[k], line: line, entry: &entry, message: message)
-        }
-        let next = table.nextStates[r]
-        entry.state = next
-        if entry.state == .I { lines[line] = nil } else { lines[line] = entry }
-        onTransition?(line, before, event, next)
-        if next != before && parked.any {
-            for parkedMessage in parked.release(line) { try receive(parkedMessage) }
-        }
-    }
-
-    private func perform(_ action: P.Action, line: UInt64, entry: inout Line, message: CoherenceMessage?) {
+    func perform(_ action: P.Action, line: UInt64, entry: inout Line, message: CoherenceMessage?) {
         func send(_ kind: MessageKind, data: UInt64 = 0) {
             network.send(CoherenceMessage(kind, line: line, from: .core(index), to: llc, data: data))
         }
@@ -142,3 +123,5 @@ public final class CoreComplexController {
         onComplete?(line, operation, value)
     }
 }
+
+extension CoreComplexController.Line: TableLine {}

@@ -2,8 +2,10 @@ import KonaProtocol
 
 /// Executes `HomeProtocol`: a directory per line (sharer sockets, owner socket) in front
 /// of the memory that holds the lines' values.
-public final class HomeController {
+public final class HomeController: TableController {
     public typealias P = HomeProtocol
+    static var stall: P.Action { .stall }
+    static var invalid: P.State { .I }
 
     /// The directory entry of a line.
     public struct Line: Sendable, LineHolders {
@@ -30,11 +32,12 @@ public final class HomeController {
     public internal(set) var memory = LineMap<UInt64>()
     /// Where the lines' values live when not in `memory` (the FPGA keeps them in FMem's frames).
     public var values: (any LineValueStore)?
-    private var parked = ParkedMessages()
+    var parked = ParkedMessages()
+    var hasParked: Bool { parked.any }
     /// Events parked on `line`, waiting for its state to change.
     public func parkedCount(_ line: UInt64) -> Int { parked.count(line) }
     /// How often each row fired.
-    public private(set) var coverage: RowCoverage
+    public internal(set) var coverage: RowCoverage
     /// Called after every transition.
     public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)?
     /// Called for each memory read and write (line, isWrite), for timing and statistics.
@@ -112,38 +115,26 @@ public final class HomeController {
         try fire(event, line: line, message: message, sender: s)
     }
 
+    /// Executes the row for `event` on `line`; a request's sender becomes the line's
+    /// requester (internal: tests fire refined events directly).
+    func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage?, sender: Int) throws(ProtocolViolation) {
+        try fire(event, line: line, message: message) { entry in
+            switch message?.kind {
+            case .RdShared?, .RdOwn?, .UpgradeReq?: entry.requester = sender
+            default: break
+            }
+        }
+    }
+
     /// The FPGA's eviction engine takes `line` back from the sockets (`Recall`); the line is
     /// home when `onRecalled` is called for it.
     public func recall(_ line: UInt64) throws(ProtocolViolation) {
         try fire(.Recall, line: line, message: nil, sender: -1)
     }
 
-    /// Executes the row for `event` on `line` (internal: tests fire refined events directly).
-    func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage?, sender: Int) throws(ProtocolViolation) {
-        var entry = lines[line] ?? Line()
-        let before = entry.state
-        let r = try table.lookup(before, event, component: name, line: line, message: message, coverage: &coverage)
-        if table.isStall(r, .stall) {
-            parked.park(message!, on: line)
-            onTransition?(line, before, event, before)
-            return
-        }
-        switch message?.kind {
-        case .RdShared?, .RdOwn?, .UpgradeReq?: entry.requester = sender
-        default: break
-        }
-        for k in table.actions(of: r) { perform(table.actionList[k], line: line, entry: &entry, message: message, sender: sender) }
-        let next = table.nextStates[r]
-        entry.state = next
-        if entry.state == .I { lines[line] = nil } else { lines[line] = entry }
-        onTransition?(line, before, event, next)
-        if next != before && parked.any {
-            for parkedMessage in parked.release(line) { try receive(parkedMessage) }
-        }
-    }
-
-    private func perform(_ action: P.Action, line: UInt64, entry: inout Line, message: CoherenceMessage?, sender: Int) {
+    func perform(_ action: P.Action, line: UInt64, entry: inout Line, message: CoherenceMessage?) {
         let me = Endpoint.home(index)
+        let sender: Int = if case .llc(let s)? = message?.source { s } else { -1 }
         func send(_ kind: MessageKind, to socket: Int, data: UInt64 = 0) {
             network.send(CoherenceMessage(kind, line: line, from: me, to: .llc(socket), data: data))
         }
@@ -203,3 +194,5 @@ public final class HomeController {
         }
     }
 }
+
+extension HomeController.Line: TableLine {}

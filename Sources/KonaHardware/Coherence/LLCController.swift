@@ -2,8 +2,10 @@ import KonaProtocol
 
 /// Executes `LLCProtocol` for one socket: the directory of its cores (core-valid bits,
 /// an owner) and the caching agent toward the home agents.
-public final class LLCController {
+public final class LLCController: TableController {
     public typealias P = LLCProtocol
+    static var stall: P.Action { .stall }
+    static var invalid: P.State { .I }
 
     /// What the LLC records for a line.
     public struct Line: Sendable, LineHolders {
@@ -29,11 +31,12 @@ public final class LLCController {
     private let homeOf: (UInt64) -> Endpoint
     /// The lines this controller knows about (tests set them directly).
     public internal(set) var lines = LineMap<Line>()
-    private var parked = ParkedMessages()
+    var parked = ParkedMessages()
+    var hasParked: Bool { parked.any }
     /// Events parked on `line`, waiting for its state to change.
     public func parkedCount(_ line: UInt64) -> Int { parked.count(line) }
     /// How often each row fired.
-    public private(set) var coverage: RowCoverage
+    public internal(set) var coverage: RowCoverage
     /// Called after every transition.
     public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)?
 
@@ -117,37 +120,27 @@ public final class LLCController {
         return c - firstCore
     }
 
-    /// Executes the row for `event` on `line` (internal: tests fire refined events directly).
+    /// Executes the row for `event` on `line`; a row that invalidates or downgrades cores
+    /// but finds none to wait for continues at once with `LastAck` (internal: tests fire
+    /// refined events directly).
     func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage?) throws(ProtocolViolation) {
-        var entry = lines[line] ?? Line()
-        let before = entry.state
-        let r = try table.lookup(before, event, component: name, line: line, message: message, coverage: &coverage)
-        if table.isStall(r, .stall) {
-            parked.park(message!, on: line)
-            onTransition?(line, before, event, before)
-            return
-        }
-        if let message, event == .GetS || event == .GetS_Alone || event == .GetS_Owned || event == .GetM {
-            entry.requester = local(message.source)
-        }
-        var expectsAcks = false
-        for k in table.actions(of: r) {
-            let action = table.actionList[k]
-            if action == .invalidateOthers || action == .invalidateAll || action == .downgradeOwner { expectsAcks = true }
-            perform(action, line: line, entry: &entry, message: message)
-        }
-        let next = table.nextStates[r]
-        entry.state = next
-        if entry.state == .I { lines[line] = nil } else { lines[line] = entry }
-        onTransition?(line, before, event, next)
-        if expectsAcks && entry.acks == 0 {
+        expectingAcks = false
+        guard let t = try execute(event, line: line, message: message, prepare: { entry in
+            if let message, event == .GetS || event == .GetS_Alone || event == .GetS_Owned || event == .GetM {
+                entry.requester = self.local(message.source)
+            }
+        }) else { return }
+        if expectingAcks && t.entry.acks == 0 {
             try fire(.LastAck, line: line, message: nil)       // nobody to wait for
-        } else if next != before && parked.any {
-            for m in parked.release(line) { try receive(m) }
+        } else {
+            try releaseParked(line, after: t)
         }
     }
 
-    private func perform(_ action: P.Action, line: UInt64, entry: inout Line, message: CoherenceMessage?) {
+    /// Whether the row being fired invalidated or downgraded cores (set by `perform`).
+    private var expectingAcks = false
+
+    func perform(_ action: P.Action, line: UInt64, entry: inout Line, message: CoherenceMessage?) {
         let me = Endpoint.llc(socket)
         func toCore(_ kind: MessageKind, _ local: Int, data: UInt64 = 0) {
             network.send(CoherenceMessage(kind, line: line, from: me, to: .core(firstCore + local), data: data))
@@ -185,6 +178,7 @@ public final class LLCController {
             }
             entry.makeOwner(entry.requester)
         case .invalidateOthers, .invalidateAll:
+            expectingAcks = true
             var targets = entry.sharers
             if let owner = entry.owner { targets |= 1 << UInt64(owner) }
             if action == .invalidateOthers { targets &= ~(1 << UInt64(entry.requester)) }
@@ -193,6 +187,7 @@ public final class LLCController {
             entry.sharers &= ~targets
             if let owner = entry.owner, targets & (1 << UInt64(owner)) != 0 { entry.owner = nil }
         case .downgradeOwner:
+            expectingAcks = true
             if let owner = entry.owner {
                 toCore(.Downgrade, owner)
                 entry.acks = 1
@@ -214,3 +209,5 @@ public final class LLCController {
         }
     }
 }
+
+extension LLCController.Line: TableLine {}
