@@ -124,6 +124,14 @@ struct ParkedMessages {
     mutating func release(_ line: UInt64) -> [CoherenceMessage] { byLine.removeValue(forKey: line) ?? [] }
 
     func count(_ line: UInt64) -> Int { byLine[line]?.count ?? 0 }
+
+    /// The messages parked on `line`, in order.
+    func messages(_ line: UInt64) -> [CoherenceMessage] { byLine[line] ?? [] }
+
+    /// Parked messages as given (line, messages in order).
+    init(_ lines: [(UInt64, [CoherenceMessage])] = []) {
+        for (line, messages) in lines where !messages.isEmpty { byLine[line] = messages }
+    }
 }
 
 /// What a directory records about who holds a line: a set of sharers (a bit per core or

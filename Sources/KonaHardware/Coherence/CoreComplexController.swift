@@ -124,4 +124,24 @@ public final class CoreComplexController: TableController {
     }
 }
 
-extension CoreComplexController.Line: TableLine {}
+extension CoreComplexController.Line: TableLine {
+    /// The record of a line held nowhere (state I).
+    public static var empty: Self { Self() }
+}
+
+extension CoreComplexController {
+    /// The operation waiting on `line`, and the messages parked on it (`konasim verify`
+    /// reads a controller's whole contents, and restores them with `restore`).
+    public func pendingOperation(_ line: UInt64) -> Operation? { pending[line] }
+    public func parkedMessages(_ line: UInt64) -> [CoherenceMessage] { parked.messages(line) }
+
+    /// Replaces everything the controller holds for its lines.
+    public func restore(lines records: [(UInt64, Line)], pending operations: [(UInt64, Operation)],
+                        parked messages: [(UInt64, [CoherenceMessage])]) {
+        lines = LineMap()
+        for (line, record) in records where record.state != .I { lines[line] = record }
+        pending = LineMap()
+        for (line, operation) in operations { pending[line] = operation }
+        parked = ParkedMessages(messages)
+    }
+}

@@ -195,4 +195,22 @@ public final class HomeController: TableController {
     }
 }
 
-extension HomeController.Line: TableLine {}
+extension HomeController.Line: TableLine {
+    /// The record of a line held nowhere (state I).
+    public static var empty: Self { Self() }
+}
+
+extension HomeController {
+    /// The messages parked on `line` (`konasim verify` reads and restores a controller's contents).
+    public func parkedMessages(_ line: UInt64) -> [CoherenceMessage] { parked.messages(line) }
+
+    /// Replaces everything the directory holds: line records, memory and parked messages.
+    public func restore(lines records: [(UInt64, Line)], memory values: [(UInt64, UInt64)],
+                        parked messages: [(UInt64, [CoherenceMessage])]) {
+        lines = LineMap()
+        for (line, record) in records where record.state != .I { lines[line] = record }
+        memory = LineMap()
+        for (line, value) in values { memory[line] = value }
+        parked = ParkedMessages(messages)
+    }
+}

@@ -210,4 +210,19 @@ public final class LLCController: TableController {
     }
 }
 
-extension LLCController.Line: TableLine {}
+extension LLCController.Line: TableLine {
+    /// The record of a line held nowhere (state I).
+    public static var empty: Self { Self() }
+}
+
+extension LLCController {
+    /// The messages parked on `line` (`konasim verify` reads and restores a controller's contents).
+    public func parkedMessages(_ line: UInt64) -> [CoherenceMessage] { parked.messages(line) }
+
+    /// Replaces everything the controller holds for its lines.
+    public func restore(lines records: [(UInt64, Line)], parked messages: [(UInt64, [CoherenceMessage])]) {
+        lines = LineMap()
+        for (line, record) in records where record.state != .I { lines[line] = record }
+        parked = ParkedMessages(messages)
+    }
+}
