@@ -114,8 +114,6 @@ public final class ProtocolExplorer: CoherenceNetwork {
         case deliver(channel: Int, index: Int)
     }
 
-    private struct Failure: Error { var problem: String }
-
     public let configuration: Configuration
     private let tables: Tables
     private let n: Int
@@ -198,8 +196,8 @@ public final class ProtocolExplorer: CoherenceNetwork {
     public func run() -> Report {
         let start = ContinuousClock.now
         var report = Report()
-        let initial = canonical()
-        var parents: [UInt64: (parent: UInt64, depth: Int32)] = [hash(initial): (0, 0)]
+        let initial = canonical().bytes
+        var parents: [UInt64: Parent] = [hash(initial): Parent(hash: 0, depth: 0, action: 0)]
         var frontier = [initial]
         var depth = 0
         search: while !frontier.isEmpty {
@@ -210,23 +208,20 @@ public final class ProtocolExplorer: CoherenceNetwork {
                 let actions = enabled()
                 if actions.isEmpty, let stuck = workLeft() {
                     report.violation = Violation(problem: "deadlock: \(stuck), and no step is enabled",
-                                                 trace: trace(to: parentHash, parents, initial))
+                                                 trace: trace(to: parentHash, then: nil, parents, initial))
                     break search
                 }
-                for action in actions {
+                for (k, action) in actions.enumerated() {
                     load(state)
                     report.transitions += 1
                     if let problem = take(action) ?? check() {
-                        var steps = trace(to: parentHash, parents, initial)
-                        load(state)
-                        steps.append(describe(action))
-                        report.violation = Violation(problem: problem, trace: steps)
+                        report.violation = Violation(problem: problem, trace: trace(to: parentHash, then: k, parents, initial))
                         break search
                     }
-                    let child = canonical()
+                    let child = canonical().bytes
                     let h = hash(child)
                     if parents[h] == nil {
-                        parents[h] = (parentHash, Int32(depth + 1))
+                        parents[h] = Parent(hash: parentHash, depth: Int32(depth + 1), action: Int32(k))
                         next.append(child)
                         if parents.count >= configuration.maxStates { report.truncated = true; break search }
                     }
@@ -257,37 +252,59 @@ public final class ProtocolExplorer: CoherenceNetwork {
                              unreached: unreached.map { "\(table.rows[$0].state.name) x \(table.rows[$0].event.name)" })
     }
 
-    /// The steps from the initial state to the state hashed `target`, replayed on concrete
-    /// states so that agents keep their numbers.
-    private func trace(to target: UInt64, _ parents: [UInt64: (parent: UInt64, depth: Int32)], _ initial: [UInt8]) -> [Step] {
-        var path: [UInt64] = []
+    /// How a state was first reached: its parent's hash, its depth, and the step's position
+    /// among the parent's enabled steps.
+    private struct Parent {
+        var hash: UInt64
+        var depth: Int32
+        var action: Int32
+    }
+
+    /// The steps from the initial state to the state hashed `target`, then the parent's step
+    /// `last` if given, replayed through the canonical states the search visited. Each
+    /// canonical state renumbers the agents; the steps are told in the initial state's numbers.
+    private func trace(to target: UInt64, then last: Int?, _ parents: [UInt64: Parent], _ initial: [UInt8]) -> [Step] {
+        var path: [Int] = []
         var h = target
         while let entry = parents[h], entry.depth > 0 {
-            path.append(h)
-            h = entry.parent
+            path.append(Int(entry.action))
+            h = entry.hash
         }
         path.reverse()
+        if let last { path.append(last) }
         var steps: [Step] = []
         var state = initial
-        for wanted in path {
+        var original = Array(0..<n)          // canonical agent i is agent original[i] of the initial state
+        for k in path {
             load(state)
-            var found = false
-            for action in enabled() {
-                load(state)
-                if take(action) == nil, hash(canonical()) == wanted {
-                    load(state)
-                    steps.append(describe(action))
-                    load(state)
-                    _ = take(action)
-                    state = snapshot()
-                    found = true
-                    break
-                }
-            }
-            if !found { break }
+            let action = enabled()[k]
+            var step = describe(action)
+            step.event = renumber(step.event, original)
+            step.transitions = step.transitions.map { renumber($0, original) }
+            steps.append(step)
+            load(state)
+            if take(action) != nil { break }
+            let (child, p) = canonical()
+            var next = original
+            for a in 0..<n { next[p[a]] = original[a] }
+            original = next
+            state = child
         }
-        load(state)
         return steps
+    }
+
+    /// `text` with agent numbers (`core1`, `llc1`) mapped through `original`.
+    private func renumber(_ text: String, _ original: [Int]) -> String {
+        var out = ""
+        var rest = Substring(text)
+        while let r = rest.range(of: #"(core|llc)[0-9]"#, options: .regularExpression) {
+            out += rest[..<r.lowerBound]
+            let word = rest[r]
+            let digit = Int(String(word.last!))!
+            out += word.dropLast() + String(digit < original.count ? original[digit] : digit)
+            rest = rest[r.upperBound...]
+        }
+        return out + rest
     }
 
     /// Takes `action` with the transitions logged.
@@ -516,18 +533,16 @@ public final class ProtocolExplorer: CoherenceNetwork {
         return bytes
     }
 
-    /// The current state in its canonical encoding: the smallest over renumberings of the agents.
-    private func canonical() -> [UInt8] {
-        var best = encode(permutations[0])
+    /// The current state in its canonical encoding: the smallest over renumberings of the
+    /// agents, and the renumbering (agent `a` became `p[a]`).
+    private func canonical() -> (bytes: [UInt8], p: [Int]) {
+        var best = encode(permutations[0]), bestP = permutations[0]
         for p in permutations.dropFirst() {
             let e = encode(p)
-            if e.lexicographicallyPrecedes(best) { best = e }
+            if e.lexicographicallyPrecedes(best) { (best, bestP) = (e, p) }
         }
-        return best
+        return (best, bestP)
     }
-
-    /// The current state, encoded without renumbering.
-    private func snapshot() -> [UInt8] { encode(permutations[0]) }
 
     /// Makes the controllers, channels and FPGA hold the state `bytes` encodes.
     private func load(_ bytes: [UInt8]) {
