@@ -128,9 +128,10 @@ public enum PromelaExport {
             chunks.append("inline initTables\(chunks.count)() {\n" + body.joined(separator: ";\n") + "\n}\n")
         }
         out += chunks.joined()
-        out += "inline initTables() {\n" + (0..<chunks.count).map { "  d_step { initTables\($0)() }" }.joined(separator: ";\n") + "\n}\n"
+        out += "inline initTables() {\n" + (0..<chunks.count).map { "  d_step { initTables\($0)(); skip }" }.joined(separator: ";\n") + "\n}\n"
         out += semantics
-        // The main loop: one atomic choice of an enabled event, then one d_step executing it.
+        // The main loop: the choice of an enabled event and its execution form one atomic step
+        // (SPIN rejects a d_step this long; states inside an atomic sequence are not stored).
         let stableCore = "(cst[X] == C_I || cst[X] == C_S || cst[X] == C_E || cst[X] == C_M)"
         let holdingCore = "(cst[X] == C_S || cst[X] == C_E || cst[X] == C_M)"
         let replaceStates = [LLCProtocol.State.I, .S, .E, .M].filter { tables.llc.row($0, .Replace) != nil }
@@ -166,7 +167,7 @@ public enum PromelaExport {
         out += """
 
         init {
-          atomic { initTables(); d_step { initState() } }
+          atomic { initTables(); d_step { initState(); skip } }
           do
           :: atomic {
                if
@@ -175,7 +176,7 @@ public enum PromelaExport {
         for c in choices { out += "           :: \(c)\n" }
         out += """
                fi;
-               d_step { step() }
+               step()
              }
           :: timeout && \(noPending) -> goto end_quiescent   /* legal quiescence: no operation pending */
           od;
@@ -224,10 +225,11 @@ public enum PromelaExport {
     bit mem[NL];                 /* home memory (CPU) or the FMem block's frame (FPGA) */
     byte fblk; byte frec; bit rmem[NL];   /* FPGA: block state, lines still to recall, remote memory */
 
-    /* ---- scratch (hidden: always written before read within a step) ---- */
-    hidden byte sel_, s_, l_, x_, k_, d_, src_, ev_, bef_, nxt_, a_, k2_, tg_, cnt_, exp_, acks_, hasm_, again_, w_, rd_, l2_, hb_, oth_, ch_, i_, dir_;
-    hidden short r_, ai_, ae_, j_, m_;
-    hidden MTYPE stk[SCAP]; hidden byte stks[SCAP]; hidden byte stn;
+    /* ---- scratch: written before read within a step and zeroed at its end, so it adds nothing to
+       the states (not hidden: SPIN does not undo hidden variables when it backtracks) ---- */
+    byte sel_, s_, l_, x_, k_, d_, src_, ev_, bef_, nxt_, a_, k2_, tg_, cnt_, exp_, acks_, hasm_, again_, w_, rd_, l2_, hb_, oth_, ch_, i_, dir_;
+    short r_, ai_, ae_, j_, m_;
+    MTYPE stk[SCAP]; byte stks[SCAP]; byte stn;
 
     #define KIND(m) ((m) / (2*NL))
     #define LINE(m) (((m) / 2) % NL)
@@ -256,7 +258,7 @@ public enum PromelaExport {
     }
 
     inline pop() {
-      stn--; m_ = stk[stn]; src_ = stks[stn]; stk[stn] = 0;
+      stn--; m_ = stk[stn]; src_ = stks[stn]; stk[stn] = 0; stks[stn] = 0;
       k_ = KIND(m_); l_ = LINE(m_); d_ = m_ % 2
     }
 
@@ -364,7 +366,7 @@ public enum PromelaExport {
 
     inline coreDrain() {
       do
-      :: stn > 0 -> pop(); x_ = s_*NL + l_; coreReceive()
+      :: stn > 0 -> d_step { pop(); x_ = s_*NL + l_; coreReceive(); skip }
       :: else -> break
       od
     }
@@ -501,7 +503,7 @@ public enum PromelaExport {
 
     inline llcDrain() {
       do
-      :: stn > 0 -> pop(); x_ = s_*NL + l_; llcReceive()
+      :: stn > 0 -> d_step { pop(); x_ = s_*NL + l_; llcReceive(); skip }
       :: else -> break
       od
     }
@@ -634,7 +636,7 @@ public enum PromelaExport {
 
     inline homeDrain() {
       do
-      :: stn > 0 -> pop(); homeReceive()
+      :: stn > 0 -> d_step { pop(); homeReceive(); skip }
       :: else -> break
       od
     }
@@ -697,39 +699,50 @@ public enum PromelaExport {
       stn = 0;
       if
       :: sel_ == EV_LOAD || sel_ == EV_STORE || sel_ == EV_EVICT ->
-         x_ = s_*NL + l_; hasm_ = 0; k_ = 0; d_ = 0; src_ = 0;
-         if
-         :: sel_ == EV_LOAD -> cpend[x_] = OP_LOAD; ev_ = CE_Load
-         :: sel_ == EV_STORE -> cpend[x_] = OP_STORE; ev_ = CE_Store
-         :: else -> ev_ = CE_Evict
-         fi;
-         coreFire(); coreDrain()
+         d_step {
+           x_ = s_*NL + l_; hasm_ = 0; k_ = 0; d_ = 0; src_ = 0;
+           if
+           :: sel_ == EV_LOAD -> cpend[x_] = OP_LOAD; ev_ = CE_Load
+           :: sel_ == EV_STORE -> cpend[x_] = OP_STORE; ev_ = CE_Store
+           :: else -> ev_ = CE_Evict
+           fi;
+           coreFire();
+           skip
+         };
+         coreDrain()
       :: sel_ == EV_REPLACE ->
-         x_ = s_*NL + l_; hasm_ = 0; k_ = 0; d_ = 0; src_ = 0; ev_ = LE_Replace;
-         llcFire(); llcDrain()
-      :: sel_ == EV_EVICTBLOCK -> startEviction(); homeDrain()
+         d_step { x_ = s_*NL + l_; hasm_ = 0; k_ = 0; d_ = 0; src_ = 0; ev_ = LE_Replace; llcFire(); skip };
+         llcDrain()
+      :: sel_ == EV_EVICTBLOCK -> d_step { startEviction(); skip }; homeDrain()
       :: sel_ == EV_DELIVER ->
-         take();
-         s_ = ch_ / 12; dir_ = (ch_ % 12) / 3;
+         d_step { take(); s_ = ch_ / 12; dir_ = (ch_ % 12) / 3 };
          if
          :: dir_ == DIR_LC -> push(m_, 0); coreDrain()
          :: dir_ == DIR_CL -> push(m_, 0); llcDrain()
          :: dir_ == DIR_HL -> push(m_, 1); llcDrain()
          :: dir_ == DIR_LH ->
-            if
-            :: FPGA && fblk == F_ABSENT && ISREQ(m_) ->   /* fetch the block back from remote memory */
-               j_ = 0;
-               do
-               :: j_ < NL -> mem[j_] = rmem[j_]; j_++
-               :: else -> break
-               od;
-               fblk = F_RESIDENT
-            :: else -> skip
-            fi;
-            push(m_, s_); homeDrain()
+            d_step {
+              if
+              :: FPGA && fblk == F_ABSENT && ISREQ(m_) ->   /* fetch the block back from remote memory */
+                 j_ = 0;
+                 do
+                 :: j_ < NL -> mem[j_] = rmem[j_]; j_++
+                 :: else -> break
+                 od;
+                 fblk = F_RESIDENT
+              :: else -> skip
+              fi;
+              push(m_, s_)
+            };
+            homeDrain()
          fi
       fi;
-      checkSWMR()
+      d_step {
+        checkSWMR();
+        sel_ = 0; s_ = 0; l_ = 0; x_ = 0; k_ = 0; d_ = 0; src_ = 0; ev_ = 0; bef_ = 0; nxt_ = 0; a_ = 0; k2_ = 0; tg_ = 0;
+        cnt_ = 0; exp_ = 0; acks_ = 0; hasm_ = 0; again_ = 0; w_ = 0; rd_ = 0; l2_ = 0; hb_ = 0; oth_ = 0; ch_ = 0; i_ = 0;
+        dir_ = 0; r_ = 0; ai_ = 0; ae_ = 0; j_ = 0; m_ = 0; stn = 0   /* stk, stks: zeroed by pop */
+      }
     }
 
     """
