@@ -366,7 +366,7 @@ public enum PromelaExport {
 
     inline coreDrain() {
       do
-      :: stn > 0 -> d_step { pop(); x_ = s_*NL + l_; coreReceive(); skip }
+      :: stn > 0 -> pop(); x_ = s_*NL + l_; coreReceive()
       :: else -> break
       od
     }
@@ -503,7 +503,7 @@ public enum PromelaExport {
 
     inline llcDrain() {
       do
-      :: stn > 0 -> d_step { pop(); x_ = s_*NL + l_; llcReceive(); skip }
+      :: stn > 0 -> pop(); x_ = s_*NL + l_; llcReceive()
       :: else -> break
       od
     }
@@ -636,7 +636,7 @@ public enum PromelaExport {
 
     inline homeDrain() {
       do
-      :: stn > 0 -> d_step { pop(); homeReceive(); skip }
+      :: stn > 0 -> pop(); homeReceive()
       :: else -> break
       od
     }
@@ -694,32 +694,35 @@ public enum PromelaExport {
       od
     }
 
-    /* one event, executed atomically (the controllers run a message and everything it releases at once) */
+    inline finish() {   /* the checks after every event, and the scratch zeroed */
+      checkSWMR();
+      sel_ = 0; s_ = 0; l_ = 0; x_ = 0; k_ = 0; d_ = 0; src_ = 0; ev_ = 0; bef_ = 0; nxt_ = 0; a_ = 0; k2_ = 0; tg_ = 0;
+      cnt_ = 0; exp_ = 0; acks_ = 0; hasm_ = 0; again_ = 0; w_ = 0; rd_ = 0; l2_ = 0; hb_ = 0; oth_ = 0; ch_ = 0; i_ = 0;
+      dir_ = 0; r_ = 0; ai_ = 0; ae_ = 0; j_ = 0; m_ = 0; stn = 0   /* stk, stks: zeroed by pop */
+    }
+
+    /* One event, executed atomically: the controller runs it and everything it releases at once
+       (SPIN rejects one d_step this long, so a few d_steps inside the event's atomic sequence). */
     inline step() {
-      stn = 0;
       if
       :: sel_ == EV_LOAD || sel_ == EV_STORE || sel_ == EV_EVICT ->
          d_step {
-           x_ = s_*NL + l_; hasm_ = 0; k_ = 0; d_ = 0; src_ = 0;
+           stn = 0; x_ = s_*NL + l_; hasm_ = 0; k_ = 0; d_ = 0; src_ = 0;
            if
            :: sel_ == EV_LOAD -> cpend[x_] = OP_LOAD; ev_ = CE_Load
            :: sel_ == EV_STORE -> cpend[x_] = OP_STORE; ev_ = CE_Store
            :: else -> ev_ = CE_Evict
            fi;
-           coreFire();
-           skip
-         };
-         coreDrain()
+           coreFire(); coreDrain(); finish()
+         }
       :: sel_ == EV_REPLACE ->
-         d_step { x_ = s_*NL + l_; hasm_ = 0; k_ = 0; d_ = 0; src_ = 0; ev_ = LE_Replace; llcFire(); skip };
-         llcDrain()
-      :: sel_ == EV_EVICTBLOCK -> d_step { startEviction(); skip }; homeDrain()
+         d_step { stn = 0; x_ = s_*NL + l_; hasm_ = 0; k_ = 0; d_ = 0; src_ = 0; ev_ = LE_Replace; llcFire(); llcDrain(); finish() }
+      :: sel_ == EV_EVICTBLOCK -> d_step { stn = 0; startEviction(); homeDrain(); finish() }
       :: sel_ == EV_DELIVER ->
-         d_step { take(); s_ = ch_ / 12; dir_ = (ch_ % 12) / 3 };
+         d_step { stn = 0; take(); s_ = ch_ / 12; dir_ = (ch_ % 12) / 3 };
          if
-         :: dir_ == DIR_LC -> push(m_, 0); coreDrain()
-         :: dir_ == DIR_CL -> push(m_, 0); llcDrain()
-         :: dir_ == DIR_HL -> push(m_, 1); llcDrain()
+         :: dir_ == DIR_LC -> d_step { push(m_, 0); coreDrain(); finish() }
+         :: dir_ == DIR_CL || dir_ == DIR_HL -> d_step { push(m_, (dir_ == DIR_HL -> 1 : 0)); llcDrain(); finish() }
          :: dir_ == DIR_LH ->
             d_step {
               if
@@ -732,17 +735,10 @@ public enum PromelaExport {
                  fblk = F_RESIDENT
               :: else -> skip
               fi;
-              push(m_, s_)
-            };
-            homeDrain()
+              push(m_, s_); homeDrain(); finish()
+            }
          fi
-      fi;
-      d_step {
-        checkSWMR();
-        sel_ = 0; s_ = 0; l_ = 0; x_ = 0; k_ = 0; d_ = 0; src_ = 0; ev_ = 0; bef_ = 0; nxt_ = 0; a_ = 0; k2_ = 0; tg_ = 0;
-        cnt_ = 0; exp_ = 0; acks_ = 0; hasm_ = 0; again_ = 0; w_ = 0; rd_ = 0; l2_ = 0; hb_ = 0; oth_ = 0; ch_ = 0; i_ = 0;
-        dir_ = 0; r_ = 0; ai_ = 0; ae_ = 0; j_ = 0; m_ = 0; stn = 0   /* stk, stks: zeroed by pop */
-      }
+      fi
     }
 
     """
