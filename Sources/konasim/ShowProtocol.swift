@@ -10,10 +10,16 @@ extension KonaSimCommand {
             abstract: "Print the coherence protocol's transition tables (docs/protocol.md is `--all`).")
 
         enum Controller: String, ExpressibleByArgument, CaseIterable { case core, llc, home, fpga }
-        enum Format: String, ExpressibleByArgument, CaseIterable { case md, csv, dot }
+        enum Format: String, ExpressibleByArgument, CaseIterable { case md, csv, dot, promela }
 
         @Option(help: "Which table: core, llc, home or fpga (the FPGA home agent: home plus recalls; default: all).") var controller: Controller?
-        @Option(help: "md, csv or dot.") var format: Format = .md
+        @Option(help: "md, csv, dot, or promela (a SPIN model of a small system, generated from the tables; docs/verification.md).") var format: Format = .md
+        @Option(help: "promela: the variant as grant=e|s,clean=notify|silent (overrides --grant-shared, --silent-clean-eviction).") var variant: String?
+        @Option(help: "promela: the home agent, cpu or fpga (FMem of one block holding every line).") var home: PromelaExport.Home = .cpu
+        @Option(help: "promela: number of sockets (each one LLC with one core complex).") var agents = 2
+        @Option(help: "promela: number of lines.") var addresses = 1
+        @Option(help: "promela: channel ordering, fifo or unordered.") var ordering: PromelaExport.Ordering = .fifo
+        @Option(help: .hidden) var `break`: String?
         @Flag(help: "Grant only S on a read miss with no other holder (variant).") var grantShared = false
         @Flag(help: "Silent clean evictions (variant).") var silentCleanEviction = false
         @Flag(help: "The whole document: every table and the rows each variant changes (docs/protocol.md).") var all = false
@@ -23,8 +29,29 @@ extension KonaSimCommand {
                 print(ProtocolExport.document(), terminator: "")
                 return
             }
-            let variant = ProtocolVariant(grantExclusive: !grantShared, silentCleanEviction: silentCleanEviction)
-            let f = ProtocolExport.Format(rawValue: format.rawValue)!
+            var variant = ProtocolVariant(grantExclusive: !grantShared, silentCleanEviction: silentCleanEviction)
+            if let text = self.variant {
+                guard let v = ProtocolVariant(parsing: text) else {
+                    throw ValidationError("--variant: expected grant=e|s,clean=notify|silent, got '\(text)'")
+                }
+                variant = v
+            }
+            if format == .promela {
+                guard (1...8).contains(agents), (1...8).contains(addresses) else {
+                    throw ValidationError("--agents and --addresses: 1 to 8")
+                }
+                var breakage: ProtocolBreakage?
+                if let name = self.break {
+                    guard let b = ProtocolBreakage(rawValue: name) else {
+                        throw ValidationError("--break: one of " + ProtocolBreakage.allCases.map(\.rawValue).joined(separator: ", "))
+                    }
+                    breakage = b
+                }
+                print(PromelaExport.model(.init(agents: agents, addresses: addresses, variant: variant, home: home,
+                                                ordering: ordering, breakage: breakage)), terminator: "")
+                return
+            }
+            let f = ProtocolExport.Format(rawValue: format.rawValue)!   // md, csv, dot
             let chosen = controller.map { [$0] } ?? Controller.allCases
             for c in chosen {
                 switch c {
@@ -37,3 +64,6 @@ extension KonaSimCommand {
         }
     }
 }
+
+extension PromelaExport.Home: ExpressibleByArgument {}
+extension PromelaExport.Ordering: ExpressibleByArgument {}

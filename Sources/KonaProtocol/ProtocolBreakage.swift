@@ -1,0 +1,100 @@
+/// The four transition tables a system runs: the core complexes', the socket LLCs', the CPU
+/// home agent's and the FPGA home agent's.
+public struct ProtocolTables: Sendable {
+    public var core: CoreComplexProtocol.Table
+    public var llc: LLCProtocol.Table
+    public var home: HomeProtocol.Table
+    public var fpga: HomeProtocol.Table
+
+    /// The correct tables for `variant`.
+    public init(_ variant: ProtocolVariant) {
+        core = CoreComplexProtocol.table(variant)
+        llc = LLCProtocol.table(variant)
+        home = HomeProtocol.table(variant)
+        fpga = HomeProtocol.fpgaTable(variant)
+    }
+}
+
+/// Named, deliberate protocol bugs: each alters a few rows of the correct tables so that a
+/// verifier (the SPIN model of `konasim protocol --format promela --break NAME`, the
+/// explicit-state explorer of `konasim verify`) can show it catches them. One place, so
+/// both verifiers break the protocol the same way.
+public enum ProtocolBreakage: String, CaseIterable, Sendable {
+    /// The LLC answers a home SnpInv on a shared line at once (RspI) instead of after its
+    /// cores' invalidation acks: the home grants another socket ownership while a core
+    /// still reads the line.
+    case noInvAckWait = "no-inv-ack-wait"
+    /// The home's dirty-writeback row keeps the writer listed as the owner (and the line EM).
+    case wbKeepsOwner = "wb-keeps-owner"
+    /// The LLC acknowledges a sharing core's PutS without removing its core-valid bit.
+    case evictForgetsSharer = "evict-forgets-sharer"
+    /// FPGA home: a recalled owner's dirty data is not written to FMem before the block
+    /// goes to remote memory.
+    case recallDropsData = "recall-drops-data"
+
+    /// What is broken, in one line.
+    public var doc: String {
+        switch self {
+        case .noInvAckWait: "llc (S, SnpInv) sends RspI together with the invalidations; (SSNP_I, LastAck) only deallocates"
+        case .wbKeepsOwner: "home (EM, WbOwnerDirty) writes memory and acks but keeps the owner (stays EM)"
+        case .evictForgetsSharer: "llc (S, PutSharer) acks the PutS but keeps the core's core-valid bit"
+        case .recallDropsData: "fpga (EM_R, LastRspIData) clears the owner and reports the line recalled without writing memory"
+        }
+    }
+
+    /// Whether the breakage is only in the FPGA home's table (needs `--home fpga` to show).
+    public var needsFPGAHome: Bool { self == .recallDropsData }
+
+    /// The tables for `variant` with this breakage. Every altered row exists in every variant
+    /// (a precondition checks it), though a variant may never reach it (PutS is sent only
+    /// with notified clean evictions).
+    public func tables(_ variant: ProtocolVariant) -> ProtocolTables {
+        var t = ProtocolTables(variant)
+        func llc(_ s: LLCProtocol.State, _ e: LLCProtocol.Event, _ a: [LLCProtocol.Action], _ n: LLCProtocol.State) {
+            precondition(t.llc.row(s, e) != nil, "\(rawValue): llc has no row (\(s.name), \(e.name))")
+            t.llc = t.llc.replacing(s, e, actions: a, next: n)
+        }
+        func home(_ s: HomeProtocol.State, _ e: HomeProtocol.Event, _ a: [HomeProtocol.Action], _ n: HomeProtocol.State,
+                  cpu: Bool = true) {
+            precondition(t.fpga.row(s, e) != nil, "\(rawValue): fpga has no row (\(s.name), \(e.name))")
+            if cpu { t.home = t.home.replacing(s, e, actions: a, next: n) }
+            t.fpga = t.fpga.replacing(s, e, actions: a, next: n)
+        }
+        switch self {
+        case .noInvAckWait:
+            llc(.S, .SnpInv, [.invalidateAll, .sendRspI], .SSNP_I)
+            llc(.SSNP_I, .LastAck, [.deallocate], .I)
+        case .wbKeepsOwner:
+            home(.EM, .WbOwnerDirty, [.writeMemory, .sendWbAck], .EM)
+        case .evictForgetsSharer:
+            llc(.S, .PutSharer, [.sendPutAck], .S)
+        case .recallDropsData:
+            home(.EM_R, .LastRspIData, [.clearOwner, .recalled], .I, cpu: false)
+        }
+        return t
+    }
+}
+
+extension ProtocolVariant {
+    /// Parses `grant=e|s,clean=notify|silent` (either part may be left out: default grant=e,
+    /// clean=notify); nil if malformed.
+    public init?(parsing text: String) {
+        self.init()
+        for part in text.split(separator: ",", omittingEmptySubsequences: true) {
+            let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2 else { return nil }
+            switch (kv[0], kv[1]) {
+            case ("grant", "e"): grantExclusive = true
+            case ("grant", "s"): grantExclusive = false
+            case ("clean", "notify"): silentCleanEviction = false
+            case ("clean", "silent"): silentCleanEviction = true
+            default: return nil
+            }
+        }
+    }
+
+    /// `grant=e,clean=notify` style (parsed back by `init(parsing:)`).
+    public var shortDescription: String {
+        "grant=\(grantExclusive ? "e" : "s"),clean=\(silentCleanEviction ? "silent" : "notify")"
+    }
+}
