@@ -38,23 +38,6 @@ public final class ProtocolExplorer: CoherenceNetwork {
     /// How the interconnect may reorder messages.
     public enum Ordering: String, Sendable, CaseIterable { case fifo, unordered }
 
-    /// The tables to explore (tests pass broken ones).
-    public struct Tables: Sendable {
-        public var core: CoreComplexProtocol.Table
-        public var llc: LLCProtocol.Table
-        public var home: HomeProtocol.Table
-        public init(core: CoreComplexProtocol.Table, llc: LLCProtocol.Table, home: HomeProtocol.Table) {
-            self.core = core
-            self.llc = llc
-            self.home = home
-        }
-        /// The tables of `variant` for `home`.
-        public static func of(_ variant: ProtocolVariant, home: Home) -> Tables {
-            Tables(core: CoreComplexProtocol.table(variant), llc: LLCProtocol.table(variant),
-                   home: home == .fpga ? HomeProtocol.fpgaTable(variant) : HomeProtocol.table(variant))
-        }
-    }
-
     /// What to explore.
     public struct Configuration: Sendable {
         public var agents = 2
@@ -62,8 +45,8 @@ public final class ProtocolExplorer: CoherenceNetwork {
         public var home = Home.cpu
         public var ordering = Ordering.fifo
         public var variant = ProtocolVariant()
-        /// Replaces the variant's tables (a test breaks one on purpose).
-        public var tables: Tables?
+        /// Replaces the variant's tables (`ProtocolBreakage` breaks them on purpose).
+        public var tables: ProtocolTables?
         /// Stop (and say so) after this many states.
         public var maxStates = 20_000_000
         public init() {}
@@ -115,7 +98,8 @@ public final class ProtocolExplorer: CoherenceNetwork {
     }
 
     public let configuration: Configuration
-    private let tables: Tables
+    private let tables: ProtocolTables
+    private let homeTable: HomeProtocol.Table
     private let n: Int
     private let lineCount: Int
     private var cores: [CoreComplexController] = []
@@ -137,7 +121,8 @@ public final class ProtocolExplorer: CoherenceNetwork {
     public init(_ configuration: Configuration) {
         precondition(configuration.agents >= 1 && configuration.agents <= 4 && configuration.addresses >= 1 && configuration.addresses <= 8)
         self.configuration = configuration
-        tables = configuration.tables ?? .of(configuration.variant, home: configuration.home)
+        tables = configuration.tables ?? ProtocolTables(configuration.variant)
+        homeTable = configuration.home == .fpga ? tables.fpga : tables.home
         n = configuration.agents
         lineCount = configuration.addresses
         latest = [UInt64](repeating: 1, count: lineCount)
@@ -147,7 +132,7 @@ public final class ProtocolExplorer: CoherenceNetwork {
             cores.append(CoreComplexController(index: a, llc: .llc(a), table: tables.core, network: self))
             llcs.append(LLCController(socket: a, firstCore: a, cores: 1, table: tables.llc, network: self, homeOf: { _ in .home(0) }))
         }
-        home = HomeController(index: 0, table: tables.home, network: self)
+        home = HomeController(index: 0, table: homeTable, network: self)
         for core in cores {
             core.onComplete = { [unowned self] line, operation, value in
                 switch operation {
@@ -205,6 +190,7 @@ public final class ProtocolExplorer: CoherenceNetwork {
             for state in frontier {
                 let parentHash = hash(state)
                 load(state)
+                let saved = save()
                 let actions = enabled()
                 if actions.isEmpty, let stuck = workLeft() {
                     report.violation = Violation(problem: "deadlock: \(stuck), and no step is enabled",
@@ -212,7 +198,7 @@ public final class ProtocolExplorer: CoherenceNetwork {
                     break search
                 }
                 for (k, action) in actions.enumerated() {
-                    load(state)
+                    restore(saved)
                     report.transitions += 1
                     if let problem = take(action) ?? check() {
                         report.violation = Violation(problem: problem, trace: trace(to: parentHash, then: k, parents, initial))
@@ -242,7 +228,7 @@ public final class ProtocolExplorer: CoherenceNetwork {
         #endif
         report.peakMemoryBytes = Int(usage.ru_maxrss) * 1024
         report.coverage = [coverage(tables.core, cores.map(\.coverage)), coverage(tables.llc, llcs.map(\.coverage)),
-                           coverage(tables.home, [home.coverage])]
+                           coverage(homeTable, [home.coverage])]
         return report
     }
 
@@ -618,6 +604,35 @@ public final class ProtocolExplorer: CoherenceNetwork {
             }
             channels[channelKey(source, destination, list[0].kind.channel)] = list
         }
+        for l in 0..<lineCount { latest[l] = 1 }
+    }
+
+    /// Everything a state is, as values (copies share storage until changed).
+    private struct Saved {
+        var cores: [CoreComplexController.Contents]
+        var llcs: [LLCController.Contents]
+        var home: HomeController.Contents
+        var channels: [Int: [CoherenceMessage]]
+        var block: Int
+        var recallsLeft: Int
+        var remote: [UInt64]
+    }
+
+    private func save() -> Saved {
+        Saved(cores: cores.map(\.contents), llcs: llcs.map(\.contents), home: home.contents, channels: channels,
+              block: block, recallsLeft: recallsLeft, remote: remote)
+    }
+
+    private func restore(_ s: Saved) {
+        for a in 0..<n {
+            cores[a].contents = s.cores[a]
+            llcs[a].contents = s.llcs[a]
+        }
+        home.contents = s.home
+        channels = s.channels
+        block = s.block
+        recallsLeft = s.recallsLeft
+        remote = s.remote
         for l in 0..<lineCount { latest[l] = 1 }
     }
 

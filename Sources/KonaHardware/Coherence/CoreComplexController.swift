@@ -135,6 +135,19 @@ extension CoreComplexController {
     public func pendingOperation(_ line: UInt64) -> Operation? { pending[line] }
     public func parkedMessages(_ line: UInt64) -> [CoherenceMessage] { parked.messages(line) }
 
+    /// Everything the controller holds, as one value to save and put back (copies share
+    /// storage until changed).
+    public struct Contents {
+        var lines: LineMap<Line>
+        var pending: LineMap<Operation>
+        var parked: ParkedMessages
+    }
+
+    public var contents: Contents {
+        get { Contents(lines: lines, pending: pending, parked: parked) }
+        set { (lines, pending, parked) = (newValue.lines, newValue.pending, newValue.parked) }
+    }
+
     /// Replaces everything the controller holds for its lines.
     public func restore(lines records: [(UInt64, Line)], pending operations: [(UInt64, Operation)],
                         parked messages: [(UInt64, [CoherenceMessage])]) {

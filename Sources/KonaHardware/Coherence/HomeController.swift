@@ -204,6 +204,18 @@ extension HomeController {
     /// The messages parked on `line` (`konasim verify` reads and restores a controller's contents).
     public func parkedMessages(_ line: UInt64) -> [CoherenceMessage] { parked.messages(line) }
 
+    /// Everything the directory holds, as one value to save and put back.
+    public struct Contents {
+        var lines: LineMap<Line>
+        var memory: LineMap<UInt64>
+        var parked: ParkedMessages
+    }
+
+    public var contents: Contents {
+        get { Contents(lines: lines, memory: memory, parked: parked) }
+        set { (lines, memory, parked) = (newValue.lines, newValue.memory, newValue.parked) }
+    }
+
     /// Replaces everything the directory holds: line records, memory and parked messages.
     public func restore(lines records: [(UInt64, Line)], memory values: [(UInt64, UInt64)],
                         parked messages: [(UInt64, [CoherenceMessage])]) {

@@ -219,6 +219,17 @@ extension LLCController {
     /// The messages parked on `line` (`konasim verify` reads and restores a controller's contents).
     public func parkedMessages(_ line: UInt64) -> [CoherenceMessage] { parked.messages(line) }
 
+    /// Everything the controller holds, as one value to save and put back.
+    public struct Contents {
+        var lines: LineMap<Line>
+        var parked: ParkedMessages
+    }
+
+    public var contents: Contents {
+        get { Contents(lines: lines, parked: parked) }
+        set { (lines, parked) = (newValue.lines, newValue.parked) }
+    }
+
     /// Replaces everything the controller holds for its lines.
     public func restore(lines records: [(UInt64, Line)], parked messages: [(UInt64, [CoherenceMessage])]) {
         lines = LineMap()
