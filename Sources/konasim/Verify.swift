@@ -28,6 +28,7 @@ extension KonaSimCommand {
         @Option(help: "Clean evictions notify or are silent, or both variants in turn.") var cleanEviction: EvictionChoice = .notify
         @Option(help: "Stop after this many states.") var maxStates = 20_000_000
         @Option(help: ArgumentHelp("Write a violation's trace as a VCD waveform to FILE.", valueName: "file")) var vcd: String?
+        @Option(help: .hidden) var `break`: String?
 
         func validate() throws {
             guard (1...4).contains(agents) else { throw ValidationError("--agents must be 1 to 4") }
@@ -47,6 +48,12 @@ extension KonaSimCommand {
                     c.ordering = ordering
                     c.variant = ProtocolVariant(grantExclusive: g, silentCleanEviction: silent)
                     c.maxStates = maxStates
+                    if let name = `break` {
+                        guard let breakage = ProtocolBreakage(rawValue: name) else {
+                            throw ValidationError("--break takes one of " + ProtocolBreakage.allCases.map(\.rawValue).joined(separator: ", "))
+                        }
+                        c.tables = breakage.tables(c.variant)
+                    }
                     let report = ProtocolExplorer(c).run()
                     print("verify \(agents) agents x \(addresses) address\(addresses == 1 ? "" : "es"), \(home.rawValue) home, \(ordering.rawValue), \(c.variant):")
                     print("  \(report.violation == nil ? (report.truncated ? "stopped at --max-states" : "ok") : "VIOLATION"): "
