@@ -157,7 +157,8 @@ public final class ProtocolExplorer: CoherenceNetwork {
             self.log?.append("home line \(line): \(before.name) --\(event.name)--> \(after.name)")
         }
         home.onRecalled = { [unowned self] _ in self.recallsLeft -= 1 }
-        setHomeMemory((0..<configuration.addresses).map { (UInt64($0), 1) })
+        block = configuration.home == .fpga ? 2 : 0      // FMem starts empty, as in the SPIN model
+        setHomeMemory(configuration.home == .fpga ? [] : (0..<configuration.addresses).map { (UInt64($0), 1) })
     }
 
     /// Replaces the home's memory (FMem, for the FPGA), keeping its records and parked messages.
