@@ -345,17 +345,7 @@ public final class CoherenceStress: Component, CoherenceNetwork {
     }
 
     private func checkSWMR(_ line: UInt64) {
-        var writers: [Int] = [], readers: [Int] = []
-        for core in cores {
-            switch core.state(line) {
-            case .E, .M: writers.append(core.index)
-            case .S, .SM_A: readers.append(core.index)
-            default: break
-            }
-        }
-        if writers.count > 1 || (writers.count == 1 && !readers.isEmpty) {
-            fail(line: line, "single-writer/multiple-reader broken: writers \(writers.map { "core\($0)" }), readers \(readers.map { "core\($0)" })")
-        }
+        if let problem = singleWriterViolation(cores, line) { fail(line: line, problem) }
     }
 
     private func checkAges() {

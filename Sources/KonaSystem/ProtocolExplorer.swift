@@ -405,17 +405,7 @@ public final class ProtocolExplorer: CoherenceNetwork {
     /// The invariants of the current state; the first one broken.
     private func check() -> String? {
         for l in 0..<UInt64(lineCount) {
-            var writers: [Int] = [], readers: [Int] = []
-            for core in cores {
-                switch core.state(l) {
-                case .E, .M: writers.append(core.index)
-                case .S, .SM_A: readers.append(core.index)
-                default: break
-                }
-            }
-            if writers.count > 1 || (writers.count == 1 && !readers.isEmpty) {
-                return "single-writer/multiple-reader broken on line \(l): writers \(writers.map { "core\($0)" }), readers \(readers.map { "core\($0)" })"
-            }
+            if let problem = singleWriterViolation(cores, l) { return problem }
             // A line no cache holds, with nothing in flight or parked for it, is at home.
             let quiet = cores.allSatisfy { $0.state(l) == .I && $0.parkedMessages(l).isEmpty }
                 && llcs.allSatisfy { $0.state(l) == .I && $0.parkedMessages(l).isEmpty }
