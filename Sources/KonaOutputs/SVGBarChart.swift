@@ -36,7 +36,7 @@ public struct SVGBarChart {
         let low = min(floor(log10(values.min() ?? 1)), -1), high = max(ceil(log10(values.max() ?? 1)), 1)
         func py(_ v: Double) -> Double { top + plotH - (log10(v) - low) / (high - low) * plotH }
         func f(_ v: Double) -> String { String(format: "%.2f", v) }
-        let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+        let palette = SVGPlot.palette
         var svg = """
         <?xml version="1.0" encoding="UTF-8"?>
         <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="Helvetica, Arial, sans-serif" font-size="13">

@@ -82,6 +82,9 @@ public struct SVGPlot {
         return ticks
     }
 
+    /// The series colours, in order (the bar chart uses them too).
+    static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
     static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
@@ -112,7 +115,7 @@ public struct SVGPlot {
         let yLow = fy(yTicks.first!), yHigh = max(fy(yTicks.last!), yLow + 1e-12)
         func px(_ x: Double) -> Double { left + (fx(x) - xLow) / (xHigh - xLow) * plotW }
         func py(_ y: Double) -> Double { top + plotH - (fy(y) - yLow) / (yHigh - yLow) * plotH }
-        let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+        let palette = Self.palette
         func f(_ v: Double) -> String { String(format: "%.2f", v) }
         var svg = """
         <?xml version="1.0" encoding="UTF-8"?>

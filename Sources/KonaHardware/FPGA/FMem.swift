@@ -38,6 +38,9 @@ public final class FMem {
     private var frameOf = LineMap<Int>()
     /// The lines' values (data-value tracking), `frame * linesPerBlock + line offset`.
     public var values: [UInt64]
+    /// Per frame being filled: bytes of its block arrived so far.
+    private var filled: [UInt64]
+    private let blockLineShift: UInt64
     /// The dirty bitmap (a line's modified data reached the FPGA) and the access bitmap
     /// (a request for the line arrived).
     public private(set) var dirty: LineBitmap
@@ -51,7 +54,8 @@ public final class FMem {
 
     /// An FMem of `sets` x `ways` frames of `linesPerBlock` lines.
     public init(sets: Int, ways: Int, linesPerBlock: Int, policy: Policy, random: RandomStream) {
-        precondition(sets > 0 && sets & (sets - 1) == 0 && ways > 0 && linesPerBlock > 0)
+        precondition(sets > 0 && sets & (sets - 1) == 0 && ways > 0 && linesPerBlock > 0 && linesPerBlock & (linesPerBlock - 1) == 0)
+        blockLineShift = UInt64(linesPerBlock.trailingZeroBitCount)
         self.sets = sets
         self.ways = ways
         self.linesPerBlock = linesPerBlock
@@ -66,6 +70,7 @@ public final class FMem {
         firstFree = [Int](repeating: 0, count: sets)
         dirty = LineBitmap(frames: n, linesPerFrame: linesPerBlock)
         values = [UInt64](repeating: 0, count: n * linesPerBlock)
+        filled = [UInt64](repeating: 0, count: n)
         accessed = LineBitmap(frames: n, linesPerFrame: linesPerBlock)
     }
 
@@ -91,6 +96,28 @@ public final class FMem {
         }
         firstFree[s] = ways
         return nil
+    }
+
+    /// The value of line number `line` if its block has a frame (data-value tracking).
+    public func value(ofLine line: UInt64) -> UInt64? {
+        frame(of: line >> blockLineShift).map { values[$0 * linesPerBlock + Int(line & UInt64(linesPerBlock - 1))] }
+    }
+
+    /// Sets the value of line number `line`, if its block has a frame.
+    public func setValue(_ value: UInt64, ofLine line: UInt64) {
+        guard let f = frame(of: line >> blockLineShift) else { return }
+        values[f * linesPerBlock + Int(line & UInt64(linesPerBlock - 1))] = value
+    }
+
+    /// A fill of `frame`'s block begins: none of its bytes has arrived.
+    public func beginFill(_ frame: Int) { filled[frame] = 0 }
+
+    /// `bytes` more of `frame`'s block arrived: the offsets of the lines they complete (a
+    /// packet need not hold whole lines).
+    public func fill(_ frame: Int, bytes: UInt64) -> Range<UInt64> {
+        let before = filled[frame] >> LineGeometry.lineShift
+        filled[frame] += bytes
+        return before ..< filled[frame] >> LineGeometry.lineShift
     }
 
     /// Marks `frame` as holding its block's data.

@@ -76,8 +76,6 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
     /// Misses waiting for a frame or for the outstanding limit, in order: (block, critical line).
     private var pendingMisses: [(block: UInt64, line: UInt64)] = []
     private var criticalLine: [UInt64]
-    /// Per frame being fetched: bytes of the block arrived so far.
-    private var fillBytes: [UInt64]
     private var operations = 0
     private var forwarding = false
     private var workScheduled = false
@@ -115,7 +113,6 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
         blockShift = UInt64(parameters.blockSize.trailingZeroBitCount)
         linesPerBlock = Int(parameters.blockSize >> LineGeometry.lineShift)
         criticalLine = [UInt64](repeating: 0, count: fmem.frames)
-        fillBytes = [UInt64](repeating: 0, count: fmem.frames)
         controller = HomeController(index: index, table: table, network: outbox)
         lookups = LookupPort(clock: parameters.clock, perCycle: parameters.lookupsPerCycle)
         engine = EvictionEngine(path: path, frames: fmem, dram: dram, network: network, parameters: parameters.eviction, stats: stats)
@@ -181,23 +178,12 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
     // MARK: Values
 
     /// The value of `line` in FMem (its block must be there).
-    public func value(of line: UInt64) -> UInt64 {
-        guard let f = fmem.frame(of: block(of: line)) else { return 0 }
-        return fmem.values[f * linesPerBlock + offset(line)]
-    }
-
-    public func store(_ value: UInt64, to line: UInt64) {
-        guard let f = fmem.frame(of: block(of: line)) else { return }
-        fmem.values[f * linesPerBlock + offset(line)] = value
-    }
-
+    public func value(of line: UInt64) -> UInt64 { fmem.value(ofLine: line) ?? 0 }
+    public func store(_ value: UInt64, to line: UInt64) { fmem.setValue(value, ofLine: line) }
     /// The value of `line` in FMem, if its block is there.
-    public func fmemValue(_ line: UInt64) -> UInt64? {
-        fmem.frame(of: block(of: line)).map { fmem.values[$0 * linesPerBlock + offset(line)] }
-    }
-
+    public func fmemValue(_ line: UInt64) -> UInt64? { fmem.value(ofLine: line) }
     /// The value of `line` in remote memory.
-    public func remoteValue(_ line: UInt64) -> UInt64 { engine.remote[block(of: line)]?[offset(line)] ?? 0 }
+    public func remoteValue(_ line: UInt64) -> UInt64 { engine.remoteValue(ofLine: line) }
 
     // MARK: Addresses
 
@@ -270,12 +256,7 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
     /// the bitmap of lines the sockets hold (the lines an eviction recalls).
     private func transitioned(_ line: UInt64, _ before: HomeProtocol.State, _ after: HomeProtocol.State) {
         if watch.tracer != nil { watch.note(line, after.name, at: max(outbox.time, simulator.now)) }
-        let wasStable = HomeController.isStable(before), isStable = HomeController.isStable(after)
-        let wasHeld = before != .I, isHeld = after != .I
-        guard wasStable != isStable || wasHeld != isHeld, let f = fmem.frame(of: block(of: line)) else { return }
-        let becameStable = engine.lineChanged(frame: f, offset: offset(line), wasStable: wasStable, isStable: isStable,
-                                              wasHeld: wasHeld, isHeld: isHeld)
-        if becameStable && !pendingMisses.isEmpty { scheduleWork() }
+        if engine.directoryChanged(line, from: before, to: after) && !pendingMisses.isEmpty { scheduleWork() }
     }
 
     // MARK: Misses and fetches
@@ -306,14 +287,8 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
     private func fetch(_ f: Int, _ b: UInt64, line: UInt64, at time: Tick) {
         operations += 1
         fetches += 1
-        let base = f * linesPerBlock
-        if let data = engine.remote[b] {
-            for i in 0..<linesPerBlock { fmem.values[base + i] = data[i] }
-        } else {
-            for i in 0..<linesPerBlock { fmem.values[base + i] = 0 }
-        }
+        engine.beginFetch(f)
         criticalLine[f] = line
-        fillBytes[f] = 0
         network.read(bytes: parameters.blockSize, node: node(of: b), criticalFirst: parameters.criticalFirst,
                      tag: UInt64(f), at: time)
         if let tracer, let id = signals.fetches { tracer.adjust(id, at: time, by: 1) }
@@ -324,9 +299,7 @@ public final class FPGAHomeAgent: Component, LineValueStore, RemoteNetworkClient
     public func readPacket(_ tag: UInt64, bytes: UInt64, arrivesAt time: Tick) {
         let f = Int(tag)
         let first = firstLine(of: fmem.block(in: f))
-        let before = fillBytes[f] >> LineGeometry.lineShift
-        fillBytes[f] += bytes
-        for i in before ..< fillBytes[f] >> LineGeometry.lineShift { dram.writeback(line: first + i, at: time) }
+        for i in fmem.fill(f, bytes: bytes) { dram.writeback(line: first + i, at: time) }
     }
 
     /// The requested line of a fetch arrived first: serve the requests for it now.

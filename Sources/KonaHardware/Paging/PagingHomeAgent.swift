@@ -118,8 +118,6 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
     /// Frames past their shootdown that wait for their lines to be stable to recall them.
     private var awaitingRecall: Set<Int> = []
     private var recalling: [Bool]
-    /// Per frame being read: bytes of the page arrived so far.
-    private var fillBytes: [UInt64]
     private var writebacksDue: [Int] = []
     private var workScheduled = false
     private var failure: ProtocolViolation?
@@ -164,7 +162,6 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
         linesPerPage = Int(parameters.pageSize >> LineGeometry.lineShift)
         writable = [Bool](repeating: false, count: frames.frames)
         recalling = [Bool](repeating: false, count: frames.frames)
-        fillBytes = [UInt64](repeating: 0, count: frames.frames)
         mappers = [UInt64](repeating: 0, count: frames.frames * maskWords)
         engine = EvictionEngine(path: path, frames: frames, dram: dram, network: network, parameters: parameters.eviction, stats: stats)
         controller = HomeController(index: index, table: table, network: outbox)
@@ -209,23 +206,12 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
     @inline(__always) private func offset(_ line: UInt64) -> Int { Int(line & UInt64(linesPerPage - 1)) }
     private func firstLine(of page: UInt64) -> UInt64 { page << (pageShift - LineGeometry.lineShift) }
 
-    public func value(of line: UInt64) -> UInt64 {
-        guard let f = frames.frame(of: page(of: line)) else { return 0 }
-        return frames.values[f * linesPerPage + offset(line)]
-    }
-
-    public func store(_ value: UInt64, to line: UInt64) {
-        guard let f = frames.frame(of: page(of: line)) else { return }
-        frames.values[f * linesPerPage + offset(line)] = value
-    }
-
+    public func value(of line: UInt64) -> UInt64 { frames.value(ofLine: line) ?? 0 }
+    public func store(_ value: UInt64, to line: UInt64) { frames.setValue(value, ofLine: line) }
     /// The value of `line` in the page cache, if its page is there.
-    public func cachedValue(_ line: UInt64) -> UInt64? {
-        frames.frame(of: page(of: line)).map { frames.values[$0 * linesPerPage + offset(line)] }
-    }
-
+    public func cachedValue(_ line: UInt64) -> UInt64? { frames.value(ofLine: line) }
     /// The value of `line` in remote memory.
-    public func remoteValue(_ line: UInt64) -> UInt64 { engine.remote[page(of: line)]?[offset(line)] ?? 0 }
+    public func remoteValue(_ line: UInt64) -> UInt64 { engine.remoteValue(ofLine: line) }
 
     // MARK: The page table, as the cores see it
 
@@ -283,13 +269,7 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
         pageIns += 1
         writable[f] = false
         for w in 0..<maskWords { mappers[f * maskWords + w] = 0 }
-        let base = f * linesPerPage
-        if let data = engine.remote[p] {
-            for i in 0..<linesPerPage { frames.values[base + i] = data[i] }
-        } else {
-            for i in 0..<linesPerPage { frames.values[base + i] = 0 }
-        }
-        fillBytes[f] = 0
+        engine.beginFetch(f)
         network.read(bytes: parameters.pageSize, node: parameters.nodes.node(of: p), criticalFirst: false, tag: UInt64(f), at: time)
         reclaimInBackground(at: time)
         return true
@@ -310,9 +290,7 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
     public func readPacket(_ tag: UInt64, bytes: UInt64, arrivesAt time: Tick) {
         let f = Int(tag)
         let first = firstLine(of: frames.block(in: f))
-        let before = fillBytes[f] >> LineGeometry.lineShift
-        fillBytes[f] += bytes
-        for i in before ..< fillBytes[f] >> LineGeometry.lineShift { dram.writeback(line: first + i, at: time) }
+        for i in frames.fill(f, bytes: bytes) { dram.writeback(line: first + i, at: time) }
     }
 
     public func readCriticalArrived(_ tag: UInt64) throws(SimulationError) {}
@@ -409,12 +387,8 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
     }
 
     private func transitioned(_ line: UInt64, _ before: HomeProtocol.State, _ after: HomeProtocol.State) {
-        let wasStable = HomeController.isStable(before), isStable = HomeController.isStable(after)
-        let wasHeld = before != .I, isHeld = after != .I
-        guard wasStable != isStable || wasHeld != isHeld, let f = frames.frame(of: page(of: line)) else { return }
-        let becameStable = engine.lineChanged(frame: f, offset: offset(line), wasStable: wasStable, isStable: isStable,
-                                              wasHeld: wasHeld, isHeld: isHeld)
-        if becameStable && (!readQueue.isEmpty || awaitingRecall.contains(f) && !engine.isBusy(f)) { scheduleWork() }
+        guard engine.directoryChanged(line, from: before, to: after), let f = frames.frame(of: page(of: line)) else { return }
+        if !readQueue.isEmpty || awaitingRecall.contains(f) && !engine.isBusy(f) { scheduleWork() }
     }
 
     // MARK: Reclaim

@@ -65,6 +65,7 @@ public final class EvictionEngine {
     /// Remote memory's contents by block (blocks never written back hold zeros).
     public var remote = LineMap<[UInt64]>()
     private let linesPerBlock: Int
+    private let blockLineShift: UInt64
     private var busyLines: [Int]
     /// Per frame, a bit per line that the directory records a socket holding (state not I).
     private var cached: LineBitmap
@@ -95,6 +96,7 @@ public final class EvictionEngine {
         self.dram = dram
         self.network = network
         linesPerBlock = frames.linesPerBlock
+        blockLineShift = UInt64(frames.linesPerBlock.trailingZeroBitCount)
         busyLines = [Int](repeating: 0, count: frames.frames)
         cached = LineBitmap(frames: frames.frames, linesPerFrame: linesPerBlock)
         recallsLeft = [Int](repeating: 0, count: frames.frames)
@@ -116,10 +118,31 @@ public final class EvictionEngine {
 
     // MARK: Lines in frames
 
-    /// A line of frame `f` changed state at its directory: keeps the count of its lines in a
-    /// transaction and the bitmap of lines the sockets hold. True when a line became stable.
-    @discardableResult
-    public func lineChanged(frame f: Int, offset: Int, wasStable: Bool, isStable: Bool, wasHeld: Bool, isHeld: Bool) -> Bool {
+    /// The value of line number `line` in remote memory (0 if never written back).
+    public func remoteValue(ofLine line: UInt64) -> UInt64 {
+        remote[line >> blockLineShift]?[Int(line & UInt64(linesPerBlock - 1))] ?? 0
+    }
+
+    /// Frame `f` is about to be filled with its block from remote memory: its values are
+    /// remote memory's (data-value tracking), and none of its bytes has arrived.
+    public func beginFetch(_ f: Int) {
+        let base = f * linesPerBlock
+        if let data = remote[frames.block(in: f)] {
+            for i in 0..<linesPerBlock { frames.values[base + i] = data[i] }
+        } else {
+            for i in 0..<linesPerBlock { frames.values[base + i] = 0 }
+        }
+        frames.beginFill(f)
+    }
+
+    /// Line number `line` changed from `before` to `after` at its directory: keeps, for its
+    /// frame (if it has one), the count of lines in a transaction and the bitmap of lines the
+    /// sockets hold. True when the line became stable.
+    public func directoryChanged(_ line: UInt64, from before: HomeProtocol.State, to after: HomeProtocol.State) -> Bool {
+        let wasStable = HomeController.isStable(before), isStable = HomeController.isStable(after)
+        let wasHeld = before != .I, isHeld = after != .I
+        guard wasStable != isStable || wasHeld != isHeld, let f = frames.frame(of: line >> blockLineShift) else { return false }
+        let offset = Int(line & UInt64(linesPerBlock - 1))
         if wasHeld != isHeld {
             if isHeld { cached.insert(f, offset) } else { cached.remove(f, offset) }
         }
