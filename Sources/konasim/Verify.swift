@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ArgumentParser
 import KonaOutputs
 import KonaProtocol
@@ -19,6 +24,7 @@ extension KonaSimCommand {
 
         enum GrantChoice: String, ExpressibleByArgument, CaseIterable { case e, s, both }
         enum EvictionChoice: String, ExpressibleByArgument, CaseIterable { case notify, silent, both }
+        enum Reduction: String, ExpressibleByArgument, CaseIterable { case por, none }
 
         @Option(help: "Caching agents (sockets, each with one core), 1-4.") var agents = 2
         @Option(help: "Lines, 1-8.") var addresses = 2
@@ -26,13 +32,21 @@ extension KonaSimCommand {
         @Option(help: "Message ordering: fifo (per channel) or unordered.") var ordering: ProtocolExplorer.Ordering = .fifo
         @Option(help: "Lone read misses are granted E or only S, or both variants in turn.") var grant: GrantChoice = .e
         @Option(help: "Clean evictions notify or are silent, or both variants in turn.") var cleanEviction: EvictionChoice = .notify
-        @Option(help: "Stop after this many states.") var maxStates = 20_000_000
+        @Option(help: "Stop after this many states.") var maxStates = 50_000_000
+        @Option(help: ArgumentHelp("Bound the loads, stores, evictions and replacements started to K: every interleaving of K operations, to quiescence (no bound by default).", valueName: "K"))
+        var operations: Int?
+        @Option(help: "Threads expanding states (the result does not depend on it).") var jobs = 1
+        @Option(help: "With several lines: por (partial-order reduction, one line's steps where they stand for all) or none.")
+        var reduction: Reduction = .por
+        @Flag(help: "Skip the livelock check (it keeps every edge of the graph in memory).") var noLivelock = false
         @Option(help: ArgumentHelp("Write a violation's trace as a VCD waveform to FILE.", valueName: "file")) var vcd: String?
         @Option(help: .hidden) var `break`: String?
 
         func validate() throws {
             guard (1...4).contains(agents) else { throw ValidationError("--agents must be 1 to 4") }
             guard (1...8).contains(addresses) else { throw ValidationError("--addresses must be 1 to 8") }
+            if let operations { guard (1...250).contains(operations) else { throw ValidationError("--operations must be 1 to 250") } }
+            guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be 1 to 64") }
         }
 
         func run() throws {
@@ -48,18 +62,39 @@ extension KonaSimCommand {
                     c.ordering = ordering
                     c.variant = ProtocolVariant(grantExclusive: g, silentCleanEviction: silent)
                     c.maxStates = maxStates
+                    c.jobs = jobs
+                    c.operations = operations
+                    c.reduction = reduction == .por
+                    c.livelock = !noLivelock
                     if let name = `break` {
                         guard let breakage = ProtocolBreakage(rawValue: name) else {
                             throw ValidationError("--break takes one of " + ProtocolBreakage.allCases.map(\.rawValue).joined(separator: ", "))
                         }
                         c.tables = breakage.tables(c.variant)
                     }
-                    let report = ProtocolExplorer(c).run()
+                    let terminal = isatty(STDERR_FILENO) == 1
+                    var shown = 0.0
+                    let report = ProtocolExplorer(c).run(progress: terminal ? { p in
+                        guard p.seconds - shown >= 0.5 else { return }
+                        shown = p.seconds
+                        writeStandardError("\r  \(Summary.grouped(UInt64(p.states))) states, depth \(p.depth), \(Summary.grouped(UInt64(p.waiting))) waiting at it, "
+                                           + "\(Summary.grouped(UInt64(Double(p.states) / max(p.seconds, 1e-9)))) states/s   ")
+                    } : nil)
+                    if terminal && shown > 0 { writeStandardError("\r\u{1B}[K") }
                     print("verify \(agents) agents x \(addresses) address\(addresses == 1 ? "" : "es"), \(home.rawValue) home, \(ordering.rawValue), \(c.variant):")
                     print("  \(report.violation == nil ? (report.truncated ? "stopped at --max-states" : "ok") : "VIOLATION"): "
                           + "\(Summary.grouped(UInt64(report.states))) states, \(Summary.grouped(UInt64(report.transitions))) transitions, depth \(report.depth), "
                           + "\(String(format: "%.2f", report.seconds)) s, \(Summary.grouped(UInt64(report.statesPerSecond))) states/s, "
                           + "peak memory \(report.peakMemoryBytes >> 20) MiB")
+                    if report.reducedStates > 0 {
+                        print("  partial-order reduction: \(Summary.grouped(UInt64(report.reducedStates))) states expanded by one line's steps only")
+                    }
+                    switch report.livelock {
+                    case .passed(let operations):
+                        print("  livelock: none (each of the \(operations) core x line operations can complete from every reachable state)")
+                    case .notChecked(let reason):
+                        if report.violation == nil && !report.truncated { print("  livelock: not checked (\(reason))") }
+                    }
                     for t in report.coverage {
                         print("  \(t.table): \(t.reached) of \(t.rows) rows reached" + (t.unreached.isEmpty ? "" : "; never: " + t.unreached.joined(separator: ", ")))
                     }

@@ -1,0 +1,565 @@
+import KonaHardware
+import KonaProtocol
+
+/// The system `ProtocolExplorer` explores, as live controllers: puts a state into them, lists
+/// and takes the steps enabled in it, checks the invariants, and reads the result back as a
+/// canonical encoding. Each of `konasim verify --jobs N`'s threads has its own.
+final class ExplorerWorker: CoherenceNetwork {
+    /// A step to take from a state.
+    enum Action: Equatable {
+        case load(Int, UInt64), store(Int, UInt64), evict(Int, UInt64), replace(Int, UInt64), evictBlock
+        case deliver(channel: Int, index: Int)
+    }
+
+    /// A successor: its canonical encoding and hash, the step's index among `enabled()`, and
+    /// the renumbering that made it canonical (an index into `permutations`).
+    struct Child {
+        var bytes: [UInt8]
+        var hash: UInt64
+        var action: Int32
+        var permutation: UInt8
+    }
+
+    /// What one state's expansion produced.
+    struct Expansion {
+        /// The successors kept.
+        var children: [Child] = []
+        var transitions = 0
+        /// Whether every enabled step was taken (false: a reduced, one-line expansion).
+        var full = true
+        /// A broken invariant: the problem, and the step that broke it (nil: a deadlock here).
+        var violation: (problem: String, action: Int?)?
+        /// The operations pending in the state (`pendingOperations()`).
+        var pending: UInt32 = 0
+    }
+
+    let configuration: ProtocolExplorer.Configuration
+    let tables: ProtocolTables
+    let homeTable: HomeProtocol.Table
+    private let n: Int
+    private let lineCount: Int
+    private(set) var cores: [CoreComplexController] = []
+    private(set) var llcs: [LLCController] = []
+    private(set) var home: HomeController!
+    /// Messages in flight by channel key (source, destination, line, virtual channel).
+    private var channels: [Int: [CoherenceMessage]] = [:]
+    /// The value of the last store performed on each line (1: the state's latest value).
+    private var latest: [UInt64]
+    /// FPGA: the block is resident (0), being evicted (1) or absent (2); recalls outstanding;
+    /// remote memory's values.
+    private var block = 0
+    private var recallsLeft = 0
+    private var remote: [UInt64]
+    /// Operations (loads, stores, evictions, replacements, FPGA evictions) still allowed to
+    /// start, with `configuration.operations`.
+    private var operationsLeft = Int.max
+    private var failure: String?
+    /// The transitions of the step being described (counterexamples only).
+    var log: [String]?
+    let permutations: [[Int]]
+    private let inverses: [[Int]]
+
+    private var scratch: [UInt8] = []
+
+    init(_ configuration: ProtocolExplorer.Configuration) {
+        self.configuration = configuration
+        tables = configuration.tables ?? ProtocolTables(configuration.variant)
+        homeTable = configuration.home == .fpga ? tables.fpga : tables.home
+        n = configuration.agents
+        lineCount = configuration.addresses
+        latest = [UInt64](repeating: 1, count: lineCount)
+        remote = [UInt64](repeating: 1, count: lineCount)
+        permutations = Self.permutations(of: Array(0..<configuration.agents))
+        inverses = permutations.map { p in
+            var inverse = p
+            for a in p.indices { inverse[p[a]] = a }
+            return inverse
+        }
+        for a in 0..<n {
+            cores.append(CoreComplexController(index: a, llc: .llc(a), table: tables.core, network: self))
+            llcs.append(LLCController(socket: a, firstCore: a, cores: 1, table: tables.llc, network: self, homeOf: { _ in .home(0) }))
+        }
+        home = HomeController(index: 0, table: homeTable, network: self)
+        for core in cores {
+            core.onComplete = { [unowned self] line, operation, value in
+                switch operation {
+                case .load:
+                    if value != self.latest[Int(line)] && self.failure == nil {
+                        self.failure = "\(core.name) loaded \(self.valueName(value, line)) from line \(line), but the last store performed wrote \(self.valueName(self.latest[Int(line)], line))"
+                    }
+                case .store(let v):
+                    self.latest[Int(line)] = v
+                }
+            }
+            core.onTransition = { [unowned self] line, before, event, after in
+                self.log?.append("\(core.name) line \(line): \(before.name) --\(event.name)--> \(after.name)")
+            }
+        }
+        for llc in llcs {
+            llc.onTransition = { [unowned self] line, before, event, after in
+                self.log?.append("\(llc.name) line \(line): \(before.name) --\(event.name)--> \(after.name)")
+            }
+        }
+        home.onTransition = { [unowned self] line, before, event, after in
+            self.log?.append("home line \(line): \(before.name) --\(event.name)--> \(after.name)")
+        }
+        home.onRecalled = { [unowned self] _ in self.recallsLeft -= 1 }
+        block = configuration.home == .fpga ? 2 : 0      // FMem starts empty, as in the SPIN model
+        operationsLeft = configuration.operations ?? Int.max
+        setHomeMemory(configuration.home == .fpga ? [] : (0..<configuration.addresses).map { (UInt64($0), 1) })
+    }
+
+    /// The initial state's canonical encoding.
+    func initialState() -> [UInt8] { canonical().bytes }
+
+    /// Replaces the home's memory (FMem, for the FPGA), keeping its records and parked messages.
+    private func setHomeMemory(_ values: [(UInt64, UInt64)]) {
+        let lines = (0..<UInt64(lineCount)).compactMap { l in home.lines[l].map { (l, $0) } }
+        home.restore(lines: lines, memory: values, parked: (0..<UInt64(lineCount)).map { ($0, home.parkedMessages($0)) })
+    }
+
+    private func valueName(_ v: UInt64, _ line: UInt64) -> String {
+        v == latest[Int(line)] ? "the latest value" : v >= 2 ? "core\(v - 2)'s pending store" : "a stale value"
+    }
+
+    func send(_ message: CoherenceMessage) {
+        channels[channelKey(message.source, message.destination, message.line, message.kind.channel), default: []].append(message)
+    }
+
+    // MARK: Expansion
+
+    /// Takes the steps enabled in `state` and returns the successors to keep.
+    ///
+    /// With `reduce` (more than one line), the partial-order reduction: if the steps of one
+    /// line form an ample set (see `ProtocolExplorer`), and every successor they lead to is
+    /// new (`visited` says no), only they are taken; otherwise every enabled step is. Every
+    /// step on a line is checked to leave the other lines as they were.
+    func expand(_ state: [UInt8], reduce: Bool, visited: (UInt64) -> Bool) -> Expansion {
+        var result = Expansion()
+        load(state)
+        let saved = save()
+        let before = snapshot()
+        let actions = enabled()
+        result.pending = pendingOperations()
+        if actions.isEmpty, let stuck = workLeft() {
+            result.violation = ("deadlock: \(stuck), and no step is enabled", nil)
+            return result
+        }
+        /// Takes step `k`; false if it broke an invariant (recorded in `result`).
+        func step(_ k: Int, into children: inout [Child]) -> Bool {
+            restore(saved)
+            result.transitions += 1
+            if let problem = take(actions[k]) ?? check() {
+                result.violation = (problem, k)
+                return false
+            }
+            let after = snapshot()
+            if reduce, before.block == 0, after.block == 0, let line = self.line(of: actions[k]),
+               !after.sameExcept(line: line, as: before) {
+                result.violation = ("the step changed another line's state: the lines are not independent, so the partial-order reduction (konasim verify --reduction none) does not apply", k)
+                return false
+            }
+            let (bytes, j) = canonical(after)
+            children.append(Child(bytes: bytes, hash: ProtocolExplorer.hash(bytes), action: Int32(k), permutation: UInt8(j)))
+            return true
+        }
+        if reduce {
+            for candidate in ampleCandidates(actions, before) {
+                var children: [Child] = []
+                var allNew = true
+                for k in candidate {
+                    guard step(k, into: &children) else { return result }
+                    if visited(children[children.count - 1].hash) { allNew = false; break }
+                }
+                if allNew {
+                    result.children = children
+                    result.full = candidate.count == actions.count
+                    return result
+                }
+            }
+        }
+        for k in actions.indices {
+            guard step(k, into: &result.children) else { return result }
+        }
+        return result
+    }
+
+    /// Sets of steps that may stand for all (each one line's enabled steps), fewest first.
+    ///
+    /// A line's steps commute with every other line's (each changes only its own line, which
+    /// `expand` checks), and only its own steps can enable more of its steps (channels are
+    /// ordered per line), so taking only them ignores no interleaving that matters: the
+    /// condition C1 of ample sets. With the FPGA home the block is shared by every line, so
+    /// the set must also be unable to let an eviction start before one of its steps: the block
+    /// is resident, no eviction is enabled, and the line's home entry is busy or has parked
+    /// messages (so no other line's steps can make every entry stable). Under `operations`, a
+    /// line whose steps would start an operation is no candidate: the bound is shared.
+    private func ampleCandidates(_ actions: [Action], _ state: ExplorerState) -> [[Int]] {
+        var byLine = [[Int]](repeating: [], count: lineCount)
+        var starts = [Bool](repeating: false, count: lineCount)
+        for (k, action) in actions.enumerated() {
+            guard let l = line(of: action) else { return [] }
+            byLine[l].append(k)
+            if case .deliver = action {} else { starts[l] = true }
+        }
+        var candidates: [[Int]] = []
+        for l in 0..<lineCount where !byLine[l].isEmpty && byLine[l].count < actions.count {
+            // Under a bound on operations, starting one uses up what another line could start.
+            if configuration.operations != nil && starts[l] { continue }
+            if configuration.home == .fpga {
+                guard state.block == 0 else { return [] }
+                let busy = !HomeController.isStable(home.state(UInt64(l))) || !home.parkedMessages(UInt64(l)).isEmpty
+                guard busy else { continue }
+            }
+            candidates.append(byLine[l])
+        }
+        return candidates.sorted { $0.count < $1.count }
+    }
+
+    private func line(of action: Action) -> Int? {
+        switch action {
+        case .load(_, let l), .store(_, let l), .evict(_, let l), .replace(_, let l): Int(l)
+        case .evictBlock: nil
+        case .deliver(let key, _): (key >> 2) & 0xff
+        }
+    }
+
+    // MARK: Steps
+
+    func enabled() -> [Action] {
+        var actions: [Action] = []
+        for a in 0..<n where operationsLeft > 0 {
+            for l in 0..<UInt64(lineCount) where cores[a].pendingOperation(l) == nil {
+                let s = cores[a].state(l)
+                guard [.I, .S, .E, .M].contains(s) else { continue }
+                actions.append(.load(a, l))
+                actions.append(.store(a, l))
+                if s != .I { actions.append(.evict(a, l)) }
+            }
+        }
+        for a in 0..<n where operationsLeft > 0 {
+            for l in 0..<UInt64(lineCount) {
+                let s = llcs[a].state(l)
+                if [.S, .E, .M].contains(s), tables.llc.rowIndex(s, .Replace) != nil { actions.append(.replace(a, l)) }
+            }
+        }
+        if configuration.home == .fpga && block == 0 && operationsLeft > 0
+            && (0..<UInt64(lineCount)).allSatisfy({ HomeController.isStable(home.state($0)) && home.parkedMessages($0).isEmpty }) {
+            actions.append(.evictBlock)
+        }
+        for key in channels.keys.sorted() {
+            let queue = channels[key]!
+            for i in queue.indices {
+                if configuration.ordering == .fifo && i > 0 { break }
+                if configuration.home == .fpga && block == 1 && isRequestToHome(queue[i]) { continue }
+                actions.append(.deliver(channel: key, index: i))
+            }
+        }
+        return actions
+    }
+
+    /// How a step reads in a counterexample.
+    func name(_ action: Action) -> String {
+        switch action {
+        case .load(let a, let l): "core\(a) loads line \(l)"
+        case .store(let a, let l): "core\(a) stores to line \(l)"
+        case .evict(let a, let l): "core\(a) evicts line \(l)"
+        case .replace(let a, let l): "llc\(a) replaces line \(l)"
+        case .evictBlock: "the FPGA starts evicting its FMem block"
+        case .deliver(let c, let i): "deliver \(channels[c]![i])"
+        }
+    }
+
+    private func isRequestToHome(_ m: CoherenceMessage) -> Bool {
+        if case .home = m.destination { return [.RdShared, .RdOwn, .UpgradeReq].contains(m.kind) }
+        return false
+    }
+
+    /// Takes `action` in the loaded state; a problem it met (a missing row, a failed check).
+    func take(_ action: Action) -> String? {
+        failure = nil
+        if case .deliver = action {} else if configuration.operations != nil { operationsLeft -= 1 }
+        do {
+            switch action {
+            case .load(let a, let l): try cores[a].load(l)
+            case .store(let a, let l): try cores[a].store(l, value: 2 + UInt64(a))
+            case .evict(let a, let l): try cores[a].evict(l)
+            case .replace(let a, let l): try llcs[a].replace(l)
+            case .evictBlock:
+                block = 1
+                let held = (0..<UInt64(lineCount)).filter { home.state($0) != .I }
+                recallsLeft = held.count
+                for l in held { try home.recall(l) }
+            case .deliver(let key, let i):
+                let message = channels[key]!.remove(at: i)
+                if channels[key]!.isEmpty { channels[key] = nil }
+                if configuration.home == .fpga && block == 2 && isRequestToHome(message) { fetchBlock() }
+                switch message.destination {
+                case .core(let c): try cores[c].receive(message)
+                case .llc(let s): try llcs[s].receive(message)
+                case .home: try home.receive(message)
+                }
+            }
+        } catch {
+            return error.description
+        }
+        if let failure { return failure }
+        if configuration.home == .fpga && block == 1 && recallsLeft == 0 { return finishEviction() }
+        return nil
+    }
+
+    /// The FPGA's eviction is over: its lines' values go to remote memory, which must then
+    /// hold every line's latest value.
+    private func finishEviction() -> String? {
+        for l in 0..<lineCount {
+            remote[l] = home.memory[UInt64(l)] ?? 1
+            if remote[l] != latest[l] { return "after the FPGA's eviction remote memory holds a stale value of line \(l)" }
+        }
+        block = 2
+        setHomeMemory([])
+        return nil
+    }
+
+    private func fetchBlock() {
+        block = 0
+        setHomeMemory((0..<lineCount).map { (UInt64($0), remote[$0]) })
+    }
+
+    /// The invariants of the current state; the first one broken.
+    private func check() -> String? {
+        for l in 0..<UInt64(lineCount) {
+            if let problem = singleWriterViolation(cores, l) { return problem }
+            // A line no cache holds, with nothing in flight or parked for it, is at home.
+            let quiet = cores.allSatisfy { $0.state(l) == .I && $0.parkedMessages(l).isEmpty }
+                && llcs.allSatisfy { $0.state(l) == .I && $0.parkedMessages(l).isEmpty }
+                && home.state(l) == .I && home.parkedMessages(l).isEmpty
+                && !channels.values.contains { $0.contains { $0.line == l } }
+            if quiet && block != 1 {
+                let value = block == 2 ? remote[Int(l)] : home.memory[l] ?? 1
+                if value != latest[Int(l)] { return "line \(l) is held by no cache, but its home has a stale value" }
+            }
+        }
+        return nil
+    }
+
+    /// What is left to do in a state with no step enabled, if anything.
+    private func workLeft() -> String? {
+        for l in 0..<UInt64(lineCount) {
+            for core in cores where core.pendingOperation(l) != nil { return "\(core.name)'s operation on line \(l) is pending" }
+        }
+        if let key = channels.keys.sorted().first { return "\(channels[key]!.count) message(s) in flight, first \(channels[key]![0])" }
+        for l in 0..<UInt64(lineCount) {
+            if !home.parkedMessages(l).isEmpty { return "home has parked messages on line \(l)" }
+            for llc in llcs where !llc.parkedMessages(l).isEmpty { return "\(llc.name) has parked messages on line \(l)" }
+        }
+        if block == 1 { return "the FPGA's eviction is under way" }
+        return nil
+    }
+
+    /// The operations pending in the loaded state, as bits `line * agents + agent`.
+    func pendingOperations() -> UInt32 {
+        var bits: UInt32 = 0
+        for l in 0..<lineCount {
+            for a in 0..<n where cores[a].pendingOperation(UInt64(l)) != nil { bits |= 1 << UInt32(l * n + a) }
+        }
+        return bits
+    }
+
+    // MARK: States
+
+    private func channelKey(_ s: Endpoint, _ d: Endpoint, _ line: UInt64, _ c: Channel) -> Int {
+        (code(s) << 16) | (code(d) << 10) | (Int(line) << 2) | c.rawValue
+    }
+    private func code(_ e: Endpoint) -> Int {
+        switch e {
+        case .core(let i): i
+        case .llc(let i): 8 + i
+        case .home: 16
+        }
+    }
+    private func endpoint(_ code: UInt8) -> Endpoint { code < 8 ? .core(Int(code)) : code < 16 ? .llc(Int(code) - 8) : .home(0) }
+
+    /// The current state, read from the controllers.
+    func snapshot() -> ExplorerState {
+        var s = ExplorerState(agents: n, lines: lineCount)
+        func value(_ v: UInt64, _ l: Int) -> UInt8 { v == latest[l] ? 1 : v >= 2 ? UInt8(v) : 0 }
+        func messages(_ list: [CoherenceMessage], _ l: Int) -> [ExplorerState.Message] {
+            list.map { m in
+                ExplorerState.Message(kind: UInt8(m.kind.rawValue), source: UInt8(code(m.source)), destination: UInt8(code(m.destination)),
+                                      line: UInt8(m.line), channel: UInt8(m.kind.channel.rawValue), value: value(m.data, l))
+            }
+        }
+        for l in 0..<lineCount {
+            let line = UInt64(l)
+            for a in 0..<n {
+                let k = l * n + a
+                let c = cores[a]
+                // A record in state I is dropped when a state is put back (`restore`): read it so.
+                let record = c.lines[line].flatMap { $0.state == .I ? nil : $0 }
+                var base = k * ExplorerState.coreFields
+                s.core[base] = UInt8(record?.state.rawValue ?? 0)
+                s.core[base + 1] = value(record?.data ?? 0, l)
+                switch c.pendingOperation(line) {
+                case nil: s.core[base + 2] = 0
+                case .load?: s.core[base + 2] = 1
+                case .store(let v)?: s.core[base + 2] = UInt8(v)
+                }
+                s.parked[k * 2] = messages(c.parkedMessages(line), l)
+                let r = llcs[a].lines[line].flatMap { $0.state == .I ? nil : $0 } ?? LLCController.Line.empty
+                base = k * ExplorerState.llcFields
+                s.llc[base] = UInt8(r.state.rawValue)
+                s.llc[base + 1] = value(r.data, l)
+                s.llc[base + 2] = UInt8(r.sharers)
+                s.llc[base + 3] = UInt8(r.owner.map { $0 + 1 } ?? 0)
+                s.llc[base + 4] = UInt8(r.requester)
+                s.llc[base + 5] = UInt8(r.acks)
+                s.parked[k * 2 + 1] = messages(llcs[a].parkedMessages(line), l)
+            }
+            let h = home.lines[line].flatMap { $0.state == .I ? nil : $0 } ?? HomeController.Line.empty
+            let base = l * ExplorerState.homeFields
+            s.home[base] = UInt8(h.state.rawValue)
+            s.home[base + 1] = UInt8(h.sharers)
+            s.home[base + 2] = UInt8(h.owner.map { $0 + 1 } ?? 0)
+            // A stable entry's requester is left over from its last transaction: not state.
+            s.home[base + 3] = HomeController.isStable(h.state) ? 0 : UInt8(h.requester + 1)
+            s.home[base + 4] = UInt8(h.responses)
+            s.home[base + 5] = value(h.data, l)
+            s.home[base + 6] = value(home.memory[line] ?? (block == 2 ? 0 : 1), l)
+            // Remote memory is read only while the block is absent, and overwritten by every eviction.
+            s.home[base + 7] = block == 2 ? value(remote[l], l) : 0
+            s.parked[lineCount * n * 2 + l] = messages(home.parkedMessages(line), l)
+        }
+        s.block = UInt8(block)
+        s.recallsLeft = UInt8(recallsLeft)
+        s.operationsLeft = configuration.operations == nil ? 0 : UInt8(operationsLeft)
+        s.channels = channels.keys.sorted().map { messages(channels[$0]!, Int(channels[$0]![0].line)) }
+        return s
+    }
+
+    /// The current state in its canonical encoding: the smallest over renumberings of the
+    /// agents, and the renumbering (agent `a` became `p[a]`).
+    func canonical() -> (bytes: [UInt8], p: [Int]) {
+        let (bytes, j) = canonical(snapshot())
+        return (bytes, permutations[j])
+    }
+
+    /// `s`'s canonical encoding and the index of the renumbering that gives it.
+    private func canonical(_ s: ExplorerState) -> ([UInt8], Int) {
+        var best: [UInt8] = []
+        best.reserveCapacity(64 * lineCount)
+        s.encode(permutations[0], inverses[0], into: &best)
+        var bestIndex = 0
+        for j in permutations.indices.dropFirst() {
+            scratch.removeAll(keepingCapacity: true)
+            s.encode(permutations[j], inverses[j], into: &scratch)
+            if scratch.lexicographicallyPrecedes(best) { swap(&scratch, &best); bestIndex = j }
+        }
+        return (best, bestIndex)
+    }
+
+    /// Makes the controllers, channels and FPGA hold the state `bytes` encodes.
+    func load(_ bytes: [UInt8]) {
+        let s = ExplorerState(decoding: bytes, agents: n, lines: lineCount)
+        func message(_ m: ExplorerState.Message) -> CoherenceMessage {
+            CoherenceMessage(MessageKind(rawValue: Int(m.kind))!, line: UInt64(m.line), from: endpoint(m.source),
+                             to: endpoint(m.destination), data: UInt64(m.value))
+        }
+        var homeLines: [(UInt64, HomeController.Line)] = [], memory: [(UInt64, UInt64)] = [], homeParked: [(UInt64, [CoherenceMessage])] = []
+        for a in 0..<n {
+            var coreLines: [(UInt64, CoreComplexController.Line)] = [], pending: [(UInt64, CoreComplexController.Operation)] = []
+            var coreParked: [(UInt64, [CoherenceMessage])] = [], llcLines: [(UInt64, LLCController.Line)] = []
+            var llcParked: [(UInt64, [CoherenceMessage])] = []
+            for l in 0..<lineCount {
+                let line = UInt64(l), k = l * n + a
+                var base = k * ExplorerState.coreFields
+                var c = CoreComplexController.Line.empty
+                c.state = CoreComplexProtocol.State(rawValue: Int(s.core[base]))!
+                c.data = UInt64(s.core[base + 1])
+                coreLines.append((line, c))
+                switch s.core[base + 2] {
+                case 0: break
+                case 1: pending.append((line, .load))
+                case let v: pending.append((line, .store(value: UInt64(v))))
+                }
+                coreParked.append((line, s.parked[k * 2].map(message)))
+                base = k * ExplorerState.llcFields
+                var r = LLCController.Line.empty
+                r.state = LLCProtocol.State(rawValue: Int(s.llc[base]))!
+                r.data = UInt64(s.llc[base + 1])
+                r.sharers = UInt64(s.llc[base + 2])
+                r.owner = s.llc[base + 3] == 0 ? nil : Int(s.llc[base + 3]) - 1
+                r.requester = Int(s.llc[base + 4])
+                r.acks = Int(s.llc[base + 5])
+                llcLines.append((line, r))
+                llcParked.append((line, s.parked[k * 2 + 1].map(message)))
+            }
+            cores[a].restore(lines: coreLines, pending: pending, parked: coreParked)
+            llcs[a].restore(lines: llcLines, parked: llcParked)
+        }
+        for l in 0..<lineCount {
+            let line = UInt64(l), base = l * ExplorerState.homeFields
+            var h = HomeController.Line.empty
+            h.state = HomeProtocol.State(rawValue: Int(s.home[base]))!
+            h.sharers = UInt64(s.home[base + 1])
+            h.owner = s.home[base + 2] == 0 ? nil : Int(s.home[base + 2]) - 1
+            h.requester = s.home[base + 3] == 0 ? 0 : Int(s.home[base + 3]) - 1
+            h.responses = Int(s.home[base + 4])
+            h.data = UInt64(s.home[base + 5])
+            homeLines.append((line, h))
+            memory.append((line, UInt64(s.home[base + 6])))
+            remote[l] = UInt64(s.home[base + 7])
+            homeParked.append((line, s.parked[lineCount * n * 2 + l].map(message)))
+        }
+        block = Int(s.block)
+        recallsLeft = Int(s.recallsLeft)
+        operationsLeft = configuration.operations == nil ? Int.max : Int(s.operationsLeft)
+        home.restore(lines: homeLines, memory: block == 2 ? [] : memory, parked: homeParked)
+        channels = [:]
+        for list in s.channels {
+            let messages = list.map(message)
+            let m = messages[0]
+            channels[channelKey(m.source, m.destination, m.line, m.kind.channel)] = messages
+        }
+        for l in 0..<lineCount { latest[l] = 1 }
+    }
+
+    /// Everything a state is, as values (copies share storage until changed).
+    struct Saved {
+        var cores: [CoreComplexController.Contents]
+        var llcs: [LLCController.Contents]
+        var home: HomeController.Contents
+        var channels: [Int: [CoherenceMessage]]
+        var block: Int
+        var recallsLeft: Int
+        var remote: [UInt64]
+        var operationsLeft: Int
+    }
+
+    func save() -> Saved {
+        Saved(cores: cores.map(\.contents), llcs: llcs.map(\.contents), home: home.contents, channels: channels,
+              block: block, recallsLeft: recallsLeft, remote: remote, operationsLeft: operationsLeft)
+    }
+
+    func restore(_ s: Saved) {
+        for a in 0..<n {
+            cores[a].contents = s.cores[a]
+            llcs[a].contents = s.llcs[a]
+        }
+        home.contents = s.home
+        channels = s.channels
+        block = s.block
+        recallsLeft = s.recallsLeft
+        remote = s.remote
+        operationsLeft = s.operationsLeft
+        for l in 0..<lineCount { latest[l] = 1 }
+    }
+
+    private static func permutations(of items: [Int]) -> [[Int]] {
+        guard items.count > 1 else { return [items] }
+        return items.indices.flatMap { i -> [[Int]] in
+            var rest = items
+            let first = rest.remove(at: i)
+            return permutations(of: rest).map { [first] + $0 }
+        }.sorted { $0.lexicographicallyPrecedes($1) }
+    }
+}
