@@ -178,9 +178,11 @@ final class ExplorerWorker: CoherenceNetwork {
                 }
             }
         }
+        var children: [Child] = []
         for k in actions.indices {
-            guard step(k, into: &result.children) else { return result }
+            guard step(k, into: &children) else { return result }
         }
+        result.children = children
         return result
     }
 

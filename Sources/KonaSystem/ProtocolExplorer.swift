@@ -135,8 +135,9 @@ public final class ProtocolExplorer {
         var action: UInt16
     }
 
-    /// The explored graph's edges, kept for the livelock check.
-    private struct Graph {
+    /// The explored graph's edges, kept for the livelock check: each state's pending
+    /// operations (bits `line * agents + agent`), and each edge's ends and renumbering.
+    struct Graph {
         var pending: [UInt32] = []
         var from: [UInt32] = []
         var to: [UInt32] = []
@@ -216,7 +217,8 @@ public final class ProtocolExplorer {
         if report.violation == nil && !report.truncated {
             if keepGraph {
                 report.livelock = .passed(operations: configuration.agents * configuration.addresses)
-                if let (index, op) = livelock(graph, workers[0].permutations) {
+                if let (index, op) = Self.livelock(graph, agents: configuration.agents, lines: configuration.addresses,
+                                                   permutations: workers[0].permutations) {
                     let (l, a) = (op / configuration.agents, op % configuration.agents)
                     report.livelock = .notChecked(reason: "failed")
                     report.violation = Violation(problem: "livelock: core\(a)'s operation on line \(l) can never complete from this state",
@@ -270,8 +272,8 @@ public final class ProtocolExplorer {
     ///
     /// Backward reachability over pairs (state, operation): a pair is safe if the operation is
     /// not pending there, or an edge leads to a safe pair (the edge's renumbering applied).
-    private func livelock(_ graph: Graph, _ permutations: [[Int]]) -> (Int, Int)? {
-        let v = graph.pending.count, ops = configuration.agents * configuration.addresses, n = configuration.agents
+    static func livelock(_ graph: Graph, agents n: Int, lines: Int, permutations: [[Int]]) -> (Int, Int)? {
+        let v = graph.pending.count, ops = n * lines
         // Reverse adjacency: the edges into each state.
         var start = [Int](repeating: 0, count: v + 1)
         for t in graph.to { start[Int(t) + 1] += 1 }

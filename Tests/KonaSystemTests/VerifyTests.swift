@@ -2,37 +2,142 @@ import Testing
 import KonaProtocol
 @testable import KonaSystem
 
-/// `konasim verify`'s explorer: the default tables pass on a small system, and each broken
-/// table is caught with a counterexample. (The test command also runs `konasim verify` on every
-/// default variant with either home, in a release build.)
+/// `konasim verify`'s explorer: the default tables pass on small systems, each broken table is
+/// caught with a counterexample, and the search's machinery (threads, the partial-order
+/// reduction, the bound on operations, the livelock check) does what it claims. (The test
+/// command also runs `konasim verify` on every default variant, 2 x 2 and 3 x 1, in a release
+/// build.)
 @Suite struct VerifyTests {
-    private func explore(_ home: ProtocolExplorer.Home = .cpu, agents: Int = 2, addresses: Int = 1) -> ProtocolExplorer.Report {
+    private func configuration(_ home: ProtocolExplorer.Home = .cpu, agents: Int = 2, addresses: Int = 1) -> ProtocolExplorer.Configuration {
         var c = ProtocolExplorer.Configuration()
         c.agents = agents
         c.addresses = addresses
         c.home = home
-        return ProtocolExplorer(c).run()
+        return c
     }
 
     @Test func theDefaultTablesPassOnTwoSocketsAndOneLine() {
-        let r = explore()
+        let r = ProtocolExplorer(configuration()).run()
         #expect(r.violation == nil, "\(r.violation.map(\.description) ?? "")")
         #expect(r.states > 1000 && !r.truncated)
         #expect(r.coverage.first { $0.table == "core" }?.unreached.isEmpty == true, "every core row is reachable with one core per socket")
+        #expect(r.livelock == .passed(operations: 2))
     }
 
     /// Each named breakage (the same ones SPIN is given by `scripts/spin-check`) is caught,
     /// with a counterexample from the initial state.
     @Test(arguments: ProtocolBreakage.allCases)
     func aBrokenTableIsCaught(_ breakage: ProtocolBreakage) {
-        var c = ProtocolExplorer.Configuration()
-        c.home = breakage.needsFPGAHome ? .fpga : .cpu
-        c.addresses = 1
+        var c = configuration(breakage.needsFPGAHome ? .fpga : .cpu)
         c.tables = breakage.tables(c.variant)
         let r = ProtocolExplorer(c).run()
         #expect(r.violation != nil && !(r.violation?.trace.isEmpty ?? true), "\(breakage.rawValue) was not caught")
         if breakage == .recallDropsData {
             #expect(r.violation?.trace.contains { $0.event.contains("evicting") } == true, "the trace shows the eviction")
         }
+    }
+
+    /// The same breakages on two lines, under the partial-order reduction and a bound on
+    /// operations: still caught.
+    @Test(arguments: ProtocolBreakage.allCases)
+    func aBrokenTableIsCaughtOnTwoLinesWithTheReduction(_ breakage: ProtocolBreakage) {
+        var c = configuration(breakage.needsFPGAHome ? .fpga : .cpu, addresses: 2)
+        c.operations = breakage == .evictForgetsSharer ? 4 : 3     // the fewest that show each
+        c.tables = breakage.tables(c.variant)
+        let r = ProtocolExplorer(c).run()
+        #expect(r.violation != nil, "\(breakage.rawValue) was not caught on 2 x 2")
+    }
+
+    /// More threads change the time, not the result.
+    @Test func threadsDoNotChangeTheResult() {
+        var c = configuration(.fpga, addresses: 2)
+        c.operations = 3
+        let one = ProtocolExplorer(c).run()
+        c.jobs = 3
+        let three = ProtocolExplorer(c).run()
+        #expect(one.violation == nil && three.violation == nil)
+        #expect(one.states == three.states && one.transitions == three.transitions && one.depth == three.depth
+                && one.reducedStates == three.reducedStates)
+        #expect(one.coverage.map(\.reached) == three.coverage.map(\.reached))
+    }
+
+    /// The reduction explores fewer states and transitions and reaches the same verdict and
+    /// the same table rows.
+    @Test(arguments: [ProtocolExplorer.Home.cpu, .fpga])
+    func theReductionKeepsTheVerdictWithFewerStates(_ home: ProtocolExplorer.Home) {
+        var c = configuration(home, agents: 2, addresses: 2)
+        c.operations = 3
+        let reduced = ProtocolExplorer(c).run()
+        c.reduction = false
+        let full = ProtocolExplorer(c).run()
+        #expect(reduced.violation == nil && full.violation == nil)
+        #expect(reduced.reducedStates > 0 && full.reducedStates == 0)
+        #expect(reduced.states < full.states && reduced.transitions < full.transitions)
+        #expect(reduced.coverage.map(\.reached) == full.coverage.map(\.reached))
+    }
+
+    /// With a bound, every interleaving of that many operations runs to quiescence: one
+    /// operation on one line is a single load, store or eviction and the messages it causes.
+    @Test func aBoundOnOperationsIsExhaustiveWithinIt() {
+        var c = configuration(agents: 1)
+        c.operations = 1
+        let one = ProtocolExplorer(c).run()
+        #expect(one.violation == nil && !one.truncated)
+        // The initial state, a load (GetS, RdShared, DataEx, DataE, CmpAck/Unblock...) and a
+        // store take a handful of states each; an unbounded run takes far more.
+        #expect(one.states > 5 && one.states < 60, "\(one.states) states")
+        c.operations = 2
+        let two = ProtocolExplorer(c).run()
+        #expect(two.states > one.states)
+    }
+
+    /// The livelock check on a hand-made graph: an operation pending in a cycle with no way
+    /// out can never complete; a way out (an edge to a state where it is done, through a
+    /// renumbering of the agents) clears it.
+    @Test func anOperationThatCanNeverCompleteIsFound() {
+        var g = ProtocolExplorer.Graph()
+        // 0: nothing pending; 1, 2: agent 0's operation pending; 1 -> 2 -> 1 and 0 -> 1.
+        g.pending = [0, 0b01, 0b01, 0b00]
+        g.hashes = [10, 11, 12, 13]
+        for (a, b) in [(0, 1), (1, 2), (2, 1)] {
+            g.from.append(UInt32(a)); g.to.append(UInt32(b)); g.permutation.append(0)
+        }
+        let permutations = [[0, 1], [1, 0]]
+        #expect(ProtocolExplorer.livelock(g, agents: 2, lines: 1, permutations: permutations)! == (1, 0))
+        // 2 -> 3 renumbers agent 0 as agent 1, whose operation is not pending in 3: a way out.
+        g.from.append(2); g.to.append(3); g.permutation.append(1)
+        #expect(ProtocolExplorer.livelock(g, agents: 2, lines: 1, permutations: permutations) == nil)
+        // In 3 agent 1's operation pending instead: agent 0 of state 2 is still stuck.
+        g.pending[3] = 0b10
+        #expect(ProtocolExplorer.livelock(g, agents: 2, lines: 1, permutations: permutations)! == (1, 0))
+    }
+
+    /// The reduction's premise is checked on every step: a step on one line that changes
+    /// another line's part of the state is noticed.
+    @Test func aStepThatTouchesAnotherLineIsNoticed() {
+        var before = ExplorerState(agents: 2, lines: 2)
+        var after = before
+        after.core[0] = 1                                    // line 0, agent 0
+        #expect(after.sameExcept(line: 0, as: before))
+        #expect(!after.sameExcept(line: 1, as: before))
+        before.channels = [[ExplorerState.Message(kind: 0, source: 0, destination: 8, line: 1, channel: 0, value: 0)]]
+        #expect(!after.sameExcept(line: 0, as: before), "a message of line 1 appeared")
+    }
+
+    /// States encode and decode to themselves, and renumbering the agents is undone by the
+    /// inverse renumbering.
+    @Test func encodingRoundTrips() {
+        var s = ExplorerState(agents: 2, lines: 2)
+        s.core[1 * 2 * ExplorerState.coreFields + 2] = 3     // line 1, agent 0: core1's pending store value
+        s.home[1] = 0b10
+        s.parked[1] = [ExplorerState.Message(kind: 1, source: 1, destination: 9, line: 0, channel: 0, value: 2)]
+        var bytes: [UInt8] = []
+        s.encode([0, 1], [0, 1], into: &bytes)
+        #expect(ExplorerState(decoding: bytes, agents: 2, lines: 2) == s)
+        var swapped: [UInt8] = []
+        s.encode([1, 0], [1, 0], into: &swapped)
+        var back: [UInt8] = []
+        ExplorerState(decoding: swapped, agents: 2, lines: 2).encode([1, 0], [1, 0], into: &back)
+        #expect(back == bytes)
     }
 }
