@@ -3,8 +3,8 @@ import CZlib
 /// The layout of KonaSim's binary trace format (`docs/trace-format.md`), shared by
 /// `BinaryTraceWriter` and `BinaryTraceReader`. All integers are little-endian.
 ///
-/// A file is a header (magic, version, file length, block count, a thread table, a CRC-32)
-/// and then blocks. A block holds one thread's consecutive records (at most
+/// A file is a header (magic, version, thread count, file length, block count and their
+/// CRC-32; then a thread table and its CRC-32) and then blocks. A block holds one thread's consecutive records (at most
 /// `maxPayload` bytes of them) behind a 20-byte block header with a CRC-32 of the header
 /// and one of the payload. Records are 1 to 31 bytes: a tag byte (kind, a size code, an
 /// instruction-count code), then varints for a size or count that does not fit its code and
@@ -15,8 +15,8 @@ public enum BinaryTrace {
     public static let magic: [UInt8] = [0x89, 0x4B, 0x54, 0x52, 0x0D, 0x0A, 0x1A, 0x0A]
     /// The version this build writes and reads.
     public static let version: UInt32 = 1
-    /// Magic, version, thread count, file length, block count.
-    static let fixedHeaderBytes = 32
+    /// Magic, version, thread count, file length, block count, and a CRC-32 of those 32 bytes.
+    static let fixedHeaderBytes = 36
     /// One entry of the thread table.
     static let threadEntryBytes = 56
     /// Thread, payload length, records, payload CRC-32, header CRC-32.
@@ -28,7 +28,7 @@ public enum BinaryTrace {
     /// The most threads a header may list (bounds what a corrupt header can make a reader allocate).
     static let maxThreads = 1 << 16
 
-    /// Bytes of the header of a file with `threads` threads.
+    /// Bytes of the header of a file with `threads` threads: the fixed part, the table, its CRC-32.
     static func headerBytes(threads: Int) -> Int { fixedHeaderBytes + threads * threadEntryBytes + 4 }
 
     /// One thread's entry in the header: its id and what its records hold.

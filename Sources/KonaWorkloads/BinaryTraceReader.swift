@@ -80,28 +80,32 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
         guard version == BinaryTrace.version else {
             throw fail(8, "version \(version); this KonaSim reads version \(BinaryTrace.version)")
         }
+        guard BinaryTrace.crc(buffer, 32) == header.loadLE(UInt32.self, at: 32) else {
+            throw fail(0, "header checksum mismatch (CRC-32 of bytes 0..<32): the header is corrupt")
+        }
         let threadCount = Int(header.loadLE(UInt32.self, at: 12))
         let recordedLength = header.loadLE(UInt64.self, at: 16)
         blockCount = header.loadLE(UInt64.self, at: 24)
         guard threadCount <= BinaryTrace.maxThreads else {
-            throw fail(12, "\(threadCount) threads in the header (corrupt: at most \(BinaryTrace.maxThreads))")
-        }
-        let headerBytes = BinaryTrace.headerBytes(threads: threadCount)
-        guard size >= UInt64(headerBytes) else {
-            throw fail(size, "truncated: the file ends inside its \(headerBytes)-byte header")
-        }
-        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: headerBytes)
-        defer { table.deallocate() }
-        guard pread(fd, table, headerBytes, 0) == headerBytes else { throw fail(0, "cannot read the header") }
-        let stored = UnsafePointer(table).loadLE(UInt32.self, at: headerBytes - 4)
-        guard BinaryTrace.crc(table, headerBytes - 4) == stored else {
-            throw fail(UInt64(headerBytes - 4), "header checksum mismatch (CRC-32 of bytes 0..<\(headerBytes - 4)): the header is corrupt")
+            throw fail(12, "\(threadCount) threads in the header (at most \(BinaryTrace.maxThreads))")
         }
         guard size >= recordedLength else {
             throw fail(size, "truncated: the file ends at byte \(size), its header records \(recordedLength) bytes")
         }
         guard size == recordedLength else {
             throw fail(recordedLength, "\(size - recordedLength) bytes after the end its header records (\(recordedLength) bytes)")
+        }
+        let headerBytes = BinaryTrace.headerBytes(threads: threadCount)
+        guard UInt64(headerBytes) <= size else {
+            throw fail(12, "\(threadCount) threads in the header, whose table would end past the end of the file")
+        }
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: headerBytes)
+        defer { table.deallocate() }
+        guard pread(fd, table, headerBytes, 0) == headerBytes else { throw fail(0, "cannot read the header") }
+        let fixedBytes = BinaryTrace.fixedHeaderBytes
+        let stored = UnsafePointer(table).loadLE(UInt32.self, at: headerBytes - 4)
+        guard BinaryTrace.crc(table + fixedBytes, headerBytes - 4 - fixedBytes) == stored else {
+            throw fail(UInt64(fixedBytes), "thread table checksum mismatch (CRC-32 of bytes \(fixedBytes)..<\(headerBytes - 4)): the header is corrupt")
         }
         var entries: [BinaryTrace.ThreadSummary] = []
         for i in 0..<threadCount {
@@ -149,7 +153,7 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
             }
             let offset = nextOffset
             guard fileLength - offset >= UInt64(headerBytes) else {
-                throw fail(offset, "truncated: a block header starts \(fileLength - offset) bytes before the end of the file")
+                throw fail(offset, "a block header starts \(fileLength - offset) bytes before the end of the file")
             }
             guard pread(fd, buffer, headerBytes, off_t(offset)) == headerBytes else {
                 throw fail(offset, "cannot read the block header: \(String(cString: strerror(errno)))")
@@ -165,7 +169,7 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
                 throw fail(offset, "block header out of range (thread \(thread), \(length) bytes, \(count) records)")
             }
             guard fileLength - offset - UInt64(headerBytes) >= UInt64(length) else {
-                throw fail(fileLength, "truncated: the block at byte \(offset) needs \(length) payload bytes; the file ends first")
+                throw fail(offset, "the block at byte \(offset) needs \(length) payload bytes; the file ends first")
             }
             blocksSeen += 1
             nextOffset = offset + UInt64(headerBytes + length)

@@ -111,6 +111,7 @@ public final class BinaryTraceWriter {
         header.storeLE(UInt32(table.count), at: 12)
         header.storeLE(UInt64(headerBytes) + blockBytes, at: 16)
         header.storeLE(blockCount, at: 24)
+        header.storeLE(BinaryTrace.crc(header, 32), at: 32)
         for (i, entry) in table.enumerated() {
             let o = BinaryTrace.fixedHeaderBytes + i * BinaryTrace.threadEntryBytes
             header.storeLE(entry.thread, at: o)
@@ -122,7 +123,8 @@ public final class BinaryTraceWriter {
             header.storeLE(entry.modifies, at: o + 40)
             header.storeLE(entry.instructions, at: o + 48)
         }
-        header.storeLE(BinaryTrace.crc(header, headerBytes - 4), at: headerBytes - 4)
+        let tableBytes = headerBytes - 4 - BinaryTrace.fixedHeaderBytes
+        header.storeLE(BinaryTrace.crc(header + BinaryTrace.fixedHeaderBytes, tableBytes), at: headerBytes - 4)
 
         let temporary = path + ".tmp-\(getpid())"
         let out = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
