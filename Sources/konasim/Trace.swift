@@ -90,7 +90,7 @@ extension KonaSimCommand.Trace {
 }
 
 /// The size of the file at `path` in bytes (0 if it cannot be read).
-private func fileSize(_ path: String) -> UInt64 {
+func fileSize(_ path: String) -> UInt64 {
     var status = stat()
     return stat(path, &status) == 0 ? UInt64(status.st_size) : 0
 }
