@@ -41,7 +41,6 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
     private var recordsDecoded: UInt64 = 0
     private var pendingStore = false
     private var pendingAccess = MemoryAccess.none
-    private var record = TraceRecord.none
     public private(set) var instructions: UInt64 = 0
     /// Data records yielded as accesses so far, counting a modify as one.
     public private(set) var records: UInt64 = 0
@@ -252,6 +251,7 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
             access.continuesRecord = true
             return true
         }
+        var record = TraceRecord.none
         while true {
             guard try nextRecord(into: &record) else { return false }
             instructions &+= record.instructions

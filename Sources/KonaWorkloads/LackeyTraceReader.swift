@@ -39,7 +39,6 @@ public final class LackeyTraceReader: AccessSource, TraceRecordSource {
     private let selection: Set<UInt32>?     // the threads whose accesses `next` yields; nil: all
     private var thread: UInt32 = 1          // whose records follow (the last `acquired lock`)
     private var threadInstructions: UInt64 = 0   // `I` lines of `thread` since its last record
-    private var record = TraceRecord.none        // scratch for `next`
     private var checkedThread: UInt32 = 0        // the thread `checkedSelected` is about
     private var checkedSelected = false
     public private(set) var instructions: UInt64 = 0
@@ -130,6 +129,7 @@ public final class LackeyTraceReader: AccessSource, TraceRecordSource {
             access.continuesRecord = true
             return true
         }
+        var record = TraceRecord.none
         while true {
             guard try nextRecord(into: &record) else { return false }
             if record.thread != checkedThread {
