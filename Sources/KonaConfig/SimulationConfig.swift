@@ -28,19 +28,11 @@ public struct SimulationConfig: Sendable {
     }
 
     /// Where a trace's threads run (`workload.placement`).
-    public enum ThreadPlacement: Sendable, Equatable {
+    public enum ThreadPlacement: Sendable {
         /// The trace's threads, in increasing id order, on cores 0, 1, ... `cores - 1`, wrapping around.
         case roundRobin(cores: Int)
         /// Each listed thread on its core, with where the entry was written (for errors).
         case map([(thread: UInt32, core: Int, origin: Origin)])
-
-        public static func == (a: Self, b: Self) -> Bool {
-            switch (a, b) {
-            case (.roundRobin(let x), .roundRobin(let y)): x == y
-            case (.map(let x), .map(let y)): x.elementsEqual(y) { $0.thread == $1.thread && $0.core == $1.core }
-            default: false
-            }
-        }
     }
 
     /// A coherent network's timing: header size and, per channel (request, snoop,
