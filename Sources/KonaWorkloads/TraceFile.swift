@@ -12,7 +12,9 @@ public enum TraceFile {
         case binary, lackey
     }
 
-    /// The format of the file at `path`, from its first bytes. A file that cannot be read
+    /// The format of the file at `path`, from its first byte: `89` (the binary magic's,
+    /// never the first byte of Lackey text or of gzip's `1f 8b`) is the binary format, so a
+    /// damaged magic is reported by the binary reader at byte 0. A file that cannot be read
     /// at an offset (a pipe) is taken for Lackey text.
     /// - Throws: `WorkloadError` if the file cannot be opened.
     public static func format(of path: String) throws(WorkloadError) -> Format {
@@ -21,9 +23,9 @@ public enum TraceFile {
             throw WorkloadError(file: path, line: 0, problem: "cannot open trace: \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
-        var first = [UInt8](repeating: 0, count: BinaryTrace.magic.count)
-        let n = first.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-        return n == first.count && first == BinaryTrace.magic ? .binary : .lackey
+        var first: UInt8 = 0
+        let n = pread(fd, &first, 1, 0)
+        return n == 1 && first == BinaryTrace.magic[0] ? .binary : .lackey
     }
 
     /// The accesses of `threads` (nil: every thread) in the trace at `path`.

@@ -68,6 +68,14 @@ func readError(_ bytes: [UInt8]) -> WorkloadError? {
         #expect(try drain(bin) == drain(text))
         #expect(bin.instructions == text.instructions && bin.records == text.records)
         #expect(try TraceFile.format(of: binary) == .binary && TraceFile.format(of: Self.gzip) == .lackey)
+        // A damaged magic is still read as a binary trace, and named at byte 0.
+        var damaged = try [UInt8](Data(contentsOf: URL(fileURLWithPath: binary)))
+        damaged[3] ^= 1
+        let damagedPath = binary + ".damaged"
+        try Data(damaged).write(to: URL(fileURLWithPath: damagedPath))
+        #expect(try TraceFile.format(of: damagedPath) == .binary)
+        let error = #expect(throws: WorkloadError.self) { try TraceFile.accesses(damagedPath) }
+        #expect(error?.byteOffset == 0 && error?.problem.contains("magic") == true, "\(String(describing: error))")
         // Much smaller than the text.
         let size = try FileManager.default.attributesOfItem(atPath: binary)[.size] as! Int
         #expect(size * 10 < 2_999_987, "\(size) bytes")
