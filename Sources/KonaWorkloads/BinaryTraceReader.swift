@@ -190,22 +190,64 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
         }
     }
 
-    private func corrupt(_ what: String) -> WorkloadError {
-        fail(blockOffset + UInt64(position), "\(what) (in the block at byte \(blockOffset))")
+    private func corrupt(at p: Int, _ what: String) -> WorkloadError {
+        fail(blockOffset + UInt64(p), "\(what) (in the block at byte \(blockOffset))")
     }
 
+    /// Decodes the record at `p` in the current block into `record`, advancing `p` and the
+    /// block's `previous` address (kept in the caller's locals on the hot path).
     @inline(__always)
-    private func varint() throws(WorkloadError) -> UInt64 {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            guard position < blockEnd else { throw corrupt("a record runs past the end of its block") }
-            let byte = buffer[position]
-            position &+= 1
-            value |= UInt64(byte & 0x7f) << shift
-            if byte < 0x80 { return value }
-            shift &+= 7
-            guard shift < 64 else { throw corrupt("a varint longer than 10 bytes") }
+    private func decode(at p: inout Int, previous: inout UInt64, into record: inout TraceRecord) throws(WorkloadError) {
+        let end = blockEnd
+        let bytes = buffer
+        @inline(__always)
+        func varint() throws(WorkloadError) -> UInt64 {
+            guard p < end else { throw corrupt(at: p, "a record runs past the end of its block") }
+            var byte = bytes[p]
+            p &+= 1
+            if byte < 0x80 { return UInt64(byte) }
+            var value = UInt64(byte & 0x7f)
+            var shift: UInt64 = 7
+            while true {
+                guard p < end else { throw corrupt(at: p, "a record runs past the end of its block") }
+                byte = bytes[p]
+                p &+= 1
+                value |= UInt64(byte & 0x7f) << shift
+                if byte < 0x80 { return value }
+                shift &+= 7
+                guard shift < 64 else { throw corrupt(at: p, "a varint longer than 10 bytes") }
+            }
+        }
+        guard p < end else { throw corrupt(at: p, "a record runs past the end of its block") }
+        let tag = bytes[p]
+        p &+= 1
+        let kind = TraceRecord.Kind(rawValue: tag & BinaryTrace.kindMask)!
+        let sizeCode = (tag >> BinaryTrace.sizeShift) & 7
+        let instructionCode = tag >> BinaryTrace.instructionShift
+        record.kind = kind
+        record.thread = blockThread
+        if kind == .instructions {
+            guard sizeCode == 0 else { throw corrupt(at: p - 1, "an instructions record with a size code") }
+            record.instructions = instructionCode == BinaryTrace.instructionEscape ? try varint() : UInt64(instructionCode)
+            guard record.instructions > 0 else { throw corrupt(at: p - 1, "an instructions record without instructions") }
+            record.address = 0
+            record.size = 0
+        } else {
+            let size = sizeCode == BinaryTrace.sizeEscape ? try varint() : 1 << UInt64(sizeCode)
+            guard size >= 1 && size <= 4096 else { throw corrupt(at: p, "access size \(size) outside 1...4096 bytes") }
+            record.size = UInt32(truncatingIfNeeded: size)
+            record.instructions = instructionCode == BinaryTrace.instructionEscape ? try varint() : UInt64(instructionCode)
+            previous &+= UInt64(bitPattern: unzigzag(try varint()))
+            record.address = previous
+        }
+    }
+
+    /// After a block's last record (`remaining` 0, read up to `p`): the record count and the
+    /// payload length must agree.
+    @inline(__always)
+    private func checkBlockEnd(_ remaining: UInt32, _ p: Int) throws(WorkloadError) {
+        if remaining == 0 && p != blockEnd {
+            throw corrupt(at: p, "\(blockEnd - p) bytes after the block's last record")
         }
     }
 
@@ -213,34 +255,68 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
         if blockRemaining == 0 {
             guard try loadBlock() else { return false }
         }
-        guard position < blockEnd else { throw corrupt("a record runs past the end of its block") }
-        let tag = buffer[position]
-        position &+= 1
-        let kind = TraceRecord.Kind(rawValue: tag & BinaryTrace.kindMask)!
-        let sizeCode = (tag >> BinaryTrace.sizeShift) & 7
-        let instructionCode = tag >> BinaryTrace.instructionShift
-        record.kind = kind
-        record.thread = blockThread
-        if kind == .instructions {
-            guard sizeCode == 0 else { throw corrupt("an instructions record with a size code") }
-            record.instructions = instructionCode == BinaryTrace.instructionEscape ? try varint() : UInt64(instructionCode)
-            guard record.instructions > 0 else { throw corrupt("an instructions record without instructions") }
-            record.address = 0
-            record.size = 0
-        } else {
-            let size = sizeCode == BinaryTrace.sizeEscape ? try varint() : 1 << UInt64(sizeCode)
-            guard size >= 1 && size <= 4096 else { throw corrupt("access size \(size) outside 1...4096 bytes") }
-            record.size = UInt32(size)
-            record.instructions = instructionCode == BinaryTrace.instructionEscape ? try varint() : UInt64(instructionCode)
-            previousAddress &+= UInt64(bitPattern: unzigzag(try varint()))
-            record.address = previousAddress
-            recordsDecoded &+= 1
-        }
+        var p = position, previous = previousAddress
+        try decode(at: &p, previous: &previous, into: &record)
+        position = p
+        previousAddress = previous
+        if record.kind != .instructions { recordsDecoded &+= 1 }
         blockRemaining &-= 1
-        if blockRemaining == 0 && position != blockEnd {
-            throw corrupt("\(blockEnd - position) bytes after the block's last record")
-        }
+        try checkBlockEnd(blockRemaining, p)
         return true
+    }
+
+    /// Decodes whole runs of a block's records straight into `out`, with the position and
+    /// the previous address in locals (`next(into:)` would pay a call and the stored
+    /// properties per access).
+    public func fill(_ out: UnsafeMutableBufferPointer<MemoryAccess>) throws(WorkloadError) -> Int {
+        let capacity = out.count
+        var n = 0
+        if pendingStore && capacity > 0 {
+            pendingStore = false
+            out[0] = pendingAccess
+            out[0].kind = .store
+            out[0].continuesRecord = true
+            n = 1
+        }
+        var record = TraceRecord.none
+        while n < capacity {
+            if blockRemaining == 0 {
+                guard try loadBlock() else { break }
+            }
+            var p = position, previous = previousAddress, remaining = blockRemaining
+            var decoded: UInt64 = 0, executed: UInt64 = 0
+            defer {
+                position = p
+                previousAddress = previous
+                blockRemaining = remaining
+                recordsDecoded &+= decoded
+                records &+= decoded
+                instructions &+= executed
+            }
+            while remaining > 0 && n < capacity {
+                try decode(at: &p, previous: &previous, into: &record)
+                remaining &-= 1
+                executed &+= record.instructions
+                let access = MemoryAccess(address: record.address, size: record.size, kind: record.kind == .store ? .store : .load)
+                switch record.kind {
+                case .instructions: continue
+                case .load, .store: out[n] = access
+                case .modify:
+                    out[n] = access
+                    if n &+ 1 < capacity {
+                        n &+= 1
+                        out[n] = MemoryAccess(address: record.address, size: record.size, kind: .store, continuesRecord: true)
+                    } else {
+                        pendingAccess = access
+                        pendingStore = true
+                    }
+                }
+                n &+= 1
+                decoded &+= 1
+            }
+            try checkBlockEnd(remaining, p)
+        }
+        return n
     }
 
     public func next(into access: inout MemoryAccess) throws(WorkloadError) -> Bool {
