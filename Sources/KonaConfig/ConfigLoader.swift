@@ -118,6 +118,10 @@ public struct ConfigLoader: Sendable {
             }
             if let key = schema.key(path) {
                 let at = origin(valueNode, file)
+                if case .mapping(let entries) = valueNode, key.type.isMapping {
+                    config.set(path, try parse(entries, for: key, file: file, base: nil, directory: directory), origin: at)
+                    continue
+                }
                 guard case .scalar(let scalar) = valueNode else {
                     throw ConfigError(at: at, keyPath: path, problem: "expected a single value (\(key.type.name)), got a \(kind(valueNode))")
                 }
@@ -222,7 +226,76 @@ public struct ConfigLoader: Sendable {
             case "false", "no", "off": return .boolean(false)
             default: throw fail("expected true or false, got '\(text)'")
             }
+        case .threadPlacement:
+            if trimmed == "round_robin" { return .string(trimmed) }
+            guard trimmed.hasPrefix("{") else {
+                throw fail("expected round_robin or a mapping of thread ids to cores, e.g. {1: cpu0, 3: cpu1}; got '\(text)'")
+            }
+            return try parseInline(trimmed, for: key, at: origin, directory: directory)
+        case .coreTraces:
+            if trimmed.isEmpty { return .entries([]) }
+            guard trimmed.hasPrefix("{") else {
+                throw fail("expected a mapping of cores to trace files, e.g. {cpu0: a.lackey, cpu1: b.lackey}; got '\(text)'")
+            }
+            return try parseInline(trimmed, for: key, at: origin, directory: directory)
         }
+    }
+
+    /// Parses a mapping written inline as text (`--set`, a sweep axis, a quoted value):
+    /// YAML flow syntax; entries' origins count from `origin`.
+    private func parseInline(_ text: String, for key: ConfigKey, at origin: Origin, directory: String?) throws(ConfigError) -> ConfigValue {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigError(at: origin, keyPath: key.path, problem: "cannot read the mapping '\(text)': \(error)")
+        }
+        guard case .mapping(let mapping) = node else {
+            throw ConfigError(at: origin, keyPath: key.path, problem: "expected a mapping in braces, got '\(text)'")
+        }
+        return try parse(mapping, for: key, file: origin.file, base: origin, directory: directory)
+    }
+
+    /// Checks and canonicalises a mapping value: thread ids to cores (`threadPlacement`), or
+    /// cores to paths (`coreTraces`). `base`: the origin of inline text the nodes' marks count from.
+    private func parse(_ mapping: Node.Mapping, for key: ConfigKey, file: String, base: Origin?,
+                       directory: String?) throws(ConfigError) -> ConfigValue {
+        func at(_ node: Node) -> Origin {
+            let line = node.mark?.line ?? 0, column = node.mark?.column ?? 0
+            guard let base else { return Origin(file: file, line: line, column: column) }
+            return Origin(file: base.file, line: base.line + line - 1, column: line == 1 ? base.column + column - 1 : column)
+        }
+        func core(_ node: Node) throws(ConfigError) -> String {
+            let text = node.scalar?.string.trimmingSpaces ?? ""
+            guard text.hasPrefix("cpu"), let n = Int(text.dropFirst(3)), n >= 0, text.dropFirst(3).allSatisfy(\.isNumber) else {
+                throw ConfigError(at: at(node), keyPath: key.path, problem: "'\(text)' is not a core (cpu0, cpu1, ...)")
+            }
+            return "cpu\(n)"
+        }
+        var entries: [ConfigEntry] = []
+        for (keyNode, valueNode) in mapping {
+            guard case .scalar = keyNode, case .scalar(let value) = valueNode else {
+                throw ConfigError(at: at(keyNode), keyPath: key.path, problem: "expected single values on both sides of each entry")
+            }
+            let entry: ConfigEntry
+            if case .threadPlacement = key.type {
+                let text = keyNode.scalar!.string.trimmingSpaces
+                guard let thread = UInt32(text.replacingUnderscores) else {
+                    throw ConfigError(at: at(keyNode), keyPath: key.path, problem: "'\(text)' is not a thread id (Valgrind's: 1, 2, ...)")
+                }
+                entry = ConfigEntry(key: String(thread), value: try core(valueNode), origin: at(valueNode))
+            } else {
+                let path = value.string.trimmingSpaces
+                guard !path.isEmpty else { throw ConfigError(at: at(valueNode), keyPath: key.path, problem: "missing trace file") }
+                let resolved = path.hasPrefix("/") || directory == nil ? path : directory! + "/" + path
+                entry = ConfigEntry(key: try core(keyNode), value: resolved, origin: at(valueNode))
+            }
+            guard !entries.contains(where: { $0.key == entry.key }) else {
+                throw ConfigError(at: at(keyNode), keyPath: key.path, problem: "\(entry.key) given twice")
+            }
+            entries.append(entry)
+        }
+        return .entries(entries)
     }
 
     /// Prints a value in the canonical form of its type.
@@ -237,7 +310,15 @@ public struct ConfigLoader: Sendable {
         case (.quantity(let v), _): String(v)
         case (.string(let s), _): s
         case (.boolean(let b), _): b ? "true" : "false"
+        case (.entries(let entries), _):
+            "{" + entries.map { "\($0.key): \(flowScalar($0.value))" }.joined(separator: ", ") + "}"
         }
+    }
+
+    /// `text` as a scalar inside a YAML flow mapping: plain if it can be, else double-quoted.
+    private static func flowScalar(_ text: String) -> String {
+        let plain = !text.isEmpty && !text.contains(where: { ":#{}[],&*!|>'\"%@`\\".contains($0) || $0 == " " })
+        return plain ? text : "\"" + text.replacingOccurrences("\\", "\\\\").replacingOccurrences("\"", "\\\"") + "\""
     }
 
     private func rangeText(_ range: ClosedRange<Int64>) -> String {

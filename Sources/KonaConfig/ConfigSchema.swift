@@ -20,6 +20,12 @@ public enum ValueType: Sendable {
     case text
     /// `true` or `false`.
     case boolean
+    /// Where a trace's threads run: `round_robin`, or a mapping of Valgrind thread ids to
+    /// cores (`{1: cpu0, 3: cpu1}`).
+    case threadPlacement
+    /// A mapping of cores to trace files (`{cpu0: a.lackey, cpu1: b.lackey}`), each path
+    /// resolved relative to the file that sets it; empty for none.
+    case coreTraces
 
     /// How the type is named in docs and errors.
     public var name: String {
@@ -34,6 +40,16 @@ public enum ValueType: Sendable {
         case .path: "path"
         case .text: "text"
         case .boolean: "boolean"
+        case .threadPlacement: "round_robin, or a mapping of thread ids to cores"
+        case .coreTraces: "mapping of cores to paths"
+        }
+    }
+
+    /// Whether a value is a mapping (written as a YAML mapping, or inline as `{k: v}`).
+    public var isMapping: Bool {
+        switch self {
+        case .threadPlacement, .coreTraces: true
+        default: false
         }
     }
 
@@ -57,6 +73,22 @@ public enum ConfigValue: Sendable, Equatable {
     case quantity(UInt64)
     case string(String)
     case boolean(Bool)
+    /// A mapping (`threadPlacement`, `coreTraces`), in the order written.
+    case entries([ConfigEntry])
+}
+
+/// One entry of a mapping value, canonical (`1` and `cpu0`; a resolved path), with where
+/// its value was written.
+public struct ConfigEntry: Sendable, Equatable {
+    public var key: String
+    public var value: String
+    public var origin: Origin
+
+    public init(key: String, value: String, origin: Origin) {
+        self.key = key
+        self.value = value
+        self.origin = origin
+    }
 }
 
 /// One declared configuration key: its dotted path, type, default and meaning.

@@ -57,6 +57,17 @@ public struct ResolvedConfig: Sendable {
         return v
     }
 
+    /// Whether the value of `path` is a mapping (for a key whose value may be a word or a mapping).
+    public func isMapping(_ path: String) -> Bool {
+        if case .entries = value(path) { true } else { false }
+    }
+
+    /// A mapping key's entries, in the order written.
+    public func entries(_ path: String) -> [ConfigEntry] {
+        guard case .entries(let v) = value(path) else { preconditionFailure("\(path) is not a mapping") }
+        return v
+    }
+
     /// The value of `path` printed in canonical form (`32KiB`, `70ns`).
     public func text(_ path: String) -> String {
         let key = schema.key(path)!
@@ -79,7 +90,8 @@ public struct ResolvedConfig: Sendable {
                 out += String(repeating: "  ", count: depth) + sectionParts[depth] + ":\n"
                 openSections.append(sectionParts[depth])
             }
-            out += String(repeating: "  ", count: sectionParts.count) + parts.last! + ": " + yamlScalar(text(key.path)) + "\n"
+            let value = if case .entries = self.value(key.path) { text(key.path) } else { yamlScalar(text(key.path)) }
+            out += String(repeating: "  ", count: sectionParts.count) + parts.last! + ": " + value + "\n"
         }
         return out
     }

@@ -19,11 +19,20 @@ public struct SimulationConfig: Sendable {
         /// A generator: `pattern` is the `workload.kind` word.
         case synthetic(pattern: String, accesses: UInt64, footprint: UInt64, base: UInt64, accessSize: UInt32,
                        storeFraction: Double, stride: UInt64, zipfTheta: Double)
-        /// A Valgrind Lackey trace.
-        case lackey(path: String)
+        /// A recorded trace (Lackey text, plain or gzip, or the binary format), its threads
+        /// on cores by `placement`.
+        case trace(path: String, placement: ThreadPlacement)
+        /// One recorded trace per core (`workload.traces`), by increasing core; every
+        /// thread of a file runs on its core.
+        case coreTraces([(core: Int, path: String)])
+    }
 
-        /// Whether this is a trace (which runs on one core).
-        public var isTrace: Bool { if case .lackey = self { true } else { false } }
+    /// Where a trace's threads run (`workload.placement`).
+    public enum ThreadPlacement: Sendable {
+        /// The trace's threads, in increasing id order, on cores 0, 1, ... `cores - 1`, wrapping around.
+        case roundRobin(cores: Int)
+        /// Each listed thread on its core, with where the entry was written (for errors).
+        case map([(thread: UInt32, core: Int, origin: Origin)])
     }
 
     /// A coherent network's timing: header size and, per channel (request, snoop,
@@ -140,7 +149,8 @@ public struct SimulationConfig: Sendable {
     public var workload: Workload
     public var maxTime: UInt64
     public var maxAccesses: UInt64
-    /// Cores that run a synthetic workload (the first ones; `workload.threads`, 0 in the file for all).
+    /// Cores that run a synthetic workload (the first ones; `workload.threads`, 0 in the file
+    /// for all); 1 for a trace, whose cores `workload` says.
     public var threads: Int
     /// Waveform output: a VCD path (nil for none), signal globs, a time window, a time unit in ps.
     public var traceVCD: String?
@@ -233,11 +243,7 @@ public struct SimulationConfig: Sendable {
         }
         let kind = config.string("workload.kind")
         if kind == "lackey" {
-            let path = config.string("workload.trace")
-            guard !path.isEmpty else {
-                throw config.error("workload.kind", "lackey needs workload.trace (or `konasim run --trace FILE`)")
-            }
-            workload = .lackey(path: path)
+            workload = try Self.traceWorkload(config, cores: cores)
         } else {
             let footprint = config.quantity("workload.footprint")
             let size = config.quantity("workload.access_size")
@@ -255,6 +261,46 @@ public struct SimulationConfig: Sendable {
                                   accessSize: UInt32(size), storeFraction: config.real("workload.store_fraction"),
                                   stride: config.quantity("workload.stride"), zipfTheta: config.real("workload.zipf_theta"))
         }
+    }
+
+    /// `workload.trace` with `workload.placement`, or `workload.traces`; cores named must exist.
+    private static func traceWorkload(_ config: ResolvedConfig, cores: Int) throws(ConfigError) -> Workload {
+        func coreIndex(_ name: String, _ entry: ConfigEntry, _ key: String, _ what: String) throws(ConfigError) -> Int {
+            let n = Int(name.dropFirst(3))!
+            guard n < cores else {
+                throw ConfigError(at: entry.origin, keyPath: key,
+                                  problem: "\(what) on \(name), but the system has \(cores) core\(cores == 1 ? "" : "s") (cpu0\(cores > 1 ? "...cpu\(cores - 1)" : ""))")
+            }
+            return n
+        }
+        let path = config.string("workload.trace")
+        let files = config.entries("workload.traces")
+        let placementIsMap = config.isMapping("workload.placement")
+        if !files.isEmpty {
+            guard path.isEmpty else {
+                throw config.error("workload.traces", "give workload.trace or workload.traces, not both (workload.trace is \(path))")
+            }
+            guard !placementIsMap else {
+                throw config.error("workload.placement", "applies to workload.trace; with workload.traces every thread of a file runs on its core")
+            }
+            var list: [(core: Int, path: String)] = []
+            for entry in files {
+                list.append((try coreIndex(entry.key, entry, "workload.traces", "a trace"), entry.value))
+            }
+            return .coreTraces(list.sorted { $0.core < $1.core })
+        }
+        guard !path.isEmpty else {
+            throw config.error("workload.kind", "lackey needs workload.trace (or `konasim run --trace FILE`)")
+        }
+        if placementIsMap {
+            var map: [(thread: UInt32, core: Int, origin: Origin)] = []
+            for entry in config.entries("workload.placement") {
+                map.append((UInt32(entry.key)!, try coreIndex(entry.value, entry, "workload.placement", "thread \(entry.key)"), entry.origin))
+            }
+            return .trace(path: path, placement: .map(map.sorted { $0.thread < $1.thread }))
+        }
+        let threads = Int(config.integer("workload.threads"))
+        return .trace(path: path, placement: .roundRobin(cores: threads == 0 ? cores : threads))
     }
 
     private static func fpga(_ config: ResolvedConfig, coherent: Bool) throws(ConfigError) -> FPGA? {

@@ -29,7 +29,7 @@ public enum Summary {
                          + (simulation.checker != nil ? ", data values checked" : ""))
         }
         lines.append("accesses   \(grouped(report.accesses)) (\(grouped(total("cpu", cores, ".loads"))) loads, \(grouped(total("cpu", cores, ".stores"))) stores)"
-                     + (int("cpu0.instructions") > 0 ? ", \(grouped(int("cpu0.instructions"))) instructions" : ""))
+                     + (total("cpu", cores, ".instructions") > 0 ? ", \(grouped(total("cpu", cores, ".instructions"))) instructions" : ""))
         lines.append("AMAT       \(fixed(real("amat_ns"), 2)) ns; \(cores > 1 ? "cpu0's " : "")L1 misses wait p50 \(fixed(real("cpu0.miss_latency_ns.p50"), 1)) ns, p99 \(fixed(real("cpu0.miss_latency_ns.p99"), 1)) ns")
         lines.append("")
         if simulation.config.coherent {

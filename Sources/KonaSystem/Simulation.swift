@@ -68,23 +68,29 @@ public final class Simulation {
     /// `endTime` as the closure components' statistics read the run's length through.
     private var simulatedTime: () -> Tick { { [unowned self] in self.endTime } }
 
-    /// Builds the system. A Lackey trace is opened here.
-    /// - Throws: `WorkloadError` if the trace cannot be opened.
+    /// Builds the system. Traces are opened here (and a Lackey trace's threads found, which
+    /// reads it once).
+    /// - Throws: `WorkloadError` if a trace cannot be opened, or its threads and
+    ///   `workload.placement` do not match.
     public convenience init(config: SimulationConfig) throws(WorkloadError) {
         let count = config.sockets * config.coresPerSocket
-        var sources: [any AccessSource] = []
-        var description = ""
-        for c in 0..<count {
-            let (source, text) = try Self.makeSource(config, core: c)
-            sources.append(source)
-            if c == 0 { description = text }
+        if case .synthetic = config.workload {
+            var sources: [any AccessSource] = []
+            var description = ""
+            for c in 0..<count {
+                let (source, text) = try Self.makeSource(config, core: c)
+                sources.append(source)
+                if c == 0 { description = text }
+            }
+            if count > 1 {
+                description = config.threads < count ? "\(config.threads) of \(count) cores, each " + description
+                    : "\(count) cores, each " + description
+            }
+            self.init(config: config, sources: sources, description: description)
+        } else {
+            let assignment = try TraceAssignment(config.workload, cores: count)
+            self.init(config: config, sources: try assignment.sources(), description: assignment.description)
         }
-        if count > 1 {
-            description = config.workload.isTrace ? description + " on cpu0 (other cores idle)"
-                : config.threads < count ? "\(config.threads) of \(count) cores, each " + description
-                : "\(count) cores, each " + description
-        }
-        self.init(config: config, sources: sources, description: description)
     }
 
     /// Builds the system around access streams of the caller's, one per core (missing ones
@@ -339,9 +345,8 @@ public final class Simulation {
 
     private static func makeSource(_ config: SimulationConfig, core: Int) throws(WorkloadError) -> (any AccessSource, String) {
         switch config.workload {
-        case .lackey(let path):
-            if core > 0 { return (AccessList([]), "") }
-            return (try LackeyTraceReader(path: path), "lackey trace \(path)")
+        case .trace, .coreTraces:
+            preconditionFailure("traces are placed by TraceAssignment")
         case .synthetic where core >= config.threads:
             return (AccessList([]), "")
         case .synthetic(let pattern, let accesses, let footprint, let base, let accessSize, let storeFraction,

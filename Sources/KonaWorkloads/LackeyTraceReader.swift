@@ -4,20 +4,27 @@ import Glibc
 import Darwin
 #endif
 
-/// Streams a Valgrind Lackey `--trace-mem=yes` trace.
+/// Streams a Valgrind Lackey `--trace-mem=yes` trace, one thread's records or several.
 ///
 /// Records: `I  addr,size` counts an instruction; ` L addr,size`, ` S addr,size` and
 /// ` M addr,size` are a load, a store, and a load followed by a store to the same bytes;
-/// Valgrind's `==PID==` banner lines are skipped. Anything else (a blank line included)
-/// is a `WorkloadError` naming the file and line. Reads through one fixed 1 MiB buffer, so
-/// memory stays flat whatever the trace length; no allocation per record.
+/// Valgrind's `==PID==` banner lines are skipped, and so are its `--PID--` lines, except
+/// that `--PID--   SCHED[t]:  acquired lock (...)` (from `--trace-sched=yes`) makes the
+/// records after it thread t's. Records before the first such line are thread 1's (the
+/// main thread). Anything else (a blank line included) is a `WorkloadError` naming the file
+/// and line. Reads through one fixed 1 MiB buffer, so memory stays flat whatever the trace
+/// length; no allocation per record.
+///
+/// As an `AccessSource` it yields the accesses of the threads it was opened for (all by
+/// default) in the file's order, and counts their instructions; as a `TraceRecordSource`,
+/// every thread's records.
 ///
 /// A gzip-compressed trace (one whose first bytes are gzip's magic `1f 8b`, whatever its
 /// name) is decompressed as it is read, into the same buffer (`GzipInput`: about 300 KiB
 /// more, still flat), so lines and errors are numbered as in the plain text. A truncated
 /// or corrupt gzip file is a `WorkloadError` naming the file and the line being read,
 /// never a short trace.
-public final class LackeyTraceReader: AccessSource {
+public final class LackeyTraceReader: AccessSource, TraceRecordSource {
     private static let bufferSize = 1 << 20
     private let path: String
     private let fd: Int32
@@ -29,6 +36,11 @@ public final class LackeyTraceReader: AccessSource {
     private var lineNumber = 0
     private var pendingStore = false
     private var pendingAccess = MemoryAccess.none
+    private let selection: Set<UInt32>?     // the threads whose accesses `next` yields; nil: all
+    private var thread: UInt32 = 1          // whose records follow (the last `acquired lock`)
+    private var threadInstructions: UInt64 = 0   // `I` lines of `thread` since its last record
+    private var checkedThread: UInt32 = 0        // the thread `checkedSelected` is about
+    private var checkedSelected = false
     public private(set) var instructions: UInt64 = 0
     /// Bytes of trace text read so far (decompressed, for a gzip file).
     public private(set) var bytesRead: UInt64 = 0
@@ -36,13 +48,15 @@ public final class LackeyTraceReader: AccessSource {
     public var isCompressed: Bool { gzip != nil }
     /// Bytes read from the file so far: `bytesRead`, or the compressed bytes of a gzip file.
     public var fileBytesRead: UInt64 { gzip?.compressedBytes ?? bytesRead }
-    /// Data records read so far, counting a Lackey `M` as one.
+    /// Data records yielded as accesses so far, counting a Lackey `M` as one.
     public private(set) var records: UInt64 = 0
 
     /// Opens the trace at `path` and reads its first two bytes to tell gzip from text.
+    /// `threads`: the threads whose accesses `next` yields (nil: every thread).
     /// - Throws: `WorkloadError` if the file cannot be opened or read.
-    public init(path: String) throws(WorkloadError) {
+    public init(path: String, threads: Set<UInt32>? = nil) throws(WorkloadError) {
         self.path = path
+        selection = threads
         fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             throw WorkloadError(file: path, line: 0, problem: "cannot open trace: \(String(cString: strerror(errno)))")
@@ -115,31 +129,95 @@ public final class LackeyTraceReader: AccessSource {
             access.continuesRecord = true
             return true
         }
+        var record = TraceRecord.none
         while true {
-            // Find the end of the next line, refilling the buffer as needed.
-            var newline = start
-            while true {
-                while newline < end && buffer[newline] != 10 { newline += 1 }
-                if newline < end { break }
-                if atEOF {
-                    if start >= end { return false }
-                    break                               // last line without '\n'
-                }
-                let offset = newline - start
-                if !(try refill()) { return false }
-                newline = start + offset
+            guard try nextRecord(into: &record) else { return false }
+            if record.thread != checkedThread {
+                checkedThread = record.thread
+                checkedSelected = selection?.contains(record.thread) ?? true
             }
-            lineNumber += 1
-            let lineStart = start
-            let lineEnd = newline                       // exclusive
-            start = min(newline + 1, end)
-            if try parse(lineStart, lineEnd, into: &access) { return true }
+            guard checkedSelected else { continue }
+            instructions &+= record.instructions
+            access.address = record.address
+            access.size = record.size
+            access.dependent = false
+            access.continuesRecord = false
+            switch record.kind {
+            case .instructions: continue
+            case .load: access.kind = .load
+            case .store: access.kind = .store
+            case .modify:
+                access.kind = .load
+                pendingAccess = access
+                pendingStore = true
+            }
+            records &+= 1
+            return true
         }
     }
 
-    /// Parses one line; returns true if it produced an access.
+    public func nextRecord(into record: inout TraceRecord) throws(WorkloadError) -> Bool {
+        while true {
+            guard let (lineStart, lineEnd) = try nextLine() else {
+                guard threadInstructions > 0 else { return false }
+                record = TraceRecord(kind: .instructions, thread: thread, instructions: threadInstructions)
+                threadInstructions = 0
+                return true
+            }
+            if try parse(lineStart, lineEnd, into: &record) { return true }
+        }
+    }
+
+    /// The bounds of the next line (without its newline), refilling the buffer as needed;
+    /// nil at the end of the file.
     @inline(__always)
-    private func parse(_ s: Int, _ e: Int, into access: inout MemoryAccess) throws(WorkloadError) -> Bool {
+    private func nextLine() throws(WorkloadError) -> (Int, Int)? {
+        var newline = start
+        while true {
+            while newline < end && buffer[newline] != 10 { newline += 1 }
+            if newline < end { break }
+            if atEOF {
+                if start >= end { return nil }
+                break                               // last line without '\n'
+            }
+            let offset = newline - start
+            if !(try refill()) { return nil }
+            newline = start + offset
+        }
+        lineNumber += 1
+        let lineStart = start
+        start = min(newline + 1, end)
+        return (lineStart, newline)
+    }
+
+    /// The threads that have records or instructions in the trace (which `acquired lock`
+    /// lines name, and thread 1 if anything comes before the first), in increasing order.
+    /// Reads the whole file without checking its records (the readers that replay it do);
+    /// flat memory. Call on a freshly opened reader.
+    /// - Throws: `WorkloadError` if the file cannot be read (a corrupt gzip file).
+    public func scanThreads() throws(WorkloadError) -> [UInt32] {
+        var found: Set<UInt32> = []
+        var current: UInt32 = 1
+        var currentFound = false
+        while let (s, e) = try nextLine() {
+            guard s < e else { continue }
+            let c = buffer[s]
+            if c == UInt8(ascii: "-") {
+                if let t = scheduledThread(s, e), t != current {
+                    current = t
+                    currentFound = found.contains(t)
+                }
+            } else if !currentFound && (c == UInt8(ascii: "I") || c == 32) {
+                found.insert(current)
+                currentFound = true
+            }
+        }
+        return found.sorted()
+    }
+
+    /// Parses one line; returns true if it produced a record.
+    @inline(__always)
+    private func parse(_ s: Int, _ e: Int, into record: inout TraceRecord) throws(WorkloadError) -> Bool {
         var i = s
         guard i < e else { throw fail("empty line (expected a Lackey record)") }
         let c0 = buffer[i]
@@ -152,12 +230,22 @@ public final class LackeyTraceReader: AccessSource {
             i += 1
             _ = try number(&i, e, s, hex: false)
             guard i == e else { throw malformed(s, e) }
-            instructions &+= 1
+            threadInstructions &+= 1
             return false
         }
         if c0 == UInt8(ascii: "=") {
             guard e - s >= 2, buffer[s + 1] == UInt8(ascii: "=") else { throw malformed(s, e) }
             return false
+        }
+        if c0 == UInt8(ascii: "-") {
+            guard e - s >= 2, buffer[s + 1] == UInt8(ascii: "-") else { throw malformed(s, e) }
+            guard let t = scheduledThread(s, e), t != thread else { return false }
+            let previous = thread
+            thread = t
+            guard threadInstructions > 0 else { return false }
+            record = TraceRecord(kind: .instructions, thread: previous, instructions: threadInstructions)
+            threadInstructions = 0
+            return true
         }
         guard c0 == 32, e - s >= 4 else { throw malformed(s, e) }
         let kind = buffer[s + 1]
@@ -170,23 +258,45 @@ public final class LackeyTraceReader: AccessSource {
         let size = try number(&i, e, s, hex: false)
         guard i == e else { throw malformed(s, e) }
         guard size >= 1 && size <= 4096 else { throw fail("access size \(size) outside 1...4096 bytes") }
-        access.address = address
-        access.size = UInt32(size)
-        access.dependent = false
-        access.continuesRecord = false
-        records &+= 1
         switch kind {
-        case UInt8(ascii: "L"): access.kind = .load
-        case UInt8(ascii: "S"): access.kind = .store
-        case UInt8(ascii: "M"):
-            access.kind = .load
-            pendingAccess = access
-            pendingStore = true
-        default:
-            records &-= 1
-            throw malformed(s, e)
+        case UInt8(ascii: "L"): record.kind = .load
+        case UInt8(ascii: "S"): record.kind = .store
+        case UInt8(ascii: "M"): record.kind = .modify
+        default: throw malformed(s, e)
         }
+        record.thread = thread
+        record.instructions = threadInstructions
+        record.address = address
+        record.size = UInt32(size)
+        threadInstructions = 0
         return true
+    }
+
+    /// The thread of a `--PID--   SCHED[t]:  acquired lock (...)` line, or nil for any
+    /// other `--` line (Valgrind's other messages, `releasing lock`, `entering VG_(scheduler)`).
+    private func scheduledThread(_ s: Int, _ e: Int) -> UInt32? {
+        func matches(_ text: StaticString, at i: Int) -> Bool {
+            let n = text.utf8CodeUnitCount
+            guard e - i >= n else { return false }
+            return memcmp(buffer + i, text.utf8Start, n) == 0
+        }
+        var i = s + 2
+        while i < e && buffer[i] >= 48 && buffer[i] <= 57 { i += 1 }
+        guard matches("--", at: i) else { return nil }
+        i += 2
+        while i < e && buffer[i] == 32 { i += 1 }
+        guard matches("SCHED[", at: i) else { return nil }
+        i += 6
+        var t: UInt64 = 0
+        let first = i
+        while i < e && buffer[i] >= 48 && buffer[i] <= 57 && t <= UInt64(UInt32.max) {
+            t = t * 10 + UInt64(buffer[i] - 48)
+            i += 1
+        }
+        guard i > first, t <= UInt64(UInt32.max), matches("]:", at: i) else { return nil }
+        i += 2
+        while i < e && buffer[i] == 32 { i += 1 }
+        return matches("acquired lock", at: i) ? UInt32(t) : nil
     }
 
     @inline(__always)
@@ -211,6 +321,6 @@ public final class LackeyTraceReader: AccessSource {
     private func malformed(_ s: Int, _ e: Int) -> WorkloadError {
         let shown = min(e - s, 60)
         let text = String(decoding: UnsafeBufferPointer(start: buffer + s, count: shown), as: UTF8.self)
-        return fail("not a Lackey record: '\(text)\(e - s > shown ? "..." : "")' (expected 'I  addr,size', ' L|S|M addr,size' or '==pid== ...')")
+        return fail("not a Lackey record: '\(text)\(e - s > shown ? "..." : "")' (expected 'I  addr,size', ' L|S|M addr,size', '==pid== ...' or '--pid-- ...')")
     }
 }

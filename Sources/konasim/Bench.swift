@@ -11,7 +11,7 @@ extension KonaSimCommand {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure host speed (use a release build; scripts/bench runs them all).",
-            subcommands: [Hold.self, Timed.self, Coherent.self, Kona.self, Lackey.self])
+            subcommands: [Hold.self, Timed.self, Coherent.self, Kona.self, Lackey.self, TraceRead.self])
     }
 }
 
@@ -131,6 +131,51 @@ extension KonaSimCommand.Bench {
             let bytes = reader.bytesRead
             let compressed = reader.isCompressed ? " gzip_bytes=\(reader.fileBytesRead)" : ""
             print("lackey bytes=\(bytes) sec=\(Summary3.fixed(seconds)) mb_per_sec=\(Summary3.fixed(Double(bytes) / 1e6 / seconds)) accesses=\(n) instructions=\(reader.instructions) check=\(sum)" + compressed)
+        }
+    }
+}
+
+extension KonaSimCommand.Bench {
+    /// Reading a binary trace against parsing the same trace as Lackey text.
+    struct TraceRead: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "trace",
+            abstract: "Read a Lackey trace and its binary conversion as the cores do (batches of 256 accesses); report the best of N rounds of each and the speed and size ratios.")
+
+        @Argument(help: "Lackey trace (text, or gzip).") var lackey: String
+        @Argument(help: "The same trace in the binary format (konasim trace convert).") var binary: String
+        @Option(help: "Rounds, alternating the two readers; the best of each is reported.") var rounds = 5
+
+        func run() throws {
+            /// Seconds to read every access of `source`, the count and a checksum of addresses.
+            func read(_ open: () throws -> any AccessSource) throws -> (seconds: Double, accesses: UInt64, check: UInt64) {
+                let batch = UnsafeMutableBufferPointer<MemoryAccess>.allocate(capacity: 256)
+                defer { batch.deallocate() }
+                let start = ContinuousClock.now
+                let source = try open()
+                var n: UInt64 = 0, check: UInt64 = 0
+                while true {
+                    let got = try source.fill(batch)
+                    if got == 0 { break }
+                    for i in 0..<got { check &+= batch[i].address &* 31 &+ UInt64(batch[i].size) }
+                    n &+= UInt64(got)
+                }
+                return ((ContinuousClock.now - start).seconds, n, check)
+            }
+            var text = (seconds: Double.infinity, accesses: UInt64(0), check: UInt64(0)), bin = text
+            for _ in 0..<max(rounds, 1) {
+                let t = try read { try LackeyTraceReader(path: lackey) }
+                let b = try read { try BinaryTraceReader(path: binary) }
+                if t.seconds < text.seconds { text = t }
+                if b.seconds < bin.seconds { bin = b }
+            }
+            guard text.accesses == bin.accesses && text.check == bin.check else {
+                throw InputError(message: "\(binary) holds other accesses than \(lackey) (\(bin.accesses) against \(text.accesses))")
+            }
+            let textBytes = fileSize(lackey), binaryBytes = fileSize(binary)
+            print("trace accesses=\(text.accesses) lackey_bytes=\(textBytes) binary_bytes=\(binaryBytes) size_ratio=\(Summary3.fixed(Double(textBytes) / Double(binaryBytes)))"
+                  + " lackey_sec=\(Summary3.fixed(text.seconds)) binary_sec=\(Summary3.fixed(bin.seconds)) speed_ratio=\(Summary3.fixed(text.seconds / bin.seconds))"
+                  + " lackey_accesses_per_sec=\(Int(Double(text.accesses) / text.seconds)) binary_accesses_per_sec=\(Int(Double(bin.accesses) / bin.seconds)) check=\(text.check)")
         }
     }
 }

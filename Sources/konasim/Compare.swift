@@ -70,7 +70,7 @@ extension KonaSimCommand {
                 for t in threadCounts ?? [] where t > simulation.sockets * simulation.coresPerSocket {
                     throw InputError(message: "--threads \(t) is above \(name)'s \(simulation.sockets * simulation.coresPerSocket) cores (\(path))")
                 }
-                if case .lackey(let trace) = simulation.workload, !FileManager.default.fileExists(atPath: trace) {
+                if case .trace(let trace, _) = simulation.workload, !FileManager.default.fileExists(atPath: trace) {
                     throw InputError(message: "the trace \(trace) does not exist")
                 }
                 resolved.append(config)

@@ -18,7 +18,7 @@ struct KonaSimCommand: ParsableCommand {
         abstract: "A cycle-approximate simulator of Kona's coherence-based remote memory.",
         discussion: "Exit codes: 0 success, 2 bad input (config, trace, flags), 3 simulation error.",
         version: KonaVersion.string,
-        subcommands: [Run.self, Compare.self, Verify.self, Validate.self, Signals.self, Sweep.self, Merge.self, Plot.self, SweepPoint.self, ShowProtocol.self, Stress.self, Docs.self, Bench.self],
+        subcommands: [Run.self, Compare.self, Verify.self, Validate.self, Signals.self, Sweep.self, Merge.self, Plot.self, SweepPoint.self, ShowProtocol.self, Stress.self, Trace.self, Docs.self, Bench.self],
         defaultSubcommand: Run.self)
 
     /// Parses arguments and runs, mapping every failure to KonaSim's exit codes.

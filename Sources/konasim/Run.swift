@@ -17,8 +17,8 @@ extension KonaSimCommand {
 
         @OptionGroup var options: ConfigOptions
 
-        @Option(help: ArgumentHelp("Run a Valgrind Lackey trace instead of the config's workload.", valueName: "file"))
-        var trace: String?
+        @Option(help: ArgumentHelp("Run a recorded trace instead of the config's workload: Lackey text (plain or gzip) or the binary format, its threads on cores by workload.placement; or, repeated as cpuN=FILE, one trace per core (workload.traces).", valueName: "file"))
+        var trace: [String] = []
 
         @Option(help: "Stop each core after N accesses (sets run.max_accesses).")
         var accesses: UInt64?
@@ -46,7 +46,7 @@ extension KonaSimCommand {
 
         func run() throws {
             var extra: [String] = []
-            if let trace { extra += ["workload.kind=lackey", "workload.trace=\(trace)"] }
+            extra += try Self.traceOverrides(trace)
             if let accesses { extra.append("run.max_accesses=\(accesses)") }
             if let seed { extra.append("seed=\(seed)") }
             if check { extra.append("run.check=true") }
@@ -96,6 +96,27 @@ extension KonaSimCommand {
                 }
             }
         }
+    }
+}
+
+extension KonaSimCommand.Run {
+    /// `--trace FILE` (workload.trace) or `--trace cpuN=FILE ...` (workload.traces) as overrides.
+    static func traceOverrides(_ traces: [String]) throws -> [String] {
+        guard !traces.isEmpty else { return [] }
+        func perCore(_ item: String) -> (core: String, path: String)? {
+            guard let eq = item.firstIndex(of: "="), item.hasPrefix("cpu"),
+                  item[item.index(item.startIndex, offsetBy: 3)..<eq].allSatisfy(\.isNumber), eq > item.index(item.startIndex, offsetBy: 3) else { return nil }
+            return (String(item[..<eq]), String(item[item.index(after: eq)...]))
+        }
+        let pairs = traces.compactMap(perCore)
+        if pairs.isEmpty && traces.count == 1 {
+            return ["workload.kind=lackey", "workload.trace=\(traces[0])", "workload.traces="]
+        }
+        guard pairs.count == traces.count else {
+            throw InputError(message: "--trace: give one FILE, or cpuN=FILE for each core (got \(traces.joined(separator: " ")))")
+        }
+        let quoted = pairs.map { "\($0.core): \"" + $0.path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        return ["workload.kind=lackey", "workload.trace=", "workload.traces={" + quoted.joined(separator: ", ") + "}"]
     }
 }
 
