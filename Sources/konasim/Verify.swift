@@ -95,6 +95,8 @@ extension KonaSimCommand {
                     switch report.livelock {
                     case .passed(let operations):
                         print("  livelock: none (each of the \(operations) core x line operations can complete from every reachable state)")
+                    case .failed:
+                        print("  livelock: FOUND (below)")
                     case .notChecked(let reason):
                         if report.violation == nil && !report.truncated { print("  livelock: not checked (\(reason))") }
                     }
