@@ -20,6 +20,9 @@ public enum ValueType: Sendable {
     case text
     /// `true` or `false`.
     case boolean
+    /// A whole number in a range drawn per use: fixed (`4`) or `{uniform: [a, b]}`
+    /// (`CountDistribution`; stored as its canonical text).
+    case distribution(ClosedRange<Int64>)
 
     /// How the type is named in docs and errors.
     public var name: String {
@@ -34,6 +37,7 @@ public enum ValueType: Sendable {
         case .path: "path"
         case .text: "text"
         case .boolean: "boolean"
+        case .distribution(let r): "integer (\(r.lowerBound)...\(r.upperBound == Int64.max ? "" : String(r.upperBound))) or {uniform: [a, b]}"
         }
     }
 

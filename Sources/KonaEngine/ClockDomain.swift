@@ -91,6 +91,21 @@ public struct ClockDomain: Sendable, Equatable, CustomStringConvertible {
             while tick < time { advance() }
         }
 
+        /// Moves `cycles` edges on (64-bit arithmetic for up to 2^20 cycles, a 128-bit
+        /// division beyond).
+        @inline(__always)
+        public mutating func advance(by cycles: UInt64) {
+            if cycles == 0 { return }
+            if cycles >= 1 << 20 {
+                moveTo(cycle: cycle &+ cycles)
+                return
+            }
+            let carried = remainder &+ cycles &* periodRemainder
+            cycle &+= cycles
+            tick &+= cycles &* wholePeriod &+ carried / hertz
+            remainder = carried % hertz
+        }
+
         /// Moves to the next edge.
         @inline(__always)
         public mutating func advance() {

@@ -24,6 +24,9 @@ public protocol IssuingCore: Component {
     var accesses: UInt64 { get }
     var latencySum: UInt64 { get }
     var lastCompletion: Tick { get }
+    /// When the core's last instruction retired (its last access completed, or its last
+    /// instruction issued, whichever is later).
+    var finishTime: Tick { get }
     var workloadError: WorkloadError? { get }
     var issueLog: IssueLog? { get set }
     func flushIssueLog()
@@ -34,12 +37,19 @@ public protocol IssuingCore: Component {
     func interrupt(until time: Tick)
 }
 
-/// A core that issues its workload's memory accesses to its first-level cache.
+/// A core that executes its workload's instructions and issues its memory accesses to its
+/// first-level cache.
 ///
-/// Issues up to `issueRate` accesses per cycle, in program order, keeping at most
-/// `maxOutstanding` accesses waiting for data; a dependent access (pointer chasing)
-/// waits until everything before it has completed, and a blocked cache input holds back
-/// the accesses behind it. The private hierarchy is timed by reservation (each access
+/// Instructions issue in program order at the model's IPC (`CoreModel`, `InstructionClock`);
+/// an access issues with its instruction (the last of the ones it carries,
+/// `MemoryAccess.instructions`) or later, and nothing after it issues before it. Accesses
+/// issue at most `issueRate` per cycle, with at most `maxOutstanding` waiting for data; a
+/// dependent access (pointer chasing) waits until everything before it has completed, and
+/// a blocked cache input holds back the accesses behind it. A load waiting for data holds
+/// retirement: an instruction issues only within the model's window of the oldest
+/// incomplete load (`RetirementWindow`; the reorder buffer, or 1 in order). Accesses that
+/// carry no instructions (a synthetic stream with `instructions_per_access` 0) are bare:
+/// no instruction issues or waits for them. The private hierarchy is timed by reservation (each access
 /// learns when its data will arrive), so the core issues inline, without events, up to
 /// the simulator's horizon (the next pending event or the run's time limit); past it,
 /// it schedules one resume event. An L1 hit costs a tag lookup and a few adds. Accesses
@@ -65,6 +75,16 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     public let maxOutstanding: Int
     /// Stop fetching after this many accesses (after line splitting); 0 for no limit.
     public let maxAccesses: UInt64
+    /// How instructions execute.
+    public let model: CoreModel
+    private let window: UInt64
+    private var instructionClock: InstructionClock
+    private var retirement: RetirementWindow
+    /// The source has ended (not stopped by `maxAccesses`): its instructions after the last
+    /// access also run.
+    private var sourceEnded = false
+    /// Waiting for a load the memory has not answered, for an instruction to enter the window.
+    private var waitingInWindow = false
     /// The first-level data cache (or the private hierarchy as one coherent unit).
     public let l1: Memory
     private let source: any AccessSource
@@ -116,7 +136,8 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
 
     /// A core reading `source` through `l1`.
     public init(path: String, clock: ClockDomain, issueRate: Int, maxOutstanding: Int,
-                maxAccesses: UInt64, l1: Memory, source: any AccessSource, stats: StatsRegistry) {
+                maxAccesses: UInt64, model: CoreModel = .skylake, l1: Memory, source: any AccessSource,
+                stats: StatsRegistry) {
         precondition(issueRate >= 1 && maxOutstanding >= 1, "issue rate \(issueRate) and outstanding \(maxOutstanding) must be >= 1")
         self.path = path
         self.clock = clock
@@ -124,6 +145,10 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
         self.issueRate = issueRate
         self.maxOutstanding = maxOutstanding
         self.maxAccesses = maxAccesses
+        self.model = model
+        window = UInt64(model.window)
+        instructionClock = InstructionClock(clock: clock, numerator: model.ipcNumerator, denominator: model.ipcDenominator)
+        retirement = RetirementWindow(capacity: model.window &+ 1, maxPending: maxOutstanding)
         self.l1 = l1
         self.source = source
         self.inFlight = CompletionHeap(capacity: maxOutstanding)
@@ -136,12 +161,18 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
         stats.formula(path + ".amat_ns", "mean issue-to-data latency of this core's accesses", unit: "ns") { [unowned self] in
             .real(self.amatTicks / 1000)
         }
-        let src = source
-        stats.formula(path + ".instructions", "instructions read from the trace (Lackey I records)", unit: "instructions") {
-            .integer(src.instructions)
+        stats.formula(path + ".instructions", "instructions executed (a trace's I records; workload.instructions_per_access per generated access)", unit: "instructions") { [unowned self] in
+            .integer(self.executed.instructions)
+        }
+        stats.formula(path + ".ipc", "instructions per cycle achieved: instructions / cycles until the last one retired", unit: "instructions/cycle") { [unowned self] in
+            let cycles = self.clock.cycle(at: self.finishTime)
+            return .real(cycles == 0 ? 0 : Double(self.executed.instructions) / Double(cycles))
         }
         stats.formula(path + ".stall_cycles", "cycles with an access ready that could not issue", unit: "cycles") { [unowned self] in
             .integer(self.clock.cycle(at: self.stallTime))
+        }
+        stats.formula(path + ".stall_cycles.memory", "cycles the core issued nothing because of memory: stall_cycles, plus instructions held by an incomplete load (the window full, or in order)", unit: "cycles") { [unowned self] in
+            .integer(self.clock.cycle(at: self.stallTime &+ self.executed.held))
         }
     }
 
@@ -172,14 +203,35 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
         batch.deallocate()
         issueTimes.deallocate()
         inFlight.deallocate()
+        retirement.deallocate()
     }
+
+    /// The instructions executed, their time held for memory and the end of the last one's
+    /// cycle: those issued so far, plus, once the source has ended, its instructions after
+    /// the last access (issued now, on a copy: every load has completed by then, unless the
+    /// run stopped early).
+    private var executed: (instructions: UInt64, held: Tick, end: Tick) {
+        var clock = instructionClock
+        if sourceEnded && source.instructions > clock.issued {
+            var dropped = 0
+            _ = advance(&clock, through: source.instructions, dropped: &dropped)
+        }
+        return (clock.issued, clock.held, clock.end)
+    }
+
+    public var finishTime: Tick { max(lastCompletion, executed.end) }
 
     /// Mean issue-to-data latency in ticks (0 before any access).
     public var amatTicks: Double { accesses == 0 ? 0 : Double(latencySum) / Double(accesses) }
 
     public func handle(_ event: Event, in simulator: Simulator) throws(SimulationError) {
         resumeScheduled = false
-        if resumedAfterWait {
+        if resumedAfterWait && waitingInWindow {
+            // The instruction's wait is counted when it issues, from its own edge.
+            resumedAfterWait = false
+            waitingInWindow = false
+            if let tracer, let id = stalledSignal { tracer.record(id, at: simulator.now, .bits(0)) }
+        } else if resumedAfterWait {
             // The wait for the memory was a stall; its start was traced when it began.
             resumedAfterWait = false
             let now = simulator.now
@@ -188,15 +240,19 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
                 nextIssue.advance(toAtOrAfter: now)
                 issuedInCycle = 0
             }
+            // Nothing after the access that waited (or faulted) issues before it.
+            if instructionClock.issued > 0 { instructionClock.restart(notBefore: now) }
             if let tracer, let id = stalledSignal { tracer.record(id, at: now, .bits(0)) }
         }
         issue(in: simulator)
     }
 
     /// The memory reports that a deferred access issued at `issuedAt` got its data at
-    /// `time` (the simulator's now); `missed` when it was a primary miss.
-    public func completeDeferred(issuedAt: Tick, at time: Tick, missed: Bool, in simulator: Simulator) {
+    /// `time` (the simulator's now); `missed` when it was a primary miss; `ordinal` numbers
+    /// the access among the core's (0 for its first).
+    public func completeDeferred(issuedAt: Tick, at time: Tick, missed: Bool, ordinal: UInt64, in simulator: Simulator) {
         deferred -= 1
+        if retirement.count > 0 { retirement.complete(ordinal: ordinal, at: time) }
         let latency = time &- issuedAt
         latencySum &+= latency
         if missed { missLatency.record(latency) }
@@ -218,6 +274,38 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     private func traceDeferred(at time: Tick, by delta: Int64) {
         guard let tracer, let id = inFlightSignal else { return }
         tracer.adjust(id, at: time, by: delta)
+    }
+
+    /// Runs the instructions after `clock.issued` up to and including `seq` through `clock`:
+    /// each waits, if it must, for the data of the loads `window` instructions or more
+    /// before it (the oldest `dropped` entries of the window no longer hold anything).
+    /// Returns the edge instruction `seq` issues on, or nil when one of them must wait for
+    /// a load the memory has not answered (then `clock` and `dropped` are partly advanced).
+    @inline(__always)
+    private func advance(_ clock: inout InstructionClock, through seq: UInt64, dropped: inout Int) -> Tick? {
+        while dropped < retirement.count {
+            let entry = retirement.entry(dropped)
+            let held = entry.seq &+ window          // the first instruction that waits for it
+            if held > seq { break }
+            if entry.pending > 0 { return nil }
+            clock.hold(held, until: entry.ready)
+            dropped &+= 1
+        }
+        let at = clock.edge(of: seq).tick
+        clock.issue(through: seq)
+        return at
+    }
+
+    /// Issues the `count` instructions an access carries; returns the edge its own (the
+    /// last) issues on, or nil, changing nothing, when one must wait for the memory.
+    @inline(never)
+    private func execute(_ count: UInt32) -> Tick? {
+        var clock = instructionClock
+        var dropped = 0
+        guard let at = advance(&clock, through: clock.issued &+ UInt64(count), dropped: &dropped) else { return nil }
+        instructionClock = clock
+        retirement.dropOldest(dropped)
+        return at
     }
 
     /// Moves the issue slot to the first edge at or after `time`, counting the wait as a stall.
@@ -253,6 +341,17 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
         while !finished {
             if batchNext == batchCount && !refill(simulator) { return }
             let access = batch[batchNext]
+            if access.instructions > 0 {
+                guard let at = execute(access.instructions) else {
+                    waitingInWindow = true
+                    return waitForMemory()
+                }
+                batch[batchNext].instructions = 0        // issued: a resume must not run them again
+                if at > nextIssue.tick {
+                    nextIssue.advance(toAtOrAfter: at)
+                    issuedInCycle = 0
+                }
+            }
             // Wait for room in the window, or for everything when the access is dependent.
             if inFlight.count > 0 || (M.defers && deferred > 0) {
                 inFlight.retire(upTo: nextIssue.tick)
@@ -279,6 +378,9 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
                 if timing.accepted == .max { return waitForMemory() }   // refused: retry after a completion
                 issueTimes[batchNext] = time
                 batchNext &+= 1
+                if !isStore && instructionClock.issued > 0 {
+                    retirement.addPending(seq: instructionClock.issued, ordinal: accesses)
+                }
                 accesses &+= 1
                 if isStore { stores &+= 1 }
                 deferred &+= 1
@@ -288,6 +390,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
                     return waitForMemory()
                 }
                 horizon = simulator.horizon        // the miss scheduled messages
+                if instructionClock.issued > 0 { instructionClock.restart(notBefore: time) }
                 issuedInCycle &+= 1
                 if issuedInCycle == issueRate {
                     issuedInCycle = 0
@@ -306,7 +409,9 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
                 if timing.missed { missLatency.record(latency) }
                 inFlight.push(timing.ready)
                 if tracer != nil { traceInFlight(from: time, to: timing.ready) }
+                if !isStore && instructionClock.issued > 0 { retirement.add(seq: instructionClock.issued, ready: timing.ready) }
             }
+            if instructionClock.issued > 0 { instructionClock.restart(notBefore: time) }
             if timing.accepted > time {
                 delayIssue(to: timing.accepted)
             }
@@ -324,6 +429,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
         guard !finished, time > nextIssue.tick else { return }
         nextIssue.advance(toAtOrAfter: time)
         issuedInCycle = 0
+        instructionClock.restart(notBefore: time)
     }
 
     /// Hands the accesses issued since the last call, with their issue times, to the log.
@@ -358,7 +464,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
         }
         batchNext = 0
         logged = 0
-        if batchCount == 0 { finished = true; return false }
+        if batchCount == 0 { finished = true; sourceEnded = true; return false }
         return true
     }
 

@@ -6,7 +6,8 @@ import Darwin
 
 /// Streams a Valgrind Lackey `--trace-mem=yes` trace.
 ///
-/// Records: `I  addr,size` counts an instruction; ` L addr,size`, ` S addr,size` and
+/// Records: `I  addr,size` counts an instruction (the next access carries the count since
+/// the previous one: `MemoryAccess.instructions`); ` L addr,size`, ` S addr,size` and
 /// ` M addr,size` are a load, a store, and a load followed by a store to the same bytes;
 /// Valgrind's `==PID==` banner lines are skipped. Anything else (a blank line included)
 /// is a `WorkloadError` naming the file and line. Reads through one fixed 1 MiB buffer, so
@@ -30,6 +31,8 @@ public final class LackeyTraceReader: AccessSource {
     private var pendingStore = false
     private var pendingAccess = MemoryAccess.none
     public private(set) var instructions: UInt64 = 0
+    /// `I` records since the last access, handed to the next one (`MemoryAccess.instructions`).
+    private var instructionsSinceAccess: UInt64 = 0
     /// Bytes of trace text read so far (decompressed, for a gzip file).
     public private(set) var bytesRead: UInt64 = 0
     /// Whether the file is gzip-compressed.
@@ -113,6 +116,7 @@ public final class LackeyTraceReader: AccessSource {
             access = pendingAccess
             access.kind = .store
             access.continuesRecord = true
+            access.instructions = 0                 // the load's instruction
             return true
         }
         while true {
@@ -153,6 +157,7 @@ public final class LackeyTraceReader: AccessSource {
             _ = try number(&i, e, s, hex: false)
             guard i == e else { throw malformed(s, e) }
             instructions &+= 1
+            instructionsSinceAccess &+= 1
             return false
         }
         if c0 == UInt8(ascii: "=") {
@@ -174,6 +179,11 @@ public final class LackeyTraceReader: AccessSource {
         access.size = UInt32(size)
         access.dependent = false
         access.continuesRecord = false
+        guard instructionsSinceAccess <= UInt64(UInt32.max) else {
+            throw fail("\(instructionsSinceAccess) instructions since the previous access (at most \(UInt32.max))")
+        }
+        access.instructions = UInt32(truncatingIfNeeded: instructionsSinceAccess)
+        instructionsSinceAccess = 0
         records &+= 1
         switch kind {
         case UInt8(ascii: "L"): access.kind = .load
