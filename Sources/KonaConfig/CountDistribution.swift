@@ -18,6 +18,7 @@ public struct CountDistribution: Sendable, Equatable {
     /// Reads the canonical text (or any YAML spelling of it), checking both ends against
     /// `range`; the problem, if any, reads as a sentence about the value.
     static func parse(_ text: String, in range: ClosedRange<Int64>) -> Result<CountDistribution, DistributionProblem> {
+        if let v = Int64(text.trimmingSpaces.replacingUnderscores) { return checked(v, v, in: range) }   // no YAML parser needed
         let node: Node?
         do { node = try Yams.compose(yaml: text) } catch {
             return .failure(DistributionProblem("expected an integer or {uniform: [a, b]}, got '\(text)'"))
@@ -32,22 +33,12 @@ public struct CountDistribution: Sendable, Equatable {
             guard case .scalar(let scalar) = node else { return nil }
             return Int64(scalar.string.trimmingSpaces.replacingUnderscores)
         }
-        func checked(_ lower: Int64, _ upper: Int64) -> Result<CountDistribution, DistributionProblem> {
-            for v in [lower, upper] where !range.contains(v) {
-                let bounds = range.upperBound == Int64.max ? "\(range.lowerBound) or more" : "\(range.lowerBound)...\(range.upperBound)"
-                return .failure(DistributionProblem("\(v) is outside the allowed range \(bounds)"))
-            }
-            guard lower <= upper else {
-                return .failure(DistributionProblem("uniform: [\(lower), \(upper)]: the first bound is above the second"))
-            }
-            return .success(CountDistribution(lower: lower, upper: upper))
-        }
         switch node {
         case .scalar(let scalar):
             guard let v = integer(node) else {
                 return .failure(DistributionProblem("expected an integer or {uniform: [a, b]}, got '\(scalar.string)'"))
             }
-            return checked(v, v)
+            return checked(v, v, in: range)
         case .mapping(let mapping) where mapping.count == 1:
             let (key, value) = mapping.first!
             guard key.string == "uniform" else {
@@ -57,10 +48,24 @@ public struct CountDistribution: Sendable, Equatable {
                   let lower = integer(bounds[0]), let upper = integer(bounds[1]) else {
                 return .failure(DistributionProblem("uniform takes a list of two integers, [a, b]"))
             }
-            return checked(lower, upper)
+            return checked(lower, upper, in: range)
         default:
             return .failure(DistributionProblem("expected an integer or {uniform: [a, b]}"))
         }
+    }
+}
+
+extension CountDistribution {
+    /// `lower...upper` if both lie in `range` and are in order.
+    private static func checked(_ lower: Int64, _ upper: Int64, in range: ClosedRange<Int64>) -> Result<CountDistribution, DistributionProblem> {
+        for v in [lower, upper] where !range.contains(v) {
+            let bounds = range.upperBound == Int64.max ? "\(range.lowerBound) or more" : "\(range.lowerBound)...\(range.upperBound)"
+            return .failure(DistributionProblem("\(v) is outside the allowed range \(bounds)"))
+        }
+        guard lower <= upper else {
+            return .failure(DistributionProblem("uniform: [\(lower), \(upper)]: the first bound is above the second"))
+        }
+        return .success(CountDistribution(lower: lower, upper: upper))
     }
 }
 

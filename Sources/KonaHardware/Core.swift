@@ -98,6 +98,11 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     private let issueTimes = UnsafeMutableBufferPointer<Tick>.allocate(capacity: 256)
     /// Accesses of the batch before this one are in the log already.
     private var logged = 0
+    /// The issue time of the last access of the batches before this one.
+    private var previousBatchLatestIssue: Tick = 0
+    /// The issue time of the latest access issued (0 before the first). Instructions after
+    /// it issue no earlier: applied when they issue, to keep the loop of bare accesses lean.
+    private var latestIssue: Tick { batchNext > 0 ? issueTimes[batchNext &- 1] : previousBatchLatestIssue }
 
     private let batch = UnsafeMutableBufferPointer<MemoryAccess>.allocate(capacity: 256)
     private var batchNext = 0
@@ -213,6 +218,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     private var executed: (instructions: UInt64, held: Tick, end: Tick) {
         var clock = instructionClock
         if sourceEnded && source.instructions > clock.issued {
+            clock.restart(notBefore: latestIssue)
             var dropped = 0
             _ = advance(&clock, through: source.instructions, dropped: &dropped)
         }
@@ -296,16 +302,29 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
         return at
     }
 
-    /// Issues the `count` instructions an access carries; returns the edge its own (the
-    /// last) issues on, or nil, changing nothing, when one must wait for the memory.
+    /// Issues the instructions the next access of the batch carries and moves the issue slot
+    /// to its own (the last) one's edge; false, changing nothing, when one must wait for a
+    /// load the memory has not answered (the core then waits for the memory). Out of line:
+    /// the loop of bare accesses pays only the check for instructions.
     @inline(never)
-    private func execute(_ count: UInt32) -> Tick? {
+    private func executeInstructions() -> Bool {
         var clock = instructionClock
+        clock.restart(notBefore: latestIssue)     // nothing after an access issues before it
         var dropped = 0
-        guard let at = advance(&clock, through: clock.issued &+ UInt64(count), dropped: &dropped) else { return nil }
+        let seq = clock.issued &+ UInt64(batch[batchNext].instructions)
+        guard let at = advance(&clock, through: seq, dropped: &dropped) else {
+            waitingInWindow = true
+            waitForMemory()
+            return false
+        }
         instructionClock = clock
         retirement.dropOldest(dropped)
-        return at
+        batch[batchNext].instructions = 0        // issued: a resume must not run them again
+        if at > nextIssue.tick {
+            nextIssue.advance(toAtOrAfter: at)
+            issuedInCycle = 0
+        }
+        return true
     }
 
     /// Moves the issue slot to the first edge at or after `time`, counting the wait as a stall.
@@ -341,17 +360,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
         while !finished {
             if batchNext == batchCount && !refill(simulator) { return }
             let access = batch[batchNext]
-            if access.instructions > 0 {
-                guard let at = execute(access.instructions) else {
-                    waitingInWindow = true
-                    return waitForMemory()
-                }
-                batch[batchNext].instructions = 0        // issued: a resume must not run them again
-                if at > nextIssue.tick {
-                    nextIssue.advance(toAtOrAfter: at)
-                    issuedInCycle = 0
-                }
-            }
+            if access.instructions > 0 && !executeInstructions() { return }
             // Wait for room in the window, or for everything when the access is dependent.
             if inFlight.count > 0 || (M.defers && deferred > 0) {
                 inFlight.retire(upTo: nextIssue.tick)
@@ -390,7 +399,6 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
                     return waitForMemory()
                 }
                 horizon = simulator.horizon        // the miss scheduled messages
-                if instructionClock.issued > 0 { instructionClock.restart(notBefore: time) }
                 issuedInCycle &+= 1
                 if issuedInCycle == issueRate {
                     issuedInCycle = 0
@@ -411,7 +419,6 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
                 if tracer != nil { traceInFlight(from: time, to: timing.ready) }
                 if !isStore && instructionClock.issued > 0 { retirement.add(seq: instructionClock.issued, ready: timing.ready) }
             }
-            if instructionClock.issued > 0 { instructionClock.restart(notBefore: time) }
             if timing.accepted > time {
                 delayIssue(to: timing.accepted)
             }
@@ -448,6 +455,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     /// Fetches the next batch of accesses; false when the workload is done (or failed).
     private func refill(_ simulator: Simulator) -> Bool {
         flushIssueLog()
+        if batchNext > 0 { previousBatchLatestIssue = issueTimes[batchNext &- 1] }
         var room = batch.count
         if maxAccesses > 0 {
             let left = maxAccesses &- accesses
