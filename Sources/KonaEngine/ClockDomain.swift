@@ -76,6 +76,7 @@ public struct ClockDomain: Sendable, Equatable, CustomStringConvertible {
         @inline(__always)
         public mutating func advance(toAtOrAfter time: Tick) {
             if time <= tick { return }
+            if time &- tick <= wholePeriod { return advance() }     // within one period: no division
             let cycles = (time &- tick) / (wholePeriod &+ 1)        // never overshoots
             if cycles >= 1 << 20 {
                 let clock = ClockDomain(hertz: hertz)
@@ -95,7 +96,10 @@ public struct ClockDomain: Sendable, Equatable, CustomStringConvertible {
         /// division beyond).
         @inline(__always)
         public mutating func advance(by cycles: UInt64) {
-            if cycles == 0 { return }
+            if cycles <= 1 {
+                if cycles == 1 { advance() }
+                return
+            }
             if cycles >= 1 << 20 {
                 moveTo(cycle: cycle &+ cycles)
                 return

@@ -220,7 +220,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
         if sourceEnded && source.instructions > clock.issued {
             clock.restart(notBefore: latestIssue)
             var dropped = 0
-            _ = advance(&clock, through: source.instructions, dropped: &dropped)
+            _ = advance(&clock, through: source.instructions, dropped: &dropped)   // nil only if the run stopped early
         }
         return (clock.issued, clock.held, clock.end)
     }
@@ -297,9 +297,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
             clock.hold(held, until: entry.ready)
             dropped &+= 1
         }
-        let at = clock.edge(of: seq).tick
-        clock.issue(through: seq)
-        return at
+        return clock.issue(through: seq)
     }
 
     /// Issues the instructions the next access of the batch carries and moves the issue slot
@@ -308,17 +306,25 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     /// the loop of bare accesses pays only the check for instructions.
     @inline(never)
     private func executeInstructions() -> Bool {
-        var clock = instructionClock
-        clock.restart(notBefore: latestIssue)     // nothing after an access issues before it
-        var dropped = 0
-        let seq = clock.issued &+ UInt64(batch[batchNext].instructions)
-        guard let at = advance(&clock, through: seq, dropped: &dropped) else {
-            waitingInWindow = true
-            waitForMemory()
-            return false
+        let seq = instructionClock.issued &+ UInt64(batch[batchNext].instructions)
+        let at: Tick
+        if retirement.count == 0 || retirement.entry(0).seq &+ window > seq {
+            // Nothing holds these instructions: issue them in place.
+            instructionClock.restart(notBefore: latestIssue)     // nothing after an access issues before it
+            at = instructionClock.issue(through: seq)
+        } else {
+            var clock = instructionClock
+            clock.restart(notBefore: latestIssue)
+            var dropped = 0
+            guard let edge = advance(&clock, through: seq, dropped: &dropped) else {
+                waitingInWindow = true
+                waitForMemory()
+                return false
+            }
+            instructionClock = clock
+            retirement.dropOldest(dropped)
+            at = edge
         }
-        instructionClock = clock
-        retirement.dropOldest(dropped)
         batch[batchNext].instructions = 0        // issued: a resume must not run them again
         if at > nextIssue.tick {
             nextIssue.advance(toAtOrAfter: at)

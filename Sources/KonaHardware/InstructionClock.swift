@@ -45,13 +45,18 @@ struct InstructionClock {
         issued = seq &- 1
     }
 
-    /// Issues the instructions up to and including `seq`.
+    /// Issues the instructions up to and including `seq` (after `issued`); returns the edge
+    /// the last of them issues on.
     @inline(__always)
-    mutating func issue(through seq: UInt64) {
-        let units = used &+ (seq &- issued) &* den
+    mutating func issue(through seq: UInt64) -> Tick {
+        let before = used &+ (seq &- issued &- 1) &* den       // slot units before the last one
+        next.advance(by: before / num)
+        let at = next.tick
+        let units = before % num &+ den
         next.advance(by: units / num)
         used = units % num
         issued = seq
+        return at
     }
 
     /// Nothing more issues before `time` (an access issued then, or an interrupt ran until
