@@ -49,8 +49,8 @@ public protocol IssuingCore: Component {
 /// retirement: an instruction issues only within the model's window of the oldest
 /// incomplete load (`RetirementWindow`; the reorder buffer, or 1 in order). Accesses that
 /// carry no instructions (a synthetic stream with `instructions_per_access` 0) are bare:
-/// no instruction issues or waits for them. The private hierarchy is timed by reservation (each access
-/// learns when its data will arrive), so the core issues inline, without events, up to
+/// no instruction issues or waits for them. The private hierarchy is timed by reservation
+/// (each access learns when its data will arrive), so the core issues inline, without events, up to
 /// the simulator's horizon (the next pending event or the run's time limit); past it,
 /// it schedules one resume event. An L1 hit costs a tag lookup and a few adds. Accesses
 /// whose completion time the memory cannot know yet (coherent misses) are deferred: they
