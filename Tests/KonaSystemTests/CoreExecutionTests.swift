@@ -87,6 +87,36 @@ func execute(_ program: Program, _ overrides: [String]) throws -> (Report, [Doub
         #expect(r.value("cpu0.ipc") == .real(13.0 / 95))
     }
 
+    @Test func instructionsAfterTheLastAccessRunAndWaitForTheWindow() throws {
+        // ROB 4: instructions 2-4 issue at 1-3 ns, 5 waits for the miss (88.5 ns, edge 89),
+        // 5-11 issue at 89-95 ns; the run ends with the last one's cycle, at 96 ns.
+        let (r, _) = try execute(Program([load(0, instructions: 1)], trailing: 10), ["core.ipc=1", "core.rob_size=4"])
+        #expect(r.simulatedTime == 96_000)
+        #expect(r.value("cpu0.instructions") == .integer(11) && r.value("cpu0.stall_cycles.memory") == .integer(89 - 4))
+    }
+
+    @Test(arguments: [8, 11])
+    func theCoherentWindowWaitsForTheLoadTheMemoryAnswers(rob: Int) throws {
+        // The same program on a coherent core: A and the loads merged into it are deferred,
+        // and the window learns of A's completion by its ordinal.
+        let c = try SimulationConfig(KonaSchema.loader.load(path: nil, overrides: [
+            "system.cores_per_socket=1", "core.frequency=1GHz", "stats.dirty_interval=0",
+            "core.ipc=1", "core.rob_size=\(rob)"]))
+        let simulation = Simulation(config: c, sources: [Program(Self.underOneMiss)])
+        let log = IssueLog()
+        simulation.cores[0].issueLog = log
+        _ = try simulation.run()
+        simulation.cores[0].flushIssueLog()
+        let times = log.times.map { Double($0) / 1000 }
+        let missLatency = Double(simulation.cores[0].missLatency.max) / 1000
+        #expect(times.prefix(3) == [0, 3, 6])
+        if rob == 8 {
+            #expect(times[3] == missLatency.rounded(.up) + 1 && times[4] == times[3] + 1, "A's data at \(missLatency) ns: \(times)")
+        } else {
+            #expect(times.suffix(2) == [9, 10])
+        }
+    }
+
     @Test func inOrderStopsAtTheFirstIncompleteLoadButNotAtAStore() throws {
         // A's miss holds instruction 2 until 89 ns; B..E then hit, 3, 3, 3 and 1 instructions later.
         let (r, times) = try execute(Program(Self.underOneMiss), ["core.ipc=1", "core.model=in_order"])
