@@ -163,6 +163,9 @@ public final class Simulation {
         stats.formula("accesses", "accesses issued by all cores", unit: "accesses") { .integer(all.reduce(0) { $0 + $1.accesses }) }
         stats.formula("accesses.remote", "accesses to remote memory", unit: "accesses") { .integer(complexes.reduce(0) { $0 + $1.remoteAccesses }) }
         stats.formula("sim.time_ns", "simulated time at the end of the run", unit: "ns") { .real(Double(endTime()) / 1000) }
+        stats.formula("sim.execution_time_ns", "when the last core's last instruction retired (and its accesses had their data)", unit: "ns") {
+            .real(Double(all.reduce(0) { max($0, $1.finishTime) }) / 1000)
+        }
         stats.formula("sim.events", "events dispatched by the simulator", unit: "events") { .integer(simulator.eventsDispatched) }
         if memories.count > 1 {
             let memories = self.memories

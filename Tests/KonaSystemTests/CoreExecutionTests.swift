@@ -84,6 +84,7 @@ func execute(_ program: Program, _ overrides: [String]) throws -> (Report, [Doub
         #expect(r.value("cpu0.stall_cycles") == .integer(0), "no access waited for a free slot")
         #expect(r.value("cpu0.stall_cycles.memory") == .integer(81))
         #expect(r.simulatedTime == 95_000, "E's data at 91 + 4 ns; the trailing two issue at 92 and 93 ns")
+        #expect(r.value("sim.execution_time_ns") == .real(95))
         #expect(r.value("cpu0.ipc") == .real(13.0 / 95))
     }
 
