@@ -77,7 +77,6 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     public let maxAccesses: UInt64
     /// How instructions execute.
     public let model: CoreModel
-    private let window: UInt64
     private var instructionClock: InstructionClock
     private var retirement: RetirementWindow
     /// The source has ended (not stopped by `maxAccesses`): its instructions after the last
@@ -151,9 +150,8 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
         self.maxOutstanding = maxOutstanding
         self.maxAccesses = maxAccesses
         self.model = model
-        window = UInt64(model.window)
         instructionClock = InstructionClock(clock: clock, numerator: model.ipcNumerator, denominator: model.ipcDenominator)
-        retirement = RetirementWindow(capacity: model.window &+ 1, maxPending: maxOutstanding)
+        retirement = RetirementWindow(window: model.window, maxPending: maxOutstanding)
         self.l1 = l1
         self.source = source
         self.inFlight = CompletionHeap(capacity: maxOutstanding)
@@ -219,8 +217,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
         var clock = instructionClock
         if sourceEnded && source.instructions > clock.issued {
             clock.restart(notBefore: latestIssue)
-            var dropped = 0
-            _ = advance(&clock, through: source.instructions, dropped: &dropped)   // nil only if the run stopped early
+            _ = retirement.issue(through: source.instructions, on: &clock)   // nil only if the run stopped early
         }
         return (clock.issued, clock.held, clock.end)
     }
@@ -282,24 +279,6 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
         tracer.adjust(id, at: time, by: delta)
     }
 
-    /// Runs the instructions after `clock.issued` up to and including `seq` through `clock`:
-    /// each waits, if it must, for the data of the loads `window` instructions or more
-    /// before it (the oldest `dropped` entries of the window no longer hold anything).
-    /// Returns the edge instruction `seq` issues on, or nil when one of them must wait for
-    /// a load the memory has not answered (then `clock` and `dropped` are partly advanced).
-    @inline(__always)
-    private func advance(_ clock: inout InstructionClock, through seq: UInt64, dropped: inout Int) -> Tick? {
-        while dropped < retirement.count {
-            let entry = retirement.entry(dropped)
-            let held = entry.seq &+ window          // the first instruction that waits for it
-            if held > seq { break }
-            if entry.pending > 0 { return nil }
-            clock.hold(held, until: entry.ready)
-            dropped &+= 1
-        }
-        return clock.issue(through: seq)
-    }
-
     /// Issues the instructions the next access of the batch carries and moves the issue slot
     /// to its own (the last) one's edge; false, changing nothing, when one must wait for a
     /// load the memory has not answered (the core then waits for the memory). Out of line:
@@ -308,15 +287,13 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     private func executeInstructions() -> Bool {
         let seq = instructionClock.issued &+ UInt64(batch[batchNext].instructions)
         let at: Tick
-        if retirement.count == 0 || retirement.entry(0).seq &+ window > seq {
-            // Nothing holds these instructions: issue them in place.
+        if !retirement.holds(through: seq) {
             instructionClock.restart(notBefore: latestIssue)     // nothing after an access issues before it
-            at = instructionClock.issue(through: seq)
+            at = instructionClock.issue(through: seq)            // in place: nothing can make it wait
         } else {
             var clock = instructionClock
             clock.restart(notBefore: latestIssue)
-            var dropped = 0
-            guard let edge = advance(&clock, through: seq, dropped: &dropped) else {
+            guard let (edge, dropped) = retirement.issue(through: seq, on: &clock) else {
                 waitingInWindow = true
                 waitForMemory()
                 return false

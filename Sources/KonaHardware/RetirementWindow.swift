@@ -2,7 +2,8 @@ import KonaEngine
 
 /// The incomplete loads a core's retirement waits for, in program order: one entry per
 /// instruction (by sequence number) with a load waiting for data, holding when its last
-/// load's data arrives, or how many of its loads the memory has not answered yet.
+/// load's data arrives, or how many of its loads the memory has not answered yet. An
+/// instruction `window` or more after such a load issues only once the load has its data.
 ///
 /// Fixed capacity, allocated once: `capacity` entries (a core's window: no more
 /// instructions than that can have an incomplete load at once) and `maxPending` loads the
@@ -19,6 +20,8 @@ struct RetirementWindow {
         var pending: Int
     }
 
+    /// Instructions from an incomplete load to the first that waits for it.
+    let window: UInt64
     private let entries: UnsafeMutablePointer<Entry>
     private let capacity: Int
     private var head = 0
@@ -29,9 +32,13 @@ struct RetirementWindow {
     private let maxPending: Int
     private var pendingCount = 0
 
-    /// An empty window. The owner frees it with `deallocate()`.
-    init(capacity: Int, maxPending: Int) {
-        self.capacity = capacity
+    /// An empty window of `window` instructions (at most that many instructions have
+    /// incomplete loads at once) and `maxPending` loads the memory has not answered. The
+    /// owner frees it with `deallocate()`.
+    init(window: Int, maxPending: Int) {
+        self.window = UInt64(window)
+        self.capacity = window &+ 1
+        let capacity = window &+ 1
         self.maxPending = maxPending
         entries = .allocate(capacity: capacity)
         pendingLoads = .allocate(capacity: maxPending)
@@ -40,6 +47,29 @@ struct RetirementWindow {
     func deallocate() {
         entries.deallocate()
         pendingLoads.deallocate()
+    }
+
+    /// Whether a load holds any instruction up to `seq` (O(1)).
+    @inline(__always)
+    func holds(through seq: UInt64) -> Bool { count > 0 && entry(0).seq &+ window <= seq }
+
+    /// Issues the instructions after `clock.issued` up to and including `seq` through
+    /// `clock`: each waits, if it must, for the data of the loads `window` or more
+    /// instructions before it. Returns the edge `seq` issues on and how many of the oldest
+    /// entries hold nothing any more (for `dropOldest`), or nil when one of the instructions
+    /// must wait for a load the memory has not answered (`clock` is then partly advanced).
+    /// O(1) when no entry holds these instructions, O(entries dropped) otherwise.
+    func issue(through seq: UInt64, on clock: inout InstructionClock) -> (at: Tick, dropped: Int)? {
+        var dropped = 0
+        while dropped < count {
+            let oldest = entry(dropped)
+            let held = oldest.seq &+ window          // the first instruction that waits for it
+            if held > seq { break }
+            if oldest.pending > 0 { return nil }
+            clock.hold(held, until: oldest.ready)
+            dropped &+= 1
+        }
+        return (clock.issue(through: seq), dropped)
     }
 
     /// The `i`-th oldest entry.
