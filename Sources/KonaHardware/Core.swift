@@ -180,7 +180,8 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     }
 
     /// Declares this core's signals (`in_flight`: accesses waiting for data; `stalled`:
-    /// an access is ready but may not issue) with `tracer`.
+    /// the core issues nothing because of memory: an access is ready but may not issue, or
+    /// an instruction waits for a load's data) with `tracer`.
     public func trace(with tracer: SignalTracer) {
         self.tracer = tracer
         inFlightSignal = tracer.declare(path + ".in_flight", .wire(width: 16), initial: .bits(0))
@@ -284,7 +285,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     /// load the memory has not answered (the core then waits for the memory). Out of line:
     /// the loop of bare accesses pays only the check for instructions.
     @inline(never)
-    private func executeInstructions() -> Bool {
+    private func executeInstructions(now: Tick) -> Bool {
         let seq = instructionClock.issued &+ UInt64(batch[batchNext].instructions)
         let at: Tick
         if !retirement.holds(through: seq) {
@@ -293,7 +294,10 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
         } else {
             var clock = instructionClock
             clock.restart(notBefore: latestIssue)
-            guard let (edge, dropped) = retirement.issue(through: seq, on: &clock) else {
+            guard let (edge, dropped) = retirement.issue(through: seq, on: &clock, waited: { from, to in
+                // (The clock may lag the simulator; nothing is traced before its now.)
+                if self.tracer != nil && to > max(from, now) { self.traceStall(from: max(from, now), to: to) }
+            }) else {
                 waitingInWindow = true
                 waitForMemory()
                 return false
@@ -343,7 +347,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
         while !finished {
             if batchNext == batchCount && !refill(simulator) { return }
             let access = batch[batchNext]
-            if access.instructions > 0 && !executeInstructions() { return }
+            if access.instructions > 0 && !executeInstructions(now: simulator.now) { return }
             // Wait for room in the window, or for everything when the access is dependent.
             if inFlight.count > 0 || (M.defers && deferred > 0) {
                 inFlight.retire(upTo: nextIssue.tick)

@@ -34,15 +34,18 @@ struct InstructionClock {
     }
 
     /// Instruction `seq` (after `issued`) waits until `time` for memory: the ones before it
-    /// have issued, and issue restarts on the first edge at or after `time`.
-    mutating func hold(_ seq: UInt64, until time: Tick) {
+    /// have issued, and issue restarts on the first edge at or after `time`. Returns the
+    /// edges the wait runs between, if it waits.
+    @discardableResult
+    mutating func hold(_ seq: UInt64, until time: Tick) -> (from: Tick, to: Tick)? {
         let at = edge(of: seq)
-        guard time > at.tick else { return }
+        guard time > at.tick else { return nil }
         next = at
         next.advance(toAtOrAfter: time)
         held &+= next.tick &- at.tick
         used = 0
         issued = seq &- 1
+        return (at.tick, next.tick)
     }
 
     /// Issues the instructions up to and including `seq` (after `issued`); returns the edge

@@ -58,15 +58,17 @@ struct RetirementWindow {
     /// instructions before it. Returns the edge `seq` issues on and how many of the oldest
     /// entries hold nothing any more (for `dropOldest`), or nil when one of the instructions
     /// must wait for a load the memory has not answered (`clock` is then partly advanced).
-    /// O(1) when no entry holds these instructions, O(entries dropped) otherwise.
-    func issue(through seq: UInt64, on clock: inout InstructionClock) -> (at: Tick, dropped: Int)? {
+    /// `waited` hears of each wait (from, to). O(1) when no entry holds these instructions,
+    /// O(entries dropped) otherwise.
+    func issue(through seq: UInt64, on clock: inout InstructionClock,
+               waited: (Tick, Tick) -> Void = { _, _ in }) -> (at: Tick, dropped: Int)? {
         var dropped = 0
         while dropped < count {
             let oldest = entry(dropped)
             let held = oldest.seq &+ window          // the first instruction that waits for it
             if held > seq { break }
             if oldest.pending > 0 { return nil }
-            clock.hold(held, until: oldest.ready)
+            if let wait = clock.hold(held, until: oldest.ready) { waited(wait.from, wait.to) }
             dropped &+= 1
         }
         return (clock.issue(through: seq), dropped)

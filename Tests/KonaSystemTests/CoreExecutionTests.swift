@@ -118,6 +118,22 @@ func execute(_ program: Program, _ overrides: [String]) throws -> (Report, [Doub
         }
     }
 
+    @Test func aHeldInstructionShowsAsAStallInTheWaveform() throws {
+        final class Changes: TraceSink {
+            var changes: [(time: Tick, raw: UInt64)] = []
+            func begin(signals: [(path: String, kind: SignalKind)], initial: [UInt64], strings: SignalStrings) {}
+            func change(_ id: SignalID, at time: Tick, raw: UInt64) { changes.append((time, raw)) }
+            func end(at time: Tick) {}
+        }
+        let simulation = Simulation(config: try config(["core.ipc=1", "core.rob_size=8", "trace.signals=cpu0.stalled"]),
+                                    sources: [Program(Self.underOneMiss)])
+        let sink = Changes()
+        simulation.trace(into: sink)
+        _ = try simulation.run()
+        // Instruction 9 would issue at 8 ns and waits for A's data until the edge at 89 ns.
+        #expect(sink.changes.map(\.time) == [8_000, 89_000] && sink.changes.map(\.raw) == [1, 0])
+    }
+
     @Test func inOrderStopsAtTheFirstIncompleteLoadButNotAtAStore() throws {
         // A's miss holds instruction 2 until 89 ns; B..E then hit, 3, 3, 3 and 1 instructions later.
         let (r, times) = try execute(Program(Self.underOneMiss), ["core.ipc=1", "core.model=in_order"])
