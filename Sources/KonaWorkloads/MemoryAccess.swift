@@ -22,10 +22,11 @@ public struct MemoryAccess: Sendable, Equatable {
     /// boundary): the dirty trackers count records, not pieces.
     public var continuesRecord: Bool
     /// Instructions the core executes for this access, its own included: the instructions
-    /// since the previous access, the last of which makes this access (a Lackey trace's `I`
-    /// records before it). 0: the access belongs to the instruction of the access before
-    /// it (the store of a Lackey `M`, a later piece of a split access), or the stream has
-    /// no instructions at all.
+    /// since the previous access, the last of which makes this access (a trace's `I`
+    /// records before it: its own thread's since that thread's previous access, whichever
+    /// threads ran between). 0: the access belongs to the instruction of the access before
+    /// it (the store of a Lackey `M`, a later piece of a split access, a second data record
+    /// of one instruction), or the stream has no instructions at all.
     public var instructions: UInt32
 
     public init(address: UInt64, size: UInt32, kind: Kind, dependent: Bool = false, continuesRecord: Bool = false,

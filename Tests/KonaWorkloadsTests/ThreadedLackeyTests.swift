@@ -135,10 +135,13 @@ func records(_ source: any TraceRecordSource) throws -> [TraceRecord] {
         return got
     }
 
-    @Test func eachThreadsAccessesCarryThatThreadsInstructions() throws {
-        let path = try writeTemporary(Self.interleaved)
+    /// The second thread as 2, and as 70 (above the ids `ThreadInstructions` keeps in its array).
+    @Test(arguments: [UInt32(2), 70])
+    func eachThreadsAccessesCarryThatThreadsInstructions(_ second: UInt32) throws {
+        let path = try writeTemporary(Self.interleaved.replacing("SCHED[2]", with: "SCHED[\(second)]"))
         let binary = try writeBinary(try records(LackeyTraceReader(path: path)))
-        for (threads, accesses, instructions) in Self.expected {
+        for (selected, accesses, instructions) in Self.expected {
+            let threads = selected.map { Set($0.map { $0 == 2 ? second : $0 }) }
             let lackey = try LackeyTraceReader(path: path, threads: threads)
             let got = try drain(lackey)
             #expect(got.map(\.address) == accesses.map(\.0) && got.map(\.instructions) == accesses.map(\.1),
