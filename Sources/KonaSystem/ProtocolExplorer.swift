@@ -46,7 +46,7 @@ public final class ProtocolExplorer {
     /// What to explore.
     public struct Configuration: Sendable {
         public var agents = 2
-        public var addresses = 2
+        public var addresses = 1
         public var home = Home.cpu
         public var ordering = Ordering.fifo
         public var variant = ProtocolVariant()

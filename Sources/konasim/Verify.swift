@@ -19,8 +19,10 @@ extension KonaSimCommand {
             the CPU's home or the FPGA's (an FMem of one block that may be evicted at any moment). \
             Every state is checked for single-writer/multiple-reader, the data-value invariant (loads \
             see the last store; a line no cache holds has its latest value at home, also after every \
-            FPGA eviction), missing table entries and deadlock. A violation prints the shortest \
-            trace and exits 3. docs/verification.md explains what is and is not proven.
+            FPGA eviction), missing table entries and deadlock, and the finished graph for livelock. \
+            --operations K bounds the operations started (every interleaving of K, to quiescence): \
+            what makes 2 x 2 and 3 x 1 finish. A violation prints the shortest trace and exits 3. \
+            docs/verification.md explains what is and is not proven.
             """)
 
         enum GrantChoice: String, ExpressibleByArgument, CaseIterable { case e, s, both }
@@ -28,9 +30,9 @@ extension KonaSimCommand {
         enum Reduction: String, ExpressibleByArgument, CaseIterable { case por, none }
 
         @Option(help: "Caching agents (sockets, each with one core), 1-4.") var agents = 2
-        @Option(help: "Lines, 1-8.") var addresses = 2
+        @Option(help: "Lines, 1-8 (more than one: give --operations, or the run is very long).") var addresses = 1
         @Option(help: "The home: cpu (home table) or fpga (FPGA table with evictions).") var home: ProtocolExplorer.Home = .cpu
-        @Option(help: "Message ordering: fifo (per channel) or unordered.") var ordering: ProtocolExplorer.Ordering = .fifo
+        @Option(help: "Message ordering: fifo (in order per channel and line) or unordered.") var ordering: ProtocolExplorer.Ordering = .fifo
         @Option(help: "Lone read misses are granted E or only S, or both variants in turn.") var grant: GrantChoice = .e
         @Option(help: "Clean evictions notify or are silent, or both variants in turn.") var cleanEviction: EvictionChoice = .notify
         @Option(help: "Stop after this many states.") var maxStates = 50_000_000
