@@ -122,6 +122,13 @@ public struct ConfigLoader: Sendable {
                     config.set(path, try parse(entries, for: key, file: file, base: nil, directory: directory), origin: at)
                     continue
                 }
+                if case .distribution(let range) = key.type, case .mapping = valueNode {
+                    switch CountDistribution.parse(valueNode, in: range) {
+                    case .success(let d): config.set(path, .string(d.text), origin: at)
+                    case .failure(let problem): throw ConfigError(at: at, keyPath: path, problem: problem.message)
+                    }
+                    continue
+                }
                 guard case .scalar(let scalar) = valueNode else {
                     throw ConfigError(at: at, keyPath: path, problem: "expected a single value (\(key.type.name)), got a \(kind(valueNode))")
                 }
@@ -220,6 +227,11 @@ public struct ConfigLoader: Sendable {
         case .path:
             if trimmed.isEmpty || trimmed.hasPrefix("/") || directory == nil { return .string(trimmed) }
             return .string(directory! + "/" + trimmed)
+        case .distribution(let range):
+            switch CountDistribution.parse(trimmed, in: range) {
+            case .success(let d): return .string(d.text)
+            case .failure(let problem): throw fail(problem.message)
+            }
         case .boolean:
             switch trimmed {
             case "true", "yes", "on": return .boolean(true)

@@ -26,6 +26,9 @@ public enum ValueType: Sendable {
     /// A mapping of cores to trace files (`{cpu0: a.lackey, cpu1: b.lackey}`), each path
     /// resolved relative to the file that sets it; empty for none.
     case coreTraces
+    /// A whole number in a range drawn per use: fixed (`4`) or `{uniform: [a, b]}`
+    /// (`CountDistribution`; stored as its canonical text).
+    case distribution(ClosedRange<Int64>)
 
     /// How the type is named in docs and errors.
     public var name: String {
@@ -42,6 +45,7 @@ public enum ValueType: Sendable {
         case .boolean: "boolean"
         case .threadPlacement: "round_robin, or a mapping of thread ids to cores"
         case .coreTraces: "mapping of cores to paths"
+        case .distribution(let r): "integer (\(r.lowerBound)...\(r.upperBound == Int64.max ? "" : String(r.upperBound))) or {uniform: [a, b]}"
         }
     }
 

@@ -27,6 +27,19 @@ system:
   sockets: 1
   cores_per_socket: 4
 
+# How a core executes the instructions between its accesses (a trace's I records, or
+# workload.instructions_per_access, 0 here: this workload's accesses are bare and these
+# keys hold nothing). Sized after an Intel Skylake-SP server core: 4 instructions
+# allocated per cycle and a 224-entry reorder buffer (Intel 64 and IA-32 Architectures
+# Optimization Reference Manual, Skylake Server microarchitecture; WikiChip, "Skylake
+# (server)"). Ice Lake-SP (Sunny Cove) is 5-wide with 352 entries. ipc is the machine's
+# width, so non-memory instructions cost their minimum; set a program's measured IPC
+# for more.
+core:
+  model: out_of_order
+  ipc: 4
+  rob_size: 224
+
 memory:
   remote_fraction: 0.75    # pages homed by the FPGA (seeded hash of the page number)
   page_size: 4KiB

@@ -54,6 +54,12 @@ public enum KonaSchema {
         ConfigKey("core.issue_rate", .integer(1...64), default: "1", "Memory accesses the core may issue per cycle."),
         ConfigKey("core.max_outstanding", .integer(1...4096), default: "10",
                   "Accesses that may wait for data at once; the core stalls at this limit."),
+        ConfigKey("core.model", .choice(["out_of_order", "in_order"]), default: "out_of_order",
+                  "How the instructions between accesses execute: out_of_order keeps issuing while fewer than core.rob_size instructions separate the next from the oldest load waiting for data; in_order issues nothing after a load waiting for data. (Stores wait only for core.max_outstanding, as in a store buffer.)"),
+        ConfigKey("core.ipc", .real(0...64), default: "4",
+                  "Instructions issued per cycle, in program order (a fraction such as 1.5 with at most three decimals); an access issues with its instruction or later. Default: the 4-wide allocation of Intel Skylake-SP."),
+        ConfigKey("core.rob_size", .integer(1...4096), default: "224",
+                  "Reorder-buffer entries (out_of_order): instructions that may issue from the oldest load waiting for data on, its own included. Default: Intel Skylake-SP's 224 (Ice Lake-SP: 352)."),
     ] + cacheKeys("core.l1d", size: "32KiB", ways: "8", latency: "4", mshrs: "10")
       + cacheKeys("core.l2", size: "256KiB", ways: "8", latency: "12", mshrs: "16")
       + [
@@ -200,6 +206,8 @@ public enum KonaSchema {
                   "lackey: which core runs each thread of workload.trace. round_robin: the trace's threads in increasing id order on cpu0, cpu1, ... of the first workload.threads cores, wrapping around; or a mapping of every thread id to a core, e.g. {1: cpu0, 3: cpu1}. Threads on one core run in the file's order."),
         ConfigKey("workload.accesses", .integer(1...Int64.max), default: "1000000",
                   "Accesses a generator produces (before splitting at line boundaries). Ignored for lackey."),
+        ConfigKey("workload.instructions_per_access", .distribution(0...1_000_000), default: "0",
+                  "Instructions a generator's access comes with, its own included (the core executes them at core.ipc): a number, or {uniform: [a, b]} drawn per access. 0: bare accesses, no instructions (core.model and core.rob_size then hold nothing). Ignored for lackey, whose I records are the instructions."),
         ConfigKey("workload.footprint", .bytes(min: 1, powerOfTwo: false), default: "64MiB",
                   "Bytes the generator's addresses cover, starting at workload.base."),
         ConfigKey("workload.base", .bytes(min: 0, powerOfTwo: false), default: "0", "Lowest generated address."),

@@ -68,6 +68,14 @@ public struct ResolvedConfig: Sendable {
         return v
     }
 
+    /// The value of the `.distribution` key `path`.
+    public func distribution(_ path: String) -> CountDistribution {
+        guard case .distribution(let range) = schema.key(path)?.type, case .success(let d) = CountDistribution.parse(string(path), in: range) else {
+            preconditionFailure("\(path) is not a valid distribution")
+        }
+        return d
+    }
+
     /// The value of `path` printed in canonical form (`32KiB`, `70ns`).
     public func text(_ path: String) -> String {
         let key = schema.key(path)!
@@ -90,7 +98,14 @@ public struct ResolvedConfig: Sendable {
                 out += String(repeating: "  ", count: depth) + sectionParts[depth] + ":\n"
                 openSections.append(sectionParts[depth])
             }
-            let value = if case .entries = self.value(key.path) { text(key.path) } else { yamlScalar(text(key.path)) }
+            let value: String
+            if case .entries = self.value(key.path) {
+                value = text(key.path)                          // a flow mapping
+            } else if case .distribution = key.type {
+                value = text(key.path)                          // a number, or a flow mapping
+            } else {
+                value = yamlScalar(text(key.path))
+            }
             out += String(repeating: "  ", count: sectionParts.count) + parts.last! + ": " + value + "\n"
         }
         return out

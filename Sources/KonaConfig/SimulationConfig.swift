@@ -18,7 +18,7 @@ public struct SimulationConfig: Sendable {
     public enum Workload: Sendable {
         /// A generator: `pattern` is the `workload.kind` word.
         case synthetic(pattern: String, accesses: UInt64, footprint: UInt64, base: UInt64, accessSize: UInt32,
-                       storeFraction: Double, stride: UInt64, zipfTheta: Double)
+                       storeFraction: Double, stride: UInt64, zipfTheta: Double, instructionsPerAccess: ClosedRange<UInt32>)
         /// A recorded trace (Lackey text, plain or gzip, or the binary format), its threads
         /// on cores by `placement`.
         case trace(path: String, placement: ThreadPlacement)
@@ -142,6 +142,12 @@ public struct SimulationConfig: Sendable {
     public var coreHertz: UInt64
     public var issueRate: Int
     public var maxOutstanding: Int
+    /// `core.model`: in order (true) or out of order.
+    public var inOrder: Bool
+    /// `core.ipc` as the fraction `ipcNumerator / ipcDenominator`, in lowest terms.
+    public var ipcNumerator: UInt64
+    public var ipcDenominator: UInt64
+    public var robSize: Int
     public var l1d: CacheLevel
     public var l2: CacheLevel
     public var memoryLatency: UInt64
@@ -169,6 +175,9 @@ public struct SimulationConfig: Sendable {
         coreHertz = config.quantity("core.frequency")
         issueRate = Int(config.integer("core.issue_rate"))
         maxOutstanding = Int(config.integer("core.max_outstanding"))
+        inOrder = config.string("core.model") == "in_order"
+        robSize = Int(config.integer("core.rob_size"))
+        (ipcNumerator, ipcDenominator) = try Self.ipc(config)
         l1d = try Self.cache("core.l1d", config)
         l2 = try Self.cache("core.l2", config)
         coherent = config.string("system.model") == "coherent"
@@ -256,10 +265,12 @@ public struct SimulationConfig: Sendable {
                     throw config.error("workload.footprint", "pointer_chase supports at most 2^32 lines (256GiB)")
                 }
             }
+            let instructions = config.distribution("workload.instructions_per_access")
             workload = .synthetic(pattern: kind, accesses: UInt64(config.integer("workload.accesses")),
                                   footprint: footprint, base: config.quantity("workload.base"),
                                   accessSize: UInt32(size), storeFraction: config.real("workload.store_fraction"),
-                                  stride: config.quantity("workload.stride"), zipfTheta: config.real("workload.zipf_theta"))
+                                  stride: config.quantity("workload.stride"), zipfTheta: config.real("workload.zipf_theta"),
+                                  instructionsPerAccess: UInt32(instructions.lower)...UInt32(instructions.upper))
         }
     }
 
@@ -301,6 +312,19 @@ public struct SimulationConfig: Sendable {
         }
         let threads = Int(config.integer("workload.threads"))
         return .trace(path: path, placement: .roundRobin(cores: threads == 0 ? cores : threads))
+    }
+
+    /// `core.ipc` as a fraction in lowest terms (thousandths at the finest).
+    private static func ipc(_ config: ResolvedConfig) throws(ConfigError) -> (UInt64, UInt64) {
+        let ipc = config.real("core.ipc")
+        guard ipc > 0 else { throw config.error("core.ipc", "must be greater than 0 (instructions per cycle)") }
+        let thousandths = (ipc * 1000).rounded()
+        guard abs(ipc * 1000 - thousandths) < 1e-6 else {
+            throw config.error("core.ipc", "\(ipc) has more than three decimals")
+        }
+        var a = UInt64(thousandths), b: UInt64 = 1000
+        while b != 0 { (a, b) = (b, a % b) }
+        return (UInt64(thousandths) / a, 1000 / a)
     }
 
     private static func fpga(_ config: ResolvedConfig, coherent: Bool) throws(ConfigError) -> FPGA? {

@@ -187,6 +187,13 @@ public struct SweepSpec {
             guard !seq.isEmpty else { throw fail(node, "an axis needs at least one value") }
             var out: [(text: String, origin: Origin)] = []
             for item in seq {
+                if case .distribution(let range) = key.type, case .mapping = item {
+                    switch CountDistribution.parse(item, in: range) {          // {uniform: [a, b]}
+                    case .success(let d): out.append((d.text, at(item)))
+                    case .failure(let problem): throw fail(item, problem.message)
+                    }
+                    continue
+                }
                 guard let text = item.string else { throw fail(item, "expected a single value") }
                 out.append((text, at(item)))
             }
@@ -205,7 +212,7 @@ public struct SweepSpec {
             func number(_ n: Node) throws(ConfigError) -> Double {
                 guard let text = n.string else { throw fail(n, "expected a value") }
                 switch key.type {
-                case .integer, .real:
+                case .integer, .real, .distribution:
                     guard let v = Double(text) else { throw fail(n, "expected a number, got '\(text)'") }
                     return v
                 case .bytes, .duration, .frequency, .bandwidth:
@@ -232,7 +239,7 @@ public struct SweepSpec {
             guard raw.count <= maximumPoints else { throw fail(node, "more than \(maximumPoints) values") }
             return raw.map { v in
                 let text: String = switch key.type {
-                case .integer: String(Int64(v.rounded()))
+                case .integer, .distribution: String(Int64(v.rounded()))
                 case .real: String(v)
                 default: ConfigLoader.format(.quantity(UInt64(v.rounded())), as: key.type)
                 }

@@ -76,6 +76,7 @@ public struct ClockDomain: Sendable, Equatable, CustomStringConvertible {
         @inline(__always)
         public mutating func advance(toAtOrAfter time: Tick) {
             if time <= tick { return }
+            if time &- tick <= wholePeriod { return advance() }     // within one period: no division
             let cycles = (time &- tick) / (wholePeriod &+ 1)        // never overshoots
             if cycles >= 1 << 20 {
                 let clock = ClockDomain(hertz: hertz)
@@ -89,6 +90,24 @@ public struct ClockDomain: Sendable, Equatable, CustomStringConvertible {
                 remainder = carried % hertz
             }
             while tick < time { advance() }
+        }
+
+        /// Moves `cycles` edges on (64-bit arithmetic for up to 2^20 cycles, a 128-bit
+        /// division beyond).
+        @inline(__always)
+        public mutating func advance(by cycles: UInt64) {
+            if cycles <= 1 {
+                if cycles == 1 { advance() }
+                return
+            }
+            if cycles >= 1 << 20 {
+                moveTo(cycle: cycle &+ cycles)
+                return
+            }
+            let carried = remainder &+ cycles &* periodRemainder
+            cycle &+= cycles
+            tick &+= cycles &* wholePeriod &+ carried / hertz
+            remainder = carried % hertz
         }
 
         /// Moves to the next edge.

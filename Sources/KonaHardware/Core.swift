@@ -24,6 +24,9 @@ public protocol IssuingCore: Component {
     var accesses: UInt64 { get }
     var latencySum: UInt64 { get }
     var lastCompletion: Tick { get }
+    /// When the core's last instruction retired (its last access completed, or its last
+    /// instruction issued, whichever is later).
+    var finishTime: Tick { get }
     var workloadError: WorkloadError? { get }
     var issueLog: IssueLog? { get set }
     func flushIssueLog()
@@ -34,13 +37,20 @@ public protocol IssuingCore: Component {
     func interrupt(until time: Tick)
 }
 
-/// A core that issues its workload's memory accesses to its first-level cache.
+/// A core that executes its workload's instructions and issues its memory accesses to its
+/// first-level cache.
 ///
-/// Issues up to `issueRate` accesses per cycle, in program order, keeping at most
-/// `maxOutstanding` accesses waiting for data; a dependent access (pointer chasing)
-/// waits until everything before it has completed, and a blocked cache input holds back
-/// the accesses behind it. The private hierarchy is timed by reservation (each access
-/// learns when its data will arrive), so the core issues inline, without events, up to
+/// Instructions issue in program order at the model's IPC (`CoreModel`, `InstructionClock`);
+/// an access issues with its instruction (the last of the ones it carries,
+/// `MemoryAccess.instructions`) or later, and nothing after it issues before it. Accesses
+/// issue at most `issueRate` per cycle, with at most `maxOutstanding` waiting for data; a
+/// dependent access (pointer chasing) waits until everything before it has completed, and
+/// a blocked cache input holds back the accesses behind it. A load waiting for data holds
+/// retirement: an instruction issues only within the model's window of the oldest
+/// incomplete load (`RetirementWindow`; the reorder buffer, or 1 in order). Accesses that
+/// carry no instructions (a synthetic stream with `instructions_per_access` 0) are bare:
+/// no instruction issues or waits for them. The private hierarchy is timed by reservation
+/// (each access learns when its data will arrive), so the core issues inline, without events, up to
 /// the simulator's horizon (the next pending event or the run's time limit); past it,
 /// it schedules one resume event. An L1 hit costs a tag lookup and a few adds. Accesses
 /// whose completion time the memory cannot know yet (coherent misses) are deferred: they
@@ -65,6 +75,15 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     public let maxOutstanding: Int
     /// Stop fetching after this many accesses (after line splitting); 0 for no limit.
     public let maxAccesses: UInt64
+    /// How instructions execute.
+    public let model: CoreModel
+    private var instructionClock: InstructionClock
+    private var retirement: RetirementWindow
+    /// The source has ended (not stopped by `maxAccesses`): its instructions after the last
+    /// access also run.
+    private var sourceEnded = false
+    /// Waiting for a load the memory has not answered, for an instruction to enter the window.
+    private var waitingInWindow = false
     /// The first-level data cache (or the private hierarchy as one coherent unit).
     public let l1: Memory
     private let source: any AccessSource
@@ -78,6 +97,11 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     private let issueTimes = UnsafeMutableBufferPointer<Tick>.allocate(capacity: 256)
     /// Accesses of the batch before this one are in the log already.
     private var logged = 0
+    /// The issue time of the last access of the batches before this one.
+    private var previousBatchLatestIssue: Tick = 0
+    /// The issue time of the latest access issued (0 before the first). Instructions after
+    /// it issue no earlier: applied when they issue, to keep the loop of bare accesses lean.
+    private var latestIssue: Tick { batchNext > 0 ? issueTimes[batchNext &- 1] : previousBatchLatestIssue }
 
     private let batch = UnsafeMutableBufferPointer<MemoryAccess>.allocate(capacity: 256)
     private var batchNext = 0
@@ -116,7 +140,8 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
 
     /// A core reading `source` through `l1`.
     public init(path: String, clock: ClockDomain, issueRate: Int, maxOutstanding: Int,
-                maxAccesses: UInt64, l1: Memory, source: any AccessSource, stats: StatsRegistry) {
+                maxAccesses: UInt64, model: CoreModel = .skylake, l1: Memory, source: any AccessSource,
+                stats: StatsRegistry) {
         precondition(issueRate >= 1 && maxOutstanding >= 1, "issue rate \(issueRate) and outstanding \(maxOutstanding) must be >= 1")
         self.path = path
         self.clock = clock
@@ -124,6 +149,9 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
         self.issueRate = issueRate
         self.maxOutstanding = maxOutstanding
         self.maxAccesses = maxAccesses
+        self.model = model
+        instructionClock = InstructionClock(clock: clock, numerator: model.ipcNumerator, denominator: model.ipcDenominator)
+        retirement = RetirementWindow(window: model.window, maxPending: maxOutstanding)
         self.l1 = l1
         self.source = source
         self.inFlight = CompletionHeap(capacity: maxOutstanding)
@@ -136,17 +164,24 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
         stats.formula(path + ".amat_ns", "mean issue-to-data latency of this core's accesses", unit: "ns") { [unowned self] in
             .real(self.amatTicks / 1000)
         }
-        let src = source
-        stats.formula(path + ".instructions", "instructions read from the trace (Lackey I records)", unit: "instructions") {
-            .integer(src.instructions)
+        stats.formula(path + ".instructions", "instructions executed (a trace's I records; workload.instructions_per_access per generated access)", unit: "instructions") { [unowned self] in
+            .integer(self.executed.instructions)
+        }
+        stats.formula(path + ".ipc", "instructions per cycle achieved: instructions / cycles until the last one retired", unit: "instructions/cycle") { [unowned self] in
+            let cycles = self.clock.cycle(at: self.finishTime)
+            return .real(cycles == 0 ? 0 : Double(self.executed.instructions) / Double(cycles))
         }
         stats.formula(path + ".stall_cycles", "cycles with an access ready that could not issue", unit: "cycles") { [unowned self] in
             .integer(self.clock.cycle(at: self.stallTime))
         }
+        stats.formula(path + ".stall_cycles.memory", "cycles the core issued nothing because of memory: stall_cycles, plus instructions held by an incomplete load (the window full, or in order)", unit: "cycles") { [unowned self] in
+            .integer(self.clock.cycle(at: self.stallTime &+ self.executed.held))
+        }
     }
 
     /// Declares this core's signals (`in_flight`: accesses waiting for data; `stalled`:
-    /// an access is ready but may not issue) with `tracer`.
+    /// the core issues nothing because of memory: an access is ready but may not issue, or
+    /// an instruction waits for a load's data) with `tracer`.
     public func trace(with tracer: SignalTracer) {
         self.tracer = tracer
         inFlightSignal = tracer.declare(path + ".in_flight", .wire(width: 16), initial: .bits(0))
@@ -172,14 +207,35 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
         batch.deallocate()
         issueTimes.deallocate()
         inFlight.deallocate()
+        retirement.deallocate()
     }
+
+    /// The instructions executed, their time held for memory and the end of the last one's
+    /// cycle: those issued so far, plus, once the source has ended, its instructions after
+    /// the last access (issued now, on a copy: every load has completed by then, unless the
+    /// run stopped early).
+    private var executed: (instructions: UInt64, held: Tick, end: Tick) {
+        var clock = instructionClock
+        if sourceEnded && source.instructions > clock.issued {
+            clock.restart(notBefore: latestIssue)
+            _ = retirement.issue(through: source.instructions, on: &clock)   // nil only if the run stopped early
+        }
+        return (clock.issued, clock.held, clock.end)
+    }
+
+    public var finishTime: Tick { max(lastCompletion, executed.end) }
 
     /// Mean issue-to-data latency in ticks (0 before any access).
     public var amatTicks: Double { accesses == 0 ? 0 : Double(latencySum) / Double(accesses) }
 
     public func handle(_ event: Event, in simulator: Simulator) throws(SimulationError) {
         resumeScheduled = false
-        if resumedAfterWait {
+        if resumedAfterWait && waitingInWindow {
+            // The instruction's wait is counted when it issues, from its own edge.
+            resumedAfterWait = false
+            waitingInWindow = false
+            if let tracer, let id = stalledSignal { tracer.record(id, at: simulator.now, .bits(0)) }
+        } else if resumedAfterWait {
             // The wait for the memory was a stall; its start was traced when it began.
             resumedAfterWait = false
             let now = simulator.now
@@ -188,15 +244,19 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
                 nextIssue.advance(toAtOrAfter: now)
                 issuedInCycle = 0
             }
+            // Nothing after the access that waited (or faulted) issues before it.
+            if instructionClock.issued > 0 { instructionClock.restart(notBefore: now) }
             if let tracer, let id = stalledSignal { tracer.record(id, at: now, .bits(0)) }
         }
         issue(in: simulator)
     }
 
     /// The memory reports that a deferred access issued at `issuedAt` got its data at
-    /// `time` (the simulator's now); `missed` when it was a primary miss.
-    public func completeDeferred(issuedAt: Tick, at time: Tick, missed: Bool, in simulator: Simulator) {
+    /// `time` (the simulator's now); `missed` when it was a primary miss; `ordinal` numbers
+    /// the access among the core's (0 for its first).
+    public func completeDeferred(issuedAt: Tick, at time: Tick, missed: Bool, ordinal: UInt64, in simulator: Simulator) {
         deferred -= 1
+        if retirement.count > 0 { retirement.complete(ordinal: ordinal, at: time) }
         let latency = time &- issuedAt
         latencySum &+= latency
         if missed { missLatency.record(latency) }
@@ -218,6 +278,40 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     private func traceDeferred(at time: Tick, by delta: Int64) {
         guard let tracer, let id = inFlightSignal else { return }
         tracer.adjust(id, at: time, by: delta)
+    }
+
+    /// Issues the instructions the next access of the batch carries and moves the issue slot
+    /// to its own (the last) one's edge; false, changing nothing, when one must wait for a
+    /// load the memory has not answered (the core then waits for the memory). Out of line:
+    /// the loop of bare accesses pays only the check for instructions.
+    @inline(never)
+    private func executeInstructions(now: Tick) -> Bool {
+        let seq = instructionClock.issued &+ UInt64(batch[batchNext].instructions)
+        let at: Tick
+        if !retirement.holds(through: seq) {
+            instructionClock.restart(notBefore: latestIssue)     // nothing after an access issues before it
+            at = instructionClock.issue(through: seq)            // in place: nothing can make it wait
+        } else {
+            var clock = instructionClock
+            clock.restart(notBefore: latestIssue)
+            guard let (edge, dropped) = retirement.issue(through: seq, on: &clock, waited: { from, to in
+                // (The clock may lag the simulator; nothing is traced before its now.)
+                if self.tracer != nil && to > max(from, now) { self.traceStall(from: max(from, now), to: to) }
+            }) else {
+                waitingInWindow = true
+                waitForMemory()
+                return false
+            }
+            instructionClock = clock
+            retirement.dropOldest(dropped)
+            at = edge
+        }
+        batch[batchNext].instructions = 0        // issued: a resume must not run them again
+        if at > nextIssue.tick {
+            nextIssue.advance(toAtOrAfter: at)
+            issuedInCycle = 0
+        }
+        return true
     }
 
     /// Moves the issue slot to the first edge at or after `time`, counting the wait as a stall.
@@ -253,6 +347,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
         while !finished {
             if batchNext == batchCount && !refill(simulator) { return }
             let access = batch[batchNext]
+            if access.instructions > 0 && !executeInstructions(now: simulator.now) { return }
             // Wait for room in the window, or for everything when the access is dependent.
             if inFlight.count > 0 || (M.defers && deferred > 0) {
                 inFlight.retire(upTo: nextIssue.tick)
@@ -279,6 +374,9 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
                 if timing.accepted == .max { return waitForMemory() }   // refused: retry after a completion
                 issueTimes[batchNext] = time
                 batchNext &+= 1
+                if !isStore && instructionClock.issued > 0 {
+                    retirement.addPending(seq: instructionClock.issued, ordinal: accesses)
+                }
                 accesses &+= 1
                 if isStore { stores &+= 1 }
                 deferred &+= 1
@@ -306,6 +404,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
                 if timing.missed { missLatency.record(latency) }
                 inFlight.push(timing.ready)
                 if tracer != nil { traceInFlight(from: time, to: timing.ready) }
+                if !isStore && instructionClock.issued > 0 { retirement.add(seq: instructionClock.issued, ready: timing.ready) }
             }
             if timing.accepted > time {
                 delayIssue(to: timing.accepted)
@@ -324,6 +423,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
         guard !finished, time > nextIssue.tick else { return }
         nextIssue.advance(toAtOrAfter: time)
         issuedInCycle = 0
+        instructionClock.restart(notBefore: time)
     }
 
     /// Hands the accesses issued since the last call, with their issue times, to the log.
@@ -342,6 +442,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     /// Fetches the next batch of accesses; false when the workload is done (or failed).
     private func refill(_ simulator: Simulator) -> Bool {
         flushIssueLog()
+        if batchNext > 0 { previousBatchLatestIssue = issueTimes[batchNext &- 1] }
         var room = batch.count
         if maxAccesses > 0 {
             let left = maxAccesses &- accesses
@@ -358,7 +459,7 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
         }
         batchNext = 0
         logged = 0
-        if batchCount == 0 { finished = true; return false }
+        if batchCount == 0 { finished = true; sourceEnded = true; return false }
         return true
     }
 

@@ -28,8 +28,18 @@ public enum Summary {
             lines.append("system     \(sockets) socket\(sockets == 1 ? "" : "s") x \(cores / sockets) cores, coherent (MESI)"
                          + (simulation.checker != nil ? ", data values checked" : ""))
         }
+        let instructions = total("cpu", cores, ".instructions")
         lines.append("accesses   \(grouped(report.accesses)) (\(grouped(total("cpu", cores, ".loads"))) loads, \(grouped(total("cpu", cores, ".stores"))) stores)"
-                     + (total("cpu", cores, ".instructions") > 0 ? ", \(grouped(total("cpu", cores, ".instructions"))) instructions" : ""))
+                     + (instructions > 0 ? ", \(grouped(instructions)) instructions" : ""))
+        if instructions > 0 {
+            // The cores that ran instructions: their mean achieved IPC and share of cycles stalled for memory.
+            let running = (0..<cores).filter { int("cpu\($0).instructions") > 0 }
+            let ipc = running.reduce(0.0) { $0 + real("cpu\($1).ipc") } / Double(running.count)
+            let stalled = running.reduce(0) { $0 + int("cpu\($1).stall_cycles.memory") }
+            let share = cycles == 0 ? 0 : 100 * Double(stalled) / Double(cycles * UInt64(running.count))
+            lines.append("cores      IPC \(fixed(ipc, 2))\(running.count > 1 ? " (mean of \(running.count) cores)" : running == [0] && cores > 1 ? " (cpu0)" : ""), "
+                         + "stalled for memory \(fixed(share, 1))% of cycles")
+        }
         lines.append("AMAT       \(fixed(real("amat_ns"), 2)) ns; \(cores > 1 ? "cpu0's " : "")L1 misses wait p50 \(fixed(real("cpu0.miss_latency_ns.p50"), 1)) ns, p99 \(fixed(real("cpu0.miss_latency_ns.p99"), 1)) ns")
         lines.append("")
         if simulation.config.coherent {

@@ -74,6 +74,40 @@ struct ExplorerState: Equatable {
 
     // MARK: Encoding
 
+    /// Agent `a`'s part of the state in terms that do not depend on how the agents are
+    /// numbered: its core's and LLC's records and parked messages, what the home records of
+    /// it, and its channels (agents are written as "itself" or "another", stores' values as
+    /// its own or another's). Renumbering the agents permutes the signatures, so sorting by
+    /// them leaves only the agents with equal signatures to try in every order.
+    func signature(of a: Int) -> [UInt8] {
+        @inline(__always) func value(_ v: UInt8) -> UInt8 { v >= 2 ? (Int(v) - 2 == a ? 2 : 3) : v }
+        @inline(__always) func endpoint(_ e: UInt8) -> UInt8 { e < 8 ? (Int(e) == a ? 0 : 1) : e < 16 ? (Int(e) - 8 == a ? 8 : 9) : e }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24 * lines)
+        func messages(_ list: [Message]) {
+            bytes.append(UInt8(list.count))
+            for m in list { bytes.append(m.kind); bytes.append(endpoint(m.source)); bytes.append(endpoint(m.destination)); bytes.append(value(m.value)) }
+        }
+        for l in 0..<lines {
+            let k = l * agents + a, c = k * Self.coreFields, r = k * Self.llcFields, h = l * Self.homeFields
+            bytes.append(core[c]); bytes.append(value(core[c + 1])); bytes.append(core[c + 2] == 1 ? 1 : value(core[c + 2]))
+            messages(parked[k * 2])
+            bytes.append(llc[r]); bytes.append(value(llc[r + 1]))
+            for f in 2..<Self.llcFields { bytes.append(llc[r + f]) }
+            messages(parked[k * 2 + 1])
+            bytes.append(home[h + 1] & (1 << a) != 0 ? 1 : 0)
+            bytes.append(Int(home[h + 2]) == a + 1 ? 1 : 0)
+            bytes.append(Int(home[h + 3]) == a + 1 ? 1 : 0)
+        }
+        for list in channels where list[0].source == a || list[0].destination == a
+            || Int(list[0].source) == 8 + a || Int(list[0].destination) == 8 + a {
+            bytes.append(0xff)
+            bytes.append(list[0].line); bytes.append(list[0].channel)
+            messages(list)
+        }
+        return bytes
+    }
+
     /// Appends the state to `bytes` with agent `a` renumbered `p[a]` (`inverse[p[a]] == a`).
     ///
     /// Per line: every agent's core record, pending operation and parked messages and LLC

@@ -445,13 +445,25 @@ final class ExplorerWorker: CoherenceNetwork {
         return (bytes, permutations[j])
     }
 
-    /// `s`'s canonical encoding and the index of the renumbering that gives it.
+    /// `s`'s canonical encoding and the index of the renumbering that gives it: the smallest
+    /// encoding over the renumberings that order the agents by their signatures (all of them
+    /// when the signatures tie), which is the same for every renumbering of `s`.
     private func canonical(_ s: ExplorerState) -> ([UInt8], Int) {
+        var candidates = Array(permutations.indices)
+        if n > 2 {
+            let signatures = (0..<n).map { s.signature(of: $0) }
+            // p[a] is agent a's new number: keep the renumberings that number the agents in
+            // the order of their signatures.
+            candidates = candidates.filter { j in
+                let inverse = inverses[j]
+                return (1..<n).allSatisfy { !signatures[inverse[$0]].lexicographicallyPrecedes(signatures[inverse[$0 - 1]]) }
+            }
+        }
         var best: [UInt8] = []
         best.reserveCapacity(64 * lineCount)
-        s.encode(permutations[0], inverses[0], into: &best)
-        var bestIndex = 0
-        for j in permutations.indices.dropFirst() {
+        var bestIndex = candidates.first!
+        s.encode(permutations[bestIndex], inverses[bestIndex], into: &best)
+        for j in candidates.dropFirst() {
             scratch.removeAll(keepingCapacity: true)
             s.encode(permutations[j], inverses[j], into: &scratch)
             if scratch.lexicographicallyPrecedes(best) { swap(&scratch, &best); bestIndex = j }

@@ -97,6 +97,8 @@ public final class ProtocolExplorer {
     public enum LivelockCheck: Sendable, Equatable {
         /// Every pending operation can complete from every reachable state.
         case passed(operations: Int)
+        /// An operation can never complete (the report's violation says which, and where).
+        case failed
         case notChecked(reason: String)
     }
 
@@ -185,7 +187,7 @@ public final class ProtocolExplorer {
                     let parentIndex = parents[parentHash]!.index
                     if keepGraph { graph.pending[Int(parentIndex)] = r.pending }
                     if let (problem, action) = r.violation {
-                        report.violation = Violation(problem: action == nil ? problem : problem,
+                        report.violation = Violation(problem: problem,
                                                      trace: trace(to: parentHash, then: action, parents, initial, workers[0]))
                         break search
                     }
@@ -220,9 +222,11 @@ public final class ProtocolExplorer {
                 if let (index, op) = Self.livelock(graph, agents: configuration.agents, lines: configuration.addresses,
                                                    permutations: workers[0].permutations) {
                     let (l, a) = (op / configuration.agents, op % configuration.agents)
-                    report.livelock = .notChecked(reason: "failed")
-                    report.violation = Violation(problem: "livelock: core\(a)'s operation on line \(l) can never complete from this state",
-                                                 trace: trace(to: graph.hashes[index], then: nil, parents, initial, workers[0], agent: a))
+                    var numbering: [Int] = []
+                    let steps = trace(to: graph.hashes[index], then: nil, parents, initial, workers[0], numbering: &numbering)
+                    report.livelock = .failed
+                    report.violation = Violation(problem: "livelock: after these steps, core\(numbering[a])'s operation on line \(l) can never complete",
+                                                 trace: steps)
                 }
             } else {
                 report.livelock = .notChecked(reason: reduce ? "the partial-order reduction keeps only part of the graph" : "turned off")
@@ -322,10 +326,16 @@ public final class ProtocolExplorer {
 
     /// The steps from the initial state to the state hashed `target`, then the parent's step
     /// `last` if given, replayed through the canonical states the search visited. Each
-    /// canonical state renumbers the agents; the steps are told in the initial state's numbers
-    /// (and `agent`, an agent number in the target state, is renamed to match).
+    /// canonical state renumbers the agents; the steps are told in the initial state's numbers,
+    /// and `numbering` is left mapping the last state's agents to them.
     private func trace(to target: UInt64, then last: Int?, _ parents: [UInt64: Parent], _ initial: [UInt8],
-                       _ worker: ExplorerWorker, agent: Int? = nil) -> [Step] {
+                       _ worker: ExplorerWorker) -> [Step] {
+        var numbering: [Int] = []
+        return trace(to: target, then: last, parents, initial, worker, numbering: &numbering)
+    }
+
+    private func trace(to target: UInt64, then last: Int?, _ parents: [UInt64: Parent], _ initial: [UInt8],
+                       _ worker: ExplorerWorker, numbering: inout [Int]) -> [Step] {
         var path: [Int] = []
         var h = target
         while let entry = parents[h], entry.depth > 0 {
@@ -352,9 +362,7 @@ public final class ProtocolExplorer {
             original = next
             state = child
         }
-        if let agent, let last = steps.indices.last {
-            steps[last].event += "  (core\(agent) there is core\(original[agent]) here)"
-        }
+        numbering = original
         return steps
     }
 

@@ -64,7 +64,8 @@ public final class Simulation {
     public let workloadDescription: String
     /// The waveform tracer, when signals are traced.
     public private(set) var tracer: SignalTracer?
-    private var endTime: Tick { cores.reduce(simulator.now) { max($0, $1.lastCompletion) } }
+    /// When the last instruction of the last core retired (at least the simulator's now).
+    private var endTime: Tick { cores.reduce(simulator.now) { max($0, $1.finishTime) } }
     /// `endTime` as the closure components' statistics read the run's length through.
     private var simulatedTime: () -> Tick { { [unowned self] in self.endTime } }
 
@@ -131,7 +132,7 @@ public final class Simulation {
             l2 = makeCache("cpu0.l2", config.l2, next: memories[0])
             l1d = makeCache("cpu0.l1d", config.l1d, next: l2)
             let core = Core(path: "cpu0", clock: clock, issueRate: config.issueRate, maxOutstanding: config.maxOutstanding,
-                            maxAccesses: config.maxAccesses, l1: l1d, source: source(0), stats: stats)
+                            maxAccesses: config.maxAccesses, model: Self.coreModel(config), l1: l1d, source: source(0), stats: stats)
             core.id = simulator.register(core)
             cores = [core]
         }
@@ -168,6 +169,9 @@ public final class Simulation {
         stats.formula("accesses", "accesses issued by all cores", unit: "accesses") { .integer(all.reduce(0) { $0 + $1.accesses }) }
         stats.formula("accesses.remote", "accesses to remote memory", unit: "accesses") { .integer(complexes.reduce(0) { $0 + $1.remoteAccesses }) }
         stats.formula("sim.time_ns", "simulated time at the end of the run", unit: "ns") { .real(Double(endTime()) / 1000) }
+        stats.formula("sim.execution_time_ns", "when the last core's last instruction retired (and its accesses had their data)", unit: "ns") {
+            .real(Double(all.reduce(0) { max($0, $1.finishTime) }) / 1000)
+        }
         stats.formula("sim.events", "events dispatched by the simulator", unit: "events") { .integer(simulator.eventsDispatched) }
         if memories.count > 1 {
             let memories = self.memories
@@ -320,13 +324,13 @@ public final class Simulation {
                     outbox: TimedOutbox(toCore: nil, toLLC: Array(repeating: fabric, count: sockets), toHome: []),
                     simulator: simulator, seed: config.seed, stats: stats)
                 let core = Core(path: path, clock: clock, issueRate: config.issueRate, maxOutstanding: config.maxOutstanding,
-                                maxAccesses: config.maxAccesses, l1: complex, source: source(c), stats: stats)
+                                maxAccesses: config.maxAccesses, model: Self.coreModel(config), l1: complex, source: source(c), stats: stats)
                 core.id = simulator.register(core)
                 complex.placement = placement
                 complex.pager = paging
                 complex.remoteLatency = remoteLatency
-                complex.onDeferredComplete = { [unowned(unsafe) core, unowned(unsafe) simulator] issued, time, missed in
-                    core.completeDeferred(issuedAt: issued, at: time, missed: missed, in: simulator)
+                complex.onDeferredComplete = { [unowned(unsafe) core, unowned(unsafe) simulator] issued, time, missed, ordinal in
+                    core.completeDeferred(issuedAt: issued, at: time, missed: missed, ordinal: ordinal, in: simulator)
                 }
                 complexes.append(complex)
                 cores.append(core)
@@ -343,6 +347,12 @@ public final class Simulation {
         for link in fabrics + [fpgaLink, socketLink].compactMap({ $0 }) { link.deliver(to: router) }
     }
 
+    /// What `SimulationConfig` says of how cores execute instructions, as the hardware's type.
+    private static func coreModel(_ config: SimulationConfig) -> CoreModel {
+        CoreModel(kind: config.inOrder ? .inOrder : .outOfOrder, robSize: config.robSize,
+                  ipcNumerator: config.ipcNumerator, ipcDenominator: config.ipcDenominator)
+    }
+
     private static func makeSource(_ config: SimulationConfig, core: Int) throws(WorkloadError) -> (any AccessSource, String) {
         switch config.workload {
         case .trace, .coreTraces:
@@ -350,15 +360,16 @@ public final class Simulation {
         case .synthetic where core >= config.threads:
             return (AccessList([]), "")
         case .synthetic(let pattern, let accesses, let footprint, let base, let accessSize, let storeFraction,
-                        let stride, let zipfTheta):
+                        let stride, let zipfTheta, let instructions):
             var seeds = RandomStream(seed: config.seed, path: "cpu\(core).workload")
             let spec = SyntheticSpec(pattern: SyntheticSpec.Pattern(rawValue: pattern)!, count: accesses,
                                      footprint: footprint, base: base, accessSize: accessSize,
                                      storeFraction: storeFraction, stride: stride, zipfTheta: zipfTheta,
-                                     seed: seeds.next())
+                                     seed: seeds.next(), instructionsPerAccess: instructions)
             let issued = config.maxAccesses > 0 ? min(accesses, config.maxAccesses) : accesses
             let description = "\(pattern), \(issued) accesses of \(accessSize) B over \(Units.formatBytes(footprint))"
                 + (pattern == "pointer_chase" ? "" : ", \(Int((storeFraction * 100).rounded()))% stores")
+                + (instructions == 0...0 ? "" : ", \(instructions.lowerBound == instructions.upperBound ? "\(instructions.lowerBound)" : "\(instructions.lowerBound)-\(instructions.upperBound)") instructions each")
             return (SyntheticWorkload(spec), description)
         }
     }

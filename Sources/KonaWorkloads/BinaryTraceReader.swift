@@ -16,8 +16,11 @@ import Darwin
 /// never a short trace. No allocation per record.
 ///
 /// As an `AccessSource` it yields the accesses of the threads it was opened for (all by
-/// default) in the file's order and counts their instructions; as a `TraceRecordSource`,
-/// the records of those threads.
+/// default) in the file's order, each carrying the instructions its thread executed since
+/// that thread's previous access (`MemoryAccess.instructions`, from the records' counts
+/// exactly as `LackeyTraceReader` gives them: `ThreadInstructions`), and counts their
+/// instructions, each thread's trailing ones once the stream ends; as a
+/// `TraceRecordSource`, the records of those threads.
 public final class BinaryTraceReader: AccessSource, TraceRecordSource {
     /// The header's thread table, in increasing thread order.
     public let threads: [BinaryTrace.ThreadSummary]
@@ -41,6 +44,10 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
     private var recordsDecoded: UInt64 = 0
     private var pendingStore = false
     private var pendingAccess = MemoryAccess.none
+    /// Per selected thread, its instructions not yet carried by one of its accesses.
+    private var held = ThreadInstructions()
+    /// The instructions of the accesses yielded so far (`MemoryAccess.instructions`), and,
+    /// once the stream has ended, every selected thread's instructions after its last access.
     public private(set) var instructions: UInt64 = 0
     /// Data records yielded as accesses so far, counting a modify as one.
     public private(set) var records: UInt64 = 0
@@ -281,7 +288,10 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
         var record = TraceRecord.none
         while n < capacity {
             if blockRemaining == 0 {
-                guard try loadBlock() else { break }
+                guard try loadBlock() else {
+                    instructions &+= held.drain()       // each thread's trailing instructions
+                    break
+                }
             }
             var p = position, previous = previousAddress, remaining = blockRemaining
             var decoded: UInt64 = 0, executed: UInt64 = 0
@@ -294,10 +304,18 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
                 instructions &+= executed
             }
             while remaining > 0 && n < capacity {
+                let at = p
                 try decode(at: &p, previous: &previous, into: &record)
                 remaining &-= 1
-                executed &+= record.instructions
-                let access = MemoryAccess(address: record.address, size: record.size, kind: record.kind == .store ? .store : .load)
+                if record.kind == .instructions {
+                    held.hold(record.instructions, thread: record.thread)
+                    continue
+                }
+                let carried = held.take(record.instructions, thread: record.thread)
+                guard carried <= UInt64(UInt32.max) else { throw tooManyInstructions(carried, at: at) }
+                executed &+= carried
+                let access = MemoryAccess(address: record.address, size: record.size, kind: record.kind == .store ? .store : .load,
+                                          instructions: UInt32(truncatingIfNeeded: carried))
                 switch record.kind {
                 case .instructions: continue
                 case .load, .store: out[n] = access
@@ -308,6 +326,7 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
                         out[n] = MemoryAccess(address: record.address, size: record.size, kind: .store, continuesRecord: true)
                     } else {
                         pendingAccess = access
+                        pendingAccess.instructions = 0      // the load's instruction
                         pendingStore = true
                     }
                 }
@@ -319,22 +338,40 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
         return n
     }
 
+    /// An access whose thread ran more instructions since its previous one than
+    /// `MemoryAccess.instructions` holds (the record at `p` of the current block).
+    private func tooManyInstructions(_ count: UInt64, at p: Int) -> WorkloadError {
+        corrupt(at: p, "\(count) instructions of thread \(blockThread) since its previous access (at most \(UInt32.max))")
+    }
+
     public func next(into access: inout MemoryAccess) throws(WorkloadError) -> Bool {
         if pendingStore {
             pendingStore = false
             access = pendingAccess
             access.kind = .store
             access.continuesRecord = true
+            access.instructions = 0                     // the load's instruction
             return true
         }
         var record = TraceRecord.none
         while true {
-            guard try nextRecord(into: &record) else { return false }
-            instructions &+= record.instructions
+            let at = blockRemaining == 0 ? nil : position
+            guard try nextRecord(into: &record) else {
+                instructions &+= held.drain()           // each thread's trailing instructions
+                return false
+            }
+            if record.kind == .instructions {
+                held.hold(record.instructions, thread: record.thread)
+                continue
+            }
+            let carried = held.take(record.instructions, thread: record.thread)
+            guard carried <= UInt64(UInt32.max) else { throw tooManyInstructions(carried, at: at ?? BinaryTrace.blockHeaderBytes) }
+            instructions &+= carried
             access.address = record.address
             access.size = record.size
             access.dependent = false
             access.continuesRecord = false
+            access.instructions = UInt32(truncatingIfNeeded: carried)
             switch record.kind {
             case .instructions: continue
             case .load: access.kind = .load

@@ -6,7 +6,7 @@ import Darwin
 
 /// Streams a Valgrind Lackey `--trace-mem=yes` trace, one thread's records or several.
 ///
-/// Records: `I  addr,size` counts an instruction; ` L addr,size`, ` S addr,size` and
+/// Records: `I  addr,size` is an instruction; ` L addr,size`, ` S addr,size` and
 /// ` M addr,size` are a load, a store, and a load followed by a store to the same bytes;
 /// Valgrind's `==PID==` banner lines are skipped, and so are its `--PID--` lines, except
 /// that `--PID--   SCHED[t]:  acquired lock (...)` (from `--trace-sched=yes`) makes the
@@ -17,8 +17,11 @@ import Darwin
 /// buffer, so memory stays flat whatever the trace length; no allocation per record.
 ///
 /// As an `AccessSource` it yields the accesses of the threads it was opened for (all by
-/// default) in the file's order, and counts their instructions; as a `TraceRecordSource`,
-/// every thread's records.
+/// default) in the file's order, each carrying the instructions its thread executed since
+/// that thread's previous access (`MemoryAccess.instructions`; per thread, whatever other
+/// threads ran between: `ThreadInstructions`), and counts their instructions, each
+/// thread's trailing ones once the stream ends; as a `TraceRecordSource`, every thread's
+/// records.
 ///
 /// A gzip-compressed trace (one whose first bytes are gzip's magic `1f 8b`, whatever its
 /// name) is decompressed as it is read, into the same buffer (`GzipInput`: about 300 KiB
@@ -42,6 +45,10 @@ public final class LackeyTraceReader: AccessSource, TraceRecordSource {
     private var threadInstructions: UInt64 = 0   // `I` lines of `thread` since its last record
     private var checkedThread: UInt32 = 0        // the thread `checkedSelected` is about
     private var checkedSelected = false
+    /// Per selected thread, its instructions not yet carried by one of its accesses.
+    private var held = ThreadInstructions()
+    /// The instructions of the accesses yielded so far (`MemoryAccess.instructions`), and,
+    /// once the stream has ended, every selected thread's instructions after its last access.
     public private(set) var instructions: UInt64 = 0
     /// Bytes of trace text read so far (decompressed, for a gzip file).
     public private(set) var bytesRead: UInt64 = 0
@@ -128,21 +135,34 @@ public final class LackeyTraceReader: AccessSource, TraceRecordSource {
             access = pendingAccess
             access.kind = .store
             access.continuesRecord = true
+            access.instructions = 0                 // the load's instruction
             return true
         }
         var record = TraceRecord.none
         while true {
-            guard try nextRecord(into: &record) else { return false }
+            guard try nextRecord(into: &record) else {
+                instructions &+= held.drain()       // each thread's trailing instructions
+                return false
+            }
             if record.thread != checkedThread {
                 checkedThread = record.thread
                 checkedSelected = selection?.contains(record.thread) ?? true
             }
             guard checkedSelected else { continue }
-            instructions &+= record.instructions
+            if record.kind == .instructions {
+                held.hold(record.instructions, thread: record.thread)
+                continue
+            }
+            let carried = held.take(record.instructions, thread: record.thread)
+            guard carried <= UInt64(UInt32.max) else {
+                throw fail("\(carried) instructions of thread \(record.thread) since its previous access (at most \(UInt32.max))")
+            }
+            instructions &+= carried
             access.address = record.address
             access.size = record.size
             access.dependent = false
             access.continuesRecord = false
+            access.instructions = UInt32(truncatingIfNeeded: carried)
             switch record.kind {
             case .instructions: continue
             case .load: access.kind = .load

@@ -2,7 +2,8 @@
 ///
 /// An access of `size` bytes at `address` that spans k lines becomes k accesses, each
 /// covering its part of the original range in address order; the pieces of a dependent
-/// access are all dependent, and the pieces after the first continue the first's record. Reads its source in batches of 256; O(1) per access, no
+/// access are all dependent, and the pieces after the first continue the first's record and
+/// carry no instructions of their own. Reads its source in batches of 256; O(1) per access, no
 /// allocation after init.
 public final class LineSplitter: AccessSource {
     private let inner: any AccessSource
@@ -51,7 +52,8 @@ public final class LineSplitter: AccessSource {
         access = pending
         access.size = UInt32(piece)
         pending.address &+= piece
-        pending.continuesRecord = true          // the pieces after the first
+        pending.continuesRecord = true          // the pieces after the first,
+        pending.instructions = 0                // which belong to the first's instruction
         remaining -= piece
         return true
     }

@@ -1,6 +1,6 @@
 /// One memory operation issued by a core.
 ///
-/// 16 bytes, no references. `size` is in bytes; after `LineSplitter`, an access never
+/// 24 bytes, no references. `size` is in bytes; after `LineSplitter`, an access never
 /// crosses a 64-byte line.
 public struct MemoryAccess: Sendable, Equatable {
     /// Whether a load or a store.
@@ -21,13 +21,22 @@ public struct MemoryAccess: Sendable, Equatable {
     /// (the store of a Lackey `M`, a piece after the first of an access split at a line
     /// boundary): the dirty trackers count records, not pieces.
     public var continuesRecord: Bool
+    /// Instructions the core executes for this access, its own included: the instructions
+    /// since the previous access, the last of which makes this access (a trace's `I`
+    /// records before it: its own thread's since that thread's previous access, whichever
+    /// threads ran between). 0: the access belongs to the instruction of the access before
+    /// it (the store of a Lackey `M`, a later piece of a split access, a second data record
+    /// of one instruction), or the stream has no instructions at all.
+    public var instructions: UInt32
 
-    public init(address: UInt64, size: UInt32, kind: Kind, dependent: Bool = false, continuesRecord: Bool = false) {
+    public init(address: UInt64, size: UInt32, kind: Kind, dependent: Bool = false, continuesRecord: Bool = false,
+                instructions: UInt32 = 0) {
         self.address = address
         self.size = size
         self.kind = kind
         self.dependent = dependent
         self.continuesRecord = continuesRecord
+        self.instructions = instructions
     }
 
     /// A placeholder access (address 0, load of 1 byte).
@@ -46,7 +55,8 @@ public protocol AccessSource: AnyObject {
     /// than asked only at the end of the stream (0 once it has ended).
     /// - Throws: `WorkloadError` for malformed input; accesses before it are lost.
     func fill(_ buffer: UnsafeMutableBufferPointer<MemoryAccess>) throws(WorkloadError) -> Int
-    /// Instructions seen so far (Lackey `I` records); 0 for generators.
+    /// Instructions read so far: those the accesses handed out carry (`MemoryAccess.instructions`),
+    /// and, once the stream has ended, any after its last access (Lackey `I` records).
     var instructions: UInt64 { get }
 }
 

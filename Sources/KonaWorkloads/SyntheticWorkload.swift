@@ -39,10 +39,14 @@ public struct SyntheticSpec: Sendable, Equatable {
     public var zipfTheta: Double
     /// Seed of this workload's random stream.
     public var seed: UInt64
+    /// Instructions each access comes with, its own included (`MemoryAccess.instructions`):
+    /// a fixed number when the bounds are equal, else uniform over the range. 0...0: bare
+    /// accesses, no instructions.
+    public var instructionsPerAccess: ClosedRange<UInt32>
 
     public init(pattern: Pattern, count: UInt64, footprint: UInt64, base: UInt64 = 0,
                 accessSize: UInt32 = 8, storeFraction: Double = 0.3, stride: UInt64 = 64,
-                zipfTheta: Double = 0.99, seed: UInt64 = 1) {
+                zipfTheta: Double = 0.99, seed: UInt64 = 1, instructionsPerAccess: ClosedRange<UInt32> = 0...0) {
         self.pattern = pattern
         self.count = count
         self.footprint = footprint
@@ -52,15 +56,19 @@ public struct SyntheticSpec: Sendable, Equatable {
         self.stride = stride
         self.zipfTheta = zipfTheta
         self.seed = seed
+        self.instructionsPerAccess = instructionsPerAccess
     }
 }
 
 /// Generates the accesses of a `SyntheticSpec`. O(1) per access and allocation-free after
 /// init; a pointer chase builds its permutation (4 bytes per line) and a Zipf stream its
-/// normalisation constant (O(items)) once at init.
+/// normalisation constant (O(items)) once at init. Instruction counts drawn from a range
+/// come from a stream of their own, so they never change the addresses.
 public final class SyntheticWorkload: AccessSource {
     private let spec: SyntheticSpec
     private var random: RandomStream
+    private var instructionRandom: RandomStream
+    private let instructionSpan: UInt64         // upper - lower + 1 of instructionsPerAccess
     private var issued: UInt64 = 0
     private let items: UInt64               // footprint / accessSize
     private let storeThreshold: UInt64      // store iff 53-bit draw < threshold
@@ -68,7 +76,7 @@ public final class SyntheticWorkload: AccessSource {
     private var pass: UInt64 = 0            // strided: completed passes
     private var chase: [UInt32] = []
     private var zipf: ZipfSampler?
-    public var instructions: UInt64 { 0 }
+    public private(set) var instructions: UInt64 = 0
 
     /// A generator for `spec`.
     /// - Precondition: the spec is valid (the config layer checks footprints and sizes).
@@ -77,6 +85,8 @@ public final class SyntheticWorkload: AccessSource {
                      "footprint \(spec.footprint) smaller than access size \(spec.accessSize)")
         self.spec = spec
         self.random = RandomStream(rawSeed: spec.seed)
+        self.instructionRandom = RandomStream(seed: spec.seed, path: "instructions")
+        self.instructionSpan = UInt64(spec.instructionsPerAccess.upperBound - spec.instructionsPerAccess.lowerBound) + 1
         self.items = spec.footprint / UInt64(spec.accessSize)
         self.storeThreshold = UInt64(spec.storeFraction * Double(1 << 53))
         switch spec.pattern {
@@ -101,6 +111,9 @@ public final class SyntheticWorkload: AccessSource {
     public func next(into access: inout MemoryAccess) throws(WorkloadError) -> Bool {
         guard issued < spec.count else { return false }
         issued &+= 1
+        var count = spec.instructionsPerAccess.lowerBound
+        if instructionSpan > 1 { count &+= UInt32(truncatingIfNeeded: instructionRandom.next(below: instructionSpan)) }
+        instructions &+= UInt64(count)
         let size = UInt64(spec.accessSize)
         var offset: UInt64
         switch spec.pattern {
@@ -124,12 +137,12 @@ public final class SyntheticWorkload: AccessSource {
             offset = UInt64(cursor) * 64
             cursor = UInt64(chase[Int(cursor)])
             access = MemoryAccess(address: spec.base + offset, size: min(spec.accessSize, 64),
-                                  kind: .load, dependent: true)
+                                  kind: .load, dependent: true, instructions: count)
             return true
         }
         let isStore = spec.storeFraction > 0 && (random.next() >> 11) < storeThreshold
         access = MemoryAccess(address: spec.base + offset, size: spec.accessSize,
-                              kind: isStore ? .store : .load)
+                              kind: isStore ? .store : .load, instructions: count)
         return true
     }
 }

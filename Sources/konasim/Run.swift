@@ -71,7 +71,7 @@ extension KonaSimCommand {
             let showProgress = !quiet && isatty(STDERR_FILENO) == 1
             let total: UInt64? = {
                 let cores = UInt64(simulation.cores.count)
-                if case .synthetic(_, let n, _, _, _, _, _, _) = config.workload { return cores * (config.maxAccesses > 0 ? min(n, config.maxAccesses) : n) }
+                if case .synthetic(_, let n, _, _, _, _, _, _, _) = config.workload { return cores * (config.maxAccesses > 0 ? min(n, config.maxAccesses) : n) }
                 return config.maxAccesses > 0 ? config.maxAccesses : nil
             }()
             let report = try simulation.run(progress: showProgress ? { p in

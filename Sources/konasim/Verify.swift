@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import ArgumentParser
+import KonaHardware
 import KonaOutputs
 import KonaProtocol
 import KonaSystem
@@ -38,6 +39,8 @@ extension KonaSimCommand {
         @Option(help: "Threads expanding states (the result does not depend on it).") var jobs = 1
         @Option(help: "With several lines: por (partial-order reduction, one line's steps where they stand for all) or none.")
         var reduction: Reduction = .por
+        @Option(help: "Seeds of the random tester (konasim stress) run on the same system, whose row coverage is shown beside the explorer's; 0: none.")
+        var testerSeeds = 10
         @Flag(help: "Skip the livelock check (it keeps every edge of the graph in memory).") var noLivelock = false
         @Option(help: ArgumentHelp("Write a violation's trace as a VCD waveform to FILE.", valueName: "file")) var vcd: String?
         @Option(help: .hidden) var `break`: String?
@@ -92,11 +95,19 @@ extension KonaSimCommand {
                     switch report.livelock {
                     case .passed(let operations):
                         print("  livelock: none (each of the \(operations) core x line operations can complete from every reachable state)")
+                    case .failed:
+                        print("  livelock: FOUND (below)")
                     case .notChecked(let reason):
                         if report.violation == nil && !report.truncated { print("  livelock: not checked (\(reason))") }
                     }
+                    let tester = `break` == nil && testerSeeds > 0 ? try testerUnreached(c) : [:]
                     for t in report.coverage {
                         print("  \(t.table): \(t.reached) of \(t.rows) rows reached" + (t.unreached.isEmpty ? "" : "; never: " + t.unreached.joined(separator: ", ")))
+                        guard let missed = tester[t.table] else { continue }
+                        let onlyHere = Set(missed).subtracting(t.unreached).sorted(), onlyTester = Set(t.unreached).subtracting(missed).sorted()
+                        print("    random tester on the same system (\(testerSeeds) seeds x 10,000 operations): \(t.rows - missed.count) of \(t.rows)"
+                              + (onlyHere.isEmpty ? "" : "; reached here only: " + onlyHere.joined(separator: ", "))
+                              + (onlyTester.isEmpty ? "" : "; by the tester only: " + onlyTester.joined(separator: ", ")))
                     }
                     if let violation = report.violation {
                         print(violation.description)
@@ -108,6 +119,36 @@ extension KonaSimCommand {
             }
             if failed { throw ExitCode(3) }
         }
+    }
+}
+
+extension KonaSimCommand.Verify {
+    /// The rows the random tester never fires on the explored system (sockets of one core, the
+    /// same lines, home and variant; for the FPGA, one block of every line), by table name.
+    func testerUnreached(_ c: ProtocolExplorer.Configuration) throws -> [String: [String]] {
+        var total: CoherenceStress.Coverage?
+        for seed in 1...UInt64(testerSeeds) {
+            var t = CoherenceStress.Configuration()
+            t.sockets = c.agents
+            t.coresPerSocket = 1
+            t.lines = c.addresses
+            t.operations = 10_000
+            t.seed = seed
+            t.variant = c.variant
+            t.home = c.home == .fpga ? .fpga : .cpu
+            t.linesPerBlock = c.addresses
+            let covered = try CoherenceStress(t).run()
+            if total == nil { total = covered } else { total!.merge(covered) }
+        }
+        guard let total else { return [:] }
+        let tables = ProtocolTables(c.variant)
+        func missed<S, E, A>(_ table: ProtocolTable<S, E, A>, _ counts: RowCoverage?) -> (String, [String])? {
+            guard let counts else { return nil }
+            return (table.name, table.rows.indices.filter { counts.hits[$0] == 0 }
+                .map { "\(table.rows[$0].state.name) x \(table.rows[$0].event.name)" })
+        }
+        return Dictionary(uniqueKeysWithValues: [missed(tables.core, total.core), missed(tables.llc, total.llc),
+                                                 missed(tables.home, total.home), missed(tables.fpga, total.fpga)].compactMap { $0 })
     }
 }
 

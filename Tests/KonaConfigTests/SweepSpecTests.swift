@@ -26,6 +26,16 @@ func sweepError(_ yaml: String) -> ConfigError? {
         #expect(config.integer("seed") == 8 && config.integer("core.l1d.ways") == 4, "repeat 1 adds 1 to the base seed")
     }
 
+    @Test func aDistributionKeySweepsNumbersRangesAndUniforms() throws {
+        let s = try sweep("base: base.yaml\nsweep:\n  workload.instructions_per_access: [2, {uniform: [1, 3]}]\n  core.rob_size: [64]\n")
+        #expect(s.points().map { $0.assignments[0].text } == ["2", "{uniform: [1, 3]}"])
+        #expect(try s.config(for: s.points()[1]).distribution("workload.instructions_per_access") == CountDistribution(lower: 1, upper: 3))
+        let range = try sweep("base: base.yaml\nsweep:\n  workload.instructions_per_access: {from: 0, to: 8, step: 4}\n")
+        #expect(range.points().map { $0.assignments[0].text } == ["0", "4", "8"])
+        let bad = sweepError("base: base.yaml\nsweep:\n  workload.instructions_per_access: [{uniform: [5, 1]}]\n")
+        #expect(bad?.line == 3 && bad?.problem.contains("first bound is above the second") == true, "\(String(describing: bad))")
+    }
+
     @Test func zipPairsAxes() throws {
         let s = try sweep("base: base.yaml\nsweep:\n  core.l1d.ways: [4, 8]\n  core.l2.ways: [2, 16]\nmode: zip\n")
         #expect(s.points().map { $0.assignments.map(\.text) } == [["4", "2"], ["8", "16"]])

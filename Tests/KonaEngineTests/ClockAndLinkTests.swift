@@ -37,6 +37,17 @@ import Testing
                 cursor.advance(toAtOrAfter: target)
                 #expect(cursor.tick == clock.nextEdge(atOrAfter: target) && cursor.tick == clock.tick(ofEdge: cursor.cycle))
             }
+            for _ in 0..<2000 {
+                // Jumps within one period (no division), and by whole cycles.
+                let near = cursor.tick + 1 + rng.next(below: Ticks.s / hertz + 1)
+                cursor.advance(toAtOrAfter: near)
+                #expect(cursor.tick == clock.nextEdge(atOrAfter: near) && cursor.tick == clock.tick(ofEdge: cursor.cycle))
+                // (Long jumps only on fast clocks: 7 Hz edges overflow 64-bit ticks after 2.6e9 cycles.)
+                let cycles = hertz > 1000 && rng.next(below: 4) == 0 ? rng.next(below: 1 << 22) : rng.next(below: 3)
+                let expected = cursor.cycle + cycles
+                cursor.advance(by: cycles)
+                #expect(cursor.cycle == expected && cursor.tick == clock.tick(ofEdge: expected))
+            }
         }
     }
 

@@ -106,4 +106,47 @@ private func run(_ overrides: [String]) throws -> Report {
         let r = try simulation.run()
         #expect(integer(r, "cpu0.loads") == 3 && integer(r, "cpu0.stores") == 2 && integer(r, "cpu1.loads") == 0)
     }
+
+    /// Thread 1: a few accesses and few instructions; thread 2: 40,000 instructions, most of
+    /// them held across switches or after its last access.
+    static func instructionHeavy() throws -> String {
+        var text = "--1--   SCHED[1]:  acquired lock (x)\n"
+        text += "I  0400000,3\n L 100000,8\nI  0400003,3\n"                          // thread 1: 2
+        text += "--1--   SCHED[2]:  acquired lock (x)\n" + String(repeating: "I  0500000,3\n", count: 10_000)
+        text += " L 800000,8\n" + String(repeating: "I  0500000,3\n", count: 5_000)   // thread 2: 10,000, then 5,000 held
+        text += "--1--   SCHED[1]:  acquired lock (x)\nI  0400006,3\n S 100040,8\n"  // thread 1: 2 (1 held + 1)
+        text += "--1--   SCHED[2]:  acquired lock (x)\n" + String(repeating: "I  0500000,3\n", count: 5_000)
+        text += " S 800040,8\n" + String(repeating: "I  0500000,3\n", count: 20_000)  // 10,000 (5,000 held); 20,000 trailing
+        return try temporary(text)
+    }
+
+    @Test func eachThreadsInstructionsRunOnItsCore() throws {
+        let path = try Self.instructionHeavy()
+        let binary = path + ".ktr"
+        let writer = try BinaryTraceWriter(path: binary)
+        let reader = try LackeyTraceReader(path: path)
+        var record = TraceRecord.none
+        while try reader.nextRecord(into: &record) { try writer.append(record) }
+        try writer.finish()
+        for trace in [path, binary] {
+            let r = try run(["workload.kind=lackey", "workload.trace=\(trace)"])   // 1 -> cpu0, 2 -> cpu1
+            #expect(integer(r, "cpu0.instructions") == 3 && integer(r, "cpu1.instructions") == 40_000)
+            #expect(integer(r, "cpu2.instructions") + integer(r, "cpu3.instructions") == 0)
+            // cpu1 executes its thread's 40,000 instructions at 4 per cycle: at least 10,000 of its cycles.
+            let ipc1 = r.value("cpu1.ipc")?.asDouble ?? 0
+            #expect(ipc1 > 3 && ipc1 <= 4, "cpu1.ipc \(ipc1)")
+            let execution = r.value("sim.execution_time_ns")?.asDouble ?? 0
+            let cycle = 1e9 / Double(try coherentConfig().coreHertz)
+            #expect(execution >= 10_000 * cycle, "execution \(execution) ns")
+            // Both threads on one core: all their instructions there.
+            let shared = try run(["workload.kind=lackey", "workload.trace=\(trace)", "workload.threads=1"])
+            #expect(integer(shared, "cpu0.instructions") == 40_003 && integer(shared, "cpu1.instructions") == 0)
+        }
+        // The Lackey text and its binary give the same statistics, placed either way.
+        for overrides in [[String](), ["workload.threads=1"], ["workload.placement={1: cpu2, 2: cpu0}"]] {
+            let text = try run(["workload.kind=lackey", "workload.trace=\(path)"] + overrides)
+            let bin = try run(["workload.kind=lackey", "workload.trace=\(binary)"] + overrides)
+            #expect(bin.values.map { "\($0.name)=\($0.value)" } == text.values.map { "\($0.name)=\($0.value)" }, "\(overrides)")
+        }
+    }
 }

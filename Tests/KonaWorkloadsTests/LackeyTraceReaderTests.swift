@@ -34,12 +34,20 @@ func drain(_ source: any AccessSource) throws -> [MemoryAccess] {
         let reader = try LackeyTraceReader(path: path)
         let accesses = try drain(reader)
         #expect(accesses == [
-            MemoryAccess(address: 0x1ffefffd28, size: 8, kind: .load),
-            MemoryAccess(address: 0x421d78, size: 4, kind: .store),
-            MemoryAccess(address: 0x4222cac, size: 8, kind: .load),
+            MemoryAccess(address: 0x1ffefffd28, size: 8, kind: .load, instructions: 1),
+            MemoryAccess(address: 0x421d78, size: 4, kind: .store),                   // the same instruction
+            MemoryAccess(address: 0x4222cac, size: 8, kind: .load, instructions: 1),
             MemoryAccess(address: 0x4222cac, size: 8, kind: .store, continuesRecord: true),   // M: one record
         ])
         #expect(reader.instructions == 2 && reader.records == 3)
+    }
+
+    @Test func eachAccessCarriesTheInstructionsSinceThePreviousOne() throws {
+        let path = try writeTemporary("I  0400000,3\nI  0400003,2\nI  0400005,4\n L 1000,8\nI  0400009,1\n M 2000,4\nI  040000a,1\nI  040000b,1\n")
+        let reader = try LackeyTraceReader(path: path)
+        let accesses = try drain(reader)
+        #expect(accesses.map(\.instructions) == [3, 1, 0], "the M's store belongs to the load's instruction")
+        #expect(reader.instructions == 6, "the two after the last access count once the trace has ended")
     }
 
     @Test(arguments: [
@@ -221,6 +229,11 @@ func drainUntilError(_ path: String) throws -> ([MemoryAccess], WorkloadError?) 
         #expect(out.map(\.kind) == [.store, .store, .load, .load, .load, .load])
         #expect(out.suffix(3).allSatisfy { $0.dependent })
         #expect(out.map(\.continuesRecord) == [false, true, false, false, true, true])
+    }
+
+    @Test func onlyTheFirstPieceCarriesTheInstructions() throws {
+        let source = LineSplitter(AccessList([MemoryAccess(address: 60, size: 8, kind: .store, instructions: 5)]))
+        #expect(try drain(source).map(\.instructions) == [5, 0])
     }
 }
 

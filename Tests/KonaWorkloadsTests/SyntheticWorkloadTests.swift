@@ -21,6 +21,23 @@ import Testing
                 == generate(SyntheticSpec(pattern: .uniform, count: 100, footprint: 4096, seed: 3)))
     }
 
+    @Test func instructionsPerAccessAreFixedOrUniformAndLeaveTheAddressesAlone() throws {
+        func spec(_ instructions: ClosedRange<UInt32>) -> SyntheticSpec {
+            SyntheticSpec(pattern: .uniform, count: 10_000, footprint: 1 << 20, seed: 7, instructionsPerAccess: instructions)
+        }
+        let bare = try generate(spec(0...0)), fixed = try generate(spec(3...3)), uniform = try generate(spec(2...8))
+        #expect(bare.allSatisfy { $0.instructions == 0 } && fixed.allSatisfy { $0.instructions == 3 })
+        #expect(uniform.allSatisfy { (2...8).contains($0.instructions) })
+        #expect(Set(uniform.map(\.instructions)).count == 7, "every count in 2...8 drawn")
+        let mean = Double(uniform.reduce(0) { $0 + Int($1.instructions) }) / 10_000
+        #expect(abs(mean - 5) < 0.1, "mean \(mean)")
+        #expect(fixed.map(\.address) == bare.map(\.address) && uniform.map(\.address) == bare.map(\.address))
+        #expect(fixed.map(\.kind) == bare.map(\.kind) && uniform.map(\.kind) == bare.map(\.kind))
+        let w = SyntheticWorkload(spec(2...8))
+        _ = try drain(w)
+        #expect(w.instructions == UInt64(uniform.reduce(0) { $0 + Int($1.instructions) }))
+    }
+
     @Test func sequentialWrapsAtTheFootprint() throws {
         let out = try generate(SyntheticSpec(pattern: .sequential, count: 10, footprint: 32, accessSize: 8, storeFraction: 0))
         #expect(out.map(\.address) == [0, 8, 16, 24, 0, 8, 16, 24, 0, 8])

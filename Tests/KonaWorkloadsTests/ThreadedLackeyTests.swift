@@ -93,3 +93,102 @@ func records(_ source: any TraceRecordSource) throws -> [TraceRecord] {
         #expect(error?.line == 2)
     }
 }
+
+/// Each access carries the instructions of its own thread since that thread's previous
+/// access, whichever threads ran between; a thread's instructions after its last access
+/// count once the stream ends. The binary reader gives the same from the converted records.
+@Suite struct ThreadInstructionsTests {
+    /// Thread 1: I L | I I (switch) ... I S | ... I I (end). Thread 2: I I I S I (switch) ... I I M I.
+    static let interleaved = """
+    --9--   SCHED[1]:  acquired lock (x)
+    I  0400000,3
+     L 1000,8
+    I  0400003,2
+    I  0400005,2
+    --9--   SCHED[2]:  acquired lock (x)
+    I  0500000,3
+    I  0500003,3
+    I  0500006,3
+     S 2000,4
+    I  0500009,3
+    --9--   SCHED[1]:  acquired lock (x)
+    I  0400007,1
+     S 1008,8
+    --9--   SCHED[2]:  acquired lock (x)
+    I  050000c,3
+    I  050000f,3
+     M 2008,8
+    I  0500012,3
+    --9--   SCHED[1]:  acquired lock (x)
+    I  0400008,2
+    I  040000a,2
+
+    """
+
+    /// The accesses (address and instructions carried) and the source's final instruction count.
+    static let expected: [(threads: Set<UInt32>?, accesses: [(UInt64, UInt32)], instructions: UInt64)] = [
+        (nil, [(0x1000, 1), (0x2000, 3), (0x1008, 3), (0x2008, 3), (0x2008, 0)], 13),
+        ([1], [(0x1000, 1), (0x1008, 3)], 6),                 // 1, then 2 held across the switch + 1; 2 trailing
+        ([2], [(0x2000, 3), (0x2008, 3), (0x2008, 0)], 7),    // 3, then 1 held + 2, the M's store 0; 1 trailing
+    ]
+
+    /// The accesses of `source` read in batches of `capacity` (as a core reads them).
+    static func filled(_ source: any AccessSource, capacity: Int) throws -> [MemoryAccess] {
+        let batch = UnsafeMutableBufferPointer<MemoryAccess>.allocate(capacity: capacity)
+        defer { batch.deallocate() }
+        var got: [MemoryAccess] = []
+        while case let n = try source.fill(batch), n > 0 { got += batch[..<n] }
+        return got
+    }
+
+    /// The second thread as 2, and as 70 (above the ids `ThreadInstructions` keeps in its array).
+    @Test(arguments: [UInt32(2), 70])
+    func eachThreadsAccessesCarryThatThreadsInstructions(_ second: UInt32) throws {
+        let path = try writeTemporary(Self.interleaved.replacing("SCHED[2]", with: "SCHED[\(second)]"))
+        let binary = try writeBinary(try records(LackeyTraceReader(path: path)))
+        for (selected, accesses, instructions) in Self.expected {
+            let threads = selected.map { Set($0.map { $0 == 2 ? second : $0 }) }
+            let lackey = try LackeyTraceReader(path: path, threads: threads)
+            let got = try drain(lackey)
+            #expect(got.map(\.address) == accesses.map(\.0) && got.map(\.instructions) == accesses.map(\.1),
+                    "threads \(String(describing: threads)): \(got.map { ($0.address, $0.instructions) })")
+            #expect(lackey.instructions == instructions)
+            // The binary trace, one access at a time and in batches of every size (an M split across two batches included).
+            let bin = try BinaryTraceReader(path: binary, threads: threads)
+            #expect(try drain(bin) == got && bin.instructions == instructions)
+            for capacity in [1, 2, 3, 4, 256] {
+                let batched = try BinaryTraceReader(path: binary, threads: threads)
+                #expect(try Self.filled(batched, capacity: capacity) == got && batched.instructions == instructions, "capacity \(capacity)")
+                let text = try LackeyTraceReader(path: path, threads: threads)
+                #expect(try Self.filled(text, capacity: capacity) == got && text.instructions == instructions, "capacity \(capacity)")
+            }
+        }
+    }
+
+    @Test func theFixturesGiveTheSameAccessesAsTheirBinaries() throws {
+        for name in ["lackey/pthreads.lackey", "lackey/gzip.lackey"] {   // Redis: scripts/test compares its stats
+            let path = fixtures.appendingPathComponent(name).path
+            let binary = try writeBinary(try records(LackeyTraceReader(path: path)))
+            let threads = try TraceFile.threads(path)
+            #expect(try TraceFile.threads(binary) == threads)
+            for selection in [nil] + threads.map { Set([$0]) } as [Set<UInt32>?] {
+                let text = try LackeyTraceReader(path: path, threads: selection)
+                let bin = try BinaryTraceReader(path: binary, threads: selection)
+                let expected = try Self.filled(text, capacity: 256)
+                #expect(try Self.filled(bin, capacity: 256) == expected, "\(name) \(String(describing: selection))")
+                #expect(bin.instructions == text.instructions && bin.records == text.records)
+                // Every instruction is carried by an access or trails at the end.
+                let carried = expected.reduce(UInt64(0)) { $0 + UInt64($1.instructions) }
+                #expect(carried <= text.instructions)
+            }
+            // The instructions of all threads add up to the trace's.
+            let all = try records(LackeyTraceReader(path: path)).reduce(UInt64(0)) { $0 + $1.instructions }
+            let perThread = try threads.reduce(UInt64(0)) { total, t in
+                let reader = try LackeyTraceReader(path: path, threads: [t])
+                _ = try drain(reader)
+                return total + reader.instructions
+            }
+            #expect(perThread == all, "\(name)")
+        }
+    }
+}

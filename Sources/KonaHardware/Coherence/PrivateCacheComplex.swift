@@ -24,6 +24,8 @@ public final class PrivateCacheComplex: CoreMemory {
     /// An access waiting for a line's transaction.
     struct Waiter {
         var issuedAt: Tick
+        /// The access's number among the core's accepted accesses (0 for its first).
+        var ordinal: UInt64
         var isStore: Bool
         /// Whether the controller is performing this access (it is the line's transaction).
         var issued: Bool
@@ -42,8 +44,9 @@ public final class PrivateCacheComplex: CoreMemory {
     public let mshrs: Int
     /// Data-value checking, when on.
     public let checker: ValueChecker?
-    /// Called when a deferred access completes: (issue time, completion time, primary miss).
-    public var onDeferredComplete: ((Tick, Tick, Bool) -> Void)?
+    /// Called when a deferred access completes: (issue time, completion time, primary miss,
+    /// the access's number among the accesses this complex accepted, 0 for the first).
+    public var onDeferredComplete: ((Tick, Tick, Bool, UInt64) -> Void)?
     /// Which lines are remote, for the split of the core's latency into local and remote.
     public var placement: RemotePlacement?
     /// The paging model's page table, when remote memory is paged: an access to a remote
@@ -203,6 +206,7 @@ public final class PrivateCacheComplex: CoreMemory {
     private static let refused = Cache.Timing(accepted: .max, ready: .max, waitedForFill: true, missed: false)
 
     private func slowAccess(line: UInt64, isStore: Bool, at time: Tick, l1Index: Int) -> Cache.Timing {
+        let ordinal = l1Hits &+ l1Misses       // every accepted access counts as one or the other
         if tracer != nil { pulse(l1Index >= 0 || waiting[line] != nil ? signals.l1Hit : signals.l1Miss, at: time) }
         defer { if tracer != nil { traceTransactions(at: time) } }
         if let pager, placement!.isRemote(line), !pager.permits(line, isStore: isStore, core: controller.index) {
@@ -211,7 +215,7 @@ public final class PrivateCacheComplex: CoreMemory {
         if waiting[line] != nil {
             merged += 1
             l1Hits += 1                     // as in the private model: a hit on a line being filled
-            waiting[line]!.append(Waiter(issuedAt: time, isStore: isStore, issued: false, missed: false))
+            waiting[line]!.append(Waiter(issuedAt: time, ordinal: ordinal, isStore: isStore, issued: false, missed: false))
             return Self.deferred
         }
         let state = controller.state(line)
@@ -236,7 +240,7 @@ public final class PrivateCacheComplex: CoreMemory {
             }
             if isStore && state == .S {
                 upgrades += 1
-                waiting[line] = [Waiter(issuedAt: time, isStore: true, issued: true, missed: false)]
+                waiting[line] = [Waiter(issuedAt: time, ordinal: ordinal, isStore: true, issued: true, missed: false)]
                 perform(line, isStore: true, at: ready)
                 return Self.deferred
             }
@@ -249,7 +253,7 @@ public final class PrivateCacheComplex: CoreMemory {
             l1Misses += 1
             l2Misses += 1
             if tracer != nil { pulse(signals.l2Miss, at: time + l1Latency + l2Latency) }
-            waiting[line] = [Waiter(issuedAt: time, isStore: isStore, issued: true, missed: true)]
+            waiting[line] = [Waiter(issuedAt: time, ordinal: ordinal, isStore: isStore, issued: true, missed: true)]
             perform(line, isStore: isStore, at: time + l1Latency + l2Latency)
             return Self.deferred
         default:
@@ -257,7 +261,7 @@ public final class PrivateCacheComplex: CoreMemory {
             if waiting.count == mshrs { return Self.refused }
             l1Misses += 1
             l2Misses += 1
-            waiting[line] = [Waiter(issuedAt: time, isStore: isStore, issued: false, missed: true)]
+            waiting[line] = [Waiter(issuedAt: time, ordinal: ordinal, isStore: isStore, issued: false, missed: true)]
             return Self.deferred
         }
     }
@@ -266,6 +270,7 @@ public final class PrivateCacheComplex: CoreMemory {
     /// checks permissions before the caches answer), then handed to the pager; the core
     /// issues nothing more until `retryFault` completes it.
     private func fault(_ line: UInt64, isStore: Bool, at time: Tick, l1Index: Int) -> Cache.Timing {
+        let ordinal = l1Hits &+ l1Misses
         faults += 1
         if l1Index >= 0 || waiting[line] != nil {
             l1Hits += 1
@@ -273,7 +278,7 @@ public final class PrivateCacheComplex: CoreMemory {
             l1Misses += 1
             if l2.find(line) >= 0 { l2Hits += 1 } else { l2Misses += 1 }
         }
-        faulted = (line, Waiter(issuedAt: time, isStore: isStore, issued: false, missed: true))
+        faulted = (line, Waiter(issuedAt: time, ordinal: ordinal, isStore: isStore, issued: false, missed: true))
         pager!.fault(line, isStore: isStore, core: controller.index, at: time)
         return Self.faultedTiming
     }
@@ -460,7 +465,7 @@ public final class PrivateCacheComplex: CoreMemory {
 
     private func complete(_ waiter: Waiter, line: UInt64, at time: Tick) {
         countRemote(line, latency: time &- waiter.issuedAt)
-        onDeferredComplete?(waiter.issuedAt, time, waiter.missed)
+        onDeferredComplete?(waiter.issuedAt, time, waiter.missed, waiter.ordinal)
     }
 
     /// Lines with accesses waiting, for the stuck detector.
