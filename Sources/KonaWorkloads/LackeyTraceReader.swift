@@ -11,9 +11,10 @@ import Darwin
 /// Valgrind's `==PID==` banner lines are skipped, and so are its `--PID--` lines, except
 /// that `--PID--   SCHED[t]:  acquired lock (...)` (from `--trace-sched=yes`) makes the
 /// records after it thread t's. Records before the first such line are thread 1's (the
-/// main thread). Anything else (a blank line included) is a `WorkloadError` naming the file
-/// and line. Reads through one fixed 1 MiB buffer, so memory stays flat whatever the trace
-/// length; no allocation per record.
+/// main thread). `SCHEDSETJMP(...)` lines, which `--trace-sched=yes` prints without the
+/// prefix when a system call is interrupted, are skipped too. Anything else (a blank line
+/// included) is a `WorkloadError` naming the file and line. Reads through one fixed 1 MiB
+/// buffer, so memory stays flat whatever the trace length; no allocation per record.
 ///
 /// As an `AccessSource` it yields the accesses of the threads it was opened for (all by
 /// default) in the file's order, each carrying the instructions its thread executed since
@@ -255,6 +256,12 @@ public final class LackeyTraceReader: AccessSource, TraceRecordSource {
         }
         if c0 == UInt8(ascii: "=") {
             guard e - s >= 2, buffer[s + 1] == UInt8(ascii: "=") else { throw malformed(s, e) }
+            return false
+        }
+        if c0 == UInt8(ascii: "S") {
+            // `SCHEDSETJMP(line N) tid T, jumped=J`: --trace-sched=yes prints it, with no
+            // `--PID--` prefix, when a thread's system call is interrupted (by a signal).
+            guard e - s >= 12, memcmp(buffer + s, "SCHEDSETJMP(", 12) == 0 else { throw malformed(s, e) }
             return false
         }
         if c0 == UInt8(ascii: "-") {

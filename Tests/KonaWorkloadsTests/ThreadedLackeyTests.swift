@@ -82,6 +82,12 @@ func records(_ source: any TraceRecordSource) throws -> [TraceRecord] {
     @Test func otherValgrindLinesAreSkippedAndJunkIsAnError() throws {
         let skipped = try writeTemporary("--9-- some valgrind message\n--9--   SCHED[2]: releasing lock (x) -> VgTs_Yielding\n L 0,1\n")
         #expect(try records(LackeyTraceReader(path: skipped)).map(\.thread) == [1])
+        // Printed by --trace-sched=yes without a prefix when a system call is interrupted
+        // (a recording of redis-server under redis-benchmark had one).
+        let setjmp = try writeTemporary("--9--   SCHED[2]:  acquired lock (x)\nSCHEDSETJMP(line 1211) tid 2, jumped=1476724588\n L 0,1\n")
+        #expect(try records(LackeyTraceReader(path: setjmp)).map(\.thread) == [2])
+        let sched = try writeTemporary(" L 0,1\nSCHEDULE\n")
+        #expect(throws: WorkloadError.self) { try records(LackeyTraceReader(path: sched)) }
         let junk = try writeTemporary(" L 0,1\n-x not valgrind\n")
         let error = #expect(throws: WorkloadError.self) { try records(LackeyTraceReader(path: junk)) }
         #expect(error?.line == 2)
