@@ -31,7 +31,7 @@ func repair(_ bytes: inout [UInt8]) {
     store(UInt64(bytes.count), at: 16, bytes: 8)
     store(UInt64(crc(0..<32)), at: 32, bytes: 4)
     let threads = load(at: 12)
-    guard threads <= (bytes.count - 40) / 56 else { return }
+    guard bytes.count >= 40 && threads <= (bytes.count - 40) / 56 else { return }
     let tableEnd = 36 + 56 * threads
     store(UInt64(crc(36..<tableEnd)), at: tableEnd, bytes: 4)
     var block = tableEnd + 4

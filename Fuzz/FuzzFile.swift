@@ -3,13 +3,14 @@ import Glibc     // libFuzzer with swiftc: Linux toolchains only
 /// The one file a fuzz target writes each input to, so that the readers open it by path as
 /// `konasim` does (`TraceFile`, `LackeyTraceReader`, `BinaryTraceReader` take paths).
 ///
-/// One file per process in `$TMPDIR` (or /tmp), rewritten per input: an `open`, a `write`
-/// and a `close`, a few microseconds on tmpfs; removed at exit. Traps if it cannot be
-/// written, which is the harness's fault, not the input's.
+/// One file per process, in /dev/shm (tmpfs: no disk, cheap truncation) if it is writable,
+/// else in `$TMPDIR` or /tmp; rewritten per input with an `open`, a `write` and a `close`;
+/// removed at exit. Traps if it cannot be written, which is the harness's fault, not the
+/// input's.
 enum FuzzFile {
-    /// The file's path: `konasim-fuzz-PID` in `$TMPDIR`.
+    /// The file's path: `konasim-fuzz-PID` in /dev/shm, `$TMPDIR` or /tmp.
     static let path: String = {
-        let directory = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        let directory = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         let path = "\(directory)/konasim-fuzz-\(getpid())"
         atexit { unlink(FuzzFile.path) }
         return path

@@ -7,7 +7,8 @@ import KonaWorkloads
 /// In order: `TraceFile.format` and `TraceFile.threads` (what `konasim run` does to place
 /// threads on cores), then every thread's accesses through a `LineSplitter` in batches
 /// (a core's stream), then the first thread alone (one core's share, which skips the other
-/// threads' blocks), then every record through `TraceSummary` (`konasim trace stats`).
+/// threads' blocks), then every record through `TraceSummary` and its total (`konasim trace
+/// stats`).
 /// Memory and time are the readers' own: fixed buffers, O(1) per record.
 enum TraceDriver {
     /// Reads the trace at `path` (`length` bytes); traps if an error names no cause or
@@ -20,6 +21,7 @@ enum TraceDriver {
             let summary = try TraceSummary(reading: TraceFile.records(path))
             precondition(summary.threads.map(\.thread).allSatisfy(threads.contains),
                          "trace stats found threads \(summary.threads.map(\.thread)), the thread scan \(threads)")
+            _ = summary.total
         } catch {
             check(error, path: path, length: length)
         }
