@@ -227,6 +227,7 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
             }
         }
         guard p < end else { throw corrupt(at: p, "a record runs past the end of its block") }
+        let start = p
         let tag = bytes[p]
         p &+= 1
         let kind = TraceRecord.Kind(rawValue: tag & BinaryTrace.kindMask)!
@@ -246,6 +247,9 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
             record.size = UInt32(truncatingIfNeeded: size)
             record.instructions = instructionCode == BinaryTrace.instructionEscape ? try varint() : UInt64(instructionCode)
             previous &+= UInt64(bitPattern: unzigzag(try varint()))
+            guard previous <= UInt64.max - (size - 1) else {
+                throw corrupt(at: start, "an access of \(size) bytes at \(String(previous, radix: 16)) runs past the end of the 64-bit address space")
+            }
             record.address = previous
         }
     }
