@@ -44,7 +44,7 @@ func readLikeKonasim(_ path: String) -> WorkloadError? {
              problem: "the thread table lists more data records than the file's"),
         // An access whose last byte lies past 2^64 - 1: `trace stats` counted the lines it
         // covers up to an end that had wrapped round to 0 (2^58 lines: a hang, then memory).
-        Case(file: "binary/access-past-the-top", offset: 0, line: 0,
+        Case(file: "binary/access-past-the-top", offset: 116, line: 0,
              problem: "runs past the end of the 64-bit address space"),
         // The same access in Lackey text (`S ffffffffffffffc1,64`), which reached the same loop.
         Case(file: "lackey/access-past-the-top", offset: nil, line: 3,
