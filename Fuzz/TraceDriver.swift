@@ -4,11 +4,11 @@ import KonaWorkloads
 /// Reads a trace file the ways `konasim` does, to its end or its first error, and checks
 /// that an error is one a user can act on.
 ///
-/// In order: `TraceFile.format` and `TraceFile.threads` (what `konasim run` does to place
-/// threads on cores), then every thread's accesses through a `LineSplitter` in batches
-/// (a core's stream), then the first thread alone (one core's share, which skips the other
-/// threads' blocks), then every record through `TraceSummary` and its total (`konasim trace
-/// stats`).
+/// In order: `TraceFile.threads` (what `konasim run` does to place threads on cores), then
+/// every thread's accesses through a `LineSplitter` in batches (a core's stream), then the
+/// first thread's alone, one `next` at a time (one core's share: the binary reader skips
+/// the other threads' blocks), then every record through `TraceSummary` and its total
+/// (`konasim trace stats`).
 /// Memory and time are the readers' own: fixed buffers, O(1) per record.
 enum TraceDriver {
     /// Reads the trace at `path` (`length` bytes); traps if an error names no cause or
@@ -17,7 +17,11 @@ enum TraceDriver {
         do throws(WorkloadError) {
             let threads = try TraceFile.threads(path)
             try drain(TraceFile.accesses(path))
-            if threads.count > 1 { try drain(TraceFile.accesses(path, threads: [threads[0]])) }
+            if let first = threads.first {
+                let one = try TraceFile.accesses(path, threads: [first])
+                var access = MemoryAccess.none
+                while try one.next(into: &access) {}
+            }
             let summary = try TraceSummary(reading: TraceFile.records(path))
             precondition(summary.threads.map(\.thread).allSatisfy(threads.contains),
                          "trace stats found threads \(summary.threads.map(\.thread)), the thread scan \(threads)")

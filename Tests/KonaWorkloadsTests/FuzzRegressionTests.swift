@@ -3,8 +3,8 @@ import Testing
 
 /// Reads the trace at `path` as `konasim run` and `konasim trace stats` do (and as the fuzz
 /// targets in `Fuzz/` do): the thread scan, every access through a `LineSplitter`, the first
-/// thread alone, then every record through `TraceSummary` and its total. Returns the first
-/// error, or nil if the whole trace reads.
+/// thread's alone access by access, then every record through `TraceSummary` and its
+/// total. Returns the first error, or nil if the whole trace reads.
 func readLikeKonasim(_ path: String) -> WorkloadError? {
     do throws(WorkloadError) {
         let threads = try TraceFile.threads(path)
@@ -13,8 +13,9 @@ func readLikeKonasim(_ path: String) -> WorkloadError? {
         let all = LineSplitter(try TraceFile.accesses(path))
         while try all.fill(batch) > 0 {}
         if let first = threads.first {
-            let one = LineSplitter(try TraceFile.accesses(path, threads: [first]))
-            while try one.fill(batch) > 0 {}
+            let one = try TraceFile.accesses(path, threads: [first])
+            var access = MemoryAccess.none
+            while try one.next(into: &access) {}
         }
         _ = try TraceSummary(reading: TraceFile.records(path)).total
         return nil
