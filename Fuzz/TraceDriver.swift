@@ -1,4 +1,3 @@
-import Glibc
 import KonaWorkloads
 
 /// Reads a trace file the ways `konasim` does, to its end or its first error, and checks
@@ -8,8 +7,8 @@ import KonaWorkloads
 /// every thread's accesses through a `LineSplitter` in batches (a core's stream), then the
 /// first thread's alone, one `next` at a time (one core's share: the binary reader skips
 /// the other threads' blocks), then every record through `TraceSummary` and its total
-/// (`konasim trace stats`).
-/// Memory and time are the readers' own: fixed buffers, O(1) per record.
+/// (`konasim trace stats`). O(1) time per record; memory is the readers' fixed buffers and
+/// `TraceSummary`'s set of the lines touched.
 enum TraceDriver {
     /// Reads the trace at `path` (`length` bytes); traps if an error names no cause or
     /// points past the end of the file.
