@@ -171,9 +171,16 @@ public struct SweepSpec {
         self.mode = mode
         self.metrics = metrics
         self.repeats = repeats
-        let count = combinations().count * repeats
-        guard count <= Self.maximumPoints else {
-            throw ConfigError(file: name, line: 1, column: 1, keyPath: "sweep", problem: "\(count) points is more than \(Self.maximumPoints)")
+        // Counted before any point is made: a product of long axes can be far beyond memory.
+        // Each factor is at most maximumPoints + 1 values, so the product cannot overflow.
+        var count = repeats
+        for unit in units() {
+            count *= axes[unit[0]].values.count
+            guard count <= Self.maximumPoints else {
+                let sizes = axes.map { "\($0.key): \($0.values.count)" }.joined(separator: " x ")
+                throw ConfigError(file: name, line: 1, column: 1, keyPath: "sweep",
+                                  problem: "more than \(Self.maximumPoints) points (\(sizes)\(repeats > 1 ? " x repeat \(repeats)" : ""))")
+            }
         }
         for point in points() { _ = try config(for: point, loader: loader) }
     }
@@ -237,30 +244,40 @@ public struct SweepSpec {
                 while v <= to * (1 + 1e-12) && raw.count <= maximumPoints { raw.append(v); v *= factor }
             }
             guard raw.count <= maximumPoints else { throw fail(node, "more than \(maximumPoints) values") }
-            return raw.map { v in
-                let text: String = switch key.type {
-                case .integer, .distribution: String(Int64(v.rounded()))
+            var out: [(text: String, origin: Origin)] = []
+            for v in raw {
+                let text: String? = switch key.type {
+                case .integer, .distribution: Int64(exactly: v.rounded()).map { String($0) }
                 case .real: String(v)
-                default: ConfigLoader.format(.quantity(UInt64(v.rounded())), as: key.type)
+                default: UInt64(exactly: v.rounded()).map { ConfigLoader.format(.quantity($0), as: key.type) }
                 }
-                return (text, at(node))
+                guard let text else { throw fail(node, "the range reaches \(v), beyond what \(key.path) can hold") }
+                out.append((text, at(node)))
             }
+            return out
         default:
             guard let text = node.string else { throw fail(node, "expected values") }
             return [(text, at(node))]
         }
     }
 
-    /// Value indices per axis for every combination: zip, or a product over units (a group
-    /// of zipped axes, or one axis) in the order their first axis appears.
-    private func combinations() -> [[Int]] {
-        if mode == .zip { return (0..<axes[0].values.count).map { i in axes.map { _ in i } } }
+    /// The axes that vary together, in the order their first axis appears: all of them for
+    /// zip; for a product, each group of zipped axes and each other axis alone. The points
+    /// are the product of the units' lengths.
+    private func units() -> [[Int]] {
+        if mode == .zip { return [Array(axes.indices)] }
         var units: [[Int]] = []
         for i in axes.indices where !units.contains(where: { $0.contains(i) }) {
             units.append(groups.first { $0.contains(i) } ?? [i])
         }
+        return units
+    }
+
+    /// Value indices per axis for every combination: the product over `units()`.
+    /// - Complexity: O(points x axes) time and memory; `init` bounds the points first.
+    private func combinations() -> [[Int]] {
         var combos: [[Int]] = [[Int](repeating: 0, count: axes.count)]
-        for unit in units {
+        for unit in units() {
             combos = combos.flatMap { c in
                 axes[unit[0]].values.indices.map { v in
                     var next = c

@@ -113,6 +113,10 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
         guard BinaryTrace.crc(table + fixedBytes, headerBytes - 4 - fixedBytes) == stored else {
             throw fail(UInt64(fixedBytes), "thread table checksum mismatch (CRC-32 of bytes \(fixedBytes)..<\(headerBytes - 4)): the header is corrupt")
         }
+        // A data record takes at least 2 bytes (a tag and an address), so the blocks hold at
+        // most this many; a table listing more is corrupt (and its sums could overflow).
+        let recordCapacity = (size - UInt64(headerBytes)) / 2
+        var listedRecords: UInt64 = 0
         var entries: [BinaryTrace.ThreadSummary] = []
         for i in 0..<threadCount {
             let o = BinaryTrace.fixedHeaderBytes + i * BinaryTrace.threadEntryBytes
@@ -124,6 +128,10 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
             entry.stores = t.loadLE(UInt64.self, at: o + 32)
             entry.modifies = t.loadLE(UInt64.self, at: o + 40)
             entry.instructions = t.loadLE(UInt64.self, at: o + 48)
+            guard entry.records <= recordCapacity - listedRecords else {
+                throw fail(UInt64(o + 16), "the thread table lists more data records than the file's \(size - UInt64(headerBytes)) bytes of blocks can hold (2 bytes or more each)")
+            }
+            listedRecords += entry.records
             entries.append(entry)
         }
         threads = entries
@@ -226,6 +234,7 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
             }
         }
         guard p < end else { throw corrupt(at: p, "a record runs past the end of its block") }
+        let start = p
         let tag = bytes[p]
         p &+= 1
         let kind = TraceRecord.Kind(rawValue: tag & BinaryTrace.kindMask)!
@@ -245,6 +254,9 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
             record.size = UInt32(truncatingIfNeeded: size)
             record.instructions = instructionCode == BinaryTrace.instructionEscape ? try varint() : UInt64(instructionCode)
             previous &+= UInt64(bitPattern: unzigzag(try varint()))
+            guard previous <= UInt64.max - (size - 1) else {
+                throw corrupt(at: start, "an access of \(size) bytes at \(String(previous, radix: 16)) runs past the end of the 64-bit address space")
+            }
             record.address = previous
         }
     }

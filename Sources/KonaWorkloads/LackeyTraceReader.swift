@@ -13,7 +13,8 @@ import Darwin
 /// records after it thread t's. Records before the first such line are thread 1's (the
 /// main thread). `SCHEDSETJMP(...)` lines, which `--trace-sched=yes` prints without the
 /// prefix when a system call is interrupted, are skipped too. Anything else (a blank line
-/// included) is a `WorkloadError` naming the file and line. Reads through one fixed 1 MiB
+/// included), a size outside 1...4096 and an access running past the top of the 64-bit
+/// address space are `WorkloadError`s naming the file and line. Reads through one fixed 1 MiB
 /// buffer, so memory stays flat whatever the trace length; no allocation per record.
 ///
 /// As an `AccessSource` it yields the accesses of the threads it was opened for (all by
@@ -285,6 +286,7 @@ public final class LackeyTraceReader: AccessSource, TraceRecordSource {
         let size = try number(&i, e, s, hex: false)
         guard i == e else { throw malformed(s, e) }
         guard size >= 1 && size <= 4096 else { throw fail("access size \(size) outside 1...4096 bytes") }
+        guard address <= UInt64.max - (size - 1) else { throw pastTheTop(address, size) }
         switch kind {
         case UInt8(ascii: "L"): record.kind = .load
         case UInt8(ascii: "S"): record.kind = .store
@@ -343,6 +345,10 @@ public final class LackeyTraceReader: AccessSource, TraceRecordSource {
         }
         if i == first { throw malformed(s, e) }
         return value
+    }
+
+    private func pastTheTop(_ address: UInt64, _ size: UInt64) -> WorkloadError {
+        fail("an access of \(size) bytes at \(String(address, radix: 16)) runs past the end of the 64-bit address space")
     }
 
     private func malformed(_ s: Int, _ e: Int) -> WorkloadError {

@@ -69,6 +69,15 @@ func drain(_ source: any AccessSource) throws -> [MemoryAccess] {
         #expect(throws: WorkloadError.self) { try LackeyTraceReader(path: "/nonexistent/trace.lackey") }
     }
 
+    /// Beyond what the fuzz targets' inputs reach (`-max_len`): a line that does not fit the
+    /// reader's 1 MiB buffer is an error at that line, not a bigger buffer.
+    @Test func aLineLongerThanTheBufferIsAnError() throws {
+        let path = try writeTemporary(" L 1000,8\n I" + String(repeating: " ", count: 1 << 20) + "\n")
+        let (accesses, error) = try drainUntilError(path)
+        #expect(accesses.count == 1)
+        #expect(error?.line == 2 && error?.problem == "line longer than 1048576 bytes", "\(String(describing: error))")
+    }
+
     @Test func readsTracesLargerThanItsBuffer() throws {
         var text = "==1== banner\n"
         for i in 0..<150_000 { text += i % 3 == 0 ? "I  0400000,4\n" : " L \(String(0x1000 + i * 8, radix: 16)),8\n" }
