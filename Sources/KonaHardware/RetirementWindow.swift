@@ -37,8 +37,7 @@ struct RetirementWindow {
     /// owner frees it with `deallocate()`.
     init(window: Int, maxPending: Int) {
         self.window = UInt64(window)
-        self.capacity = window &+ 1
-        let capacity = window &+ 1
+        capacity = window &+ 1
         self.maxPending = maxPending
         entries = .allocate(capacity: capacity)
         pendingLoads = .allocate(capacity: maxPending)

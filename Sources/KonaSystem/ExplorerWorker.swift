@@ -57,7 +57,8 @@ final class ExplorerWorker: CoherenceNetwork {
     /// The transitions of the step being described (counterexamples only).
     var log: [String]?
     let permutations: [[Int]]
-    private let inverses: [[Int]]
+    /// `inverses[j][p[a]] == a` for `p = permutations[j]`.
+    let inverses: [[Int]]
 
     private var scratch: [UInt8] = []
 
@@ -173,7 +174,7 @@ final class ExplorerWorker: CoherenceNetwork {
                 }
                 if allNew {
                     result.children = children
-                    result.full = candidate.count == actions.count
+                    result.full = false
                     return result
                 }
             }

@@ -220,7 +220,7 @@ public final class ProtocolExplorer {
             if keepGraph {
                 report.livelock = .passed(operations: configuration.agents * configuration.addresses)
                 if let (index, op) = Self.livelock(graph, agents: configuration.agents, lines: configuration.addresses,
-                                                   permutations: workers[0].permutations) {
+                                                   inverses: workers[0].inverses) {
                     let (l, a) = (op / configuration.agents, op % configuration.agents)
                     var numbering: [Int] = []
                     let steps = trace(to: graph.hashes[index], then: nil, parents, initial, workers[0], numbering: &numbering)
@@ -275,8 +275,9 @@ public final class ProtocolExplorer {
     /// (`line * agents + agent`, in that state's numbering), if there is one.
     ///
     /// Backward reachability over pairs (state, operation): a pair is safe if the operation is
-    /// not pending there, or an edge leads to a safe pair (the edge's renumbering applied).
-    static func livelock(_ graph: Graph, agents n: Int, lines: Int, permutations: [[Int]]) -> (Int, Int)? {
+    /// not pending there, or an edge leads to a safe pair (the edge's renumbering undone by
+    /// `inverses`).
+    static func livelock(_ graph: Graph, agents n: Int, lines: Int, inverses: [[Int]]) -> (Int, Int)? {
         let v = graph.pending.count, ops = n * lines
         // Reverse adjacency: the edges into each state.
         var start = [Int](repeating: 0, count: v + 1)
@@ -303,8 +304,7 @@ public final class ProtocolExplorer {
             let (t, op) = (pair / ops, pair % ops)
             let (l, b) = (op / n, op % n)
             for e in into[start[t]..<start[t + 1]] {
-                let p = permutations[Int(graph.permutation[Int(e)])]
-                guard let a = p.firstIndex(of: b) else { continue }      // agent a became b
+                let a = inverses[Int(graph.permutation[Int(e)])][b]        // agent a became b
                 let pred = Int(graph.from[Int(e)]) * ops + l * n + a
                 if !safe[pred] {
                     safe[pred] = true

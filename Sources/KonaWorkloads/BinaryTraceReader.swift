@@ -293,8 +293,6 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
         if pendingStore && capacity > 0 {
             pendingStore = false
             out[0] = pendingAccess
-            out[0].kind = .store
-            out[0].continuesRecord = true
             n = 1
         }
         var record = TraceRecord.none
@@ -326,19 +324,14 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
                 let carried = held.take(record.instructions, thread: record.thread)
                 guard carried <= UInt64(UInt32.max) else { throw tooManyInstructions(carried, at: at) }
                 executed &+= carried
-                let access = MemoryAccess(address: record.address, size: record.size, kind: record.kind == .store ? .store : .load,
-                                          instructions: UInt32(truncatingIfNeeded: carried))
-                switch record.kind {
-                case .instructions: continue
-                case .load, .store: out[n] = access
-                case .modify:
-                    out[n] = access
+                let access = MemoryAccess(record, instructions: UInt32(truncatingIfNeeded: carried))
+                out[n] = access
+                if record.kind == .modify {
                     if n &+ 1 < capacity {
                         n &+= 1
-                        out[n] = MemoryAccess(address: record.address, size: record.size, kind: .store, continuesRecord: true)
+                        out[n] = access.storeHalf
                     } else {
-                        pendingAccess = access
-                        pendingAccess.instructions = 0      // the load's instruction
+                        pendingAccess = access.storeHalf
                         pendingStore = true
                     }
                 }
@@ -360,9 +353,6 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
         if pendingStore {
             pendingStore = false
             access = pendingAccess
-            access.kind = .store
-            access.continuesRecord = true
-            access.instructions = 0                     // the load's instruction
             return true
         }
         var record = TraceRecord.none
@@ -379,18 +369,9 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
             let carried = held.take(record.instructions, thread: record.thread)
             guard carried <= UInt64(UInt32.max) else { throw tooManyInstructions(carried, at: at ?? BinaryTrace.blockHeaderBytes) }
             instructions &+= carried
-            access.address = record.address
-            access.size = record.size
-            access.dependent = false
-            access.continuesRecord = false
-            access.instructions = UInt32(truncatingIfNeeded: carried)
-            switch record.kind {
-            case .instructions: continue
-            case .load: access.kind = .load
-            case .store: access.kind = .store
-            case .modify:
-                access.kind = .load
-                pendingAccess = access
+            access = MemoryAccess(record, instructions: UInt32(truncatingIfNeeded: carried))
+            if record.kind == .modify {
+                pendingAccess = access.storeHalf
                 pendingStore = true
             }
             records &+= 1

@@ -134,9 +134,6 @@ public final class LackeyTraceReader: AccessSource, TraceRecordSource {
         if pendingStore {
             pendingStore = false
             access = pendingAccess
-            access.kind = .store
-            access.continuesRecord = true
-            access.instructions = 0                 // the load's instruction
             return true
         }
         var record = TraceRecord.none
@@ -159,18 +156,9 @@ public final class LackeyTraceReader: AccessSource, TraceRecordSource {
                 throw fail("\(carried) instructions of thread \(record.thread) since its previous access (at most \(UInt32.max))")
             }
             instructions &+= carried
-            access.address = record.address
-            access.size = record.size
-            access.dependent = false
-            access.continuesRecord = false
-            access.instructions = UInt32(truncatingIfNeeded: carried)
-            switch record.kind {
-            case .instructions: continue
-            case .load: access.kind = .load
-            case .store: access.kind = .store
-            case .modify:
-                access.kind = .load
-                pendingAccess = access
+            access = MemoryAccess(record, instructions: UInt32(truncatingIfNeeded: carried))
+            if record.kind == .modify {
+                pendingAccess = access.storeHalf
                 pendingStore = true
             }
             records &+= 1

@@ -102,14 +102,14 @@ import KonaProtocol
         for (a, b) in [(0, 1), (1, 2), (2, 1)] {
             g.from.append(UInt32(a)); g.to.append(UInt32(b)); g.permutation.append(0)
         }
-        let permutations = [[0, 1], [1, 0]]
-        #expect(ProtocolExplorer.livelock(g, agents: 2, lines: 1, permutations: permutations)! == (1, 0))
+        let inverses = [[0, 1], [1, 0]]          // each renumbering of two agents is its own inverse
+        #expect(ProtocolExplorer.livelock(g, agents: 2, lines: 1, inverses: inverses)! == (1, 0))
         // 2 -> 3 renumbers agent 0 as agent 1, whose operation is not pending in 3: a way out.
         g.from.append(2); g.to.append(3); g.permutation.append(1)
-        #expect(ProtocolExplorer.livelock(g, agents: 2, lines: 1, permutations: permutations) == nil)
+        #expect(ProtocolExplorer.livelock(g, agents: 2, lines: 1, inverses: inverses) == nil)
         // In 3 agent 1's operation pending instead: agent 0 of state 2 is still stuck.
         g.pending[3] = 0b10
-        #expect(ProtocolExplorer.livelock(g, agents: 2, lines: 1, permutations: permutations)! == (1, 0))
+        #expect(ProtocolExplorer.livelock(g, agents: 2, lines: 1, inverses: inverses)! == (1, 0))
     }
 
     /// The reduction's premise is checked on every step: a step on one line that changes

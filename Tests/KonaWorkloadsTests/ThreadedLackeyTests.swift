@@ -171,7 +171,7 @@ func records(_ source: any TraceRecordSource) throws -> [TraceRecord] {
             let binary = try writeBinary(try records(LackeyTraceReader(path: path)))
             let threads = try TraceFile.threads(path)
             #expect(try TraceFile.threads(binary) == threads)
-            for selection in [nil] + threads.map { Set([$0]) } as [Set<UInt32>?] {
+            for selection in [nil] + threads.map({ Set([$0]) }) as [Set<UInt32>?] {
                 let text = try LackeyTraceReader(path: path, threads: selection)
                 let bin = try BinaryTraceReader(path: binary, threads: selection)
                 let expected = try Self.filled(text, capacity: 256)
