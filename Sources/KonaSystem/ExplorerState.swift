@@ -8,6 +8,10 @@ import KonaProtocol
 ///
 /// Values are abstracted: 0 a stale value, 1 the line's latest value, `2 + a` agent `a`'s
 /// pending store. Endpoints are numbered: core `a` is `a`, LLC `a` is `8 + a`, the home 16.
+///
+/// Everything lives in flat arrays that a worker fills again for every state it reads
+/// (`clearMessages`, then the messages slot by slot), so reading a state allocates nothing
+/// once the arrays have grown to the largest state seen.
 struct ExplorerState: Equatable {
     /// A message, in flight or parked.
     struct Message: Equatable {
@@ -31,16 +35,19 @@ struct ExplorerState: Equatable {
     var llc: [UInt8]
     /// `line * homeFields + field`.
     var home: [UInt8]
-    /// Parked messages: `(line * agents + agent) * 2` the core's, `+ 1` the LLC's, then
-    /// `lines * agents * 2 + line` the home's.
-    var parked: [[Message]]
     /// FPGA: the block is resident (0), being evicted (1) or absent (2); recalls outstanding.
     var block: UInt8 = 0
     var recallsLeft: UInt8 = 0
     /// Operations still allowed to start (0 when unbounded).
     var operationsLeft: UInt8 = 0
-    /// The channels' messages, each channel's in order (none empty).
-    var channels: [[Message]] = []
+    /// Parked messages, slot after slot (`coreSlot`, `llcSlot`, `homeSlot`), each slot's in
+    /// order; `parkedEnd[slot]` is where the slot's messages end.
+    private(set) var parkedMessages: [Message] = []
+    private(set) var parkedEnd: [Int]
+    /// The channels' messages, channel after channel (none empty), each channel's in order;
+    /// `channelEnd[j]` is where channel `j`'s messages end.
+    private(set) var channelMessages: [Message] = []
+    private(set) var channelEnd: [Int] = []
 
     init(agents: Int, lines: Int) {
         self.agents = agents
@@ -48,8 +55,58 @@ struct ExplorerState: Equatable {
         core = [UInt8](repeating: 0, count: lines * agents * Self.coreFields)
         llc = [UInt8](repeating: 0, count: lines * agents * Self.llcFields)
         home = [UInt8](repeating: 0, count: lines * Self.homeFields)
-        parked = [[Message]](repeating: [], count: lines * agents * 2 + lines)
+        parkedEnd = [Int](repeating: 0, count: lines * (2 * agents + 1))
     }
+
+    /// The state `bytes` encodes (in the numbering it was encoded with).
+    init(decoding bytes: [UInt8], agents: Int, lines: Int) {
+        self.init(agents: agents, lines: lines)
+        decode(bytes)
+    }
+
+    // MARK: Messages
+
+    /// Where core `agent`'s, LLC `agent`'s and the home's parked messages on `line` are kept.
+    func coreSlot(line: Int, agent: Int) -> Int { line * (2 * agents + 1) + 2 * agent }
+    func llcSlot(line: Int, agent: Int) -> Int { line * (2 * agents + 1) + 2 * agent + 1 }
+    func homeSlot(line: Int) -> Int { line * (2 * agents + 1) + 2 * agents }
+
+    /// The messages parked in `slot`, in order.
+    func parked(_ slot: Int) -> ArraySlice<Message> {
+        parkedMessages[(slot == 0 ? 0 : parkedEnd[slot - 1])..<parkedEnd[slot]]
+    }
+
+    var channelCount: Int { channelEnd.count }
+
+    /// Channel `j`'s messages, in order.
+    func channel(_ j: Int) -> ArraySlice<Message> {
+        channelMessages[(j == 0 ? 0 : channelEnd[j - 1])..<channelEnd[j]]
+    }
+
+    /// No message parked or in flight.
+    mutating func clearMessages() {
+        parkedMessages.removeAll(keepingCapacity: true)
+        for i in parkedEnd.indices { parkedEnd[i] = 0 }
+        channelMessages.removeAll(keepingCapacity: true)
+        channelEnd.removeAll(keepingCapacity: true)
+    }
+
+    /// Parks `message` last in `slot` (an append when slots are filled in order).
+    mutating func park(_ message: Message, in slot: Int) {
+        parkedMessages.insert(message, at: parkedEnd[slot])
+        for s in slot..<parkedEnd.count { parkedEnd[s] += 1 }
+    }
+
+    /// Starts a new channel, after the others; `send` fills it.
+    mutating func openChannel() { channelEnd.append(channelMessages.count) }
+
+    /// Puts `message` last in the newest channel.
+    mutating func send(_ message: Message) {
+        channelMessages.append(message)
+        channelEnd[channelEnd.count - 1] += 1
+    }
+
+    // MARK: Comparing lines
 
     /// Whether every line but `line`, and the FPGA's block, are the same in both (the
     /// operations left are shared by design: the reduction treats them apart).
@@ -59,65 +116,63 @@ struct ExplorerState: Equatable {
             let c = l * agents * Self.coreFields, ll = l * agents * Self.llcFields, h = l * Self.homeFields
             if core[c..<c + agents * Self.coreFields] != other.core[c..<c + agents * Self.coreFields]
                 || llc[ll..<ll + agents * Self.llcFields] != other.llc[ll..<ll + agents * Self.llcFields]
-                || home[h..<h + Self.homeFields] != other.home[h..<h + Self.homeFields]
-                || parked[lines * agents * 2 + l] != other.parked[lines * agents * 2 + l] {
+                || home[h..<h + Self.homeFields] != other.home[h..<h + Self.homeFields] {
                 return false
             }
-            for a in 0..<agents where parked[(l * agents + a) * 2] != other.parked[(l * agents + a) * 2]
-                || parked[(l * agents + a) * 2 + 1] != other.parked[(l * agents + a) * 2 + 1] {
-                return false
-            }
+            for slot in coreSlot(line: l, agent: 0)...homeSlot(line: l) where parked(slot) != other.parked(slot) { return false }
         }
-        let mine = channels.filter { Int($0[0].line) != line }, theirs = other.channels.filter { Int($0[0].line) != line }
-        return mine == theirs
+        func others(_ s: ExplorerState) -> [ArraySlice<Message>] {
+            (0..<s.channelCount).map { s.channel($0) }.filter { Int($0.first!.line) != line }
+        }
+        return others(self) == others(other)
     }
 
     // MARK: Encoding
 
-    /// Agent `a`'s part of the state in terms that do not depend on how the agents are
-    /// numbered: its core's and LLC's records and parked messages, what the home records of
-    /// it, and its channels (agents are written as "itself" or "another", stores' values as
-    /// its own or another's). Renumbering the agents permutes the signatures, so sorting by
-    /// them leaves only the agents with equal signatures to try in every order.
-    func signature(of a: Int) -> [UInt8] {
+    /// Agent `a`'s part of the state, written to `bytes`, in terms that do not depend on how
+    /// the agents are numbered: its core's and LLC's records and parked messages, what the
+    /// home records of it, and its channels (agents are written as "itself" or "another",
+    /// stores' values as its own or another's). Renumbering the agents permutes the
+    /// signatures, so sorting by them leaves only the agents with equal signatures to try in
+    /// every order.
+    func signature(of a: Int, into bytes: inout [UInt8]) {
         @inline(__always) func value(_ v: UInt8) -> UInt8 { v >= 2 ? (Int(v) - 2 == a ? 2 : 3) : v }
         @inline(__always) func endpoint(_ e: UInt8) -> UInt8 { e < 8 ? (Int(e) == a ? 0 : 1) : e < 16 ? (Int(e) - 8 == a ? 8 : 9) : e }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(24 * lines)
-        func messages(_ list: [Message]) {
+        bytes.removeAll(keepingCapacity: true)
+        func messages(_ list: ArraySlice<Message>) {
             bytes.append(UInt8(list.count))
             for m in list { bytes.append(m.kind); bytes.append(endpoint(m.source)); bytes.append(endpoint(m.destination)); bytes.append(value(m.value)) }
         }
         for l in 0..<lines {
             let k = l * agents + a, c = k * Self.coreFields, r = k * Self.llcFields, h = l * Self.homeFields
             bytes.append(core[c]); bytes.append(value(core[c + 1])); bytes.append(core[c + 2] == 1 ? 1 : value(core[c + 2]))
-            messages(parked[k * 2])
+            messages(parked(coreSlot(line: l, agent: a)))
             bytes.append(llc[r]); bytes.append(value(llc[r + 1]))
             for f in 2..<Self.llcFields { bytes.append(llc[r + f]) }
-            messages(parked[k * 2 + 1])
+            messages(parked(llcSlot(line: l, agent: a)))
             bytes.append(home[h + 1] & (1 << a) != 0 ? 1 : 0)
             bytes.append(Int(home[h + 2]) == a + 1 ? 1 : 0)
             bytes.append(Int(home[h + 3]) == a + 1 ? 1 : 0)
         }
-        for list in channels where list[0].source == a || list[0].destination == a
-            || Int(list[0].source) == 8 + a || Int(list[0].destination) == 8 + a {
+        for j in 0..<channelCount {
+            let list = channel(j), m0 = list.first!
+            guard m0.source == a || m0.destination == a || Int(m0.source) == 8 + a || Int(m0.destination) == 8 + a else { continue }
             bytes.append(0xff)
-            bytes.append(list[0].line); bytes.append(list[0].channel)
+            bytes.append(m0.line); bytes.append(m0.channel)
             messages(list)
         }
-        return bytes
     }
 
     /// Appends the state to `bytes` with agent `a` renumbered `p[a]` (`inverse[p[a]] == a`).
     ///
     /// Per line: every agent's core record, pending operation and parked messages and LLC
     /// record and parked messages (in the new numbering's order), then the home's record and
-    /// parked messages; then the FPGA's block and recalls, and the operations left; then the channels, ordered by
-    /// (source, destination, line, channel) in the new numbering.
+    /// parked messages; then the FPGA's block and recalls, and the operations left; then the
+    /// channels, ordered by (source, destination, line, channel) in the new numbering.
     func encode(_ p: [Int], _ inverse: [Int], into bytes: inout [UInt8]) {
         @inline(__always) func value(_ v: UInt8) -> UInt8 { v >= 2 ? 2 + UInt8(p[Int(v) - 2]) : v }
         @inline(__always) func endpoint(_ e: UInt8) -> UInt8 { e < 8 ? UInt8(p[Int(e)]) : e < 16 ? 8 + UInt8(p[Int(e) - 8]) : e }
-        func messages(_ list: [Message]) {
+        func messages(_ list: ArraySlice<Message>) {
             bytes.append(UInt8(list.count))
             for m in list { bytes.append(m.kind); bytes.append(endpoint(m.source)); bytes.append(endpoint(m.destination)); bytes.append(value(m.value)) }
         }
@@ -128,12 +183,12 @@ struct ExplorerState: Equatable {
                 bytes.append(core[c])
                 bytes.append(value(core[c + 1]))
                 bytes.append(core[c + 2] == 1 ? 1 : value(core[c + 2]))
-                messages(parked[k * 2])
+                messages(parked(coreSlot(line: l, agent: a)))
                 let r = k * Self.llcFields
                 bytes.append(llc[r])
                 bytes.append(value(llc[r + 1]))
                 for f in 2..<Self.llcFields { bytes.append(llc[r + f]) }
-                messages(parked[k * 2 + 1])
+                messages(parked(llcSlot(line: l, agent: a)))
             }
             let h = l * Self.homeFields
             var mask: UInt8 = 0
@@ -146,55 +201,71 @@ struct ExplorerState: Equatable {
             bytes.append(value(home[h + 5]))
             bytes.append(value(home[h + 6]))
             bytes.append(value(home[h + 7]))
-            messages(parked[lines * agents * 2 + l])
+            messages(parked(homeSlot(line: l)))
         }
         bytes.append(block)
         bytes.append(recallsLeft)
         bytes.append(operationsLeft)
-        bytes.append(UInt8(channels.count))
-        func key(_ m: Message) -> Int {
-            (Int(endpoint(m.source)) << 24) | (Int(endpoint(m.destination)) << 16) | (Int(m.line) << 8) | Int(m.channel)
-        }
-        let order = channels.indices.sorted { key(channels[$0][0]) < key(channels[$1][0]) }
-        for j in order {
-            let list = channels[j], m0 = list[0]
-            bytes.append(endpoint(m0.source)); bytes.append(endpoint(m0.destination)); bytes.append(m0.line); bytes.append(m0.channel)
-            bytes.append(UInt8(list.count))
-            for m in list { bytes.append(m.kind); bytes.append(value(m.value)) }
+        bytes.append(UInt8(channelCount))
+        // The channels in the order of their keys in the new numbering (an insertion sort:
+        // a state has a handful of channels).
+        withUnsafeTemporaryAllocation(of: (key: Int, index: Int).self, capacity: channelCount) { order in
+            for j in 0..<channelCount {
+                let m = channel(j).first!
+                let key = (Int(endpoint(m.source)) << 24) | (Int(endpoint(m.destination)) << 16) | (Int(m.line) << 8) | Int(m.channel)
+                var i = j
+                while i > 0 && order[i - 1].key > key { order[i] = order[i - 1]; i -= 1 }
+                order[i] = (key, j)
+            }
+            for (_, j) in order {
+                let list = channel(j), m0 = list.first!
+                bytes.append(endpoint(m0.source)); bytes.append(endpoint(m0.destination)); bytes.append(m0.line); bytes.append(m0.channel)
+                bytes.append(UInt8(list.count))
+                for m in list { bytes.append(m.kind); bytes.append(value(m.value)) }
+            }
         }
     }
 
-    /// The state `bytes` encodes (in the numbering it was encoded with).
-    init(decoding bytes: [UInt8], agents: Int, lines: Int) {
-        self.init(agents: agents, lines: lines)
+    /// Becomes the state `bytes` encodes (in the numbering it was encoded with).
+    mutating func decode(_ bytes: [UInt8]) {
+        clearMessages()
         var i = 0
         func next() -> UInt8 { defer { i += 1 }; return bytes[i] }
-        func messages(line: Int) -> [Message] {
-            (0..<Int(next())).map { _ in
+        func messages(line: Int, slot: Int) {
+            for _ in 0..<Int(next()) {
                 let kind = next(), source = next(), destination = next(), value = next()
-                let channel = UInt8(MessageKind(rawValue: Int(kind))!.channel.rawValue)
-                return Message(kind: kind, source: source, destination: destination, line: UInt8(line), channel: channel, value: value)
+                park(Message(kind: kind, source: source, destination: destination, line: UInt8(line),
+                             channel: Self.channelOfKind[Int(kind)], value: value), in: slot)
             }
         }
         for l in 0..<lines {
             for a in 0..<agents {
                 let k = l * agents + a
                 for f in 0..<Self.coreFields { core[k * Self.coreFields + f] = next() }
-                parked[k * 2] = messages(line: l)
+                messages(line: l, slot: coreSlot(line: l, agent: a))
                 for f in 0..<Self.llcFields { llc[k * Self.llcFields + f] = next() }
-                parked[k * 2 + 1] = messages(line: l)
+                messages(line: l, slot: llcSlot(line: l, agent: a))
             }
             for f in 0..<Self.homeFields { home[l * Self.homeFields + f] = next() }
-            parked[lines * agents * 2 + l] = messages(line: l)
+            messages(line: l, slot: homeSlot(line: l))
         }
         block = next()
         recallsLeft = next()
         operationsLeft = next()
         for _ in 0..<Int(next()) {
             let source = next(), destination = next(), line = next(), channel = next()
-            channels.append((0..<Int(next())).map { _ in
-                Message(kind: next(), source: source, destination: destination, line: line, channel: channel, value: next())
-            })
+            openChannel()
+            for _ in 0..<Int(next()) {
+                let kind = next()
+                send(Message(kind: kind, source: source, destination: destination, line: line, channel: channel, value: next()))
+            }
         }
     }
+
+    /// Each message kind's virtual channel, by raw value.
+    private static let channelOfKind: [UInt8] = {
+        var table = [UInt8](repeating: 0, count: (MessageKind.allCases.map(\.rawValue).max() ?? 0) + 1)
+        for kind in MessageKind.allCases { table[kind.rawValue] = UInt8(kind.channel.rawValue) }
+        return table
+    }()
 }

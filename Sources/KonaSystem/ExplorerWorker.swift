@@ -41,8 +41,9 @@ final class ExplorerWorker: CoherenceNetwork {
     private(set) var cores: [CoreComplexController] = []
     private(set) var llcs: [LLCController] = []
     private(set) var home: HomeController!
-    /// Messages in flight by channel key (source, destination, line, virtual channel).
-    private var channels: [Int: [CoherenceMessage]] = [:]
+    /// Messages in flight by channel, in order of the channels' keys (source, destination,
+    /// line, virtual channel); no channel empty.
+    private var channels: [(key: Int, messages: [CoherenceMessage])] = []
     /// The value of the last store performed on each line (1: the state's latest value).
     private var latest: [UInt64]
     /// FPGA: the block is resident (0), being evicted (1) or absent (2); recalls outstanding;
@@ -54,12 +55,22 @@ final class ExplorerWorker: CoherenceNetwork {
     /// start, with `configuration.operations`.
     private var operationsLeft = Int.max
     private var failure: String?
+    /// The controllers a step changed since the state was saved (bit `a`: core `a`, `8 + a`:
+    /// LLC `a`, 16: the home): every change to a controller goes through a transition (a
+    /// stall's included), whose report sets its bit, so `restore` puts back only those.
+    private var touched: UInt32 = 0
     /// The transitions of the step being described (counterexamples only).
     var log: [String]?
     let permutations: [[Int]]
     /// `inverses[j][p[a]] == a` for `p = permutations[j]`.
     let inverses: [[Int]]
 
+    /// Buffers reused from state to state: the state being loaded, the states before and
+    /// after a step, the agents' signatures, an encoding being compared.
+    private var loaded: ExplorerState
+    private var before: ExplorerState
+    private var after: ExplorerState
+    private var signatures: [[UInt8]]
     private var scratch: [UInt8] = []
 
     init(_ configuration: ProtocolExplorer.Configuration) {
@@ -70,6 +81,10 @@ final class ExplorerWorker: CoherenceNetwork {
         lineCount = configuration.addresses
         latest = [UInt64](repeating: 1, count: lineCount)
         remote = [UInt64](repeating: 1, count: lineCount)
+        loaded = ExplorerState(agents: n, lines: lineCount)
+        before = loaded
+        after = loaded
+        signatures = [[UInt8]](repeating: [], count: n)
         permutations = Self.permutations(of: Array(0..<configuration.agents))
         inverses = permutations.map { p in
             var inverse = p
@@ -93,15 +108,18 @@ final class ExplorerWorker: CoherenceNetwork {
                 }
             }
             core.onTransition = { [unowned self] line, before, event, after in
+                self.touched |= 1 << core.index
                 self.log?.append("\(core.name) line \(line): \(before.name) --\(event.name)--> \(after.name)")
             }
         }
         for llc in llcs {
             llc.onTransition = { [unowned self] line, before, event, after in
+                self.touched |= 1 << (8 + llc.socket)
                 self.log?.append("\(llc.name) line \(line): \(before.name) --\(event.name)--> \(after.name)")
             }
         }
         home.onTransition = { [unowned self] line, before, event, after in
+            self.touched |= 1 << 16
             self.log?.append("home line \(line): \(before.name) --\(event.name)--> \(after.name)")
         }
         home.onRecalled = { [unowned self] _ in self.recallsLeft -= 1 }
@@ -115,6 +133,7 @@ final class ExplorerWorker: CoherenceNetwork {
 
     /// Replaces the home's memory (FMem, for the FPGA), keeping its records and parked messages.
     private func setHomeMemory(_ values: [(UInt64, UInt64)]) {
+        touched |= 1 << 16
         let lines = (0..<UInt64(lineCount)).compactMap { l in home.lines[l].map { (l, $0) } }
         home.restore(lines: lines, memory: values, parked: (0..<UInt64(lineCount)).map { ($0, home.parkedMessages($0)) })
     }
@@ -124,7 +143,14 @@ final class ExplorerWorker: CoherenceNetwork {
     }
 
     func send(_ message: CoherenceMessage) {
-        channels[channelKey(message.source, message.destination, message.line, message.kind.channel), default: []].append(message)
+        let key = channelKey(message.source, message.destination, message.line, message.kind.channel)
+        var i = 0
+        while i < channels.count && channels[i].key < key { i += 1 }
+        if i < channels.count && channels[i].key == key {
+            channels[i].messages.append(message)
+        } else {
+            channels.insert((key, [message]), at: i)
+        }
     }
 
     // MARK: Expansion
@@ -139,7 +165,14 @@ final class ExplorerWorker: CoherenceNetwork {
         var result = Expansion()
         load(state)
         let saved = save()
-        let before = snapshot()
+        var before = ExplorerState(agents: 0, lines: 0), after = before
+        swap(&before, &self.before)
+        swap(&after, &self.after)
+        defer {
+            swap(&before, &self.before)
+            swap(&after, &self.after)
+        }
+        if reduce { snapshot(into: &before) }
         let actions = enabled()
         result.pending = pendingOperations()
         if actions.isEmpty, let stuck = workLeft() {
@@ -154,7 +187,7 @@ final class ExplorerWorker: CoherenceNetwork {
                 result.violation = (problem, k)
                 return false
             }
-            let after = snapshot()
+            snapshot(into: &after)
             if reduce, before.block == 0, after.block == 0, let line = self.line(of: actions[k]),
                !after.sameExcept(line: line, as: before) {
                 result.violation = ("the step changed another line's state: the lines are not independent, so the partial-order reduction (konasim verify --reduction none) does not apply", k)
@@ -250,8 +283,7 @@ final class ExplorerWorker: CoherenceNetwork {
             && (0..<UInt64(lineCount)).allSatisfy({ HomeController.isStable(home.state($0)) && home.parkedMessages($0).isEmpty }) {
             actions.append(.evictBlock)
         }
-        for key in channels.keys.sorted() {
-            let queue = channels[key]!
+        for (key, queue) in channels {
             for i in queue.indices {
                 if configuration.ordering == .fifo && i > 0 { break }
                 if configuration.home == .fpga && block == 1 && isRequestToHome(queue[i]) { continue }
@@ -269,7 +301,7 @@ final class ExplorerWorker: CoherenceNetwork {
         case .evict(let a, let l): "core\(a) evicts line \(l)"
         case .replace(let a, let l): "llc\(a) replaces line \(l)"
         case .evictBlock: "the FPGA starts evicting its FMem block"
-        case .deliver(let c, let i): "deliver \(channels[c]![i])"
+        case .deliver(let c, let i): "deliver \(channels.first { $0.key == c }!.messages[i])"
         }
     }
 
@@ -294,8 +326,9 @@ final class ExplorerWorker: CoherenceNetwork {
                 recallsLeft = held.count
                 for l in held { try home.recall(l) }
             case .deliver(let key, let i):
-                let message = channels[key]!.remove(at: i)
-                if channels[key]!.isEmpty { channels[key] = nil }
+                let j = channels.firstIndex { $0.key == key }!
+                let message = channels[j].messages.remove(at: i)
+                if channels[j].messages.isEmpty { channels.remove(at: j) }
                 if configuration.home == .fpga && block == 2 && isRequestToHome(message) { fetchBlock() }
                 switch message.destination {
                 case .core(let c): try cores[c].receive(message)
@@ -336,7 +369,7 @@ final class ExplorerWorker: CoherenceNetwork {
             let quiet = cores.allSatisfy { $0.state(l) == .I && $0.parkedMessages(l).isEmpty }
                 && llcs.allSatisfy { $0.state(l) == .I && $0.parkedMessages(l).isEmpty }
                 && home.state(l) == .I && home.parkedMessages(l).isEmpty
-                && !channels.values.contains { $0.contains { $0.line == l } }
+                && !channels.contains { $0.messages.contains { $0.line == l } }
             if quiet && block != 1 {
                 let value = block == 2 ? remote[Int(l)] : home.memory[l] ?? 1
                 if value != latest[Int(l)] { return "line \(l) is held by no cache, but its home has a stale value" }
@@ -350,7 +383,7 @@ final class ExplorerWorker: CoherenceNetwork {
         for l in 0..<UInt64(lineCount) {
             for core in cores where core.pendingOperation(l) != nil { return "\(core.name)'s operation on line \(l) is pending" }
         }
-        if let key = channels.keys.sorted().first { return "\(channels[key]!.count) message(s) in flight, first \(channels[key]![0])" }
+        if let (_, queue) = channels.first { return "\(queue.count) message(s) in flight, first \(queue[0])" }
         for l in 0..<UInt64(lineCount) {
             if !home.parkedMessages(l).isEmpty { return "home has parked messages on line \(l)" }
             for llc in llcs where !llc.parkedMessages(l).isEmpty { return "\(llc.name) has parked messages on line \(l)" }
@@ -382,15 +415,13 @@ final class ExplorerWorker: CoherenceNetwork {
     }
     private func endpoint(_ code: UInt8) -> Endpoint { code < 8 ? .core(Int(code)) : code < 16 ? .llc(Int(code) - 8) : .home(0) }
 
-    /// The current state, read from the controllers.
-    func snapshot() -> ExplorerState {
-        var s = ExplorerState(agents: n, lines: lineCount)
-        func value(_ v: UInt64, _ l: Int) -> UInt8 { v == latest[l] ? 1 : v >= 2 ? UInt8(v) : 0 }
-        func messages(_ list: [CoherenceMessage], _ l: Int) -> [ExplorerState.Message] {
-            list.map { m in
-                ExplorerState.Message(kind: UInt8(m.kind.rawValue), source: UInt8(code(m.source)), destination: UInt8(code(m.destination)),
-                                      line: UInt8(m.line), channel: UInt8(m.kind.channel.rawValue), value: value(m.data, l))
-            }
+    /// Reads the current state from the controllers into `s`.
+    func snapshot(into s: inout ExplorerState) {
+        s.clearMessages()
+        @inline(__always) func value(_ v: UInt64, _ l: Int) -> UInt8 { v == latest[l] ? 1 : v >= 2 ? UInt8(v) : 0 }
+        @inline(__always) func message(_ m: CoherenceMessage, _ l: Int) -> ExplorerState.Message {
+            ExplorerState.Message(kind: UInt8(m.kind.rawValue), source: UInt8(code(m.source)), destination: UInt8(code(m.destination)),
+                                  line: UInt8(m.line), channel: UInt8(m.kind.channel.rawValue), value: value(m.data, l))
         }
         for l in 0..<lineCount {
             let line = UInt64(l)
@@ -407,8 +438,9 @@ final class ExplorerWorker: CoherenceNetwork {
                 case .load?: s.core[base + 2] = 1
                 case .store(let v)?: s.core[base + 2] = UInt8(v)
                 }
-                s.parked[k * 2] = messages(c.parkedMessages(line), l)
-                let r = llcs[a].lines[line].flatMap { $0.state == .I ? nil : $0 } ?? LLCController.Line.empty
+                if c.hasParked { for m in c.parkedMessages(line) { s.park(message(m, l), in: s.coreSlot(line: l, agent: a)) } }
+                let llc = llcs[a]
+                let r = llc.lines[line].flatMap { $0.state == .I ? nil : $0 } ?? LLCController.Line.empty
                 base = k * ExplorerState.llcFields
                 s.llc[base] = UInt8(r.state.rawValue)
                 s.llc[base + 1] = value(r.data, l)
@@ -416,7 +448,7 @@ final class ExplorerWorker: CoherenceNetwork {
                 s.llc[base + 3] = UInt8(r.owner.map { $0 + 1 } ?? 0)
                 s.llc[base + 4] = UInt8(r.requester)
                 s.llc[base + 5] = UInt8(r.acks)
-                s.parked[k * 2 + 1] = messages(llcs[a].parkedMessages(line), l)
+                if llc.hasParked { for m in llc.parkedMessages(line) { s.park(message(m, l), in: s.llcSlot(line: l, agent: a)) } }
             }
             let h = home.lines[line].flatMap { $0.state == .I ? nil : $0 } ?? HomeController.Line.empty
             let base = l * ExplorerState.homeFields
@@ -430,19 +462,23 @@ final class ExplorerWorker: CoherenceNetwork {
             s.home[base + 6] = value(home.memory[line] ?? (block == 2 ? 0 : 1), l)
             // Remote memory is read only while the block is absent, and overwritten by every eviction.
             s.home[base + 7] = block == 2 ? value(remote[l], l) : 0
-            s.parked[lineCount * n * 2 + l] = messages(home.parkedMessages(line), l)
+            if home.hasParked { for m in home.parkedMessages(line) { s.park(message(m, l), in: s.homeSlot(line: l)) } }
         }
         s.block = UInt8(block)
         s.recallsLeft = UInt8(recallsLeft)
         s.operationsLeft = configuration.operations == nil ? 0 : UInt8(operationsLeft)
-        s.channels = channels.keys.sorted().map { messages(channels[$0]!, Int(channels[$0]![0].line)) }
-        return s
+        for (_, list) in channels {
+            s.openChannel()
+            for m in list { s.send(message(m, Int(m.line))) }
+        }
     }
 
     /// The current state in its canonical encoding: the smallest over renumberings of the
     /// agents, and the renumbering (agent `a` became `p[a]`).
     func canonical() -> (bytes: [UInt8], p: [Int]) {
-        let (bytes, j) = canonical(snapshot())
+        var s = ExplorerState(agents: n, lines: lineCount)
+        snapshot(into: &s)
+        let (bytes, j) = canonical(s)
         return (bytes, permutations[j])
     }
 
@@ -450,23 +486,22 @@ final class ExplorerWorker: CoherenceNetwork {
     /// encoding over the renumberings that order the agents by their signatures (all of them
     /// when the signatures tie), which is the same for every renumbering of `s`.
     private func canonical(_ s: ExplorerState) -> ([UInt8], Int) {
-        var candidates = Array(permutations.indices)
-        if n > 2 {
-            let signatures = (0..<n).map { s.signature(of: $0) }
-            // p[a] is agent a's new number: keep the renumberings that number the agents in
-            // the order of their signatures.
-            candidates = candidates.filter { j in
-                let inverse = inverses[j]
-                return (1..<n).allSatisfy { !signatures[inverse[$0]].lexicographicallyPrecedes(signatures[inverse[$0 - 1]]) }
-            }
-        }
+        if n > 2 { for a in 0..<n { s.signature(of: a, into: &signatures[a]) } }
         var best: [UInt8] = []
-        best.reserveCapacity(64 * lineCount)
-        var bestIndex = candidates.first!
-        s.encode(permutations[bestIndex], inverses[bestIndex], into: &best)
-        for j in candidates.dropFirst() {
+        best.reserveCapacity(scratch.capacity)
+        var bestIndex = -1
+        for j in permutations.indices {
+            // p[a] is agent a's new number: only the renumberings that number the agents in
+            // the order of their signatures.
+            let inverse = inverses[j]
+            if n > 2 && !(1..<n).allSatisfy({ !signatures[inverse[$0]].lexicographicallyPrecedes(signatures[inverse[$0 - 1]]) }) { continue }
+            if bestIndex < 0 {
+                s.encode(permutations[j], inverse, into: &best)
+                bestIndex = j
+                continue
+            }
             scratch.removeAll(keepingCapacity: true)
-            s.encode(permutations[j], inverses[j], into: &scratch)
+            s.encode(permutations[j], inverse, into: &scratch)
             if scratch.lexicographicallyPrecedes(best) { swap(&scratch, &best); bestIndex = j }
         }
         return (best, bestIndex)
@@ -474,10 +509,15 @@ final class ExplorerWorker: CoherenceNetwork {
 
     /// Makes the controllers, channels and FPGA hold the state `bytes` encodes.
     func load(_ bytes: [UInt8]) {
-        let s = ExplorerState(decoding: bytes, agents: n, lines: lineCount)
-        func message(_ m: ExplorerState.Message) -> CoherenceMessage {
-            CoherenceMessage(MessageKind(rawValue: Int(m.kind))!, line: UInt64(m.line), from: endpoint(m.source),
-                             to: endpoint(m.destination), data: UInt64(m.value))
+        var s = ExplorerState(agents: 0, lines: 0)
+        swap(&s, &loaded)
+        defer { swap(&s, &loaded) }
+        s.decode(bytes)
+        func messages(_ slot: Int) -> [CoherenceMessage] {
+            s.parked(slot).map { m in
+                CoherenceMessage(MessageKind(rawValue: Int(m.kind))!, line: UInt64(m.line), from: endpoint(m.source),
+                                 to: endpoint(m.destination), data: UInt64(m.value))
+            }
         }
         var homeLines: [(UInt64, HomeController.Line)] = [], memory: [(UInt64, UInt64)] = [], homeParked: [(UInt64, [CoherenceMessage])] = []
         for a in 0..<n {
@@ -487,54 +527,64 @@ final class ExplorerWorker: CoherenceNetwork {
             for l in 0..<lineCount {
                 let line = UInt64(l), k = l * n + a
                 var base = k * ExplorerState.coreFields
-                var c = CoreComplexController.Line.empty
-                c.state = CoreComplexProtocol.State(rawValue: Int(s.core[base]))!
-                c.data = UInt64(s.core[base + 1])
-                coreLines.append((line, c))
+                if s.core[base] != 0 {
+                    var c = CoreComplexController.Line.empty
+                    c.state = CoreComplexProtocol.State(rawValue: Int(s.core[base]))!
+                    c.data = UInt64(s.core[base + 1])
+                    coreLines.append((line, c))
+                }
                 switch s.core[base + 2] {
                 case 0: break
                 case 1: pending.append((line, .load))
                 case let v: pending.append((line, .store(value: UInt64(v))))
                 }
-                coreParked.append((line, s.parked[k * 2].map(message)))
+                if !s.parked(s.coreSlot(line: l, agent: a)).isEmpty { coreParked.append((line, messages(s.coreSlot(line: l, agent: a)))) }
                 base = k * ExplorerState.llcFields
-                var r = LLCController.Line.empty
-                r.state = LLCProtocol.State(rawValue: Int(s.llc[base]))!
-                r.data = UInt64(s.llc[base + 1])
-                r.sharers = UInt64(s.llc[base + 2])
-                r.owner = s.llc[base + 3] == 0 ? nil : Int(s.llc[base + 3]) - 1
-                r.requester = Int(s.llc[base + 4])
-                r.acks = Int(s.llc[base + 5])
-                llcLines.append((line, r))
-                llcParked.append((line, s.parked[k * 2 + 1].map(message)))
+                if s.llc[base] != 0 {
+                    var r = LLCController.Line.empty
+                    r.state = LLCProtocol.State(rawValue: Int(s.llc[base]))!
+                    r.data = UInt64(s.llc[base + 1])
+                    r.sharers = UInt64(s.llc[base + 2])
+                    r.owner = s.llc[base + 3] == 0 ? nil : Int(s.llc[base + 3]) - 1
+                    r.requester = Int(s.llc[base + 4])
+                    r.acks = Int(s.llc[base + 5])
+                    llcLines.append((line, r))
+                }
+                if !s.parked(s.llcSlot(line: l, agent: a)).isEmpty { llcParked.append((line, messages(s.llcSlot(line: l, agent: a)))) }
             }
             cores[a].restore(lines: coreLines, pending: pending, parked: coreParked)
             llcs[a].restore(lines: llcLines, parked: llcParked)
         }
         for l in 0..<lineCount {
             let line = UInt64(l), base = l * ExplorerState.homeFields
-            var h = HomeController.Line.empty
-            h.state = HomeProtocol.State(rawValue: Int(s.home[base]))!
-            h.sharers = UInt64(s.home[base + 1])
-            h.owner = s.home[base + 2] == 0 ? nil : Int(s.home[base + 2]) - 1
-            h.requester = s.home[base + 3] == 0 ? 0 : Int(s.home[base + 3]) - 1
-            h.responses = Int(s.home[base + 4])
-            h.data = UInt64(s.home[base + 5])
-            homeLines.append((line, h))
+            if s.home[base] != 0 {
+                var h = HomeController.Line.empty
+                h.state = HomeProtocol.State(rawValue: Int(s.home[base]))!
+                h.sharers = UInt64(s.home[base + 1])
+                h.owner = s.home[base + 2] == 0 ? nil : Int(s.home[base + 2]) - 1
+                h.requester = s.home[base + 3] == 0 ? 0 : Int(s.home[base + 3]) - 1
+                h.responses = Int(s.home[base + 4])
+                h.data = UInt64(s.home[base + 5])
+                homeLines.append((line, h))
+            }
             memory.append((line, UInt64(s.home[base + 6])))
             remote[l] = UInt64(s.home[base + 7])
-            homeParked.append((line, s.parked[lineCount * n * 2 + l].map(message)))
+            if !s.parked(s.homeSlot(line: l)).isEmpty { homeParked.append((line, messages(s.homeSlot(line: l)))) }
         }
         block = Int(s.block)
         recallsLeft = Int(s.recallsLeft)
         operationsLeft = configuration.operations == nil ? Int.max : Int(s.operationsLeft)
         home.restore(lines: homeLines, memory: block == 2 ? [] : memory, parked: homeParked)
-        channels = [:]
-        for list in s.channels {
-            let messages = list.map(message)
-            let m = messages[0]
-            channels[channelKey(m.source, m.destination, m.line, m.kind.channel)] = messages
+        channels.removeAll()
+        for j in 0..<s.channelCount {
+            let list = s.channel(j), m = list.first!
+            channels.append((channelKey(endpoint(m.source), endpoint(m.destination), UInt64(m.line), Channel(rawValue: Int(m.channel))!),
+                             list.map { m in
+                                 CoherenceMessage(MessageKind(rawValue: Int(m.kind))!, line: UInt64(m.line), from: endpoint(m.source),
+                                                  to: endpoint(m.destination), data: UInt64(m.value))
+                             }))
         }
+        channels.sort { $0.key < $1.key }
         for l in 0..<lineCount { latest[l] = 1 }
     }
 
@@ -543,7 +593,7 @@ final class ExplorerWorker: CoherenceNetwork {
         var cores: [CoreComplexController.Contents]
         var llcs: [LLCController.Contents]
         var home: HomeController.Contents
-        var channels: [Int: [CoherenceMessage]]
+        var channels: [(key: Int, messages: [CoherenceMessage])]
         var block: Int
         var recallsLeft: Int
         var remote: [UInt64]
@@ -551,16 +601,18 @@ final class ExplorerWorker: CoherenceNetwork {
     }
 
     func save() -> Saved {
-        Saved(cores: cores.map(\.contents), llcs: llcs.map(\.contents), home: home.contents, channels: channels,
+        touched = 0
+        return Saved(cores: cores.map(\.contents), llcs: llcs.map(\.contents), home: home.contents, channels: channels,
               block: block, recallsLeft: recallsLeft, remote: remote, operationsLeft: operationsLeft)
     }
 
     func restore(_ s: Saved) {
         for a in 0..<n {
-            cores[a].contents = s.cores[a]
-            llcs[a].contents = s.llcs[a]
+            if touched & (1 << a) != 0 { cores[a].contents = s.cores[a] }
+            if touched & (1 << (8 + a)) != 0 { llcs[a].contents = s.llcs[a] }
         }
-        home.contents = s.home
+        if touched & (1 << 16) != 0 { home.contents = s.home }
+        touched = 0
         channels = s.channels
         block = s.block
         recallsLeft = s.recallsLeft

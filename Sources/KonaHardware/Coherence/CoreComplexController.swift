@@ -34,7 +34,7 @@ public final class CoreComplexController: TableController {
     /// The operation waiting on each line (tests set it directly).
     var pending = LineMap<Operation>()
     var parked = ParkedMessages()
-    var hasParked: Bool { parked.any }
+    public var hasParked: Bool { parked.any }
     /// Events parked on `line`, waiting for its state to change.
     public func parkedCount(_ line: UInt64) -> Int { parked.count(line) }
     /// How often each row fired.

@@ -33,7 +33,7 @@ public final class HomeController: TableController {
     /// Where the lines' values live when not in `memory` (the FPGA keeps them in FMem's frames).
     public var values: (any LineValueStore)?
     var parked = ParkedMessages()
-    var hasParked: Bool { parked.any }
+    public var hasParked: Bool { parked.any }
     /// Events parked on `line`, waiting for its state to change.
     public func parkedCount(_ line: UInt64) -> Int { parked.count(line) }
     /// How often each row fired.

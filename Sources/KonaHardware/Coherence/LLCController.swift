@@ -32,7 +32,7 @@ public final class LLCController: TableController {
     /// The lines this controller knows about (tests set them directly).
     public internal(set) var lines = LineMap<Line>()
     var parked = ParkedMessages()
-    var hasParked: Bool { parked.any }
+    public var hasParked: Bool { parked.any }
     /// Events parked on `line`, waiting for its state to change.
     public func parkedCount(_ line: UInt64) -> Int { parked.count(line) }
     /// How often each row fired.

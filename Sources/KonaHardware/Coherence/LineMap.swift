@@ -3,27 +3,29 @@
 ///
 /// Stands in for `Dictionary<UInt64, Value>` on the coherence controllers' hot paths: no
 /// per-lookup hashing state, no per-entry allocation. Keys are line numbers; `UInt64.max`
-/// (never a line number) marks an empty slot.
+/// (never a line number) marks an empty slot. An empty map allocates nothing: it probes one
+/// shared empty slot until its first insertion.
 public struct LineMap<Value> {
-    private static var empty: UInt64 { .max }
-    private var keys: [UInt64]
-    private var values: [Value?]
-    private var mask: Int
+    @usableFromInline static var empty: UInt64 { .max }
+    @usableFromInline var keys: [UInt64]
+    @usableFromInline var values: [Value?]
+    @usableFromInline var mask: Int
+    @usableFromInline var storedCount = 0
     /// Number of entries.
-    public private(set) var count = 0
+    @inlinable public var count: Int { storedCount }
 
     /// An empty map.
-    public init() {
-        keys = [UInt64](repeating: Self.empty, count: 16)
-        values = [Value?](repeating: nil, count: 16)
-        mask = 15
+    @inlinable public init() {
+        keys = lineMapNoKeys
+        values = []
+        mask = 0
     }
 
-    @inline(__always)
-    private func home(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask }
+    @inlinable @inline(__always)
+    func home(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask }
 
-    @inline(__always)
-    private func slot(of key: UInt64) -> Int? {
+    @inlinable @inline(__always)
+    func slot(of key: UInt64) -> Int? {
         var i = home(key)
         while true {
             let k = keys[i]
@@ -34,17 +36,17 @@ public struct LineMap<Value> {
     }
 
     /// Whether the map is empty.
-    public var isEmpty: Bool { count == 0 }
+    @inlinable public var isEmpty: Bool { storedCount == 0 }
 
     /// The value for `key`; assigning nil removes it.
-    public subscript(key: UInt64) -> Value? {
+    @inlinable public subscript(key: UInt64) -> Value? {
         @inline(__always) get { slot(of: key).flatMap { values[$0] } }
         set {
             if let newValue { insert(key, newValue) } else { _ = removeValue(forKey: key) }
         }
     }
 
-    private mutating func insert(_ key: UInt64, _ value: Value) {
+    @inlinable mutating func insert(_ key: UInt64, _ value: Value) {
         precondition(key != Self.empty, "line number \(key) is reserved")
         var i = home(key)
         while true {
@@ -60,15 +62,15 @@ public struct LineMap<Value> {
         }
         keys[i] = key
         values[i] = value
-        count += 1
+        storedCount += 1
     }
 
     /// Removes and returns the value for `key`.
-    @discardableResult
+    @inlinable @discardableResult
     public mutating func removeValue(forKey key: UInt64) -> Value? {
         guard var hole = slot(of: key) else { return nil }
         let removed = values[hole]
-        count -= 1
+        storedCount -= 1
         // Backward shift: move later entries of the probe run into the hole when their
         // home position allows it, so lookups never need tombstones.
         var i = (hole &+ 1) & mask
@@ -87,15 +89,19 @@ public struct LineMap<Value> {
         return removed
     }
 
-    private mutating func grow() {
+    @inlinable mutating func grow() {
         let oldKeys = keys, oldValues = values
-        keys = [UInt64](repeating: Self.empty, count: oldKeys.count * 2)
-        values = [Value?](repeating: nil, count: oldKeys.count * 2)
+        keys = [UInt64](repeating: Self.empty, count: max(16, oldKeys.count * 2))
+        values = [Value?](repeating: nil, count: keys.count)
         mask = keys.count - 1
-        count = 0
+        storedCount = 0
         for (k, v) in zip(oldKeys, oldValues) where k != Self.empty { insert(k, v!) }
     }
 
     /// The keys, in ascending order.
-    public var sortedKeys: [UInt64] { keys.filter { $0 != Self.empty }.sorted() }
+    @inlinable public var sortedKeys: [UInt64] { keys.filter { $0 != Self.empty }.sorted() }
 }
+
+/// The one slot, empty, of every map that has never held an entry (shared, never written:
+/// the first insertion grows the map first).
+@usableFromInline let lineMapNoKeys: [UInt64] = [.max]
