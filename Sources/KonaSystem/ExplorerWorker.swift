@@ -507,11 +507,28 @@ final class ExplorerWorker: CoherenceNetwork {
         return (best, bestIndex)
     }
 
+    /// The lists `load` hands the controllers, kept from state to state for their storage.
+    private struct Records {
+        var homeLines: [(UInt64, HomeController.Line)] = []
+        var memory: [(UInt64, UInt64)] = []
+        var homeParked: [(UInt64, [CoherenceMessage])] = []
+        var coreLines: [(UInt64, CoreComplexController.Line)] = []
+        var pending: [(UInt64, CoreComplexController.Operation)] = []
+        var coreParked: [(UInt64, [CoherenceMessage])] = []
+        var llcLines: [(UInt64, LLCController.Line)] = []
+        var llcParked: [(UInt64, [CoherenceMessage])] = []
+    }
+    private var records = Records()
+
     /// Makes the controllers, channels and FPGA hold the state `bytes` encodes.
     func load(_ bytes: [UInt8]) {
-        var s = ExplorerState(agents: 0, lines: 0)
+        var s = ExplorerState(agents: 0, lines: 0), b = Records()
         swap(&s, &loaded)
-        defer { swap(&s, &loaded) }
+        swap(&b, &records)
+        defer {
+            swap(&s, &loaded)
+            swap(&b, &records)
+        }
         s.decode(bytes)
         func messages(_ slot: Int) -> [CoherenceMessage] {
             s.parked(slot).map { m in
@@ -519,11 +536,12 @@ final class ExplorerWorker: CoherenceNetwork {
                                  to: endpoint(m.destination), data: UInt64(m.value))
             }
         }
-        var homeLines: [(UInt64, HomeController.Line)] = [], memory: [(UInt64, UInt64)] = [], homeParked: [(UInt64, [CoherenceMessage])] = []
         for a in 0..<n {
-            var coreLines: [(UInt64, CoreComplexController.Line)] = [], pending: [(UInt64, CoreComplexController.Operation)] = []
-            var coreParked: [(UInt64, [CoherenceMessage])] = [], llcLines: [(UInt64, LLCController.Line)] = []
-            var llcParked: [(UInt64, [CoherenceMessage])] = []
+            b.coreLines.removeAll(keepingCapacity: true)
+            b.pending.removeAll(keepingCapacity: true)
+            b.coreParked.removeAll(keepingCapacity: true)
+            b.llcLines.removeAll(keepingCapacity: true)
+            b.llcParked.removeAll(keepingCapacity: true)
             for l in 0..<lineCount {
                 let line = UInt64(l), k = l * n + a
                 var base = k * ExplorerState.coreFields
@@ -531,14 +549,14 @@ final class ExplorerWorker: CoherenceNetwork {
                     var c = CoreComplexController.Line.empty
                     c.state = CoreComplexProtocol.State(rawValue: Int(s.core[base]))!
                     c.data = UInt64(s.core[base + 1])
-                    coreLines.append((line, c))
+                    b.coreLines.append((line, c))
                 }
                 switch s.core[base + 2] {
                 case 0: break
-                case 1: pending.append((line, .load))
-                case let v: pending.append((line, .store(value: UInt64(v))))
+                case 1: b.pending.append((line, .load))
+                case let v: b.pending.append((line, .store(value: UInt64(v))))
                 }
-                if !s.parked(s.coreSlot(line: l, agent: a)).isEmpty { coreParked.append((line, messages(s.coreSlot(line: l, agent: a)))) }
+                if !s.parked(s.coreSlot(line: l, agent: a)).isEmpty { b.coreParked.append((line, messages(s.coreSlot(line: l, agent: a)))) }
                 base = k * ExplorerState.llcFields
                 if s.llc[base] != 0 {
                     var r = LLCController.Line.empty
@@ -548,13 +566,16 @@ final class ExplorerWorker: CoherenceNetwork {
                     r.owner = s.llc[base + 3] == 0 ? nil : Int(s.llc[base + 3]) - 1
                     r.requester = Int(s.llc[base + 4])
                     r.acks = Int(s.llc[base + 5])
-                    llcLines.append((line, r))
+                    b.llcLines.append((line, r))
                 }
-                if !s.parked(s.llcSlot(line: l, agent: a)).isEmpty { llcParked.append((line, messages(s.llcSlot(line: l, agent: a)))) }
+                if !s.parked(s.llcSlot(line: l, agent: a)).isEmpty { b.llcParked.append((line, messages(s.llcSlot(line: l, agent: a)))) }
             }
-            cores[a].restore(lines: coreLines, pending: pending, parked: coreParked)
-            llcs[a].restore(lines: llcLines, parked: llcParked)
+            cores[a].restore(lines: b.coreLines, pending: b.pending, parked: b.coreParked)
+            llcs[a].restore(lines: b.llcLines, parked: b.llcParked)
         }
+        b.homeLines.removeAll(keepingCapacity: true)
+        b.memory.removeAll(keepingCapacity: true)
+        b.homeParked.removeAll(keepingCapacity: true)
         for l in 0..<lineCount {
             let line = UInt64(l), base = l * ExplorerState.homeFields
             if s.home[base] != 0 {
@@ -565,17 +586,18 @@ final class ExplorerWorker: CoherenceNetwork {
                 h.requester = s.home[base + 3] == 0 ? 0 : Int(s.home[base + 3]) - 1
                 h.responses = Int(s.home[base + 4])
                 h.data = UInt64(s.home[base + 5])
-                homeLines.append((line, h))
+                b.homeLines.append((line, h))
             }
-            memory.append((line, UInt64(s.home[base + 6])))
+            b.memory.append((line, UInt64(s.home[base + 6])))
             remote[l] = UInt64(s.home[base + 7])
-            if !s.parked(s.homeSlot(line: l)).isEmpty { homeParked.append((line, messages(s.homeSlot(line: l)))) }
+            if !s.parked(s.homeSlot(line: l)).isEmpty { b.homeParked.append((line, messages(s.homeSlot(line: l)))) }
         }
         block = Int(s.block)
         recallsLeft = Int(s.recallsLeft)
         operationsLeft = configuration.operations == nil ? Int.max : Int(s.operationsLeft)
-        home.restore(lines: homeLines, memory: block == 2 ? [] : memory, parked: homeParked)
-        channels.removeAll()
+        if block == 2 { b.memory.removeAll(keepingCapacity: true) }
+        home.restore(lines: b.homeLines, memory: b.memory, parked: b.homeParked)
+        channels.removeAll(keepingCapacity: true)
         for j in 0..<s.channelCount {
             let list = s.channel(j), m = list.first!
             channels.append((channelKey(endpoint(m.source), endpoint(m.destination), UInt64(m.line), Channel(rawValue: Int(m.channel))!),

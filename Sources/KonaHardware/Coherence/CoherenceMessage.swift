@@ -130,6 +130,12 @@ struct ParkedMessages {
 
     /// Parked messages as given (line, messages in order).
     init(_ lines: [(UInt64, [CoherenceMessage])] = []) {
+        replace(with: lines)
+    }
+
+    /// Parks exactly `lines`' messages (line, messages in order), keeping the storage.
+    mutating func replace(with lines: [(UInt64, [CoherenceMessage])]) {
+        byLine.removeAll()
         for (line, messages) in lines where !messages.isEmpty { byLine[line] = messages }
     }
 }

@@ -151,10 +151,10 @@ extension CoreComplexController {
     /// Replaces everything the controller holds for its lines.
     public func restore(lines records: [(UInt64, Line)], pending operations: [(UInt64, Operation)],
                         parked messages: [(UInt64, [CoherenceMessage])]) {
-        lines = LineMap()
+        lines.removeAll()
         for (line, record) in records where record.state != .I { lines[line] = record }
-        pending = LineMap()
+        pending.removeAll()
         for (line, operation) in operations { pending[line] = operation }
-        parked = ParkedMessages(messages)
+        parked.replace(with: messages)
     }
 }

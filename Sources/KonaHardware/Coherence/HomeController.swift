@@ -219,10 +219,10 @@ extension HomeController {
     /// Replaces everything the directory holds: line records, memory and parked messages.
     public func restore(lines records: [(UInt64, Line)], memory values: [(UInt64, UInt64)],
                         parked messages: [(UInt64, [CoherenceMessage])]) {
-        lines = LineMap()
+        lines.removeAll()
         for (line, record) in records where record.state != .I { lines[line] = record }
-        memory = LineMap()
+        memory.removeAll()
         for (line, value) in values { memory[line] = value }
-        parked = ParkedMessages(messages)
+        parked.replace(with: messages)
     }
 }

@@ -232,8 +232,8 @@ extension LLCController {
 
     /// Replaces everything the controller holds for its lines.
     public func restore(lines records: [(UInt64, Line)], parked messages: [(UInt64, [CoherenceMessage])]) {
-        lines = LineMap()
+        lines.removeAll()
         for (line, record) in records where record.state != .I { lines[line] = record }
-        parked = ParkedMessages(messages)
+        parked.replace(with: messages)
     }
 }

@@ -98,6 +98,16 @@ public struct LineMap<Value> {
         for (k, v) in zip(oldKeys, oldValues) where k != Self.empty { insert(k, v!) }
     }
 
+    /// Removes every entry, keeping the storage (written in place when not shared).
+    @inlinable public mutating func removeAll() {
+        guard storedCount > 0 else { return }
+        for i in keys.indices where keys[i] != Self.empty {
+            keys[i] = Self.empty
+            values[i] = nil
+        }
+        storedCount = 0
+    }
+
     /// The keys, in ascending order.
     @inlinable public var sortedKeys: [UInt64] { keys.filter { $0 != Self.empty }.sorted() }
 }
