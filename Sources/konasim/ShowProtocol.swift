@@ -19,6 +19,8 @@ extension KonaSimCommand {
         @Option(help: "promela: number of sockets (each one LLC with one core complex).") var agents = 2
         @Option(help: "promela: number of lines.") var addresses = 1
         @Option(help: "promela: channel ordering, fifo or unordered.") var ordering: PromelaExport.Ordering = .fifo
+        @Option(help: ArgumentHelp("promela: start at most K loads, stores, evictions, LLC replacements and FPGA evictions, as verify --operations (1-64; no bound by default).", valueName: "K"))
+        var operations: Int?
         @Option(help: .hidden) var `break`: String?
         @Flag(help: "Grant only S on a read miss with no other holder (variant).") var grantShared = false
         @Flag(help: "Silent clean evictions (variant).") var silentCleanEviction = false
@@ -40,6 +42,7 @@ extension KonaSimCommand {
                 guard (1...8).contains(agents), (1...8).contains(addresses) else {
                     throw ValidationError("--agents and --addresses: 1 to 8")
                 }
+                if let operations { guard (1...64).contains(operations) else { throw ValidationError("--operations: 1 to 64") } }
                 var breakage: ProtocolBreakage?
                 if let name = self.break {
                     guard let b = ProtocolBreakage(rawValue: name) else {
@@ -48,7 +51,7 @@ extension KonaSimCommand {
                     breakage = b
                 }
                 print(PromelaExport.model(.init(agents: agents, addresses: addresses, variant: variant, home: home,
-                                                ordering: ordering, breakage: breakage)), terminator: "")
+                                                ordering: ordering, breakage: breakage, operations: operations)), terminator: "")
                 return
             }
             let f = ProtocolExport.Format(rawValue: format.rawValue)!   // md, csv, dot
