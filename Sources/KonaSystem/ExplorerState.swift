@@ -61,7 +61,7 @@ struct ExplorerState: Equatable {
     /// The state `bytes` encodes (in the numbering it was encoded with).
     init(decoding bytes: [UInt8], agents: Int, lines: Int) {
         self.init(agents: agents, lines: lines)
-        decode(bytes)
+        decode(bytes[...])
     }
 
     // MARK: Messages
@@ -227,9 +227,9 @@ struct ExplorerState: Equatable {
     }
 
     /// Becomes the state `bytes` encodes (in the numbering it was encoded with).
-    mutating func decode(_ bytes: [UInt8]) {
+    mutating func decode(_ bytes: ArraySlice<UInt8>) {
         clearMessages()
-        var i = 0
+        var i = bytes.startIndex
         func next() -> UInt8 { defer { i += 1 }; return bytes[i] }
         func messages(line: Int, slot: Int) {
             for _ in 0..<Int(next()) {

@@ -11,10 +11,11 @@ final class ExplorerWorker: CoherenceNetwork {
         case deliver(channel: Int, index: Int)
     }
 
-    /// A successor: its canonical encoding and hash, the step's index among `enabled()`, and
-    /// the renumbering that made it canonical (an index into `permutations`).
+    /// A successor: its canonical encoding's number in `successors` and its hash, the step's
+    /// index among `enabled()`, and the renumbering that made it canonical (an index into
+    /// `permutations`).
     struct Child {
-        var bytes: [UInt8]
+        var index: Int
         var hash: UInt64
         var action: Int32
         var permutation: UInt8
@@ -72,6 +73,9 @@ final class ExplorerWorker: CoherenceNetwork {
     private var after: ExplorerState
     private var signatures: [[UInt8]]
     private var scratch: [UInt8] = []
+    private var best: [UInt8] = []
+    /// The canonical encodings of the successors `expand` produced (emptied by the caller).
+    var successors = StateArena()
 
     init(_ configuration: ProtocolExplorer.Configuration) {
         self.configuration = configuration
@@ -161,7 +165,7 @@ final class ExplorerWorker: CoherenceNetwork {
     /// line form an ample set (see `ProtocolExplorer`), and every successor they lead to is
     /// new (`visited` says no), only they are taken; otherwise every enabled step is. Every
     /// step on a line is checked to leave the other lines as they were.
-    func expand(_ state: [UInt8], reduce: Bool, visited: (UInt64) -> Bool) -> Expansion {
+    func expand(_ state: ArraySlice<UInt8>, reduce: Bool, visited: (UInt64) -> Bool) -> Expansion {
         var result = Expansion()
         load(state)
         let saved = save()
@@ -193,8 +197,9 @@ final class ExplorerWorker: CoherenceNetwork {
                 result.violation = ("the step changed another line's state: the lines are not independent, so the partial-order reduction (konasim verify --reduction none) does not apply", k)
                 return false
             }
-            let (bytes, j) = canonical(after)
-            children.append(Child(bytes: bytes, hash: ProtocolExplorer.hash(bytes), action: Int32(k), permutation: UInt8(j)))
+            let j = canonical(after)
+            children.append(Child(index: successors.count, hash: ProtocolExplorer.hash(best), action: Int32(k), permutation: UInt8(j)))
+            successors.append(best)
             return true
         }
         if reduce {
@@ -478,17 +483,16 @@ final class ExplorerWorker: CoherenceNetwork {
     func canonical() -> (bytes: [UInt8], p: [Int]) {
         var s = ExplorerState(agents: n, lines: lineCount)
         snapshot(into: &s)
-        let (bytes, j) = canonical(s)
-        return (bytes, permutations[j])
+        let j = canonical(s)
+        return (best, permutations[j])
     }
 
-    /// `s`'s canonical encoding and the index of the renumbering that gives it: the smallest
-    /// encoding over the renumberings that order the agents by their signatures (all of them
-    /// when the signatures tie), which is the same for every renumbering of `s`.
-    private func canonical(_ s: ExplorerState) -> ([UInt8], Int) {
+    /// Leaves `s`'s canonical encoding in `best` and returns the index of the renumbering that
+    /// gives it: the smallest encoding over the renumberings that order the agents by their
+    /// signatures (all of them when the signatures tie), which is the same for every
+    /// renumbering of `s`.
+    private func canonical(_ s: ExplorerState) -> Int {
         if n > 2 { for a in 0..<n { s.signature(of: a, into: &signatures[a]) } }
-        var best: [UInt8] = []
-        best.reserveCapacity(scratch.capacity)
         var bestIndex = -1
         for j in permutations.indices {
             // p[a] is agent a's new number: only the renumberings that number the agents in
@@ -496,6 +500,7 @@ final class ExplorerWorker: CoherenceNetwork {
             let inverse = inverses[j]
             if n > 2 && !(1..<n).allSatisfy({ !signatures[inverse[$0]].lexicographicallyPrecedes(signatures[inverse[$0 - 1]]) }) { continue }
             if bestIndex < 0 {
+                best.removeAll(keepingCapacity: true)
                 s.encode(permutations[j], inverse, into: &best)
                 bestIndex = j
                 continue
@@ -504,7 +509,7 @@ final class ExplorerWorker: CoherenceNetwork {
             s.encode(permutations[j], inverse, into: &scratch)
             if scratch.lexicographicallyPrecedes(best) { swap(&scratch, &best); bestIndex = j }
         }
-        return (best, bestIndex)
+        return bestIndex
     }
 
     /// The lists `load` hands the controllers, kept from state to state for their storage.
@@ -521,7 +526,7 @@ final class ExplorerWorker: CoherenceNetwork {
     private var records = Records()
 
     /// Makes the controllers, channels and FPGA hold the state `bytes` encodes.
-    func load(_ bytes: [UInt8]) {
+    func load(_ bytes: ArraySlice<UInt8>) {
         var s = ExplorerState(agents: 0, lines: 0), b = Records()
         swap(&s, &loaded)
         swap(&b, &records)

@@ -128,15 +128,6 @@ public final class ProtocolExplorer {
         self.configuration = configuration
     }
 
-    /// How a state was first reached: its parent's hash, its number in order of discovery,
-    /// its depth, and the step's position among the parent's enabled steps.
-    private struct Parent {
-        var hash: UInt64
-        var index: UInt32
-        var depth: UInt16
-        var action: UInt16
-    }
-
     /// The explored graph's edges, kept for the livelock check: each state's pending
     /// operations (bits `line * agents + agent`), and each edge's ends and renumbering.
     struct Graph {
@@ -144,7 +135,6 @@ public final class ProtocolExplorer {
         var from: [UInt32] = []
         var to: [UInt32] = []
         var permutation: [UInt8] = []
-        var hashes: [UInt64] = []
     }
 
     // MARK: Exploration
@@ -166,55 +156,54 @@ public final class ProtocolExplorer {
         let reduce = configuration.reduction && configuration.addresses > 1
         let keepGraph = configuration.livelock && !reduce
         let initial = workers[0].initialState()
-        var parents: [UInt64: Parent] = [Self.hash(initial): Parent(hash: 0, index: 0, depth: 0, action: 0)]
+        var visited = VisitedStates()
+        _ = visited.insert(Self.hash(initial), parent: 0, action: 0)
         var graph = Graph()
-        if keepGraph { graph.hashes.append(Self.hash(initial)); graph.pending.append(0) }
-        var frontier = [initial]
+        if keepGraph { graph.pending.append(0) }
+        var frontier = StateArena(), next = StateArena()
+        frontier.append(initial)
+        var frontierStart = 0      // the number of the frontier's first state
         var depth = 0
-        search: while !frontier.isEmpty {
-            var next: [[UInt8]] = []
+        search: while frontier.count > 0 {
+            next.removeAll()
             for batchStart in stride(from: 0, to: frontier.count, by: Self.batchSize) {
-                let batch = Array(frontier[batchStart..<min(batchStart + Self.batchSize, frontier.count)])
-                let results = expand(batch, workers, reduce: reduce, parents)
+                let batch = batchStart..<min(batchStart + Self.batchSize, frontier.count)
+                let results = expand(frontier, batch, workers, reduce: reduce, visited)
                 if let progress {
-                    progress(Progress(states: parents.count, depth: depth, waiting: frontier.count - batchStart - batch.count,
+                    progress(Progress(states: visited.count, depth: depth, waiting: frontier.count - batch.upperBound,
                                       seconds: Self.seconds(since: start)))
                 }
-                for (i, r) in results.enumerated() {
-                    let parentHash = Self.hash(batch[i])
+                for (i, r) in zip(batch, results) {
                     report.transitions += r.transitions
                     if !r.full { report.reducedStates += 1 }
-                    let parentIndex = parents[parentHash]!.index
-                    if keepGraph { graph.pending[Int(parentIndex)] = r.pending }
+                    let parent = frontierStart + i
+                    if keepGraph { graph.pending[parent] = r.pending }
                     if let (problem, action) = r.violation {
                         report.violation = Violation(problem: problem,
-                                                     trace: trace(to: parentHash, then: action, parents, initial, workers[0]))
+                                                     trace: trace(to: parent, then: action, visited, initial, workers[0]))
                         break search
                     }
+                    let out = workers[i % workers.count].successors
                     for child in r.children {
-                        let index: UInt32
-                        if let known = parents[child.hash] {
-                            index = known.index
-                        } else {
-                            index = UInt32(parents.count)
-                            parents[child.hash] = Parent(hash: parentHash, index: index, depth: UInt16(depth + 1), action: UInt16(child.action))
-                            next.append(child.bytes)
-                            if keepGraph { graph.hashes.append(child.hash) }
+                        let (index, new) = visited.insert(child.hash, parent: parent, action: Int(child.action))
+                        if new {
+                            next.append(out[child.index])
+                            if keepGraph { graph.pending.append(0) }
                         }
                         if keepGraph {
-                            graph.from.append(parentIndex)
-                            graph.to.append(index)
+                            graph.from.append(UInt32(parent))
+                            graph.to.append(UInt32(index))
                             graph.permutation.append(child.permutation)
                         }
-                        if parents.count >= configuration.maxStates { report.truncated = true; break search }
+                        if visited.count >= configuration.maxStates { report.truncated = true; break search }
                     }
                 }
             }
-            if keepGraph { graph.pending += [UInt32](repeating: 0, count: next.count) }
-            if !next.isEmpty { depth += 1 }
-            frontier = next
+            if next.count > 0 { depth += 1 }
+            frontierStart += frontier.count
+            swap(&frontier, &next)
         }
-        report.states = parents.count
+        report.states = visited.count
         report.depth = depth
         if report.violation == nil && !report.truncated {
             if keepGraph {
@@ -223,7 +212,7 @@ public final class ProtocolExplorer {
                                                    inverses: workers[0].inverses) {
                     let (l, a) = (op / configuration.agents, op % configuration.agents)
                     var numbering: [Int] = []
-                    let steps = trace(to: graph.hashes[index], then: nil, parents, initial, workers[0], numbering: &numbering)
+                    let steps = trace(to: index, then: nil, visited, initial, workers[0], numbering: &numbering)
                     report.livelock = .failed
                     report.violation = Violation(problem: "livelock: after these steps, core\(numbering[a])'s operation on line \(l) can never complete",
                                                  trace: steps)
@@ -247,22 +236,24 @@ public final class ProtocolExplorer {
         return report
     }
 
-    /// Expands `batch` on `workers` (state `i` on worker `i % jobs`), each reading the visited
-    /// set as it was before the batch: the results do not depend on the number of threads.
-    private func expand(_ batch: [[UInt8]], _ workers: [ExplorerWorker], reduce: Bool,
-                        _ parents: [UInt64: Parent]) -> [ExplorerWorker.Expansion] {
+    /// Expands the states `batch` of `states` on `workers` (state `i` on worker `i % jobs`,
+    /// whose `successors` then hold its successors' encodings), each reading the visited set
+    /// as it was before the batch: the results do not depend on the number of threads.
+    private func expand(_ states: StateArena, _ batch: Range<Int>, _ workers: [ExplorerWorker], reduce: Bool,
+                        _ visited: VisitedStates) -> [ExplorerWorker.Expansion] {
         let jobs = workers.count
         let results = UnsafeMutableBufferPointer<ExplorerWorker.Expansion>.allocate(capacity: batch.count)
         results.initialize(repeating: ExplorerWorker.Expansion())
         defer { results.deallocate() }
+        for w in workers { w.successors.removeAll() }
         if jobs == 1 {
-            for i in batch.indices { results[i] = workers[0].expand(batch[i], reduce: reduce) { parents[$0] != nil } }
+            for i in batch { results[i - batch.lowerBound] = workers[0].expand(states[i], reduce: reduce) { visited.contains($0) } }
         } else {
             nonisolated(unsafe) let (shared, box) = (results, workers)
-            let (states, visited) = (batch, parents)
             DispatchQueue.concurrentPerform(iterations: jobs) { w in
-                for i in stride(from: w, to: states.count, by: jobs) {
-                    shared[i] = box[w].expand(states[i], reduce: reduce) { visited[$0] != nil }
+                let first = batch.lowerBound + (w - batch.lowerBound % jobs + jobs) % jobs
+                for i in stride(from: first, to: batch.upperBound, by: jobs) {
+                    shared[i - batch.lowerBound] = box[w].expand(states[i], reduce: reduce) { visited.contains($0) }
                 }
             }
         }
@@ -324,23 +315,23 @@ public final class ProtocolExplorer {
                              unreached: unreached.map { "\(table.rows[$0].state.name) x \(table.rows[$0].event.name)" })
     }
 
-    /// The steps from the initial state to the state hashed `target`, then the parent's step
+    /// The steps from the initial state to state number `target`, then that state's step
     /// `last` if given, replayed through the canonical states the search visited. Each
     /// canonical state renumbers the agents; the steps are told in the initial state's numbers,
     /// and `numbering` is left mapping the last state's agents to them.
-    private func trace(to target: UInt64, then last: Int?, _ parents: [UInt64: Parent], _ initial: [UInt8],
+    private func trace(to target: Int, then last: Int?, _ visited: VisitedStates, _ initial: [UInt8],
                        _ worker: ExplorerWorker) -> [Step] {
         var numbering: [Int] = []
-        return trace(to: target, then: last, parents, initial, worker, numbering: &numbering)
+        return trace(to: target, then: last, visited, initial, worker, numbering: &numbering)
     }
 
-    private func trace(to target: UInt64, then last: Int?, _ parents: [UInt64: Parent], _ initial: [UInt8],
+    private func trace(to target: Int, then last: Int?, _ visited: VisitedStates, _ initial: [UInt8],
                        _ worker: ExplorerWorker, numbering: inout [Int]) -> [Step] {
         var path: [Int] = []
-        var h = target
-        while let entry = parents[h], entry.depth > 0 {
-            path.append(Int(entry.action))
-            h = entry.hash
+        var i = target
+        while i != 0 {
+            path.append(Int(visited.action[i]))
+            i = Int(visited.parent[i])
         }
         path.reverse()
         if let last { path.append(last) }
@@ -348,13 +339,13 @@ public final class ProtocolExplorer {
         var state = initial
         var original = Array(0..<configuration.agents)   // canonical agent i is agent original[i] of the initial state
         for k in path {
-            worker.load(state)
+            worker.load(state[...])
             let action = worker.enabled()[k]
             var step = describe(action, worker)
             step.event = renumber(step.event, original)
             step.transitions = step.transitions.map { renumber($0, original) }
             steps.append(step)
-            worker.load(state)
+            worker.load(state[...])
             if worker.take(action) != nil { break }
             let (child, p) = worker.canonical()
             var next = original
@@ -395,7 +386,7 @@ public final class ProtocolExplorer {
     }
 
     /// A 64-bit hash of an encoded state (FNV-1a, then a final mix).
-    static func hash(_ bytes: [UInt8]) -> UInt64 {
+    static func hash(_ bytes: some Sequence<UInt8>) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
         h ^= h >> 33
