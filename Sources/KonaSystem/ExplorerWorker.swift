@@ -272,7 +272,10 @@ final class ExplorerWorker: CoherenceNetwork {
         for a in 0..<n where operationsLeft > 0 {
             for l in 0..<UInt64(lineCount) where cores[a].pendingOperation(l) == nil {
                 let s = cores[a].state(l)
-                guard [.I, .S, .E, .M].contains(s) else { continue }
+                switch s {
+                case .I, .S, .E, .M: break
+                default: continue
+                }
                 actions.append(.load(a, l))
                 actions.append(.store(a, l))
                 if s != .I { actions.append(.evict(a, l)) }
@@ -281,7 +284,10 @@ final class ExplorerWorker: CoherenceNetwork {
         for a in 0..<n where operationsLeft > 0 {
             for l in 0..<UInt64(lineCount) {
                 let s = llcs[a].state(l)
-                if [.S, .E, .M].contains(s), tables.llc.rowIndex(s, .Replace) != nil { actions.append(.replace(a, l)) }
+                switch s {
+                case .S, .E, .M: if tables.llc.rowIndex(s, .Replace) != nil { actions.append(.replace(a, l)) }
+                default: break
+                }
             }
         }
         if configuration.home == .fpga && block == 0 && operationsLeft > 0
@@ -311,8 +317,11 @@ final class ExplorerWorker: CoherenceNetwork {
     }
 
     private func isRequestToHome(_ m: CoherenceMessage) -> Bool {
-        if case .home = m.destination { return [.RdShared, .RdOwn, .UpgradeReq].contains(m.kind) }
-        return false
+        guard case .home = m.destination else { return false }
+        switch m.kind {
+        case .RdShared, .RdOwn, .UpgradeReq: return true
+        default: return false
+        }
     }
 
     /// Takes `action` in the loaded state; a problem it met (a missing row, a failed check).
@@ -371,9 +380,9 @@ final class ExplorerWorker: CoherenceNetwork {
         for l in 0..<UInt64(lineCount) {
             if let problem = singleWriterViolation(cores, l) { return problem }
             // A line no cache holds, with nothing in flight or parked for it, is at home.
-            let quiet = cores.allSatisfy { $0.state(l) == .I && $0.parkedMessages(l).isEmpty }
-                && llcs.allSatisfy { $0.state(l) == .I && $0.parkedMessages(l).isEmpty }
-                && home.state(l) == .I && home.parkedMessages(l).isEmpty
+            let quiet = cores.allSatisfy { $0.state(l) == .I && (!$0.hasParked || $0.parkedMessages(l).isEmpty) }
+                && llcs.allSatisfy { $0.state(l) == .I && (!$0.hasParked || $0.parkedMessages(l).isEmpty) }
+                && home.state(l) == .I && (!home.hasParked || home.parkedMessages(l).isEmpty)
                 && !channels.contains { $0.messages.contains { $0.line == l } }
             if quiet && block != 1 {
                 let value = block == 2 ? remote[Int(l)] : home.memory[l] ?? 1
@@ -492,6 +501,16 @@ final class ExplorerWorker: CoherenceNetwork {
     /// signatures (all of them when the signatures tie), which is the same for every
     /// renumbering of `s`.
     private func canonical(_ s: ExplorerState) -> Int {
+        // The buffers are taken out of the worker while in use (no access checks in the loop).
+        var signatures: [[UInt8]] = [], scratch: [UInt8] = [], best: [UInt8] = []
+        swap(&signatures, &self.signatures)
+        swap(&scratch, &self.scratch)
+        swap(&best, &self.best)
+        defer {
+            swap(&signatures, &self.signatures)
+            swap(&scratch, &self.scratch)
+            swap(&best, &self.best)
+        }
         if n > 2 { for a in 0..<n { s.signature(of: a, into: &signatures[a]) } }
         var bestIndex = -1
         for j in permutations.indices {

@@ -5,14 +5,16 @@ import KonaHardware
 /// more than one writer or a writer beside readers. The random tester and `konasim verify`
 /// both check it after every step.
 func singleWriterViolation(_ cores: [CoreComplexController], _ line: UInt64) -> String? {
-    var writers: [Int] = [], readers: [Int] = []
+    var writerCount = 0, readerCount = 0
     for core in cores {
         switch core.state(line) {
-        case .E, .M: writers.append(core.index)
-        case .S, .SM_A: readers.append(core.index)
+        case .E, .M: writerCount += 1
+        case .S, .SM_A: readerCount += 1
         default: break
         }
     }
-    guard writers.count > 1 || (writers.count == 1 && !readers.isEmpty) else { return nil }
+    guard writerCount > 1 || (writerCount == 1 && readerCount > 0) else { return nil }
+    let writers = cores.filter { [.E, .M].contains($0.state(line)) }.map(\.index)
+    let readers = cores.filter { [.S, .SM_A].contains($0.state(line)) }.map(\.index)
     return "single-writer/multiple-reader broken on line \(line): writers \(writers.map { "core\($0)" }), readers \(readers.map { "core\($0)" })"
 }
