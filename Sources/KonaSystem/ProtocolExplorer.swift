@@ -128,13 +128,29 @@ public final class ProtocolExplorer {
         self.configuration = configuration
     }
 
-    /// The explored graph's edges, kept for the livelock check: each state's pending
-    /// operations (bits `line * agents + agent`), and each edge's ends and renumbering.
+    /// The explored graph, kept for the livelock check: each state's pending operations (bits
+    /// `line * agents + agent`), and its edges (their targets and renumberings), stored state
+    /// after state as the search expands them in order: 5 bytes an edge.
     struct Graph {
         var pending: [UInt32] = []
-        var from: [UInt32] = []
-        var to: [UInt32] = []
-        var permutation: [UInt8] = []
+        /// Where each state's edges end in `to` (states past its end have none).
+        private(set) var edgeEnd: [Int] = []
+        private(set) var to: [UInt32] = []
+        private(set) var permutation: [UInt8] = []
+
+        /// Adds an edge; sources come in nondecreasing order.
+        mutating func addEdge(from source: Int, to target: Int, permutation p: UInt8) {
+            precondition(source >= edgeEnd.count - 1, "edges are added in order of their sources")
+            while edgeEnd.count <= source { edgeEnd.append(to.count) }
+            to.append(UInt32(target))
+            permutation.append(p)
+            edgeEnd[source] = to.count
+        }
+
+        /// The indices in `to` of state `s`'s edges.
+        func edges(from s: Int) -> Range<Int> {
+            s < edgeEnd.count ? (s == 0 ? 0 : edgeEnd[s - 1])..<edgeEnd[s] : to.count..<to.count
+        }
     }
 
     // MARK: Exploration
@@ -191,9 +207,7 @@ public final class ProtocolExplorer {
                             if keepGraph { graph.pending.append(0) }
                         }
                         if keepGraph {
-                            graph.from.append(UInt32(parent))
-                            graph.to.append(UInt32(index))
-                            graph.permutation.append(child.permutation)
+                            graph.addEdge(from: parent, to: index, permutation: child.permutation)
                         }
                         if visited.count >= configuration.maxStates { report.truncated = true; break search }
                     }
@@ -270,36 +284,43 @@ public final class ProtocolExplorer {
     /// `inverses`).
     static func livelock(_ graph: Graph, agents n: Int, lines: Int, inverses: [[Int]]) -> (Int, Int)? {
         let v = graph.pending.count, ops = n * lines
-        // Reverse adjacency: the edges into each state.
+        precondition(v * ops < Int(UInt32.max), "too many (state, operation) pairs for the livelock check")
+        // Reverse adjacency: the sources and renumberings of the edges into each state.
         var start = [Int](repeating: 0, count: v + 1)
         for t in graph.to { start[Int(t) + 1] += 1 }
         for i in 0..<v { start[i + 1] += start[i] }
         var fill = start
-        var into = [Int32](repeating: 0, count: graph.to.count)
-        for (e, t) in graph.to.enumerated() {
-            into[fill[Int(t)]] = Int32(e)
-            fill[Int(t)] += 1
+        var source = [UInt32](repeating: 0, count: graph.to.count)
+        var renumbering = [UInt8](repeating: 0, count: graph.to.count)
+        for s in 0..<v {
+            for e in graph.edges(from: s) {
+                let t = Int(graph.to[e])
+                source[fill[t]] = UInt32(s)
+                renumbering[fill[t]] = graph.permutation[e]
+                fill[t] += 1
+            }
         }
+        fill = []
         var safe = [Bool](repeating: false, count: v * ops)
-        var queue: [Int] = []
+        var queue: [UInt32] = []
         for s in 0..<v {
             for op in 0..<ops where graph.pending[s] & (1 << UInt32(op)) == 0 {
                 safe[s * ops + op] = true
-                queue.append(s * ops + op)
+                queue.append(UInt32(s * ops + op))
             }
         }
         var head = 0
         while head < queue.count {
-            let pair = queue[head]
+            let pair = Int(queue[head])
             head += 1
             let (t, op) = (pair / ops, pair % ops)
             let (l, b) = (op / n, op % n)
-            for e in into[start[t]..<start[t + 1]] {
-                let a = inverses[Int(graph.permutation[Int(e)])][b]        // agent a became b
-                let pred = Int(graph.from[Int(e)]) * ops + l * n + a
+            for i in start[t]..<start[t + 1] {
+                let a = inverses[Int(renumbering[i])][b]        // agent a became b
+                let pred = Int(source[i]) * ops + l * n + a
                 if !safe[pred] {
                     safe[pred] = true
-                    queue.append(pred)
+                    queue.append(UInt32(pred))
                 }
             }
         }

@@ -35,4 +35,19 @@ import KonaEngine
         map[64] = nil
         #expect(map.count == 9_999 && map[64] == nil && map[128] == 2)
     }
+
+    /// A map that never held anything finds nothing and removes nothing; emptied with
+    /// `removeAll` it finds nothing either, and takes entries again.
+    @Test func emptyAndEmptiedMapsBehave() {
+        var map = LineMap<Int>()
+        #expect(map.isEmpty && map[0] == nil && map[12_345] == nil && map.removeValue(forKey: 7) == nil && map.sortedKeys.isEmpty)
+        map.removeAll()
+        map[5] = 50
+        #expect(map.count == 1 && map[5] == 50)
+        for i in 0..<100 { map[UInt64(i) * 64] = i }
+        map.removeAll()
+        #expect(map.isEmpty && map[5] == nil && map[64] == nil && map.sortedKeys.isEmpty)
+        map[64] = 1
+        #expect(map.count == 1 && map[64] == 1 && map[0] == nil)
+    }
 }

@@ -98,14 +98,11 @@ import KonaProtocol
         var g = ProtocolExplorer.Graph()
         // 0: nothing pending; 1, 2: agent 0's operation pending; 1 -> 2 -> 1 and 0 -> 1.
         g.pending = [0, 0b01, 0b01, 0b00]
-        g.hashes = [10, 11, 12, 13]
-        for (a, b) in [(0, 1), (1, 2), (2, 1)] {
-            g.from.append(UInt32(a)); g.to.append(UInt32(b)); g.permutation.append(0)
-        }
+        for (a, b) in [(0, 1), (1, 2), (2, 1)] { g.addEdge(from: a, to: b, permutation: 0) }
         let inverses = [[0, 1], [1, 0]]          // each renumbering of two agents is its own inverse
         #expect(ProtocolExplorer.livelock(g, agents: 2, lines: 1, inverses: inverses)! == (1, 0))
         // 2 -> 3 renumbers agent 0 as agent 1, whose operation is not pending in 3: a way out.
-        g.from.append(2); g.to.append(3); g.permutation.append(1)
+        g.addEdge(from: 2, to: 3, permutation: 1)
         #expect(ProtocolExplorer.livelock(g, agents: 2, lines: 1, inverses: inverses) == nil)
         // In 3 agent 1's operation pending instead: agent 0 of state 2 is still stuck.
         g.pending[3] = 0b10
@@ -120,8 +117,24 @@ import KonaProtocol
         after.core[0] = 1                                    // line 0, agent 0
         #expect(after.sameExcept(line: 0, as: before))
         #expect(!after.sameExcept(line: 1, as: before))
-        before.channels = [[ExplorerState.Message(kind: 0, source: 0, destination: 8, line: 1, channel: 0, value: 0)]]
+        before.openChannel()
+        before.send(ExplorerState.Message(kind: 0, source: 0, destination: 8, line: 1, channel: 0, value: 0))
         #expect(!after.sameExcept(line: 0, as: before), "a message of line 1 appeared")
+    }
+
+    /// The visited set numbers states in the order found, knows each one's parent and step,
+    /// and keeps them all as it grows past its first table.
+    @Test func visitedStatesNumberAndRemember() {
+        var visited = VisitedStates()
+        #expect(visited.insert(0, parent: 0, action: 0) == (0, true), "a hash of 0 is a state like any other")
+        for k in 1..<200_000 {
+            let hash = UInt64(k) &* 0x9E37_79B9_7F4A_7C15
+            #expect(visited.insert(hash, parent: k / 2, action: k % 7) == (k, true))
+        }
+        #expect(visited.insert(UInt64(1234) &* 0x9E37_79B9_7F4A_7C15, parent: 9, action: 9) == (1234, false))
+        #expect(visited.count == 200_000 && visited.number(of: 0) == 0 && visited.contains(UInt64(199_999) &* 0x9E37_79B9_7F4A_7C15))
+        #expect(visited.parent[1234] == 617 && visited.action[1234] == 1234 % 7)
+        #expect(!visited.contains(0xdead_beef))
     }
 
     /// States encode and decode to themselves, and renumbering the agents is undone by the
@@ -130,7 +143,11 @@ import KonaProtocol
         var s = ExplorerState(agents: 2, lines: 2)
         s.core[1 * 2 * ExplorerState.coreFields + 2] = 3     // line 1, agent 0: core1's pending store value
         s.home[1] = 0b10
-        s.parked[1] = [ExplorerState.Message(kind: 1, source: 1, destination: 9, line: 0, channel: 0, value: 2)]
+        s.park(ExplorerState.Message(kind: 1, source: 1, destination: 9, line: 0, channel: 0, value: 2), in: s.llcSlot(line: 0, agent: 0))
+        s.park(ExplorerState.Message(kind: 2, source: 16, destination: 8, line: 1, channel: UInt8(MessageKind(rawValue: 2)!.channel.rawValue), value: 1),
+               in: s.homeSlot(line: 1))
+        s.openChannel()
+        s.send(ExplorerState.Message(kind: 3, source: 8, destination: 16, line: 1, channel: 0, value: 0))
         var bytes: [UInt8] = []
         s.encode([0, 1], [0, 1], into: &bytes)
         #expect(ExplorerState(decoding: bytes, agents: 2, lines: 2) == s)
