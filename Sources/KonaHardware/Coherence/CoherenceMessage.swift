@@ -128,11 +128,6 @@ struct ParkedMessages {
     /// The messages parked on `line`, in order.
     func messages(_ line: UInt64) -> [CoherenceMessage] { byLine[line] ?? [] }
 
-    /// Parked messages as given (line, messages in order).
-    init(_ lines: [(UInt64, [CoherenceMessage])] = []) {
-        replace(with: lines)
-    }
-
     /// Parks exactly `lines`' messages (line, messages in order), keeping the storage.
     mutating func replace(with lines: [(UInt64, [CoherenceMessage])]) {
         byLine.removeAll()
