@@ -432,7 +432,9 @@ final class ExplorerWorker: CoherenceNetwork {
     /// Reads the current state from the controllers into `s`.
     func snapshot(into s: inout ExplorerState) {
         s.clearMessages()
-        @inline(__always) func value(_ v: UInt64, _ l: Int) -> UInt8 { v == latest[l] ? 1 : v >= 2 ? UInt8(v) : 0 }
+        // A copy holds the latest value or a stale one: a value left from an earlier store is stale,
+        // whoever wrote it (a pending store's fresh value lives only in its operation until it completes).
+        @inline(__always) func value(_ v: UInt64, _ l: Int) -> UInt8 { v == latest[l] ? 1 : 0 }
         @inline(__always) func message(_ m: CoherenceMessage, _ l: Int) -> ExplorerState.Message {
             ExplorerState.Message(kind: UInt8(m.kind.rawValue), source: UInt8(code(m.source)), destination: UInt8(code(m.destination)),
                                   line: UInt8(m.line), channel: UInt8(m.kind.channel.rawValue), value: value(m.data, l))
