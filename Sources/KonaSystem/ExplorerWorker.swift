@@ -609,7 +609,8 @@ final class ExplorerWorker: CoherenceNetwork {
                 h.state = HomeProtocol.State(rawValue: Int(s.home[base]))!
                 h.sharers = UInt64(s.home[base + 1])
                 h.owner = s.home[base + 2] == 0 ? nil : Int(s.home[base + 2]) - 1
-                h.requester = s.home[base + 3] == 0 ? 0 : Int(s.home[base + 3]) - 1
+                // 0: none (a stable entry keeps its last one, which no row reads; a recall has none).
+                h.requester = s.home[base + 3] == 0 ? (HomeController.isStable(h.state) ? 0 : -1) : Int(s.home[base + 3]) - 1
                 h.responses = Int(s.home[base + 4])
                 h.data = UInt64(s.home[base + 5])
                 b.homeLines.append((line, h))

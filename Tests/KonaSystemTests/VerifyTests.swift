@@ -122,6 +122,40 @@ import KonaProtocol
         #expect(!after.sameExcept(line: 0, as: before), "a message of line 1 appeared")
     }
 
+    /// The symmetry reduction's premise: the agents are interchangeable, so renumbering a state
+    /// renumbers its successors. For the first states of 3 x 1 with the FPGA home (every
+    /// recall included) and of 2 x 2 with the CPU home, each renumbering of each state has the
+    /// same canonical successors. (A recall once kept the line's last requester, so the FPGA's
+    /// recall states depended on how the agents were numbered.)
+    @Test(arguments: [(3, 1, ProtocolExplorer.Home.fpga), (2, 2, .cpu)])
+    func renumberingAStateRenumbersItsSuccessors(_ shape: (agents: Int, lines: Int, home: ProtocolExplorer.Home)) {
+        var c = ProtocolExplorer.Configuration()
+        (c.agents, c.addresses, c.home, c.operations) = (shape.agents, shape.lines, shape.home, 5)
+        let w = ExplorerWorker(c)
+        func successors(_ bytes: [UInt8]) -> Set<[UInt8]> {
+            w.load(bytes[...])
+            let actions = w.enabled()
+            return Set(actions.map { action in
+                w.load(bytes[...])
+                return w.take(action) == nil ? w.canonical().bytes : [0xff]
+            })
+        }
+        var states = [w.initialState()], seen = Set(states), asymmetric = 0, next = 0
+        while next < states.count && next < 1_500 {
+            let state = states[next]
+            next += 1
+            let mine = successors(state)
+            for child in mine where seen.insert(child).inserted { states.append(child) }
+            let s = ExplorerState(decoding: state, agents: c.agents, lines: c.addresses)
+            for (p, inverse) in zip(w.permutations, w.inverses) {
+                var renumbered: [UInt8] = []
+                s.encode(p, inverse, into: &renumbered)
+                if successors(renumbered) != mine { asymmetric += 1 }
+            }
+        }
+        #expect(next == 1_500 && asymmetric == 0, "\(asymmetric) renumbered states of \(next) with other successors")
+    }
+
     /// The visited set numbers states in the order found, knows each one's parent and step,
     /// and keeps them all as it grows past its first table.
     @Test func visitedStatesNumberAndRemember() {

@@ -127,9 +127,10 @@ public final class HomeController: TableController {
     }
 
     /// The FPGA's eviction engine takes `line` back from the sockets (`Recall`); the line is
-    /// home when `onRecalled` is called for it.
+    /// home when `onRecalled` is called for it. A recall has no requester: the entry's is
+    /// cleared (-1), not left over from the line's last request.
     public func recall(_ line: UInt64) throws(ProtocolViolation) {
-        try fire(.Recall, line: line, message: nil, sender: -1)
+        try fire(.Recall, line: line, message: nil) { entry in entry.requester = -1 }
     }
 
     func perform(_ action: P.Action, line: UInt64, entry: inout Line, message: CoherenceMessage?) {
