@@ -429,6 +429,12 @@ final class ExplorerWorker: CoherenceNetwork {
     }
     private func endpoint(_ code: UInt8) -> Endpoint { code < 8 ? .core(Int(code)) : code < 16 ? .llc(Int(code) - 8) : .home(0) }
 
+    /// The message a state's record of one stands for (its value as the controllers hold it).
+    private func coherenceMessage(_ m: ExplorerState.Message) -> CoherenceMessage {
+        CoherenceMessage(MessageKind(rawValue: Int(m.kind))!, line: UInt64(m.line), from: endpoint(m.source),
+                         to: endpoint(m.destination), data: UInt64(m.value))
+    }
+
     /// Reads the current state from the controllers into `s`.
     func snapshot(into s: inout ExplorerState) {
         s.clearMessages()
@@ -556,12 +562,7 @@ final class ExplorerWorker: CoherenceNetwork {
             swap(&b, &records)
         }
         s.decode(bytes)
-        func messages(_ slot: Int) -> [CoherenceMessage] {
-            s.parked(slot).map { m in
-                CoherenceMessage(MessageKind(rawValue: Int(m.kind))!, line: UInt64(m.line), from: endpoint(m.source),
-                                 to: endpoint(m.destination), data: UInt64(m.value))
-            }
-        }
+        func messages(_ slot: Int) -> [CoherenceMessage] { s.parked(slot).map(coherenceMessage) }
         for a in 0..<n {
             b.coreLines.removeAll(keepingCapacity: true)
             b.pending.removeAll(keepingCapacity: true)
@@ -628,10 +629,7 @@ final class ExplorerWorker: CoherenceNetwork {
         for j in 0..<s.channelCount {
             let list = s.channel(j), m = list.first!
             channels.append((channelKey(endpoint(m.source), endpoint(m.destination), UInt64(m.line), Channel(rawValue: Int(m.channel))!),
-                             list.map { m in
-                                 CoherenceMessage(MessageKind(rawValue: Int(m.kind))!, line: UInt64(m.line), from: endpoint(m.source),
-                                                  to: endpoint(m.destination), data: UInt64(m.value))
-                             }))
+                             list.map(coherenceMessage)))
         }
         channels.sort { $0.key < $1.key }
         for l in 0..<lineCount { latest[l] = 1 }
