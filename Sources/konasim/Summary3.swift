@@ -1,3 +1,4 @@
+/// Formats `bench` figures with exactly three decimals, as the anchor scripts print them.
 enum Summary3 {
     static func fixed(_ v: Double) -> String {
         let n = (v * 1000).rounded()
