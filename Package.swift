@@ -38,7 +38,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "KonaEngineTests", dependencies: ["KonaEngine"]),
-        .testTarget(name: "KonaConfigTests", dependencies: ["KonaConfig", "KonaSystem"]),
+        .testTarget(name: "KonaConfigTests", dependencies: ["KonaConfig"]),
         .testTarget(name: "KonaWorkloadsTests", dependencies: ["KonaWorkloads", "CZlib"]),
         .testTarget(name: "KonaHardwareTests", dependencies: ["KonaHardware", "KonaEngine", "KonaProtocol"]),
         .testTarget(name: "KonaOutputsTests", dependencies: ["KonaOutputs", "KonaEngine", "KonaSystem", "KonaConfig"]),

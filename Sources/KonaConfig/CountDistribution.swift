@@ -68,9 +68,3 @@ extension CountDistribution {
         return .success(CountDistribution(lower: lower, upper: upper))
     }
 }
-
-/// Why a distribution's text was rejected.
-struct DistributionProblem: Error {
-    let message: String
-    init(_ message: String) { self.message = message }
-}

@@ -1,29 +1,3 @@
-/// A name in a protocol's vocabulary (a state, an event or an action) with a one-line
-/// description. Implemented by `Int`-backed enums so tables index them directly.
-public protocol ProtocolVocabulary: CaseIterable, Hashable, Sendable, RawRepresentable where RawValue == Int {
-    /// The textbook spelling (`IS_D`, `GetS`, `sendInvAck`).
-    var name: String { get }
-    /// What it means, in one line.
-    var doc: String { get }
-}
-
-extension ProtocolVocabulary {
-    public var name: String { String(describing: self) }
-}
-
-/// One transition: in `state`, on `event`, perform `actions` in order and go to `next`.
-public struct ProtocolRow<State: ProtocolVocabulary, Event: ProtocolVocabulary, Action: ProtocolVocabulary>: Sendable {
-    public let state: State
-    public let event: Event
-    public let actions: [Action]
-    public let next: State
-    /// Why this transition exists, in one line.
-    public let note: String
-
-    /// Whether the row only parks the event until the line's state changes.
-    public func isStall(_ stall: Action) -> Bool { actions == [stall] }
-}
-
 /// The transition table of one controller kind: data, not code.
 ///
 /// Lookup is O(1) through a dense `(state, event)` index; a pair with no row is a
@@ -89,43 +63,5 @@ public struct ProtocolTable<State: ProtocolVocabulary, Event: ProtocolVocabulary
                 ? Row(state: state, event: event, actions: actions, next: next, note: row.note + " (altered)")
                 : row
         })
-    }
-}
-
-/// Builds rows SLICC-style: several states and events share one line of the table.
-public struct RowBuilder<State: ProtocolVocabulary, Event: ProtocolVocabulary, Action: ProtocolVocabulary> {
-    public private(set) var rows: [ProtocolRow<State, Event, Action>] = []
-    public init() {}
-
-    /// Adds one row per `(state, event)` combination; `next` nil keeps the state.
-    public mutating func add(_ states: [State], _ events: [Event], _ actions: [Action], _ next: State? = nil,
-                             _ note: String) {
-        for state in states {
-            for event in events {
-                rows.append(ProtocolRow(state: state, event: event, actions: actions, next: next ?? state, note: note))
-            }
-        }
-    }
-}
-
-/// The protocol variants a system is built with (config `protocol.*`).
-public struct ProtocolVariant: Sendable, Hashable, CustomStringConvertible {
-    /// A read miss with no other holder gets an exclusive (E) copy; otherwise S.
-    public var grantExclusive: Bool
-    /// Clean lines (S, E) are dropped without telling the level above.
-    public var silentCleanEviction: Bool
-
-    public init(grantExclusive: Bool = true, silentCleanEviction: Bool = false) {
-        self.grantExclusive = grantExclusive
-        self.silentCleanEviction = silentCleanEviction
-    }
-
-    /// All four combinations.
-    public static let all: [ProtocolVariant] = [false, true].flatMap { g in
-        [false, true].map { s in ProtocolVariant(grantExclusive: g, silentCleanEviction: s) }
-    }
-
-    public var description: String {
-        "grant_exclusive=\(grantExclusive), clean_eviction=\(silentCleanEviction ? "silent" : "notify")"
     }
 }

@@ -37,26 +37,3 @@ public struct TraceRecord: Sendable, Equatable {
     /// A placeholder record.
     public static let none = TraceRecord(kind: .instructions, thread: 0, instructions: 0)
 }
-
-/// A trace read record by record, every thread's in the order the file holds them.
-public protocol TraceRecordSource: AnyObject {
-    /// Writes the next record and returns true, or returns false at the clean end of the trace.
-    /// - Throws: `WorkloadError` for malformed, truncated or corrupt input.
-    func nextRecord(into record: inout TraceRecord) throws(WorkloadError) -> Bool
-}
-
-extension MemoryAccess {
-    /// The access a data record makes (for a Lackey `M`, its load; `storeHalf` is the
-    /// store), carrying `instructions`: what its thread executed since its previous access.
-    @inline(__always)
-    init(_ record: TraceRecord, instructions: UInt32) {
-        self.init(address: record.address, size: record.size, kind: record.kind == .store ? .store : .load,
-                  instructions: instructions)
-    }
-
-    /// The store of a Lackey `M` whose load is this access: the same bytes, one record with
-    /// the load, and the load's instruction (none of its own).
-    var storeHalf: MemoryAccess {
-        MemoryAccess(address: address, size: size, kind: .store, continuesRecord: true)
-    }
-}

@@ -51,11 +51,6 @@ struct KonaSimCommand: ParsableCommand {
     }
 }
 
-/// A bad-input problem found by a command itself (exit code 2).
-struct InputError: Error {
-    let message: String
-}
-
 /// Writes `text` to standard error, unbuffered.
 func writeStandardError(_ text: String) {
     var text = text

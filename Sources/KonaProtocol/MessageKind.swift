@@ -1,11 +1,3 @@
-/// The virtual channel a message travels on. Keeping the four apart is what makes the
-/// protocol deadlock-free: a controller may park requests and snoops, never responses
-/// or data.
-public enum Channel: Int, Sendable, CaseIterable, CustomStringConvertible {
-    case request, snoop, response, data
-    public var description: String { ["request", "snoop", "response", "data"][rawValue] }
-}
-
 /// Every message of the two coherence levels: core complex <-> socket LLC, and caching
 /// agent (LLC) <-> home agent, in the spirit of UPI / CXL.cache.
 public enum MessageKind: Int, Sendable, CaseIterable {
@@ -19,7 +11,6 @@ public enum MessageKind: Int, Sendable, CaseIterable {
     case RspI, RspIWb, RspS, RspSWb, CmpAck
     // Home -> LLC
     case DataS, DataEx, GntE, WbAck, SnpInv, SnpData
-
 
     /// The channel it travels on.
     public var channel: Channel {
