@@ -1,47 +1,5 @@
 import KonaProtocol
 
-/// A controller's record of one line: at least its state (I when it holds nothing).
-protocol TableLine {
-    associatedtype State: ProtocolVocabulary
-    init()
-    var state: State { get set }
-}
-
-/// A controller that executes a protocol table: the one executor of tables, shared by the
-/// three controllers that the timed system and the random tester run and that
-/// `konasim verify` explores. Each controller supplies only its table, where it keeps its
-/// lines and parked messages, and what its actions do; `execute` is the step itself.
-protocol TableController: AnyObject {
-    associatedtype Line: TableLine
-    associatedtype Event: ProtocolVocabulary
-    associatedtype Action: ProtocolVocabulary
-    typealias State = Line.State
-    var name: String { get }
-    var table: ProtocolTable<State, Event, Action> { get }
-    var lines: LineMap<Line> { get set }
-    var parked: ParkedMessages { get set }
-    var coverage: RowCoverage { get set }
-    /// Whether any message is parked (`parked.any`, read in place: through the protocol's
-    /// getter `parked` would be copied, retaining its storage, on every step).
-    var hasParked: Bool { get }
-    var onTransition: ((UInt64, State, Event, State) -> Void)? { get }
-    /// The action of rows that only park their event, and the state of a line held nowhere.
-    static var stall: Action { get }
-    static var invalid: State { get }
-    /// Performs `action` of the row being fired on `line`, whose record is `entry`.
-    func perform(_ action: Action, line: UInt64, entry: inout Line, message: CoherenceMessage?)
-    /// A message arrives (parked messages come back through it).
-    func receive(_ message: CoherenceMessage) throws(ProtocolViolation)
-}
-
-/// A transition `execute` made: the row, the states before and after, and the line's record.
-struct Transition<Line: TableLine> {
-    var row: Int
-    var before: Line.State
-    var next: Line.State
-    var entry: Line
-}
-
 extension TableController {
     /// Executes the row for `event` on `line`: looks it up (a missing row is a protocol
     /// violation), parks `message` if the row is a stall (nil is returned), else runs
