@@ -1,6 +1,7 @@
 import Foundation
 import KonaConfig
 
+
 /// A line chart of sweep results as a standalone SVG: one series per value of the group
 /// column, the mean of repeated points, axes with ticks and labels, and a legend.
 public struct SVGPlot {
@@ -162,10 +163,4 @@ public struct SVGPlot {
         svg += "</g>\n</svg>\n"
         return svg
     }
-}
-
-/// A plot that cannot be drawn from the given results.
-public struct PlotError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
 }

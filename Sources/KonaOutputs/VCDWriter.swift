@@ -220,9 +220,3 @@ public final class VCDWriter: TraceSink {
         fflush(file)
     }
 }
-
-/// A waveform file that cannot be written.
-public struct VCDError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
-}
