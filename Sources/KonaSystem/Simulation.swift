@@ -469,7 +469,7 @@ public final class Simulation {
             return llc.controller.lines[line]!.data
         }
         if let fpga, placement?.isRemote(line) == true {
-            return fpga.fmemValue(line) ?? fpga.remoteValue(line)
+            return fpga.cachedValue(line) ?? fpga.remoteValue(line)
         }
         if let paging, placement?.isRemote(line) == true {
             return paging.cachedValue(line) ?? paging.remoteValue(line)

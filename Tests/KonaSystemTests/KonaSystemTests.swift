@@ -139,7 +139,7 @@ let konaOverrides = ["fpga.range.size=1MiB", "fpga.frequency=1GHz", "fpga.pipeli
         }
         #expect(line != nil, "some line lives only in FMem or remote memory at the end")
         if let line, let fpga = s.fpga {
-            if fpga.fmemValue(line) != nil { fpga.store(999_999, to: line) } else { fpga.engine.remote[line >> 1]![Int(line & 1)] = 999_999 }
+            if fpga.cachedValue(line) != nil { fpga.store(999_999, to: line) } else { fpga.engine.remote[line >> 1]![Int(line & 1)] = 999_999 }
             #expect(throws: SimulationError.self) { try s.checkFinalValues() }
         }
     }
