@@ -24,8 +24,7 @@ import KonaSweeps
         for name in ["sweep.sbatch", "merge.sbatch", "submit.sh"] {
             #expect(FileManager.default.isExecutableFile(atPath: slurm + "/" + name), "\(name) is executable")
         }
-        var isDirectory: ObjCBool = false
-        #expect(FileManager.default.fileExists(atPath: slurm + "/logs", isDirectory: &isDirectory) && isDirectory.boolValue)
+        #expect(FileManager.default.fileExists(atPath: slurm + "/logs") && FileManager.default.fileExists(atPath: slurm + "/results"))
     }
 
     @Test(arguments: ["1/4", "0/1", "3/4"])

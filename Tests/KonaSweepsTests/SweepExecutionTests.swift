@@ -68,7 +68,7 @@ func pointsThatRan(in directory: String) throws -> [Int] {
         let marks = dir + "/marks"
         try FileManager.default.createDirectory(atPath: marks, withIntermediateDirectories: true)
         let runner = try fakePoints(spec, in: marks)
-        try SweepExecution(spec: spec, output: dir + "/full.csv").run(with: runner)
+        #expect(try SweepExecution(spec: spec, output: dir + "/full.csv").run(with: runner).isEmpty)
         let full = try read(dir + "/full.csv")
         let lines = full.split(separator: "\n").map(String.init)      // header, points 0...5
         // A run killed after points 4 and 1 finished, while point 2's row was being written.
@@ -80,9 +80,9 @@ func pointsThatRan(in directory: String) throws -> [Int] {
         #expect(try read(dir + "/killed.csv") == full)
         // Resuming a finished sweep runs nothing; without --resume everything runs again.
         for name in try FileManager.default.contentsOfDirectory(atPath: marks) { try FileManager.default.removeItem(atPath: marks + "/" + name) }
-        try SweepExecution(spec: spec, output: dir + "/killed.csv", resume: true).run(with: runner)
+        #expect(try SweepExecution(spec: spec, output: dir + "/killed.csv", resume: true).run(with: runner).isEmpty)
         #expect(try pointsThatRan(in: marks) == [])
-        try SweepExecution(spec: spec, output: dir + "/killed.csv").run(with: runner)
+        #expect(try SweepExecution(spec: spec, output: dir + "/killed.csv").run(with: runner).isEmpty)
         #expect(try pointsThatRan(in: marks) == [0, 1, 2, 3, 4, 5])
     }
 

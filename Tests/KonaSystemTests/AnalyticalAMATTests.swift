@@ -50,13 +50,28 @@ private func chain(_ addresses: [UInt64]) -> [MemoryAccess] {
     /// last bit, and the formula takes the first.
     @Test func theRemoteTermIsRemoteTimesMissesOverAccesses() throws {
         let counts = AnalyticalAMAT.Counts(accesses: 7, l1Misses: 3, l2Misses: 2, l3Misses: 1, remoteMisses: 1)
-        let n = 7.0
-        let asPython = 2 + 9 * (3 / n) + 26 * (2 / n) + 130 * (1 / n) + 3110 * 1 / n
-        #expect(AnalyticalAMAT.amat(counts) == asPython)
-        let other = (1...50).lazy.map { m in AnalyticalAMAT.Counts(accesses: 97, l1Misses: 40, l2Misses: 30, l3Misses: 20, remoteMisses: UInt64(m)) }
-            .first { c in 3110 * Double(c.remoteMisses) / 97 != Double(c.remoteMisses) / 97 * 3110 }
-        let c = try #require(other)
-        #expect(AnalyticalAMAT.amat(c) == 2 + 9 * (40 / 97.0) + 26 * (30 / 97.0) + 130 * (20 / 97.0) + 3110 * Double(c.remoteMisses) / 97)
+        #expect(AnalyticalAMAT.amat(counts) == Self.asPython(7, 3, 2, 1, 1))
+        // A count where the two orders of the remote term differ in the last bit.
+        let n = 97.0
+        func ordersDiffer(_ m: Double) -> Bool {
+            let remoteFirst: Double = 3110 * m / n, rateFirst: Double = m / n * 3110
+            return remoteFirst != rateFirst
+        }
+        let candidates: [Double] = (1...50).map { Double($0) }
+        let found: Double? = candidates.first(where: ordersDiffer)
+        let misses = try #require(found)
+        let other = AnalyticalAMAT.Counts(accesses: 97, l1Misses: 40, l2Misses: 30, l3Misses: 20, remoteMisses: UInt64(misses))
+        #expect(AnalyticalAMAT.amat(other) == Self.asPython(97, 40, 30, 20, misses))
+    }
+
+    /// The Python formula, term by term in its order.
+    static func asPython(_ n: Double, _ l1: Double, _ l2: Double, _ l3: Double, _ remote: Double) -> Double {
+        let m1: Double = l1 / n, m2: Double = l2 / n, m3: Double = l3 / n
+        var sum: Double = 2 + 9 * m1
+        sum += 26 * m2
+        sum += 130 * m3
+        let remoteTerm: Double = 3110 * remote / n
+        return sum + remoteTerm
     }
 
     /// Every run reports `amat.analytical_ns`, the formula on its own counts with the latencies
