@@ -133,8 +133,8 @@ public enum AnalyticalAMAT {
                 return .real(Counts(integer).map { amat($0, latencies) } ?? 0)
             }
             // The private model: L2 misses go to local DRAM (Cache); no L3, no remote term.
-            let counts = Counts(accesses: integer("accesses") ?? 0, l1Misses: integer("l1d.misses") ?? 0,
-                                l2Misses: 0, l3Misses: integer("l2.misses") ?? 0, remoteMisses: 0)
+            let counts = Counts(accesses: integer("accesses") ?? 0, l1Misses: integer("cpu0.l1d.misses") ?? 0,
+                                l2Misses: 0, l3Misses: integer("cpu0.l2.misses") ?? 0, remoteMisses: 0)
             return .real(amat(counts, latencies))
         }
     }

@@ -102,8 +102,8 @@ private func chain(_ addresses: [UInt64]) -> [MemoryAccess] {
         let r = try Simulation(config: c).run()
         let n = Double(integer(r, "accesses"))
         #expect(n == 3000)
-        let expected = 2 + 9 * (Double(integer(r, "l1d.misses")) / n) + 82 * (Double(integer(r, "l2.misses")) / n)
-        #expect(integer(r, "l2.misses") > 0)
+        let expected = 2 + 9 * (Double(integer(r, "cpu0.l1d.misses")) / n) + 82 * (Double(integer(r, "cpu0.l2.misses")) / n)
+        #expect(integer(r, "cpu0.l2.misses") > 0)
         #expect(r.value("amat.analytical_ns") == .real(expected))
     }
 
