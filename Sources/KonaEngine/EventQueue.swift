@@ -165,11 +165,4 @@ public final class EventQueue {
         h[hole] = moved
         return top
     }
-
-    /// All pending events, earliest first. O(n log n); for diagnostics only.
-    public func sortedEvents() -> [Event] {
-        var all: [Event] = []
-        for i in 0..<65 { all += UnsafeBufferPointer(start: buckets[i].items, count: buckets[i].count) }
-        return all.sorted { $0.precedes($1) }
-    }
 }

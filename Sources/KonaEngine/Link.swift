@@ -139,27 +139,3 @@ public struct Link: Sendable {
         count -= 1
     }
 }
-
-/// The sending end of a link: the link plus the component at its far end.
-public struct OutputPort: Sendable {
-    /// The timed channel.
-    public var link: Link
-    /// The receiving component.
-    public let destination: ComponentID
-
-    /// A port that delivers over `link` to `destination`.
-    public init(link: Link, destination: ComponentID) {
-        self.link = link
-        self.destination = destination
-    }
-
-    /// Sends a message of `bytes` bytes at `time`; it arrives as an event of `kind` with
-    /// `payload` at the destination. Returns the arrival time.
-    @discardableResult
-    public mutating func send(_ simulator: Simulator, at time: Tick, kind: UInt32, payload: UInt64,
-                              bytes: UInt64) -> Tick {
-        let arrival = link.transmit(bytes: bytes, at: time)
-        simulator.schedule(at: arrival, target: destination, kind: kind, payload: payload)
-        return arrival
-    }
-}

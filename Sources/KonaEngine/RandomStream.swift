@@ -7,11 +7,7 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
 
     /// The stream of `path` in a run seeded with `seed`.
     public init(seed: UInt64, path: String) {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a over the path's UTF-8 bytes
-        for byte in path.utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-        }
-        self.init(rawSeed: seed ^ hash.rotated(by: 17))
+        self.init(rawSeed: seed ^ FNV1a.hash(path).rotated(by: 17))
     }
 
     /// A stream seeded directly (splitmix64 expands the seed into the state).

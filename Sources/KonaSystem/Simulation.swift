@@ -145,6 +145,7 @@ public final class Simulation {
             }
         }
         registerMetrics()
+        AnalyticalAMAT.register(in: stats, config: config)
         endTime = simulatedTime
     }
 

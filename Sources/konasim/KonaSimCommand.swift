@@ -6,6 +6,7 @@ import Darwin
 #endif
 import KonaConfig
 import KonaEngine
+import KonaSweeps
 import KonaSystem
 import KonaWorkloads
 
@@ -32,6 +33,8 @@ struct KonaSimCommand: ParsableCommand {
             fail("error: \(error)", code: 2)
         } catch let error as SimulationError {
             fail("error: \(error)", code: 3)
+        } catch let error as SweepError {
+            fail("error: \(error.message)", code: 2)
         } catch let error as InputError {
             fail("error: \(error.message)", code: 2)
         } catch let code as ExitCode {

@@ -7,7 +7,7 @@ import Darwin
 import Foundation
 import KonaConfig
 import KonaEngine
-import KonaOutputs
+import KonaSweeps
 import KonaSystem
 
 extension KonaSimCommand {
@@ -40,33 +40,22 @@ extension KonaSimCommand {
             guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
         }
 
-        func shardSpec() throws -> (index: Int, count: Int)? {
+        func shardSpec() throws -> SweepShard? {
             guard let shard else { return nil }
-            let parts = shard.split(separator: "/")
-            guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 0, i < n else {
-                throw ValidationError("--shard takes i/N with 0 <= i < N, e.g. 0/4")
-            }
-            return (i, n)
+            do { return try SweepShard(parsing: shard) } catch let error as SweepError { throw ValidationError(error.message) }
         }
 
         func run() throws {
             let spec = try SweepSpec(path: file)
             if let emitSlurm {
-                try SlurmScripts.write(to: emitSlurm, sweepFile: file, shards: shards, output: output)
+                print(try SlurmScripts.write(to: emitSlurm, sweepFile: file, shards: shards, output: output))
                 return
             }
-            var points = spec.points()
-            if let (i, n) = try shardSpec() { points = points.filter { $0.index % n == i } }
-            let results = try ResultsFile(path: output, spec: spec)
-            if resume { try results.loadExisting() } else { try results.reset() }
-            let todo = points.filter { !results.has($0.index) }
+            let execution = SweepExecution(spec: spec, output: output, shard: try shardSpec(), resume: resume)
             let runner = PointRunner(sweepFile: file, jobs: jobs ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-            let failures = try runner.run(todo, total: points.count, alreadyDone: points.count - todo.count) { index, json in
-                try results.append(point: index, json: json)
-            }
-            try results.finish(keeping: Set(points.map(\.index)))
+            let failures = try execution.run(with: runner)
             if !failures.isEmpty {
-                for (index, message) in failures.sorted(by: { $0.0 < $1.0 }) { writeStandardError("point \(index) failed: \(message)\n") }
+                for (index, message) in failures { writeStandardError("point \(index) failed: \(message)\n") }
                 throw ExitCode(3)
             }
         }
@@ -87,15 +76,12 @@ extension KonaSimCommand {
             let resolved = try spec.config(for: p)
             let config = try SimulationConfig(resolved)
             let report = try Simulation(config: config).run()
-            var row: [(String, String)] = [("point", String(p.index)), ("repeat", String(p.repeatIndex)), ("seed", String(config.seed))]
-            for a in p.assignments { row.append((a.key, ResultsFile.quoteJSON(a.text))) }
+            var metrics: [(name: String, value: StatValue)] = []
             for m in spec.metrics {
                 guard let v = report.value(m) else { throw InputError(message: "\(file): metric '\(m)' is not a statistic of this system") }
-                row.append((m, StatsJSON.number(v)))
+                metrics.append((m, v))
             }
-            row.append(("version", ResultsFile.quoteJSON(KonaVersion.string)))
-            row.append(("config_hash", ResultsFile.quoteJSON(ResultsFile.hash(resolved.yaml()))))
-            print("{" + row.map { "\(ResultsFile.quoteJSON($0.0)): \($0.1)" }.joined(separator: ", ") + "}")
+            print(SweepRow(point: p, seed: config.seed, metrics: metrics, version: KonaVersion.string, resolvedYAML: resolved.yaml()).json)
         }
     }
 

@@ -140,13 +140,15 @@ import Testing
         #expect(Link(latency: 5, bitsPerSecond: 0).serializationTime(bytes: 1 << 20) == 0)
     }
 
-    @Test func portDeliversAnEventAtArrival() throws {
+    /// What components do with a link: its arrival time is when the simulator delivers.
+    @Test func aLinksArrivalTimeDeliversTheEvent() throws {
         let sim = Simulator()
         let r = Recorder(path: "sink")
         r.id = sim.register(r)
-        var port = OutputPort(link: Link(latency: 3, bitsPerSecond: 8_000_000_000_000), destination: r.id)
-        port.send(sim, at: 0, kind: 1, payload: 42, bytes: 10)   // 10 B at 1 B/ps -> 10 ps + 3
-        port.send(sim, at: 0, kind: 1, payload: 43, bytes: 10)
+        var link = Link(latency: 3, bitsPerSecond: 8_000_000_000_000)
+        for payload: UInt64 in [42, 43] {                        // 10 B at 1 B/ps -> 10 ps + 3
+            sim.schedule(at: link.transmit(bytes: 10, at: 0), target: r.id, kind: 1, payload: payload)
+        }
         try sim.run()
         #expect(r.log.map(\.0) == [13, 23] && r.log.map(\.1) == [42, 43])
     }

@@ -114,15 +114,18 @@ final class Recorder: Component {
         #expect(r.log.map(\.1) == [10, 20, 30, 40])
     }
 
-    /// Sends one request over a link and waits for the answer.
+    /// Sends one request over a link (as components do: the link gives the arrival time, the
+    /// simulator delivers the event then) and waits for the answer.
     final class Requester: Component {
         let path = "cpu0"
-        var port: OutputPort!
+        var link = Link(latency: 5_000, bitsPerSecond: 0)
+        var destination: ComponentID!
         var waiting = false
         func handle(_ event: Event, in simulator: Simulator) throws(SimulationError) {
             if event.kind == 0 {                    // start: send the request
                 waiting = true
-                port.send(simulator, at: simulator.now, kind: 1, payload: 0x40, bytes: 8)
+                let arrival = link.transmit(bytes: 8, at: simulator.now)
+                simulator.schedule(at: arrival, target: destination, kind: 1, payload: 0x40)
             } else {                                // the answer
                 waiting = false
             }
@@ -142,7 +145,7 @@ final class Recorder: Component {
         let sim = Simulator()
         let requester = Requester(), hole = BlackHole()
         let id = sim.register(requester)
-        requester.port = OutputPort(link: Link(latency: 5_000, bitsPerSecond: 0), destination: sim.register(hole))
+        requester.destination = sim.register(hole)
         sim.schedule(at: 100, target: id, kind: 0)
         #expect {
             try sim.run()

@@ -7,7 +7,6 @@ import Testing
 import KonaConfig
 import KonaEngine
 @testable import KonaHardware
-import KonaOutputs
 @testable import KonaSystem
 import KonaWorkloads
 
@@ -33,16 +32,79 @@ private func chain(_ addresses: [UInt64]) -> [MemoryAccess] {
     @Test func theFormulaIsTheArtifactsSum() {
         // 1000 accesses: 400 miss L1, 300 miss L2, 200 miss the LLC, 10 miss FMem:
         // 2 + 0.4 * 9 + 0.3 * 26 + 0.2 * 130 + 0.01 * 3110 = 2 + 3.6 + 7.8 + 26 + 31.1 = 70.5 ns.
-        let counts = AnalyticalAMAT.Counts(accesses: 1000, l1Misses: 400, l2Misses: 300, l3Misses: 200, cacheMisses: 10)
-        #expect(counts.rates == AnalyticalAMAT.MissRates(m1: 0.4, m2: 0.3, m3: 0.2, mCache: 0.01))
+        let counts = AnalyticalAMAT.Counts(accesses: 1000, l1Misses: 400, l2Misses: 300, l3Misses: 200, remoteMisses: 10)
         #expect(abs(AnalyticalAMAT.amat(counts) - 70.5) < 1e-9)
         // Everything hits L1: just L1. Everything misses everywhere: 2 + 9 + 26 + 130 + 3110.
-        #expect(AnalyticalAMAT.amat(AnalyticalAMAT.Counts(accesses: 5, l1Misses: 0, l2Misses: 0, l3Misses: 0, cacheMisses: 0)) == 2)
-        #expect(AnalyticalAMAT.amat(AnalyticalAMAT.Counts(accesses: 5, l1Misses: 5, l2Misses: 5, l3Misses: 5, cacheMisses: 5)) == 3277)
+        #expect(AnalyticalAMAT.amat(AnalyticalAMAT.Counts(accesses: 5, l1Misses: 0, l2Misses: 0, l3Misses: 0, remoteMisses: 0)) == 2)
+        #expect(AnalyticalAMAT.amat(AnalyticalAMAT.Counts(accesses: 5, l1Misses: 5, l2Misses: 5, l3Misses: 5, remoteMisses: 5)) == 3277)
         // Other latencies (the paging baselines': Cache = local DRAM 82 ns, Remote 10 us).
-        let lego = AnalyticalAMAT.Latencies(l1: 2, l2: 9, l3: 26, cache: 82, remote: 10_000)
+        let lego = AnalyticalAMAT.Latencies.pagingArtifact(remote: 10_000)
         #expect(abs(AnalyticalAMAT.amat(counts, lego) - (2 + 3.6 + 7.8 + 16.4 + 100)) < 1e-9)
-        #expect(AnalyticalAMAT.amat(AnalyticalAMAT.Counts(accesses: 0, l1Misses: 0, l2Misses: 0, l3Misses: 0, cacheMisses: 0)) == 2)
+        // No accesses: 0, as amat_ns.
+        #expect(AnalyticalAMAT.amat(AnalyticalAMAT.Counts(accesses: 0, l1Misses: 0, l2Misses: 0, l3Misses: 0, remoteMisses: 0)) == 0)
+    }
+
+    /// The evaluation order is `scripts/paper-reproduction`'s former Python formula's
+    /// (`2 + 9 * m1 + 26 * m2 + 130 * m3 + 3110 * misses / n`), so the two agree to the bit:
+    /// here the remote term as `Remote * misses / n` and as `misses / n * Remote` differ in the
+    /// last bit, and the formula takes the first.
+    @Test func theRemoteTermIsRemoteTimesMissesOverAccesses() throws {
+        let counts = AnalyticalAMAT.Counts(accesses: 7, l1Misses: 3, l2Misses: 2, l3Misses: 1, remoteMisses: 1)
+        #expect(AnalyticalAMAT.amat(counts) == Self.asPython(7, 3, 2, 1, 1))
+        // A count where the two orders of the remote term differ in the last bit.
+        let n = 97.0
+        func ordersDiffer(_ m: Double) -> Bool {
+            let remoteFirst: Double = 3110 * m / n, rateFirst: Double = m / n * 3110
+            return remoteFirst != rateFirst
+        }
+        let candidates: [Double] = (1...50).map { Double($0) }
+        let found: Double? = candidates.first(where: ordersDiffer)
+        let misses = try #require(found)
+        let other = AnalyticalAMAT.Counts(accesses: 97, l1Misses: 40, l2Misses: 30, l3Misses: 20, remoteMisses: UInt64(misses))
+        #expect(AnalyticalAMAT.amat(other) == Self.asPython(97, 40, 30, 20, misses))
+    }
+
+    /// The Python formula, term by term in its order.
+    static func asPython(_ n: Double, _ l1: Double, _ l2: Double, _ l3: Double, _ remote: Double) -> Double {
+        let m1: Double = l1 / n, m2: Double = l2 / n, m3: Double = l3 / n
+        var sum: Double = 2 + 9 * m1
+        sum += 26 * m2
+        sum += 130 * m3
+        let remoteTerm: Double = 3110 * remote / n
+        return sum + remoteTerm
+    }
+
+    /// Every run reports `amat.analytical_ns`, the formula on its own counts with the latencies
+    /// of its home of memory: Kona's FPGA, paging (Remote: the idle fault to whole
+    /// microseconds, 10 us for LegoOS's 9.96), or none (local DRAM only).
+    @Test(arguments: [
+        (["memory.remote_fraction=1"], AnalyticalAMAT.Latencies.konaArtifact),
+        (["memory.remote_fraction=1", "remote.mechanism=paging", "paging.fault_latency=6us", "paging.map_latency=0.85us"],
+         AnalyticalAMAT.Latencies.pagingArtifact(remote: 10_000)),
+        (["memory.remote_fraction=1", "remote.mechanism=paging", "paging.fault_latency=35us", "paging.map_latency=1.9us"],
+         AnalyticalAMAT.Latencies.pagingArtifact(remote: 40_000)),
+        (["memory.remote_fraction=0"], AnalyticalAMAT.Latencies.pagingArtifact(remote: 0)),
+    ])
+    func everyRunReportsTheFormulaOnItsOwnCounts(_ overrides: [String], _ latencies: AnalyticalAMAT.Latencies) throws {
+        let c = try konaArtifactConfig(["system.cores_per_socket=2", "workload.accesses=3000", "workload.footprint=4MiB"] + overrides)
+        #expect(AnalyticalAMAT.Latencies.artifact(for: c) == latencies)
+        let r = try Simulation(config: c).run()
+        let counts = try #require(AnalyticalAMAT.Counts(report: r))
+        #expect(counts.accesses == integer(r, "accesses") && counts.l1Misses == integer(r, "cpu0.l1d.misses") + integer(r, "cpu1.l1d.misses"))
+        #expect(counts.remoteMisses == (r.value("fpga.fmem.misses") ?? r.value("paging.faults")).map { if case .integer(let v) = $0 { v } else { 0 } } ?? 0)
+        #expect(overrides.contains("memory.remote_fraction=0") ? counts.remoteMisses == 0 : counts.remoteMisses > 0)
+        #expect(r.value("amat.analytical_ns") == .real(AnalyticalAMAT.amat(counts, latencies)))
+    }
+
+    @Test func thePrivateModelChargesItsL2MissesLocalDRAM() throws {
+        let c = try konaArtifactConfig(["system.model=private", "system.cores_per_socket=1", "workload.accesses=3000",
+                                        "workload.footprint=4MiB", "memory.remote_fraction=0"])
+        let r = try Simulation(config: c).run()
+        let n = Double(integer(r, "accesses"))
+        #expect(n == 3000)
+        let expected = 2 + 9 * (Double(integer(r, "cpu0.l1d.misses")) / n) + 82 * (Double(integer(r, "cpu0.l2.misses")) / n)
+        #expect(integer(r, "cpu0.l2.misses") > 0)
+        #expect(r.value("amat.analytical_ns") == .real(expected))
     }
 
     // MARK: Idle latencies of hwconfigs/kona-artifact.yaml
@@ -141,7 +203,7 @@ private func chain(_ addresses: [UInt64]) -> [MemoryAccess] {
         let formula = AnalyticalAMAT.amat(counts)
         let formulaOwn = AnalyticalAMAT.amat(counts, try Self.konaSimLatencies())
         print("pointer chase over \(footprint): \(counts); KonaSim \(simulated) ns, formula \(formula) ns (\((simulated / formula - 1) * 100)%), with KonaSim's Remote \(formulaOwn) ns (\((simulated / formulaOwn - 1) * 100)%)")
-        #expect(counts.cacheMisses > 0 && integer(r, "fpga.evictions") == 0)
+        #expect(counts.remoteMisses > 0 && integer(r, "fpga.evictions") == 0)
         switch footprint {
         case "16KiB": #expect(counts.l1Misses < counts.accesses / 10, "L1 hits")
         case "48KiB": #expect(counts.l1Misses == counts.accesses && counts.l2Misses < counts.accesses / 5, "L2 hits")
@@ -181,7 +243,7 @@ private func chain(_ addresses: [UInt64]) -> [MemoryAccess] {
         let n = Double(counts.accesses)
         let simulated = r.value("amat_ns")!.asDouble, simulatedFast = fast.value("amat_ns")!.asDouble
         let formula = AnalyticalAMAT.amat(counts), formulaOwn = AnalyticalAMAT.amat(counts, try Self.konaSimLatencies())
-        #expect(counts.rates.mCache > 0.4)
+        #expect(Double(counts.remoteMisses) / Double(counts.accesses) > 0.4)
         #expect(simulated / formula - 1 > 0.02, "they part")
         // Evictions a miss had to wait for (not background ones), and their mean duration.
         let synchronous = Double(integer(fast, "fpga.evictions") - integer(fast, "fpga.background_evictions"))

@@ -10,30 +10,35 @@ import KonaConfig
 /// `konasim sweep-point FILE --point i`, a comparison's runs as `konasim run ...`), `jobs` at
 /// a time, with a progress line on a terminal (done, running, failed, ETA) and a plain line
 /// per unit otherwise. A failed unit is reported and the others go on.
-struct PointRunner {
-    let jobs: Int
+public struct PointRunner {
+    public let jobs: Int
     /// What the units are called in progress lines ("points", "runs").
-    var noun = "points"
+    public var noun = "points"
     /// The arguments (after the executable) that run unit `i`.
-    let arguments: (Int) -> [String]
+    public let arguments: (Int) -> [String]
     /// Whether a unit's end is a line on standard output when it is not a terminal (a sweep's
     /// log); a comparison prints only its table there.
-    var logsToOutput = true
+    public var logsToOutput = true
+    /// The program each unit runs (this executable unless given).
+    public var executable: String = PointRunner.currentExecutable
 
     /// A runner of `sweepFile`'s points.
-    init(sweepFile: String, jobs: Int) {
+    public init(sweepFile: String, jobs: Int) {
         self.jobs = jobs
         arguments = { ["sweep-point", sweepFile, "--point", String($0)] }
     }
 
-    init(jobs: Int, noun: String, logsToOutput: Bool, arguments: @escaping (Int) -> [String]) {
+    public init(jobs: Int, noun: String, logsToOutput: Bool, executable: String = PointRunner.currentExecutable,
+                arguments: @escaping (Int) -> [String]) {
         self.jobs = jobs
+        self.executable = executable
         self.noun = noun
         self.logsToOutput = logsToOutput
         self.arguments = arguments
     }
 
-    private var executable: String {
+    /// The path of the running executable.
+    public static var currentExecutable: String {
         #if os(Linux)
         if let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return link }
         #endif
@@ -41,14 +46,14 @@ struct PointRunner {
     }
 
     /// Runs `points`; `done` receives each finished point's JSON row. Returns the failures.
-    func run(_ points: [SweepSpec.Point], total: Int, alreadyDone: Int,
+    public func run(_ points: [SweepSpec.Point], total: Int, alreadyDone: Int,
              done: (Int, String) throws -> Void) throws -> [(Int, String)] {
         try run(points.map(\.index), total: total, alreadyDone: alreadyDone, done: done)
     }
 
     /// Runs the units numbered `indices`; `done` receives each finished unit's last line of
     /// output. Returns the failures with the last line of their standard error.
-    func run(_ indices: [Int], total: Int, alreadyDone: Int,
+    public func run(_ indices: [Int], total: Int, alreadyDone: Int,
              done: (Int, String) throws -> Void) throws -> [(Int, String)] {
         let terminal = isatty(STDERR_FILENO) == 1
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("konasim-sweep-\(getpid())").path
@@ -64,7 +69,7 @@ struct PointRunner {
             let elapsed = Date().timeIntervalSince(start)
             let newlyDone = finished - alreadyDone
             let eta = newlyDone > 0 ? elapsed / Double(newlyDone) * Double(total - finished) : 0
-            writeStandardError("\r  \(noun) \(finished)/\(total) done, \(running.count) running, \(failures.count) failed, ETA \(Int(eta.rounded())) s   ")
+            Self.writeStandardError("\r  \(noun) \(finished)/\(total) done, \(running.count) running, \(failures.count) failed, ETA \(Int(eta.rounded())) s   ")
         }
         while !queue.isEmpty || !running.isEmpty {
             while running.count < jobs, let index = queue.popFirst() {
@@ -87,7 +92,7 @@ struct PointRunner {
                 if !terminal && logsToOutput { print("\(noun.dropLast()) \(index) FAILED (\(finished)/\(total)): \(message)"); fflush(nil) }
             }
         }
-        if terminal { writeStandardError("\r\u{1B}[K") }
+        if terminal { Self.writeStandardError("\r\u{1B}[K") }
         return failures
     }
 
@@ -102,57 +107,12 @@ struct PointRunner {
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, executable, &actions, nil, &argv, environ)
-        guard rc == 0 else { throw InputError(message: "cannot start \(executable): \(String(cString: strerror(rc)))") }
+        guard rc == 0 else { throw SweepError(message: "cannot start \(executable): \(String(cString: strerror(rc)))") }
         return pid
     }
-}
 
-/// Writes a Slurm job array that runs a sweep's shards and a merge job that waits for it.
-enum SlurmScripts {
-    static func write(to directory: String, sweepFile: String, shards: Int, output: String) throws {
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: directory + "/results", withIntermediateDirectories: true)
-        try fm.createDirectory(atPath: directory + "/logs", withIntermediateDirectories: true)
-        let dir = URL(fileURLWithPath: directory).standardizedFileURL.path
-        let sweep = URL(fileURLWithPath: sweepFile).standardizedFileURL.path
-        let exe = (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        let ext = output.hasSuffix(".jsonl") ? "jsonl" : "csv"
-        let array = """
-        #!/bin/bash
-        # A KonaSim sweep as a Slurm job array: task i runs shard i of \(shards).
-        #SBATCH --job-name=konasim-sweep
-        #SBATCH --array=0-\(shards - 1)
-        #SBATCH --ntasks=1
-        #SBATCH --cpus-per-task=1
-        #SBATCH --output=\(dir)/logs/sweep-%A_%a.out
-        set -euo pipefail
-        "\(exe)" sweep "\(sweep)" --shard "${SLURM_ARRAY_TASK_ID}/\(shards)" --jobs 1 -o "\(dir)/results/shard-${SLURM_ARRAY_TASK_ID}.\(ext)"
-
-        """
-        let merge = """
-        #!/bin/bash
-        # Merges the shards once every array task has succeeded (submitted with --dependency=afterok).
-        #SBATCH --job-name=konasim-merge
-        #SBATCH --ntasks=1
-        #SBATCH --output=\(dir)/logs/merge-%j.out
-        set -euo pipefail
-        "\(exe)" merge "\(dir)"/results/shard-*.\(ext) -o "\(dir)/results.\(ext)"
-
-        """
-        let submit = """
-        #!/bin/bash
-        # Submits the array, then the merge job that depends on it. Prints both job ids.
-        set -euo pipefail
-        cd "$(dirname "$0")"
-        array=$(sbatch --parsable sweep.sbatch)
-        merge=$(sbatch --parsable --dependency=afterok:${array} merge.sbatch)
-        echo "array ${array} merge ${merge}"
-
-        """
-        for (name, text) in [("sweep.sbatch", array), ("merge.sbatch", merge), ("submit.sh", submit)] {
-            try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
-            chmod(directory + "/" + name, 0o755)
-        }
-        print("wrote \(directory)/sweep.sbatch (array 0-\(shards - 1)), merge.sbatch and submit.sh; run \(directory)/submit.sh")
+    private static func writeStandardError(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
     }
 }

@@ -5,71 +5,73 @@ import Darwin
 #endif
 import Foundation
 import KonaConfig
+import KonaEngine
 
 /// A sweep's results file (CSV or JSON Lines): rows by point, appended one write each,
 /// rewritten in point order at the end.
-final class ResultsFile {
-    let path: String
-    let csv: Bool
-    let columns: [String]
+public final class ResultsFile {
+    public let path: String
+    /// CSV (by the `.csv` extension) or JSON Lines.
+    public let csv: Bool
+    public let columns: [String]
     private var rows: [Int: String] = [:]
 
-    init(path: String, spec: SweepSpec) throws {
+    public init(path: String, spec: SweepSpec) {
         self.path = path
         csv = path.hasSuffix(".csv")
         columns = ["point", "repeat", "seed"] + spec.axes.map(\.key) + spec.metrics + ["version", "config_hash"]
     }
 
     /// Whether `point` already has a row.
-    func has(_ point: Int) -> Bool { rows[point] != nil }
+    public func has(_ point: Int) -> Bool { rows[point] != nil }
 
     /// Starts an empty file (a CSV gets its header).
-    func reset() throws {
+    public func reset() throws {
         rows = [:]
         try Self.writeAtomically(path, csv ? header + "\n" : "")
     }
 
-    var header: String { columns.map(Self.csvField).joined(separator: ",") }
+    public var header: String { columns.map(Self.csvField).joined(separator: ",") }
 
     /// Reads the rows already in the file; a last line without its newline (a torn write) is dropped.
-    func loadExisting() throws {
+    public func loadExisting() throws {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return try reset() }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last?.isEmpty == true { lines.removeLast() } else if !lines.isEmpty { lines.removeLast() }
         if csv {
             guard let first = lines.first, first == header else {
-                throw InputError(message: "\(path): its header is not this sweep's (\(header)); use another file or drop --resume")
+                throw SweepError(message: "\(path): its header is not this sweep's (\(header)); use another file or drop --resume")
             }
             lines.removeFirst()
         }
         for line in lines {
-            guard let point = Self.pointIndex(line, csv: csv) else { throw InputError(message: "\(path): unreadable row '\(line)'") }
+            guard let point = Self.pointIndex(line, csv: csv) else { throw SweepError(message: "\(path): unreadable row '\(line)'") }
             rows[point] = line
         }
         try rewrite()
     }
 
     /// Appends the row of `point`, given as the flat JSON object `sweep-point` prints.
-    func append(point: Int, json: String) throws {
+    public func append(point: Int, json: String) throws {
         let fields = try Self.parseFlatJSON(json)
         let line: String
         if csv {
-            line = columns.map { c in Self.csvField(fields.first { $0.key == c }.map { $0.isString ? $0.value : $0.value } ?? "") }
+            line = columns.map { c in Self.csvField(fields.first { $0.key == c }.map(\.value) ?? "") }
                 .joined(separator: ",")
         } else {
             line = json
         }
         rows[point] = line
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
-        guard fd >= 0 else { throw InputError(message: "cannot append to \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw SweepError(message: "cannot append to \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var bytes = Array((line + "\n").utf8)
         let written = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }   // one write: never a torn row
-        guard written == bytes.count else { throw InputError(message: "short write to \(path)") }
+        guard written == bytes.count else { throw SweepError(message: "short write to \(path)") }
     }
 
     /// Rewrites the file with its rows in point order.
-    func finish(keeping points: Set<Int>) throws { try rewrite() }
+    public func finish() throws { try rewrite() }
 
     private func rewrite() throws {
         let body = rows.keys.sorted().map { rows[$0]! + "\n" }.joined()
@@ -78,48 +80,29 @@ final class ResultsFile {
 
     // MARK: Helpers
 
-    static func writeAtomically(_ path: String, _ text: String) throws {
+    /// Writes `text` to `path` through a temporary file renamed into place.
+    public static func writeAtomically(_ path: String, _ text: String) throws {
         let temporary = path + ".tmp-\(getpid())"
         do {
             try text.write(toFile: temporary, atomically: false, encoding: .utf8)
-            guard rename(temporary, path) == 0 else { throw InputError(message: String(cString: strerror(errno))) }
+            guard rename(temporary, path) == 0 else { throw SweepError(message: String(cString: strerror(errno))) }
         } catch {
-            throw InputError(message: "cannot write \(path): \(error)")
+            throw SweepError(message: "cannot write \(path): \(error)")
         }
     }
 
-    static func csvField(_ s: String) -> String {
+    /// `s` as one CSV field (quoted when it holds a comma, quote or newline).
+    public static func csvField(_ s: String) -> String {
         s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
-    static func quoteJSON(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where c.value < 0x20: out += String(format: "\\u%04x", c.value)
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out + "\""
-    }
-
-    /// FNV-1a 64 of `text`, as 16 hex digits.
-    static func hash(_ text: String) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
-        let hex = String(h, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
-    }
-
     /// Parses `{"k": v, ...}` with string or number values (what `sweep-point` prints).
-    static func parseFlatJSON(_ text: String) throws -> [(key: String, value: String, isString: Bool)] {
+    public static func parseFlatJSON(_ text: String) throws -> [(key: String, value: String, isString: Bool)] {
         var out: [(key: String, value: String, isString: Bool)] = []
         var chars = Array(text.unicodeScalars)[...]
         func skip() { while let c = chars.first, c == " " || c == "\t" { chars.removeFirst() } }
         func string() throws -> String {
-            guard chars.first == "\"" else { throw InputError(message: "bad result row: \(text)") }
+            guard chars.first == "\"" else { throw SweepError(message: "bad result row: \(text)") }
             chars.removeFirst()
             var s = ""
             while let c = chars.first {
@@ -132,17 +115,17 @@ final class ResultsFile {
                     s.unicodeScalars.append(c)
                 }
             }
-            throw InputError(message: "bad result row: \(text)")
+            throw SweepError(message: "bad result row: \(text)")
         }
         skip()
-        guard chars.first == "{" else { throw InputError(message: "bad result row: \(text)") }
+        guard chars.first == "{" else { throw SweepError(message: "bad result row: \(text)") }
         chars.removeFirst()
         while true {
             skip()
             if chars.first == "}" { break }
             let key = try string()
             skip()
-            guard chars.first == ":" else { throw InputError(message: "bad result row: \(text)") }
+            guard chars.first == ":" else { throw SweepError(message: "bad result row: \(text)") }
             chars.removeFirst()
             skip()
             if chars.first == "\"" {
@@ -158,30 +141,31 @@ final class ResultsFile {
         return out
     }
 
-    static func pointIndex(_ line: String, csv: Bool) -> Int? {
+    /// The point index of a row (its first CSV field, or its JSON `point`), nil if unreadable.
+    public static func pointIndex(_ line: String, csv: Bool) -> Int? {
         if csv { return line.split(separator: ",", maxSplits: 1).first.flatMap { Int($0) } }
         return (try? parseFlatJSON(line))?.first { $0.key == "point" }.flatMap { Int($0.value) }
     }
 
     /// Joins results files into `output` in point order; identical duplicate rows are kept once.
-    static func merge(_ inputs: [String], into output: String) throws {
+    public static func merge(_ inputs: [String], into output: String) throws {
         let csv = output.hasSuffix(".csv")
-        guard csv || output.hasSuffix(".jsonl") else { throw InputError(message: "-o must end in .csv or .jsonl") }
+        guard csv || output.hasSuffix(".jsonl") else { throw SweepError(message: "-o must end in .csv or .jsonl") }
         var header: String?
         var rows: [Int: String] = [:]
         for input in inputs {
-            guard input.hasSuffix(".csv") == csv else { throw InputError(message: "\(input): merge files of the output's format only") }
-            guard let text = try? String(contentsOfFile: input, encoding: .utf8) else { throw InputError(message: "cannot read \(input)") }
+            guard input.hasSuffix(".csv") == csv else { throw SweepError(message: "\(input): merge files of the output's format only") }
+            guard let text = try? String(contentsOfFile: input, encoding: .utf8) else { throw SweepError(message: "cannot read \(input)") }
             var lines = text.split(separator: "\n").map(String.init)
             if csv {
                 guard let h = lines.first else { continue }
-                if let header, header != h { throw InputError(message: "\(input): its columns differ from \(inputs[0])'s") }
+                if let header, header != h { throw SweepError(message: "\(input): its columns differ from \(inputs[0])'s") }
                 header = h
                 lines.removeFirst()
             }
             for line in lines {
-                guard let p = pointIndex(line, csv: csv) else { throw InputError(message: "\(input): unreadable row '\(line)'") }
-                if let existing = rows[p], existing != line { throw InputError(message: "point \(p) differs between inputs") }
+                guard let p = pointIndex(line, csv: csv) else { throw SweepError(message: "\(input): unreadable row '\(line)'") }
+                if let existing = rows[p], existing != line { throw SweepError(message: "point \(p) differs between inputs") }
                 rows[p] = line
             }
         }
