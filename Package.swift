@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "KonaOutputsTests", dependencies: ["KonaOutputs", "KonaEngine", "KonaSystem", "KonaConfig"]),
         .testTarget(name: "KonaProtocolTests", dependencies: ["KonaProtocol", "KonaHardware", "KonaSystem", "KonaOutputs"]),
         .testTarget(name: "KonaSystemTests", dependencies: [
-            "KonaSystem", "KonaOutputs", "KonaConfig", "KonaEngine", "KonaHardware", "KonaWorkloads",
+            "KonaSystem", "KonaConfig", "KonaEngine", "KonaHardware", "KonaWorkloads",
         ]),
     ]
 )

@@ -2,7 +2,6 @@ import Testing
 import KonaConfig
 import KonaEngine
 @testable import KonaHardware
-import KonaOutputs
 import KonaProtocol
 @testable import KonaSystem
 import KonaWorkloads
@@ -175,7 +174,7 @@ func integer(_ r: Report, _ name: String) -> UInt64 {
         func json(_ seed: Int) throws -> String {
             let c = try coherentConfig(["seed=\(seed)", "system.sockets=2", "workload.accesses=3000", "workload.footprint=64KiB",
                                         "llc.size=16KiB", "core.l2.size=4KiB", "core.l1d.size=1KiB", "run.check=true"])
-            return StatsJSON.render(try Simulation(config: c).run().values)
+            return statsText(try Simulation(config: c).run().values)
         }
         let a = try json(3), b = try json(3), c = try json(4)
         #expect(a == b && a != c)

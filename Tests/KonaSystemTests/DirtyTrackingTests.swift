@@ -7,7 +7,6 @@ import Testing
 import KonaConfig
 import KonaEngine
 @testable import KonaHardware
-import KonaOutputs
 @testable import KonaSystem
 import KonaWorkloads
 

@@ -2,7 +2,6 @@ import Testing
 import KonaConfig
 import KonaEngine
 @testable import KonaHardware
-import KonaOutputs
 import KonaProtocol
 @testable import KonaSystem
 import KonaWorkloads
@@ -104,7 +103,7 @@ let konaOverrides = ["fpga.range.size=1MiB", "fpga.frequency=1GHz", "fpga.pipeli
             let c = try coherentConfig(konaOverrides + ["system.sockets=2", "system.cores_per_socket=2", "workload.kind=zipfian",
                                                         "workload.accesses=3000", "workload.footprint=64KiB", "fpga.fmem.size=32KiB",
                                                         "llc.size=16KiB", "core.l2.size=4KiB", "core.l1d.size=1KiB", "run.check=\(check)"])
-            return StatsJSON.render(try Simulation(config: c).run().values)
+            return statsText(try Simulation(config: c).run().values)
         }
         #expect(try stats(false) == stats(true))
     }

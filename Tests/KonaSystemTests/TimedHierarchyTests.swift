@@ -2,7 +2,6 @@ import Testing
 import KonaConfig
 import KonaEngine
 @testable import KonaHardware
-import KonaOutputs
 @testable import KonaSystem
 import KonaWorkloads
 
@@ -90,7 +89,7 @@ func run(_ accesses: [MemoryAccess], _ overrides: [String] = []) throws -> (Simu
         func json(_ seed: Int) throws -> String {
             let c = try config(["seed=\(seed)", "workload.accesses=20000", "workload.footprint=1MiB", "core.l1d.replacement=random"])
             let r = try Simulation(config: c).run()
-            return StatsJSON.render(r.values)
+            return statsText(r.values)
         }
         let a = try json(3), b = try json(3), c = try json(4)
         #expect(a == b)
