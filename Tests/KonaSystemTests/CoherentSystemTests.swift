@@ -171,12 +171,12 @@ func integer(_ r: Report, _ name: String) -> UInt64 {
     }
 
     @Test func coherentRunsAreDeterministic() throws {
-        func json(_ seed: Int) throws -> String {
+        func stats(_ seed: Int) throws -> String {
             let c = try coherentConfig(["seed=\(seed)", "system.sockets=2", "workload.accesses=3000", "workload.footprint=64KiB",
                                         "llc.size=16KiB", "core.l2.size=4KiB", "core.l1d.size=1KiB", "run.check=true"])
             return statsText(try Simulation(config: c).run().values)
         }
-        let a = try json(3), b = try json(3), c = try json(4)
+        let a = try stats(3), b = try stats(3), c = try stats(4)
         #expect(a == b && a != c)
         #expect(a.contains("\"llc1.requests\": ") && a.contains("\"cpu7.l1d.hits\": "))
     }
