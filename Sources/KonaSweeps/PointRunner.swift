@@ -76,12 +76,10 @@ public struct PointRunner {
                 running[try spawn(index, in: directory)] = index
             }
             progress()
-            var status: Int32 = 0
-            let pid = waitpid(-1, &status, 0)
-            guard pid > 0, let index = running.removeValue(forKey: pid) else { continue }
+            let (pid, exited) = Self.waitForOne(of: running.keys.sorted())
+            let index = running.removeValue(forKey: pid)!
             finished += 1
             let out = (try? String(contentsOfFile: "\(directory)/\(index).out", encoding: .utf8)) ?? ""
-            let exited = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
             if exited == 0 {
                 try done(index, out.split(separator: "\n").last.map(String.init) ?? "")
                 if !terminal && logsToOutput { print("\(noun.dropLast()) \(index) done (\(finished)/\(total))"); fflush(nil) }
@@ -94,6 +92,22 @@ public struct PointRunner {
         }
         if terminal { Self.writeStandardError("\r\u{1B}[K") }
         return failures
+    }
+
+    /// Waits until one of `children` exits and returns it with its exit status (128 + the
+    /// signal if a signal ended it; 127 if it was reaped elsewhere). Only these children are
+    /// waited for, never `waitpid(-1)`: another runner in the same process (tests run them
+    /// in parallel) keeps its own. Polls every 10 ms, nothing against points that run seconds.
+    private static func waitForOne(of children: [pid_t]) -> (pid: pid_t, status: Int32) {
+        while true {
+            for pid in children {
+                var status: Int32 = 0
+                let reaped = waitpid(pid, &status, WNOHANG)
+                if reaped == pid { return (pid, (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)) }
+                if reaped < 0 && errno != EINTR { return (pid, 127) }
+            }
+            usleep(10_000)
+        }
     }
 
     private func spawn(_ index: Int, in directory: String) throws -> pid_t {
