@@ -31,11 +31,16 @@ let package = Package(
         .target(name: "KonaConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "KonaSystem",
                 dependencies: ["KonaEngine", "KonaProtocol", "KonaHardware", "KonaWorkloads", "KonaConfig"]),
+        // The protocol's verifiers: the exhaustive explorer, the random tester, the Promela
+        // export (its hand-written model text is PromelaSemantics.pml, embedded by
+        // scripts/gen-embedded), table exports and the breakage catalogue. No config, no workloads.
+        .target(name: "KonaVerification", dependencies: ["KonaEngine", "KonaProtocol", "KonaHardware"],
+                exclude: ["PromelaSemantics.pml"]),
         .target(name: "KonaOutputs", dependencies: ["KonaEngine", "KonaProtocol", "KonaHardware", "KonaSystem", "KonaConfig"],
                 swiftSettings: hotPath),
         .target(name: "KonaSweeps", dependencies: ["KonaConfig", "KonaEngine"]),
         .executableTarget(name: "konasim", dependencies: [
-            "KonaSystem", "KonaSweeps", "KonaOutputs", "KonaConfig", "KonaWorkloads", "KonaProtocol", "KonaHardware",
+            "KonaSystem", "KonaSweeps", "KonaOutputs", "KonaConfig", "KonaWorkloads", "KonaProtocol", "KonaHardware", "KonaVerification",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "KonaEngineTests", dependencies: ["KonaEngine"]),
@@ -44,7 +49,8 @@ let package = Package(
         .testTarget(name: "KonaWorkloadsTests", dependencies: ["KonaWorkloads", "CZlib"]),
         .testTarget(name: "KonaHardwareTests", dependencies: ["KonaHardware", "KonaEngine", "KonaProtocol"]),
         .testTarget(name: "KonaOutputsTests", dependencies: ["KonaOutputs", "KonaEngine", "KonaSystem", "KonaConfig"]),
-        .testTarget(name: "KonaProtocolTests", dependencies: ["KonaProtocol", "KonaHardware", "KonaSystem", "KonaOutputs"]),
+        .testTarget(name: "KonaProtocolTests", dependencies: ["KonaProtocol"]),
+        .testTarget(name: "KonaVerificationTests", dependencies: ["KonaVerification", "KonaProtocol", "KonaHardware"]),
         .testTarget(name: "KonaSystemTests", dependencies: [
             "KonaSystem", "KonaConfig", "KonaEngine", "KonaHardware", "KonaWorkloads",
         ]),

@@ -1,6 +1,6 @@
 import ArgumentParser
-import KonaOutputs
 import KonaProtocol
+import KonaVerification
 
 extension KonaSimCommand {
     /// `konasim protocol`: print the transition tables.

@@ -1,8 +1,7 @@
 import ArgumentParser
 import KonaHardware
-import KonaOutputs
 import KonaProtocol
-import KonaSystem
+import KonaVerification
 
 extension KonaSimCommand {
     /// `konasim stress`: the random coherence tester.

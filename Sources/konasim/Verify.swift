@@ -7,7 +7,7 @@ import ArgumentParser
 import KonaHardware
 import KonaOutputs
 import KonaProtocol
-import KonaSystem
+import KonaVerification
 
 extension KonaSimCommand {
     /// `konasim verify`: every reachable state of a small system, explored exhaustively.

@@ -1,6 +1,7 @@
 import KonaEngine
 import KonaOutputs
 import KonaSystem
+import KonaVerification
 
 /// A counterexample of `konasim verify` as a VCD waveform: one string signal per controller
 /// and line with its state after each step (steps 1 ns apart), and `verify.step` with the

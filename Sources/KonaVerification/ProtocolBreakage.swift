@@ -1,19 +1,4 @@
-/// The four transition tables a system runs: the core complexes', the socket LLCs', the CPU
-/// home agent's and the FPGA home agent's.
-public struct ProtocolTables: Sendable {
-    public var core: CoreComplexProtocol.Table
-    public var llc: LLCProtocol.Table
-    public var home: HomeProtocol.Table
-    public var fpga: HomeProtocol.Table
-
-    /// The correct tables for `variant`.
-    public init(_ variant: ProtocolVariant) {
-        core = CoreComplexProtocol.table(variant)
-        llc = LLCProtocol.table(variant)
-        home = HomeProtocol.table(variant)
-        fpga = HomeProtocol.fpgaTable(variant)
-    }
-}
+import KonaProtocol
 
 /// Named, deliberate protocol bugs: each alters a few rows of the correct tables so that a
 /// verifier (the SPIN model of `konasim protocol --format promela --break NAME`, the
@@ -72,29 +57,5 @@ public enum ProtocolBreakage: String, CaseIterable, Sendable {
             home(.EM_R, .LastRspIData, [.clearOwner, .recalled], .I, cpu: false)
         }
         return t
-    }
-}
-
-extension ProtocolVariant {
-    /// Parses `grant=e|s,clean=notify|silent` (either part may be left out: default grant=e,
-    /// clean=notify); nil if malformed.
-    public init?(parsing text: String) {
-        self.init()
-        for part in text.split(separator: ",", omittingEmptySubsequences: true) {
-            let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
-            guard kv.count == 2 else { return nil }
-            switch (kv[0], kv[1]) {
-            case ("grant", "e"): grantExclusive = true
-            case ("grant", "s"): grantExclusive = false
-            case ("clean", "notify"): silentCleanEviction = false
-            case ("clean", "silent"): silentCleanEviction = true
-            default: return nil
-            }
-        }
-    }
-
-    /// `grant=e,clean=notify` style (parsed back by `init(parsing:)`).
-    public var shortDescription: String {
-        "grant=\(grantExclusive ? "e" : "s"),clean=\(silentCleanEviction ? "silent" : "notify")"
     }
 }

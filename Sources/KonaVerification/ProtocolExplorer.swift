@@ -382,7 +382,7 @@ public final class ProtocolExplorer {
     private func renumber(_ text: String, _ original: [Int]) -> String {
         var out = ""
         var rest = Substring(text)
-        while let r = rest.range(of: #"(core|llc)[0-9]"#, options: .regularExpression) {
+        while let r = rest.firstRange(of: #/(core|llc)[0-9]/#) {
             out += rest[..<r.lowerBound]
             let word = rest[r]
             let digit = Int(String(word.last!))!

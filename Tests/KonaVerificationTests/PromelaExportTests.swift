@@ -1,5 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import Testing
-import KonaOutputs
+@testable import KonaVerification
 
 @Suite struct PromelaExportTests {
     /// The main loop's choices of an event: `guard -> statements` lines that select one.
@@ -43,5 +48,18 @@ import KonaOutputs
         var work = (0..<2).map { "cpend[\($0)] == 0" } + (0..<24).map { "qn[\($0)] == 0" }
         work += (0..<2).map { "lpn[\($0)] == 0" } + ["hpn[0] == 0", "fblk != F_EVICTING"]
         for w in work { #expect(guardText.contains(w), "\(w)") }
+    }
+
+    /// The embedded text is `PromelaSemantics.pml` byte for byte (scripts/gen-embedded
+    /// regenerates it), and every model carries it.
+    @Test func theModelTextIsThePmlFile() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let file = try String(contentsOf: root.appendingPathComponent("Sources/KonaVerification/PromelaSemantics.pml"), encoding: .utf8)
+        #expect(PromelaSemantics.text == file, "run scripts/gen-embedded after editing PromelaSemantics.pml")
+        #expect(file.contains("inline step()"), "the file holds the main step")
+        for home in PromelaExport.Home.allCases {
+            let model = PromelaExport.model(.init(home: home))
+            #expect(model.contains(file), "the \(home) model lacks the hand-written part")
+        }
     }
 }

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-import KonaOutputs
 import Testing
 @testable import KonaHardware
 import KonaProtocol
@@ -252,32 +246,5 @@ let line: UInt64 = 7
             #expect(m.data == (row.actions.contains(.writeMemory) ? 42 : 5), "grants carry memory's (or the written-back) value")
         }
         if row.actions.contains(.sendWbAck) { #expect(net.sent.contains { $0.kind == .WbAck && $0.destination == .llc(4) }) }
-    }
-}
-
-@Suite struct TableShape {
-    @Test(arguments: ProtocolVariant.all)
-    func everyTableHasOneRowPerPairAndAStableStart(_ variant: ProtocolVariant) {
-        let core = CoreComplexProtocol.table(variant), llc = LLCProtocol.table(variant), home = HomeProtocol.table(variant)
-        #expect(core.row(.I, .Load)?.next == .IS_D && core.row(.I, .Store)?.next == .IM_AD)
-        #expect(llc.row(.I, .GetS_Alone)?.next == .IS_D && home.row(.I, .RdOwn_Alone)?.next == .EM_C)
-        // A missing pair is a protocol error, never a default.
-        #expect(core.row(.IS_D, .Load) == nil)
-    }
-}
-
-@Suite struct ProtocolDocument {
-    @Test func docsProtocolMdIsInSync() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let file = try String(contentsOf: root.appendingPathComponent("docs/protocol.md"), encoding: .utf8)
-        #expect(ProtocolExport.document() == file, "run scripts/gen-embedded to regenerate docs/protocol.md")
-    }
-
-    @Test func exportsAreWellFormed() {
-        let v = ProtocolVariant()
-        let csv = ProtocolExport.render(LLCProtocol.table(v), format: .csv, variant: v)
-        #expect(csv.split(separator: "\n").count == LLCProtocol.table(v).rows.count + 1)
-        let dot = ProtocolExport.render(CoreComplexProtocol.table(v), format: .dot, variant: v)
-        #expect(dot.hasPrefix("digraph core {") && dot.contains("\"I\" -> \"IS_D\""))
     }
 }

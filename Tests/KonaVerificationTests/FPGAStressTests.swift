@@ -1,7 +1,7 @@
 import Testing
 import KonaHardware
 import KonaProtocol
-import KonaSystem
+import KonaVerification
 
 /// The random coherence tester with the FPGA's home agent (`konasim stress --home fpga`).
 @Suite struct FPGAStressTests {

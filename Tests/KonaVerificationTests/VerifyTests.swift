@@ -1,6 +1,6 @@
 import Testing
 import KonaProtocol
-@testable import KonaSystem
+@testable import KonaVerification
 
 /// `konasim verify`'s explorer: the default tables pass on small systems, each broken table is
 /// caught with a counterexample, and the search's machinery (threads, the partial-order
