@@ -408,8 +408,9 @@ public final class ProtocolExplorer {
 
     /// A 64-bit hash of an encoded state (FNV-1a, then a final mix).
     static func hash(_ bytes: some Sequence<UInt8>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        var fnv = FNV1a()
+        fnv.combine(bytes)
+        var h = fnv.value
         h ^= h >> 33
         h &*= 0xff51_afd7_ed55_8ccd
         h ^= h >> 33
