@@ -283,6 +283,16 @@ public final class EvictionEngine {
         return writesLeft[f] == 0
     }
 
+    /// Whether frame `f` has network writes not yet acknowledged.
+    public func isWriting(_ f: Int) -> Bool { writesLeft[f] > 0 }
+
+    /// Frame `f`'s eviction is called off (its block is wanted again while still in the
+    /// frame): the frame stays allocated, and writes already sent complete on their own.
+    public func abandon(_ f: Int) {
+        evicting -= 1
+        evictingInSet[frames.set(of: frames.block(in: f))] -= 1
+    }
+
     /// Frame `f`'s eviction is over at `time`: the frame is free.
     public func finish(_ f: Int, at time: Tick) {
         evictions += 1
