@@ -42,7 +42,8 @@ public protocol RemoteNetworkClient: AnyObject {
 /// ready) picks the next one, so a packet never waits behind one that became ready after
 /// it, and the link never idles while a packet is ready. An operation ends when its last
 /// packet (a read) or its ack (a write) arrives; at most `maxOutstanding` are in flight,
-/// and the next waits, in order, for one to end.
+/// and the next waits, in order, for one to end. An operation asked to start later takes
+/// its place in flight (or in the queue) only when that time comes.
 public final class RemoteNetwork: Component {
     /// Packets a node's NIC reads ahead of the one on the link (it reads the first two when
     /// the request arrives).
@@ -78,7 +79,7 @@ public final class RemoteNetwork: Component {
     public private(set) var id = ComponentID(raw: .max)
     private unowned(unsafe) let simulator: Simulator
 
-    private enum Kind: UInt32 { case decideOutbound = 1, decideInbound, critical, complete }
+    private enum Kind: UInt32 { case decideOutbound = 1, decideInbound, critical, complete, begin }
 
     /// One read or write.
     private struct Operation {
@@ -199,7 +200,18 @@ public final class RemoteNetwork: Component {
     private func enqueue(_ operation: Operation) {
         let o: Int
         if let free = freeOperations.popLast() { o = free; operations[o] = operation } else { o = operations.count; operations.append(operation) }
-        if inFlight < maxOutstanding { start(o, at: operation.time) } else { waiting.append(o) }
+        if operation.time > simulator.now {
+            // Asked to start later (its data not ready, or a software path before it is
+            // posted): it takes a slot only then.
+            simulator.schedule(at: operation.time, target: id, kind: Kind.begin.rawValue, payload: UInt64(o))
+        } else {
+            begin(o)
+        }
+    }
+
+    /// Starts operation `o` now if a slot is free, else queues it.
+    private func begin(_ o: Int) {
+        if inFlight < maxOutstanding { start(o, at: operations[o].time) } else { waiting.append(o) }
     }
 
     /// Packets of operation `o`'s multi-packet message, and the payload of packet `k`.
@@ -367,6 +379,8 @@ public final class RemoteNetwork: Component {
             guard event.payload == decisionNumber[d] && decisionAt[d] != .max else { return }   // superseded
             decisionAt[d] = .max
             decide(d)
+        case .begin:
+            begin(Int(event.payload))
         case .critical:
             try client.readCriticalArrived(operations[Int(event.payload)].tag)
         case .complete:
