@@ -34,7 +34,7 @@ public struct Comparison {
 
     /// The metrics, in table order.
     public static let metrics: [Metric] = [
-        Metric(key: "time_ms", label: "execution time (simulated)", unit: "ms", plotLabel: "execution time") { $0["sim.time_ns"].map { $0 / 1e6 } },
+        Metric(key: "time_ms", label: "execution time (simulated)", unit: "ms", plotLabel: "execution time") { $0["sim.execution_time_ns"].map { $0 / 1e6 } },
         Metric(key: "amat_ns", label: "AMAT", unit: "ns", plotLabel: "AMAT") { $0["amat_ns"] },
         Metric(key: "remote_mean_ns", label: "remote access latency, mean", unit: "ns", plotLabel: nil) { $0["amat.remote_ns"] },
         Metric(key: "remote_p99_ns", label: "remote access latency, p99", unit: "ns", plotLabel: "remote p99") { $0["amat.remote_latency_ns.p99"] },

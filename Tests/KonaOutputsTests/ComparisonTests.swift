@@ -16,6 +16,11 @@ private func metric(_ key: String) throws -> Comparison.Metric {
         #expect(m.value(["amat_ns": 100]) == nil, "a run with neither mechanism")
     }
 
+    @Test func executionTimeIsTheLastRetirementNotTheRunsEnd() throws {
+        // A run ends after its last retirement when write-backs are still in flight.
+        #expect(try metric("time_ms").value(["sim.execution_time_ns": 1_500_000, "sim.time_ns": 2_000_000]) == 1.5)
+    }
+
     @Test func noOtherMetricIsNamedAfterOneMechanismsMisses() {
         for m in Comparison.metrics where m.key != "blocks_in" {
             for word in ["miss", "fetch", "page_in"] {
