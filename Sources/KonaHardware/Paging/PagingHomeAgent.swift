@@ -490,7 +490,7 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
     private func writeBack(_ f: Int, at time: Tick) {
         let p = frames.block(in: f)
         let issue = time + parameters.writebackLatency
-        guard engine.writeBack(f, node: parameters.nodes.node(of: p), firstLine: firstLine(of: p), at: issue) else {
+        guard engine.writeBack(f, node: parameters.nodes.node(of: p), firstLine: firstLine(of: p), at: issue, postedLater: true) else {
             simulator.schedule(at: time, target: id, kind: Kind.evicted.rawValue, payload: UInt64(f))
             return
         }

@@ -221,9 +221,10 @@ public final class EvictionEngine {
 
     /// Sends frame `f`'s lines (per `parameters.writeback`) to `node` at `time`, in network
     /// writes of at most `batchBytes` of line data and `sgEntries` runs of contiguous lines,
-    /// each leaving once its lines are read out of the DRAM. False when nothing was written
-    /// (the frame is free once its owner says so).
-    public func writeBack(_ f: Int, node: Int, firstLine first: UInt64, at time: Tick) -> Bool {
+    /// each leaving once its lines are read out of the DRAM; each holds a network slot from
+    /// now, or from `time` when `postedLater` (a software path before the write is posted).
+    /// False when nothing was written (the frame is free once its owner says so).
+    public func writeBack(_ f: Int, node: Int, firstLine first: UInt64, at time: Tick, postedLater: Bool = false) -> Bool {
         let b = frames.block(in: f)
         var segments: [Int] = []           // lengths of runs of lines to write
         var run = 0
@@ -258,7 +259,8 @@ public final class EvictionEngine {
             for i in 0..<lines { ready = max(ready, dram.read(line: first + UInt64(sent + i), at: time)) }
             sent += lines
             writesLeft[f] += 1
-            evictionBytes += network.write(lines: lines, entries: entries, node: node, tag: UInt64(f), at: ready)
+            evictionBytes += network.write(lines: lines, entries: entries, node: node, tag: UInt64(f), at: ready,
+                                           postedAt: postedLater ? time : nil)
             lines = 0
             entries = 0
         }
