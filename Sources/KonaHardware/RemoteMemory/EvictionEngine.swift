@@ -251,8 +251,8 @@ public final class EvictionEngine {
 
     /// Sends frame `f`'s lines (per `parameters.writeback`) to `node` at `time`, in the writes
     /// `packedWrites` gives, each leaving once its lines are read out of the DRAM (line
-    /// `first + offset` each); each holds a network slot from now, or from `time` when
-    /// `postedLater` (a software path before the write is posted). False when nothing was
+    /// `first + offset` each); each holds a network slot from now, or, when `postedLater` (a
+    /// software path before the write is posted), from when it starts. False when nothing was
     /// written (the frame is free once its owner says so).
     public func writeBack(_ f: Int, node: Int, firstLine first: UInt64, at time: Tick, postedLater: Bool = false) -> Bool {
         let b = frames.block(in: f)
@@ -270,7 +270,7 @@ public final class EvictionEngine {
                 written += write.offsets.count
                 writesLeft[f] += 1
                 evictionBytes += network.write(lines: write.offsets.count, entries: write.entries, node: node, tag: UInt64(f),
-                                               at: ready, postedAt: postedLater ? time : nil)
+                                               at: ready, postedAt: postedLater ? ready : nil)
             }
             remote[b] = data
         }
