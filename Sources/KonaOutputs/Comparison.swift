@@ -5,8 +5,8 @@ import Foundation
 ///
 /// Every metric is read from a run's statistics by name, the same names for the Kona model
 /// and the paging model (`amat_ns`, `net.*`, `tracker.*`); where the two mechanisms differ
-/// (FMem misses or page faults, write-protect faults), the metric says which statistic it
-/// reads for each.
+/// (blocks FMem fetched or pages read, write-protect faults), the metric says which
+/// statistic it reads for each.
 public struct Comparison {
     /// One figure of the table.
     public struct Metric: Sendable {
@@ -34,11 +34,11 @@ public struct Comparison {
 
     /// The metrics, in table order.
     public static let metrics: [Metric] = [
-        Metric(key: "time_ms", label: "execution time (simulated)", unit: "ms", plotLabel: "execution time") { $0["sim.time_ns"].map { $0 / 1e6 } },
+        Metric(key: "time_ms", label: "execution time (simulated)", unit: "ms", plotLabel: "execution time") { $0["sim.execution_time_ns"].map { $0 / 1e6 } },
         Metric(key: "amat_ns", label: "AMAT", unit: "ns", plotLabel: "AMAT") { $0["amat_ns"] },
         Metric(key: "remote_mean_ns", label: "remote access latency, mean", unit: "ns", plotLabel: nil) { $0["amat.remote_ns"] },
         Metric(key: "remote_p99_ns", label: "remote access latency, p99", unit: "ns", plotLabel: "remote p99") { $0["amat.remote_latency_ns.p99"] },
-        Metric(key: "remote_misses", label: "FMem misses / page faults", unit: "", plotLabel: nil) { $0["fpga.fmem.misses"] ?? $0["paging.faults"] },
+        Metric(key: "blocks_in", label: "blocks / pages brought in", unit: "", plotLabel: nil) { $0["fpga.fetches"] ?? $0["paging.page_ins"] },
         Metric(key: "wp_faults", label: "write-protect faults", unit: "", plotLabel: nil) { $0["paging.wp_faults"] ?? ($0["amat_ns"] == nil ? nil : 0) },
         Metric(key: "wp_fault_time_us", label: "write-protect fault time (cores)", unit: "us", plotLabel: nil) {
             $0["paging.wp_fault_time_ns"].map { $0 / 1000 } ?? ($0["amat_ns"] == nil ? nil : 0)

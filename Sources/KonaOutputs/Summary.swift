@@ -32,11 +32,14 @@ public enum Summary {
         lines.append("accesses   \(grouped(report.accesses)) (\(grouped(total("cpu", cores, ".loads"))) loads, \(grouped(total("cpu", cores, ".stores"))) stores)"
                      + (instructions > 0 ? ", \(grouped(instructions)) instructions" : ""))
         if instructions > 0 {
-            // The cores that ran instructions: their mean achieved IPC and share of cycles stalled for memory.
+            // The cores that ran instructions: their mean achieved IPC, and the mean of their
+            // shares of cycles stalled for memory, each over its own cycles up to its last retirement.
             let running = (0..<cores).filter { int("cpu\($0).instructions") > 0 }
             let ipc = running.reduce(0.0) { $0 + real("cpu\($1).ipc") } / Double(running.count)
-            let stalled = running.reduce(0) { $0 + int("cpu\($1).stall_cycles.memory") }
-            let share = cycles == 0 ? 0 : 100 * Double(stalled) / Double(cycles * UInt64(running.count))
+            let share = 100 * running.reduce(0.0) { sum, c in
+                let own = simulation.clock.cycle(at: simulation.cores[c].finishTime)
+                return sum + (own == 0 ? 0 : Double(int("cpu\(c).stall_cycles.memory")) / Double(own))
+            } / Double(running.count)
             lines.append("cores      IPC \(fixed(ipc, 2))\(running.count > 1 ? " (mean of \(running.count) cores)" : running == [0] && cores > 1 ? " (cpu0)" : ""), "
                          + "stalled for memory \(fixed(share, 1))% of cycles")
         }

@@ -179,4 +179,21 @@ private func network(maxOutstanding: Int = 8, dma: Bool = false,
         #expect(log.completed[1] == 2_125_000 && log.completed[2] == 2 * 2_125_000)
         #expect(net.outstandingTransactions().isEmpty)
     }
+
+    @Test func aWritePostedLaterTakesItsSlotWhenItIsPosted() throws {
+        // A write posted 27 us from now leaves the one slot to a read issued meanwhile.
+        let (simulator, net, log, _) = network(maxOutstanding: 1)
+        net.write(lines: 1, entries: 1, node: 0, tag: 1, at: 27_000_000, postedAt: 27_000_000)
+        net.read(bytes: 64, node: 0, criticalFirst: false, tag: 2, at: 0)
+        try simulator.run()
+        #expect(log.completed[2] == 2_125_000, "got \(log.completed[2] ?? 0)")
+        #expect(try #require(log.completed[1]) > 27_000_000)
+        // One posted now whose data is ready later holds its slot from now.
+        let (simulator2, net2, log2, _) = network(maxOutstanding: 1)
+        net2.write(lines: 1, entries: 1, node: 0, tag: 1, at: 27_000_000)
+        net2.read(bytes: 64, node: 0, criticalFirst: false, tag: 2, at: 0)
+        try simulator2.run()
+        #expect(try #require(log2.completed[2]) > 27_000_000)
+        #expect(net.outstandingTransactions().isEmpty && net2.outstandingTransactions().isEmpty)
+    }
 }

@@ -84,6 +84,25 @@ private func real(_ r: Report, _ name: String) -> Double { r.value(name)?.asDoub
         #expect(integer(r, "paging.lines_written_back") == 0 && integer(r, "net.writes") == 0)
     }
 
+    @Test func aFaultOnAPageBeingWrittenBackIsMinor() throws {
+        // Page 1's read evicts the dirty page 0; the load of page 0 after it finds the page
+        // still in its frame (its write-back in flight): mapped again, not read again.
+        let (_, r) = try runCoherent([[store(0), dependent(load(4096)), dependent(load(64))]], Self.twoFrames)
+        #expect(integer(r, "paging.faults") == 2 && integer(r, "paging.minor_faults") == 1)
+        #expect(integer(r, "paging.page_ins") == 2 && integer(r, "net.reads") == 2)
+        #expect(integer(r, "paging.lines_written_back") == 64, "the write-back still goes out")
+        #expect(real(r, "paging.minor_fault_time_ns") >= 2500, "the fault path and the mapping (2.5 us) at least")
+    }
+
+    @Test func aShootdownDuringAFaultKeepsTheStallCountedSoFar() throws {
+        // cpu0 faults on page 1; its read evicts page 0, which cpu0 mapped: the shootdown
+        // interrupts cpu0 while it waits. It is stalled for the whole of both faults.
+        let (s, r) = try runCoherent([[store(0), dependent(load(4096))]], Self.twoFrames)
+        #expect(integer(r, "paging.shootdown_ipis") == 1)
+        let stalled = Double(s.cores[0].stallTime) / 1000, faulting = real(r, "paging.fault_time_ns")
+        #expect(stalled >= faulting, "stalled \(stalled) ns of \(faulting) ns in faults")
+    }
+
     @Test func onlyTheFaultingCoreStalls() throws {
         // cpu1 runs ten dependent local misses while cpu0 faults: it takes as long as alone.
         let chain = (0..<10).map { dependent(load(2 << 20 + UInt64($0) * 4096)) }

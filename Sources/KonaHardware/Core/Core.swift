@@ -117,6 +117,9 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     /// A deferred access faulted: nothing issues until every deferred access has completed.
     private var faulted = false
     private var resumedAfterWait = false
+    /// The end of an interrupt that came while the core waited for the memory (0 if none):
+    /// applied when the wait ends, so that the wait is counted as a stall whole.
+    private var interruptedUntil: Tick = 0
     /// Whether the workload has ended (or hit its access limit).
     public private(set) var finished = false
     /// Completion time of the latest access.
@@ -247,6 +250,10 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
             // Nothing after the access that waited (or faulted) issues before it.
             if instructionClock.issued > 0 { instructionClock.restart(notBefore: now) }
             if let tracer, let id = stalledSignal { tracer.record(id, at: now, .bits(0)) }
+        }
+        if interruptedUntil > 0 {
+            defer { interruptedUntil = 0 }
+            runInterrupt(until: interruptedUntil)
         }
         issue(in: simulator)
     }
@@ -419,8 +426,19 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
 
     /// Issues nothing before `time`: an interrupt (a TLB shootdown's handler) runs until then.
     /// Called from an event at or before `time`, so the core has issued nothing past it.
+    /// While the core waits for the memory (a fault), the handler runs within the wait; it
+    /// delays the issue when the wait ends, without taking the wait's time out of the stall.
     public func interrupt(until time: Tick) {
-        guard !finished, time > nextIssue.tick else { return }
+        guard !finished else { return }
+        if waitingForMemory || resumedAfterWait {
+            interruptedUntil = max(interruptedUntil, time)
+            return
+        }
+        runInterrupt(until: time)
+    }
+
+    private func runInterrupt(until time: Tick) {
+        guard time > nextIssue.tick else { return }
         nextIssue.advance(toAtOrAfter: time)
         issuedInCycle = 0
         instructionClock.restart(notBefore: time)

@@ -15,7 +15,11 @@ import KonaProtocol
 ///   path (`faultLatency`), the RDMA read of the whole page, and `mapLatency`, then the
 ///   access is retried; cores faulting on a page already being read wait for that read. A
 ///   store to a resident page not yet written since it was mapped takes a write-protect
-///   fault (`wpFaultLatency`), which marks the page writable (dirty).
+///   fault (`wpFaultLatency`), which marks the page writable (dirty). A fault on a page
+///   being reclaimed is minor: the page is still in its frame (Linux's swap cache), so once
+///   its write-back has been issued (the page is unlocked) the reclaim is called off and the
+///   page mapped again, `faultLatency` and `mapLatency` after the trap, with no read and no
+///   wait for the write's acknowledgement.
 /// - **Reclaim.** Above the high watermark (and on an allocation failure: direct reclaim)
 ///   pages are chosen by CLOCK over accessed bits or LRU among the next `scan` pages, in
 ///   batches of `batch` unmapped together: one TLB shootdown costs `shootdownLatency` plus
@@ -74,7 +78,7 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
         var time: Tick
     }
 
-    private enum Kind: UInt32 { case resume = 1, writeProtectDone, readPage, shootdownDone, evicted, work }
+    private enum Kind: UInt32 { case resume = 1, writeProtectDone, readPage, shootdownDone, evicted, work, remap }
 
     public let path: String
     public let parameters: Parameters
@@ -118,14 +122,20 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
     /// Frames past their shootdown that wait for their lines to be stable to recall them.
     private var awaitingRecall: Set<Int> = []
     private var recalling: [Bool]
+    /// Per frame being reclaimed, when its write-back was issued (from then a fault on its
+    /// page maps it again); `.max` before.
+    private var writeIssued: [Tick]
     private var writebacksDue: [Int] = []
     private var workScheduled = false
     private var failure: ProtocolViolation?
     public private(set) var lookups: LookupPort
 
-    /// Faults on non-resident pages (each core's trap), and pages read from remote memory
-    /// (for faults, readahead and requests that arrived after their page was unmapped).
+    /// Faults on pages not in the page cache (each core's trap), and pages read from remote
+    /// memory (for faults, readahead and requests that arrived after their page was unmapped).
     public private(set) var faults: UInt64 = 0
+    /// Faults on pages being reclaimed (still in their frame), and the cores' time in them.
+    public private(set) var minorFaults: UInt64 = 0
+    public private(set) var minorFaultTime: Tick = 0
     public private(set) var pageIns: UInt64 = 0
     public private(set) var readaheadPages: UInt64 = 0
     public private(set) var lateRequests: UInt64 = 0
@@ -162,6 +172,7 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
         linesPerPage = Int(parameters.pageSize >> LineGeometry.lineShift)
         writable = [Bool](repeating: false, count: frames.frames)
         recalling = [Bool](repeating: false, count: frames.frames)
+        writeIssued = [Tick](repeating: .max, count: frames.frames)
         mappers = [UInt64](repeating: 0, count: frames.frames * maskWords)
         engine = EvictionEngine(path: path, frames: frames, dram: dram, network: network, parameters: parameters.eviction, stats: stats)
         controller = HomeController(index: index, table: table, network: outbox)
@@ -179,10 +190,11 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
         func count(_ name: String, _ doc: String, _ unit: String, _ read: @escaping (PagingHomeAgent) -> UInt64) {
             stats.formula(path + "." + name, doc, unit: unit) { [unowned self] in .integer(read(self)) }
         }
-        count("faults", "faults on non-resident pages (each core's trap; cores faulting on a page being read wait for that read)", "faults") { $0.faults }
+        count("faults", "faults on pages not in the page cache (each core's trap; cores faulting on a page being read wait for that read)", "faults") { $0.faults }
+        count("minor_faults", "faults on pages being reclaimed, mapped again from their frame without a read", "faults") { $0.minorFaults }
         count("page_ins", "pages read from remote memory (faults, readahead, requests that arrived after their page was unmapped)", "pages") { $0.pageIns }
         count("readahead_pages", "pages read ahead of a fault", "pages") { $0.readaheadPages }
-        count("late_requests", "requests that reached the home after their page was unmapped (held until it was read again)", "requests") { $0.lateRequests }
+        count("late_requests", "requests that reached the home after their page was unmapped (held until it was resident again)", "requests") { $0.lateRequests }
         count("wp_faults", "write-protect faults (first store to a clean resident page)", "faults") { $0.wpFaults }
         count("shootdowns", "TLB shootdowns (one per batch of unmapped pages)", "shootdowns") { $0.shootdowns }
         count("shootdown_ipis", "cores interrupted by shootdowns", "interrupts") { $0.shootdownIPIs }
@@ -190,6 +202,9 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
         count("requests", "requests from the sockets (RdShared, RdOwn, UpgradeReq) for resident remote lines", "requests") { $0.requests }
         stats.formula(path + ".fault_time_ns", "cores' time in faults on non-resident pages, trap to retry", unit: "ns") { [unowned self] in
             .real(Double(self.faultTime) / 1000)
+        }
+        stats.formula(path + ".minor_fault_time_ns", "cores' time in minor faults, trap to retry", unit: "ns") { [unowned self] in
+            .real(Double(self.minorFaultTime) / 1000)
         }
         stats.formula(path + ".wp_fault_time_ns", "cores' time in write-protect faults (the cost of dirty tracking by page protection)", unit: "ns") { [unowned self] in
             .real(Double(self.wpFaultTime) / 1000)
@@ -236,14 +251,23 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
                                payload: p << 16 | UInt64(core))
             return
         }
-        faults += 1
         let faulter = Faulter(core: core, isStore: isStore, time: time)
+        if let f = frames.frame(of: p), frames.states[f] == .evicting {
+            // Still in its frame: mapped again once its write-back is issued.
+            minorFaults += 1
+            if faulters[p] != nil { faulters[p]!.append(faulter) } else { faulters[p] = [faulter] }
+            if writeIssued[f] != .max {
+                simulator.schedule(at: max(time, writeIssued[f]), target: id, kind: Kind.remap.rawValue, payload: p)
+            }
+            return
+        }
+        faults += 1
         if faulters[p] != nil {
             faulters[p]!.append(faulter)                  // its read (or the eviction before it) is under way
             return
         }
         faulters[p] = [faulter]
-        if frames.frame(of: p) != nil { return }          // being read (ahead), or evicted and read again once out
+        if frames.frame(of: p) != nil { return }          // being read (ahead)
         simulator.schedule(at: time + parameters.faultLatency, target: id, kind: Kind.readPage.rawValue, payload: p)
     }
 
@@ -394,7 +418,7 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
     // MARK: Reclaim
 
     private func evictable(_ f: Int) -> Bool {
-        !engine.isBusy(f) && held[frames.block(in: f)] == nil
+        !engine.isBusy(f) && !engine.isWriting(f) && held[frames.block(in: f)] == nil
     }
 
     private func reclaimInBackground(at time: Tick) {
@@ -461,27 +485,61 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
         }
     }
 
+    /// Issues frame `f`'s write-back (if its page is dirty) after the software path; a page
+    /// faulted on (or asked for) meanwhile is mapped again once the write is issued.
     private func writeBack(_ f: Int, at time: Tick) {
         let p = frames.block(in: f)
-        if !engine.writeBack(f, node: parameters.nodes.node(of: p), firstLine: firstLine(of: p),
-                             at: time + parameters.writebackLatency) {
+        let issue = time + parameters.writebackLatency
+        guard engine.writeBack(f, node: parameters.nodes.node(of: p), firstLine: firstLine(of: p), at: issue, postedLater: true) else {
             simulator.schedule(at: time, target: id, kind: Kind.evicted.rawValue, payload: UInt64(f))
+            return
+        }
+        writeIssued[f] = issue
+        if faulters[p] != nil || held[p] != nil {
+            simulator.schedule(at: issue, target: id, kind: Kind.remap.rawValue, payload: p)
         }
     }
 
     public func writeCompleted(_ tag: UInt64) throws(SimulationError) {
-        if engine.writeCompleted(Int(tag)) { evicted(Int(tag), at: simulator.now) }
+        let f = Int(tag)
+        // A frame whose reclaim was called off stays resident when its write is acknowledged.
+        if engine.writeCompleted(f) && frames.states[f] == .evicting { evicted(f, at: simulator.now) }
         try finishEvent(at: simulator.now)
     }
 
-    /// Frame `f` is free: a page faulted on while it was leaving is read again.
+    /// Frame `f`'s reclaim is over: it is freed, unless its page was faulted on (or asked
+    /// for) meanwhile, when it is mapped again instead.
     private func evicted(_ f: Int, at now: Tick) {
         let p = frames.block(in: f)
+        if faulters[p] != nil || held[p] != nil { return remap(f, at: now) }
         recalling[f] = false
+        writeIssued[f] = .max
         engine.finish(f, at: now)
-        if faulters[p] != nil || held[p] != nil {
-            if faulters[p] == nil { faulters[p] = [] }
-            readPage(p, at: now)
+        startQueuedReads(at: now)
+        reclaimInBackground(at: now)
+    }
+
+    /// Calls off frame `f`'s reclaim (its lines are home and its write-back, if any, issued):
+    /// its page is resident again, clean (writable if a store faulted), and each core that
+    /// faulted on it retries after the fault's software path and the mapping.
+    private func remap(_ f: Int, at now: Tick) {
+        let p = frames.block(in: f)
+        engine.abandon(f)
+        recalling[f] = false
+        writeIssued[f] = .max
+        frames.clearDirty(f)
+        frames.markResident(f)
+        let waiting = faulters.removeValue(forKey: p) ?? []
+        writable[f] = waiting.contains { $0.isStore }
+        for w in 0..<maskWords { mappers[f * maskWords + w] = 0 }
+        for faulter in waiting {
+            mappers[f * maskWords + faulter.core >> 6] |= 1 << UInt64(faulter.core & 63)
+            let resume = max(now, faulter.time + parameters.faultLatency) + parameters.mapLatency
+            minorFaultTime += resume - faulter.time
+            simulator.schedule(at: resume, target: id, kind: Kind.resume.rawValue, payload: UInt64(faulter.core))
+        }
+        if let requests = held.removeValue(forKey: p) {
+            for message in requests { deliverRequest(message, frame: f, at: lookups.admit(at: now) + parameters.directoryLatency) }
         }
         startQueuedReads(at: now)
         reclaimInBackground(at: now)
@@ -512,6 +570,11 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
             }
         case .evicted:
             evicted(Int(event.payload), at: now)
+        case .remap:
+            if let f = frames.frame(of: event.payload), frames.states[f] == .evicting, writeIssued[f] <= now,
+               faulters[event.payload] != nil || held[event.payload] != nil {
+                remap(f, at: now)
+            }
         case .work:
             workScheduled = false
             let due = writebacksDue

@@ -219,61 +219,63 @@ public final class EvictionEngine {
         return recallsLeft[f] == 0
     }
 
-    /// Sends frame `f`'s lines (per `parameters.writeback`) to `node` at `time`, in network
-    /// writes of at most `batchBytes` of line data and `sgEntries` runs of contiguous lines,
-    /// each leaving once its lines are read out of the DRAM. False when nothing was written
-    /// (the frame is free once its owner says so).
-    public func writeBack(_ f: Int, node: Int, firstLine first: UInt64, at time: Tick) -> Bool {
-        let b = frames.block(in: f)
-        var segments: [Int] = []           // lengths of runs of lines to write
-        var run = 0
-        var dirtyCount = 0
-        for i in 0..<linesPerBlock where frames.isDirty(f, line: i) { dirtyCount += 1 }
+    /// The network writes frame `f`'s write-back is packed into (per `parameters.writeback`):
+    /// each the offsets in the block of the lines it carries, in order (the lines it reads
+    /// out of the DRAM), and its scatter-gather entries (runs of contiguous lines), at most
+    /// `batchBytes` of line data and `sgEntries` entries per write. O(lines per block).
+    func packedWrites(_ f: Int) -> [(offsets: [Int], entries: Int)] {
         let all: Bool
         switch parameters.writeback {
         case .dirtyLines: all = false
         case .wholeBlock: all = true
-        case .wholeBlockIfDirty: all = dirtyCount > 0
+        case .wholeBlockIfDirty: all = (0..<linesPerBlock).contains { frames.isDirty(f, line: $0) }
         }
-        let base = f * linesPerBlock
-        var data: [UInt64]?
-        for i in 0..<linesPerBlock {
-            if all || frames.isDirty(f, line: i) {
-                run += 1
-                if data == nil { data = remote[b] ?? [UInt64](repeating: 0, count: linesPerBlock) }
-                data![i] = frames.values[base + i]
-            } else if run > 0 {
-                segments.append(run)
-                run = 0
-            }
-        }
-        if run > 0 { segments.append(run) }
-        if let data { remote[b] = data }
         let maxLines = max(1, Int(parameters.batchBytes / LineGeometry.lineSize))
-        var lines = 0, entries = 0
-        var sent = 0                     // lines of the block handed to the network so far
-        func flush() {
-            guard lines > 0 else { return }
-            var ready = time
-            for i in 0..<lines { ready = max(ready, dram.read(line: first + UInt64(sent + i), at: time)) }
-            sent += lines
-            writesLeft[f] += 1
-            evictionBytes += network.write(lines: lines, entries: entries, node: node, tag: UInt64(f), at: ready)
-            lines = 0
-            entries = 0
-        }
-        for var length in segments {
-            while length > 0 {
-                if entries == parameters.sgEntries || lines == maxLines { flush() }
-                let take = min(length, maxLines - lines)
-                lines += take
-                entries += 1
-                length -= take
+        var writes: [(offsets: [Int], entries: Int)] = []
+        var offsets: [Int] = [], entries = 0
+        var previous = -2
+        for i in 0..<linesPerBlock where all || frames.isDirty(f, line: i) {
+            let startsRun = i != previous + 1
+            if offsets.count == maxLines || (startsRun && entries == parameters.sgEntries) {
+                writes.append((offsets, entries))
+                offsets = []
+                entries = 0
             }
+            if startsRun || offsets.isEmpty { entries += 1 }   // a run split across writes is an entry in each
+            offsets.append(i)
+            previous = i
         }
-        flush()
-        linesWrittenBack += UInt64(segments.reduce(0, +))
-        dirtyLinesWrittenBack += UInt64(dirtyCount)
+        if !offsets.isEmpty { writes.append((offsets, entries)) }
+        return writes
+    }
+
+    /// Sends frame `f`'s lines (per `parameters.writeback`) to `node` at `time`, in the writes
+    /// `packedWrites` gives, each leaving once its lines are read out of the DRAM (line
+    /// `first + offset` each); each holds a network slot from now, or, when `postedLater` (a
+    /// software path before the write is posted), from when it starts. False when nothing was
+    /// written (the frame is free once its owner says so).
+    public func writeBack(_ f: Int, node: Int, firstLine first: UInt64, at time: Tick, postedLater: Bool = false) -> Bool {
+        let b = frames.block(in: f)
+        let writes = packedWrites(f)
+        let base = f * linesPerBlock
+        var written = 0
+        if !writes.isEmpty {
+            var data = remote[b] ?? [UInt64](repeating: 0, count: linesPerBlock)
+            for write in writes {
+                var ready = time
+                for i in write.offsets {
+                    data[i] = frames.values[base + i]
+                    ready = max(ready, dram.read(line: first + UInt64(i), at: time))
+                }
+                written += write.offsets.count
+                writesLeft[f] += 1
+                evictionBytes += network.write(lines: write.offsets.count, entries: write.entries, node: node, tag: UInt64(f),
+                                               at: ready, postedAt: postedLater ? ready : nil)
+            }
+            remote[b] = data
+        }
+        linesWrittenBack += UInt64(written)
+        dirtyLinesWrittenBack += UInt64((0..<linesPerBlock).reduce(0) { $0 + (frames.isDirty(f, line: $1) ? 1 : 0) })
         return writesLeft[f] > 0
     }
 
@@ -281,6 +283,16 @@ public final class EvictionEngine {
     public func writeCompleted(_ f: Int) -> Bool {
         writesLeft[f] -= 1
         return writesLeft[f] == 0
+    }
+
+    /// Whether frame `f` has network writes not yet acknowledged.
+    public func isWriting(_ f: Int) -> Bool { writesLeft[f] > 0 }
+
+    /// Frame `f`'s eviction is called off (its block is wanted again while still in the
+    /// frame): the frame stays allocated, and writes already sent complete on their own.
+    public func abandon(_ f: Int) {
+        evicting -= 1
+        evictingInSet[frames.set(of: frames.block(in: f))] -= 1
     }
 
     /// Frame `f`'s eviction is over at `time`: the frame is free.

@@ -139,6 +139,9 @@ public final class FMem {
         accessed.clear(frame)
     }
 
+    /// Clears `frame`'s dirty bits (its lines were just written back and it stays).
+    public func clearDirty(_ frame: Int) { dirty.clear(frame) }
+
     /// Records a use of `frame` (LRU order, CLOCK reference bit).
     @inline(__always)
     public func touch(_ frame: Int) {

@@ -42,7 +42,8 @@ public protocol RemoteNetworkClient: AnyObject {
 /// ready) picks the next one, so a packet never waits behind one that became ready after
 /// it, and the link never idles while a packet is ready. An operation ends when its last
 /// packet (a read) or its ack (a write) arrives; at most `maxOutstanding` are in flight,
-/// and the next waits, in order, for one to end.
+/// and the next waits, in order, for one to end. A write the initiator posts later (after a
+/// software path) takes its place in flight, or in the queue, only when it is posted.
 public final class RemoteNetwork: Component {
     /// Packets a node's NIC reads ahead of the one on the link (it reads the first two when
     /// the request arrives).
@@ -78,7 +79,7 @@ public final class RemoteNetwork: Component {
     public private(set) var id = ComponentID(raw: .max)
     private unowned(unsafe) let simulator: Simulator
 
-    private enum Kind: UInt32 { case decideOutbound = 1, decideInbound, critical, complete }
+    private enum Kind: UInt32 { case decideOutbound = 1, decideInbound, critical, complete, begin }
 
     /// One read or write.
     private struct Operation {
@@ -187,19 +188,30 @@ public final class RemoteNetwork: Component {
     }
 
     /// Writes `lines` lines in `entries` scatter-gather entries to `node`, starting at `time`
-    /// (not before now, when the data is ready); the client hears when the ack arrives.
-    /// Returns the bytes the write puts on the wire (payload, descriptors and headers).
+    /// (not before now, when the data is ready); the client hears when the ack arrives. The
+    /// write holds one of `maxOutstanding` slots from now, or, when the initiator posts it
+    /// later (`postedAt`, at most `time`), from then. Returns the bytes the write puts on the
+    /// wire (payload, descriptors and headers).
     @discardableResult
-    public func write(lines: Int, entries: Int, node: Int, tag: UInt64, at time: Tick) -> UInt64 {
+    public func write(lines: Int, entries: Int, node: Int, tag: UInt64, at time: Tick, postedAt: Tick? = nil) -> UInt64 {
         let payload = UInt64(lines) * LineGeometry.lineSize + UInt64(entries) * sgEntryBytes
-        enqueue(Operation(isRead: false, tag: tag, node: node, payload: payload, criticalFirst: false, time: time))
+        enqueue(Operation(isRead: false, tag: tag, node: node, payload: payload, criticalFirst: false, time: time), postedAt: postedAt)
         return wireBytes(payload: payload)
     }
 
-    private func enqueue(_ operation: Operation) {
+    private func enqueue(_ operation: Operation, postedAt: Tick? = nil) {
         let o: Int
         if let free = freeOperations.popLast() { o = free; operations[o] = operation } else { o = operations.count; operations.append(operation) }
-        if inFlight < maxOutstanding { start(o, at: operation.time) } else { waiting.append(o) }
+        if let postedAt, postedAt > simulator.now {
+            simulator.schedule(at: postedAt, target: id, kind: Kind.begin.rawValue, payload: UInt64(o))
+        } else {
+            begin(o)
+        }
+    }
+
+    /// Starts operation `o` (at its time, not before now) if a slot is free, else queues it.
+    private func begin(_ o: Int) {
+        if inFlight < maxOutstanding { start(o, at: max(operations[o].time, simulator.now)) } else { waiting.append(o) }
     }
 
     /// Packets of operation `o`'s multi-packet message, and the payload of packet `k`.
@@ -367,6 +379,8 @@ public final class RemoteNetwork: Component {
             guard event.payload == decisionNumber[d] && decisionAt[d] != .max else { return }   // superseded
             decisionAt[d] = .max
             decide(d)
+        case .begin:
+            begin(Int(event.payload))
         case .critical:
             try client.readCriticalArrived(operations[Int(event.payload)].tag)
         case .complete:
