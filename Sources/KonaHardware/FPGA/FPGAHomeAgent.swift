@@ -81,6 +81,7 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
         criticalLine = [UInt64](repeating: 0, count: fmem.frames)
         super.init(path: path, index: index, table: table, frames: fmem, dram: dram, network: network,
                    eviction: parameters.eviction, nodes: parameters.nodes, blockSize: parameters.blockSize, writebackDelay: 0,
+                   writesPostedLater: false,
                    lookups: LookupPort(clock: parameters.clock, perCycle: parameters.lookupsPerCycle),
                    names: ("block", "FMem"), outbox: outbox, simulator: simulator, stats: stats)
         controller.onOwnershipGranted = { [unowned(unsafe) self] line in
@@ -256,7 +257,7 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
         recall(f, at: time)
     }
 
-    override func writebackIssued(at time: Tick) { traceEngine("write", at: time) }
+    override func writebackStarted(_ f: Int, at time: Tick, issued: Tick, sending: Bool) { traceEngine("write", at: time) }
 
     /// Starts background evictions while occupancy is above the high watermark, until it
     /// is at the low one.

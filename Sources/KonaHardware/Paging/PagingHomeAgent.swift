@@ -29,7 +29,7 @@ import KonaProtocol
 ///   written is sent back whole; its frame is free when the write is acknowledged.
 /// - The victim choice, recall bookkeeping and write-back are the `EvictionEngine` the FPGA
 ///   uses; a page is an FMem block of `pageSize` bytes, in a page cache of one set.
-public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClient {
+public final class PagingHomeAgent: RemoteHomeAgent {
     /// What the paging model is configured with, in base units.
     public struct Parameters: Sendable {
         public var pageSize: UInt64
@@ -78,30 +78,15 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
         var time: Tick
     }
 
-    private enum Kind: UInt32 { case resume = 1, writeProtectDone, readPage, shootdownDone, evicted, work, remap }
+    private enum Kind: UInt32 { case resume = 1, writeProtectDone, readPage, shootdownDone, remap }
 
-    public let path: String
     public let parameters: Parameters
-    /// The directory of resident remote lines; their values live in the page cache's frames.
-    public let controller: HomeController
-    /// The page cache's frames (one set), with a dirty bit per line (modified data reached
-    /// the home) and an accessed bit per line.
-    public let frames: FMem
-    /// The local DRAM the page cache lives in (shared with the socket's local memory).
-    public let dram: MainMemory
-    public let network: RemoteNetwork
-    public let engine: EvictionEngine
     /// Interrupts core `c` until a time (a shootdown's handler), and retries core `c`'s
     /// faulted access now (set by the system).
     public var interrupt: ((Int, Tick) -> Void)?
     public var retry: ((Int) -> Void)?
     /// Which lines are remote (readahead reads only remote pages; set by the system).
     public var isRemote: ((UInt64) -> Bool)?
-    public private(set) var id = ComponentID(raw: .max)
-    private let outbox: TimedOutbox
-    private unowned(unsafe) let simulator: Simulator
-    private let pageShift: UInt64
-    private let linesPerPage: Int
     private let coreCount: Int
     private let maskWords: Int
     /// Per frame: whether the page may be written (it is dirty), and the cores that may hold
@@ -113,9 +98,6 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
     /// Pages whose read waits for the fault bound or a frame, in order.
     private var readQueue: [UInt64] = []
     private var reads = 0
-    /// Requests that reached the home for a page being recalled or absent (a core's check
-    /// passed before the page was unmapped), per page.
-    private var held = LineMap<[CoherenceMessage]>()
     /// Shootdowns in progress, by number: their frames.
     private var shootdownBatches = LineMap<[Int]>()
     private var nextBatch: UInt64 = 0
@@ -125,10 +107,6 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
     /// Per frame being reclaimed, when its write-back was issued (from then a fault on its
     /// page maps it again); `.max` before.
     private var writeIssued: [Tick]
-    private var writebacksDue: [Int] = []
-    private var workScheduled = false
-    private var failure: ProtocolViolation?
-    public private(set) var lookups: LookupPort
 
     /// Faults on pages not in the page cache (each core's trap), and pages read from remote
     /// memory (for faults, readahead and requests that arrived after their page was unmapped).
@@ -154,35 +132,23 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
     /// Trap-to-retry time of each fault on a non-resident page.
     public let faultLatencies: Distribution
 
-    /// A paging agent (home number `index`) for `cores` cores.
+    /// A paging agent (home number `index`) for `cores` cores. Its frames (one set) are the
+    /// page cache, in `dram`, the local DRAM it shares with the socket's local memory.
     public init(path: String, index: Int, cores: Int, table: HomeProtocol.Table, frames: FMem, dram: MainMemory,
                 network: RemoteNetwork, parameters: Parameters, lookups: LookupPort, outbox: TimedOutbox,
                 simulator: Simulator, stats: StatsRegistry) {
-        self.path = path
         self.parameters = parameters
-        self.frames = frames
-        self.dram = dram
-        self.network = network
-        self.outbox = outbox
-        self.simulator = simulator
-        self.lookups = lookups
         coreCount = cores
         maskWords = (cores + 63) / 64
-        pageShift = UInt64(parameters.pageSize.trailingZeroBitCount)
-        linesPerPage = Int(parameters.pageSize >> LineGeometry.lineShift)
         writable = [Bool](repeating: false, count: frames.frames)
         recalling = [Bool](repeating: false, count: frames.frames)
         writeIssued = [Tick](repeating: .max, count: frames.frames)
         mappers = [UInt64](repeating: 0, count: frames.frames * maskWords)
-        engine = EvictionEngine(path: path, frames: frames, dram: dram, network: network, parameters: parameters.eviction, stats: stats)
-        controller = HomeController(index: index, table: table, network: outbox)
         faultLatencies = stats.distribution(path + ".fault_latency_ns", "time from a core's fault on a non-resident page to the access's retry", unit: "ns", scale: 1000)
-        id = simulator.register(self)
-        network.client = self
-        controller.values = self
-        controller.onMemoryAccess = { [unowned(unsafe) self] line, isWrite in self.memoryAccess(line, isWrite: isWrite) }
-        controller.onRecalled = { [unowned(unsafe) self] line in self.recalled(line) }
-        controller.onTransition = { [unowned(unsafe) self] line, before, _, after in self.transitioned(line, before, after) }
+        super.init(path: path, index: index, table: table, frames: frames, dram: dram, network: network,
+                   eviction: parameters.eviction, nodes: parameters.nodes, blockSize: parameters.pageSize,
+                   writebackDelay: parameters.writebackLatency, writesPostedLater: true, lookups: lookups,
+                   names: ("page", "the page cache"), outbox: outbox, simulator: simulator, stats: stats)
         registerStatistics(stats)
     }
 
@@ -212,28 +178,14 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
         stats.formula(path + ".occupancy", "fraction of the page cache's frames allocated at the end", unit: "ratio") { [unowned self] in
             .real(Double(self.frames.allocated) / Double(self.frames.frames))
         }
-        registerLookupStatistics(path, stats) { [unowned self] in [self.lookups] }
     }
-
-    // MARK: Addresses and values
-
-    @inline(__always) private func page(of line: UInt64) -> UInt64 { line >> (pageShift - LineGeometry.lineShift) }
-    @inline(__always) private func offset(_ line: UInt64) -> Int { Int(line & UInt64(linesPerPage - 1)) }
-    private func firstLine(of page: UInt64) -> UInt64 { page << (pageShift - LineGeometry.lineShift) }
-
-    public func value(of line: UInt64) -> UInt64 { frames.value(ofLine: line) ?? 0 }
-    public func store(_ value: UInt64, to line: UInt64) { frames.setValue(value, ofLine: line) }
-    /// The value of `line` in the page cache, if its page is there.
-    public func cachedValue(_ line: UInt64) -> UInt64? { frames.value(ofLine: line) }
-    /// The value of `line` in remote memory.
-    public func remoteValue(_ line: UInt64) -> UInt64 { engine.remoteValue(ofLine: line) }
 
     // MARK: The page table, as the cores see it
 
     /// Whether core `core` may access remote `line` now without a fault: its page is mapped
     /// (resident) and, for a store, writable. Records that the core may hold the mapping.
     public func permits(_ line: UInt64, isStore: Bool, core: Int) -> Bool {
-        guard let f = frames.frame(of: page(of: line)), frames.states[f] == .resident else { return false }
+        guard let f = frames.frame(of: block(of: line)), frames.states[f] == .resident else { return false }
         mappers[f * maskWords + core >> 6] |= 1 << UInt64(core & 63)
         frames.touch(f)
         return !isStore || writable[f]
@@ -242,7 +194,7 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
     /// Core `core` faults on `line` at `time` (not before now): it issues nothing more until
     /// `retry` is called for it.
     public func fault(_ line: UInt64, isStore: Bool, core: Int, at time: Tick) {
-        let p = page(of: line)
+        let p = block(of: line)
         if let f = frames.frame(of: p), frames.states[f] == .resident {
             // Resident, so this is a store to a page not yet writable.
             wpFaults += 1
@@ -294,7 +246,7 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
         writable[f] = false
         for w in 0..<maskWords { mappers[f * maskWords + w] = 0 }
         engine.beginFetch(f)
-        network.read(bytes: parameters.pageSize, node: parameters.nodes.node(of: p), criticalFirst: false, tag: UInt64(f), at: time)
+        network.read(bytes: parameters.pageSize, node: nodes.node(of: p), criticalFirst: false, tag: UInt64(f), at: time)
         reclaimInBackground(at: time)
         return true
     }
@@ -311,17 +263,9 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
         }
     }
 
-    public func readPacket(_ tag: UInt64, bytes: UInt64, arrivesAt time: Tick) {
-        let f = Int(tag)
-        let first = firstLine(of: frames.block(in: f))
-        for i in frames.fill(f, bytes: bytes) { dram.writeback(line: first + i, at: time) }
-    }
-
-    public func readCriticalArrived(_ tag: UInt64) throws(SimulationError) {}
-
     /// A page has arrived: it is mapped (writable if a store faulted on it), and each core
     /// that faulted on it retries after the mapping's software path.
-    public func readCompleted(_ tag: UInt64) throws(SimulationError) {
+    public override func readCompleted(_ tag: UInt64) throws(SimulationError) {
         let f = Int(tag), now = simulator.now
         let p = frames.block(in: f)
         reads -= 1
@@ -361,7 +305,7 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
         let t = lookups.admit(at: simulator.now) + parameters.directoryLatency
         switch message.kind {
         case .RdShared, .RdOwn, .UpgradeReq:
-            let p = page(of: message.line)
+            let p = block(of: message.line)
             if let f = frames.frame(of: p), held[p] == nil,
                frames.states[f] == .resident || (frames.states[f] == .evicting && !recalling[f]) {
                 deliverRequest(message, frame: f, at: t)
@@ -390,28 +334,8 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
         do { try controller.receive(message) } catch { if failure == nil { failure = error } }
     }
 
-    /// Local DRAM timing and the dirty bits for the directory's memory reads and writes.
-    private func memoryAccess(_ line: UInt64, isWrite: Bool) {
-        guard let f = frames.frame(of: page(of: line)) else {
-            fail(line, "memory \(isWrite ? "write" : "read") of a line whose page is not in the page cache")
-            return
-        }
-        if isWrite {
-            frames.setDirty(f, line: offset(line))
-            dram.writeback(line: line, at: outbox.time)
-        } else {
-            outbox.time = dram.read(line: line, at: outbox.time)
-        }
-    }
-
-    private func fail(_ line: UInt64, _ problem: String) {
-        if failure == nil {
-            failure = ProtocolViolation(component: path, line: line, state: controller.state(line).name, event: "memory", message: problem)
-        }
-    }
-
-    private func transitioned(_ line: UInt64, _ before: HomeProtocol.State, _ after: HomeProtocol.State) {
-        guard engine.directoryChanged(line, from: before, to: after), let f = frames.frame(of: page(of: line)) else { return }
+    override func transitioned(_ line: UInt64, _ before: HomeProtocol.State, _ after: HomeProtocol.State) {
+        guard engine.directoryChanged(line, from: before, to: after), let f = frames.frame(of: block(of: line)) else { return }
         if !readQueue.isEmpty || awaitingRecall.contains(f) && !engine.isBusy(f) { scheduleWork() }
     }
 
@@ -468,53 +392,28 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
     private func startRecall(_ f: Int, at time: Tick) {
         awaitingRecall.remove(f)
         recalling[f] = true
-        outbox.time = time
-        if !engine.recallLines(f, firstLine: firstLine(of: frames.block(in: f)), through: controller, failure: &failure) {
-            writeBack(f, at: time)
-        }
+        recall(f, at: time)
     }
 
-    private func recalled(_ line: UInt64) {
-        guard let f = frames.frame(of: page(of: line)), frames.states[f] == .evicting else {
-            fail(line, "a line was recalled but its page is not being evicted")
-            return
-        }
-        if engine.recalled(f) {
-            writebacksDue.append(f)         // after the controller has finished this transition
-            scheduleWork()
-        }
-    }
-
-    /// Issues frame `f`'s write-back (if its page is dirty) after the software path; a page
-    /// faulted on (or asked for) meanwhile is mapped again once the write is issued.
-    private func writeBack(_ f: Int, at time: Tick) {
+    /// The write-back of frame `f` (its page dirty) is issued after the software path; a
+    /// page faulted on (or asked for) meanwhile is mapped again once the write is issued.
+    override func writebackStarted(_ f: Int, at time: Tick, issued: Tick, sending: Bool) {
+        guard sending else { return }
         let p = frames.block(in: f)
-        let issue = time + parameters.writebackLatency
-        guard engine.writeBack(f, node: parameters.nodes.node(of: p), firstLine: firstLine(of: p), at: issue, postedLater: true) else {
-            simulator.schedule(at: time, target: id, kind: Kind.evicted.rawValue, payload: UInt64(f))
-            return
-        }
-        writeIssued[f] = issue
+        writeIssued[f] = issued
         if faulters[p] != nil || held[p] != nil {
-            simulator.schedule(at: issue, target: id, kind: Kind.remap.rawValue, payload: p)
+            simulator.schedule(at: issued, target: id, kind: Kind.remap.rawValue, payload: p)
         }
-    }
-
-    public func writeCompleted(_ tag: UInt64) throws(SimulationError) {
-        let f = Int(tag)
-        // A frame whose reclaim was called off stays resident when its write is acknowledged.
-        if engine.writeCompleted(f) && frames.states[f] == .evicting { evicted(f, at: simulator.now) }
-        try finishEvent(at: simulator.now)
     }
 
     /// Frame `f`'s reclaim is over: it is freed, unless its page was faulted on (or asked
     /// for) meanwhile, when it is mapped again instead.
-    private func evicted(_ f: Int, at now: Tick) {
+    override func evicted(_ f: Int, at now: Tick) {
         let p = frames.block(in: f)
         if faulters[p] != nil || held[p] != nil { return remap(f, at: now) }
         recalling[f] = false
         writeIssued[f] = .max
-        engine.finish(f, at: now)
+        super.evicted(f, at: now)
         startQueuedReads(at: now)
         reclaimInBackground(at: now)
     }
@@ -547,14 +446,7 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
 
     // MARK: Events
 
-    private func scheduleWork() {
-        guard !workScheduled else { return }
-        workScheduled = true
-        simulator.schedule(at: simulator.now, target: id, kind: Kind.work.rawValue)
-    }
-
-    public func handle(_ event: Event, in simulator: Simulator) throws(SimulationError) {
-        let now = simulator.now
+    override func handleOwn(_ event: Event, at now: Tick) {
         switch Kind(rawValue: event.kind)! {
         case .resume:
             retry?(Int(event.payload))
@@ -568,36 +460,25 @@ public final class PagingHomeAgent: Component, LineValueStore, RemoteNetworkClie
             for f in shootdownBatches.removeValue(forKey: event.payload) ?? [] {
                 if engine.isBusy(f) { awaitingRecall.insert(f) } else { startRecall(f, at: now) }
             }
-        case .evicted:
-            evicted(Int(event.payload), at: now)
         case .remap:
             if let f = frames.frame(of: event.payload), frames.states[f] == .evicting, writeIssued[f] <= now,
                faulters[event.payload] != nil || held[event.payload] != nil {
                 remap(f, at: now)
             }
-        case .work:
-            workScheduled = false
-            let due = writebacksDue
-            writebacksDue = []
-            for f in due { writeBack(f, at: now) }
-            for f in awaitingRecall.sorted() where !engine.isBusy(f) { startRecall(f, at: now) }
-            startQueuedReads(at: now)
         }
-        try finishEvent(at: now)
     }
 
-    private func finishEvent(at now: Tick) throws(SimulationError) {
-        if let failure { throw failure.asSimulationError(at: now) }
+    /// After the write-backs due: recalls that waited for their lines to be stable, then reads.
+    override func didWork(at now: Tick) {
+        for f in awaitingRecall.sorted() where !engine.isBusy(f) { startRecall(f, at: now) }
+        startQueuedReads(at: now)
     }
 
-    public func outstandingTransactions() -> [String] {
+    override func waiting() -> [String] {
         var out: [String] = []
         if !readQueue.isEmpty { out.append("\(readQueue.count) page read(s) wait for a frame or the fault bound") }
         for p in faulters.sortedKeys where !(faulters[p]?.isEmpty ?? true) {
-            out.append("page 0x\(String(p << pageShift, radix: 16)): \(faulters[p]!.count) fault(s) waiting")
-        }
-        for p in held.sortedKeys {
-            out.append("page 0x\(String(p << pageShift, radix: 16)): \(held[p]!.count) request(s) held")
+            out.append("page 0x\(String(p << blockShift, radix: 16)): \(faulters[p]!.count) fault(s) waiting")
         }
         return out
     }

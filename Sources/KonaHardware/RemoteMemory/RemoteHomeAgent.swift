@@ -14,14 +14,12 @@ import KonaProtocol
 /// - One protocol violation met outside a message's delivery (`failure`), thrown when the
 ///   event that met it ends.
 ///
-/// A subclass adds its miss path and overrides the hooks: `transitioned`, `evicted` (calling
-/// this class's first), `didWork`, `handleOwn` for its own event kinds (numbered from
-/// `firstOwnEventKind`), `waiting` for its own outstanding work, and the two read
-/// completions of `RemoteNetworkClient`.
+/// A subclass adds its miss path and overrides the hooks: `transitioned`, `writebackStarted`,
+/// `evicted` (calling this class's), `didWork`, `handleOwn` for its own event kinds (any
+/// but the two highest, which are this class's), `waiting` for its own outstanding work, and
+/// the two read completions of `RemoteNetworkClient`.
 public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
-    private enum Kind: UInt32 { case evicted = 1, work }
-    /// The first event kind a subclass numbers its own events from.
-    static let firstOwnEventKind: UInt32 = 3
+    private enum Kind: UInt32 { case evicted = 0xffff_fffe, work = 0xffff_ffff }
 
     public let path: String
     /// The directory of the remote lines; their values live in `frames`.
@@ -45,6 +43,9 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
     let linesPerBlock: Int
     /// From a block's lines being home to its write-back being issued (0 on the FPGA).
     private let writebackDelay: Tick
+    /// Whether a write-back takes its network slot when it is issued (a software path posts
+    /// it later) rather than when handed over (the FPGA's, whose data is read meanwhile).
+    private let writesPostedLater: Bool
     /// How messages name a block ("block", "page") and the frame cache ("FMem", "the page cache").
     private let names: (block: String, cache: String)
     /// Requests held per block while it is absent, arriving or leaving.
@@ -60,7 +61,7 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
     /// A remote home (home number `index`) of blocks of `blockSize` bytes, registered with `simulator`.
     init(path: String, index: Int, table: HomeProtocol.Table, frames: FMem, dram: MainMemory, network: RemoteNetwork,
          eviction: EvictionEngine.Parameters, nodes: RemoteNodeMap, blockSize: UInt64, writebackDelay: Tick,
-         lookups: LookupPort, names: (block: String, cache: String), outbox: TimedOutbox, simulator: Simulator,
+         writesPostedLater: Bool, lookups: LookupPort, names: (block: String, cache: String), outbox: TimedOutbox, simulator: Simulator,
          stats: StatsRegistry) {
         self.path = path
         self.frames = frames
@@ -69,6 +70,7 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
         self.nodes = nodes
         self.lookups = lookups
         self.writebackDelay = writebackDelay
+        self.writesPostedLater = writesPostedLater
         self.names = names
         self.outbox = outbox
         self.simulator = simulator
@@ -151,14 +153,16 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
     /// memory, `writebackDelay` from now; with nothing to send the frame is free now.
     private func writeBack(_ f: Int, at time: Tick) {
         let b = frames.block(in: f)
-        if !engine.writeBack(f, node: nodes.node(of: b), firstLine: firstLine(of: b), at: time + writebackDelay) {
-            simulator.schedule(at: time, target: id, kind: Kind.evicted.rawValue, payload: UInt64(f))
-        }
-        writebackIssued(at: time)
+        let issue = time + writebackDelay
+        let sending = engine.writeBack(f, node: nodes.node(of: b), firstLine: firstLine(of: b), at: issue,
+                                       postedLater: writesPostedLater)
+        if !sending { simulator.schedule(at: time, target: id, kind: Kind.evicted.rawValue, payload: UInt64(f)) }
+        writebackStarted(f, at: time, issued: issue, sending: sending)
     }
 
-    /// A write-back was issued (or found nothing to send) at `time`.
-    func writebackIssued(at time: Tick) {}
+    /// Frame `f`'s write-back started at `time`: its writes leave at `issued`, or it had
+    /// nothing to send (`sending` false: the frame is freed by an event now).
+    func writebackStarted(_ f: Int, at time: Tick, issued: Tick, sending: Bool) {}
 
     /// Frame `f`'s eviction is over (its writes acknowledged): the frame is free. A subclass
     /// reads what it needs of the frame, calls this, then serves what waited for the block.
@@ -177,10 +181,11 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
     public func readCriticalArrived(_ tag: UInt64) throws(SimulationError) {}
     public func readCompleted(_ tag: UInt64) throws(SimulationError) {}
 
-    /// An eviction's network write was acknowledged; the last one frees the frame.
+    /// An eviction's network write was acknowledged; the last one frees the frame (unless
+    /// its eviction was called off meanwhile: then the block stays).
     public final func writeCompleted(_ tag: UInt64) throws(SimulationError) {
         let f = Int(tag)
-        if engine.writeCompleted(f) { evicted(f, at: simulator.now) }
+        if engine.writeCompleted(f) && frames.states[f] == .evicting { evicted(f, at: simulator.now) }
         try finishEvent(at: simulator.now)
     }
 
