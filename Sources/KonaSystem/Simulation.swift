@@ -43,7 +43,7 @@ public final class Simulation {
     /// Delivers the interconnects' messages (they hold it unretained).
     private var router: MessageRouter?
     /// Each socket's CPU home agent (`home`, or `home<s>`; coherent model).
-    public private(set) var homes: [HomeAgent] = []
+    public private(set) var homes: [CPUHomeAgent] = []
     /// The Kona FPGA, when any memory is remote and reached through it.
     public private(set) var fpga: FPGAHomeAgent?
     /// The paging model, when remote memory is paged (`remote.mechanism: paging`).
@@ -217,8 +217,8 @@ public final class Simulation {
         let dram = MainMemory(path: "fpga.fmem", latency: spec.fmemLatency, bitsPerSecond: spec.fmemBitsPerSecond,
                               stats: stats, simulatedTime: timeNow)
         let network = Self.makeNetwork(spec, simulator: simulator, stats: stats, simulatedTime: timeNow)
-        let fmem = FMem(sets: spec.sets, ways: spec.ways, linesPerBlock: Int(spec.blockSize >> 6),
-                        policy: FMem.Policy(rawValue: spec.replacement)!,
+        let fmem = FrameCache(sets: spec.sets, ways: spec.ways, linesPerBlock: Int(spec.blockSize >> 6),
+                        policy: FrameCache.Policy(rawValue: spec.replacement)!,
                         random: RandomStream(seed: config.seed, path: "fpga.fmem.replacement"))
         let parameters = FPGAHomeAgent.Parameters(
             pipelineLatency: fclock.ticks(forCycles: spec.pipelineCycles), directoryLatency: fclock.ticks(forCycles: spec.directoryCycles),
@@ -238,7 +238,7 @@ public final class Simulation {
     /// directory looked up like a CPU home agent's.
     private func makePaging(_ spec: SimulationConfig.FPGA, _ paging: SimulationConfig.Paging, index: Int,
                             variant: ProtocolVariant, outbox: TimedOutbox) -> PagingHomeAgent {
-        let frames = FMem(sets: 1, ways: paging.frames, linesPerBlock: Int(paging.pageSize >> 6),
+        let frames = FrameCache(sets: 1, ways: paging.frames, linesPerBlock: Int(paging.pageSize >> 6),
                           policy: paging.lru ? .lru : .clock, random: RandomStream(seed: config.seed, path: "paging.replacement"))
         let parameters = PagingHomeAgent.Parameters(
             pageSize: paging.pageSize, directoryLatency: config.directoryLatency, faultLatency: paging.faultLatency,
@@ -284,7 +284,7 @@ public final class Simulation {
         func route(_ s: Int, _ t: Int) -> Interconnect { s == t ? fabrics[s] : socketLink! }
         let perSocket = config.coresPerSocket
         for s in 0..<sockets {
-            homes.append(HomeAgent(path: sockets == 1 ? "home" : "home\(s)", index: s, table: HomeProtocol.table(variant),
+            homes.append(CPUHomeAgent(path: sockets == 1 ? "home" : "home\(s)", index: s, table: HomeProtocol.table(variant),
                                    memory: memories[s], directoryLatency: config.directoryLatency,
                                    lookups: LookupPort(clock: clock, perCycle: config.homeLookupsPerCycle),
                                    outbox: TimedOutbox(toCore: nil, toLLC: (0..<sockets).map { route(s, $0) }, toHome: []),

@@ -104,7 +104,7 @@ public final class CoherenceStress: Component, CoherenceNetwork {
     public private(set) var cores: [CoreComplexController] = []
     public private(set) var llcs: [LLCController] = []
     /// The home's directory (the FPGA's, with `Home.fpga`).
-    public private(set) var home: HomeController!
+    public private(set) var home: DirectoryController!
     private var fpga: StressFPGAHome?
     private var pool = MessagePool()
     private var golden: [UInt64]
@@ -134,7 +134,7 @@ public final class CoherenceStress: Component, CoherenceNetwork {
         id = simulator.register(self)
         switch configuration.home {
         case .cpu:
-            home = HomeController(index: 0, table: homeTable ?? HomeProtocol.table(v), network: self)
+            home = DirectoryController(index: 0, table: homeTable ?? HomeProtocol.table(v), network: self)
         case .fpga:
             let fpga = StressFPGAHome(lines: configuration.lines, linesPerBlock: configuration.linesPerBlock,
                                       table: homeTable ?? HomeProtocol.fpgaTable(v), network: self)

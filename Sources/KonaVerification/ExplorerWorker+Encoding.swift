@@ -58,13 +58,13 @@ extension ExplorerWorker {
                 s.llc[base + 5] = UInt8(r.acks)
                 if llc.hasParked { for m in llc.parkedMessages(line) { s.park(message(m, l), in: s.llcSlot(line: l, agent: a)) } }
             }
-            let h = home.lines[line].flatMap { $0.state == .I ? nil : $0 } ?? HomeController.Line.empty
+            let h = home.lines[line].flatMap { $0.state == .I ? nil : $0 } ?? DirectoryController.Line.empty
             let base = l * ExplorerState.homeFields
             s.home[base] = UInt8(h.state.rawValue)
             s.home[base + 1] = UInt8(h.sharers)
             s.home[base + 2] = UInt8(h.owner.map { $0 + 1 } ?? 0)
             // A stable entry's requester is left over from its last transaction: not state.
-            s.home[base + 3] = HomeController.isStable(h.state) ? 0 : UInt8(h.requester + 1)
+            s.home[base + 3] = DirectoryController.isStable(h.state) ? 0 : UInt8(h.requester + 1)
             s.home[base + 4] = UInt8(h.responses)
             s.home[base + 5] = value(h.data, l)
             s.home[base + 6] = value(home.memory[line] ?? (block == 2 ? 0 : 1), l)
@@ -135,12 +135,12 @@ extension ExplorerWorker {
         for l in 0..<lineCount {
             let line = UInt64(l), base = l * ExplorerState.homeFields
             if s.home[base] != 0 {
-                var h = HomeController.Line.empty
+                var h = DirectoryController.Line.empty
                 h.state = HomeProtocol.State(rawValue: Int(s.home[base]))!
                 h.sharers = UInt64(s.home[base + 1])
                 h.owner = s.home[base + 2] == 0 ? nil : Int(s.home[base + 2]) - 1
                 // 0: none (a stable entry keeps its last one, which no row reads; a recall has none).
-                h.requester = s.home[base + 3] == 0 ? (HomeController.isStable(h.state) ? 0 : -1) : Int(s.home[base + 3]) - 1
+                h.requester = s.home[base + 3] == 0 ? (DirectoryController.isStable(h.state) ? 0 : -1) : Int(s.home[base + 3]) - 1
                 h.responses = Int(s.home[base + 4])
                 h.data = UInt64(s.home[base + 5])
                 b.homeLines.append((line, h))
@@ -168,7 +168,7 @@ extension ExplorerWorker {
     struct Saved {
         var cores: [CoreComplexController.Contents]
         var llcs: [LLCController.Contents]
-        var home: HomeController.Contents
+        var home: DirectoryController.Contents
         var channels: [(key: Int, messages: [CoherenceMessage])]
         var block: Int
         var recallsLeft: Int

@@ -92,7 +92,7 @@ extension ExplorerWorker {
             if configuration.operations != nil && starts[l] { continue }
             if configuration.home == .fpga {
                 guard state.block == 0 else { return [] }
-                let busy = !HomeController.isStable(home.state(UInt64(l))) || !home.parkedMessages(UInt64(l)).isEmpty
+                let busy = !DirectoryController.isStable(home.state(UInt64(l))) || !home.parkedMessages(UInt64(l)).isEmpty
                 guard busy else { continue }
             }
             candidates.append(byLine[l])

@@ -27,7 +27,7 @@ extension ExplorerWorker {
             }
         }
         if configuration.home == .fpga && block == 0 && operationsLeft > 0
-            && (0..<UInt64(lineCount)).allSatisfy({ HomeController.isStable(home.state($0)) && home.parkedMessages($0).isEmpty }) {
+            && (0..<UInt64(lineCount)).allSatisfy({ DirectoryController.isStable(home.state($0)) && home.parkedMessages($0).isEmpty }) {
             actions.append(.evictBlock)
         }
         for (key, queue) in channels {

@@ -41,7 +41,7 @@ final class ExplorerWorker: CoherenceNetwork {
     let lineCount: Int
     private(set) var cores: [CoreComplexController] = []
     private(set) var llcs: [LLCController] = []
-    private(set) var home: HomeController!
+    private(set) var home: DirectoryController!
     /// Messages in flight by channel, in order of the channels' keys (source, destination,
     /// line, virtual channel); no channel empty.
     var channels: [(key: Int, messages: [CoherenceMessage])] = []
@@ -99,7 +99,7 @@ final class ExplorerWorker: CoherenceNetwork {
             cores.append(CoreComplexController(index: a, llc: .llc(a), table: tables.core, network: self))
             llcs.append(LLCController(socket: a, firstCore: a, cores: 1, table: tables.llc, network: self, homeOf: { _ in .home(0) }))
         }
-        home = HomeController(index: 0, table: homeTable, network: self)
+        home = DirectoryController(index: 0, table: homeTable, network: self)
         for core in cores {
             core.onComplete = { [unowned self] line, operation, value in
                 switch operation {
@@ -159,7 +159,7 @@ final class ExplorerWorker: CoherenceNetwork {
 
     /// The lists `load` hands the controllers, kept from state to state for their storage.
     struct Records {
-        var homeLines: [(UInt64, HomeController.Line)] = []
+        var homeLines: [(UInt64, DirectoryController.Line)] = []
         var memory: [(UInt64, UInt64)] = []
         var homeParked: [(UInt64, [CoherenceMessage])] = []
         var coreLines: [(UInt64, CoreComplexController.Line)] = []

@@ -8,7 +8,7 @@ import KonaProtocol
 /// every line), `addresses` lines. The tables become Promela data (row index, next states,
 /// action lists); the controllers' event refinement and the meaning of each action are
 /// hand-written Promela that mirrors `CoreComplexController`, `LLCController` and
-/// `HomeController` (docs/verification.md).
+/// `DirectoryController` (docs/verification.md).
 public enum PromelaExport {
     public enum Home: String, Sendable, CaseIterable { case cpu, fpga }
     public enum Ordering: String, Sendable, CaseIterable { case fifo, unordered }

@@ -293,7 +293,7 @@ inline llcDrain() {
   od
 }
 
-/* ---- home agent (HomeController; FPGA: plus the FMem block's eviction engine) ---- */
+/* ---- home agent (DirectoryController; FPGA: plus the FMem block's eviction engine) ---- */
 inline writeBackBlock() {
   j_ = 0;
   do

@@ -10,7 +10,7 @@ import KonaProtocol
 
 /// `konasim verify`: explores every reachable state of a small system, breadth first, with
 /// the very controllers the timed model runs (`CoreComplexController`, `LLCController`,
-/// `HomeController`: the tables' one executor), not a model written beside them.
+/// `DirectoryController`: the tables' one executor), not a model written beside them.
 ///
 /// The system: `agents` sockets, each an LLC with one core complex, and one home (the CPU's
 /// table, or the FPGA's with an FMem of one block holding every line: once every line's

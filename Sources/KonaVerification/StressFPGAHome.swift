@@ -29,7 +29,7 @@ final class StressFPGAHome: LineValueStore {
     enum Phase { case absent, fetching, resident, draining, recalling, writing }
 
     /// The directory.
-    let controller: HomeController
+    let controller: DirectoryController
     let linesPerBlock: Int
     private let lines: Int
     private(set) var phases: [Phase]
@@ -65,7 +65,7 @@ final class StressFPGAHome: LineValueStore {
         frame = [UInt64](repeating: 0, count: lines)
         dirty = [Bool](repeating: false, count: lines)
         remote = [UInt64](repeating: 0, count: lines)
-        controller = HomeController(index: 0, table: table, network: network)
+        controller = DirectoryController(index: 0, table: table, network: network)
         controller.values = self
         controller.onRecalled = { [unowned self] line in self.recalled(line) }
     }
@@ -113,7 +113,7 @@ final class StressFPGAHome: LineValueStore {
     /// Whether every line of block `b` is in a stable directory state (`FPGAHomeAgent.evictable`:
     /// no line in a transaction; requests for the block are held only by its own eviction).
     private func allStable(_ b: UInt64) -> Bool {
-        lines(of: b).allSatisfy { HomeController.isStable(controller.state($0)) }
+        lines(of: b).allSatisfy { DirectoryController.isStable(controller.state($0)) }
     }
 
     /// Chooses block `b` for eviction if it is resident: it drains, and is evicted now if its

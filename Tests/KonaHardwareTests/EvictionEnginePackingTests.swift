@@ -12,7 +12,7 @@ private func engine(_ writeback: EvictionEngine.Writeback, batchBytes: UInt64, s
                                 nodeBitsPerSecond: 512_000_000_000, simulator: simulator, stats: stats,
                                 simulatedTime: { simulator.now })
     let dram = MainMemory(path: "fmem", latency: 60_000, bitsPerSecond: 0, stats: stats, simulatedTime: { 0 })
-    let frames = FMem(sets: 1, ways: 1, linesPerBlock: 64, policy: .lru, random: RandomStream(seed: 1, path: "f"))
+    let frames = FrameCache(sets: 1, ways: 1, linesPerBlock: 64, policy: .lru, random: RandomStream(seed: 1, path: "f"))
     let f = frames.allocate(5)!
     frames.markResident(f)
     for line in dirty { frames.setDirty(f, line: line) }

@@ -13,11 +13,11 @@ import KonaProtocol
 final class EvictionBench: RemoteNetworkClient, CoherenceNetwork, LineValueStore {
     let simulator: Simulator
     let stats = StatsRegistry()
-    let fmem: FMem
+    let fmem: FrameCache
     let dram: MainMemory
     let network: RemoteNetwork
     let engine: EvictionEngine
-    private(set) var controller: HomeController!
+    private(set) var controller: DirectoryController!
     /// Messages the directory sent, each with the network writes the engine had issued by then.
     private(set) var sent: [(message: CoherenceMessage, writesBefore: UInt64)] = []
     /// When each frame's write-back was started, and when the frame was freed.
@@ -30,7 +30,7 @@ final class EvictionBench: RemoteNetworkClient, CoherenceNetwork, LineValueStore
     init(writeback: EvictionEngine.Writeback = .dirtyLines, sgEntries: Int = 16) {
         let simulator = Simulator()
         self.simulator = simulator
-        fmem = FMem(sets: 1, ways: 2, linesPerBlock: 64, policy: .lru, random: RandomStream(seed: 1, path: "f"))
+        fmem = FrameCache(sets: 1, ways: 2, linesPerBlock: 64, policy: .lru, random: RandomStream(seed: 1, path: "f"))
         dram = MainMemory(path: "fpga.fmem", latency: 60_000, bitsPerSecond: 0, stats: stats, simulatedTime: { 0 })
         network = RemoteNetwork(path: "net", latency: 1_000_000, bitsPerSecond: 64_000_000_000, headerBytes: 64, mtu: 4096,
                                 sgEntryBytes: 16, maxOutstanding: 8, nodes: 1, nodeLatency: 100_000,
@@ -42,7 +42,7 @@ final class EvictionBench: RemoteNetworkClient, CoherenceNetwork, LineValueStore
                                                                       sgEntries: sgEntries),
                                 stats: stats)
         network.client = self
-        controller = HomeController(index: 1, table: HomeProtocol.fpgaTable(ProtocolVariant()), network: self)
+        controller = DirectoryController(index: 1, table: HomeProtocol.fpgaTable(ProtocolVariant()), network: self)
         controller.values = self
         controller.onTransition = { [unowned self] line, before, _, after in
             _ = self.engine.directoryChanged(line, from: before, to: after)

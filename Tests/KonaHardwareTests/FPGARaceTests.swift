@@ -32,7 +32,7 @@ final class FPGABench: Component {
                                     nodeBitsPerSecond: 512_000_000_000, simulator: simulator, stats: stats,
                                     simulatedTime: { [unowned self] in self.simulator.now })
         let dram = MainMemory(path: "fpga.fmem", latency: 60_000, bitsPerSecond: 0, stats: stats, simulatedTime: { 0 })
-        let fmem = FMem(sets: 1, ways: frames, linesPerBlock: 64, policy: .lru, random: RandomStream(seed: 1, path: "f"))
+        let fmem = FrameCache(sets: 1, ways: frames, linesPerBlock: 64, policy: .lru, random: RandomStream(seed: 1, path: "f"))
         let parameters = FPGAHomeAgent.Parameters(pipelineLatency: 8_000, directoryLatency: 2_000,
                                                   clock: ClockDomain(hertz: 1_000_000_000), lookupsPerCycle: 1, maxOutstanding: 8, dirtyOnGrant: false, blockSize: 4096,
                                                   criticalFirst: true,

@@ -29,7 +29,7 @@ final class PagingBench: Component {
                                     nodeBitsPerSecond: 512_000_000_000, simulator: simulator, stats: stats,
                                     simulatedTime: { [unowned self] in self.simulator.now })
         let dram = MainMemory(path: "memory", latency: 60_000, bitsPerSecond: 0, stats: stats, simulatedTime: { 0 })
-        let frames = FMem(sets: 1, ways: 2, linesPerBlock: 64, policy: .lru, random: RandomStream(seed: 1, path: "paging"))
+        let frames = FrameCache(sets: 1, ways: 2, linesPerBlock: 64, policy: .lru, random: RandomStream(seed: 1, path: "paging"))
         let eviction = EvictionEngine.Parameters(highWatermark: 0.5, lowWatermark: 0.5, coldestVictim: false, scan: 8,
                                                  writeback: .wholeBlockIfDirty, batchBytes: 4096, sgEntries: 16)
         let parameters = PagingHomeAgent.Parameters(pageSize: 4096, directoryLatency: 2_000, faultLatency: Self.faultLatency,

@@ -9,11 +9,11 @@ final class ScriptedFabric: CoherenceNetwork {
     var log: [String] = []
     var cores: [CoreComplexController] = []
     var llcs: [LLCController] = []
-    var home: HomeController!
+    var home: DirectoryController!
     var values: [Int: UInt64] = [:]            // last value each core's operation saw or wrote
 
     init(sockets: Int = 1, coresPerSocket: Int = 2, variant: ProtocolVariant = ProtocolVariant()) {
-        home = HomeController(index: 0, table: HomeProtocol.table(variant), network: self)
+        home = DirectoryController(index: 0, table: HomeProtocol.table(variant), network: self)
         for s in 0..<sockets {
             llcs.append(LLCController(socket: s, firstCore: s * coresPerSocket, cores: coresPerSocket,
                                       table: LLCProtocol.table(variant), network: self, homeOf: { _ in .home(0) }))

@@ -186,7 +186,7 @@ let line: UInt64 = 7
     func check(_ table: HomeProtocol.Table, _ c: RowCase) throws {
         let row = table.rows[c.index]
         let net = RecordingNetwork()
-        let home = HomeController(index: 0, table: table, network: net)
+        let home = DirectoryController(index: 0, table: table, network: net)
         var memoryReads = 0, memoryWrites = 0, recalled = 0
         home.onMemoryAccess = { _, write in if write { memoryWrites += 1 } else { memoryReads += 1 } }
         home.onRecalled = { _ in recalled += 1 }

@@ -10,13 +10,13 @@
 public class MessageRouter {
     private let complexes: ContiguousArray<Unmanaged<PrivateCacheComplex>>
     private let llcs: ContiguousArray<Unmanaged<SocketLLC>>
-    private let homes: ContiguousArray<Unmanaged<HomeAgent>>
+    private let homes: ContiguousArray<Unmanaged<CPUHomeAgent>>
     private let fpga: Unmanaged<FPGAHomeAgent>?
     private let paging: Unmanaged<PagingHomeAgent>?
 
     /// A router to `complexes` (by core number), `llcs` (by socket), `homes` (by socket) and
     /// `fpga` or `paging` (home number `homes.count`).
-    public init(complexes: [PrivateCacheComplex], llcs: [SocketLLC], homes: [HomeAgent], fpga: FPGAHomeAgent?,
+    public init(complexes: [PrivateCacheComplex], llcs: [SocketLLC], homes: [CPUHomeAgent], fpga: FPGAHomeAgent?,
                 paging: PagingHomeAgent? = nil) {
         self.complexes = ContiguousArray(complexes.map { Unmanaged.passUnretained($0) })
         self.llcs = ContiguousArray(llcs.map { Unmanaged.passUnretained($0) })

@@ -1,42 +1,6 @@
 import KonaEngine
 import KonaWorkloads
 
-/// What a core issues its accesses to: its first-level cache, timed by reservation.
-///
-/// `access` answers with the access's `Cache.Timing`. A memory whose answer depends on
-/// other components (a coherent miss) returns `ready == Tick.max` (deferred: it calls the
-/// core's `completeDeferred` when the data arrives), or `accepted == Tick.max` when it
-/// cannot take the access now (no MSHR free: the core retries after a deferred completion).
-public protocol CoreMemory: AnyObject {
-    /// Whether `access` may defer or refuse (false lets the core's loop drop those checks).
-    static var defers: Bool { get }
-    func access(line: UInt64, isStore: Bool, at time: Tick) -> Cache.Timing
-}
-
-extension Cache: CoreMemory {
-    public static var defers: Bool { false }
-}
-
-/// What the system needs of a core, whatever its memory: run control and statistics.
-public protocol IssuingCore: Component {
-    var id: ComponentID { get }
-    var clock: ClockDomain { get }
-    var accesses: UInt64 { get }
-    var latencySum: UInt64 { get }
-    var lastCompletion: Tick { get }
-    /// When the core's last instruction retired (its last access completed, or its last
-    /// instruction issued, whichever is later).
-    var finishTime: Tick { get }
-    var workloadError: WorkloadError? { get }
-    var issueLog: IssueLog? { get set }
-    func flushIssueLog()
-    var missLatency: Distribution { get }
-    var stallTime: Tick { get }
-    func trace(with tracer: SignalTracer)
-    /// Issues nothing before `time` (an interrupt handler runs until then).
-    func interrupt(until time: Tick)
-}
-
 /// A core that executes its workload's instructions and issues its memory accesses to its
 /// first-level cache.
 ///

@@ -75,7 +75,7 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
                           fetches: SignalID?)
 
     /// An FPGA home agent (home number `index`) registered with `simulator`.
-    public init(path: String, index: Int, table: HomeProtocol.Table, fmem: FMem, dram: MainMemory, network: RemoteNetwork,
+    public init(path: String, index: Int, table: HomeProtocol.Table, fmem: FrameCache, dram: MainMemory, network: RemoteNetwork,
                 parameters: Parameters, outbox: TimedOutbox, simulator: Simulator, stats: StatsRegistry) {
         self.parameters = parameters
         criticalLine = [UInt64](repeating: 0, count: fmem.frames)

@@ -134,7 +134,7 @@ public final class PagingHomeAgent: RemoteHomeAgent {
 
     /// A paging agent (home number `index`) for `cores` cores. Its frames (one set) are the
     /// page cache, in `dram`, the local DRAM it shares with the socket's local memory.
-    public init(path: String, index: Int, cores: Int, table: HomeProtocol.Table, frames: FMem, dram: MainMemory,
+    public init(path: String, index: Int, cores: Int, table: HomeProtocol.Table, frames: FrameCache, dram: MainMemory,
                 network: RemoteNetwork, parameters: Parameters, lookups: LookupPort, outbox: TimedOutbox,
                 simulator: Simulator, stats: StatsRegistry) {
         self.parameters = parameters

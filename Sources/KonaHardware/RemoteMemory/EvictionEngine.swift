@@ -57,7 +57,7 @@ public final class EvictionEngine {
 
     public let parameters: Parameters
     /// The frames evicted from.
-    public let frames: FMem
+    public let frames: FrameCache
     /// The frames' DRAM, which an eviction reads its lines out of.
     public let dram: MainMemory
     /// The link to the remote nodes.
@@ -89,7 +89,7 @@ public final class EvictionEngine {
     public let latency: Distribution
 
     /// An engine over `frames`, whose statistics are `<path>.evictions` and the like.
-    public init(path: String, frames: FMem, dram: MainMemory, network: RemoteNetwork, parameters: Parameters,
+    public init(path: String, frames: FrameCache, dram: MainMemory, network: RemoteNetwork, parameters: Parameters,
                 stats: StatsRegistry) {
         self.parameters = parameters
         self.frames = frames
@@ -139,7 +139,7 @@ public final class EvictionEngine {
     /// frame (if it has one), the count of lines in a transaction and the bitmap of lines the
     /// sockets hold. True when the line became stable.
     public func directoryChanged(_ line: UInt64, from before: HomeProtocol.State, to after: HomeProtocol.State) -> Bool {
-        let wasStable = HomeController.isStable(before), isStable = HomeController.isStable(after)
+        let wasStable = DirectoryController.isStable(before), isStable = DirectoryController.isStable(after)
         let wasHeld = before != .I, isHeld = after != .I
         guard wasStable != isStable || wasHeld != isHeld, let f = frames.frame(of: line >> blockLineShift) else { return false }
         let offset = Int(line & UInt64(linesPerBlock - 1))
@@ -203,7 +203,7 @@ public final class EvictionEngine {
     /// Recalls, through `controller` (sending at its outbox's time), the lines of frame `f`
     /// (whose first line is `first`) that the sockets hold; `recalled` counts them home. The
     /// first error is kept in `failure`. False when no line needed recalling.
-    public func recallLines(_ f: Int, firstLine first: UInt64, through controller: HomeController,
+    public func recallLines(_ f: Int, firstLine first: UInt64, through controller: DirectoryController,
                             failure: inout ProtocolViolation?) -> Bool {
         let offsets = cached.offsets(in: f)
         recallsLeft[f] = offsets.count

@@ -23,9 +23,9 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
 
     public let path: String
     /// The directory of the remote lines; their values live in `frames`.
-    public let controller: HomeController
+    public let controller: DirectoryController
     /// The frames with their dirty and access bits (one per line).
-    public let frames: FMem
+    public let frames: FrameCache
     /// The DRAM the frames live in.
     public let dram: MainMemory
     /// The link to the remote nodes.
@@ -59,7 +59,7 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
     var forwarding = false
 
     /// A remote home (home number `index`) of blocks of `blockSize` bytes, registered with `simulator`.
-    init(path: String, index: Int, table: HomeProtocol.Table, frames: FMem, dram: MainMemory, network: RemoteNetwork,
+    init(path: String, index: Int, table: HomeProtocol.Table, frames: FrameCache, dram: MainMemory, network: RemoteNetwork,
          eviction: EvictionEngine.Parameters, nodes: RemoteNodeMap, blockSize: UInt64, writebackDelay: Tick,
          writesPostedLater: Bool, lookups: LookupPort, names: (block: String, cache: String), outbox: TimedOutbox, simulator: Simulator,
          stats: StatsRegistry) {
@@ -77,7 +77,7 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
         blockShift = UInt64(blockSize.trailingZeroBitCount)
         linesPerBlock = Int(blockSize >> LineGeometry.lineShift)
         engine = EvictionEngine(path: path, frames: frames, dram: dram, network: network, parameters: eviction, stats: stats)
-        controller = HomeController(index: index, table: table, network: outbox)
+        controller = DirectoryController(index: index, table: table, network: outbox)
         id = simulator.register(self)
         network.client = self
         controller.values = self

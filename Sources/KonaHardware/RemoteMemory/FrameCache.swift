@@ -1,14 +1,16 @@
 import KonaEngine
 
-/// FMem's frames: which remote block each holds and in what state, replacement state, and
-/// the FPGA's two bitmaps, a dirty bit and an access bit per 64-byte line.
+/// A cache of remote blocks in local DRAM, by frame: which block each frame holds and in
+/// what state, replacement state, and two bitmaps, a dirty bit and an access bit per 64-byte
+/// line. The FPGA's FMem is one (its DRAM, set-associative); the paging model's page cache in
+/// local DRAM is another (one set of pages).
 ///
 /// Set-associative: block `b` goes in set `b mod sets`. Replacement within a set on an
 /// allocation failure is LRU, CLOCK or random, over resident frames that the caller allows
 /// (a block whose lines are in a transaction cannot be evicted yet). Background evictions
 /// choose among the next `scan` frames of a rotating hand, by the same policy or by the
 /// fewest access bits (coldest).
-public final class FMem {
+public final class FrameCache {
     /// What a frame holds.
     public enum FrameState: UInt8 {
         case free, fetching, resident, evicting

@@ -1,18 +1,18 @@
 import KonaEngine
 import KonaProtocol
 
-/// A CPU home agent: the directory of `HomeProtocol` (a `HomeController`) in front of
+/// A CPU home agent: the directory of `HomeProtocol` (a `DirectoryController`) in front of
 /// local DRAM, timed.
 ///
 /// A message that arrives at time `t` enters the directory's pipeline (`lookups`: a bounded
 /// number per cycle, the rest queue) and is looked up, which takes `directoryLatency`; a row that reads memory sends its grant when the DRAM read is
 /// ready (`MainMemory` reserves its channel), and a row that writes memory writes it
 /// back at the lookup time. Everything else the row sends leaves after the lookup.
-public final class HomeAgent {
+public final class CPUHomeAgent {
     /// `home` with one socket, else `home<socket>`.
     public let path: String
     /// The directory and the lines' values.
-    public let controller: HomeController
+    public let controller: DirectoryController
     /// The DRAM behind it.
     public let memory: MainMemory
     /// Directory lookup time.
@@ -38,7 +38,7 @@ public final class HomeAgent {
         self.lookups = lookups
         self.outbox = outbox
         self.simulator = simulator
-        controller = HomeController(index: index, table: table, network: outbox)
+        controller = DirectoryController(index: index, table: table, network: outbox)
         controller.onMemoryAccess = { [unowned(unsafe) self] line, isWrite in
             if isWrite {
                 self.memory.writeback(line: line, at: self.outbox.time)

@@ -2,7 +2,7 @@ import KonaProtocol
 
 /// Executes `HomeProtocol`: a directory per line (sharer sockets, owner socket) in front
 /// of the memory that holds the lines' values.
-public final class HomeController: TableController {
+public final class DirectoryController: TableController {
     public typealias P = HomeProtocol
     static var stall: P.Action { .stall }
     static var invalid: P.State { .I }
@@ -196,12 +196,12 @@ public final class HomeController: TableController {
     }
 }
 
-extension HomeController.Line: TableLine {
+extension DirectoryController.Line: TableLine {
     /// The record of a line held nowhere (state I).
     public static var empty: Self { Self() }
 }
 
-extension HomeController {
+extension DirectoryController {
     /// The messages parked on `line` (`konasim verify` reads and restores a controller's contents).
     public func parkedMessages(_ line: UInt64) -> [CoherenceMessage] { parked.messages(line) }
 
