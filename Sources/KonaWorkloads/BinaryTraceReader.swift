@@ -42,8 +42,7 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
     private var previousAddress: UInt64 = 0
     private var selectedRecords: UInt64 = 0              // data records the header lists for the selected threads
     private var recordsDecoded: UInt64 = 0
-    private var pendingStore = false
-    private var pendingAccess = MemoryAccess.none
+    private var pendingStore = PendingStoreHalf()
     /// Per selected thread, its instructions not yet carried by one of its accesses.
     private var held = ThreadInstructions()
     /// The instructions of the accesses yielded so far (`MemoryAccess.instructions`), and,
@@ -290,11 +289,7 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
     public func fill(_ out: UnsafeMutableBufferPointer<MemoryAccess>) throws(WorkloadError) -> Int {
         let capacity = out.count
         var n = 0
-        if pendingStore && capacity > 0 {
-            pendingStore = false
-            out[0] = pendingAccess
-            n = 1
-        }
+        if capacity > 0 && pendingStore.take(into: &out[0]) { n = 1 }
         var record = TraceRecord.none
         while n < capacity {
             if blockRemaining == 0 {
@@ -331,8 +326,7 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
                         n &+= 1
                         out[n] = access.storeHalf
                     } else {
-                        pendingAccess = access.storeHalf
-                        pendingStore = true
+                        pendingStore.hold(access.storeHalf)
                     }
                 }
                 n &+= 1
@@ -350,11 +344,7 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
     }
 
     public func next(into access: inout MemoryAccess) throws(WorkloadError) -> Bool {
-        if pendingStore {
-            pendingStore = false
-            access = pendingAccess
-            return true
-        }
+        if pendingStore.take(into: &access) { return true }
         var record = TraceRecord.none
         while true {
             let at = blockRemaining == 0 ? nil : position
@@ -369,11 +359,7 @@ public final class BinaryTraceReader: AccessSource, TraceRecordSource {
             let carried = held.take(record.instructions, thread: record.thread)
             guard carried <= UInt64(UInt32.max) else { throw tooManyInstructions(carried, at: at ?? BinaryTrace.blockHeaderBytes) }
             instructions &+= carried
-            access = MemoryAccess(record, instructions: UInt32(truncatingIfNeeded: carried))
-            if record.kind == .modify {
-                pendingAccess = access.storeHalf
-                pendingStore = true
-            }
+            access = pendingStore.access(for: record, instructions: UInt32(truncatingIfNeeded: carried))
             records &+= 1
             return true
         }

@@ -39,8 +39,7 @@ public final class LackeyTraceReader: AccessSource, TraceRecordSource {
     private var end = 0            // one past the last valid byte
     private var atEOF = false
     private var lineNumber = 0
-    private var pendingStore = false
-    private var pendingAccess = MemoryAccess.none
+    private var pendingStore = PendingStoreHalf()
     private let selection: Set<UInt32>?     // the threads whose accesses `next` yields; nil: all
     private var thread: UInt32 = 1          // whose records follow (the last `acquired lock`)
     private var threadInstructions: UInt64 = 0   // `I` lines of `thread` since its last record
@@ -131,11 +130,7 @@ public final class LackeyTraceReader: AccessSource, TraceRecordSource {
     }
 
     public func next(into access: inout MemoryAccess) throws(WorkloadError) -> Bool {
-        if pendingStore {
-            pendingStore = false
-            access = pendingAccess
-            return true
-        }
+        if pendingStore.take(into: &access) { return true }
         var record = TraceRecord.none
         while true {
             guard try nextRecord(into: &record) else {
@@ -156,11 +151,7 @@ public final class LackeyTraceReader: AccessSource, TraceRecordSource {
                 throw fail("\(carried) instructions of thread \(record.thread) since its previous access (at most \(UInt32.max))")
             }
             instructions &+= carried
-            access = MemoryAccess(record, instructions: UInt32(truncatingIfNeeded: carried))
-            if record.kind == .modify {
-                pendingAccess = access.storeHalf
-                pendingStore = true
-            }
+            access = pendingStore.access(for: record, instructions: UInt32(truncatingIfNeeded: carried))
             records &+= 1
             return true
         }
