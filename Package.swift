@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "KonaConfigTests", dependencies: ["KonaConfig"]),
         .testTarget(name: "KonaWorkloadsTests", dependencies: ["KonaWorkloads", "CZlib"]),
         .testTarget(name: "KonaHardwareTests", dependencies: ["KonaHardware", "KonaEngine", "KonaProtocol"]),
-        .testTarget(name: "KonaOutputsTests", dependencies: ["KonaOutputs", "KonaEngine", "KonaSystem", "KonaConfig"]),
+        .testTarget(name: "KonaOutputsTests", dependencies: ["KonaOutputs", "KonaEngine", "KonaSystem", "KonaConfig", "KonaWorkloads"]),
         .testTarget(name: "KonaProtocolTests", dependencies: ["KonaProtocol"]),
         .testTarget(name: "KonaVerificationTests", dependencies: ["KonaVerification", "KonaProtocol", "KonaHardware"]),
         .testTarget(name: "KonaSystemTests", dependencies: [

@@ -1,9 +1,33 @@
 import Testing
 import KonaConfig
 import KonaEngine
-@testable import KonaHardware
 import KonaOutputs
-@testable import KonaSystem
+import KonaSystem
+import KonaWorkloads
+
+/// A core's program for the summary test: accesses with the instructions each carries, then
+/// `trailing` instructions after the last one.
+private final class Program: AccessSource {
+    private var items: [MemoryAccess]
+    private var trailing: UInt64
+    private(set) var instructions: UInt64 = 0
+
+    init(_ items: [MemoryAccess], trailing: UInt64) {
+        self.items = items.reversed()
+        self.trailing = trailing
+    }
+
+    func next(into access: inout MemoryAccess) throws(WorkloadError) -> Bool {
+        guard let a = items.popLast() else {
+            instructions += trailing
+            trailing = 0
+            return false
+        }
+        access = a
+        instructions += UInt64(a.instructions)
+        return true
+    }
+}
 
 @Suite struct SummaryTests {
     /// The summary's "stalled for memory X% of cycles" from its text.
@@ -16,10 +40,11 @@ import KonaOutputs
     @Test func theStalledShareIsTheMeanOfEachCoresOwnShare() throws {
         // cpu0 runs 10,000 instructions without touching memory; cpu1 runs 3 around two
         // dependent DRAM misses and is done early, stalled for over 40% of its own (short) time.
-        var second = load(4096, instructions: 1)
-        second.dependent = true
-        let simulation = Simulation(config: try coherentConfig(["system.cores_per_socket=2"]),
-                                    sources: [Program([], trailing: 10_000), Program([load(0, instructions: 1), second], trailing: 1)])
+        let first = MemoryAccess(address: 0, size: 8, kind: .load, instructions: 1)
+        let second = MemoryAccess(address: 4096, size: 8, kind: .load, dependent: true, instructions: 1)
+        let config = try SimulationConfig(KonaSchema.loader.load(path: nil, overrides: ["system.cores_per_socket=2"]))
+        let simulation = Simulation(config: config,
+                                    sources: [Program([], trailing: 10_000), Program([first, second], trailing: 1)])
         let report = try simulation.run()
         let shares = (0..<2).map { c -> Double in
             let stalled = report.value("cpu\(c).stall_cycles.memory")?.asDouble ?? .nan
