@@ -36,7 +36,7 @@ let package = Package(
         // scripts/gen-embedded), table exports and the breakage catalogue. No config, no workloads.
         .target(name: "KonaVerification", dependencies: ["KonaEngine", "KonaProtocol", "KonaHardware"],
                 exclude: ["PromelaSemantics.pml"]),
-        .target(name: "KonaOutputs", dependencies: ["KonaEngine", "KonaProtocol", "KonaHardware", "KonaSystem", "KonaConfig"],
+        .target(name: "KonaOutputs", dependencies: ["KonaEngine", "KonaSystem", "KonaConfig"],
                 swiftSettings: hotPath),
         .target(name: "KonaSweeps", dependencies: ["KonaConfig", "KonaEngine"]),
         .executableTarget(name: "konasim", dependencies: [
@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "KonaProtocolTests", dependencies: ["KonaProtocol"]),
         .testTarget(name: "KonaVerificationTests", dependencies: ["KonaVerification", "KonaProtocol", "KonaHardware"]),
         .testTarget(name: "KonaSystemTests", dependencies: [
-            "KonaSystem", "KonaConfig", "KonaEngine", "KonaHardware", "KonaWorkloads",
+            "KonaSystem", "KonaConfig", "KonaEngine", "KonaProtocol", "KonaHardware", "KonaWorkloads",
         ]),
     ]
 )

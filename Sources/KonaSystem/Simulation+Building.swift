@@ -43,7 +43,7 @@ extension Simulation {
                                                 writeback: spec.wholeBlockWriteback ? .wholeBlock : .dirtyLines,
                                                 batchBytes: spec.batchBytes, sgEntries: spec.sgEntries),
             nodes: RemoteNodeMap(nodes: spec.nodes, striped: spec.striped, partitionSize: spec.partitionSize, blockSize: spec.blockSize))
-        return FPGAHomeAgent(path: "fpga", index: index, table: HomeProtocol.fpgaTable(variant), fmem: fmem, dram: dram,
+        return FPGAHomeAgent(path: "fpga", index: index, table: HomeProtocol.fpgaTable(variant), frames: fmem, dram: dram,
                              network: network, parameters: parameters, outbox: outbox, simulator: simulator, stats: stats)
     }
 

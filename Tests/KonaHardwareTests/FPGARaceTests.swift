@@ -41,7 +41,7 @@ final class FPGABench: Component {
                                                                                       batchBytes: 4096, sgEntries: 16),
                                                   nodes: RemoteNodeMap(nodes: 1, striped: true, partitionSize: 1 << 30, blockSize: 4096))
         let ic = interconnect!
-        agent = FPGAHomeAgent(path: "fpga", index: 1, table: HomeProtocol.fpgaTable(variant), fmem: fmem, dram: dram,
+        agent = FPGAHomeAgent(path: "fpga", index: 1, table: HomeProtocol.fpgaTable(variant), frames: fmem, dram: dram,
                               network: network, parameters: parameters, outbox: TimedOutbox(toCore: nil, toLLC: [ic, ic], toHome: []),
                               simulator: simulator, stats: stats)
         receiver = Receiver(bench: self)

@@ -75,11 +75,11 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
                           fetches: SignalID?)
 
     /// An FPGA home agent (home number `index`) registered with `simulator`.
-    public init(path: String, index: Int, table: HomeProtocol.Table, fmem: FrameCache, dram: MainMemory, network: RemoteNetwork,
+    public init(path: String, index: Int, table: HomeProtocol.Table, frames: FrameCache, dram: MainMemory, network: RemoteNetwork,
                 parameters: Parameters, outbox: TimedOutbox, simulator: Simulator, stats: StatsRegistry) {
         self.parameters = parameters
-        criticalLine = [UInt64](repeating: 0, count: fmem.frames)
-        super.init(path: path, index: index, table: table, frames: fmem, dram: dram, network: network,
+        criticalLine = [UInt64](repeating: 0, count: frames.frames)
+        super.init(path: path, index: index, table: table, frames: frames, dram: dram, network: network,
                    eviction: parameters.eviction, nodes: parameters.nodes, blockSize: parameters.blockSize, writebackDelay: 0,
                    writesPostedLater: false,
                    lookups: LookupPort(clock: parameters.clock, perCycle: parameters.lookupsPerCycle),
@@ -293,12 +293,7 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
     private func serve(_ messages: [CoherenceMessage], frame f: Int, at time: Tick) {
         forwarding = true
         defer { forwarding = false }
-        for message in messages {
-            frames.touch(f)
-            frames.setAccessed(f, line: offset(message.line))
-            let t = lookups.admit(at: time) + parameters.directoryLatency
-            do { try deliver(message, at: t) } catch { if failure == nil { failure = error } }
-        }
+        for message in messages { serve(message, frame: f, at: lookups.admit(at: time) + parameters.directoryLatency) }
     }
 
     private func retryPendingMisses(at time: Tick) {

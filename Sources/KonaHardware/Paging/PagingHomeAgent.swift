@@ -328,10 +328,7 @@ public final class PagingHomeAgent: RemoteHomeAgent {
 
     private func deliverRequest(_ message: CoherenceMessage, frame f: Int, at time: Tick) {
         requests += 1
-        frames.touch(f)
-        frames.setAccessed(f, line: offset(message.line))
-        outbox.time = time
-        do { try controller.receive(message) } catch { if failure == nil { failure = error } }
+        serve(message, frame: f, at: time)
     }
 
     override func transitioned(_ line: UInt64, _ before: HomeProtocol.State, _ after: HomeProtocol.State) {

@@ -4,7 +4,7 @@ import KonaProtocol
 /// Evicts blocks of remote memory cached in local frames: the part of the Kona FPGA's
 /// eviction engine that the paging model's reclaim shares with it.
 ///
-/// It keeps, per frame of its `FMem` (the FPGA's FMem, or the paging model's page cache),
+/// It keeps, per frame of its `FrameCache` (the FPGA's FMem, or the paging model's page cache),
 /// what an eviction needs: the lines in a coherence transaction (a frame with any is not a
 /// victim), the lines the sockets hold (the lines to recall), the recalls and network writes
 /// still outstanding, and when the eviction began. It chooses victims (in the victim's set

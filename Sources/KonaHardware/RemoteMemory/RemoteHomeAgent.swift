@@ -15,7 +15,8 @@ import KonaProtocol
 ///   event that met it ends.
 ///
 /// A subclass adds its miss path and overrides the hooks: `transitioned`, `writebackStarted`,
-/// `evicted` (calling this class's), `didWork`, `handleOwn` for its own event kinds (any
+/// `evicted` (calling this class's when the frame is freed; the paging model's remap instead
+/// calls the eviction off), `didWork`, `handleOwn` for its own event kinds (any
 /// but the two highest, which are this class's), `waiting` for its own outstanding work, and
 /// the two read completions of `RemoteNetworkClient`.
 public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
@@ -101,7 +102,16 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
     /// The value of `line` in remote memory.
     public final func remoteValue(_ line: UInt64) -> UInt64 { engine.remoteValue(ofLine: line) }
 
-    // MARK: The directory's hooks
+    // MARK: The directory
+
+    /// Hands `message`, a request for frame `f`'s resident block, to the directory at `time`:
+    /// the frame is touched and the line's access bit set; a violation is kept for the event's end.
+    final func serve(_ message: CoherenceMessage, frame f: Int, at time: Tick) {
+        frames.touch(f)
+        frames.setAccessed(f, line: offset(message.line))
+        outbox.time = time
+        do { try controller.receive(message) } catch { if failure == nil { failure = error } }
+    }
 
     /// DRAM timing and the dirty bits for the directory's memory reads and writes.
     private func memoryAccess(_ line: UInt64, isWrite: Bool) {
@@ -182,7 +192,8 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
     public func readCompleted(_ tag: UInt64) throws(SimulationError) {}
 
     /// An eviction's network write was acknowledged; the last one frees the frame (unless
-    /// its eviction was called off meanwhile: then the block stays).
+    /// its eviction was called off meanwhile, as the paging model's remap does: then the
+    /// block stays; the FPGA never calls one off).
     public final func writeCompleted(_ tag: UInt64) throws(SimulationError) {
         let f = Int(tag)
         if engine.writeCompleted(f) && frames.states[f] == .evicting { evicted(f, at: simulator.now) }
@@ -219,7 +230,7 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
     func didWork(at now: Tick) {}
 
     /// An event of the subclass's own kinds.
-    func handleOwn(_ event: Event, at now: Tick) {}
+    func handleOwn(_ event: Event, at now: Tick) { preconditionFailure("\(path): no event of kind \(event.kind)") }
 
     /// After handling an event: report a failure.
     func finishEvent(at now: Tick) throws(SimulationError) {
