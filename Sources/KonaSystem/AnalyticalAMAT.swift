@@ -95,14 +95,6 @@ public enum AnalyticalAMAT {
             let remote = integer("fpga.fmem.misses") ?? integer("paging.faults") ?? 0
             self.init(accesses: accesses, l1Misses: l1, l2Misses: l2, l3Misses: l3, remoteMisses: remote)
         }
-
-        /// The counts of a finished run's report (coherent model).
-        public init?(report: Report) {
-            self.init { name in
-                if case .integer(let v)? = report.value(name) { return v }
-                return nil
-            }
-        }
     }
 
     /// `L1 + m1*L2 + m2*L3 + m3*Cache + mRemote*Remote` in ns (0 without accesses), evaluated

@@ -106,11 +106,8 @@ extension Simulation {
         for llc in llcs where llc.controller.state(line) != .I {
             return llc.controller.lines[line]!.data
         }
-        if let fpga, placement?.isRemote(line) == true {
-            return fpga.cachedValue(line) ?? fpga.remoteValue(line)
-        }
-        if let paging, placement?.isRemote(line) == true {
-            return paging.cachedValue(line) ?? paging.remoteValue(line)
+        if let home = remoteHome, placement?.isRemote(line) == true {
+            return home.cachedValue(line) ?? home.remoteValue(line)
         }
         return homes.isEmpty ? 0 : homes[home(of: line)].controller.memory[line] ?? 0
     }

@@ -48,8 +48,10 @@ public final class Simulation {
     public internal(set) var fpga: FPGAHomeAgent?
     /// The paging model, when remote memory is paged (`remote.mechanism: paging`).
     public internal(set) var paging: PagingHomeAgent?
-    /// The network to the remote nodes (the FPGA's or the paging model's).
-    public var network: RemoteNetwork? { fpga?.network ?? paging?.network }
+    /// The home of remote memory, whichever mechanism (the FPGA or the paging model).
+    public var remoteHome: RemoteHomeAgent? { fpga ?? paging }
+    /// The network to the remote nodes (the remote home's).
+    public var network: RemoteNetwork? { remoteHome?.network }
     /// Which lines are remote.
     public let placement: RemotePlacement?
     /// The shadow dirty trackers over the system's issued accesses (nil when

@@ -183,7 +183,7 @@ private func network(maxOutstanding: Int = 8, dma: Bool = false,
     @Test func aWritePostedLaterTakesItsSlotWhenItIsPosted() throws {
         // A write posted 27 us from now leaves the one slot to a read issued meanwhile.
         let (simulator, net, log, _) = network(maxOutstanding: 1)
-        net.write(lines: 1, entries: 1, node: 0, tag: 1, at: 27_000_000, postedAt: 27_000_000)
+        net.write(lines: 1, entries: 1, node: 0, tag: 1, at: 27_000_000, postedLater: true)
         net.read(bytes: 64, node: 0, criticalFirst: false, tag: 2, at: 0)
         try simulator.run()
         #expect(log.completed[2] == 2_125_000, "got \(log.completed[2] ?? 0)")

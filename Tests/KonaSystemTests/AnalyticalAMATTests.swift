@@ -256,3 +256,13 @@ private func chain(_ addresses: [UInt64]) -> [MemoryAccess] {
         #expect(queueing > 0 && queueing < 0.01 * simulated)
     }
 }
+
+extension AnalyticalAMAT.Counts {
+    /// The counts of a finished run's report (coherent model), read from its integers.
+    init?(report: Report) {
+        self.init { name in
+            if case .integer(let v)? = report.value(name) { return v }
+            return nil
+        }
+    }
+}

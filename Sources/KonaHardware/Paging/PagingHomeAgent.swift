@@ -398,7 +398,7 @@ public final class PagingHomeAgent: RemoteHomeAgent {
         guard sending else { return }
         let p = frames.block(in: f)
         writeIssued[f] = issued
-        if faulters[p] != nil || held[p] != nil {
+        if isWanted(p) {
             simulator.schedule(at: issued, target: id, kind: Kind.remap.rawValue, payload: p)
         }
     }
@@ -407,13 +407,16 @@ public final class PagingHomeAgent: RemoteHomeAgent {
     /// for) meanwhile, when it is mapped again instead.
     override func evicted(_ f: Int, at now: Tick) {
         let p = frames.block(in: f)
-        if faulters[p] != nil || held[p] != nil { return remap(f, at: now) }
+        if isWanted(p) { return remap(f, at: now) }
         recalling[f] = false
         writeIssued[f] = .max
         super.evicted(f, at: now)
         startQueuedReads(at: now)
         reclaimInBackground(at: now)
     }
+
+    /// Whether page `p` was faulted on, or asked for by a request, since its reclaim began.
+    private func isWanted(_ p: UInt64) -> Bool { faulters[p] != nil || held[p] != nil }
 
     /// Calls off frame `f`'s reclaim (its lines are home and its write-back, if any, issued):
     /// its page is resident again, clean (writable if a store faulted), and each core that
@@ -459,7 +462,7 @@ public final class PagingHomeAgent: RemoteHomeAgent {
             }
         case .remap:
             if let f = frames.frame(of: event.payload), frames.states[f] == .evicting, writeIssued[f] <= now,
-               faulters[event.payload] != nil || held[event.payload] != nil {
+               isWanted(event.payload) {
                 remap(f, at: now)
             }
         }

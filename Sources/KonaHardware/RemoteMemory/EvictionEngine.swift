@@ -270,7 +270,7 @@ public final class EvictionEngine {
                 written += write.offsets.count
                 writesLeft[f] += 1
                 evictionBytes += network.write(lines: write.offsets.count, entries: write.entries, node: node, tag: UInt64(f),
-                                               at: ready, postedAt: postedLater ? ready : nil)
+                                               at: ready, postedLater: postedLater)
             }
             remote[b] = data
         }

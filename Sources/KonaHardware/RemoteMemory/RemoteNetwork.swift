@@ -177,20 +177,20 @@ public final class RemoteNetwork: Component {
     /// Writes `lines` lines in `entries` scatter-gather entries to `node`, starting at `time`
     /// (not before now, when the data is ready); the client hears when the ack arrives. The
     /// write holds one of `maxOutstanding` slots from now, or, when the initiator posts it
-    /// later (`postedAt`, at most `time`), from then. Returns the bytes the write puts on the
-    /// wire (payload, descriptors and headers).
+    /// later (`postedLater`: a software path posts it at `time`), from `time`. Returns the
+    /// bytes the write puts on the wire (payload, descriptors and headers).
     @discardableResult
-    public func write(lines: Int, entries: Int, node: Int, tag: UInt64, at time: Tick, postedAt: Tick? = nil) -> UInt64 {
+    public func write(lines: Int, entries: Int, node: Int, tag: UInt64, at time: Tick, postedLater: Bool = false) -> UInt64 {
         let payload = UInt64(lines) * LineGeometry.lineSize + UInt64(entries) * sgEntryBytes
-        enqueue(Operation(isRead: false, tag: tag, node: node, payload: payload, criticalFirst: false, time: time), postedAt: postedAt)
+        enqueue(Operation(isRead: false, tag: tag, node: node, payload: payload, criticalFirst: false, time: time), postedLater: postedLater)
         return wireBytes(payload: payload)
     }
 
-    private func enqueue(_ operation: Operation, postedAt: Tick? = nil) {
+    private func enqueue(_ operation: Operation, postedLater: Bool = false) {
         let o: Int
         if let free = freeOperations.popLast() { o = free; operations[o] = operation } else { o = operations.count; operations.append(operation) }
-        if let postedAt, postedAt > simulator.now {
-            simulator.schedule(at: postedAt, target: id, kind: Kind.begin.rawValue, payload: UInt64(o))
+        if postedLater && operation.time > simulator.now {
+            simulator.schedule(at: operation.time, target: id, kind: Kind.begin.rawValue, payload: UInt64(o))
         } else {
             begin(o)
         }
