@@ -64,7 +64,7 @@ public final class PrivateCacheComplex: CoreMemory {
     public var remoteLatency: Distribution?
     private let outbox: TimedOutbox
     private unowned(unsafe) let simulator: Simulator
-    private var waiting = LineMap<[Waiter]>()
+    private var waiting = LineQueues<Waiter>()
     private var walking = false
     /// The first error met while issuing inline (reported by `takeFailure`).
     private var failure: SimulationError?
@@ -207,15 +207,15 @@ public final class PrivateCacheComplex: CoreMemory {
 
     private func slowAccess(line: UInt64, isStore: Bool, at time: Tick, l1Index: Int) -> Cache.Timing {
         let ordinal = l1Hits &+ l1Misses       // every accepted access counts as one or the other
-        if tracer != nil { pulse(l1Index >= 0 || waiting[line] != nil ? signals.l1Hit : signals.l1Miss, at: time) }
+        if tracer != nil { pulse(l1Index >= 0 || waiting.contains(line) ? signals.l1Hit : signals.l1Miss, at: time) }
         defer { if tracer != nil { traceTransactions(at: time) } }
         if let pager, placement!.isRemote(line), !pager.permits(line, isStore: isStore, core: controller.index) {
             return fault(line, isStore: isStore, at: time, l1Index: l1Index)
         }
-        if waiting[line] != nil {
+        if waiting.contains(line) {
             merged += 1
             l1Hits += 1                     // as in the private model: a hit on a line being filled
-            waiting[line]!.append(Waiter(issuedAt: time, ordinal: ordinal, isStore: isStore, issued: false, missed: false))
+            waiting.append(Waiter(issuedAt: time, ordinal: ordinal, isStore: isStore, issued: false, missed: false), to: line)
             return Self.deferred
         }
         let state = controller.state(line)
@@ -240,7 +240,7 @@ public final class PrivateCacheComplex: CoreMemory {
             }
             if isStore && state == .S {
                 upgrades += 1
-                waiting[line] = [Waiter(issuedAt: time, ordinal: ordinal, isStore: true, issued: true, missed: false)]
+                waiting.append(Waiter(issuedAt: time, ordinal: ordinal, isStore: true, issued: true, missed: false), to: line)
                 perform(line, isStore: true, at: ready)
                 return Self.deferred
             }
@@ -253,7 +253,7 @@ public final class PrivateCacheComplex: CoreMemory {
             l1Misses += 1
             l2Misses += 1
             if tracer != nil { pulse(signals.l2Miss, at: time + l1Latency + l2Latency) }
-            waiting[line] = [Waiter(issuedAt: time, ordinal: ordinal, isStore: isStore, issued: true, missed: true)]
+            waiting.append(Waiter(issuedAt: time, ordinal: ordinal, isStore: isStore, issued: true, missed: true), to: line)
             perform(line, isStore: isStore, at: time + l1Latency + l2Latency)
             return Self.deferred
         default:
@@ -261,7 +261,7 @@ public final class PrivateCacheComplex: CoreMemory {
             if waiting.count == mshrs { return Self.refused }
             l1Misses += 1
             l2Misses += 1
-            waiting[line] = [Waiter(issuedAt: time, ordinal: ordinal, isStore: isStore, issued: false, missed: true)]
+            waiting.append(Waiter(issuedAt: time, ordinal: ordinal, isStore: isStore, issued: false, missed: true), to: line)
             return Self.deferred
         }
     }
@@ -272,7 +272,7 @@ public final class PrivateCacheComplex: CoreMemory {
     private func fault(_ line: UInt64, isStore: Bool, at time: Tick, l1Index: Int) -> Cache.Timing {
         let ordinal = l1Hits &+ l1Misses
         faults += 1
-        if l1Index >= 0 || waiting[line] != nil {
+        if l1Index >= 0 || waiting.contains(line) {
             l1Hits += 1
         } else {
             l1Misses += 1
@@ -288,11 +288,7 @@ public final class PrivateCacheComplex: CoreMemory {
     public func retryFault() {
         guard let (line, waiter) = faulted else { return }
         faulted = nil
-        if waiting[line] != nil {
-            waiting[line]!.append(waiter)
-        } else {
-            waiting[line] = [waiter]
-        }
+        waiting.append(waiter, to: line)
         walk(line)
     }
 
@@ -372,7 +368,7 @@ public final class PrivateCacheComplex: CoreMemory {
         default:
             drop(line)
         }
-        if !walking, waiting[line] != nil { walk(line) }
+        if !walking, waiting.contains(line) { walk(line) }
     }
 
     private func drop(_ line: UInt64) {
@@ -411,7 +407,11 @@ public final class PrivateCacheComplex: CoreMemory {
     }
 
     private func replaceable(_ line: UInt64) -> Bool {
-        waiting[line] == nil && [.S, .E, .M].contains(controller.state(line))
+        guard !waiting.contains(line) else { return false }
+        switch controller.state(line) {
+        case .S, .E, .M: return true
+        default: return false
+        }
     }
 
     private func evict(_ line: UInt64) {
@@ -427,22 +427,24 @@ public final class PrivateCacheComplex: CoreMemory {
 
     /// Completes or re-issues the accesses waiting on `line`, in order, now.
     private func walk(_ line: UInt64) {
-        guard var list = waiting[line] else { return }
+        guard waiting.contains(line) else { return }
         walking = true
         defer { walking = false }
         let now = simulator.now
-        while let waiter = list.first {
+        // The line keeps its queue (perhaps empty) until the walk ends: what the walk's
+        // transitions ask of other lines sees it as waiting throughout.
+        while let waiter = waiting.first(of: line) {
             if waiter.issued {
                 if controller.isBusy(line) { break }           // its grant has not arrived
                 complete(waiter, line: line, at: now)
-                list.removeFirst()
+                waiting.removeFirst(of: line)
                 continue
             }
             let state = controller.state(line)
             switch state {
             case .S, .E, .M:
                 if waiter.isStore && state == .S {
-                    list[0].issued = true
+                    waiting.updateFirst(of: line) { $0.issued = true }
                     upgrades += 1
                     perform(line, isStore: true, at: now)
                     continue
@@ -450,16 +452,15 @@ public final class PrivateCacheComplex: CoreMemory {
                 if checker != nil || (waiter.isStore && state == .E) { perform(line, isStore: waiter.isStore, at: now) }
                 if waiter.isStore, case let i1 = l1.find(line), i1 >= 0 { l1.markDirty(i1) }
                 complete(waiter, line: line, at: now)
-                list.removeFirst()
+                waiting.removeFirst(of: line)
             case .I:
-                list[0].issued = true
+                waiting.updateFirst(of: line) { $0.issued = true }
                 perform(line, isStore: waiter.isStore, at: now)
             default:
-                waiting[line] = list
                 return                                          // an eviction is still in flight
             }
         }
-        waiting[line] = list.isEmpty ? nil : list
+        if waiting.first(of: line) == nil { waiting.close(line) }
         if tracer != nil { traceTransactions(at: now) }
     }
 
@@ -470,8 +471,8 @@ public final class PrivateCacheComplex: CoreMemory {
 
     /// Lines with accesses waiting, for the stuck detector.
     public func outstandingTransactions() -> [String] {
-        waiting.sortedKeys.map { line in
-            "line 0x\(String(line << LineGeometry.lineShift, radix: 16)) in \(controller.state(line).name), \(waiting[line]!.count) access(es) waiting"
+        waiting.sortedLines.map { line in
+            "line 0x\(String(line << LineGeometry.lineShift, radix: 16)) in \(controller.state(line).name), \(waiting.count(of: line)) access(es) waiting"
         }
     }
 }

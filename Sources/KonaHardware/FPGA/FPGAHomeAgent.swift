@@ -297,14 +297,23 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
     }
 
     private func retryPendingMisses(at time: Tick) {
-        guard !pendingMisses.isEmpty else { return }
-        var still: [(block: UInt64, line: UInt64)] = []
-        for miss in pendingMisses {
-            if operations >= parameters.maxOutstanding || !tryAllocate(miss.block, line: miss.line, at: time) {
-                still.append(miss)
+        // In place: a miss that cannot start keeps its place; none is added meanwhile
+        // (allocation, fetches and evictions only schedule events).
+        var kept = 0
+        for i in pendingMisses.indices {
+            if operations >= parameters.maxOutstanding {
+                if kept == i { return }                 // nothing started: the list stands
+                pendingMisses[kept] = pendingMisses[i]
+                kept += 1
+                continue
+            }
+            let miss = pendingMisses[i]
+            if !tryAllocate(miss.block, line: miss.line, at: time) {
+                pendingMisses[kept] = miss
+                kept += 1
             }
         }
-        pendingMisses = still
+        pendingMisses.removeLast(pendingMisses.count - kept)
     }
 
     override func waiting() -> [String] {

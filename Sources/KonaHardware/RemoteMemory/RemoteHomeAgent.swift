@@ -53,6 +53,8 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
     var held = LineMap<[CoherenceMessage]>()
     /// Frames whose lines are all home, written back once the transition that brought the last has finished.
     private var writebacksDue: [Int] = []
+    /// The write-backs a `work` event is starting (the other buffer of `writebacksDue`).
+    private var writingBack: [Int] = []
     private var workScheduled = false
     /// The first protocol violation met outside a message's delivery.
     var failure: ProtocolViolation?
@@ -216,9 +218,9 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
             evicted(Int(event.payload), at: now)
         case Kind.work.rawValue:
             workScheduled = false
-            let due = writebacksDue
-            writebacksDue = []
-            for f in due { writeBack(f, at: now) }
+            swap(&writebacksDue, &writingBack)         // two buffers, reused: no allocation per event
+            for f in writingBack { writeBack(f, at: now) }
+            writingBack.removeAll(keepingCapacity: true)
             didWork(at: now)
         default:
             handleOwn(event, at: now)

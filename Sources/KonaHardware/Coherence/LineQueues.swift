@@ -1,0 +1,109 @@
+/// First-in-first-out queues of elements keyed by line (or block) number, with every
+/// element in one pool of nodes that is reused, so that queuing an element allocates
+/// nothing once the pool has grown to the run's peak (an array per line allocated and freed
+/// per transaction was one of the hot path's costs).
+///
+/// A line's queue exists from its first `append` (or `open`) until `close`, and may be
+/// empty while it exists: callers use "has a queue" as a state of its own (a block being
+/// evicted holds an empty queue, so requests that arrive meanwhile wait).
+struct LineQueues<Element> {
+    /// One line's queue: its first and last node (-1 when empty) and its length.
+    private struct Queue {
+        var head: Int32 = -1
+        var tail: Int32 = -1
+        var count: Int32 = 0
+    }
+
+    private var queues = LineMap<Queue>()
+    private var elements: [Element] = []
+    private var next: [Int32] = []
+    private var free: Int32 = -1
+
+    init() {}
+
+    /// Lines that have a queue (empty ones included).
+    var count: Int { queues.count }
+    var isEmpty: Bool { queues.isEmpty }
+
+    /// Whether `line` has a queue, even an empty one.
+    @inline(__always) func contains(_ line: UInt64) -> Bool { queues[line] != nil }
+
+    /// The length of `line`'s queue (0 if it has none).
+    func count(of line: UInt64) -> Int { Int(queues[line]?.count ?? 0) }
+
+    /// The first element of `line`'s queue.
+    @inline(__always) func first(of line: UInt64) -> Element? {
+        guard let q = queues[line], q.head >= 0 else { return nil }
+        return elements[Int(q.head)]
+    }
+
+    /// Changes the first element of `line`'s queue, which must not be empty.
+    @inline(__always) mutating func updateFirst(of line: UInt64, _ body: (inout Element) -> Void) {
+        body(&elements[Int(queues[line]!.head)])
+    }
+
+    /// Gives `line` an empty queue if it has none.
+    mutating func open(_ line: UInt64) {
+        if queues[line] == nil { queues[line] = Queue() }
+    }
+
+    /// Appends `element` to `line`'s queue, opening it if needed.
+    mutating func append(_ element: Element, to line: UInt64) {
+        let node: Int32
+        if free >= 0 {
+            node = free
+            free = next[Int(node)]
+            elements[Int(node)] = element
+            next[Int(node)] = -1
+        } else {
+            node = Int32(elements.count)
+            elements.append(element)
+            next.append(-1)
+        }
+        var q = queues[line] ?? Queue()
+        if q.tail >= 0 { next[Int(q.tail)] = node } else { q.head = node }
+        q.tail = node
+        q.count += 1
+        queues[line] = q
+    }
+
+    /// Removes and returns the first element of `line`'s queue (the queue stays, perhaps empty).
+    @discardableResult
+    mutating func removeFirst(of line: UInt64) -> Element? {
+        guard var q = queues[line], q.head >= 0 else { return nil }
+        let node = q.head
+        q.head = next[Int(node)]
+        if q.head < 0 { q.tail = -1 }
+        q.count -= 1
+        queues[line] = q
+        next[Int(node)] = free
+        free = node
+        return elements[Int(node)]
+    }
+
+    /// Removes `line`'s queue, which must be empty.
+    mutating func close(_ line: UInt64) {
+        precondition(queues[line]?.count ?? 0 == 0, "closing a queue that is not empty")
+        queues[line] = nil
+    }
+
+    /// Removes `line`'s queue and hands its elements to `body` in order.
+    mutating func drain(_ line: UInt64, _ body: (Element) -> Void) {
+        while let element = removeFirst(of: line) { body(element) }
+        queues[line] = nil
+    }
+
+    /// The elements of `line`'s queue, in order (for reports and tests).
+    func elements(of line: UInt64) -> [Element] {
+        var out: [Element] = []
+        var node = queues[line]?.head ?? -1
+        while node >= 0 {
+            out.append(elements[Int(node)])
+            node = next[Int(node)]
+        }
+        return out
+    }
+
+    /// The lines that have a queue, in ascending order.
+    var sortedLines: [UInt64] { queues.sortedKeys }
+}
