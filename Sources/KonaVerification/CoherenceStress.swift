@@ -106,7 +106,7 @@ public final class CoherenceStress: Component, CoherenceNetwork {
     /// The home's directory (the FPGA's, with `Home.fpga`).
     public private(set) var home: DirectoryController!
     private var fpga: StressFPGAHome?
-    private var pool = MessagePool()
+    private let pool = MessagePool()
     private var golden: [UInt64]
     private var nextValue: UInt64 = 1
     private var issued = 0

@@ -38,7 +38,7 @@ public final class Interconnect: Component {
     public private(set) var channels: [Link]
     /// Hands an arrived message to its destination (unretained, called through a guaranteed reference).
     private var receiver: Unmanaged<MessageRouter>?
-    private var pool = MessagePool()
+    private let pool = MessagePool()
     private var tracer: SignalTracer?
     private var signals: [(busy: SignalID?, inFlight: SignalID?, last: SignalID?)] = []
     /// Each message kind's name, interned in the tracer's strings.
