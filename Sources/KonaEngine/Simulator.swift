@@ -10,13 +10,7 @@ public final class Simulator {
     /// Number of events dispatched so far.
     public private(set) var eventsDispatched: UInt64 = 0
     private let queue = EventQueue(capacity: 4096)
-    /// A registered component, held without reference counting on the dispatch path (the
-    /// strong reference is in `owners`).
-    private struct Registered {
-        unowned(unsafe) let component: any Component
-    }
-    private var owners: [any Component] = []
-    private var components: ContiguousArray<Registered> = []
+    private var components: ContiguousArray<any Component> = []
     private var pathToID: [String: ComponentID] = [:]
     private var stopRequest: String?
     private var runLimit: Tick = .max
@@ -43,8 +37,7 @@ public final class Simulator {
         precondition(ComponentPath.isValid(component.path), "invalid component path '\(component.path)'")
         precondition(pathToID[component.path] == nil, "component path '\(component.path)' registered twice")
         let id = ComponentID(raw: UInt32(components.count))
-        owners.append(component)
-        components.append(Registered(component: component))
+        components.append(component)
         pathToID[component.path] = id
         return id
     }
@@ -99,7 +92,7 @@ public final class Simulator {
             let event = queue.pop()!
             now = event.time
             eventsDispatched &+= 1
-            try components[Int(event.target.raw)].component.handle(event, in: self)
+            try components[Int(event.target.raw)].handle(event, in: self)
             if let reason = stopRequest {
                 stopRequest = nil
                 return .requested(reason)
@@ -112,7 +105,7 @@ public final class Simulator {
     /// Throws `.stuck` if any component reports outstanding work; call when nothing is scheduled.
     public func checkNotStuck() throws(SimulationError) {
         var details: [String] = []
-        for component in owners {
+        for component in components {
             for transaction in component.outstandingTransactions() {
                 details.append("\(component.path): \(transaction)")
             }

@@ -50,4 +50,41 @@ import KonaEngine
         map[64] = 1
         #expect(map.count == 1 && map[64] == 1 && map[0] == nil)
     }
+
+    /// A copy is a value: changing either (insert, overwrite, remove, remove all) leaves the
+    /// other as it was, as the explorer's snapshots of controller state need.
+    @Test func copiesAreIndependent() {
+        var original = LineMap<Int>()
+        for i in 0..<40 { original[UInt64(i)] = i }
+        var copy = original
+        copy[3] = 300
+        copy[1_000] = 1
+        copy.removeValue(forKey: 5)
+        #expect(original[3] == 3 && original[1_000] == nil && original[5] == 5 && original.count == 40)
+        #expect(copy[3] == 300 && copy[1_000] == 1 && copy[5] == nil && copy.count == 40)
+        let snapshot = copy
+        copy.removeAll()
+        #expect(copy.isEmpty && snapshot.count == 40 && snapshot[3] == 300)
+        original[7] = nil
+        #expect(original.count == 39 && snapshot[7] == 7)
+    }
+
+    /// Values that hold references are released when removed, overwritten or dropped with
+    /// the map (the slots are raw memory, initialized by hand).
+    @Test func releasesValuesItNoLongerHolds() {
+        final class Token {}
+        weak var removed: Token?, overwritten: Token?, dropped: Token?
+        do {
+            var map = LineMap<Token>()
+            let a = Token(), b = Token(), c = Token()
+            (removed, overwritten, dropped) = (a, b, c)
+            map[1] = a
+            map[2] = b
+            map[3] = c
+            map.removeValue(forKey: 1)
+            map[2] = Token()
+            #expect(map.count == 2)
+        }
+        #expect(removed == nil && overwritten == nil && dropped == nil)
+    }
 }

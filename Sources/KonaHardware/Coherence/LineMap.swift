@@ -1,31 +1,57 @@
 /// A hash map from line numbers to small values: open addressing with linear probing over
-/// flat arrays, a multiplicative hash, and backward-shift deletion (no tombstones).
+/// flat buffers, a multiplicative hash, and backward-shift deletion (no tombstones).
 ///
 /// Stands in for `Dictionary<UInt64, Value>` on the coherence controllers' hot paths: no
-/// per-lookup hashing state, no per-entry allocation. Keys are line numbers; `UInt64.max`
-/// (never a line number) marks an empty slot. An empty map allocates nothing: it probes one
-/// shared empty slot until its first insertion.
+/// per-lookup hashing state, no per-entry allocation, no bounds or uniqueness checks per
+/// probe (one uniqueness check per change: the map is a value, copied on write, as the
+/// explorer's snapshots of controller state need). Keys are line numbers; `UInt64.max`
+/// (never a line number) marks an empty slot. An empty map allocates nothing.
 public struct LineMap<Value> {
     @usableFromInline static var empty: UInt64 { .max }
-    @usableFromInline var keys: [UInt64]
-    @usableFromInline var values: [Value?]
-    @usableFromInline var mask: Int
+
+    /// The slots: keys, and a value initialized wherever the key is not `empty`.
+    @usableFromInline final class Storage {
+        @usableFromInline let keys: UnsafeMutablePointer<UInt64>
+        @usableFromInline let values: UnsafeMutablePointer<Value>
+        @usableFromInline let capacity: Int
+
+        @usableFromInline init(capacity: Int) {
+            self.capacity = capacity
+            keys = .allocate(capacity: capacity)
+            keys.initialize(repeating: LineMap.empty, count: capacity)
+            values = .allocate(capacity: capacity)
+        }
+
+        @usableFromInline func copy() -> Storage {
+            let other = Storage(capacity: capacity)
+            other.keys.update(from: keys, count: capacity)
+            for i in 0 ..< capacity where keys[i] != LineMap.empty { (other.values + i).initialize(to: values[i]) }
+            return other
+        }
+
+        deinit {
+            for i in 0 ..< capacity where keys[i] != LineMap.empty { (values + i).deinitialize(count: 1) }
+            keys.deallocate()
+            values.deallocate()
+        }
+    }
+
+    @usableFromInline var storage: Storage?
+    @usableFromInline var mask = 0
     @usableFromInline var storedCount = 0
     /// Number of entries.
     @inlinable public var count: Int { storedCount }
 
     /// An empty map.
-    @inlinable public init() {
-        keys = lineMapNoKeys
-        values = []
-        mask = 0
-    }
+    @inlinable public init() {}
 
     @inlinable @inline(__always)
     func home(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask }
 
     @inlinable @inline(__always)
     func slot(of key: UInt64) -> Int? {
+        guard let storage else { return nil }
+        let keys = storage.keys
         var i = home(key)
         while true {
             let k = keys[i]
@@ -35,12 +61,21 @@ public struct LineMap<Value> {
         }
     }
 
+    /// Makes the storage this map's own before a change.
+    @inlinable @inline(__always)
+    mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage), let shared = storage { storage = shared.copy() }
+    }
+
     /// Whether the map is empty.
     @inlinable public var isEmpty: Bool { storedCount == 0 }
 
     /// The value for `key`; assigning nil removes it.
     @inlinable public subscript(key: UInt64) -> Value? {
-        @inline(__always) get { slot(of: key).flatMap { values[$0] } }
+        @inline(__always) get {
+            guard let i = slot(of: key) else { return nil }
+            return storage.unsafelyUnwrapped.values[i]
+        }
         set {
             if let newValue { insert(key, newValue) } else { _ = removeValue(forKey: key) }
         }
@@ -48,28 +83,39 @@ public struct LineMap<Value> {
 
     @inlinable mutating func insert(_ key: UInt64, _ value: Value) {
         precondition(key != Self.empty, "line number \(key) is reserved")
-        var i = home(key)
-        while true {
-            let k = keys[i]
-            if k == key { values[i] = value; return }
-            if k == Self.empty { break }
-            i = (i &+ 1) & mask
+        if storage != nil {
+            makeUnique()                        // before any other reference to the storage
+            let storage = self.storage.unsafelyUnwrapped
+            let keys = storage.keys
+            var i = home(key)
+            while true {
+                let k = keys[i]
+                if k == key {
+                    storage.values[i] = value
+                    return
+                }
+                if k == Self.empty { break }
+                i = (i &+ 1) & mask
+            }
+            if (count + 1) * 4 <= storage.capacity * 3 {
+                keys[i] = key
+                (storage.values + i).initialize(to: value)
+                storedCount += 1
+                return
+            }
         }
-        if (count + 1) * 4 > keys.count * 3 {
-            grow()
-            insert(key, value)
-            return
-        }
-        keys[i] = key
-        values[i] = value
-        storedCount += 1
+        grow()
+        insert(key, value)
     }
 
     /// Removes and returns the value for `key`.
     @inlinable @discardableResult
     public mutating func removeValue(forKey key: UInt64) -> Value? {
         guard var hole = slot(of: key) else { return nil }
-        let removed = values[hole]
+        makeUnique()
+        let storage = self.storage.unsafelyUnwrapped
+        let keys = storage.keys, values = storage.values
+        let removed = (values + hole).move()
         storedCount -= 1
         // Backward shift: move later entries of the probe run into the hole when their
         // home position allows it, so lookups never need tombstones.
@@ -79,39 +125,41 @@ public struct LineMap<Value> {
             let fits = hole <= i ? (h <= hole || h > i) : (h <= hole && h > i)
             if fits {
                 keys[hole] = keys[i]
-                values[hole] = values[i]
+                (values + hole).moveInitialize(from: values + i, count: 1)
                 hole = i
             }
             i = (i &+ 1) & mask
         }
         keys[hole] = Self.empty
-        values[hole] = nil
         return removed
     }
 
+    /// Doubles the slots (16 at the first insertion), re-inserting in slot order.
     @inlinable mutating func grow() {
-        let oldKeys = keys, oldValues = values
-        keys = [UInt64](repeating: Self.empty, count: max(16, oldKeys.count * 2))
-        values = [Value?](repeating: nil, count: keys.count)
-        mask = keys.count - 1
+        let old = storage
+        let capacity = max(16, (old?.capacity ?? 1) * 2)
+        storage = Storage(capacity: capacity)
+        mask = capacity - 1
         storedCount = 0
-        for (k, v) in zip(oldKeys, oldValues) where k != Self.empty { insert(k, v!) }
+        guard let old else { return }
+        for i in 0 ..< old.capacity where old.keys[i] != Self.empty { insert(old.keys[i], old.values[i]) }
     }
 
     /// Removes every entry, keeping the storage (written in place when not shared).
     @inlinable public mutating func removeAll() {
         guard storedCount > 0 else { return }
-        for i in keys.indices where keys[i] != Self.empty {
-            keys[i] = Self.empty
-            values[i] = nil
+        makeUnique()
+        let storage = self.storage.unsafelyUnwrapped
+        for i in 0 ..< storage.capacity where storage.keys[i] != Self.empty {
+            storage.keys[i] = Self.empty
+            (storage.values + i).deinitialize(count: 1)
         }
         storedCount = 0
     }
 
     /// The keys, in ascending order.
-    @inlinable public var sortedKeys: [UInt64] { keys.filter { $0 != Self.empty }.sorted() }
+    @inlinable public var sortedKeys: [UInt64] {
+        guard let storage else { return [] }
+        return UnsafeBufferPointer(start: storage.keys, count: storage.capacity).filter { $0 != Self.empty }.sorted()
+    }
 }
-
-/// The one slot, empty, of every map that has never held an entry (shared, never written:
-/// the first insertion grows the map first).
-@usableFromInline let lineMapNoKeys: [UInt64] = [.max]

@@ -3,9 +3,9 @@
 /// nothing once the pool has grown to the run's peak (an array per line allocated and freed
 /// per transaction was one of the hot path's costs).
 ///
-/// A line's queue exists from its first `append` (or `open`) until `close`, and may be
-/// empty while it exists: callers use "has a queue" as a state of its own (a block being
-/// evicted holds an empty queue, so requests that arrive meanwhile wait).
+/// A line's queue exists from its first `append` until `close`, and may be empty while it
+/// exists: callers use "has a queue" as a state of its own (a private cache keeps a line's
+/// queue while it walks it, so the walk's transitions see the line as waiting).
 struct LineQueues<Element> {
     /// One line's queue: its first and last node (-1 when empty) and its length.
     private struct Queue {
@@ -23,7 +23,6 @@ struct LineQueues<Element> {
 
     /// Lines that have a queue (empty ones included).
     var count: Int { queues.count }
-    var isEmpty: Bool { queues.isEmpty }
 
     /// Whether `line` has a queue, even an empty one.
     @inline(__always) func contains(_ line: UInt64) -> Bool { queues[line] != nil }
@@ -42,12 +41,7 @@ struct LineQueues<Element> {
         body(&elements[Int(queues[line]!.head)])
     }
 
-    /// Gives `line` an empty queue if it has none.
-    mutating func open(_ line: UInt64) {
-        if queues[line] == nil { queues[line] = Queue() }
-    }
-
-    /// Appends `element` to `line`'s queue, opening it if needed.
+    /// Appends `element` to `line`'s queue, creating the queue if needed.
     mutating func append(_ element: Element, to line: UInt64) {
         let node: Int32
         if free >= 0 {
@@ -84,12 +78,6 @@ struct LineQueues<Element> {
     /// Removes `line`'s queue, which must be empty.
     mutating func close(_ line: UInt64) {
         precondition(queues[line]?.count ?? 0 == 0, "closing a queue that is not empty")
-        queues[line] = nil
-    }
-
-    /// Removes `line`'s queue and hands its elements to `body` in order.
-    mutating func drain(_ line: UInt64, _ body: (Element) -> Void) {
-        while let element = removeFirst(of: line) { body(element) }
         queues[line] = nil
     }
 
