@@ -9,7 +9,10 @@ extension Tick {
     @inlinable
     public func scaledRoundingUp(by numerator: UInt64, dividedBy denominator: UInt64) -> UInt64 {
         let product = self.multipliedFullWidth(by: numerator)
-        let (q, r) = denominator.dividingFullWidth((product.high, product.low))
+        // A product that fits in 64 bits (nearly always) takes one 64-bit division, not the
+        // runtime's 128-bit one.
+        let (q, r) = product.high == 0 ? product.low.quotientAndRemainder(dividingBy: denominator)
+                                       : denominator.dividingFullWidth((product.high, product.low))
         return r == 0 ? q : q + 1
     }
 
@@ -18,6 +21,7 @@ extension Tick {
     @inlinable
     public func scaledRoundingDown(by numerator: UInt64, dividedBy denominator: UInt64) -> UInt64 {
         let product = self.multipliedFullWidth(by: numerator)
-        return denominator.dividingFullWidth((product.high, product.low)).quotient
+        return product.high == 0 ? product.low / denominator
+                                 : denominator.dividingFullWidth((product.high, product.low)).quotient
     }
 }
