@@ -8,9 +8,9 @@ import KonaProtocol
 /// what an eviction needs: the lines in a coherence transaction (a frame with any is not a
 /// victim), the lines the sockets hold (the lines to recall), the recalls and network writes
 /// still outstanding, and when the eviction began (from when the frame cache numbers the
-/// frame, at its first use). It chooses victims (in the victim's set on an allocation failure; in the background, between two occupancy watermarks, among
-/// the next `scan` frames of a rotating hand, by the frames' policy or the fewest access
-/// bits), packs the lines to write back into network writes (runs of contiguous lines are
+/// frame, at its first use). It chooses victims (in the victim's set on an allocation
+/// failure; in the background, between two occupancy watermarks, among the next `scan`
+/// ways of a rotating hand, by the frames' policy or the fewest access bits), packs the lines to write back into network writes (runs of contiguous lines are
 /// scatter-gather entries, at most `sgEntries` per write and `batchBytes` of line data),
 /// each leaving once its lines have been read out of the frames' DRAM, and keeps remote
 /// memory's contents (for data-value checking) and the eviction statistics. Its owner
