@@ -67,7 +67,7 @@ public struct ConfigLoader: Sendable {
                        chain: [String]) throws(ConfigError) {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            root = try YAMLDocument.compose(text)
         } catch let error as YamlError {
             throw Self.syntaxError(error, file: name)
         } catch {
@@ -132,7 +132,7 @@ public struct ConfigLoader: Sendable {
                 guard case .scalar(let scalar) = valueNode else {
                     throw ConfigError(at: at, keyPath: path, problem: "expected a single value (\(key.type.name)), got a \(kind(valueNode))")
                 }
-                if scalar.tag == Tag(.null) || (scalar.string.isEmpty && scalar.style == .plain && key.defaultText != nil && key.defaultText != "") {
+                if YAMLDocument.isNull(scalar) || (scalar.string.isEmpty && scalar.style == .plain && key.defaultText != nil && key.defaultText != "") {
                     throw ConfigError(at: at, keyPath: path, problem: "missing value (\(key.type.name))")
                 }
                 config.set(path, try parse(scalar.string, for: key, at: at, directory: directory), origin: at)
@@ -258,7 +258,7 @@ public struct ConfigLoader: Sendable {
     private func parseInline(_ text: String, for key: ConfigKey, at origin: Origin, directory: String?) throws(ConfigError) -> ConfigValue {
         let node: Node?
         do {
-            node = try Yams.compose(yaml: text)
+            node = try YAMLDocument.compose(text)
         } catch {
             throw ConfigError(at: origin, keyPath: key.path, problem: "cannot read the mapping '\(text)': \(error)")
         }

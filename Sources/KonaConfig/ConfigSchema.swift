@@ -14,12 +14,11 @@ public struct ConfigSchema: Sendable {
         var index: [String: Int] = [:]
         var sectionPaths: Set<String> = []
         for (i, key) in keys.enumerated() {
-            precondition(index[key.path] == nil, "config key \(key.path) declared twice")
-            index[key.path] = i
-            var parts = key.path.split(separator: ".").dropLast()
-            while !parts.isEmpty {
-                sectionPaths.insert(parts.joined(separator: "."))
-                parts = parts.dropLast()
+            precondition(index.updateValue(i, forKey: key.path) == nil, "config key \(key.path) declared twice")
+            // Its sections, innermost first; a section already there brought its own.
+            var end = key.path.endIndex
+            while let dot = key.path[..<end].lastIndex(of: "."), sectionPaths.insert(String(key.path[..<dot])).inserted {
+                end = dot
             }
         }
         self.index = index

@@ -20,7 +20,7 @@ public struct CountDistribution: Sendable, Equatable {
     static func parse(_ text: String, in range: ClosedRange<Int64>) -> Result<CountDistribution, DistributionProblem> {
         if let v = Int64(text.trimmingSpaces.replacingUnderscores) { return checked(v, v, in: range) }   // no YAML parser needed
         let node: Node?
-        do { node = try Yams.compose(yaml: text) } catch {
+        do { node = try YAMLDocument.compose(text) } catch {
             return .failure(DistributionProblem("expected an integer or {uniform: [a, b]}, got '\(text)'"))
         }
         guard let node else { return .failure(DistributionProblem("expected an integer or {uniform: [a, b]}, got nothing")) }

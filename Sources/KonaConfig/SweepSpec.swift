@@ -67,7 +67,7 @@ public struct SweepSpec {
         self.directory = directory
         func at(_ node: Node) -> Origin { Origin(file: name, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0) }
         let root: Node?
-        do { root = try Yams.compose(yaml: text) } catch let error as YamlError {
+        do { root = try YAMLDocument.compose(text) } catch let error as YamlError {
             throw ConfigLoader.syntaxError(error, file: name)
         } catch {
             throw ConfigError(file: name, line: 1, column: 1, keyPath: "", problem: "YAML error: \(error)")

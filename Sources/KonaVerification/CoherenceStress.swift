@@ -18,7 +18,7 @@ import KonaProtocol
 /// stable (its lines recalled, requests for it held, its dirty lines written to remote
 /// memory) and fetched again when requested. The final value of a line is then looked for in
 /// FMem or remote memory.
-public final class CoherenceStress: Component, CoherenceNetwork {
+public final class CoherenceStress: CoherenceNetwork {
     /// Which home agent the tester's lines have.
     public enum Home: String, Sendable, CaseIterable {
         /// The CPU's home agent: the home table in front of memory.
@@ -96,7 +96,17 @@ public final class CoherenceStress: Component, CoherenceNetwork {
         var text: () -> String
     }
 
-    public let path = "stress"
+    /// The component the simulator runs: it holds the tester unowned, since the tester owns
+    /// the simulator and the simulator its components (a tester registered itself would keep
+    /// itself alive, and a campaign would keep every run's controllers and histories).
+    private final class Relay: Component {
+        let path = "stress"
+        unowned(unsafe) let tester: CoherenceStress
+        init(_ tester: CoherenceStress) { self.tester = tester }
+        func handle(_ event: Event, in simulator: Simulator) throws(SimulationError) { tester.handle(event) }
+        func outstandingTransactions() -> [String] { tester.outstandingTransactions() }
+    }
+
     public let configuration: Configuration
     private let simulator = Simulator()
     private var id = ComponentID(raw: 0)
@@ -131,7 +141,7 @@ public final class CoherenceStress: Component, CoherenceNetwork {
         self.golden = [UInt64](repeating: 0, count: configuration.lines)
         self.history = [[LogEntry]](repeating: [], count: configuration.lines)
         let v = configuration.variant
-        id = simulator.register(self)
+        id = simulator.register(Relay(self))
         switch configuration.home {
         case .cpu:
             home = DirectoryController(index: 0, table: homeTable ?? HomeProtocol.table(v), network: self)
@@ -209,7 +219,7 @@ public final class CoherenceStress: Component, CoherenceNetwork {
         return total
     }
 
-    public func handle(_ event: Event, in simulator: Simulator) throws(SimulationError) {
+    private func handle(_ event: Event) {
         do {
             switch Kind(rawValue: event.kind)! {
             case .deliver:
@@ -250,7 +260,7 @@ public final class CoherenceStress: Component, CoherenceNetwork {
         if delivered % 64 == 0 { checkAges() }
     }
 
-    public func outstandingTransactions() -> [String] {
+    private func outstandingTransactions() -> [String] {
         pending.flatMap { core, lines in lines.map { "core\(core) waits on line \($0.key) since t=\($0.value)" } }
             + (fpga?.unsettled() ?? [])
     }

@@ -24,7 +24,7 @@ import KonaProtocol
 /// lines, which are rarely all stable at once, are evicted too. The tester also decides how
 /// long a write-back and a fetch take: `later(block)` asks it to call `advance(block)` after a
 /// delay. All state is flat arrays indexed by line or block.
-final class StressFPGAHome: LineValueStore {
+final class StressFPGAHome {
     /// Where a block is.
     enum Phase { case absent, fetching, resident, draining, recalling, writing }
 
@@ -66,7 +66,7 @@ final class StressFPGAHome: LineValueStore {
         dirty = [Bool](repeating: false, count: lines)
         remote = [UInt64](repeating: 0, count: lines)
         controller = DirectoryController(index: 0, table: table, network: network)
-        controller.values = self
+        controller.values = Values(self)
         controller.onRecalled = { [unowned self] line in self.recalled(line) }
     }
 
@@ -196,6 +196,16 @@ final class StressFPGAHome: LineValueStore {
     }
 
     // MARK: Values
+
+    /// The directory's value store, holding the home unowned: the home owns its directory and
+    /// a directory keeps its store, so the home as its own store would keep itself alive (and
+    /// a stress campaign every FPGA run's home).
+    private final class Values: LineValueStore {
+        unowned(unsafe) let home: StressFPGAHome
+        init(_ home: StressFPGAHome) { self.home = home }
+        func value(of line: UInt64) -> UInt64 { home.value(of: line) }
+        func store(_ value: UInt64, to line: UInt64) { home.store(value, to: line) }
+    }
 
     func value(of line: UInt64) -> UInt64 {
         guard hasFrame(block(of: line)) else {

@@ -1,8 +1,8 @@
 import KonaEngine
 
 /// Generates the accesses of a `SyntheticSpec`. O(1) per access and allocation-free after
-/// init; a pointer chase builds its permutation (4 bytes per line) and a Zipf stream its
-/// normalisation constant (O(items)) once at init. Instruction counts drawn from a range
+/// init; a pointer chase builds its permutation (4 bytes per line) once at init, and a Zipf
+/// stream its normalisation constant in O(1) (`ZipfSampler.zeta`). Instruction counts drawn from a range
 /// come from a stream of their own, so they never change the addresses.
 public final class SyntheticWorkload: AccessSource {
     private let spec: SyntheticSpec

@@ -10,6 +10,7 @@ extension KonaSimCommand {
     /// `scripts/bench` compares with the reference programs in the same run.
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "bench",
             abstract: "Measure host speed (use a release build; scripts/bench runs them all).",
             subcommands: [Hold.self, Timed.self, Coherent.self, Kona.self, Lackey.self, TraceRead.self])
     }
@@ -19,6 +20,7 @@ extension KonaSimCommand.Bench {
     /// The hold model of shared/anchors/hold.cpp on the engine's event queue.
     struct Hold: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "hold",
             abstract: "Hold model: 1,000 pending events, N pop+push cycles (as the C++ anchor).")
 
         @Option(help: "Pop+push cycles.") var events: UInt64 = 20_000_000
@@ -43,6 +45,7 @@ extension KonaSimCommand.Bench {
     /// A timed single-core run over the anchor's traces.
     struct Timed: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "timed",
             abstract: "Timed single core on the pycachesim anchor's trace (random: splitmix64 seed 42, 30% stores, 64 MiB; seq: 8-byte loads).")
 
         enum Pattern: String, ExpressibleByArgument, CaseIterable { case random, seq }
@@ -75,6 +78,7 @@ extension KonaSimCommand.Bench {
     /// The timed coherent system under a uniform-random load.
     struct Coherent: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "coherent",
             abstract: "Timed coherent 4-core socket (LLC, interconnect, home, DRAM; no FPGA, no trackers): uniform-random 8-byte accesses, 30% stores, 64 MiB.")
 
         @Option(help: "Accesses per core.") var accesses: UInt64 = 250_000
@@ -93,6 +97,7 @@ extension KonaSimCommand.Bench {
     /// The full Kona system under a uniform-random load four times FMem.
     struct Kona: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "kona",
             abstract: "The Kona system (4 cores, FPGA homing all memory, 16 MiB FMem): uniform-random 8-byte accesses, 30% stores, over 64 MiB.")
 
         @Option(help: "Accesses per core.") var accesses: UInt64 = 250_000
@@ -116,7 +121,7 @@ extension KonaSimCommand.Bench {
 
     /// Lackey parsing speed.
     struct Lackey: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Parse a Lackey trace (plain or gzip) and report MB/s of trace text.")
+        static let configuration = CommandConfiguration(commandName: "lackey", abstract: "Parse a Lackey trace (plain or gzip) and report MB/s of trace text.")
 
         @Argument(help: "Trace file.") var file: String
 

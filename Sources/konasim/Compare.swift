@@ -14,6 +14,7 @@ extension KonaSimCommand {
     /// `konasim compare`: the same workload on several systems, one table.
     struct Compare: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "compare",
             abstract: "Run the same workload on several systems (Kona, paging presets) and compare them.",
             discussion: """
             Each CONFIG is a YAML file or a preset name (kona, infiniswap, legoos, fastswap, \

@@ -11,7 +11,10 @@ import KonaSystem
 import KonaWorkloads
 
 /// The `konasim` executable: subcommands over the simulator. Exit codes: 0 ok,
-/// 2 bad input (config, trace, flags), 3 simulation error.
+/// 2 bad input (config, trace, flags), 3 simulation error. Every command states its
+/// `commandName`: ArgumentParser would otherwise derive each name from the type's with
+/// `String(describing:)`, a scan of the protocol conformances costing 1 M instructions per
+/// subcommand at every start.
 @main
 struct KonaSimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

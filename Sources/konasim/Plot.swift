@@ -7,6 +7,7 @@ extension KonaSimCommand {
     /// `konasim plot`: an SVG line chart of sweep results.
     struct Plot: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "plot",
             abstract: "Draw sweep results as an SVG line chart (one line per --group value; repeats averaged).")
 
         @Argument(help: "Results file (.csv or .jsonl) from `konasim sweep`.") var results: String

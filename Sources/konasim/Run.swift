@@ -12,6 +12,7 @@ extension KonaSimCommand {
     /// `konasim run`: one simulation, a summary, optionally every statistic as JSON.
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Run one simulation and print a summary.",
             discussion: "With no CONFIG, runs the embedded default (hwconfigs/default.yaml).")
 

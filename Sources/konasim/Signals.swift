@@ -7,6 +7,7 @@ extension KonaSimCommand {
     /// `konasim signals`: what can be traced.
     struct Signals: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "signals",
             abstract: "List every signal the config's system can trace (select them with trace.signals or --vcd-signals).")
 
         @OptionGroup var options: ConfigOptions

@@ -7,6 +7,7 @@ extension KonaSimCommand {
     /// `konasim stress`: the random coherence tester.
     struct Stress: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "stress",
             abstract: "Run the random coherence tester (exit 0 only when no violation).",
             discussion: """
             Many cores, few lines, random loads, stores and evictions with random message delays; checks \

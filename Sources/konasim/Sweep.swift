@@ -14,6 +14,7 @@ extension KonaSimCommand {
     /// `konasim sweep`: run every point of a sweep file, in parallel, into a results file.
     struct Sweep: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "sweep",
             abstract: "Run a design-space sweep (every point is validated before any runs).",
             discussion: """
             Points run as separate processes, --jobs at a time. Results (CSV or JSON Lines, by the \
@@ -87,7 +88,7 @@ extension KonaSimCommand {
 
     /// `konasim merge`: join results files (shards) into one, in point order.
     struct Merge: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Merge sweep results files (shards) into one, in point order.")
+        static let configuration = CommandConfiguration(commandName: "merge", abstract: "Merge sweep results files (shards) into one, in point order.")
         @Argument(help: "Results files (.csv or .jsonl).") var inputs: [String]
         @Option(name: .shortAndLong, help: ArgumentHelp("Merged file (.csv or .jsonl).", valueName: "file")) var output: String
 

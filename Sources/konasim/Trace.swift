@@ -11,6 +11,7 @@ extension KonaSimCommand {
     /// `konasim trace`: convert, dump and summarise recorded traces.
     struct Trace: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "trace",
             abstract: "Convert Lackey traces to KonaSim's binary format, dump them back, summarise them.",
             discussion: "Every command reads Lackey text, gzip-compressed Lackey text or the binary format (told by the file's first bytes). The format: docs/trace-format.md.",
             subcommands: [Convert.self, Dump.self, Stats.self])
@@ -21,6 +22,7 @@ extension KonaSimCommand.Trace {
     /// `konasim trace convert IN OUT`.
     struct Convert: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "convert",
             abstract: "Convert a trace (Lackey text, plain or gzip) to the binary format.")
 
         @Argument(help: "Input trace.") var input: String
@@ -44,6 +46,7 @@ extension KonaSimCommand.Trace {
     /// `konasim trace dump FILE`.
     struct Dump: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "dump",
             abstract: "Print a trace as Lackey text (instructions as 'I  00000000,0', thread switches as SCHED lines).")
 
         @Argument(help: "Trace file.") var file: String
@@ -65,6 +68,7 @@ extension KonaSimCommand.Trace {
     /// `konasim trace stats FILE`.
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "stats",
             abstract: "Records per thread, loads and stores, instructions, and the footprint in 64 B lines and 4 KiB pages.")
 
         @Argument(help: "Trace file.") var file: String

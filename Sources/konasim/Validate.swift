@@ -5,6 +5,7 @@ extension KonaSimCommand {
     /// `konasim validate`: check a config and optionally print it with every default filled in.
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "validate",
             abstract: "Check a config file; errors name file, line, column and key.")
 
         @OptionGroup var options: ConfigOptions
@@ -27,6 +28,7 @@ extension KonaSimCommand {
     /// `konasim docs`: print generated reference documentation.
     struct Docs: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "docs",
             abstract: "Print generated reference docs (docs/config.md comes from `konasim docs config`).")
 
         enum Topic: String, ExpressibleByArgument, CaseIterable {

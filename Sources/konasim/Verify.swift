@@ -13,6 +13,7 @@ extension KonaSimCommand {
     /// `konasim verify`: every reachable state of a small system, explored exhaustively.
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Explore every reachable state of a small system with the protocol's own controllers.",
             discussion: """
             The system: --agents sockets, each an LLC with one core, over --addresses lines, with \

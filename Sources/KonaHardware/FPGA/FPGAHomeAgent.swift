@@ -55,7 +55,8 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
     public let parameters: Parameters
     /// Misses waiting for a frame or for the outstanding limit, in order: (block, critical line).
     private var pendingMisses: [(block: UInt64, line: UInt64)] = []
-    private var criticalLine: [UInt64]
+    /// Per numbered frame, the line its fetch brings first.
+    private var criticalLine: [UInt64] = []
     private var operations = 0
     private var watch = LineWatch()
 
@@ -78,12 +79,13 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
     public init(path: String, index: Int, table: HomeProtocol.Table, frames: FrameCache, dram: MainMemory, network: RemoteNetwork,
                 parameters: Parameters, outbox: TimedOutbox, simulator: Simulator, stats: StatsRegistry) {
         self.parameters = parameters
-        criticalLine = [UInt64](repeating: 0, count: frames.frames)
         super.init(path: path, index: index, table: table, frames: frames, dram: dram, network: network,
                    eviction: parameters.eviction, nodes: parameters.nodes, blockSize: parameters.blockSize, writebackDelay: 0,
                    writesPostedLater: false,
                    lookups: LookupPort(clock: parameters.clock, perCycle: parameters.lookupsPerCycle),
                    names: ("block", "FMem"), outbox: outbox, simulator: simulator, stats: stats)
+        criticalLine = [UInt64](repeating: 0, count: frames.numberedFrames)
+        frames.observeNumbering { [unowned self] in self.criticalLine.append(0) }
         controller.onOwnershipGranted = { [unowned(unsafe) self] line in
             if self.parameters.dirtyOnGrant, let f = self.frames.frame(of: self.block(of: line)) {
                 self.frames.setDirty(f, line: self.offset(line))

@@ -89,10 +89,10 @@ public final class PagingHomeAgent: RemoteHomeAgent {
     public var isRemote: ((UInt64) -> Bool)?
     private let coreCount: Int
     private let maskWords: Int
-    /// Per frame: whether the page may be written (it is dirty), and the cores that may hold
-    /// its mapping (a bit per core).
-    private var writable: [Bool]
-    private var mappers: [UInt64]
+    /// Per numbered frame: whether the page may be written (it is dirty), and the cores that
+    /// may hold its mapping (a bit per core).
+    private var writable: [Bool] = []
+    private var mappers: [UInt64] = []
     /// Faults waiting per page (its software entry, a frame, or its read).
     private var faulters = LineMap<[Faulter]>()
     /// Pages whose read waits for the fault bound or a frame, in order.
@@ -103,10 +103,10 @@ public final class PagingHomeAgent: RemoteHomeAgent {
     private var nextBatch: UInt64 = 0
     /// Frames past their shootdown that wait for their lines to be stable to recall them.
     private var awaitingRecall: Set<Int> = []
-    private var recalling: [Bool]
+    private var recalling: [Bool] = []
     /// Per frame being reclaimed, when its write-back was issued (from then a fault on its
     /// page maps it again); `.max` before.
-    private var writeIssued: [Tick]
+    private var writeIssued: [Tick] = []
 
     /// Faults on pages not in the page cache (each core's trap), and pages read from remote
     /// memory (for faults, readahead and requests that arrived after their page was unmapped).
@@ -140,16 +140,22 @@ public final class PagingHomeAgent: RemoteHomeAgent {
         self.parameters = parameters
         coreCount = cores
         maskWords = (cores + 63) / 64
-        writable = [Bool](repeating: false, count: frames.frames)
-        recalling = [Bool](repeating: false, count: frames.frames)
-        writeIssued = [Tick](repeating: .max, count: frames.frames)
-        mappers = [UInt64](repeating: 0, count: frames.frames * maskWords)
         faultLatencies = stats.distribution(path + ".fault_latency_ns", "time from a core's fault on a non-resident page to the access's retry", unit: "ns", scale: 1000)
         super.init(path: path, index: index, table: table, frames: frames, dram: dram, network: network,
                    eviction: parameters.eviction, nodes: parameters.nodes, blockSize: parameters.pageSize,
                    writebackDelay: parameters.writebackLatency, writesPostedLater: true, lookups: lookups,
                    names: ("page", "the page cache"), outbox: outbox, simulator: simulator, stats: stats)
+        for _ in 0..<frames.numberedFrames { addFrame() }
+        frames.observeNumbering { [unowned self] in self.addFrame() }
         registerStatistics(stats)
+    }
+
+    /// The entries of the frame the frame cache has just numbered.
+    private func addFrame() {
+        writable.append(false)
+        recalling.append(false)
+        writeIssued.append(.max)
+        mappers.append(contentsOf: repeatElement(0, count: maskWords))
     }
 
     private func registerStatistics(_ stats: StatsRegistry) {
@@ -470,6 +476,7 @@ public final class PagingHomeAgent: RemoteHomeAgent {
 
     /// After the write-backs due: recalls that waited for their lines to be stable, then reads.
     override func didWork(at now: Tick) {
+        // In way order: a page cache's frames are numbered in way order (one set).
         for f in awaitingRecall.sorted() where !engine.isBusy(f) { startRecall(f, at: now) }
         startQueuedReads(at: now)
     }

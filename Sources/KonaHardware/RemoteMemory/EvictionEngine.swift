@@ -7,10 +7,10 @@ import KonaProtocol
 /// It keeps, per frame of its `FrameCache` (the FPGA's FMem, or the paging model's page cache),
 /// what an eviction needs: the lines in a coherence transaction (a frame with any is not a
 /// victim), the lines the sockets hold (the lines to recall), the recalls and network writes
-/// still outstanding, and when the eviction began. It chooses victims (in the victim's set
-/// on an allocation failure; in the background, between two occupancy watermarks, among
-/// the next `scan` frames of a rotating hand, by the frames' policy or the fewest access
-/// bits), packs the lines to write back into network writes (runs of contiguous lines are
+/// still outstanding, and when the eviction began (from when the frame cache numbers the
+/// frame, at its first use). It chooses victims (in the victim's set on an allocation
+/// failure; in the background, between two occupancy watermarks, among the next `scan`
+/// ways of a rotating hand, by the frames' policy or the fewest access bits), packs the lines to write back into network writes (runs of contiguous lines are
 /// scatter-gather entries, at most `sgEntries` per write and `batchBytes` of line data),
 /// each leaving once its lines have been read out of the frames' DRAM, and keeps remote
 /// memory's contents (for data-value checking) and the eviction statistics. Its owner
@@ -62,17 +62,23 @@ public final class EvictionEngine {
     public let dram: MainMemory
     /// The link to the remote nodes.
     public let network: RemoteNetwork
-    /// Remote memory's contents by block (blocks never written back hold zeros).
+    /// Remote memory's contents by block (blocks never written back, or written back all
+    /// zeros, hold zeros and have no entry).
     public var remote = LineMap<[UInt64]>()
     private let linesPerBlock: Int
     private let blockLineShift: UInt64
-    private var busyLines: [Int]
+    /// What an eviction keeps per frame.
+    private struct FrameEviction {
+        /// Lines in a coherence transaction.
+        var busyLines: Int32 = 0
+        var recallsLeft: Int32 = 0
+        var writesLeft: Int32 = 0
+        /// When the eviction began.
+        var start: Tick = 0
+    }
+    private var perFrame: [FrameEviction] = []
     /// Per frame, a bit per line that the directory records a socket holding (state not I).
     private var cached: LineBitmap
-    private var recallsLeft: [Int]
-    private var writesLeft: [Int]
-    private var start: [Tick]
-    private var evictingInSet: [Int]
     private var backgroundRound = false
     /// Frames being evicted.
     public private(set) var evicting = 0
@@ -97,12 +103,7 @@ public final class EvictionEngine {
         self.network = network
         linesPerBlock = frames.linesPerBlock
         blockLineShift = UInt64(frames.linesPerBlock.trailingZeroBitCount)
-        busyLines = [Int](repeating: 0, count: frames.frames)
-        cached = LineBitmap(frames: frames.frames, linesPerFrame: linesPerBlock)
-        recallsLeft = [Int](repeating: 0, count: frames.frames)
-        writesLeft = [Int](repeating: 0, count: frames.frames)
-        start = [Tick](repeating: 0, count: frames.frames)
-        evictingInSet = [Int](repeating: 0, count: frames.sets)
+        cached = LineBitmap(linesPerFrame: linesPerBlock)
         latency = stats.distribution(path + ".eviction_latency_ns", "time from an eviction's start (recall) to its frame being free (writes acknowledged)", unit: "ns", scale: 1000)
         func count(_ name: String, _ doc: String, _ unit: String, _ read: @escaping (EvictionEngine) -> UInt64) {
             stats.formula(path + "." + name, doc, unit: unit) { [unowned self] in .integer(read(self)) }
@@ -111,12 +112,20 @@ public final class EvictionEngine {
         count("background_evictions", "evictions started by the high watermark", "blocks") { $0.backgroundEvictions }
         count("lines_written_back", "lines evictions wrote to remote memory", "lines") { $0.linesWrittenBack }
         count("dirty_lines_written_back", "dirty lines evictions wrote to remote memory", "lines") { $0.dirtyLinesWrittenBack }
+        for _ in 0..<frames.numberedFrames { addFrame() }
+        frames.observeNumbering { [unowned self] in self.addFrame() }
         stats.formula("net.goodput", "modified bytes (64 B per dirty line) / bytes the network sent for evictions", unit: "ratio") { [unowned self] in
             .real(self.evictionBytes == 0 ? 0 : Double(self.dirtyLinesWrittenBack * LineGeometry.lineSize) / Double(self.evictionBytes))
         }
     }
 
     // MARK: Lines in frames
+
+    /// The entry of the frame the frame cache has just numbered.
+    private func addFrame() {
+        perFrame.append(FrameEviction())
+        cached.appendFrame()
+    }
 
     /// The value of line number `line` in remote memory (0 if never written back).
     public func remoteValue(ofLine line: UInt64) -> UInt64 {
@@ -126,12 +135,7 @@ public final class EvictionEngine {
     /// Frame `f` is about to be filled with its block from remote memory: its values are
     /// remote memory's (data-value tracking), and none of its bytes has arrived.
     public func beginFetch(_ f: Int) {
-        let base = f * linesPerBlock
-        if let data = remote[frames.block(in: f)] {
-            for i in 0..<linesPerBlock { frames.values[base + i] = data[i] }
-        } else {
-            for i in 0..<linesPerBlock { frames.values[base + i] = 0 }
-        }
+        frames.loadValues(f, from: remote[frames.block(in: f)])
         frames.beginFill(f)
     }
 
@@ -147,19 +151,19 @@ public final class EvictionEngine {
             if isHeld { cached.insert(f, offset) } else { cached.remove(f, offset) }
         }
         guard wasStable != isStable else { return false }
-        busyLines[f] += isStable ? -1 : 1
+        perFrame[f].busyLines += isStable ? -1 : 1
         return isStable
     }
 
     /// Whether frame `f` has a line in a coherence transaction.
-    public func isBusy(_ f: Int) -> Bool { busyLines[f] != 0 }
+    public func isBusy(_ f: Int) -> Bool { perFrame[f].busyLines != 0 }
 
     // MARK: Choosing victims
 
     /// The victim in `block`'s set for an allocation that failed, if none of the set is being
     /// evicted already and one is `eligible` (by the frames' policy).
     public func victim(forSetOf block: UInt64, eligible: (Int) -> Bool) -> Int? {
-        guard evictingInSet[frames.set(of: block)] == 0 else { return nil }
+        guard !frames.isEvicting(setOf: block) else { return nil }
         return frames.victim(forSetOf: block, eligible: eligible)
     }
 
@@ -195,9 +199,8 @@ public final class EvictionEngine {
     /// Starts evicting frame `f` at `time` (its frame is marked evicting).
     public func begin(_ f: Int, at time: Tick) {
         evicting += 1
-        evictingInSet[frames.set(of: frames.block(in: f))] += 1
         frames.markEvicting(f)
-        start[f] = time
+        perFrame[f].start = time
     }
 
     /// Recalls, through `controller` (sending at its outbox's time), the lines of frame `f`
@@ -206,7 +209,7 @@ public final class EvictionEngine {
     public func recallLines(_ f: Int, firstLine first: UInt64, through controller: DirectoryController,
                             failure: inout ProtocolViolation?) -> Bool {
         let offsets = cached.offsets(in: f)
-        recallsLeft[f] = offsets.count
+        perFrame[f].recallsLeft = Int32(offsets.count)
         for offset in offsets {
             do { try controller.recall(first + UInt64(offset)) } catch { if failure == nil { failure = error } }
         }
@@ -215,8 +218,8 @@ public final class EvictionEngine {
 
     /// A recalled line of frame `f` is home; true when it was the last.
     public func recalled(_ f: Int) -> Bool {
-        recallsLeft[f] -= 1
-        return recallsLeft[f] == 0
+        perFrame[f].recallsLeft -= 1
+        return perFrame[f].recallsLeft == 0
     }
 
     /// The network writes frame `f`'s write-back is packed into (per `parameters.writeback`):
@@ -257,50 +260,47 @@ public final class EvictionEngine {
     public func writeBack(_ f: Int, node: Int, firstLine first: UInt64, at time: Tick, postedLater: Bool = false) -> Bool {
         let b = frames.block(in: f)
         let writes = packedWrites(f)
-        let base = f * linesPerBlock
         var written = 0
         if !writes.isEmpty {
             var data = remote[b] ?? [UInt64](repeating: 0, count: linesPerBlock)
             for write in writes {
                 var ready = time
                 for i in write.offsets {
-                    data[i] = frames.values[base + i]
+                    data[i] = frames.value(f, line: i)
                     ready = max(ready, dram.read(line: first + UInt64(i), at: time))
                 }
                 written += write.offsets.count
-                writesLeft[f] += 1
+                perFrame[f].writesLeft += 1
                 evictionBytes += network.write(lines: write.offsets.count, entries: write.entries, node: node, tag: UInt64(f),
                                                at: ready, postedLater: postedLater)
             }
-            remote[b] = data
+            remote[b] = data.contains { $0 != 0 } ? data : nil
         }
         linesWrittenBack += UInt64(written)
         dirtyLinesWrittenBack += UInt64((0..<linesPerBlock).reduce(0) { $0 + (frames.isDirty(f, line: $1) ? 1 : 0) })
-        return writesLeft[f] > 0
+        return perFrame[f].writesLeft > 0
     }
 
     /// A network write of frame `f` was acknowledged; true when it was the last.
     public func writeCompleted(_ f: Int) -> Bool {
-        writesLeft[f] -= 1
-        return writesLeft[f] == 0
+        perFrame[f].writesLeft -= 1
+        return perFrame[f].writesLeft == 0
     }
 
     /// Whether frame `f` has network writes not yet acknowledged.
-    public func isWriting(_ f: Int) -> Bool { writesLeft[f] > 0 }
+    public func isWriting(_ f: Int) -> Bool { perFrame[f].writesLeft > 0 }
 
     /// Frame `f`'s eviction is called off (its block is wanted again while still in the
     /// frame): the frame stays allocated, and writes already sent complete on their own.
     public func abandon(_ f: Int) {
         evicting -= 1
-        evictingInSet[frames.set(of: frames.block(in: f))] -= 1
     }
 
     /// Frame `f`'s eviction is over at `time`: the frame is free.
     public func finish(_ f: Int, at time: Tick) {
         evictions += 1
-        latency.record(time - start[f])
+        latency.record(time - perFrame[f].start)
         evicting -= 1
-        evictingInSet[frames.set(of: frames.block(in: f))] -= 1
         frames.free(f)
     }
 }

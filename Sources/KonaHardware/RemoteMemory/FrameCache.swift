@@ -1,15 +1,25 @@
 import KonaEngine
 
 /// A cache of remote blocks in local DRAM, by frame: which block each frame holds and in
-/// what state, replacement state, and two bitmaps, a dirty bit and an access bit per 64-byte
-/// line. The FPGA's FMem is one (its DRAM, set-associative); the paging model's page cache in
-/// local DRAM is another (one set of pages).
+/// what state, replacement state, the lines' values, and two bitmaps, a dirty bit and an
+/// access bit per 64-byte line. The FPGA's FMem is one (its DRAM, set-associative); the
+/// paging model's page cache in local DRAM is another (one set of pages).
 ///
 /// Set-associative: block `b` goes in set `b mod sets`. Replacement within a set on an
 /// allocation failure is LRU, CLOCK or random, over resident frames that the caller allows
 /// (a block whose lines are in a transaction cannot be evicted yet). Background evictions
-/// choose among the next `scan` frames of a rotating hand, by the same policy or by the
+/// choose among the next `scan` ways of a rotating hand, by the same policy or by the
 /// fewest access bits (coldest).
+///
+/// Its state grows with the ways a run uses, not with those configured. A way gets a frame
+/// number (0, 1, 2, ...: dense, and never changed) the first time it is allocated, and
+/// every per-frame array, here and in the eviction engine and the home agents, has an entry
+/// per numbered frame. A set has a record once one of its ways has been used (its first-free
+/// hint, its CLOCK hand, its frames being evicted and the frame of each way), found through
+/// a `LineMap` by set. A
+/// frame's line values take `linesPerBlock` words once a value other than 0 is stored in it
+/// (values stay 0 unless data values are checked). Allocation takes the lowest free way of
+/// the set, so in a cache of one set (the page cache) frame numbers are the ways in order.
 public final class FrameCache {
     /// What a frame holds.
     public enum FrameState: UInt8 {
@@ -24,24 +34,33 @@ public final class FrameCache {
     /// Lines per block.
     public let linesPerBlock: Int
     public let policy: Policy
-    /// Frames, `set * ways + way`.
+    /// Frames configured, `sets * ways`.
     public var frames: Int { sets * ways }
-    private var blocks: [UInt64]
-    public private(set) var states: [FrameState]
-    private var stamps: [UInt64]
-    private var referenced: [Bool]
-    private var hands: [Int]
-    /// Per set, a way below which no frame is free (so a set of many ways allocates quickly).
-    private var firstFree: [Int]
+    /// Frames numbered so far (ways allocated at least once).
+    public var numberedFrames: Int { blocks.count }
+    /// Told of each frame numbered, so that per-frame arrays elsewhere grow with it.
+    private var numberingObservers: [() -> Void] = []
+    private var blocks: [UInt64] = []
+    public private(set) var states: [FrameState] = []
+    private var stamps: [UInt64] = []
+    private var referenced: [Bool] = []
+    /// Per frame, its way's place, `set * ways + way`.
+    private var places: [Int] = []
+    /// Per frame being filled: bytes of its block arrived so far.
+    private var filled: [UInt64] = []
+    /// Per frame, where its line values start in `values` (in blocks), or -1 while all are 0.
+    private var valueBlock: [Int32] = []
+    private var values: [UInt64] = []
+    /// Per set used, where its record starts in `setRecords`.
+    private var setRecord = LineMap<Int32>()
+    /// Per set used: a way below which none is free, the CLOCK hand, the frames being
+    /// evicted, then the frame of each way (-1 for a way never used).
+    private var setRecords: [Int32] = []
     private var globalHand = 0
     /// Candidate frames of the current victim choice (a buffer reused across choices).
     private var usable: [Int] = []
     private var clock: UInt64 = 0
-    private var frameOf = LineMap<Int>()
-    /// The lines' values (data-value tracking), `frame * linesPerBlock + line offset`.
-    public var values: [UInt64]
-    /// Per frame being filled: bytes of its block arrived so far.
-    private var filled: [UInt64]
+    private var frameOf = LineMap<Int32>()
     private let blockLineShift: UInt64
     /// The dirty bitmap (a line's modified data reached the FPGA) and the access bitmap
     /// (a request for the line arrived).
@@ -63,52 +82,111 @@ public final class FrameCache {
         self.linesPerBlock = linesPerBlock
         self.policy = policy
         self.random = random
-        let n = sets * ways
-        blocks = [UInt64](repeating: .max, count: n)
-        states = [FrameState](repeating: .free, count: n)
-        stamps = [UInt64](repeating: 0, count: n)
-        referenced = [Bool](repeating: false, count: n)
-        hands = [Int](repeating: 0, count: sets)
-        firstFree = [Int](repeating: 0, count: sets)
-        dirty = LineBitmap(frames: n, linesPerFrame: linesPerBlock)
-        values = [UInt64](repeating: 0, count: n * linesPerBlock)
-        filled = [UInt64](repeating: 0, count: n)
-        accessed = LineBitmap(frames: n, linesPerFrame: linesPerBlock)
+        dirty = LineBitmap(linesPerFrame: linesPerBlock)
+        accessed = LineBitmap(linesPerFrame: linesPerBlock)
     }
 
     /// The frame holding (or fetching, or evicting) `block`, if any.
-    @inline(__always) public func frame(of block: UInt64) -> Int? { frameOf[block] }
+    @inline(__always) public func frame(of block: UInt64) -> Int? { frameOf[block].map { Int($0) } }
     /// The block in `frame`.
     public func block(in frame: Int) -> UInt64 { blocks[frame] }
     /// The set `block` maps to.
-    public func set(of block: UInt64) -> Int { Int(block & UInt64(sets - 1)) }
+    private func set(of block: UInt64) -> Int { Int(block & UInt64(sets - 1)) }
 
-    /// Takes the lowest free frame of `block`'s set for it (state `fetching`), or nil if none
-    /// is free.
+    /// The frame of `way` in the set whose record starts at `r`, or -1 if never used.
+    @inline(__always) private func frame(record r: Int, way: Int) -> Int { Int(setRecords[r + 3 + way]) }
+
+    /// Takes the lowest free way of `block`'s set for it (state `fetching`), numbering its
+    /// frame if the way was never used; nil if none is free.
     public func allocate(_ block: UInt64) -> Int? {
-        let s = set(of: block), base = s * ways
-        for f in base + firstFree[s] ..< base + ways where states[f] == .free {
+        let s = set(of: block)
+        let r = record(ofSet: s) ?? addRecord(s)
+        for way in Int(setRecords[r]) ..< ways {
+            var f = frame(record: r, way: way)
+            if f < 0 {
+                f = number(place: s * ways + way)
+                setRecords[r + 3 + way] = Int32(f)
+            }
+            guard states[f] == .free else { continue }
             blocks[f] = block
             states[f] = .fetching
-            frameOf[block] = f
+            frameOf[block] = Int32(f)
             allocated += 1
-            firstFree[s] = f - base + 1
+            setRecords[r] = Int32(way + 1)
             touch(f)
             return f
         }
-        firstFree[s] = ways
+        setRecords[r] = Int32(ways)
         return nil
+    }
+
+    /// Where set `s`'s record starts, if one of its ways has been used.
+    @inline(__always) private func record(ofSet s: Int) -> Int? { setRecord[UInt64(s)].map { Int($0) } }
+
+    /// Set `s`'s record, all its ways never used.
+    private func addRecord(_ s: Int) -> Int {
+        let r = setRecords.count
+        setRecords.append(contentsOf: [0, 0, 0])
+        setRecords.append(contentsOf: repeatElement(-1, count: ways))
+        setRecord[UInt64(s)] = Int32(r)
+        return r
+    }
+
+    /// Calls `grow` each time a frame is numbered (after `numberedFrames` has grown by one).
+    public func observeNumbering(_ grow: @escaping () -> Void) { numberingObservers.append(grow) }
+
+    /// A new frame, free, for the way at `place`: every per-frame array grows by one.
+    private func number(place: Int) -> Int {
+        blocks.append(.max)
+        states.append(.free)
+        stamps.append(0)
+        referenced.append(false)
+        places.append(place)
+        filled.append(0)
+        valueBlock.append(-1)
+        dirty.appendFrame()
+        accessed.appendFrame()
+        for grow in numberingObservers { grow() }
+        return blocks.count - 1
     }
 
     /// The value of line number `line` if its block has a frame (data-value tracking).
     public func value(ofLine line: UInt64) -> UInt64? {
-        frame(of: line >> blockLineShift).map { values[$0 * linesPerBlock + Int(line & UInt64(linesPerBlock - 1))] }
+        frame(of: line >> blockLineShift).map { value($0, line: Int(line & UInt64(linesPerBlock - 1))) }
     }
 
     /// Sets the value of line number `line`, if its block has a frame.
     public func setValue(_ value: UInt64, ofLine line: UInt64) {
         guard let f = frame(of: line >> blockLineShift) else { return }
-        values[f * linesPerBlock + Int(line & UInt64(linesPerBlock - 1))] = value
+        setValue(value, f, line: Int(line & UInt64(linesPerBlock - 1)))
+    }
+
+    /// The value of line `offset` of `frame`.
+    public func value(_ frame: Int, line offset: Int) -> UInt64 {
+        let b = valueBlock[frame]
+        return b < 0 ? 0 : values[Int(b) * linesPerBlock + offset]
+    }
+
+    /// Sets the value of line `offset` of `frame` (its values take their words at the first
+    /// value other than 0).
+    public func setValue(_ value: UInt64, _ frame: Int, line offset: Int) {
+        var b = valueBlock[frame]
+        if b < 0 {
+            guard value != 0 else { return }
+            b = Int32(values.count / linesPerBlock)
+            values.append(contentsOf: repeatElement(0, count: linesPerBlock))
+            valueBlock[frame] = b
+        }
+        values[Int(b) * linesPerBlock + offset] = value
+    }
+
+    /// The values of `frame`'s lines become `data`'s (all 0 when nil).
+    public func loadValues(_ frame: Int, from data: [UInt64]?) {
+        if let data {
+            for i in 0..<linesPerBlock { setValue(data[i], frame, line: i) }
+        } else if valueBlock[frame] >= 0 {
+            for i in 0..<linesPerBlock { setValue(0, frame, line: i) }
+        }
     }
 
     /// A fill of `frame`'s block begins: none of its bytes has arrived.
@@ -122,15 +200,26 @@ public final class FrameCache {
         return before ..< filled[frame] >> LineGeometry.lineShift
     }
 
-    /// Marks `frame` as holding its block's data.
-    public func markResident(_ frame: Int) { states[frame] = .resident }
+    /// Marks `frame` as holding its block's data (again, if its eviction was called off).
+    public func markResident(_ frame: Int) {
+        if states[frame] == .evicting { setRecords[record(ofFrame: frame) + 2] -= 1 }
+        states[frame] = .resident
+    }
+
     /// Marks `frame` as being evicted.
-    public func markEvicting(_ frame: Int) { states[frame] = .evicting }
+    public func markEvicting(_ frame: Int) {
+        states[frame] = .evicting
+        setRecords[record(ofFrame: frame) + 2] += 1
+    }
+
+    /// Where the record of `frame`'s set starts.
+    private func record(ofFrame frame: Int) -> Int { record(ofSet: places[frame] / ways)! }
 
     /// Frees `frame`: its block is gone and its bits are cleared.
     public func free(_ frame: Int) {
-        let s = frame / ways
-        firstFree[s] = min(firstFree[s], frame - s * ways)
+        let r = record(ofFrame: frame)
+        if states[frame] == .evicting { setRecords[r + 2] -= 1 }
+        setRecords[r] = min(setRecords[r], Int32(places[frame] % ways))
         frameOf[blocks[frame]] = nil
         blocks[frame] = .max
         states[frame] = .free
@@ -177,33 +266,52 @@ public final class FrameCache {
         accessed.clearAll()
     }
 
+    /// Whether a frame of `block`'s set is being evicted.
+    public func isEvicting(setOf block: UInt64) -> Bool {
+        guard let r = record(ofSet: set(of: block)) else { return false }
+        return setRecords[r + 2] > 0
+    }
+
     /// The victim in `block`'s set among resident frames `eligible` allows, by the policy.
     public func victim(forSetOf block: UInt64, eligible: (Int) -> Bool) -> Int? {
-        let s = set(of: block), base = s * ways
-        let hand = hands[s]
-        return choose(count: ways, frame: { base + (hand + $0) % ways }, eligible: eligible, coldest: false) { f in
-            hands[s] = (f - base + 1) % ways
+        let s = set(of: block)
+        guard let r = record(ofSet: s) else { return nil }
+        let hand = Int(setRecords[r + 1])
+        return choose(count: ways, frame: { frame(record: r, way: (hand + $0) % ways) }, eligible: eligible, coldest: false) { f in
+            setRecords[r + 1] = Int32((places[f] - s * ways + 1) % ways)
         }
     }
 
-    /// A background victim among the next `scan` frames from the rotating hand: by the
-    /// policy, or the coldest (fewest access bits, then least recently used).
+    /// A background victim among the frames of the next `scan` ways from the rotating hand:
+    /// by the policy, or the coldest (fewest access bits, then least recently used).
     public func backgroundVictim(scan: Int, coldest: Bool, eligible: (Int) -> Bool) -> Int? {
         let n = min(scan, frames)
-        let start = globalHand
+        var s = globalHand / ways, way = globalHand - s * ways
         globalHand = (globalHand + n) % frames
-        let total = frames
-        return choose(count: n, frame: { (start + $0) % total }, eligible: eligible, coldest: coldest) { _ in }
+        var r = record(ofSet: s) ?? -1
+        // Ways in order from the hand; a set's record is looked up once per set.
+        return choose(count: n, frame: { k in
+            if k > 0 {
+                way += 1
+                if way == ways {
+                    way = 0
+                    s = s + 1 == sets ? 0 : s + 1
+                    r = record(ofSet: s) ?? -1
+                }
+            }
+            return r < 0 ? -1 : frame(record: r, way: way)
+        }, eligible: eligible, coldest: coldest) { _ in }
     }
 
-    /// The victim among candidate frames `frame(0) ..< frame(count)` that are resident and
-    /// `eligible`, gathered in the reused `usable` buffer (no allocation per choice).
+    /// The victim among candidate frames `frame(0) ..< frame(count)` (-1: a way never used)
+    /// that are resident and `eligible`, gathered in the reused `usable` buffer (no
+    /// allocation per choice). `frame` is called once per candidate, in order.
     private func choose(count: Int, frame: (Int) -> Int, eligible: (Int) -> Bool, coldest: Bool,
                         advance: (Int) -> Void) -> Int? {
         usable.removeAll(keepingCapacity: true)
         for k in 0 ..< count {
             let f = frame(k)
-            if states[f] == .resident && eligible(f) { usable.append(f) }
+            if f >= 0 && states[f] == .resident && eligible(f) { usable.append(f) }
         }
         guard !usable.isEmpty else { return nil }
         if coldest {

@@ -1,16 +1,20 @@
-/// A bit per line of every FMem frame (`frame`, line `offset` within its block), with the
-/// number of bits set: the FPGA's dirty and access bitmaps, and its record of the lines
-/// the sockets hold.
+/// A bit per line of every numbered frame (`frame`, line `offset` within its block), with
+/// the number of bits set: the FPGA's dirty and access bitmaps, and its record of the lines
+/// the sockets hold. It grows a frame at a time, as the frame cache numbers frames.
 public struct LineBitmap {
     private let wordsPerFrame: Int
-    private var words: [UInt64]
+    private var words: [UInt64] = []
     /// Bits set over all frames.
     public private(set) var population = 0
 
-    /// An empty bitmap for `frames` frames of `linesPerFrame` lines.
-    public init(frames: Int, linesPerFrame: Int) {
+    /// An empty bitmap of no frames, for frames of `linesPerFrame` lines.
+    public init(linesPerFrame: Int) {
         wordsPerFrame = (linesPerFrame + 63) / 64
-        words = [UInt64](repeating: 0, count: frames * wordsPerFrame)
+    }
+
+    /// Adds a frame, all clear.
+    public mutating func appendFrame() {
+        words.append(contentsOf: repeatElement(0, count: wordsPerFrame))
     }
 
     @inline(__always)

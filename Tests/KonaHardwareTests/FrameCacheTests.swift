@@ -1,0 +1,72 @@
+import Testing
+import KonaEngine
+@testable import KonaHardware
+
+@Suite struct FrameCacheTests {
+    /// A cache the size of a 64 GiB FMem of 4 KiB blocks, 8 ways.
+    static func large() -> FrameCache {
+        FrameCache(sets: 1 << 21, ways: 8, linesPerBlock: 64, policy: .lru, random: RandomStream(seed: 1, path: "f"))
+    }
+
+    @Test func framesAreNumberedAtFirstUseOnly() {
+        let cache = Self.large()
+        var grown = 0
+        cache.observeNumbering { grown += 1 }
+        #expect(cache.numberedFrames == 0 && cache.frames == 1 << 24)
+        let a = cache.allocate(5)!, b = cache.allocate(5 + (1 << 21))!, c = cache.allocate(77)!
+        #expect([a, b, c] == [0, 1, 2] && cache.numberedFrames == 3 && grown == 3)
+        cache.free(a)
+        #expect(cache.allocate(5 + (2 << 21)) == a, "a freed way is taken again, under its own number")
+        #expect(cache.numberedFrames == 3 && grown == 3 && cache.allocated == 3)
+        #expect(cache.frame(of: 5) == nil && cache.frame(of: 5 + (2 << 21)) == a && cache.block(in: b) == 5 + (1 << 21))
+    }
+
+    @Test func aSetFillsItsLowestFreeWayAndThenRefuses() {
+        let cache = FrameCache(sets: 2, ways: 3, linesPerBlock: 64, policy: .lru, random: RandomStream(seed: 1, path: "f"))
+        let frames = [0, 2, 4].map { cache.allocate(UInt64($0))! }      // set 0
+        #expect(cache.allocate(6) == nil && cache.allocate(1) == 3, "set 0 is full; set 1 numbers its first way")
+        cache.free(frames[1])
+        #expect(cache.allocate(8) == frames[1])
+        for f in frames { cache.markResident(f) }
+        #expect(cache.victim(forSetOf: 10) { _ in true } == frames[0], "least recently used: the first allocated")
+    }
+
+    @Test func aSetIsEvictingWhileOneOfItsFramesIs() {
+        let cache = FrameCache(sets: 4, ways: 2, linesPerBlock: 64, policy: .lru, random: RandomStream(seed: 1, path: "f"))
+        let f = cache.allocate(1)!, g = cache.allocate(5)!
+        cache.markResident(f)
+        cache.markResident(g)
+        #expect(!cache.isEvicting(setOf: 9) && !cache.isEvicting(setOf: 2))
+        cache.markEvicting(f)
+        cache.markEvicting(g)
+        #expect(cache.isEvicting(setOf: 9) && !cache.isEvicting(setOf: 2))
+        cache.free(f)
+        #expect(cache.isEvicting(setOf: 9), "g still is")
+        cache.markResident(g)                                   // its eviction called off
+        #expect(!cache.isEvicting(setOf: 9))
+    }
+
+    @Test func valuesTakeWordsOnlyOnceOneIsNotZero() {
+        let cache = Self.large()
+        let f = cache.allocate(3)!
+        cache.setValue(0, ofLine: 3 << 6 | 7)
+        #expect(cache.value(ofLine: 3 << 6 | 7) == 0 && cache.value(ofLine: 4 << 6) == nil)
+        cache.setValue(42, ofLine: 3 << 6 | 7)
+        #expect(cache.value(f, line: 7) == 42 && cache.value(f, line: 8) == 0)
+        cache.loadValues(f, from: nil)
+        #expect(cache.value(f, line: 7) == 0)
+        cache.loadValues(f, from: (0..<64).map { UInt64($0) })
+        #expect(cache.value(f, line: 63) == 63)
+    }
+
+    @Test func backgroundVictimsFollowTheWaysFromTheHand() {
+        let cache = FrameCache(sets: 4, ways: 2, linesPerBlock: 64, policy: .lru, random: RandomStream(seed: 1, path: "f"))
+        // Ways in place order: set 0 {0, 1}, set 1 {2, 3}, ... Number frames out of place order.
+        let inSet3 = cache.allocate(3)!, inSet0 = cache.allocate(0)!
+        cache.markResident(inSet3)
+        cache.markResident(inSet0)
+        #expect(cache.backgroundVictim(scan: 4, coldest: false) { _ in true } == inSet0, "places 0-3: sets 0 and 1")
+        #expect(cache.backgroundVictim(scan: 4, coldest: false) { _ in true } == inSet3, "places 4-7: sets 2 and 3")
+        #expect(cache.backgroundVictim(scan: 2, coldest: false) { _ in false } == nil)
+    }
+}
