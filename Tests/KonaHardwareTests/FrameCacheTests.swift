@@ -46,6 +46,22 @@ import KonaEngine
         #expect(!cache.isEvicting(setOf: 9))
     }
 
+    /// A set's openings move when one of its frames becomes free or resident or stops being
+    /// busy (what can let a failed allocation or eviction there succeed), and only then.
+    @Test func aSetsOpeningsMoveOnlyWhenAFrameOpensUp() {
+        let cache = FrameCache(sets: 2, ways: 2, linesPerBlock: 64, policy: .lru, random: RandomStream(seed: 1, path: "f"))
+        #expect(cache.openings(inSetOf: 0) == 0 && cache.openings(inSetOf: 1) == 0)
+        let f = cache.allocate(0)!, g = cache.allocate(2)!
+        #expect(cache.openings(inSetOf: 4) == 0 && cache.allocate(4) == nil, "allocating and refusing open nothing")
+        cache.markResident(f)
+        #expect(cache.openings(inSetOf: 4) == 1)
+        cache.markEvicting(f)
+        #expect(cache.openings(inSetOf: 4) == 1)
+        cache.noteFreed(g)
+        cache.free(f)
+        #expect(cache.openings(inSetOf: 4) == 3 && cache.openings(inSetOf: 1) == 0, "set 1 untouched")
+    }
+
     @Test func valuesTakeWordsOnlyOnceOneIsNotZero() {
         let cache = Self.large()
         let f = cache.allocate(3)!

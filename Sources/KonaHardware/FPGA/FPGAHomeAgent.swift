@@ -54,7 +54,9 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
 
     public let parameters: Parameters
     /// Misses waiting for a frame or for the outstanding limit, in order: (block, critical line).
-    private var pendingMisses: [(block: UInt64, line: UInt64)] = []
+    /// `openings` is the count of its set's openings when it last failed (`.max` before its
+    /// first retry): until the count moves, a retry would fail again and is skipped.
+    private var pendingMisses: [(block: UInt64, line: UInt64, openings: UInt64)] = []
     /// Per numbered frame, the line its fetch brings first.
     private var criticalLine: [UInt64] = []
     private var operations = 0
@@ -187,10 +189,10 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
 
     private func startMiss(_ b: UInt64, line: UInt64, at time: Tick) {
         if operations >= parameters.maxOutstanding {
-            pendingMisses.append((b, line))
+            pendingMisses.append((b, line, .max))
             return
         }
-        if !tryAllocate(b, line: line, at: time) { pendingMisses.append((b, line)) }
+        if !tryAllocate(b, line: line, at: time) { pendingMisses.append((b, line, .max)) }
     }
 
     /// Allocates and fetches `b`, or starts an eviction in its set; false if it must wait.
@@ -283,7 +285,7 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
             // The block is needed again: fetch it anew, after the misses that waited
             // longer (the freed frame goes to the oldest).
             held[b] = waiting
-            pendingMisses.append((b, waiting[0].line))
+            pendingMisses.append((b, waiting[0].line, .max))
         }
         retryPendingMisses(at: now)
         backgroundEvictions(at: now)
@@ -309,8 +311,10 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
                 kept += 1
                 continue
             }
-            let miss = pendingMisses[i]
-            if !tryAllocate(miss.block, line: miss.line, at: time) {
+            var miss = pendingMisses[i]
+            let openings = frames.openings(inSetOf: miss.block)
+            if miss.openings == openings || !tryAllocate(miss.block, line: miss.line, at: time) {
+                miss.openings = openings
                 pendingMisses[kept] = miss
                 kept += 1
             }

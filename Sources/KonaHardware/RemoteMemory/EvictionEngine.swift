@@ -152,6 +152,7 @@ public final class EvictionEngine {
         }
         guard wasStable != isStable else { return false }
         perFrame[f].busyLines += isStable ? -1 : 1
+        if perFrame[f].busyLines == 0 { frames.noteFreed(f) }
         return isStable
     }
 

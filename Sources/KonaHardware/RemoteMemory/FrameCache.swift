@@ -56,6 +56,10 @@ public final class FrameCache {
     /// Per set used: a way below which none is free, the CLOCK hand, the frames being
     /// evicted, then the frame of each way (-1 for a way never used).
     private var setRecords: [Int32] = []
+    /// Per set used (in record order): how often one of its frames became free or resident,
+    /// or one of them stopped being busy (`noteFreed`): what can let a failed allocation or
+    /// eviction in the set succeed, so a miss waiting for the set need not retry until then.
+    private var setOpenings: [UInt64] = []
     private var globalHand = 0
     /// Candidate frames of the current victim choice (a buffer reused across choices).
     private var usable: [Int] = []
@@ -128,6 +132,7 @@ public final class FrameCache {
         let r = setRecords.count
         setRecords.append(contentsOf: [0, 0, 0])
         setRecords.append(contentsOf: repeatElement(-1, count: ways))
+        setOpenings.append(0)
         setRecord[UInt64(s)] = Int32(r)
         return r
     }
@@ -202,8 +207,10 @@ public final class FrameCache {
 
     /// Marks `frame` as holding its block's data (again, if its eviction was called off).
     public func markResident(_ frame: Int) {
-        if states[frame] == .evicting { setRecords[record(ofFrame: frame) + 2] -= 1 }
+        let r = record(ofFrame: frame)
+        if states[frame] == .evicting { setRecords[r + 2] -= 1 }
         states[frame] = .resident
+        setOpenings[r / (3 + ways)] &+= 1
     }
 
     /// Marks `frame` as being evicted.
@@ -219,6 +226,7 @@ public final class FrameCache {
     public func free(_ frame: Int) {
         let r = record(ofFrame: frame)
         if states[frame] == .evicting { setRecords[r + 2] -= 1 }
+        setOpenings[r / (3 + ways)] &+= 1
         setRecords[r] = min(setRecords[r], Int32(places[frame] % ways))
         frameOf[blocks[frame]] = nil
         blocks[frame] = .max
@@ -265,6 +273,17 @@ public final class FrameCache {
     public func clearAccessBits() {
         accessed.clearAll()
     }
+
+    /// How often a frame of `block`'s set became free or resident or stopped being busy
+    /// (0 for a set never used): while it stands still, an allocation or eviction that
+    /// failed in the set fails again.
+    public func openings(inSetOf block: UInt64) -> UInt64 {
+        guard let r = record(ofSet: set(of: block)) else { return 0 }
+        return setOpenings[r / (3 + ways)]
+    }
+
+    /// Frame `frame` stopped being busy (its last line in a transaction became stable).
+    public func noteFreed(_ frame: Int) { setOpenings[record(ofFrame: frame) / (3 + ways)] &+= 1 }
 
     /// Whether a frame of `block`'s set is being evicted.
     public func isEvicting(setOf block: UInt64) -> Bool {
