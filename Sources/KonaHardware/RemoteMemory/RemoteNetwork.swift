@@ -103,7 +103,7 @@ public final class RemoteNetwork: Component {
     private var flows: [Flow] = []
     private var freeFlows: [Int] = []
     /// Per direction (0 outbound, 1 inbound): flows with packets to send, in turn order.
-    private var active: [[Int]] = [[], []]
+    private var active = [FlowTurns(), FlowTurns()]
     /// Per direction: the time of the pending decision event (`.max` for none).
     private var decisionAt: [Tick] = [.max, .max]
     /// Per direction: the number of the pending decision event (an earlier one supersedes it).
@@ -270,7 +270,7 @@ public final class RemoteNetwork: Component {
     private func addFlow(_ flow: Flow, direction d: Int) {
         let f: Int
         if let free = freeFlows.popLast() { f = free; flows[f] = flow } else { f = flows.count; flows.append(flow) }
-        active[d].append(f)
+        active[d].add(f, ready: flow.ready)
         let now = simulator.now
         let idle = d == 0 ? outbound.busyUntil <= now : inbound.busyUntil <= now
         if flow.ready <= now && idle && decisionAt[d] == .max {
@@ -294,14 +294,8 @@ public final class RemoteNetwork: Component {
     /// ready first), and plans the next decision.
     private func decide(_ d: Int) {
         let now = simulator.now
-        var turn = -1, earliest = Tick.max
-        for (k, f) in active[d].enumerated() where flows[f].ready < earliest {
-            turn = k
-            earliest = flows[f].ready
-        }
-        guard turn >= 0 else { return }
+        guard let (f, earliest) = active[d].first, earliest < .max else { return }
         if earliest > now { return decide(d, at: earliest) }
-        let f = active[d][turn]
         let flow = flows[f], o = flow.operation, k = flow.sent, last = k + 1 == flow.packets
         let node = operations[o].node
         // First this packet and the flow's state, then what follows from it: that may start
@@ -331,8 +325,10 @@ public final class RemoteNetwork: Component {
         }
         flows[f].sent = k + 1
         if last {
-            active[d].remove(at: turn)
+            active[d].removeFirst()
             freeFlows.append(f)
+        } else {
+            active[d].updateFirst(ready: flows[f].ready)
         }
         if !active[d].isEmpty {
             decide(d, at: arrival - (d == 0 ? outbound.latency : inbound.latency))    // when this packet has left
