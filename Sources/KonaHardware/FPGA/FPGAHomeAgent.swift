@@ -59,6 +59,8 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
     private var pendingMisses: [(block: UInt64, line: UInt64, openings: UInt64)] = []
     /// Per numbered frame, the line its fetch brings first.
     private var criticalLine: [UInt64] = []
+    /// The requests a critical line's arrival serves (a buffer reused across arrivals).
+    private var criticalRequests: [CoherenceMessage] = []
     private var operations = 0
     private var watch = LineWatch()
 
@@ -225,9 +227,21 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
         let f = Int(tag), now = simulator.now
         let b = frames.block(in: f)
         let line = criticalLine[f]
-        if let waiting = held[b] {
-            held[b] = waiting.filter { $0.line != line }
-            serve(waiting.filter { $0.line == line }, frame: f, at: now)
+        if var waiting = held.removeValue(forKey: b) {
+            // Split in place: the critical line's requests are served, the rest stay held.
+            criticalRequests.removeAll(keepingCapacity: true)
+            var kept = 0
+            for message in waiting {
+                if message.line == line {
+                    criticalRequests.append(message)
+                } else {
+                    waiting[kept] = message
+                    kept += 1
+                }
+            }
+            waiting.removeLast(waiting.count - kept)
+            held[b] = waiting
+            serve(criticalRequests, frame: f, at: now)
         }
         try finishEvent(at: now)
     }
