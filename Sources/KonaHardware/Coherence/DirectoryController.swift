@@ -8,18 +8,44 @@ public final class DirectoryController: TableController {
     static var invalid: P.State { .I }
 
     /// The directory entry of a line.
+    /// A line's record: 24 bytes (socket numbers and counts are stored in 16 bits), so
+    /// that a directory tracking every line of a large LLC costs 32 bytes a line in its map.
     public struct Line: Sendable, LineHolders {
         public var state: P.State = .I
+        private var storedOwner: Int16 = -1
+        private var storedRequester: Int16 = 0
+        private var storedResponses: Int16 = 0
         /// Sockets holding a shared copy.
         public var sharers: UInt64 = 0
-        /// The socket that owns the line, if any.
-        public var owner: Int?
-        /// The socket whose request the current transaction serves.
-        public var requester = 0
-        /// Snoop responses still expected.
-        public var responses = 0
         /// The data the current transaction will send.
         public var data: UInt64 = 0
+        /// The socket that owns the line, if any.
+        public var owner: Int? {
+            get { storedOwner < 0 ? nil : Int(storedOwner) }
+            set { storedOwner = Int16(truncatingIfNeeded: newValue ?? -1) }
+        }
+        /// The socket whose request the current transaction serves.
+        public var requester: Int {
+            get { Int(storedRequester) }
+            set { storedRequester = Int16(truncatingIfNeeded: newValue) }
+        }
+        /// Snoop responses still expected.
+        public var responses: Int {
+            get { Int(storedResponses) }
+            set { storedResponses = Int16(truncatingIfNeeded: newValue) }
+        }
+
+        public init() {}
+
+        public init(state: P.State = .I, sharers: UInt64 = 0, owner: Int? = nil, requester: Int = 0, responses: Int = 0,
+                    data: UInt64 = 0) {
+            self.state = state
+            self.sharers = sharers
+            self.owner = owner
+            self.requester = requester
+            self.responses = responses
+            self.data = data
+        }
     }
 
     public let index: Int

@@ -8,17 +8,43 @@ public final class LLCController: TableController {
     static var invalid: P.State { .I }
 
     /// What the LLC records for a line.
+    /// A line's record: 24 bytes (core numbers and counts are stored in 16 bits: a socket
+    /// has at most 64 cores), so that an LLC full of lines costs 32 bytes a line in its map.
     public struct Line: Sendable, LineHolders {
         public var state: P.State = .I
+        private var storedOwner: Int16 = -1
+        private var storedRequester: Int16 = 0
+        private var storedAcks: Int16 = 0
         public var data: UInt64 = 0
         /// Core-valid bits of cores holding a shared copy (local core numbers).
         public var sharers: UInt64 = 0
         /// The local core that owns the line (E or M in its complex), if any.
-        public var owner: Int?
+        public var owner: Int? {
+            get { storedOwner < 0 ? nil : Int(storedOwner) }
+            set { storedOwner = Int16(truncatingIfNeeded: newValue ?? -1) }
+        }
         /// The local core whose request the current transaction serves.
-        public var requester = 0
+        public var requester: Int {
+            get { Int(storedRequester) }
+            set { storedRequester = Int16(truncatingIfNeeded: newValue) }
+        }
         /// Acks still expected from cores.
-        public var acks = 0
+        public var acks: Int {
+            get { Int(storedAcks) }
+            set { storedAcks = Int16(truncatingIfNeeded: newValue) }
+        }
+
+        public init() {}
+
+        public init(state: P.State = .I, data: UInt64 = 0, sharers: UInt64 = 0, owner: Int? = nil, requester: Int = 0,
+                    acks: Int = 0) {
+            self.state = state
+            self.data = data
+            self.sharers = sharers
+            self.owner = owner
+            self.requester = requester
+            self.acks = acks
+        }
     }
 
     public let socket: Int
