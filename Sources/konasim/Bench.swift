@@ -11,7 +11,7 @@ extension KonaSimCommand {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure host speed (use a release build; scripts/bench runs them all).",
-            subcommands: [Hold.self, Timed.self, Coherent.self, Kona.self, Lackey.self, TraceRead.self])
+            subcommands: [Hold.self, Timed.self, Coherent.self, Kona.self, Lackey.self, TraceRead.self, DRAM.self])
     }
 }
 

@@ -1,0 +1,366 @@
+import KonaEngine
+
+/// A DRAM of channels, ranks, bank groups and banks with row buffers, JEDEC timing
+/// constraints, refresh and write queues drained between watermarks, timed by reservation.
+///
+/// Each call is answered at once, as `MainMemory`'s callers expect. A read's commands (PRE if
+/// another row is open, ACT if none is, then RD) are placed at the earliest clock cycles its
+/// bank allows that also keep every constraint with the commands already placed (tRRD,
+/// tFAW, tCCD, tWTR, the data bus): a request to an idle bank takes a gap before requests
+/// still waiting for busy banks, as a first-ready scheduler would serve it, and no placed
+/// command ever moves. Requests to one bank are served in call order. Writes wait in a
+/// per-channel write queue until the model's time (the latest read's arrival) passes their
+/// arrival; when `writeHigh` have arrived the queue drains to `writeLow` (a write to an open
+/// row first, else the oldest), and a write is also issued when a read finds the data bus
+/// idle before it. Refresh blocks each rank for tRFC every tREFI (ranks staggered) and closes
+/// its rows. docs/model.md ("Banked DRAM") lists the approximations.
+///
+/// Internally every time is a clock-cycle number (`tCK` ps each); the API speaks ps.
+/// - Complexity: O(1) per request plus the cycles its placement skips (each a few word
+///   operations); O(write queue) per write issued. No allocation once the write queues have
+///   grown to their largest backlog.
+public final class BankedDRAM {
+    /// The parameters the model was built with.
+    public let parameters: DRAMParameters
+    let mapping: DRAMAddressMapping
+    /// What a request found in its bank.
+    enum RowOutcome { case hit, miss, conflict }
+
+    // Timings in cycles.
+    let tCK: Tick
+    let tCL: UInt64, tCWL: UInt64, tRCD: UInt64, tRP: UInt64, tRAS: UInt64, tRC: UInt64
+    let tCCD_S: UInt64, tCCD_L: UInt64, tRRD_S: UInt64, tRRD_L: UInt64, tFAW: UInt64
+    let tWTR_S: UInt64, tWTR_L: UInt64, tRTP: UInt64, tWR: UInt64, tRFC: UInt64, tREFI: UInt64
+    let tBurst: UInt64
+    /// Idle bus cycles between a read's data and a write's (JEDEC's RL + BL/2 + 2 - WL).
+    let tRTW: UInt64 = 2
+    let closedPage: Bool
+    static let closed = UInt64.max
+
+    // Per bank (index ((channel * ranks + rank) * bankGroups + group) * banksPerGroup + bank), in cycles.
+    var openRow: [UInt64]
+    var actAllowed: [UInt64]        // earliest next ACT (tRC; tRP after a precharge; tRFC)
+    var preAllowed: [UInt64]        // earliest PRE (tRAS, tRTP, tWR)
+    var casAllowed: [UInt64]        // earliest RD/WR (tRCD)
+    var openedAt: [UInt64]          // when the open row was activated (energy)
+    var bankBusy: [UInt64]          // cycles from a request's first command to its data's end
+    var bankActivates: [UInt64]
+    var bankHits: [UInt64]
+    // Per rank (index channel * ranks + rank).
+    var refreshesSeen: [UInt64]     // refreshes that have closed the rank's rows
+    var refreshOffset: [UInt64]
+    var activeTime: [UInt64]        // summed cycles rows were open, for background energy
+    // Per channel.
+    var channelBusy: [UInt64]
+    var writeQueues: [DRAMWriteQueue]
+    /// Command and data cycles placed: per rank ACT, RD/WR and write-data ends; per bank
+    /// group the same; per channel data-bus and read-data cycles.
+    var calendars: DRAMCalendars
+    let rankCount: Int, groupCount: Int
+    /// The model's time (cycles): the latest read's arrival. Writes arriving later wait.
+    var horizon: UInt64 = 0
+
+    // Statistics, plain integers read by formulas.
+    public internal(set) var reads: UInt64 = 0
+    public internal(set) var writes: UInt64 = 0
+    public internal(set) var writesIssued: UInt64 = 0
+    public internal(set) var rowHits: UInt64 = 0
+    public internal(set) var rowMisses: UInt64 = 0
+    public internal(set) var rowConflicts: UInt64 = 0
+    public internal(set) var activates: UInt64 = 0
+    public internal(set) var drains: UInt64 = 0
+    /// Summed latency of reads (ps), and summed wait of writes from arrival to their data written (ps).
+    public internal(set) var readTime: Tick = 0
+    public internal(set) var writeWait: Tick = 0
+    /// Per-channel counts (index: channel).
+    var channelHits: [UInt64], channelMisses: [UInt64], channelConflicts: [UInt64], channelReads: [UInt64], channelWrites: [UInt64]
+    /// Read latency (ps), when statistics are registered.
+    var latency: Distribution?
+    // Waveforms.
+    var tracer: SignalTracer?
+    var rowSignals: [SignalID?] = []
+    var queueSignals: [SignalID?] = []
+    var readsSignal: SignalID?
+
+    /// A model with `parameters`, all banks precharged and idle at time 0.
+    public init(_ parameters: DRAMParameters) {
+        precondition(parameters.problem == nil, parameters.problem ?? "")
+        self.parameters = parameters
+        mapping = DRAMAddressMapping(parameters)
+        let p = parameters
+        func c(_ n: Int) -> UInt64 { UInt64(n) }
+        tCK = p.tCK
+        tCL = c(p.tCL); tCWL = c(p.tCWL); tRCD = c(p.tRCD); tRP = c(p.tRP); tRAS = c(p.tRAS); tRC = c(p.tRC)
+        tCCD_S = c(p.tCCD_S); tCCD_L = c(p.tCCD_L); tRRD_S = c(p.tRRD_S); tRRD_L = c(p.tRRD_L); tFAW = c(p.tFAW)
+        tWTR_S = c(p.tWTR_S); tWTR_L = c(p.tWTR_L); tRTP = c(p.tRTP); tWR = c(p.tWR); tRFC = c(p.tRFC); tREFI = c(p.tREFI)
+        tBurst = c(p.burstCycles)
+        closedPage = p.pagePolicy == .closed
+        rankCount = p.channels * p.ranks
+        groupCount = rankCount * p.bankGroups
+        let banks = rankCount * p.banksPerRank
+        openRow = Array(repeating: Self.closed, count: banks)
+        actAllowed = Array(repeating: 0, count: banks)
+        preAllowed = actAllowed; casAllowed = actAllowed; openedAt = actAllowed; bankBusy = actAllowed
+        bankActivates = actAllowed; bankHits = actAllowed
+        refreshesSeen = Array(repeating: 0, count: rankCount)
+        // Ranks refresh staggered over the interval.
+        refreshOffset = (0 ..< rankCount).map { UInt64($0) * UInt64(p.tREFI / (p.channels * p.ranks)) }
+        activeTime = refreshesSeen
+        channelBusy = Array(repeating: 0, count: p.channels)
+        writeQueues = Array(repeating: DRAMWriteQueue(), count: p.channels)
+        calendars = DRAMCalendars(streams: 3 * rankCount + 3 * groupCount + 2 * p.channels)
+        channelHits = channelBusy
+        channelMisses = channelHits; channelConflicts = channelHits; channelReads = channelHits; channelWrites = channelHits
+    }
+
+    // Calendar streams.
+    @inline(__always) func actRank(_ r: Int) -> Int { r }
+    @inline(__always) func casRank(_ r: Int) -> Int { rankCount &+ r }
+    @inline(__always) func wendRank(_ r: Int) -> Int { 2 &* rankCount &+ r }
+    @inline(__always) func actGroup(_ g: Int) -> Int { 3 &* rankCount &+ g }
+    @inline(__always) func casGroup(_ g: Int) -> Int { 3 &* rankCount &+ groupCount &+ g }
+    @inline(__always) func wendGroup(_ g: Int) -> Int { 3 &* rankCount &+ 2 &* groupCount &+ g }
+    @inline(__always) func bus(_ c: Int) -> Int { 3 &* rankCount &+ 3 &* groupCount &+ c }
+    @inline(__always) func readData(_ c: Int) -> Int { 3 &* rankCount &+ 3 &* groupCount &+ parameters.channels &+ c }
+
+    /// The first cycle at or after `time` (ps).
+    @inline(__always) func cycle(_ time: Tick) -> UInt64 { (time &+ tCK &- 1) / tCK }
+    @inline(__always) func back(_ c: UInt64, _ d: UInt64) -> UInt64 { c > d ? c &- d : 0 }
+
+    /// The flat bank index of a location.
+    @inline(__always) func bankIndex(_ l: DRAMAddressMapping.Location) -> Int {
+        ((l.channel &* parameters.ranks &+ l.rank) &* parameters.bankGroups &+ l.bankGroup) &* parameters.banksPerGroup &+ l.bank
+    }
+
+    // MARK: Requests
+
+    /// Reads `line`, requested at `time`; returns when its last beat has arrived.
+    public func read(line: UInt64, at time: Tick) -> Tick {
+        let l = mapping.locate(line)
+        let start = cycle(time)
+        horizon = max(horizon, start)
+        advance(channel: l.channel, to: start)
+        let end = issue(bank: bankIndex(l), row: l.row, channel: l.channel, at: start, write: false) &* tCK
+        reads &+= 1
+        channelReads[l.channel] &+= 1
+        let wait = end &- time
+        readTime &+= wait
+        latency?.record(wait)
+        if let tracer, let id = readsSignal {
+            tracer.adjust(id, at: time, by: 1)
+            tracer.adjust(id, at: end, by: -1)
+        }
+        return end
+    }
+
+    /// Queues a write of `line` arriving at `time`. It is issued once the model's time (the
+    /// latest read's arrival) has passed `time`: in a drain when its channel's arrived writes
+    /// reach `writeHigh`, or when a read finds the data bus idle before it.
+    public func writeback(line: UInt64, at time: Tick) {
+        let l = mapping.locate(line)
+        let c = l.channel
+        let arrival = cycle(time)
+        writeQueues[c].insert(bank: bankIndex(l), row: l.row, time: arrival)
+        writes &+= 1
+        channelWrites[c] &+= 1
+        advance(channel: c, to: min(arrival, horizon))
+        // A backlog of writes no read has caught up with (a write-only phase) is issued oldest first.
+        while writeQueues[c].count > Self.backlogLimit { issueWrite(channel: c, among: 1) }
+        traceQueue(c, at: time)
+    }
+
+    /// Writes a channel holds before the oldest is issued whatever the model's time.
+    static let backlogLimit = 8192
+
+    /// Issues every queued write that arrived by `time` (ps), as the channels would have by
+    /// then (the end of a measurement: `konasim bench dram`).
+    public func drain(until time: Tick) {
+        let t = cycle(time)
+        horizon = max(horizon, t)
+        for c in 0 ..< parameters.channels {
+            advance(channel: c, to: t)
+            while writeQueues[c].arrived(by: t, limit: 1) > 0 { issueWrite(channel: c, among: 1) }
+        }
+    }
+
+    /// Issues channel `c`'s writes as its queue stands at cycle `now`: a drain down to
+    /// `writeLow` whenever `writeHigh` have arrived; then, if the data bus was idle for a
+    /// write's length and turnaround before `now`, the first-ready write that had arrived.
+    @inline(__always)
+    private func advance(channel c: Int, to now: UInt64) {
+        guard writeQueues[c].count > 0 else { return }
+        let p = parameters
+        var arrived = writeQueues[c].arrived(by: now, limit: p.writeQueue)
+        while arrived >= p.writeHigh {
+            drains &+= 1
+            while arrived > p.writeLow {
+                issueWrite(channel: c, among: arrived)
+                arrived &-= 1
+            }
+            arrived = writeQueues[c].arrived(by: now, limit: p.writeQueue)
+        }
+        let slack = tCWL &+ tBurst &+ tWTR_L
+        guard arrived > 0, now > slack, !calendars.any(bus(c), from: now &- slack, to: now) else { return }
+        let ready = writeQueues[c].arrived(by: now &- slack, limit: p.writeQueue)
+        if ready > 0 { issueWrite(channel: c, among: ready) }
+    }
+
+    /// Issues the first-ready of channel `c`'s `n` oldest writes: one to an open row, else the oldest.
+    private func issueWrite(channel c: Int, among n: Int) {
+        var pick = 0
+        for i in 0 ..< n where openRow[writeQueues[c].bank(i)] == writeQueues[c].row(i) {
+            pick = i
+            break
+        }
+        let arrival = writeQueues[c].time(pick)
+        let end = issue(bank: writeQueues[c].bank(pick), row: writeQueues[c].row(pick), channel: c, at: arrival, write: true)
+        writeWait &+= (end &- arrival) &* tCK
+        writesIssued &+= 1
+        writeQueues[c].remove(at: pick)
+    }
+
+    // MARK: Placing one request's commands
+
+    /// Places the commands of one access to `row` of bank `b` no earlier than cycle `start`;
+    /// returns the cycle its data burst ends.
+    @inline(__always)
+    func issue(bank b: Int, row: UInt64, channel c: Int, at start: UInt64, write: Bool) -> UInt64 {
+        let p = parameters
+        let group = b / p.banksPerGroup                 // rank * bankGroups + group, flat
+        let r = group / p.bankGroups                    // flat rank
+        var t = refresh(rank: r, at: max(start, calendars.base))
+        var outcome = RowOutcome.hit
+        var first = UInt64.max                          // the request's first command
+        let open = openRow[b]
+        if open != row {
+            if open != Self.closed {
+                outcome = .conflict
+                let pre = max(t, preAllowed[b])
+                closeRow(bank: b, rank: r, at: pre)
+                first = pre
+                t = pre &+ tRP
+            } else {
+                outcome = .miss
+            }
+            let act = activate(bank: b, group: group, rank: r, at: max(t, actAllowed[b]), row: row)
+            first = min(first, act)
+            t = act &+ tRCD
+        }
+        let cas = placeColumn(group: group, rank: r, channel: c, at: max(t, casAllowed[b]), write: write)
+        let dataEnd = cas &+ (write ? tCWL : tCL) &+ tBurst
+        channelBusy[c] &+= tBurst
+        bankBusy[b] &+= dataEnd &- min(first, cas)
+        preAllowed[b] = max(preAllowed[b], write ? dataEnd &+ tWR : cas &+ tRTP)
+        switch outcome {
+        case .hit: rowHits &+= 1; channelHits[c] &+= 1; bankHits[b] &+= 1
+        case .miss: rowMisses &+= 1; channelMisses[c] &+= 1
+        case .conflict: rowConflicts &+= 1; channelConflicts[c] &+= 1
+        }
+        if closedPage { closeRow(bank: b, rank: r, at: preAllowed[b]) }
+        return dataEnd
+    }
+
+    /// The first cycle at or after `earliest` for an ACT in rank `r`, bank group `group`:
+    /// tRRD_S from the rank's ACTs, tRRD_L from the group's, at most four in any tFAW, and not
+    /// during a refresh. Opens `row` in bank `b` then and returns that cycle.
+    @inline(__always)
+    private func activate(bank b: Int, group: Int, rank r: Int, at earliest: UInt64, row: UInt64) -> UInt64 {
+        var act = earliest
+        while true {
+            act = refresh(rank: r, at: act)
+            if calendars.any(actRank(r), from: back(act, tRRD_S &- 1), to: act &+ tRRD_S &- 1)
+                || calendars.any(actGroup(group), from: back(act, tRRD_L &- 1), to: act &+ tRRD_L &- 1)
+                || calendars.count(actRank(r), from: back(act, tFAW &- 1), to: act, limit: 4) >= 4
+                || calendars.count(actRank(r), from: act, to: act &+ tFAW &- 1, limit: 4) >= 4 {
+                act &+= 1
+                continue
+            }
+            break
+        }
+        calendars.mark(actRank(r), at: act)
+        calendars.mark(actGroup(group), at: act)
+        openRow[b] = row
+        openedAt[b] = act
+        actAllowed[b] = act &+ tRC
+        preAllowed[b] = act &+ tRAS
+        casAllowed[b] = act &+ tRCD
+        activates &+= 1
+        bankActivates[b] &+= 1
+        if let tracer, !rowSignals.isEmpty, let id = rowSignals[b] { tracer.record(id, at: act &* tCK, .bits(1)) }
+        return act
+    }
+
+    /// The first cycle at or after `earliest` for a RD (or WR) in rank `r`, bank group
+    /// `group`, channel `c`: tCCD_S from the rank's RD/WR, tCCD_L from the group's; a read
+    /// tWTR_S/L after a write's data; its data beats on a free bus (a write's also tRTW after
+    /// a read's). Marks it and its data, and returns it.
+    @inline(__always)
+    private func placeColumn(group: Int, rank r: Int, channel c: Int, at earliest: UInt64, write: Bool) -> UInt64 {
+        let latency = write ? tCWL : tCL
+        var cas = earliest
+        while true {
+            let data = cas &+ latency
+            if calendars.any(casRank(r), from: back(cas, tCCD_S &- 1), to: cas &+ tCCD_S &- 1)
+                || calendars.any(casGroup(group), from: back(cas, tCCD_L &- 1), to: cas &+ tCCD_L &- 1)
+                || calendars.any(bus(c), from: data, to: data &+ tBurst &- 1)
+                || (write ? calendars.any(readData(c), from: back(data, tRTW), to: data &- 1)
+                          : calendars.any(wendRank(r), from: back(cas, tWTR_S &- 1), to: cas)
+                            || calendars.any(wendGroup(group), from: back(cas, tWTR_L &- 1), to: cas)) {
+                cas &+= 1
+                continue
+            }
+            break
+        }
+        let data = cas &+ latency
+        calendars.mark(casRank(r), at: cas)
+        calendars.mark(casGroup(group), at: cas)
+        calendars.mark(bus(c), at: data, length: tBurst)
+        if write {
+            calendars.mark(wendRank(r), at: data &+ tBurst)
+            calendars.mark(wendGroup(group), at: data &+ tBurst)
+        } else {
+            calendars.mark(readData(c), at: data, length: tBurst)
+        }
+        return cas
+    }
+
+    /// Precharges bank `b` at cycle `time` (no earlier than tRAS, tRTP or tWR allow; the caller passes that).
+    @inline(__always)
+    private func closeRow(bank b: Int, rank r: Int, at time: UInt64) {
+        activeTime[r] &+= time &- min(time, openedAt[b])
+        openRow[b] = Self.closed
+        actAllowed[b] = max(actAllowed[b], time &+ tRP)
+        if let tracer, !rowSignals.isEmpty, let id = rowSignals[b] { tracer.record(id, at: time &* tCK, .bits(0)) }
+    }
+
+    /// The first cycle at or after `time` when rank `r` is not refreshing; closes the
+    /// rank's rows when a refresh has come since it last looked.
+    @inline(__always)
+    func refresh(rank r: Int, at time: UInt64) -> UInt64 {
+        let offset = refreshOffset[r]
+        guard time >= offset &+ tREFI else { return time }
+        let k = (time &- offset) / tREFI                // refreshes due by `time`
+        let start = offset &+ k &* tREFI
+        if k > refreshesSeen[r] {
+            refreshesSeen[r] = k
+            let first = r &* parameters.banksPerRank
+            for b in first ..< first &+ parameters.banksPerRank {
+                if openRow[b] != Self.closed { closeRow(bank: b, rank: r, at: max(preAllowed[b], start)) }
+                actAllowed[b] = max(actAllowed[b], start &+ tRFC)
+            }
+        }
+        return time < start &+ tRFC ? start &+ tRFC : time
+    }
+
+    /// Refreshes rank `r` has done by cycle `time`.
+    func refreshes(rank r: Int, by time: UInt64) -> UInt64 {
+        let offset = refreshOffset[r]
+        return time >= offset &+ tREFI ? (time &- offset) / tREFI : 0
+    }
+
+    private func traceQueue(_ c: Int, at time: Tick) {
+        if let tracer, !queueSignals.isEmpty, let id = queueSignals[c] {
+            tracer.record(id, at: time, .bits(UInt64(writeQueues[c].count)))
+        }
+    }
+}
