@@ -6,7 +6,7 @@ import KonaEngine
 /// Each call is answered at once, as `MainMemory`'s callers expect. A read's commands (PRE if
 /// another row is open, ACT if none is, then RD) are placed at the earliest clock cycles its
 /// bank allows that also keep every constraint with the commands already placed (tRRD,
-/// tFAW, tCCD, tWTR, the data bus): a request to an idle bank takes a gap before requests
+/// tFAW, tCCD, tWTR, the data bus, one command a cycle on the command bus): a request to an idle bank takes a gap before requests
 /// still waiting for busy banks, as a first-ready scheduler would serve it, and no placed
 /// command ever moves. Requests to one bank are served in call order. Writes wait in a
 /// per-channel write queue until the model's time (the latest read's arrival) passes their
@@ -49,12 +49,14 @@ public final class BankedDRAM {
     // Per rank (index channel * ranks + rank).
     var refreshesSeen: [UInt64]     // refreshes that have closed the rank's rows
     var refreshOffset: [UInt64]
+    var refreshEnd: [UInt64]        // when the rank's latest refresh ends
     var activeTime: [UInt64]        // summed cycles rows were open, for background energy
     // Per channel.
     var channelBusy: [UInt64]
     var writeQueues: [DRAMWriteQueue]
     /// Command and data cycles placed: per rank ACT, RD/WR and write-data ends; per bank
-    /// group the same; per channel data-bus and read-data cycles.
+    /// group the same; per channel data-bus and read-data cycles, and the command bus (one
+    /// command a cycle).
     var calendars: DRAMCalendars
     let rankCount: Int, groupCount: Int
     /// The model's time (cycles): the latest read's arrival. Writes arriving later wait.
@@ -106,9 +108,10 @@ public final class BankedDRAM {
         // Ranks refresh staggered over the interval.
         refreshOffset = (0 ..< rankCount).map { UInt64($0) * UInt64(p.tREFI / (p.channels * p.ranks)) }
         activeTime = refreshesSeen
+        refreshEnd = refreshesSeen
         channelBusy = Array(repeating: 0, count: p.channels)
         writeQueues = Array(repeating: DRAMWriteQueue(), count: p.channels)
-        calendars = DRAMCalendars(streams: 3 * rankCount + 3 * groupCount + 2 * p.channels)
+        calendars = DRAMCalendars(streams: 3 * rankCount + 3 * groupCount + 3 * p.channels)
         channelHits = channelBusy
         channelMisses = channelHits; channelConflicts = channelHits; channelReads = channelHits; channelWrites = channelHits
     }
@@ -122,6 +125,7 @@ public final class BankedDRAM {
     @inline(__always) func wendGroup(_ g: Int) -> Int { 3 &* rankCount &+ 2 &* groupCount &+ g }
     @inline(__always) func bus(_ c: Int) -> Int { 3 &* rankCount &+ 3 &* groupCount &+ c }
     @inline(__always) func readData(_ c: Int) -> Int { 3 &* rankCount &+ 3 &* groupCount &+ parameters.channels &+ c }
+    @inline(__always) func commands(_ c: Int) -> Int { 3 &* rankCount &+ 3 &* groupCount &+ 2 &* parameters.channels &+ c }
 
     /// The first cycle at or after `time` (ps).
     @inline(__always) func cycle(_ time: Tick) -> UInt64 { (time &+ tCK &- 1) / tCK }
@@ -179,7 +183,7 @@ public final class BankedDRAM {
         horizon = max(horizon, t)
         for c in 0 ..< parameters.channels {
             advance(channel: c, to: t)
-            while writeQueues[c].arrived(by: t, limit: 1) > 0 { issueWrite(channel: c, among: 1) }
+            while writeQueues[c].arrived(by: t, limit: 1) > 0 { issueWrite(channel: c, among: 1, notBefore: t) }
         }
     }
 
@@ -194,7 +198,7 @@ public final class BankedDRAM {
         while arrived >= p.writeHigh {
             drains &+= 1
             while arrived > p.writeLow {
-                issueWrite(channel: c, among: arrived)
+                issueWrite(channel: c, among: arrived, notBefore: now)
                 arrived &-= 1
             }
             arrived = writeQueues[c].arrived(by: now, limit: p.writeQueue)
@@ -202,18 +206,20 @@ public final class BankedDRAM {
         let slack = tCWL &+ tBurst &+ tWTR_L
         guard arrived > 0, now > slack, !calendars.any(bus(c), from: now &- slack, to: now) else { return }
         let ready = writeQueues[c].arrived(by: now &- slack, limit: p.writeQueue)
-        if ready > 0 { issueWrite(channel: c, among: ready) }
+        if ready > 0 { issueWrite(channel: c, among: ready, notBefore: now &- slack) }
     }
 
-    /// Issues the first-ready of channel `c`'s `n` oldest writes: one to an open row, else the oldest.
-    private func issueWrite(channel c: Int, among n: Int) {
+    /// Issues the first-ready of channel `c`'s `n` oldest writes (one to an open row, else
+    /// the oldest), no earlier than cycle `notBefore` (when the scheduler decided to).
+    private func issueWrite(channel c: Int, among n: Int, notBefore: UInt64 = 0) {
         var pick = 0
         for i in 0 ..< n where openRow[writeQueues[c].bank(i)] == writeQueues[c].row(i) {
             pick = i
             break
         }
         let arrival = writeQueues[c].time(pick)
-        let end = issue(bank: writeQueues[c].bank(pick), row: writeQueues[c].row(pick), channel: c, at: arrival, write: true)
+        let end = issue(bank: writeQueues[c].bank(pick), row: writeQueues[c].row(pick), channel: c,
+                        at: max(arrival, notBefore), write: true)
         writeWait &+= (end &- arrival) &* tCK
         writesIssued &+= 1
         writeQueues[c].remove(at: pick)
@@ -235,14 +241,16 @@ public final class BankedDRAM {
         if open != row {
             if open != Self.closed {
                 outcome = .conflict
-                let pre = max(t, preAllowed[b])
+                var pre = max(t, preAllowed[b])
+                while calendars.any(commands(c), from: pre, to: pre) { pre &+= 1 }
+                calendars.mark(commands(c), at: pre)
                 closeRow(bank: b, rank: r, at: pre)
                 first = pre
                 t = pre &+ tRP
             } else {
                 outcome = .miss
             }
-            let act = activate(bank: b, group: group, rank: r, at: max(t, actAllowed[b]), row: row)
+            let act = activate(bank: b, group: group, rank: r, channel: c, at: max(t, actAllowed[b]), row: row)
             first = min(first, act)
             t = act &+ tRCD
         }
@@ -264,11 +272,12 @@ public final class BankedDRAM {
     /// tRRD_S from the rank's ACTs, tRRD_L from the group's, at most four in any tFAW, and not
     /// during a refresh. Opens `row` in bank `b` then and returns that cycle.
     @inline(__always)
-    private func activate(bank b: Int, group: Int, rank r: Int, at earliest: UInt64, row: UInt64) -> UInt64 {
+    private func activate(bank b: Int, group: Int, rank r: Int, channel c: Int, at earliest: UInt64, row: UInt64) -> UInt64 {
         var act = earliest
         while true {
             act = refresh(rank: r, at: act)
-            if calendars.any(actRank(r), from: back(act, tRRD_S &- 1), to: act &+ tRRD_S &- 1)
+            if calendars.any(commands(c), from: act, to: act)
+                || calendars.any(actRank(r), from: back(act, tRRD_S &- 1), to: act &+ tRRD_S &- 1)
                 || calendars.any(actGroup(group), from: back(act, tRRD_L &- 1), to: act &+ tRRD_L &- 1)
                 || calendars.count(actRank(r), from: back(act, tFAW &- 1), to: act, limit: 4) >= 4
                 || calendars.count(actRank(r), from: act, to: act &+ tFAW &- 1, limit: 4) >= 4 {
@@ -277,6 +286,7 @@ public final class BankedDRAM {
             }
             break
         }
+        calendars.mark(commands(c), at: act)
         calendars.mark(actRank(r), at: act)
         calendars.mark(actGroup(group), at: act)
         openRow[b] = row
@@ -300,7 +310,8 @@ public final class BankedDRAM {
         var cas = earliest
         while true {
             let data = cas &+ latency
-            if calendars.any(casRank(r), from: back(cas, tCCD_S &- 1), to: cas &+ tCCD_S &- 1)
+            if calendars.any(commands(c), from: cas, to: cas)
+                || calendars.any(casRank(r), from: back(cas, tCCD_S &- 1), to: cas &+ tCCD_S &- 1)
                 || calendars.any(casGroup(group), from: back(cas, tCCD_L &- 1), to: cas &+ tCCD_L &- 1)
                 || calendars.any(bus(c), from: data, to: data &+ tBurst &- 1)
                 || (write ? calendars.any(readData(c), from: back(data, tRTW), to: data &- 1)
@@ -312,6 +323,7 @@ public final class BankedDRAM {
             break
         }
         let data = cas &+ latency
+        calendars.mark(commands(c), at: cas)
         calendars.mark(casRank(r), at: cas)
         calendars.mark(casGroup(group), at: cas)
         calendars.mark(bus(c), at: data, length: tBurst)
@@ -333,23 +345,28 @@ public final class BankedDRAM {
         if let tracer, !rowSignals.isEmpty, let id = rowSignals[b] { tracer.record(id, at: time &* tCK, .bits(0)) }
     }
 
-    /// The first cycle at or after `time` when rank `r` is not refreshing; closes the
-    /// rank's rows when a refresh has come since it last looked.
+    /// The first cycle at or after `time` when rank `r` is not refreshing; when a refresh
+    /// has come due since it last looked, precharges the rank's open rows (each as soon as
+    /// tRAS, tRTP and tWR allow), and the REF follows the last precharge by tRP.
     @inline(__always)
     func refresh(rank r: Int, at time: UInt64) -> UInt64 {
         let offset = refreshOffset[r]
         guard time >= offset &+ tREFI else { return time }
         let k = (time &- offset) / tREFI                // refreshes due by `time`
-        let start = offset &+ k &* tREFI
+        let due = offset &+ k &* tREFI
         if k > refreshesSeen[r] {
             refreshesSeen[r] = k
             let first = r &* parameters.banksPerRank
-            for b in first ..< first &+ parameters.banksPerRank {
-                if openRow[b] != Self.closed { closeRow(bank: b, rank: r, at: max(preAllowed[b], start)) }
-                actAllowed[b] = max(actAllowed[b], start &+ tRFC)
+            var ref = due
+            for b in first ..< first &+ parameters.banksPerRank where openRow[b] != Self.closed {
+                let pre = max(preAllowed[b], due)
+                closeRow(bank: b, rank: r, at: pre)
+                ref = max(ref, pre &+ tRP)
             }
+            refreshEnd[r] = ref &+ tRFC
+            for b in first ..< first &+ parameters.banksPerRank { actAllowed[b] = max(actAllowed[b], refreshEnd[r]) }
         }
-        return time < start &+ tRFC ? start &+ tRFC : time
+        return time < refreshEnd[r] ? refreshEnd[r] : time
     }
 
     /// Refreshes rank `r` has done by cycle `time`.
