@@ -20,9 +20,10 @@ public enum DRAMPreset: String, CaseIterable, Sendable {
     /// The preset's value of each key in `keys`.
     public var values: [String: String] {
         // One 64-bit channel of two ranks of x8 devices (8 per rank); a rank's row holds
-        // 1 KiB per device, 8 KiB: 128 lines.
+        // 1 KiB per device, 8 KiB: 128 lines. Consecutive lines alternate bank groups (as
+        // controllers interleave them for bandwidth), then share a row.
         let common: [String: String] = [
-            "channels": "1", "ranks": "2", "row_lines": "128", "mapping": "row:rank:bank:bankgroup:channel:column",
+            "channels": "1", "ranks": "2", "row_lines": "128", "mapping": "row:rank:bank:column:bankgroup:channel",
             "xor_bank_hash": "false", "page_policy": "open", "write_queue": "32", "write_high": "24", "write_low": "8",
             "devices_per_rank": "8",
         ]

@@ -38,27 +38,35 @@ public final class BankedDRAM {
     static let closed = UInt64.max
 
     // Per bank (index ((channel * ranks + rank) * bankGroups + group) * banksPerGroup + bank), in cycles.
-    var openRow: [UInt64]
-    var actAllowed: [UInt64]        // earliest next ACT (tRC; tRP after a precharge; tRFC)
-    var preAllowed: [UInt64]        // earliest PRE (tRAS, tRTP, tWR)
-    var casAllowed: [UInt64]        // earliest RD/WR (tRCD)
-    var openedAt: [UInt64]          // when the open row was activated (energy)
-    var bankBusy: [UInt64]          // cycles from a request's first command to its data's end
-    var bankActivates: [UInt64]
-    var bankHits: [UInt64]
+    let openRow: UnsafeMutableBufferPointer<UInt64>
+    let actAllowed: UnsafeMutableBufferPointer<UInt64>        // earliest next ACT (tRC; tRP after a precharge; tRFC)
+    let preAllowed: UnsafeMutableBufferPointer<UInt64>        // earliest PRE (tRAS, tRTP, tWR)
+    let casAllowed: UnsafeMutableBufferPointer<UInt64>        // earliest RD/WR (tRCD)
+    let openedAt: UnsafeMutableBufferPointer<UInt64>          // when the open row was activated (energy)
+    let bankBusy: UnsafeMutableBufferPointer<UInt64>          // cycles from a request's first command to its data's end
+    let bankActivates: UnsafeMutableBufferPointer<UInt64>
+    let bankHits: UnsafeMutableBufferPointer<UInt64>
     // Per rank (index channel * ranks + rank).
-    var refreshesSeen: [UInt64]     // refreshes that have closed the rank's rows
-    var refreshOffset: [UInt64]
-    var refreshEnd: [UInt64]        // when the rank's latest refresh ends
-    var activeTime: [UInt64]        // summed cycles rows were open, for background energy
+    let refreshesSeen: UnsafeMutableBufferPointer<UInt64>     // refreshes that have closed the rank's rows
+    let refreshOffset: UnsafeMutableBufferPointer<UInt64>
+    let refreshEnd: UnsafeMutableBufferPointer<UInt64>        // when the rank's latest refresh ends
+    let nextRefresh: UnsafeMutableBufferPointer<UInt64>       // when the rank's next refresh comes due
+    let activeTime: UnsafeMutableBufferPointer<UInt64>        // summed cycles rows were open, for background energy
     // Per channel.
-    var channelBusy: [UInt64]
-    var writeQueues: [DRAMWriteQueue]
+    let channelBusy: UnsafeMutableBufferPointer<UInt64>
+    let writeQueues: UnsafeMutablePointer<DRAMWriteQueue>
     /// Command and data cycles placed: per rank ACT, RD/WR and write-data ends; per bank
     /// group the same; per channel data-bus and read-data cycles, and the command bus (one
     /// command a cycle).
     var calendars: DRAMCalendars
     let rankCount: Int, groupCount: Int
+    let writeQueueSize: Int, writeHigh: Int, writeLow: Int
+    /// The first per-channel calendar stream, and the channels.
+    let channelStreams: Int, channelCount: Int
+    /// Per channel, the arrival cycle of the latest read and the cycle of its RD.
+    let sameCycleArrival: UnsafeMutableBufferPointer<UInt64>, sameCycleCAS: UnsafeMutableBufferPointer<UInt64>
+    /// log2 of banks per group and of groups per rank, to find a bank's group and rank.
+    let groupShift: Int, rankShift: Int
     /// The model's time (cycles): the latest read's arrival. Writes arriving later wait.
     var horizon: UInt64 = 0
 
@@ -75,7 +83,9 @@ public final class BankedDRAM {
     public internal(set) var readTime: Tick = 0
     public internal(set) var writeWait: Tick = 0
     /// Per-channel counts (index: channel).
-    var channelHits: [UInt64], channelMisses: [UInt64], channelConflicts: [UInt64], channelReads: [UInt64], channelWrites: [UInt64]
+    let channelHits: UnsafeMutableBufferPointer<UInt64>, channelMisses: UnsafeMutableBufferPointer<UInt64>
+    let channelConflicts: UnsafeMutableBufferPointer<UInt64>, channelReads: UnsafeMutableBufferPointer<UInt64>
+    let channelWrites: UnsafeMutableBufferPointer<UInt64>
     /// Read latency (ps), when statistics are registered.
     var latency: Distribution?
     // Waveforms.
@@ -100,20 +110,45 @@ public final class BankedDRAM {
         rankCount = p.channels * p.ranks
         groupCount = rankCount * p.bankGroups
         let banks = rankCount * p.banksPerRank
-        openRow = Array(repeating: Self.closed, count: banks)
-        actAllowed = Array(repeating: 0, count: banks)
-        preAllowed = actAllowed; casAllowed = actAllowed; openedAt = actAllowed; bankBusy = actAllowed
-        bankActivates = actAllowed; bankHits = actAllowed
-        refreshesSeen = Array(repeating: 0, count: rankCount)
+        func buffer(_ n: Int, _ value: UInt64 = 0) -> UnsafeMutableBufferPointer<UInt64> {
+            let b = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: n)
+            b.initialize(repeating: value)
+            return b
+        }
+        openRow = buffer(banks, Self.closed)
+        actAllowed = buffer(banks); preAllowed = buffer(banks); casAllowed = buffer(banks); openedAt = buffer(banks)
+        bankBusy = buffer(banks); bankActivates = buffer(banks); bankHits = buffer(banks)
+        refreshesSeen = buffer(rankCount)
         // Ranks refresh staggered over the interval.
-        refreshOffset = (0 ..< rankCount).map { UInt64($0) * UInt64(p.tREFI / (p.channels * p.ranks)) }
-        activeTime = refreshesSeen
-        refreshEnd = refreshesSeen
-        channelBusy = Array(repeating: 0, count: p.channels)
-        writeQueues = Array(repeating: DRAMWriteQueue(), count: p.channels)
+        refreshOffset = buffer(rankCount)
+        nextRefresh = buffer(rankCount)
+        for r in 0 ..< rankCount {
+            refreshOffset[r] = UInt64(r) * UInt64(p.tREFI / rankCount)
+            nextRefresh[r] = refreshOffset[r] &+ UInt64(p.tREFI)
+        }
+        activeTime = buffer(rankCount)
+        refreshEnd = buffer(rankCount)
+        channelBusy = buffer(p.channels)
+        channelHits = buffer(p.channels); channelMisses = buffer(p.channels); channelConflicts = buffer(p.channels)
+        channelReads = buffer(p.channels); channelWrites = buffer(p.channels)
+        sameCycleArrival = buffer(p.channels, .max); sameCycleCAS = buffer(p.channels)
+        writeQueueSize = p.writeQueue; writeHigh = p.writeHigh; writeLow = p.writeLow
+        channelStreams = 3 * rankCount + 3 * groupCount
+        channelCount = p.channels
+        writeQueues = .allocate(capacity: p.channels)
+        for c in 0 ..< p.channels { (writeQueues + c).initialize(to: DRAMWriteQueue()) }
+        groupShift = p.banksPerGroup.trailingZeroBitCount
+        rankShift = p.bankGroups.trailingZeroBitCount
         calendars = DRAMCalendars(streams: 3 * rankCount + 3 * groupCount + 3 * p.channels)
-        channelHits = channelBusy
-        channelMisses = channelHits; channelConflicts = channelHits; channelReads = channelHits; channelWrites = channelHits
+    }
+
+    deinit {
+        for b in [openRow, actAllowed, preAllowed, casAllowed, openedAt, bankBusy, bankActivates, bankHits, refreshesSeen,
+                  refreshOffset, nextRefresh, activeTime, refreshEnd, channelBusy, channelHits, channelMisses,
+                  channelConflicts, channelReads, channelWrites, sameCycleArrival, sameCycleCAS] { b.deallocate() }
+        for c in 0 ..< parameters.channels { writeQueues[c].deallocate() }
+        writeQueues.deallocate()
+        calendars.deallocate()
     }
 
     // Calendar streams.
@@ -123,9 +158,9 @@ public final class BankedDRAM {
     @inline(__always) func actGroup(_ g: Int) -> Int { 3 &* rankCount &+ g }
     @inline(__always) func casGroup(_ g: Int) -> Int { 3 &* rankCount &+ groupCount &+ g }
     @inline(__always) func wendGroup(_ g: Int) -> Int { 3 &* rankCount &+ 2 &* groupCount &+ g }
-    @inline(__always) func bus(_ c: Int) -> Int { 3 &* rankCount &+ 3 &* groupCount &+ c }
-    @inline(__always) func readData(_ c: Int) -> Int { 3 &* rankCount &+ 3 &* groupCount &+ parameters.channels &+ c }
-    @inline(__always) func commands(_ c: Int) -> Int { 3 &* rankCount &+ 3 &* groupCount &+ 2 &* parameters.channels &+ c }
+    @inline(__always) func bus(_ c: Int) -> Int { channelStreams &+ c }
+    @inline(__always) func readData(_ c: Int) -> Int { channelStreams &+ channelCount &+ c }
+    @inline(__always) func commands(_ c: Int) -> Int { channelStreams &+ 2 &* channelCount &+ c }
 
     /// The first cycle at or after `time` (ps).
     @inline(__always) func cycle(_ time: Tick) -> UInt64 { (time &+ tCK &- 1) / tCK }
@@ -144,7 +179,14 @@ public final class BankedDRAM {
         let start = cycle(time)
         horizon = max(horizon, start)
         advance(channel: l.channel, to: start)
-        let end = issue(bank: bankIndex(l), row: l.row, channel: l.channel, at: start, write: false) &* tCK
+        // Reads arriving in the same cycle are served in call order (an eviction reads a
+        // block's lines at once): each RD after the one before.
+        let c = l.channel
+        let after = start == sameCycleArrival[c] ? sameCycleCAS[c] : 0
+        let dataEnd = issue(bank: bankIndex(l), row: l.row, channel: c, at: start, after: after, write: false)
+        sameCycleArrival[c] = start
+        sameCycleCAS[c] = dataEnd &- tCL &- tBurst
+        let end = dataEnd &* tCK
         reads &+= 1
         channelReads[l.channel] &+= 1
         let wait = end &- time
@@ -167,7 +209,8 @@ public final class BankedDRAM {
         writeQueues[c].insert(bank: bankIndex(l), row: l.row, time: arrival)
         writes &+= 1
         channelWrites[c] &+= 1
-        advance(channel: c, to: min(arrival, horizon))
+        // Only a write that has already arrived by the model's time changes what is issued now.
+        if arrival <= horizon { advance(channel: c, to: arrival) }
         // A backlog of writes no read has caught up with (a write-only phase) is issued oldest first.
         while writeQueues[c].count > Self.backlogLimit { issueWrite(channel: c, among: 1) }
         traceQueue(c, at: time)
@@ -193,19 +236,18 @@ public final class BankedDRAM {
     @inline(__always)
     private func advance(channel c: Int, to now: UInt64) {
         guard writeQueues[c].count > 0 else { return }
-        let p = parameters
-        var arrived = writeQueues[c].arrived(by: now, limit: p.writeQueue)
-        while arrived >= p.writeHigh {
+        var arrived = writeQueues[c].arrived(by: now, limit: writeQueueSize)
+        while arrived >= writeHigh {
             drains &+= 1
-            while arrived > p.writeLow {
+            while arrived > writeLow {
                 issueWrite(channel: c, among: arrived, notBefore: now)
                 arrived &-= 1
             }
-            arrived = writeQueues[c].arrived(by: now, limit: p.writeQueue)
+            arrived = writeQueues[c].arrived(by: now, limit: writeQueueSize)
         }
         let slack = tCWL &+ tBurst &+ tWTR_L
         guard arrived > 0, now > slack, !calendars.any(bus(c), from: now &- slack, to: now) else { return }
-        let ready = writeQueues[c].arrived(by: now &- slack, limit: p.writeQueue)
+        let ready = writeQueues[c].arrived(by: now &- slack, limit: writeQueueSize)
         if ready > 0 { issueWrite(channel: c, among: ready, notBefore: now &- slack) }
     }
 
@@ -213,13 +255,13 @@ public final class BankedDRAM {
     /// the oldest), no earlier than cycle `notBefore` (when the scheduler decided to).
     private func issueWrite(channel c: Int, among n: Int, notBefore: UInt64 = 0) {
         var pick = 0
-        for i in 0 ..< n where openRow[writeQueues[c].bank(i)] == writeQueues[c].row(i) {
+        for i in 0 ..< n where openRow[writeQueues[c][i].bank] == writeQueues[c][i].row {
             pick = i
             break
         }
-        let arrival = writeQueues[c].time(pick)
-        let end = issue(bank: writeQueues[c].bank(pick), row: writeQueues[c].row(pick), channel: c,
-                        at: max(arrival, notBefore), write: true)
+        let entry = writeQueues[c][pick]
+        let arrival = entry.time
+        let end = issue(bank: entry.bank, row: entry.row, channel: c, at: max(arrival, notBefore), write: true)
         writeWait &+= (end &- arrival) &* tCK
         writesIssued &+= 1
         writeQueues[c].remove(at: pick)
@@ -227,13 +269,12 @@ public final class BankedDRAM {
 
     // MARK: Placing one request's commands
 
-    /// Places the commands of one access to `row` of bank `b` no earlier than cycle `start`;
-    /// returns the cycle its data burst ends.
+    /// Places the commands of one access to `row` of bank `b` no earlier than cycle `start`,
+    /// its RD/WR after cycle `after`; returns the cycle its data burst ends.
     @inline(__always)
-    func issue(bank b: Int, row: UInt64, channel c: Int, at start: UInt64, write: Bool) -> UInt64 {
-        let p = parameters
-        let group = b / p.banksPerGroup                 // rank * bankGroups + group, flat
-        let r = group / p.bankGroups                    // flat rank
+    func issue(bank b: Int, row: UInt64, channel c: Int, at start: UInt64, after: UInt64 = 0, write: Bool) -> UInt64 {
+        let group = b &>> groupShift                    // rank * bankGroups + group, flat
+        let r = group &>> rankShift                     // flat rank
         var t = refresh(rank: r, at: max(start, calendars.base))
         var outcome = RowOutcome.hit
         var first = UInt64.max                          // the request's first command
@@ -254,7 +295,7 @@ public final class BankedDRAM {
             first = min(first, act)
             t = act &+ tRCD
         }
-        let cas = placeColumn(group: group, rank: r, channel: c, at: max(t, casAllowed[b]), write: write)
+        let cas = placeColumn(group: group, rank: r, channel: c, at: max(t, casAllowed[b], after), write: write)
         let dataEnd = cas &+ (write ? tCWL : tCL) &+ tBurst
         channelBusy[c] &+= tBurst
         bankBusy[b] &+= dataEnd &- min(first, cas)
@@ -274,17 +315,21 @@ public final class BankedDRAM {
     @inline(__always)
     private func activate(bank b: Int, group: Int, rank r: Int, channel c: Int, at earliest: UInt64, row: UInt64) -> UInt64 {
         var act = earliest
+        // Each failed check moves the candidate past the command it collides with.
         while true {
             act = refresh(rank: r, at: act)
-            if calendars.any(commands(c), from: act, to: act)
-                || calendars.any(actRank(r), from: back(act, tRRD_S &- 1), to: act &+ tRRD_S &- 1)
-                || calendars.any(actGroup(group), from: back(act, tRRD_L &- 1), to: act &+ tRRD_L &- 1)
-                || calendars.count(actRank(r), from: back(act, tFAW &- 1), to: act, limit: 4) >= 4
-                || calendars.count(actRank(r), from: act, to: act &+ tFAW &- 1, limit: 4) >= 4 {
+            if calendars.any(commands(c), from: act, to: act) {
+                act = calendars.runEnd(commands(c), from: act)
+            } else if let m = calendars.lastMarked(actRank(r), from: back(act, tRRD_S &- 1), to: act &+ tRRD_S &- 1) {
+                act = m &+ tRRD_S
+            } else if let m = calendars.lastMarked(actGroup(group), from: back(act, tRRD_L &- 1), to: act &+ tRRD_L &- 1) {
+                act = m &+ tRRD_L
+            } else if calendars.count(actRank(r), from: back(act, tFAW &- 1), to: act, limit: 4) >= 4
+                        || calendars.count(actRank(r), from: act, to: act &+ tFAW &- 1, limit: 4) >= 4 {
                 act &+= 1
-                continue
+            } else {
+                break
             }
-            break
         }
         calendars.mark(commands(c), at: act)
         calendars.mark(actRank(r), at: act)
@@ -308,19 +353,26 @@ public final class BankedDRAM {
     private func placeColumn(group: Int, rank r: Int, channel c: Int, at earliest: UInt64, write: Bool) -> UInt64 {
         let latency = write ? tCWL : tCL
         var cas = earliest
+        // Each failed check moves the candidate past what it collides with.
         while true {
             let data = cas &+ latency
-            if calendars.any(commands(c), from: cas, to: cas)
-                || calendars.any(casRank(r), from: back(cas, tCCD_S &- 1), to: cas &+ tCCD_S &- 1)
-                || calendars.any(casGroup(group), from: back(cas, tCCD_L &- 1), to: cas &+ tCCD_L &- 1)
-                || calendars.any(bus(c), from: data, to: data &+ tBurst &- 1)
-                || (write ? calendars.any(readData(c), from: back(data, tRTW), to: data &- 1)
-                          : calendars.any(wendRank(r), from: back(cas, tWTR_S &- 1), to: cas)
-                            || calendars.any(wendGroup(group), from: back(cas, tWTR_L &- 1), to: cas)) {
-                cas &+= 1
-                continue
+            if let m = calendars.lastMarked(bus(c), from: data, to: data &+ tBurst &- 1) {
+                cas = calendars.runEnd(bus(c), from: m) &- latency
+            } else if calendars.any(commands(c), from: cas, to: cas) {
+                cas = calendars.runEnd(commands(c), from: cas)
+            } else if let m = calendars.lastMarked(casRank(r), from: back(cas, tCCD_S &- 1), to: cas &+ tCCD_S &- 1) {
+                cas = m &+ tCCD_S
+            } else if let m = calendars.lastMarked(casGroup(group), from: back(cas, tCCD_L &- 1), to: cas &+ tCCD_L &- 1) {
+                cas = m &+ tCCD_L
+            } else if write, let m = calendars.lastMarked(readData(c), from: back(data, tRTW), to: data &- 1) {
+                cas = m &+ 1 &+ tRTW &- latency
+            } else if !write, let m = calendars.lastMarked(wendRank(r), from: back(cas, tWTR_S &- 1), to: cas) {
+                cas = m &+ tWTR_S
+            } else if !write, let m = calendars.lastMarked(wendGroup(group), from: back(cas, tWTR_L &- 1), to: cas) {
+                cas = m &+ tWTR_L
+            } else {
+                break
             }
-            break
         }
         let data = cas &+ latency
         calendars.mark(commands(c), at: cas)
@@ -350,12 +402,14 @@ public final class BankedDRAM {
     /// tRAS, tRTP and tWR allow), and the REF follows the last precharge by tRP.
     @inline(__always)
     func refresh(rank r: Int, at time: UInt64) -> UInt64 {
+        if time < nextRefresh[r] { return time < refreshEnd[r] ? refreshEnd[r] : time }
         let offset = refreshOffset[r]
         guard time >= offset &+ tREFI else { return time }
         let k = (time &- offset) / tREFI                // refreshes due by `time`
         let due = offset &+ k &* tREFI
         if k > refreshesSeen[r] {
             refreshesSeen[r] = k
+            nextRefresh[r] = due &+ tREFI
             let first = r &* parameters.banksPerRank
             var ref = due
             for b in first ..< first &+ parameters.banksPerRank where openRow[b] != Self.closed {

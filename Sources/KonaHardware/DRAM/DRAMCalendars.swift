@@ -4,27 +4,71 @@
 ///
 /// This is what lets `BankedDRAM` place a request's commands in a gap before commands
 /// already placed (first-ready across banks) without moving them. Flat `[UInt64]`, stream
-/// `s` in words `s * words ..< (s + 1) * words`. - Complexity: `any` and `count` O(span / 64);
+/// `s` in words `s * words ..< (s + 1) * words`, in buffers its owner frees with
+/// `deallocate()` (no copy-on-write checks on the hot path). - Complexity: `any` and `count` O(span / 64);
 /// `mark` O(1) unless the window slides (O(streams * slid words)). No allocation after init.
 struct DRAMCalendars {
     static let window: UInt64 = 8192
     static let words = Int(window / 64)
-    private var bits: [UInt64]
+    private let bits: UnsafeMutableBufferPointer<UInt64>
+    /// Per stream, the latest cycle ever marked.
+    private let latest: UnsafeMutableBufferPointer<UInt64>
     /// The first cycle of the window (a multiple of 64).
     private(set) var base: UInt64 = 0
 
     init(streams: Int) {
-        bits = Array(repeating: 0, count: streams * Self.words)
+        bits = .allocate(capacity: streams * Self.words)
+        bits.initialize(repeating: 0)
+        latest = .allocate(capacity: streams)
+        latest.initialize(repeating: 0)
+    }
+
+    /// Frees the buffers; the calendars are not used after.
+    func deallocate() {
+        bits.deallocate()
+        latest.deallocate()
     }
 
     @inline(__always) private func word(_ stream: Int, _ cycle: UInt64) -> Int {
         stream &* Self.words &+ Int(truncatingIfNeeded: (cycle &>> 6) & UInt64(Self.words &- 1))
     }
 
-    /// Whether any cycle in `[from, to]` of `stream` is marked.
+    /// Whether any cycle in `[from, to]` of `stream` is marked. O(1) past the stream's latest mark.
     @inline(__always)
     func any(_ stream: Int, from: UInt64, to: UInt64) -> Bool {
-        count(stream, from: from, to: to, limit: 1) > 0
+        from <= latest[stream] && count(stream, from: from, to: to, limit: 1) > 0
+    }
+
+    /// The latest marked cycle in `[from, to]` of `stream`, or nil.
+    @inline(__always)
+    func lastMarked(_ stream: Int, from: UInt64, to: UInt64) -> UInt64? {
+        guard from <= latest[stream] else { return nil }
+        let lo = max(from, base)
+        var c = min(to, latest[stream], base &+ Self.window &- 1)
+        guard lo <= c else { return nil }
+        while true {
+            let offset = c & 63
+            let start = max(lo, c &- offset)
+            let span = c &- start &+ 1
+            let mask = (span == 64 ? UInt64.max : ((1 &<< span) &- 1)) &<< (start & 63)
+            let w = bits[word(stream, c)] & mask
+            if w != 0 { return (c &- offset) &+ UInt64(63 &- w.leadingZeroBitCount) }
+            if start == lo { return nil }
+            c = start &- 1
+        }
+    }
+
+    /// The first unmarked cycle at or after `cycle` in `stream` (the end of a run of marks).
+    @inline(__always)
+    func runEnd(_ stream: Int, from cycle: UInt64) -> UInt64 {
+        var c = max(cycle, base)
+        while c <= latest[stream] {
+            let offset = c & 63
+            let ones = (~bits[word(stream, c)] &>> offset).trailingZeroBitCount
+            if ones < 64 &- Int(offset) { return c &+ UInt64(ones) }
+            c = (c &- offset) &+ 64
+        }
+        return c
     }
 
     /// Marked cycles in `[from, to]` of `stream`, counting up to `limit`.
@@ -51,6 +95,7 @@ struct DRAMCalendars {
     mutating func mark(_ stream: Int, at cycle: UInt64, length: UInt64 = 1) {
         let last = cycle &+ length &- 1
         if last >= base &+ Self.window { slide(to: last) }
+        latest[stream] = max(latest[stream], last)
         var c = max(cycle, base)
         while c <= last {
             let offset = c & 63
