@@ -49,7 +49,8 @@ public final class BankedDRAM {
     // Per rank (index channel * ranks + rank).
     let refreshesSeen: UnsafeMutableBufferPointer<UInt64>     // refreshes that have closed the rank's rows
     let refreshOffset: UnsafeMutableBufferPointer<UInt64>
-    let refreshEnd: UnsafeMutableBufferPointer<UInt64>        // when the rank's latest refresh ends
+    let refreshEnd: UnsafeMutableBufferPointer<UInt64>
+    let refreshStart: UnsafeMutableBufferPointer<UInt64>   // when the rank's latest refresh came due        // when the rank's latest refresh ends
     let nextRefresh: UnsafeMutableBufferPointer<UInt64>       // when the rank's next refresh comes due
     let activeTime: UnsafeMutableBufferPointer<UInt64>        // summed cycles rows were open, for background energy
     // Per channel.
@@ -128,6 +129,7 @@ public final class BankedDRAM {
         }
         activeTime = buffer(rankCount)
         refreshEnd = buffer(rankCount)
+        refreshStart = buffer(rankCount)
         channelBusy = buffer(p.channels)
         channelHits = buffer(p.channels); channelMisses = buffer(p.channels); channelConflicts = buffer(p.channels)
         channelReads = buffer(p.channels); channelWrites = buffer(p.channels)
@@ -144,7 +146,7 @@ public final class BankedDRAM {
 
     deinit {
         for b in [openRow, actAllowed, preAllowed, casAllowed, openedAt, bankBusy, bankActivates, bankHits, refreshesSeen,
-                  refreshOffset, nextRefresh, activeTime, refreshEnd, channelBusy, channelHits, channelMisses,
+                  refreshOffset, nextRefresh, activeTime, refreshEnd, refreshStart, channelBusy, channelHits, channelMisses,
                   channelConflicts, channelReads, channelWrites, sameCycleArrival, sameCycleCAS] { b.deallocate() }
         for c in 0 ..< parameters.channels { writeQueues[c].deallocate() }
         writeQueues.deallocate()
@@ -275,7 +277,7 @@ public final class BankedDRAM {
     func issue(bank b: Int, row: UInt64, channel c: Int, at start: UInt64, after: UInt64 = 0, write: Bool) -> UInt64 {
         let group = b &>> groupShift                    // rank * bankGroups + group, flat
         let r = group &>> rankShift                     // flat rank
-        var t = refresh(rank: r, at: max(start, calendars.base))
+        var t = refresh(rank: r, at: start)
         var outcome = RowOutcome.hit
         var first = UInt64.max                          // the request's first command
         let open = openRow[b]
@@ -402,7 +404,7 @@ public final class BankedDRAM {
     /// tRAS, tRTP and tWR allow), and the REF follows the last precharge by tRP.
     @inline(__always)
     func refresh(rank r: Int, at time: UInt64) -> UInt64 {
-        if time < nextRefresh[r] { return time < refreshEnd[r] ? refreshEnd[r] : time }
+        if time < nextRefresh[r] { return time >= refreshStart[r] && time < refreshEnd[r] ? refreshEnd[r] : time }
         let offset = refreshOffset[r]
         guard time >= offset &+ tREFI else { return time }
         let k = (time &- offset) / tREFI                // refreshes due by `time`
@@ -417,10 +419,11 @@ public final class BankedDRAM {
                 closeRow(bank: b, rank: r, at: pre)
                 ref = max(ref, pre &+ tRP)
             }
+            refreshStart[r] = due
             refreshEnd[r] = ref &+ tRFC
             for b in first ..< first &+ parameters.banksPerRank { actAllowed[b] = max(actAllowed[b], refreshEnd[r]) }
         }
-        return time < refreshEnd[r] ? refreshEnd[r] : time
+        return time >= refreshStart[r] && time < refreshEnd[r] ? refreshEnd[r] : time
     }
 
     /// Refreshes rank `r` has done by cycle `time`.

@@ -8,7 +8,7 @@
 /// `deallocate()` (no copy-on-write checks on the hot path). - Complexity: `any` and `count` O(span / 64);
 /// `mark` O(1) unless the window slides (O(streams * slid words)). No allocation after init.
 struct DRAMCalendars {
-    static let window: UInt64 = 8192
+    static let window: UInt64 = 16_384
     static let words = Int(window / 64)
     private let bits: UnsafeMutableBufferPointer<UInt64>
     /// Per stream, the latest cycle ever marked.
