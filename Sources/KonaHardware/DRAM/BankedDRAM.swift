@@ -94,6 +94,9 @@ public final class BankedDRAM {
     var rowSignals: [SignalID?] = []
     var queueSignals: [SignalID?] = []
     var readsSignal: SignalID?
+    /// The current call's time (ps): waveform changes are recorded no earlier (a command
+    /// placed in a gap before it shows at it), as the tracer takes no change before now.
+    var traceFloor: Tick = 0
 
     /// A model with `parameters`, all banks precharged and idle at time 0.
     public init(_ parameters: DRAMParameters) {
@@ -177,6 +180,7 @@ public final class BankedDRAM {
 
     /// Reads `line`, requested at `time`; returns when its last beat has arrived.
     public func read(line: UInt64, at time: Tick) -> Tick {
+        traceFloor = time
         let l = mapping.locate(line)
         let start = cycle(time)
         horizon = max(horizon, start)
@@ -205,6 +209,7 @@ public final class BankedDRAM {
     /// latest read's arrival) has passed `time`: in a drain when its channel's arrived writes
     /// reach `writeHigh`, or when a read finds the data bus idle before it.
     public func writeback(line: UInt64, at time: Tick) {
+        traceFloor = time
         let l = mapping.locate(line)
         let c = l.channel
         let arrival = cycle(time)
@@ -225,6 +230,7 @@ public final class BankedDRAM {
     /// then (the end of a measurement: `konasim bench dram`).
     public func drain(until time: Tick) {
         let t = cycle(time)
+        traceFloor = time
         horizon = max(horizon, t)
         for c in 0 ..< parameters.channels {
             advance(channel: c, to: t)
@@ -343,7 +349,7 @@ public final class BankedDRAM {
         casAllowed[b] = act &+ tRCD
         activates &+= 1
         bankActivates[b] &+= 1
-        if let tracer, !rowSignals.isEmpty, let id = rowSignals[b] { tracer.record(id, at: act &* tCK, .bits(1)) }
+        if let tracer, !rowSignals.isEmpty, let id = rowSignals[b] { tracer.record(id, at: max(act &* tCK, traceFloor), .bits(1)) }
         return act
     }
 
@@ -396,7 +402,7 @@ public final class BankedDRAM {
         activeTime[r] &+= time &- min(time, openedAt[b])
         openRow[b] = Self.closed
         actAllowed[b] = max(actAllowed[b], time &+ tRP)
-        if let tracer, !rowSignals.isEmpty, let id = rowSignals[b] { tracer.record(id, at: time &* tCK, .bits(0)) }
+        if let tracer, !rowSignals.isEmpty, let id = rowSignals[b] { tracer.record(id, at: max(time &* tCK, traceFloor), .bits(0)) }
     }
 
     /// The first cycle at or after `time` when rank `r` is not refreshing; when a refresh
