@@ -91,6 +91,7 @@ public enum KonaSchema {
         ConfigKey("memory.bandwidth", .bandwidth, default: "25.6GB/s",
                   "DRAM data bandwidth; each 64 B read or write occupies the channel for 64 B / bandwidth."),
 
+      ] + DRAMPreset.schemaKeys("memory", what: "each socket's local DRAM (and the paging model's page cache in it)") + [
         ConfigKey("memory.remote_fraction", .real(0...1), default: "0",
                   "Fraction of pages placed in remote memory (homed by the FPGA), chosen by a seeded hash of the page number; added to fpga.range. 0 to 1."),
         ConfigKey("memory.page_size", .bytes(min: 64, powerOfTwo: true), default: "4KiB",
@@ -120,6 +121,7 @@ public enum KonaSchema {
                   "Victim choice within a set on an allocation failure (and for background evictions with fpga.eviction.victim: policy)."),
         ConfigKey("fpga.fmem.latency", .duration, default: "45ns", "FMem DRAM access latency (the same DRAM as the CPU's by default)."),
         ConfigKey("fpga.fmem.bandwidth", .bandwidth, default: "19.2GB/s", "FMem DRAM bandwidth (64 B per line access)."),
+      ] + DRAMPreset.schemaKeys("fpga.fmem", what: "FMem's DRAM") + [
         ConfigKey("fpga.fmem.fetch", .choice(["critical_first", "whole"]), default: "critical_first",
                   "On an FMem miss: answer as soon as the requested line arrives (critical_first), or when the whole block has (whole)."),
         ConfigKey("fpga.eviction.high_watermark", .real(0...1), default: "0.95",
@@ -252,6 +254,8 @@ public enum KonaSchema {
         "fpga": "The Kona FPGA: home agent for remote memory, FMem, bitmaps, eviction engine (coherent model).",
         "fpga.range": "The physical range the FPGA homes.",
         "fpga.fmem": "FMem: the FPGA's DRAM cache of remote memory.",
+        "fpga.fmem.dram": "FMem's DRAM model: simple, or banked from a preset with overrides (docs/model.md, Banked DRAM).",
+        "memory.dram": "Local DRAM's model: simple, or banked from a preset with overrides (docs/model.md, Banked DRAM).",
         "fpga.eviction": "The FPGA's eviction engine.",
         "net": "The network link between the FPGA and the remote memory nodes (RDMA-like).",
         "remote": "Remote memory: the mechanism that reaches it, and its nodes.",

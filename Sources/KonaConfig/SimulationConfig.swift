@@ -169,8 +169,10 @@ public struct SimulationConfig: Sendable {
     public let resolved: ResolvedConfig
 
     /// Validates `config` and builds the typed view.
-    public init(_ config: ResolvedConfig) throws(ConfigError) {
+    public init(_ given: ResolvedConfig) throws(ConfigError) {
+        let config = given.applyingDRAMPresets()
         resolved = config
+        for prefix in ResolvedConfig.dramPrefixes { try config.checkDRAM(prefix) }
         seed = UInt64(config.integer("seed"))
         coreHertz = config.quantity("core.frequency")
         issueRate = Int(config.integer("core.issue_rate"))

@@ -103,6 +103,13 @@ public enum Summary {
         }
         lines.append("DRAM  " + lpad(grouped(int("memory.reads")), 12) + " reads, \(grouped(int("memory.writes"))) writes, "
                      + "channel busy \(fixed(100 * real("memory.utilization"), 1))%")
+        // Banked memories (docs/model.md, Banked DRAM): row hits and how busy the banks were.
+        for (label, path) in [("DRAM banks", "memory.dram"), ("FMem banks", "fpga.fmem.dram")] where report.value(path + ".row_hit_rate") != nil {
+            lines.append(pad(label, 11) + "row hits \(fixed(100 * real(path + ".row_hit_rate"), 1))%, "
+                         + "bank utilization \(fixed(100 * real(path + ".bank_utilization"), 1))%, "
+                         + "reads mean \(fixed(real(path + ".read_latency.mean"), 1)) ns, p99 \(fixed(real(path + ".read_latency.p99"), 1)) ns, "
+                         + "\(grouped(int(path + ".refreshes"))) refreshes, \(fixed(real(path + ".energy.total") / 1e6, 3)) mJ")
+        }
         lines.append("")
         let rate = report.hostSeconds > 0 ? Double(report.accesses) / report.hostSeconds : 0
         lines.append("host       \(fixed(report.hostSeconds, 2)) s, \(fixed(rate / 1e6, 2)) M accesses/s, \(grouped(report.events)) events")

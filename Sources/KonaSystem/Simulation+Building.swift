@@ -27,8 +27,8 @@ extension Simulation {
     func makeFPGA(_ spec: SimulationConfig.FPGA, index: Int, variant: ProtocolVariant, outbox: TimedOutbox) -> FPGAHomeAgent {
         let timeNow = simulatedTime
         let fclock = ClockDomain(hertz: spec.hertz)
-        let dram = MainMemory(path: "fpga.fmem", latency: spec.fmemLatency, bitsPerSecond: spec.fmemBitsPerSecond,
-                              stats: stats, simulatedTime: timeNow)
+        let dram = Self.makeMemory(path: "fpga.fmem", prefix: "fpga.fmem", config: config, latency: spec.fmemLatency,
+                                   bitsPerSecond: spec.fmemBitsPerSecond, stats: stats, simulatedTime: timeNow)
         let network = Self.makeNetwork(spec, simulator: simulator, stats: stats, simulatedTime: timeNow)
         let fmem = FrameCache(sets: spec.sets, ways: spec.ways, linesPerBlock: Int(spec.blockSize >> 6),
                         policy: FrameCache.Policy(rawValue: spec.replacement)!,

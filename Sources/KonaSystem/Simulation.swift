@@ -110,8 +110,9 @@ public final class Simulation {
         var endTime: () -> Tick = { simulator.now }
         let dramCount = config.coherent ? config.sockets : 1
         memories = (0..<dramCount).map {
-            MainMemory(path: dramCount == 1 ? "memory" : "memory\($0)", latency: config.memoryLatency,
-                       bitsPerSecond: config.memoryBitsPerSecond, stats: stats, simulatedTime: { endTime() })
+            Self.makeMemory(path: dramCount == 1 ? "memory" : "memory\($0)", prefix: "memory", config: config,
+                            latency: config.memoryLatency, bitsPerSecond: config.memoryBitsPerSecond, stats: stats,
+                            simulatedTime: { endTime() })
         }
         checker = config.check ? ValueChecker() : nil
         let count = config.sockets * config.coresPerSocket

@@ -14,8 +14,7 @@ extension KonaSimCommand {
         var printResolved = false
 
         func run() throws {
-            let resolved = try options.resolve()
-            _ = try SimulationConfig(resolved)
+            let resolved = try SimulationConfig(try options.resolve()).resolved
             if printResolved {
                 print("# resolved from \(options.configName)")
                 print(resolved.yaml(), terminator: "")

@@ -1,12 +1,18 @@
 import KonaEngine
 
-/// A DRAM model: a fixed access latency behind one data channel of limited bandwidth.
+/// A DRAM, the one memory component of the system (local DRAM, FMem, the page cache),
+/// in one of two models.
 ///
-/// Every read and write moves a 64-byte line over the channel, queuing behind earlier
-/// transfers; a read's data is ready `latency` after its transfer ends, so an isolated
-/// read costs `64 B / bandwidth + latency`. O(1) per request, no allocation.
+/// `simple` (`banked == nil`): a fixed access latency behind one data channel of limited
+/// bandwidth. Every read and write moves a 64-byte line over the channel, queuing behind
+/// earlier transfers; a read's data is ready `latency` after its transfer ends, so an
+/// isolated read costs `64 B / bandwidth + latency`. O(1) per request, no allocation.
+/// `banked`: channels, ranks, banks, row buffers and JEDEC timings (`BankedDRAM`), with
+/// the same call shape.
 public final class MainMemory: MemorySide {
     public let path: String
+    /// The banked model, or nil for the simple one.
+    public let banked: BankedDRAM?
     /// The data channel (its latency is the DRAM access latency).
     public private(set) var channel: Link
     /// Line reads served.
@@ -19,7 +25,12 @@ public final class MainMemory: MemorySide {
 
     /// Declares the memory's signals with `tracer`: `channel_busy` (a line is on the data
     /// channel) and `reads_in_flight` (reads waiting for their data).
+    /// A banked memory declares `BankedDRAM`'s signals under `path.dram` instead.
     public func trace(with tracer: SignalTracer) {
+        if let banked {
+            banked.trace(with: tracer, prefix: path + ".dram")
+            return
+        }
         self.tracer = tracer
         busySignal = tracer.declare(path + ".channel_busy", .wire(width: 1), initial: .bits(0))
         readsSignal = tracer.declare(path + ".reads_in_flight", .wire(width: 16), initial: .bits(0))
@@ -43,6 +54,28 @@ public final class MainMemory: MemorySide {
                 simulatedTime: @escaping () -> Tick) {
         self.path = path
         self.channel = Link(latency: latency, bitsPerSecond: bitsPerSecond)
+        banked = nil
+        registerCommon(stats: stats) { [unowned self] in
+            let t = simulatedTime()
+            return t == 0 ? 0 : Double(self.channel.busyTime) / Double(t)
+        }
+    }
+
+    /// A banked memory with `parameters`; its own statistics go under `path.dram`.
+    public init(path: String, banked parameters: DRAMParameters, stats: StatsRegistry,
+                simulatedTime: @escaping () -> Tick) {
+        self.path = path
+        self.channel = Link(latency: 0, bitsPerSecond: 0)
+        let model = BankedDRAM(parameters)
+        banked = model
+        model.register(path + ".dram", stats: stats, simulatedTime: simulatedTime)
+        registerCommon(stats: stats) {
+            let t = simulatedTime()
+            return t == 0 ? 0 : Double(model.channelBusy.reduce(0, &+) &* parameters.tCK) / (Double(t) * Double(parameters.channels))
+        }
+    }
+
+    private func registerCommon(stats: StatsRegistry, utilization: @escaping () -> Double) {
         stats.formula(path + ".reads", "lines read", unit: "lines") { [unowned self] in .integer(self.reads) }
         stats.formula(path + ".writes", "lines written", unit: "lines") { [unowned self] in .integer(self.writes) }
         stats.formula(path + ".bytes_read", "bytes read from DRAM", unit: "bytes") { [unowned self] in
@@ -51,14 +84,14 @@ public final class MainMemory: MemorySide {
         stats.formula(path + ".bytes_written", "bytes written to DRAM", unit: "bytes") { [unowned self] in
             .integer(self.writes * LineGeometry.lineSize)
         }
-        stats.formula(path + ".utilization", "fraction of simulated time the data channel was busy", unit: "ratio") { [unowned self] in
-            let t = simulatedTime()
-            return .real(t == 0 ? 0 : Double(self.channel.busyTime) / Double(t))
+        stats.formula(path + ".utilization", "fraction of simulated time the data channel was busy", unit: "ratio") {
+            .real(utilization())
         }
     }
 
     public func read(line: UInt64, at time: Tick) -> Tick {
         reads &+= 1
+        if let banked { return banked.read(line: line, at: time) }
         let ready = transfer(at: time)
         if let tracer, let id = readsSignal {
             tracer.adjust(id, at: time, by: 1)
@@ -69,6 +102,7 @@ public final class MainMemory: MemorySide {
 
     public func writeback(line: UInt64, at time: Tick) {
         writes &+= 1
+        if let banked { return banked.writeback(line: line, at: time) }
         _ = transfer(at: time)
     }
 }

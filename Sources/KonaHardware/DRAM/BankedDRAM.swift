@@ -1,0 +1,446 @@
+import KonaEngine
+
+/// A DRAM of channels, ranks, bank groups and banks with row buffers, JEDEC timing
+/// constraints, refresh and write queues drained between watermarks, timed by reservation.
+///
+/// Each call is answered at once, as `MainMemory`'s callers expect. A read's commands (PRE if
+/// another row is open, ACT if none is, then RD) are placed at the earliest clock cycles its
+/// bank allows that also keep every constraint with the commands already placed (tRRD,
+/// tFAW, tCCD, tWTR, the data bus, one command a cycle on the command bus): a request to an idle bank takes a gap before requests
+/// still waiting for busy banks, as a first-ready scheduler would serve it, and no placed
+/// command ever moves. Requests to one bank are served in call order. Writes wait in a
+/// per-channel write queue until the model's time (the latest read's arrival) passes their
+/// arrival; when `writeHigh` have arrived the queue drains to `writeLow` (a write to an open
+/// row first, else the oldest), and a write is also issued when a read finds the data bus
+/// idle before it. Refresh blocks each rank for tRFC every tREFI (ranks staggered) and closes
+/// its rows. docs/model.md ("Banked DRAM") lists the approximations.
+///
+/// Internally every time is a clock-cycle number (`tCK` ps each); the API speaks ps.
+/// - Complexity: O(1) per request plus the cycles its placement skips (each a few word
+///   operations); O(write queue) per write issued. No allocation once the write queues have
+///   grown to their largest backlog.
+public final class BankedDRAM {
+    /// The parameters the model was built with.
+    public let parameters: DRAMParameters
+    let mapping: DRAMAddressMapping
+    /// What a request found in its bank.
+    enum RowOutcome { case hit, miss, conflict }
+
+    // Timings in cycles.
+    let tCK: Tick
+    let tCL: UInt64, tCWL: UInt64, tRCD: UInt64, tRP: UInt64, tRAS: UInt64, tRC: UInt64
+    let tCCD_S: UInt64, tCCD_L: UInt64, tRRD_S: UInt64, tRRD_L: UInt64, tFAW: UInt64
+    let tWTR_S: UInt64, tWTR_L: UInt64, tRTP: UInt64, tWR: UInt64, tRFC: UInt64, tREFI: UInt64
+    let tBurst: UInt64
+    /// Idle bus cycles between a read's data and a write's (JEDEC's RL + BL/2 + 2 - WL).
+    let tRTW: UInt64 = 2
+    let closedPage: Bool
+    static let closed = UInt64.max
+
+    // Per bank (index ((channel * ranks + rank) * bankGroups + group) * banksPerGroup + bank), in cycles.
+    let openRow: UnsafeMutableBufferPointer<UInt64>
+    let actAllowed: UnsafeMutableBufferPointer<UInt64>        // earliest next ACT (tRC; tRP after a precharge; tRFC)
+    let preAllowed: UnsafeMutableBufferPointer<UInt64>        // earliest PRE (tRAS, tRTP, tWR)
+    let casAllowed: UnsafeMutableBufferPointer<UInt64>        // earliest RD/WR (tRCD)
+    let openedAt: UnsafeMutableBufferPointer<UInt64>          // when the open row was activated (energy)
+    let bankBusy: UnsafeMutableBufferPointer<UInt64>          // cycles from a request's first command to its data's end
+    let bankActivates: UnsafeMutableBufferPointer<UInt64>
+    let bankHits: UnsafeMutableBufferPointer<UInt64>
+    // Per rank (index channel * ranks + rank).
+    let refreshesSeen: UnsafeMutableBufferPointer<UInt64>     // refreshes that have closed the rank's rows
+    let refreshOffset: UnsafeMutableBufferPointer<UInt64>
+    let refreshEnd: UnsafeMutableBufferPointer<UInt64>
+    let refreshStart: UnsafeMutableBufferPointer<UInt64>   // when the rank's latest refresh came due        // when the rank's latest refresh ends
+    let nextRefresh: UnsafeMutableBufferPointer<UInt64>       // when the rank's next refresh comes due
+    let activeTime: UnsafeMutableBufferPointer<UInt64>        // summed cycles rows were open, for background energy
+    // Per channel.
+    let channelBusy: UnsafeMutableBufferPointer<UInt64>
+    let writeQueues: UnsafeMutablePointer<DRAMWriteQueue>
+    /// Command and data cycles placed: per rank ACT, RD/WR and write-data ends; per bank
+    /// group the same; per channel data-bus and read-data cycles, and the command bus (one
+    /// command a cycle).
+    var calendars: DRAMCalendars
+    let rankCount: Int, groupCount: Int
+    let writeQueueSize: Int, writeHigh: Int, writeLow: Int
+    /// The first per-channel calendar stream, and the channels.
+    let channelStreams: Int, channelCount: Int
+    /// Per channel, the arrival cycle of the latest read and the cycle of its RD.
+    let sameCycleArrival: UnsafeMutableBufferPointer<UInt64>, sameCycleCAS: UnsafeMutableBufferPointer<UInt64>
+    /// log2 of banks per group and of groups per rank, to find a bank's group and rank.
+    let groupShift: Int, rankShift: Int
+    /// The model's time (cycles): the latest read's arrival. Writes arriving later wait.
+    var horizon: UInt64 = 0
+
+    // Statistics, plain integers read by formulas.
+    public internal(set) var reads: UInt64 = 0
+    public internal(set) var writes: UInt64 = 0
+    public internal(set) var writesIssued: UInt64 = 0
+    public internal(set) var rowHits: UInt64 = 0
+    public internal(set) var rowMisses: UInt64 = 0
+    public internal(set) var rowConflicts: UInt64 = 0
+    public internal(set) var activates: UInt64 = 0
+    public internal(set) var drains: UInt64 = 0
+    /// Summed latency of reads (ps), and summed wait of writes from arrival to their data written (ps).
+    public internal(set) var readTime: Tick = 0
+    public internal(set) var writeWait: Tick = 0
+    /// Per-channel counts (index: channel).
+    let channelHits: UnsafeMutableBufferPointer<UInt64>, channelMisses: UnsafeMutableBufferPointer<UInt64>
+    let channelConflicts: UnsafeMutableBufferPointer<UInt64>, channelReads: UnsafeMutableBufferPointer<UInt64>
+    let channelWrites: UnsafeMutableBufferPointer<UInt64>
+    /// Read latency (ps), when statistics are registered.
+    var latency: Distribution?
+    // Waveforms.
+    var tracer: SignalTracer?
+    var rowSignals: [SignalID?] = []
+    var queueSignals: [SignalID?] = []
+    var readsSignal: SignalID?
+    /// The current call's time (ps): waveform changes are recorded no earlier (a command
+    /// placed in a gap before it shows at it), as the tracer takes no change before now.
+    var traceFloor: Tick = 0
+
+    /// A model with `parameters`, all banks precharged and idle at time 0.
+    public init(_ parameters: DRAMParameters) {
+        precondition(parameters.problem == nil, parameters.problem ?? "")
+        self.parameters = parameters
+        mapping = DRAMAddressMapping(parameters)
+        let p = parameters
+        func c(_ n: Int) -> UInt64 { UInt64(n) }
+        tCK = p.tCK
+        tCL = c(p.tCL); tCWL = c(p.tCWL); tRCD = c(p.tRCD); tRP = c(p.tRP); tRAS = c(p.tRAS); tRC = c(p.tRC)
+        tCCD_S = c(p.tCCD_S); tCCD_L = c(p.tCCD_L); tRRD_S = c(p.tRRD_S); tRRD_L = c(p.tRRD_L); tFAW = c(p.tFAW)
+        tWTR_S = c(p.tWTR_S); tWTR_L = c(p.tWTR_L); tRTP = c(p.tRTP); tWR = c(p.tWR); tRFC = c(p.tRFC); tREFI = c(p.tREFI)
+        tBurst = c(p.burstCycles)
+        closedPage = p.pagePolicy == .closed
+        rankCount = p.channels * p.ranks
+        groupCount = rankCount * p.bankGroups
+        let banks = rankCount * p.banksPerRank
+        func buffer(_ n: Int, _ value: UInt64 = 0) -> UnsafeMutableBufferPointer<UInt64> {
+            let b = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: n)
+            b.initialize(repeating: value)
+            return b
+        }
+        openRow = buffer(banks, Self.closed)
+        actAllowed = buffer(banks); preAllowed = buffer(banks); casAllowed = buffer(banks); openedAt = buffer(banks)
+        bankBusy = buffer(banks); bankActivates = buffer(banks); bankHits = buffer(banks)
+        refreshesSeen = buffer(rankCount)
+        // Ranks refresh staggered over the interval.
+        refreshOffset = buffer(rankCount)
+        nextRefresh = buffer(rankCount)
+        for r in 0 ..< rankCount {
+            refreshOffset[r] = UInt64(r) * UInt64(p.tREFI / rankCount)
+            nextRefresh[r] = refreshOffset[r] &+ UInt64(p.tREFI)
+        }
+        activeTime = buffer(rankCount)
+        refreshEnd = buffer(rankCount)
+        refreshStart = buffer(rankCount)
+        channelBusy = buffer(p.channels)
+        channelHits = buffer(p.channels); channelMisses = buffer(p.channels); channelConflicts = buffer(p.channels)
+        channelReads = buffer(p.channels); channelWrites = buffer(p.channels)
+        sameCycleArrival = buffer(p.channels, .max); sameCycleCAS = buffer(p.channels)
+        writeQueueSize = p.writeQueue; writeHigh = p.writeHigh; writeLow = p.writeLow
+        channelStreams = 3 * rankCount + 3 * groupCount
+        channelCount = p.channels
+        writeQueues = .allocate(capacity: p.channels)
+        for c in 0 ..< p.channels { (writeQueues + c).initialize(to: DRAMWriteQueue()) }
+        groupShift = p.banksPerGroup.trailingZeroBitCount
+        rankShift = p.bankGroups.trailingZeroBitCount
+        calendars = DRAMCalendars(streams: 3 * rankCount + 3 * groupCount + 3 * p.channels)
+    }
+
+    deinit {
+        for b in [openRow, actAllowed, preAllowed, casAllowed, openedAt, bankBusy, bankActivates, bankHits, refreshesSeen,
+                  refreshOffset, nextRefresh, activeTime, refreshEnd, refreshStart, channelBusy, channelHits, channelMisses,
+                  channelConflicts, channelReads, channelWrites, sameCycleArrival, sameCycleCAS] { b.deallocate() }
+        for c in 0 ..< parameters.channels { writeQueues[c].deallocate() }
+        writeQueues.deallocate()
+        calendars.deallocate()
+    }
+
+    // Calendar streams.
+    @inline(__always) func actRank(_ r: Int) -> Int { r }
+    @inline(__always) func casRank(_ r: Int) -> Int { rankCount &+ r }
+    @inline(__always) func wendRank(_ r: Int) -> Int { 2 &* rankCount &+ r }
+    @inline(__always) func actGroup(_ g: Int) -> Int { 3 &* rankCount &+ g }
+    @inline(__always) func casGroup(_ g: Int) -> Int { 3 &* rankCount &+ groupCount &+ g }
+    @inline(__always) func wendGroup(_ g: Int) -> Int { 3 &* rankCount &+ 2 &* groupCount &+ g }
+    @inline(__always) func bus(_ c: Int) -> Int { channelStreams &+ c }
+    @inline(__always) func readData(_ c: Int) -> Int { channelStreams &+ channelCount &+ c }
+    @inline(__always) func commands(_ c: Int) -> Int { channelStreams &+ 2 &* channelCount &+ c }
+
+    /// The first cycle at or after `time` (ps).
+    @inline(__always) func cycle(_ time: Tick) -> UInt64 { (time &+ tCK &- 1) / tCK }
+    @inline(__always) func back(_ c: UInt64, _ d: UInt64) -> UInt64 { c > d ? c &- d : 0 }
+
+    /// The flat bank index of a location.
+    @inline(__always) func bankIndex(_ l: DRAMAddressMapping.Location) -> Int {
+        ((l.channel &* parameters.ranks &+ l.rank) &* parameters.bankGroups &+ l.bankGroup) &* parameters.banksPerGroup &+ l.bank
+    }
+
+    // MARK: Requests
+
+    /// Reads `line`, requested at `time`; returns when its last beat has arrived.
+    public func read(line: UInt64, at time: Tick) -> Tick {
+        traceFloor = time
+        let l = mapping.locate(line)
+        let start = cycle(time)
+        horizon = max(horizon, start)
+        advance(channel: l.channel, to: start)
+        // Reads arriving in the same cycle are served in call order (an eviction reads a
+        // block's lines at once): each RD after the one before.
+        let c = l.channel
+        let after = start == sameCycleArrival[c] ? sameCycleCAS[c] : 0
+        let dataEnd = issue(bank: bankIndex(l), row: l.row, channel: c, at: start, after: after, write: false)
+        sameCycleArrival[c] = start
+        sameCycleCAS[c] = dataEnd &- tCL &- tBurst
+        let end = dataEnd &* tCK
+        reads &+= 1
+        channelReads[l.channel] &+= 1
+        let wait = end &- time
+        readTime &+= wait
+        latency?.record(wait)
+        if let tracer, let id = readsSignal {
+            tracer.adjust(id, at: time, by: 1)
+            tracer.adjust(id, at: end, by: -1)
+        }
+        return end
+    }
+
+    /// Queues a write of `line` arriving at `time`. It is issued once the model's time (the
+    /// latest read's arrival) has passed `time`: in a drain when its channel's arrived writes
+    /// reach `writeHigh`, or when a read finds the data bus idle before it.
+    public func writeback(line: UInt64, at time: Tick) {
+        traceFloor = time
+        let l = mapping.locate(line)
+        let c = l.channel
+        let arrival = cycle(time)
+        writeQueues[c].insert(bank: bankIndex(l), row: l.row, time: arrival)
+        writes &+= 1
+        channelWrites[c] &+= 1
+        // Only a write that has already arrived by the model's time changes what is issued now.
+        if arrival <= horizon { advance(channel: c, to: arrival) }
+        // A backlog of writes no read has caught up with (a write-only phase) is issued oldest first.
+        while writeQueues[c].count > Self.backlogLimit { issueWrite(channel: c, among: 1) }
+        traceQueue(c, at: time)
+    }
+
+    /// Writes a channel holds before the oldest is issued whatever the model's time.
+    static let backlogLimit = 8192
+
+    /// Issues every queued write that arrived by `time` (ps), as the channels would have by
+    /// then (the end of a measurement: `konasim bench dram`).
+    public func drain(until time: Tick) {
+        let t = cycle(time)
+        traceFloor = time
+        horizon = max(horizon, t)
+        for c in 0 ..< parameters.channels {
+            advance(channel: c, to: t)
+            while writeQueues[c].arrived(by: t, limit: 1) > 0 { issueWrite(channel: c, among: 1, notBefore: t) }
+        }
+    }
+
+    /// Issues channel `c`'s writes as its queue stands at cycle `now`: a drain down to
+    /// `writeLow` whenever `writeHigh` have arrived; then, if the data bus was idle for a
+    /// write's length and turnaround before `now`, the first-ready write that had arrived.
+    @inline(__always)
+    private func advance(channel c: Int, to now: UInt64) {
+        guard writeQueues[c].count > 0 else { return }
+        var arrived = writeQueues[c].arrived(by: now, limit: writeQueueSize)
+        while arrived >= writeHigh {
+            drains &+= 1
+            while arrived > writeLow {
+                issueWrite(channel: c, among: arrived, notBefore: now)
+                arrived &-= 1
+            }
+            arrived = writeQueues[c].arrived(by: now, limit: writeQueueSize)
+        }
+        let slack = tCWL &+ tBurst &+ tWTR_L
+        guard arrived > 0, now > slack, !calendars.any(bus(c), from: now &- slack, to: now) else { return }
+        let ready = writeQueues[c].arrived(by: now &- slack, limit: writeQueueSize)
+        if ready > 0 { issueWrite(channel: c, among: ready, notBefore: now &- slack) }
+    }
+
+    /// Issues the first-ready of channel `c`'s `n` oldest writes (one to an open row, else
+    /// the oldest), no earlier than cycle `notBefore` (when the scheduler decided to).
+    private func issueWrite(channel c: Int, among n: Int, notBefore: UInt64 = 0) {
+        var pick = 0
+        for i in 0 ..< n where openRow[writeQueues[c][i].bank] == writeQueues[c][i].row {
+            pick = i
+            break
+        }
+        let entry = writeQueues[c][pick]
+        let arrival = entry.time
+        let end = issue(bank: entry.bank, row: entry.row, channel: c, at: max(arrival, notBefore), write: true)
+        writeWait &+= (end &- arrival) &* tCK
+        writesIssued &+= 1
+        writeQueues[c].remove(at: pick)
+    }
+
+    // MARK: Placing one request's commands
+
+    /// Places the commands of one access to `row` of bank `b` no earlier than cycle `start`,
+    /// its RD/WR after cycle `after`; returns the cycle its data burst ends.
+    @inline(__always)
+    func issue(bank b: Int, row: UInt64, channel c: Int, at start: UInt64, after: UInt64 = 0, write: Bool) -> UInt64 {
+        let group = b &>> groupShift                    // rank * bankGroups + group, flat
+        let r = group &>> rankShift                     // flat rank
+        var t = refresh(rank: r, at: start)
+        var outcome = RowOutcome.hit
+        var first = UInt64.max                          // the request's first command
+        let open = openRow[b]
+        if open != row {
+            if open != Self.closed {
+                outcome = .conflict
+                var pre = max(t, preAllowed[b])
+                while calendars.any(commands(c), from: pre, to: pre) { pre &+= 1 }
+                calendars.mark(commands(c), at: pre)
+                closeRow(bank: b, rank: r, at: pre)
+                first = pre
+                t = pre &+ tRP
+            } else {
+                outcome = .miss
+            }
+            let act = activate(bank: b, group: group, rank: r, channel: c, at: max(t, actAllowed[b]), row: row)
+            first = min(first, act)
+            t = act &+ tRCD
+        }
+        let cas = placeColumn(group: group, rank: r, channel: c, at: max(t, casAllowed[b], after), write: write)
+        let dataEnd = cas &+ (write ? tCWL : tCL) &+ tBurst
+        channelBusy[c] &+= tBurst
+        bankBusy[b] &+= dataEnd &- min(first, cas)
+        preAllowed[b] = max(preAllowed[b], write ? dataEnd &+ tWR : cas &+ tRTP)
+        switch outcome {
+        case .hit: rowHits &+= 1; channelHits[c] &+= 1; bankHits[b] &+= 1
+        case .miss: rowMisses &+= 1; channelMisses[c] &+= 1
+        case .conflict: rowConflicts &+= 1; channelConflicts[c] &+= 1
+        }
+        if closedPage { closeRow(bank: b, rank: r, at: preAllowed[b]) }
+        return dataEnd
+    }
+
+    /// The first cycle at or after `earliest` for an ACT in rank `r`, bank group `group`:
+    /// tRRD_S from the rank's ACTs, tRRD_L from the group's, at most four in any tFAW, and not
+    /// during a refresh. Opens `row` in bank `b` then and returns that cycle.
+    @inline(__always)
+    private func activate(bank b: Int, group: Int, rank r: Int, channel c: Int, at earliest: UInt64, row: UInt64) -> UInt64 {
+        var act = earliest
+        // Each failed check moves the candidate past the command it collides with.
+        while true {
+            act = refresh(rank: r, at: act)
+            if calendars.any(commands(c), from: act, to: act) {
+                act = calendars.runEnd(commands(c), from: act)
+            } else if let m = calendars.lastMarked(actRank(r), from: back(act, tRRD_S &- 1), to: act &+ tRRD_S &- 1) {
+                act = m &+ tRRD_S
+            } else if let m = calendars.lastMarked(actGroup(group), from: back(act, tRRD_L &- 1), to: act &+ tRRD_L &- 1) {
+                act = m &+ tRRD_L
+            } else if calendars.count(actRank(r), from: back(act, tFAW &- 1), to: act, limit: 4) >= 4
+                        || calendars.count(actRank(r), from: act, to: act &+ tFAW &- 1, limit: 4) >= 4 {
+                act &+= 1
+            } else {
+                break
+            }
+        }
+        calendars.mark(commands(c), at: act)
+        calendars.mark(actRank(r), at: act)
+        calendars.mark(actGroup(group), at: act)
+        openRow[b] = row
+        openedAt[b] = act
+        actAllowed[b] = act &+ tRC
+        preAllowed[b] = act &+ tRAS
+        casAllowed[b] = act &+ tRCD
+        activates &+= 1
+        bankActivates[b] &+= 1
+        if let tracer, !rowSignals.isEmpty, let id = rowSignals[b] { tracer.record(id, at: max(act &* tCK, traceFloor), .bits(1)) }
+        return act
+    }
+
+    /// The first cycle at or after `earliest` for a RD (or WR) in rank `r`, bank group
+    /// `group`, channel `c`: tCCD_S from the rank's RD/WR, tCCD_L from the group's; a read
+    /// tWTR_S/L after a write's data; its data beats on a free bus (a write's also tRTW after
+    /// a read's). Marks it and its data, and returns it.
+    @inline(__always)
+    private func placeColumn(group: Int, rank r: Int, channel c: Int, at earliest: UInt64, write: Bool) -> UInt64 {
+        let latency = write ? tCWL : tCL
+        var cas = earliest
+        // Each failed check moves the candidate past what it collides with.
+        while true {
+            let data = cas &+ latency
+            if let m = calendars.lastMarked(bus(c), from: data, to: data &+ tBurst &- 1) {
+                cas = calendars.runEnd(bus(c), from: m) &- latency
+            } else if calendars.any(commands(c), from: cas, to: cas) {
+                cas = calendars.runEnd(commands(c), from: cas)
+            } else if let m = calendars.lastMarked(casRank(r), from: back(cas, tCCD_S &- 1), to: cas &+ tCCD_S &- 1) {
+                cas = m &+ tCCD_S
+            } else if let m = calendars.lastMarked(casGroup(group), from: back(cas, tCCD_L &- 1), to: cas &+ tCCD_L &- 1) {
+                cas = m &+ tCCD_L
+            } else if write, let m = calendars.lastMarked(readData(c), from: back(data, tRTW), to: data &- 1) {
+                cas = m &+ 1 &+ tRTW &- latency
+            } else if !write, let m = calendars.lastMarked(wendRank(r), from: back(cas, tWTR_S &- 1), to: cas) {
+                cas = m &+ tWTR_S
+            } else if !write, let m = calendars.lastMarked(wendGroup(group), from: back(cas, tWTR_L &- 1), to: cas) {
+                cas = m &+ tWTR_L
+            } else {
+                break
+            }
+        }
+        let data = cas &+ latency
+        calendars.mark(commands(c), at: cas)
+        calendars.mark(casRank(r), at: cas)
+        calendars.mark(casGroup(group), at: cas)
+        calendars.mark(bus(c), at: data, length: tBurst)
+        if write {
+            calendars.mark(wendRank(r), at: data &+ tBurst)
+            calendars.mark(wendGroup(group), at: data &+ tBurst)
+        } else {
+            calendars.mark(readData(c), at: data, length: tBurst)
+        }
+        return cas
+    }
+
+    /// Precharges bank `b` at cycle `time` (no earlier than tRAS, tRTP or tWR allow; the caller passes that).
+    @inline(__always)
+    private func closeRow(bank b: Int, rank r: Int, at time: UInt64) {
+        activeTime[r] &+= time &- min(time, openedAt[b])
+        openRow[b] = Self.closed
+        actAllowed[b] = max(actAllowed[b], time &+ tRP)
+        if let tracer, !rowSignals.isEmpty, let id = rowSignals[b] { tracer.record(id, at: max(time &* tCK, traceFloor), .bits(0)) }
+    }
+
+    /// The first cycle at or after `time` when rank `r` is not refreshing; when a refresh
+    /// has come due since it last looked, precharges the rank's open rows (each as soon as
+    /// tRAS, tRTP and tWR allow), and the REF follows the last precharge by tRP.
+    @inline(__always)
+    func refresh(rank r: Int, at time: UInt64) -> UInt64 {
+        if time < nextRefresh[r] { return time >= refreshStart[r] && time < refreshEnd[r] ? refreshEnd[r] : time }
+        let offset = refreshOffset[r]
+        guard time >= offset &+ tREFI else { return time }
+        let k = (time &- offset) / tREFI                // refreshes due by `time`
+        let due = offset &+ k &* tREFI
+        if k > refreshesSeen[r] {
+            refreshesSeen[r] = k
+            nextRefresh[r] = due &+ tREFI
+            let first = r &* parameters.banksPerRank
+            var ref = due
+            for b in first ..< first &+ parameters.banksPerRank where openRow[b] != Self.closed {
+                let pre = max(preAllowed[b], due)
+                closeRow(bank: b, rank: r, at: pre)
+                ref = max(ref, pre &+ tRP)
+            }
+            refreshStart[r] = due
+            refreshEnd[r] = ref &+ tRFC
+            for b in first ..< first &+ parameters.banksPerRank { actAllowed[b] = max(actAllowed[b], refreshEnd[r]) }
+        }
+        return time >= refreshStart[r] && time < refreshEnd[r] ? refreshEnd[r] : time
+    }
+
+    /// Refreshes rank `r` has done by cycle `time`.
+    func refreshes(rank r: Int, by time: UInt64) -> UInt64 {
+        let offset = refreshOffset[r]
+        return time >= offset &+ tREFI ? (time &- offset) / tREFI : 0
+    }
+
+    private func traceQueue(_ c: Int, at time: Tick) {
+        if let tracer, !queueSignals.isEmpty, let id = queueSignals[c] {
+            tracer.record(id, at: time, .bits(UInt64(writeQueues[c].count)))
+        }
+    }
+}

@@ -1,0 +1,120 @@
+/// Which clock cycles hold a command (or a data beat) of each of a DRAM's command streams:
+/// a bitmap per stream over a common window of `window` cycles that slides forward with the
+/// latest cycle marked. A cycle before the window counts as free (long past).
+///
+/// This is what lets `BankedDRAM` place a request's commands in a gap before commands
+/// already placed (first-ready across banks) without moving them. Flat `[UInt64]`, stream
+/// `s` in words `s * words ..< (s + 1) * words`, in buffers its owner frees with
+/// `deallocate()` (no copy-on-write checks on the hot path). - Complexity: `any` and `count` O(span / 64);
+/// `mark` O(1) unless the window slides (O(streams * slid words)). No allocation after init.
+struct DRAMCalendars {
+    static let window: UInt64 = 16_384
+    static let words = Int(window / 64)
+    private let bits: UnsafeMutableBufferPointer<UInt64>
+    /// Per stream, the latest cycle ever marked.
+    private let latest: UnsafeMutableBufferPointer<UInt64>
+    /// The first cycle of the window (a multiple of 64).
+    private(set) var base: UInt64 = 0
+
+    init(streams: Int) {
+        bits = .allocate(capacity: streams * Self.words)
+        bits.initialize(repeating: 0)
+        latest = .allocate(capacity: streams)
+        latest.initialize(repeating: 0)
+    }
+
+    /// Frees the buffers; the calendars are not used after.
+    func deallocate() {
+        bits.deallocate()
+        latest.deallocate()
+    }
+
+    @inline(__always) private func word(_ stream: Int, _ cycle: UInt64) -> Int {
+        stream &* Self.words &+ Int(truncatingIfNeeded: (cycle &>> 6) & UInt64(Self.words &- 1))
+    }
+
+    /// Whether any cycle in `[from, to]` of `stream` is marked. O(1) past the stream's latest mark.
+    @inline(__always)
+    func any(_ stream: Int, from: UInt64, to: UInt64) -> Bool {
+        from <= latest[stream] && count(stream, from: from, to: to, limit: 1) > 0
+    }
+
+    /// The latest marked cycle in `[from, to]` of `stream`, or nil.
+    @inline(__always)
+    func lastMarked(_ stream: Int, from: UInt64, to: UInt64) -> UInt64? {
+        guard from <= latest[stream] else { return nil }
+        let lo = max(from, base)
+        var c = min(to, latest[stream], base &+ Self.window &- 1)
+        guard lo <= c else { return nil }
+        while true {
+            let offset = c & 63
+            let start = max(lo, c &- offset)
+            let span = c &- start &+ 1
+            let mask = (span == 64 ? UInt64.max : ((1 &<< span) &- 1)) &<< (start & 63)
+            let w = bits[word(stream, c)] & mask
+            if w != 0 { return (c &- offset) &+ UInt64(63 &- w.leadingZeroBitCount) }
+            if start == lo { return nil }
+            c = start &- 1
+        }
+    }
+
+    /// The first unmarked cycle at or after `cycle` in `stream` (the end of a run of marks).
+    @inline(__always)
+    func runEnd(_ stream: Int, from cycle: UInt64) -> UInt64 {
+        var c = max(cycle, base)
+        while c <= latest[stream] {
+            let offset = c & 63
+            let ones = (~bits[word(stream, c)] &>> offset).trailingZeroBitCount
+            if ones < 64 &- Int(offset) { return c &+ UInt64(ones) }
+            c = (c &- offset) &+ 64
+        }
+        return c
+    }
+
+    /// Marked cycles in `[from, to]` of `stream`, counting up to `limit`.
+    @inline(__always)
+    func count(_ stream: Int, from: UInt64, to: UInt64, limit: Int) -> Int {
+        let lo = max(from, base)
+        let hi = min(to, base &+ Self.window &- 1)
+        guard lo <= hi else { return 0 }
+        var n = 0
+        var c = lo
+        while c <= hi {
+            let offset = c & 63
+            let span = min(64 &- offset, hi &- c &+ 1)
+            let mask = span == 64 ? UInt64.max : ((1 &<< span) &- 1) &<< offset
+            n &+= (bits[word(stream, c)] & mask).nonzeroBitCount
+            if n >= limit { return n }
+            c &+= span
+        }
+        return n
+    }
+
+    /// Marks `length` cycles from `cycle` in `stream`, sliding the window forward if they lie beyond it.
+    @inline(__always)
+    mutating func mark(_ stream: Int, at cycle: UInt64, length: UInt64 = 1) {
+        let last = cycle &+ length &- 1
+        if last >= base &+ Self.window { slide(to: last) }
+        latest[stream] = max(latest[stream], last)
+        var c = max(cycle, base)
+        while c <= last {
+            let offset = c & 63
+            let span = min(64 &- offset, last &- c &+ 1)
+            let mask = span == 64 ? UInt64.max : ((1 &<< span) &- 1) &<< offset
+            bits[word(stream, c)] |= mask
+            c &+= span
+        }
+    }
+
+    /// Moves the window so that it ends just past `cycle` (keeping the latest half), clearing what leaves it.
+    private mutating func slide(to cycle: UInt64) {
+        let newBase = (cycle &- Self.window / 2) & ~63
+        let streams = bits.count / Self.words
+        var c = base
+        while c < newBase && c < base &+ Self.window {
+            for s in 0 ..< streams { bits[word(s, c)] = 0 }
+            c &+= 64
+        }
+        base = newBase
+    }
+}

@@ -1,0 +1,117 @@
+import Testing
+import KonaEngine
+@testable import KonaHardware
+
+/// DDR4-3200AA (22-22-22), 8Gb x8, from the JESD79-4 speed bin: tCK 0.625 ns; tCL = tRCD =
+/// tRP = 13.75 ns (22 nCK); tRAS 32 ns (52); tRC 45.75 ns (74); tFAW 21 ns (34); tRRD_S
+/// 2.5 ns (4); tRRD_L 4.9 ns (8); tRFC 350 ns (560); tREFI 7.8 us (12480). Written out here,
+/// not taken from the preset, so the hand sums check the model against the data sheet.
+let ddr4_3200 = DRAMParameters(
+    channels: 1, ranks: 2, bankGroups: 4, banksPerGroup: 4, rowLines: 128,
+    mapping: [.row, .rank, .bank, .bankgroup, .channel, .column], xorBankHash: false, pagePolicy: .open,
+    writeQueue: 32, writeHigh: 24, writeLow: 8, tCK: 625, burstLength: 8,
+    tCL: 22, tCWL: 16, tRCD: 22, tRP: 22, tRAS: 52, tRC: 74, tCCD_S: 4, tCCD_L: 8, tRRD_S: 4, tRRD_L: 8, tFAW: 34,
+    tWTR_S: 4, tWTR_L: 12, tRTP: 12, tWR: 24, tRFC: 560, tREFI: 12480,
+    vdd: 1.2, idd0: 57, idd2n: 37, idd3n: 52, idd4r: 168, idd4w: 150, idd5b: 250, devicesPerRank: 8)
+
+@Suite struct BankedDRAMTests {
+    /// Lines per row of one bank times the banks and ranks: the next row of the same bank.
+    let nextRow: UInt64 = 128 * 16 * 2
+
+    /// Idle channel: a miss is tRCD + tCL + burst (13.75 + 13.75 + 2.5 = 30 ns), a hit tCL +
+    /// burst (16.25 ns), a conflict tRP + tRCD + tCL + burst (43.75 ns), each exactly.
+    @Test func rowMissHitAndConflictAreTheDataSheetSums() {
+        let dram = BankedDRAM(ddr4_3200)
+        #expect(dram.read(line: 5, at: 0) == 30_000)
+        #expect(dram.read(line: 6, at: 1_000_000) - 1_000_000 == 16_250)
+        #expect(dram.read(line: nextRow + 5, at: 2_000_000) - 2_000_000 == 43_750)
+        #expect((dram.rowMisses, dram.rowHits, dram.rowConflicts, dram.activates) == (1, 1, 1, 2))
+    }
+
+    /// A closed-page memory precharges after each access: the second read of the same row
+    /// is a miss again (30 ns), never a hit or a conflict.
+    @Test func closedPageTurnsHitsAndConflictsIntoMisses() {
+        var p = ddr4_3200
+        p.pagePolicy = .closed
+        let dram = BankedDRAM(p)
+        #expect(dram.read(line: 5, at: 0) == 30_000)
+        #expect(dram.read(line: 6, at: 1_000_000) - 1_000_000 == 30_000)
+        #expect(dram.read(line: nextRow, at: 2_000_000) - 2_000_000 == 30_000)
+        #expect(dram.rowMisses == 3)
+    }
+
+    /// Five reads at time 0 to five idle banks of one rank, the first four in four bank
+    /// groups: ACTs at 0, 4, 8 and 12 cycles (tRRD_S), RDs at 22, 26, 30 and 34; the fifth
+    /// ACT waits for tFAW (34 cycles after the first), and one more cycle because the
+    /// command bus carries the fourth RD at 34, so its data ends at 35 + 22 + 22 + 4 = 83
+    /// cycles, 51.875 ns. With tFAW no longer than four tRRD_S it would end at 16 + 48 = 64.
+    @Test func tFAWLimitsARankToFourActivates() {
+        func fifth(_ p: DRAMParameters) -> Tick {
+            let dram = BankedDRAM(p)
+            for g in 0 ..< 4 { _ = dram.read(line: UInt64(g) * 128, at: 0) }
+            return dram.read(line: 4 * 128, at: 0)
+        }
+        #expect(fifth(ddr4_3200) == 83 * 625)
+        var loose = ddr4_3200
+        loose.tFAW = 16
+        #expect(fifth(loose) == 64 * 625)
+    }
+
+    /// Rank 0 refreshes every tREFI (7.8 us, first at 7.8 us) for tRFC (350 ns), rank 1 half
+    /// an interval later: a read arriving as rank 0's refresh starts waits it out (350 + 30 ns), the next
+    /// one after it does not, a read of rank 1 then is not stalled, and the refresh closed
+    /// the row the first had opened.
+    @Test func refreshStallsARankForTRFCEveryTREFI() {
+        let dram = BankedDRAM(ddr4_3200)
+        let tREFI: Tick = 12_480 * 625
+        _ = dram.read(line: 7, at: 1_000_000)                                      // opens row 0 of bank 0, rank 0
+        // Bank 0's row is still open: PRE, tRP, then REF for tRFC; the read is a miss after it.
+        #expect(dram.read(line: 7, at: tREFI) - tREFI == 13_750 + 350_000 + 30_000)
+        #expect(dram.read(line: 8, at: tREFI + 400_000) - (tREFI + 400_000) == 16_250)
+        let rank1: UInt64 = 128 * 16                                                // the rank bit above the banks
+        #expect(dram.read(line: rank1, at: tREFI) - tREFI == 30_000)
+        #expect(dram.read(line: 9, at: 2 * tREFI + 100_000) - (2 * tREFI + 100_000) == 13_750 + 250_000 + 30_000)
+        #expect(dram.refreshes(rank: 0, by: 10 * 12_480) == 10)
+        #expect(dram.refreshes(rank: 1, by: 10 * 12_480) == 9)       // at 1.5, 2.5, ... 9.5 intervals
+    }
+
+    /// Writes wait until a read's time passes their arrival; 24 arrived writes (the high
+    /// watermark) drain to 8 in one drain, to open rows first.
+    @Test func writesDrainBetweenTheWatermarks() {
+        let dram = BankedDRAM(ddr4_3200)
+        for i in 0 ..< 24 { dram.writeback(line: UInt64(i), at: Tick(i) * 1_000) }
+        #expect(dram.writesIssued == 0)
+        _ = dram.read(line: nextRow * 3, at: 100_000)
+        #expect(dram.drains == 1)
+        #expect(dram.writesIssued >= 16)
+        #expect(dram.writesIssued <= 17, "a drain down to 8, then at most one write in the idle bus before the read")
+        #expect(dram.rowHits == dram.writesIssued - 1, "the writes share one row: one miss, then hits")
+        #expect(dram.rowConflicts == 1, "the read, to another row of the same bank")
+    }
+
+    /// XOR bank hashing spreads two rows that share a bank without it over two banks: the
+    /// second read is a miss in another bank, not a conflict.
+    @Test func xorBankHashTurnsARowConflictIntoAMiss() {
+        var p = ddr4_3200
+        p.xorBankHash = true
+        let dram = BankedDRAM(p)
+        _ = dram.read(line: 0, at: 0)
+        #expect(dram.read(line: nextRow, at: 1_000_000) - 1_000_000 == 30_000)
+        #expect(dram.rowConflicts == 0)
+    }
+
+    /// Energy by DRAMPower's method for one ACT-PRE and one read, over a run too short to
+    /// refresh: ACT = VDD (IDD0 tRC - (IDD3N tRAS + IDD2N (tRC - tRAS))) per device, eight
+    /// devices; read = VDD (IDD4R - IDD3N) tBurst.
+    @Test func energyFollowsTheIDDCurrents() {
+        let dram = BankedDRAM(ddr4_3200)
+        _ = dram.read(line: 0, at: 0)
+        let e = dram.energy(over: 1_000_000)
+        let ns = 1e3   // ps per ns; mA * V * ps = fJ, / 1e6 = nJ
+        let act = 1.2 * 8 * (57 * 46.25 - (52 * 32.5 + 37 * 13.75)) * ns / 1e6
+        let read = 1.2 * 8 * (168 - 52) * 2.5 * ns / 1e6
+        #expect(abs(e.activate - act) < 1e-9, "\(e.activate) against \(act)")
+        #expect(abs(e.read - read) < 1e-9, "\(e.read) against \(read)")
+        #expect(e.refresh == 0)
+    }
+}
