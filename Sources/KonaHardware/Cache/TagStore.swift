@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import KonaEngine
 
 /// The tags and line states of a set-associative cache of 64-byte lines.
@@ -41,14 +46,23 @@ public final class TagStore {
         self.random = random
         let n = sets * ways
         lines = .allocate(capacity: n); lines.initialize(repeating: Self.invalid, count: n)
-        dirtyBits = .allocate(capacity: n); dirtyBits.initialize(repeating: false, count: n)
-        ready = .allocate(capacity: n); ready.initialize(repeating: 0, count: n)
-        mergeCounts = .allocate(capacity: n); mergeCounts.initialize(repeating: 0, count: n)
-        stamps = .allocate(capacity: n); stamps.initialize(repeating: 0, count: n)
+        dirtyBits = Self.zeroed(n)
+        ready = Self.zeroed(n)
+        mergeCounts = Self.zeroed(n)
+        stamps = Self.zeroed(n)
+    }
+
+    /// `count` zeroed elements from `calloc`: a large array comes as fresh pages the kernel
+    /// zeroes when first touched, so a big cache costs neither start-up time nor memory for
+    /// the sets a run never uses.
+    private static func zeroed<T: BitwiseCopyable>(_ count: Int) -> UnsafeMutablePointer<T> {
+        guard let memory = calloc(count, MemoryLayout<T>.stride) else { fatalError("out of memory for \(count) tags") }
+        return memory.bindMemory(to: T.self, capacity: count)
     }
 
     deinit {
-        lines.deallocate(); dirtyBits.deallocate(); ready.deallocate(); mergeCounts.deallocate(); stamps.deallocate()
+        lines.deallocate()
+        free(dirtyBits); free(ready); free(mergeCounts); free(stamps)
     }
 
     /// The set a line maps to.
