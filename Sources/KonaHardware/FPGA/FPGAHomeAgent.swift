@@ -53,9 +53,10 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
     }
 
     public let parameters: Parameters
-    /// Misses waiting for a frame or for the outstanding limit, in order: (block, critical line).
-    /// `openings` is the count of its set's openings when it last failed (`.max` before its
-    /// first retry): until the count moves, a retry would fail again and is skipped.
+    /// Misses waiting for a frame or for the outstanding limit, in order: the block, its
+    /// critical line, and the count of the block's set's openings when the miss last failed
+    /// (`.max` before its first retry): until the count moves, a retry would fail again and
+    /// is skipped.
     private var pendingMisses: [(block: UInt64, line: UInt64, openings: UInt64)] = []
     /// Per numbered frame, the line its fetch brings first.
     private var criticalLine: [UInt64] = []
