@@ -29,10 +29,12 @@ extension KonaSimCommand {
         enum GrantChoice: String, ExpressibleByArgument, CaseIterable { case e, s, both }
         enum EvictionChoice: String, ExpressibleByArgument, CaseIterable { case notify, silent, both }
         enum Reduction: String, ExpressibleByArgument, CaseIterable { case por, none }
+        enum HomeChoice: String, ExpressibleByArgument, CaseIterable { case cpu, fpga, cxl }
 
         @Option(help: "Caching agents (sockets, each with one core), 1-4.") var agents = 2
         @Option(help: "Lines, 1-8 (more than one: give --operations, or the run is very long).") var addresses = 1
-        @Option(help: "The home: cpu (home table) or fpga (FPGA table with evictions).") var home: ProtocolExplorer.Home = .cpu
+        @Option(help: "The home: cpu (home table), fpga (FPGA table with evictions) or cxl (two hosts sharing one line of a CXL HDM-DB device; --agents, --addresses and --operations do not apply).")
+        var home: HomeChoice = .cpu
         @Option(help: "Message ordering: fifo (in order per channel and line) or unordered.") var ordering: ProtocolExplorer.Ordering = .fifo
         @Option(help: "Lone read misses are granted E or only S, or both variants in turn.") var grant: GrantChoice = .e
         @Option(help: "Clean evictions notify or are silent, or both variants in turn.") var cleanEviction: EvictionChoice = .notify
@@ -56,6 +58,7 @@ extension KonaSimCommand {
         }
 
         func run() throws {
+            if home == .cxl { return try verifyCXL() }
             let grants = grant == .both ? [true, false] : [grant == .e]
             let evictions = cleanEviction == .both ? [false, true] : [cleanEviction == .silent]
             var failed = false
@@ -64,7 +67,7 @@ extension KonaSimCommand {
                     var c = ProtocolExplorer.Configuration()
                     c.agents = agents
                     c.addresses = addresses
-                    c.home = home
+                    c.home = home == .fpga ? .fpga : .cpu
                     c.ordering = ordering
                     c.variant = ProtocolVariant(grantExclusive: g, silentCleanEviction: silent)
                     c.maxStates = maxStates
@@ -155,5 +158,4 @@ extension KonaSimCommand.Verify {
     }
 }
 
-extension ProtocolExplorer.Home: ExpressibleByArgument {}
 extension ProtocolExplorer.Ordering: ExpressibleByArgument {}
