@@ -6,8 +6,8 @@ public enum ProtocolExport {
     /// Output formats.
     public enum Format: String, CaseIterable, Sendable { case md, csv, dot }
 
-    /// One table in `format`.
-    public static func render<S, E, A>(_ table: ProtocolTable<S, E, A>, format: Format, variant: ProtocolVariant) -> String {
+    /// One table in `format`; `variant` nil for a table that has none (the CXL tables).
+    public static func render<S, E, A>(_ table: ProtocolTable<S, E, A>, format: Format, variant: ProtocolVariant?) -> String {
         switch format {
         case .md: markdown(table, variant: variant)
         case .csv: csv(table)
@@ -15,8 +15,8 @@ public enum ProtocolExport {
         }
     }
 
-    static func markdown<S, E, A>(_ table: ProtocolTable<S, E, A>, variant: ProtocolVariant) -> String {
-        var out = "## `\(table.name)`: \(table.doc)\n\nVariant: \(variant).\n\n"
+    static func markdown<S, E, A>(_ table: ProtocolTable<S, E, A>, variant: ProtocolVariant?) -> String {
+        var out = "## `\(table.name)`: \(table.doc)\n\n" + (variant.map { "Variant: \($0).\n\n" } ?? "")
         out += "States:\n\n" + S.allCases.map { "- `\($0.name)`: \($0.doc)" }.joined(separator: "\n") + "\n\n"
         out += "Events:\n\n" + E.allCases.map { "- `\($0.name)`: \($0.doc)" }.joined(separator: "\n") + "\n\n"
         out += "Actions:\n\n" + A.allCases.map { "- `\($0.name)`: \($0.doc)" }.joined(separator: "\n") + "\n\n"
@@ -115,7 +115,7 @@ public enum ProtocolExport {
             }
             out += "\n"
         }
-        return out
+        return out + cxlSection()
     }
 
     private static func variantRows<S, E, A>(_ make: (ProtocolVariant) -> ProtocolTable<S, E, A>) -> String {

@@ -9,10 +9,13 @@ extension KonaSimCommand {
             commandName: "protocol",
             abstract: "Print the coherence protocol's transition tables (docs/protocol.md is `--all`).")
 
-        enum Controller: String, ExpressibleByArgument, CaseIterable { case core, llc, home, fpga }
+        enum Controller: String, ExpressibleByArgument, CaseIterable {
+            case core, llc, home, fpga
+            case cxlHost = "cxl-host", cxlDevice = "cxl-device"
+        }
         enum Format: String, ExpressibleByArgument, CaseIterable { case md, csv, dot, promela }
 
-        @Option(help: "Which table: core, llc, home or fpga (the FPGA home agent: home plus recalls; default: all).") var controller: Controller?
+        @Option(help: "Which table: core, llc, home, fpga (the FPGA home agent: home plus recalls), cxl-host or cxl-device (CXL HDM-DB; default: all).") var controller: Controller?
         @Option(help: "md, csv, dot, or promela (a SPIN model of a small system, generated from the tables; docs/verification.md).") var format: Format = .md
         @Option(help: "promela: the variant as grant=e|s,clean=notify|silent (overrides --grant-shared, --silent-clean-eviction).") var variant: String?
         @Option(help: "promela: the home agent, cpu or fpga (FMem of one block holding every line).") var home: PromelaExport.Home = .cpu
@@ -62,6 +65,8 @@ extension KonaSimCommand {
                 case .llc: print(ProtocolExport.render(LLCProtocol.table(variant), format: f, variant: variant), terminator: "")
                 case .home: print(ProtocolExport.render(HomeProtocol.table(variant), format: f, variant: variant), terminator: "")
                 case .fpga: print(ProtocolExport.render(HomeProtocol.fpgaTable(variant), format: f, variant: variant), terminator: "")
+                case .cxlHost: print(ProtocolExport.render(CXLHostProtocol.table, format: f, variant: nil), terminator: "")
+                case .cxlDevice: print(ProtocolExport.render(CXLDeviceProtocol.table, format: f, variant: nil), terminator: "")
                 }
             }
         }

@@ -1,0 +1,72 @@
+import KonaProtocol
+import KonaVerification
+import Testing
+
+/// For each row of the CXL tables, a reachable state and step that fire it, found breadth
+/// first on three hosts sharing one line (the smallest system that reaches every row: two
+/// hosts never snoop two sharers at once).
+enum CXLWitnesses {
+    struct Witness: Sendable { var state: CXLSystem; var step: CXLSystem.Step }
+
+    static let found: (host: [Int: Witness], device: [Int: Witness]) = {
+        let tables = CXLTables()
+        var host: [Int: Witness] = [:], device: [Int: Witness] = [:]
+        var seen: Set<CXLSystem> = [CXLSystem(hosts: 3)]
+        var frontier = [CXLSystem(hosts: 3)]
+        var log: [String] = []
+        while !frontier.isEmpty && (host.count < tables.host.rows.count || device.count < tables.device.rows.count) {
+            var next: [CXLSystem] = []
+            for state in frontier {
+                for step in state.enabledSteps() {
+                    var s = state, h = Set<Int>(), d = Set<Int>()
+                    try? s.apply(step, tables: tables, hostRows: &h, deviceRows: &d, log: &log)
+                    for r in h where host[r] == nil { host[r] = Witness(state: state, step: step) }
+                    for r in d where device[r] == nil { device[r] = Witness(state: state, step: step) }
+                    if seen.insert(s).inserted { next.append(s) }
+                }
+            }
+            frontier = next
+        }
+        return (host, device)
+    }()
+}
+
+@Suite struct CXLVerify {
+    @Test(arguments: CXLHostProtocol.table.rows.indices)
+    func everyHostRowFiresAndMovesTheLineToItsNextState(_ r: Int) throws {
+        let table = CXLHostProtocol.table, row = table.rows[r]
+        let witness = try #require(CXLWitnesses.found.host[r], "(\(row.state.name), \(row.event.name)) never fires")
+        var s = witness.state, h = Set<Int>(), d = Set<Int>(), log: [String] = []
+        try s.apply(witness.step, tables: CXLTables(), hostRows: &h, deviceRows: &d, log: &log)
+        let line = "cxl-host"
+        #expect(log.contains { $0.hasPrefix(line) && $0.contains("(\(row.state.name), \(row.event.name)) -> \(row.next.name)") }, "\(log)")
+    }
+
+    @Test(arguments: CXLDeviceProtocol.table.rows.indices)
+    func everyDeviceRowFiresAndMovesTheEntryToItsNextState(_ r: Int) throws {
+        let table = CXLDeviceProtocol.table, row = table.rows[r]
+        let witness = try #require(CXLWitnesses.found.device[r], "(\(row.state.name), \(row.event.name)) never fires")
+        var s = witness.state, h = Set<Int>(), d = Set<Int>(), log: [String] = []
+        try s.apply(witness.step, tables: CXLTables(), hostRows: &h, deviceRows: &d, log: &log)
+        #expect(log.contains { $0.hasPrefix("cxl-device: (\(row.state.name), \(row.event.name))") && $0.hasSuffix("-> \(row.next.name)") }, "\(log)")
+    }
+
+    @Test func twoHostsExploreCleanAndLeaveOnlyMultiSharerRowsUnreached() {
+        let report = CXLExplorer(hosts: 2).run()
+        #expect(report.violation == nil, "\(report.violation?.problem ?? "")")
+        #expect(report.states > 1_000 && report.depth > 10)
+        #expect(report.unreachedHostRows.isEmpty)
+        // Two hosts: a snoop of "every other holder" has one target, so no Rsp before the last (an eviction of two sharers has two).
+        #expect(report.unreachedDeviceRows.contains("(B_M, Rsp)") && report.unreachedDeviceRows.count < 20)
+    }
+
+    @Test(arguments: CXLBreakage.allCases)
+    func eachBreakageIsCaught(_ breakage: CXLBreakage) throws {
+        let report = CXLExplorer(hosts: 2, tables: breakage.tables).run()
+        let violation = try #require(report.violation, "\(breakage.rawValue) not caught")
+        switch breakage {
+        case .droppedBIRsp, .missingConflictAck: #expect(violation.problem.hasPrefix("deadlock"), "\(violation.problem)")
+        case .snoopDropsDirtyData: #expect(violation.problem.contains("lost") || violation.problem.contains("stale"), "\(violation.problem)")
+        }
+    }
+}
