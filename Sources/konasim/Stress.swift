@@ -15,13 +15,16 @@ extension KonaSimCommand {
             The lines' home is the CPU's home agent (--home cpu), the FPGA's (--home fpga: FMem blocks of \
             --block-lines lines are evicted at random moments, their lines recalled from the sockets and \
             requests for them held until they are back), or each in turn (--home both, the default, so that \
-            one command tests both tables). A violation prints the seed, a command to reproduce it and the \
+            one command tests both tables). --home cxl runs the CXL HDM-DB tables instead (--sockets hosts \
+            sharing --lines lines of one device whose snoop filter gives entries up at random; messages \
+            delivered in random order, S2M NDR in order), and --home all runs the CPU, FPGA and CXL homes. \
+            A violation prints the seed, a command to reproduce it and the \
             last events touching the failing line.
             """)
 
         enum CleanEviction: String, ExpressibleByArgument, CaseIterable { case silent, notify, both }
         enum Grant: String, ExpressibleByArgument, CaseIterable { case e, s, both }
-        enum Home: String, ExpressibleByArgument, CaseIterable { case cpu, fpga, both }
+        enum Home: String, ExpressibleByArgument, CaseIterable { case cpu, fpga, both, cxl, all }
 
         @Option(help: "Cores per socket.") var cores = 4
         @Option(help: "Sockets.") var sockets = 1
@@ -32,7 +35,7 @@ extension KonaSimCommand {
         @Option(help: "Grant on a read miss with no other holder: e, s, or both variants.") var grant: Grant = .both
         @Option(help: "Clean evictions: silent, notify, or both variants.") var cleanEviction: CleanEviction = .both
         @Option(help: "Largest random message delay, in ticks.") var maxDelay: UInt64 = 40
-        @Option(help: "The lines' home agent: cpu (home table), fpga (FPGA table, random FMem evictions recalling lines), or both in turn.")
+        @Option(help: "The lines' home agent: cpu (home table), fpga (FPGA table, random FMem evictions recalling lines), both in turn, cxl (CXL HDM-DB tables), or all three.")
         var home: Home = .both
         @Option(help: "FPGA home: lines per FMem block (an eviction recalls a block's lines together).") var blockLines = 2
         @Option(help: "FPGA home: a random block is chosen for eviction every 1...N ticks.") var evictionGap: UInt64 = 1_000
@@ -58,7 +61,14 @@ extension KonaSimCommand {
             return a...b
         }
 
-        var homes: [CoherenceStress.Home] { home == .both ? [.cpu, .fpga] : [home == .cpu ? .cpu : .fpga] }
+        var homes: [CoherenceStress.Home] {
+            switch home {
+            case .cpu: [.cpu]
+            case .fpga: [.fpga]
+            case .both, .all: [.cpu, .fpga]
+            case .cxl: []
+            }
+        }
 
         var variants: [ProtocolVariant] {
             let grants: [Bool] = grant == .both ? [true, false] : [grant == .e]
@@ -109,9 +119,11 @@ extension KonaSimCommand {
                     }
                 }
             }
-            if coverage {
+            if coverage && !homes.isEmpty {
                 print(CoverageReport.render(totals.sorted { $0.key.description < $1.key.description }))
             }
+            if home == .cxl || home == .all { try runCXL() }
+            guard !homes.isEmpty else { return }
             let fpga = homes.contains(.fpga) ? ", \(evictions) FMem evictions (\(recalls) lines recalled)" : ""
             print("stress: \(runs) runs (\(homes.count) home(s) x \(variants.count) variant(s) x \(shapes.count) shape(s) x \(try seedRange().count) seed(s)), \(operations) operations completed, \(messages) messages\(fpga), no violation")
         }
