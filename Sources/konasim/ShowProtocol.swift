@@ -14,11 +14,13 @@ extension KonaSimCommand {
             case cxlHost = "cxl-host", cxlDevice = "cxl-device"
         }
         enum Format: String, ExpressibleByArgument, CaseIterable { case md, csv, dot, promela }
+        enum PromelaHome: String, ExpressibleByArgument, CaseIterable { case cpu, fpga, cxl }
 
         @Option(help: "Which table: core, llc, home, fpga (the FPGA home agent: home plus recalls), cxl-host or cxl-device (CXL HDM-DB; default: all).") var controller: Controller?
         @Option(help: "md, csv, dot, or promela (a SPIN model of a small system, generated from the tables; docs/verification.md).") var format: Format = .md
         @Option(help: "promela: the variant as grant=e|s,clean=notify|silent (overrides --grant-shared, --silent-clean-eviction).") var variant: String?
-        @Option(help: "promela: the home agent, cpu or fpga (FMem of one block holding every line).") var home: PromelaExport.Home = .cpu
+        @Option(help: "promela: the home agent, cpu, fpga (FMem of one block holding every line) or cxl (--agents hosts sharing one line of a CXL HDM-DB device, 1-3).")
+        var home: PromelaHome = .cpu
         @Option(help: "promela: number of sockets (each one LLC with one core complex).") var agents = 2
         @Option(help: "promela: number of lines.") var addresses = 1
         @Option(help: "promela: channel ordering, fifo or unordered.") var ordering: PromelaExport.Ordering = .fifo
@@ -41,6 +43,18 @@ extension KonaSimCommand {
                 }
                 variant = v
             }
+            if format == .promela && home == .cxl {
+                guard (1...3).contains(agents) else { throw ValidationError("--home cxl: --agents (hosts) 1 to 3") }
+                var breakage: CXLBreakage?
+                if let name = self.break {
+                    guard let b = CXLBreakage(rawValue: name) else {
+                        throw ValidationError("--break with --home cxl: one of " + CXLBreakage.allCases.map(\.rawValue).joined(separator: ", "))
+                    }
+                    breakage = b
+                }
+                print(CXLPromelaExport.model(hosts: agents, breakage: breakage), terminator: "")
+                return
+            }
             if format == .promela {
                 guard (1...8).contains(agents), (1...8).contains(addresses) else {
                     throw ValidationError("--agents and --addresses: 1 to 8")
@@ -53,7 +67,7 @@ extension KonaSimCommand {
                     }
                     breakage = b
                 }
-                print(PromelaExport.model(.init(agents: agents, addresses: addresses, variant: variant, home: home,
+                print(PromelaExport.model(.init(agents: agents, addresses: addresses, variant: variant, home: home == .fpga ? .fpga : .cpu,
                                                 ordering: ordering, breakage: breakage, operations: operations)), terminator: "")
                 return
             }
@@ -73,5 +87,4 @@ extension KonaSimCommand {
     }
 }
 
-extension PromelaExport.Home: ExpressibleByArgument {}
 extension PromelaExport.Ordering: ExpressibleByArgument {}
