@@ -47,14 +47,14 @@ public struct CXLStress: Sendable {
         public var conflicts = 0
     }
 
-    /// A violation, with the seed and the last transitions on the failing line.
+    /// A violation, with the seed and the last steps on the failing line.
     public struct Failure: Error, CustomStringConvertible {
         public var problem: String
         public var seed: UInt64
         public var line: Int
-        public var recent: [String]
+        public var recent: [CXLSystem.Step]
         public var description: String {
-            "cxl stress: \(problem) (seed \(seed), line \(line)); last transitions:\n" + recent.map { "  " + $0 }.joined(separator: "\n")
+            "cxl stress: \(problem) (seed \(seed), line \(line)); its last steps:\n" + recent.map { "  \($0)" }.joined(separator: "\n")
         }
     }
 
@@ -66,8 +66,9 @@ public struct CXLStress: Sendable {
         let c = configuration
         var random = RandomStream(seed: c.seed, path: "cxl.stress")
         var lines = Array(repeating: CXLSystem(hosts: c.hosts), count: c.lines)
-        var recent = Array(repeating: [String](), count: c.lines)
-        var hostRows = Set<Int>(), deviceRows = Set<Int>(), log: [String] = []
+        var recent = Array(repeating: [CXLSystem.Step](), count: c.lines)
+        var hostRows = Set<Int>(), deviceRows = Set<Int>()
+        let conflictRows = Set(c.tables.device.rows.indices.filter { c.tables.device.rows[$0].event == .BIConflict })
         var outcome = Outcome(coverage: Coverage(host: Array(repeating: 0, count: c.tables.host.rows.count),
                                                  device: Array(repeating: 0, count: c.tables.device.rows.count)))
         var started = 0, idle = 0
@@ -99,15 +100,13 @@ public struct CXLStress: Sendable {
             }
             hostRows.removeAll(keepingCapacity: true)
             deviceRows.removeAll(keepingCapacity: true)
-            log.removeAll(keepingCapacity: true)
+            recent[l].append(step)
+            if recent[l].count > 60 { recent[l].removeFirst(30) }
             do {
-                try lines[l].apply(step, tables: c.tables, hostRows: &hostRows, deviceRows: &deviceRows, log: &log)
+                try lines[l].apply(step, tables: c.tables, hostRows: &hostRows, deviceRows: &deviceRows)
             } catch {
-                throw Failure(problem: error.problem, seed: c.seed, line: l, recent: Array((recent[l] + [step.description] + log).suffix(30)))
+                throw Failure(problem: error.problem, seed: c.seed, line: l, recent: Array(recent[l].suffix(30)))
             }
-            recent[l].append(step.description)
-            recent[l] += log
-            if recent[l].count > 60 { recent[l].removeFirst(recent[l].count - 30) }
             for r in hostRows { outcome.coverage.host[r] += 1 }
             for r in deviceRows { outcome.coverage.device[r] += 1 }
             switch step {
@@ -115,7 +114,7 @@ public struct CXLStress: Sendable {
             case .deliver(_, let cls, _):
                 outcome.deliveries += 1
                 if cls == .s2mBISnp { outcome.backInvalidations += 1 }
-                if cls == .m2sReq && log.contains(where: { $0.contains("BIConflict)") }) { outcome.conflicts += 1 }
+                if cls == .m2sReq && !deviceRows.isDisjoint(with: conflictRows) { outcome.conflicts += 1 }
             case .device: break
             }
         }

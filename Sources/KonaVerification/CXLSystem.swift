@@ -126,20 +126,32 @@ public struct CXLSystem: Hashable, Sendable {
     /// each transition as text in `log`.
     public mutating func apply(_ step: Step, tables: CXLTables, hostRows: inout Set<Int>, deviceRows: inout Set<Int>,
                                log: inout [String]) throws(Violation) {
+        try apply(step, tables: tables, hostRows: &hostRows, deviceRows: &deviceRows, log: &log, record: true)
+    }
+
+    /// Takes `step`, recording each row fired, without describing the transitions (the random
+    /// tester's fast path).
+    public mutating func apply(_ step: Step, tables: CXLTables, hostRows: inout Set<Int>, deviceRows: inout Set<Int>) throws(Violation) {
+        var none: [String] = []
+        try apply(step, tables: tables, hostRows: &hostRows, deviceRows: &deviceRows, log: &none, record: false)
+    }
+
+    mutating func apply(_ step: Step, tables: CXLTables, hostRows: inout Set<Int>, deviceRows: inout Set<Int>,
+                        log: inout [String], record: Bool) throws(Violation) {
         switch step {
         case .core(let h, let event):
-            try runHost(h, event, packet: nil, tables: tables, rows: &hostRows, log: &log)
+            try runHost(h, event, packet: nil, tables: tables, rows: &hostRows, log: &log, record: record)
         case .device(let event):
-            try runDevice(event, packet: nil, sender: -1, tables: tables, rows: &deviceRows, log: &log)
+            try runDevice(event, packet: nil, sender: -1, tables: tables, rows: &deviceRows, log: &log, record: record)
         case .deliver(let h, let c, let i):
             let packet = queues[h][c.rawValue].remove(at: i)
             if c.isHostToDevice {
-                try deliverToDevice(packet, from: h, tables: tables, rows: &deviceRows, log: &log)
+                try deliverToDevice(packet, from: h, tables: tables, rows: &deviceRows, log: &log, record: record)
             } else {
                 guard let event = CXLHostProtocol.Event.arriving(packet.message, held: hosts[h].held) else {
                     throw Violation(problem: "host\(h) cannot take \(packet.message.specName)")
                 }
-                try runHost(h, event, packet: packet, tables: tables, rows: &hostRows, log: &log)
+                try runHost(h, event, packet: packet, tables: tables, rows: &hostRows, log: &log, record: record)
             }
         }
         try checkInvariants()
@@ -148,7 +160,7 @@ public struct CXLSystem: Hashable, Sendable {
     // MARK: the host
 
     mutating func runHost(_ h: Int, _ event: CXLHostProtocol.Event, packet: Packet?, tables: CXLTables,
-                          rows: inout Set<Int>, log: inout [String]) throws(Violation) {
+                          rows: inout Set<Int>, log: inout [String], record: Bool) throws(Violation) {
         let state = hosts[h].state
         guard let r = tables.host.rowIndex(state, event) else {
             throw Violation(problem: "cxl-host host\(h): no row for (\(state.name), \(event.name))")
@@ -181,7 +193,7 @@ public struct CXLSystem: Hashable, Sendable {
             }
         }
         hosts[h].state = tables.host.nextStates[r]
-        log.append("cxl-host host\(h): (\(state.name), \(event.name)) -> \(hosts[h].state.name)")
+        if record { log.append("cxl-host host\(h): (\(state.name), \(event.name)) -> \(hosts[h].state.name)") }
     }
 
     mutating func checkLoad(_ h: Int) throws(Violation) {
@@ -216,14 +228,14 @@ public struct CXLSystem: Hashable, Sendable {
     // MARK: the device
 
     mutating func deliverToDevice(_ packet: Packet, from h: Int, tables: CXLTables, rows: inout Set<Int>,
-                                  log: inout [String]) throws(Violation) {
+                                  log: inout [String], record: Bool) throws(Violation) {
         let event = try refine(packet, from: h)
-        try runDevice(event, packet: packet, sender: h, tables: tables, rows: &rows, log: &log)
+        try runDevice(event, packet: packet, sender: h, tables: tables, rows: &rows, log: &log, record: record)
         // Once the entry is stable, re-deliver what it parked, in order.
         while device.state.rawValue <= CXLDeviceProtocol.State.E.rawValue, !device.parked.isEmpty {
             let parked = device.parked.removeFirst()
             let event = try refine(parked.packet, from: parked.sender)
-            try runDevice(event, packet: parked.packet, sender: parked.sender, tables: tables, rows: &rows, log: &log)
+            try runDevice(event, packet: parked.packet, sender: parked.sender, tables: tables, rows: &rows, log: &log, record: record)
         }
     }
 
@@ -256,7 +268,7 @@ public struct CXLSystem: Hashable, Sendable {
     }
 
     mutating func runDevice(_ event: CXLDeviceProtocol.Event, packet: Packet?, sender: Int, tables: CXLTables,
-                            rows: inout Set<Int>, log: inout [String]) throws(Violation) {
+                            rows: inout Set<Int>, log: inout [String], record: Bool) throws(Violation) {
         let state = device.state
         guard let r = tables.device.rowIndex(state, event) else {
             throw Violation(problem: "cxl-device: no row for (\(state.name), \(event.name))" + (sender >= 0 ? " from host\(sender)" : ""))
@@ -308,7 +320,9 @@ public struct CXLSystem: Hashable, Sendable {
         }
         device.state = tables.device.nextStates[r]
         if device.state.rawValue <= CXLDeviceProtocol.State.E.rawValue { device.requester = -1 }
-        log.append("cxl-device: (\(state.name), \(event.name))" + (sender >= 0 ? " from host\(sender)" : "") + " -> \(device.state.name)")
+        if record {
+            log.append("cxl-device: (\(state.name), \(event.name))" + (sender >= 0 ? " from host\(sender)" : "") + " -> \(device.state.name)")
+        }
     }
 
     mutating func snoop(_ message: CXLMessage, except: Int = -1, owner: Bool = false) {
