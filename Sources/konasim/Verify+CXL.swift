@@ -7,6 +7,9 @@ extension KonaSimCommand.Verify {
     /// sharing one line whose snoop filter entry may be given up at any moment.
     func verifyCXL() throws {
         guard (1...3).contains(agents) else { throw ValidationError("--home cxl: --agents (hosts) must be 1 to 3") }
+        guard addresses == 1, operations == nil else {
+            throw ValidationError("--home cxl explores one line without a bound: --addresses and --operations do not apply")
+        }
         var tables = CXLTables()
         if let name = `break` {
             guard let breakage = CXLBreakage(rawValue: name) else {
