@@ -79,7 +79,7 @@ public enum CXLPromelaExport {
                if
 
         """
-        for c in choices { out += "           :: \(c)\n" }
+        for (i, c) in choices.enumerated() { out += "           :: \(c); sel_ = \(i + 1)\n" }
         out += """
                fi;
                step()
@@ -121,7 +121,7 @@ public enum CXLPromelaExport {
     byte pk[PCAP]; byte ps[PCAP]; byte pn;                   /* parked packets and senders */
 
     /* ---- scratch, zeroed at the end of each step ---- */
-    byte h_, ev_, cl_, at_, del_, dev_, pkt_, snd_, r_, a_, i_, j_, k_, t_, m_, lst_, c_;
+    byte sel_, h_, ev_, cl_, at_, del_, dev_, pkt_, snd_, r_, a_, i_, j_, k_, t_, m_, lst_, c_;   /* sel_: the step chosen */
     short ai_;
 
     #define MSG(p) ((p) / 4)
@@ -361,7 +361,7 @@ public enum CXLPromelaExport {
       :: else -> hostRun()
       fi;
       checkInvariants();
-      h_ = 0; ev_ = 0; cl_ = 0; at_ = 0; del_ = 0; dev_ = 0; pkt_ = 0; snd_ = 0; r_ = 0; a_ = 0;
+      sel_ = 0; h_ = 0; ev_ = 0; cl_ = 0; at_ = 0; del_ = 0; dev_ = 0; pkt_ = 0; snd_ = 0; r_ = 0; a_ = 0;
       i_ = 0; j_ = 0; k_ = 0; t_ = 0; m_ = 0; lst_ = 0; c_ = 0; ai_ = 0
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KonaProtocol
 import KonaOutputs
 import KonaVerification
 
@@ -27,6 +28,7 @@ extension KonaSimCommand.Verify {
               + (report.unreachedHostRows.isEmpty ? "" : "; never: " + report.unreachedHostRows.joined(separator: ", ")))
         print("  cxl-device: \(report.deviceRows - report.unreachedDeviceRows.count) of \(report.deviceRows) rows reached"
               + (report.unreachedDeviceRows.isEmpty ? "" : "; never: " + report.unreachedDeviceRows.joined(separator: ", ")))
+        if `break` == nil && testerSeeds > 0 { try printCXLTesterCoverage(report) }
         if let violation = report.violation {
             print("  \(violation.problem), after \(violation.trace.count) steps:")
             for step in violation.trace {
@@ -35,5 +37,31 @@ extension KonaSimCommand.Verify {
             }
         }
         if report.violation != nil || truncated { throw ExitCode(3) }
+    }
+
+    /// The rows the random tester (`CXLStress`, `--tester-seeds` seeds x 10,000 operations on the
+    /// same hosts and one line) fires, beside the explorer's.
+    func printCXLTesterCoverage(_ report: CXLExplorer.Report) throws {
+        var total: CXLStress.Coverage?
+        for seed in 1...UInt64(testerSeeds) {
+            var c = CXLStress.Configuration()
+            c.hosts = agents
+            c.lines = 1
+            c.seed = seed
+            let covered = try CXLStress(c).run().coverage
+            if total == nil { total = covered } else { total!.merge(covered) }
+        }
+        guard let total else { return }
+        func line(_ name: String, _ rows: [String], _ hits: [Int], _ explorerMissed: [String]) {
+            let missed = rows.indices.filter { hits[$0] == 0 }.map { rows[$0] }
+            let onlyHere = Set(missed).subtracting(explorerMissed).sorted(), onlyTester = Set(explorerMissed).subtracting(missed).sorted()
+            print("    \(name): random tester on the same system (\(testerSeeds) seeds x 10,000 operations): \(rows.count - missed.count) of \(rows.count)"
+                  + (onlyHere.isEmpty ? "" : "; reached by the explorer only: " + onlyHere.joined(separator: ", "))
+                  + (onlyTester.isEmpty ? "" : "; by the tester only: " + onlyTester.joined(separator: ", ")))
+        }
+        let host = CXLHostProtocol.table.rows.map { "(\($0.state.name), \($0.event.name))" }
+        let device = CXLDeviceProtocol.table.rows.map { "(\($0.state.name), \($0.event.name))" }
+        line("cxl-host", host, total.host, report.unreachedHostRows)
+        line("cxl-device", device, total.device, report.unreachedDeviceRows)
     }
 }
