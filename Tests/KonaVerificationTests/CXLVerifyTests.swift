@@ -69,4 +69,18 @@ enum CXLWitnesses {
         case .snoopDropsDirtyData: #expect(violation.problem.contains("lost") || violation.problem.contains("stale"), "\(violation.problem)")
         }
     }
+
+    @Test func thePromelaModelCarriesEveryRowAndEachBreakage() {
+        let model = CXLPromelaExport.model(hosts: 2)
+        for row in CXLHostProtocol.table.rows {
+            #expect(model.contains("hIdx[H_\(row.state.name)*HE_NE + HE_\(row.event.name)]"), "(\(row.state.name), \(row.event.name))")
+        }
+        for row in CXLDeviceProtocol.table.rows {
+            #expect(model.contains("dIdx[D_\(row.state.name)*DE_NE + DE_\(row.event.name)]"), "(\(row.state.name), \(row.event.name))")
+        }
+        #expect(model.contains("#define H 2") && CXLPromelaExport.model(hosts: 3).contains("#define H 3"))
+        for breakage in CXLBreakage.allCases {
+            #expect(CXLPromelaExport.model(hosts: 2, breakage: breakage) != model, "\(breakage.rawValue)")
+        }
+    }
 }
