@@ -47,7 +47,7 @@ extension KonaSimCommand.Stress {
                 if total.device[i] == 0 { unfired.append("cxl-device \(row.state.name) x \(row.event.name)") }
             }
             print("  cxl: \(host.rows.count + device.rows.count - unfired.count) of \(host.rows.count + device.rows.count) rows covered"
-                  + (unfired.isEmpty ? "" : "; NOT COVERED: " + unfired.joined(separator: ", ")))
+                  + (unfired.isEmpty ? "" : (campaign ? "; NOT COVERED: " : "; never fired: ") + unfired.joined(separator: ", ")))
         }
         print("stress cxl: \(runs) runs (\(shapes.count) shape(s) x \(try seedRange().count) seed(s)), \(operations) operations, "
               + "\(deliveries) messages, \(snoops) back-invalidation snoops, \(conflicts) conflicts, no violation")
