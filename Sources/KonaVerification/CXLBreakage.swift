@@ -12,6 +12,9 @@ public enum CXLBreakage: String, CaseIterable, Sendable {
     /// A host answers a BISnpInv on a modified line at once, without writing the dirty data
     /// back first.
     case snoopDropsDirtyData = "snoop-drops-dirty-data"
+    /// The device frees a stable entry (for its capacity or an FMem eviction) without
+    /// back-invalidating the hosts that hold the line.
+    case evictSkipsBISnp = "evict-skips-bisnp"
 
     /// What is broken, in one line.
     public var doc: String {
@@ -19,6 +22,7 @@ public enum CXLBreakage: String, CaseIterable, Sendable {
         case .droppedBIRsp: "cxl-host (E, BISnpInv) drops the copy and sends no BIRspI"
         case .missingConflictAck: "cxl-device (B_*, BIConflict) sends no BIConflictAck"
         case .snoopDropsDirtyData: "cxl-host (M, BISnpInv) answers BIRspI at once, dropping the dirty line"
+        case .evictSkipsBISnp: "cxl-device (S, Evict) and (E, Evict) free the entry at once, sending no BISnpInv"
         }
     }
 
@@ -34,6 +38,10 @@ public enum CXLBreakage: String, CaseIterable, Sendable {
             }
         case .snoopDropsDirtyData:
             t.host = t.host.replacing(.M, .BISnpInv, actions: [.dropCopy, .sendBIRspI], next: .I)
+        case .evictSkipsBISnp:
+            for state: CXLDeviceProtocol.State in [.S, .E] {
+                t.device = t.device.replacing(state, .Evict, actions: [.clearEntry, .recalled], next: .I)
+            }
         }
         return t
     }

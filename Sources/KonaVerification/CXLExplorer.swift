@@ -8,8 +8,8 @@ import KonaProtocol
 /// lost), that every event meets a row, and that a state with work left has a step enabled
 /// (no deadlock). A violation comes with the shortest trace to it.
 ///
-/// - Complexity: time and memory linear in the reachable states (each kept whole in a hash
-///   set; a few hundred bytes each).
+/// - Complexity: time and memory linear in the reachable states (each kept whole, and its
+///   byte encoding in a hash map; a few hundred bytes each).
 public struct CXLExplorer: Sendable {
     /// What the exploration found.
     public struct Report: Sendable {
@@ -42,7 +42,7 @@ public struct CXLExplorer: Sendable {
         var report = Report()
         var states = [CXLSystem(hosts: hosts)]
         var parent: [(Int, CXLSystem.Step?)] = [(-1, nil)]
-        var index: [CXLSystem: Int] = [states[0]: 0]
+        var index: [[UInt8]: Int] = [states[0].encoding: 0]
         var hostRows = Set<Int>(), deviceRows = Set<Int>()
         var frontier = [0]
         var log: [String] = []
@@ -70,8 +70,9 @@ public struct CXLExplorer: Sendable {
                     }
                     log.removeAll(keepingCapacity: true)
                     report.transitions += 1
-                    if index[successor] == nil {
-                        index[successor] = states.count
+                    let key = successor.encoding
+                    if index[key] == nil {
+                        index[key] = states.count
                         states.append(successor)
                         parent.append((s, step))
                         next.append(states.count - 1)

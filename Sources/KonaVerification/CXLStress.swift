@@ -4,7 +4,7 @@ import KonaProtocol
 /// `konasim stress --home cxl`: the random tester of the CXL HDM-DB tables. Hosts share a few
 /// lines of one device; each step is chosen at random among those enabled (a core's load,
 /// store, eviction or partial write; the snoop filter giving an entry up or cleaning an owned
-/// line; the delivery of any message in flight, in order for S2M NDR), so messages overtake
+/// line; the eviction engine evicting the line's FMem block; the delivery of any message in flight, in order for S2M NDR), so messages overtake
 /// each other in every way the classes allow. Every step checks the invariants of
 /// `CXLSystem` (single writer, inclusive snoop filter, loads see the latest value, the latest
 /// value is never lost) and that the row exists; after the operations, the system must drain
@@ -89,12 +89,12 @@ public struct CXLStress: Sendable {
                 }
                 continue
             }
-            let decisions = steps.filter { if case .device = $0 { true } else { false } }
+            let decisions = steps.filter(\.isDeviceDecision)
             let step: CXLSystem.Step
             if !decisions.isEmpty && random.next(below: c.deviceDecisionGap) == 0 {
                 step = decisions[Int(random.next(below: UInt64(decisions.count)))]
             } else {
-                let rest = steps.filter { if case .device = $0 { false } else { true } }
+                let rest = steps.filter { !$0.isDeviceDecision }
                 guard !rest.isEmpty else { continue }
                 step = rest[Int(random.next(below: UInt64(rest.count)))]
             }
@@ -115,7 +115,7 @@ public struct CXLStress: Sendable {
                 outcome.deliveries += 1
                 if cls == .s2mBISnp { outcome.backInvalidations += 1 }
                 if cls == .m2sReq && !deviceRows.isDisjoint(with: conflictRows) { outcome.conflicts += 1 }
-            case .device: break
+            case .device, .evictFrame: break
             }
         }
         return outcome

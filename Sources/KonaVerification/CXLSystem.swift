@@ -1,14 +1,18 @@
 import KonaProtocol
 
 /// A CXL HDM-DB system small enough to explore: `hosts` caching agents sharing one line of
-/// one device, whose coherence engine keeps the line's snoop filter entry; the messages in
-/// flight per host and message class; the requests the engine has parked. Data values are
-/// abstracted to latest or stale, so the state space is finite.
+/// one device, whose coherence engine keeps the line's snoop filter entry in front of Kona's
+/// FMem (the line's frame and its dirty bit) and remote memory; the messages in flight per
+/// host and message class; the requests the engine has parked. Data values are abstracted to
+/// latest or stale, so the state space is finite.
 ///
 /// It runs the protocol layer's tables (`CXLHostProtocol`, `CXLDeviceProtocol`) and nothing
 /// else: a step looks up the row for the refined event (a missing row is a violation),
 /// performs its actions and moves the line. S2M NDR is delivered in order; every other class
-/// in any order. The snoop filter may give its entry up (`Evict`) whenever it is stable.
+/// in any order. The snoop filter may give its entry up (`Evict`) whenever it is stable, and
+/// the eviction engine may evict the line's FMem block: the entry is given up first (the
+/// hosts back-invalidated, dirty data collected), then the frame is written to remote memory
+/// if its dirty bit is set and dropped; the next access fetches it again. FMem starts empty.
 ///
 /// - Complexity: a step is O(hosts + messages in flight); the value is a few hundred bytes.
 public struct CXLSystem: Hashable, Sendable {
@@ -40,8 +44,16 @@ public struct CXLSystem: Hashable, Sendable {
         public var requester: Int8 = -1
         /// BIRsp still expected.
         public var pending: UInt8 = 0
-        /// Whether device memory holds the latest value.
-        public var memoryFresh = true
+        /// Whether the line's FMem frame holds the latest value (false while it has no frame).
+        public var memoryFresh = false
+        /// Whether the line has an FMem frame (fetched from remote memory).
+        public var resident = false
+        /// The frame's dirty bit: set by every write, cleared by a fetch.
+        public var dirty = false
+        /// An FMem eviction is under way: the frame goes once the entry is free.
+        public var evicting = false
+        /// Whether remote memory holds the latest value.
+        public var remoteFresh = true
         /// Requests parked while the line is busy, in arrival order, with their senders.
         public var parked: [Parked] = []
     }
@@ -58,6 +70,8 @@ public struct CXLSystem: Hashable, Sendable {
         case core(host: Int, CXLHostProtocol.Event)
         /// The engine's own decision (Evict, Clean) on a stable entry.
         case device(CXLDeviceProtocol.Event)
+        /// The eviction engine evicts the line's FMem block (the entry is given up first).
+        case evictFrame
         /// Delivery of message `index` of a class between the device and `host`.
         case deliver(host: Int, CXLMessageClass, index: Int)
 
@@ -65,7 +79,16 @@ public struct CXLSystem: Hashable, Sendable {
             switch self {
             case .core(let h, let e): "host\(h): \(e.name)"
             case .device(let e): "device: \(e.name)"
+            case .evictFrame: "device: FMem eviction"
             case .deliver(let h, let c, let i): "deliver \(c.isHostToDevice ? "host\(h) -> device" : "device -> host\(h)") \(c) #\(i)"
+            }
+        }
+
+        /// Whether the device decides it (a snoop filter or FMem eviction, a clean), not a host or the link.
+        public var isDeviceDecision: Bool {
+            switch self {
+            case .device, .evictFrame: true
+            case .core, .deliver: false
             }
         }
     }
@@ -109,6 +132,9 @@ public struct CXLSystem: Hashable, Sendable {
         case .E: steps += [.device(.Evict), .device(.Clean)]
         default: break
         }
+        if device.resident && !device.evicting && device.state.rawValue <= CXLDeviceProtocol.State.E.rawValue {
+            steps.append(.evictFrame)
+        }
         for h in hosts.indices {
             for c in CXLMessageClass.allCases where !queues[h][c.rawValue].isEmpty {
                 let queue = queues[h][c.rawValue]
@@ -143,6 +169,13 @@ public struct CXLSystem: Hashable, Sendable {
             try runHost(h, event, packet: nil, tables: tables, rows: &hostRows, log: &log, record: record)
         case .device(let event):
             try runDevice(event, packet: nil, sender: -1, tables: tables, rows: &deviceRows, log: &log, record: record)
+        case .evictFrame:
+            if device.state == .I {
+                dropFrame()
+            } else {
+                device.evicting = true
+                try runDevice(.Evict, packet: nil, sender: -1, tables: tables, rows: &deviceRows, log: &log, record: record)
+            }
         case .deliver(let h, let c, let i):
             let packet = queues[h][c.rawValue].remove(at: i)
             if c.isHostToDevice {
@@ -155,6 +188,31 @@ public struct CXLSystem: Hashable, Sendable {
             }
         }
         try checkInvariants()
+    }
+
+    /// The state packed into bytes (one per field, a count before each list): equal states
+    /// give equal bytes, so the explorer's visited set hashes these rather than the nested
+    /// arrays.
+    /// - Complexity: O(hosts + messages in flight + parked requests).
+    public var encoding: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(16 + 3 * hosts.count + 8 * queues.count)
+        func code(_ p: Packet) -> UInt8 { UInt8(p.message.rawValue * 4 + (p.fresh ? 2 : 0) + (p.keepsCopy ? 1 : 0)) }
+        for host in hosts {
+            out += [UInt8(host.state.rawValue), UInt8(host.held.map { $0.rawValue + 1 } ?? 0), host.fresh ? 1 : 0]
+        }
+        let d = device
+        out += [UInt8(d.state.rawValue), d.sharers, UInt8(bitPattern: d.owner), UInt8(bitPattern: d.requester), d.pending,
+                (d.memoryFresh ? 1 : 0) | (d.resident ? 2 : 0) | (d.dirty ? 4 : 0) | (d.evicting ? 8 : 0) | (d.remoteFresh ? 16 : 0),
+                UInt8(d.parked.count)]
+        for p in d.parked { out += [code(p.packet), UInt8(p.sender)] }
+        for host in queues {
+            for queue in host {
+                out.append(UInt8(queue.count))
+                for p in queue { out.append(code(p)) }
+            }
+        }
+        return out
     }
 
     // MARK: the host
@@ -205,6 +263,7 @@ public struct CXLSystem: Hashable, Sendable {
     mutating func makeLatest(host h: Int) {
         for i in hosts.indices { hosts[i].fresh = i == h }
         device.memoryFresh = h < 0
+        device.remoteFresh = false
         for i in queues.indices {
             for c in queues[i].indices {
                 for j in queues[i][c].indices { queues[i][c][j].fresh = false }
@@ -282,7 +341,9 @@ public struct CXLSystem: Hashable, Sendable {
         let target = sender >= 0 && packet?.message.messageClass != .m2sBIRsp ? sender : Int(device.requester)
         for i in Int(tables.device.actionStarts[r])..<Int(tables.device.actionStarts[r + 1]) {
             switch tables.device.actionList[i] {
-            case .sendData: send(.MemData, host: target, fresh: device.memoryFresh)
+            case .sendData:
+                fetch()
+                send(.MemData, host: target, fresh: device.memoryFresh)
             case .grantS:
                 send(.CmpS, host: target)
                 device.sharers |= UInt8(1) << target
@@ -290,10 +351,15 @@ public struct CXLSystem: Hashable, Sendable {
                 send(.CmpE, host: target)
                 device.owner = Int8(target)
                 device.sharers = 0
-            case .writeMemory: device.memoryFresh = packet?.fresh ?? false
+            case .writeMemory:
+                fetch()
+                device.memoryFresh = packet?.fresh ?? false
+                device.dirty = true
             case .mergeMemory:
+                fetch()
                 guard device.memoryFresh else { throw Violation(problem: "device: a partial write merged into a stale line") }
                 makeLatest(host: -1)
+                device.dirty = true
             case .sendCmp: send(.Cmp, host: target)
             case .snoopInvOthers: snoop(.BISnpInv, except: target)
             case .snoopInvAll: snoop(.BISnpInv, except: -1)
@@ -315,6 +381,7 @@ public struct CXLSystem: Hashable, Sendable {
                 guard device.sharers == 0 && device.owner < 0 else {
                     throw Violation(problem: "device: entry freed while hosts are listed (\(state.name), \(event.name))")
                 }
+                if device.evicting { dropFrame() }
             case .stall: device.parked.append(Parked(packet: packet!, sender: sender))
             }
         }
@@ -323,6 +390,23 @@ public struct CXLSystem: Hashable, Sendable {
         if record {
             log.append("cxl-device: (\(state.name), \(event.name))" + (sender >= 0 ? " from host\(sender)" : "") + " -> \(device.state.name)")
         }
+    }
+
+    /// Brings the line's frame in from remote memory if it has none (the fetch is atomic here).
+    mutating func fetch() {
+        guard !device.resident else { return }
+        device.resident = true
+        device.memoryFresh = device.remoteFresh
+        device.dirty = false
+    }
+
+    /// Ends an FMem eviction: the frame goes to remote memory if dirty, then is dropped.
+    mutating func dropFrame() {
+        if device.dirty { device.remoteFresh = device.memoryFresh }
+        device.resident = false
+        device.dirty = false
+        device.memoryFresh = false
+        device.evicting = false
     }
 
     mutating func snoop(_ message: CXLMessage, except: Int = -1, owner: Bool = false) {
@@ -339,7 +423,7 @@ public struct CXLSystem: Hashable, Sendable {
     // MARK: invariants
 
     /// Single writer or multiple readers; every host holding a copy is listed (the snoop filter
-    /// is inclusive); the latest value is somewhere (a host, memory, or data in flight).
+    /// is inclusive); the latest value is somewhere (a host, FMem, remote memory, or data in flight).
     func checkInvariants() throws(Violation) {
         let readable: Set<CXLHostProtocol.State> = [.S, .E, .M, .S_X, .E_X, .M_X, .MS_C, .ME_C]
         let writable: Set<CXLHostProtocol.State> = [.E, .M, .E_X, .M_X]
@@ -354,7 +438,7 @@ public struct CXLSystem: Hashable, Sendable {
             }
         }
         let inFlight = queues.contains { $0.contains { $0.contains { $0.fresh && $0.message.carriesData } } }
-        guard device.memoryFresh || inFlight || hosts.contains(where: { $0.fresh }) else {
+        guard device.memoryFresh || device.remoteFresh || inFlight || hosts.contains(where: { $0.fresh }) else {
             throw Violation(problem: "the line's latest value is lost")
         }
     }

@@ -97,4 +97,19 @@ import Testing
         try s.deliver(.MemData, 0); try s.deliver(.CmpE, 0)
         #expect(s.system.hosts.map(\.state) == [.E, .I] && s.system.hosts[0].fresh && s.system.isQuiescent)
     }
+
+    @Test func anFMemEvictionBackInvalidatesFirstAndWritesTheDirtyLineToRemoteMemory() throws {
+        var s = Script(hosts: 1)
+        try s.core(0, .Store); try s.deliver(.MemRd, 0); try s.deliver(.CmpE, 0); try s.deliver(.MemData, 0)
+        #expect(s.system.device.resident && !s.system.device.memoryFresh && !s.system.device.remoteFresh)
+        try s.step(.evictFrame)                            // the block goes: its entry first
+        #expect(s.system.device.state == .B_I && s.system.device.evicting && s.system.device.resident)
+        try s.deliver(.BISnpInv, 0); try s.deliver(.MemWr, 0)
+        #expect(s.system.device.dirty && s.system.device.memoryFresh && !s.system.device.remoteFresh)
+        try s.deliver(.Cmp, 0); try s.deliver(.BIRspI, 0)
+        // The entry is free: the dirty frame went to remote memory and was dropped.
+        #expect(!s.system.device.resident && s.system.device.remoteFresh && s.system.isQuiescent)
+        try s.core(0, .Load); try s.deliver(.MemRdData, 0); try s.deliver(.MemData, 0); try s.deliver(.CmpE, 0)
+        #expect(s.system.hosts[0].state == .E && s.system.hosts[0].fresh && s.system.device.resident && !s.system.device.dirty)
+    }
 }
