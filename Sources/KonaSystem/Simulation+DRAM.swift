@@ -20,7 +20,8 @@ extension DRAMParameters {
                   tCCD_S: int("tCCD_S"), tCCD_L: int("tCCD_L"), tRRD_S: int("tRRD_S"), tRRD_L: int("tRRD_L"), tFAW: int("tFAW"),
                   tWTR_S: int("tWTR_S"), tWTR_L: int("tWTR_L"), tRTP: int("tRTP"), tWR: int("tWR"), tRFC: int("tRFC"),
                   tREFI: int("tREFI"), vdd: real("vdd"), idd0: real("idd0"), idd2n: real("idd2n"), idd3n: real("idd3n"),
-                  idd4r: real("idd4r"), idd4w: real("idd4w"), idd5b: real("idd5b"), devicesPerRank: int("devices_per_rank"))
+                  idd4r: real("idd4r"), idd4w: real("idd4w"), idd5b: real("idd5b"), devicesPerRank: int("devices_per_rank"),
+                  readQueue: int("read_queue"), bankQueue: int("bank_queue"))
     }
 }
 
