@@ -52,7 +52,7 @@ public enum DRAMPreset: String, CaseIterable, Sendable {
                 "tCL": "40", "tCWL": "38", "tRCD": "39", "tRP": "39", "tRAS": "77", "tRC": "116",
                 "tCCD_S": "8", "tCCD_L": "12", "tRRD_S": "8", "tRRD_L": "12", "tFAW": "32",
                 "tWTR_S": "6", "tWTR_L": "24", "tRTP": "18", "tWR": "72", "tRFC": "710", "tREFI": "9375",
-                "vdd": "1.1", "idd0": "103", "idd2n": "92", "idd3n": "142", "idd4r": "318", "idd4w": "345", "idd5b": "277",
+                "vdd": "1.1", "idd0": "103", "idd2n": "92", "idd3n": "142", "idd4r": "377", "idd4w": "359", "idd5b": "277",
                 "devices_per_rank": "4",
             ]
         }
