@@ -26,6 +26,12 @@ extension DRAMParameters {
 }
 
 extension Simulation {
+    /// The remote nodes' memory parameters when `remote.dram.model` is banked, else nil
+    /// (the network's per-node channel of `remote.latency` and `remote.bandwidth`).
+    var remoteDRAM: DRAMParameters? {
+        config.resolved.isBanked("remote") ? DRAMParameters(config.resolved, prefix: "remote") : nil
+    }
+
     /// The memory at `path` as the config's `<prefix>.dram.model` says: banked from its
     /// parameters, or simple with `latency` and `bitsPerSecond`.
     static func makeMemory(path: String, prefix: String, config: SimulationConfig, latency: Tick, bitsPerSecond: UInt64,

@@ -309,7 +309,7 @@ public final class EvictionEngine {
             var ready = time
             for i in write.offsets { ready = max(ready, dram.read(line: first + UInt64(i), at: time)) }
             evictionBytes += network.write(lines: write.offsets.count, entries: write.entries, node: node, tag: UInt64(f),
-                                           at: ready, postedLater: postedLater)
+                                           line: first &+ UInt64(write.offsets[0]), at: ready, postedLater: postedLater)
         }
     }
 
