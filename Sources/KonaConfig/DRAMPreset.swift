@@ -12,7 +12,7 @@ public enum DRAMPreset: String, CaseIterable, Sendable {
     /// Keys below `<memory>.dram` with a value in every preset, in the order the schema declares them.
     public static let keys = [
         "channels", "ranks", "bank_groups", "banks_per_group", "row_lines", "mapping", "xor_bank_hash", "page_policy",
-        "write_queue", "write_high", "write_low", "tCK", "burst_length", "tCL", "tCWL", "tRCD", "tRP", "tRAS", "tRC",
+        "write_queue", "write_high", "write_low", "read_queue", "bank_queue", "tCK", "burst_length", "tCL", "tCWL", "tRCD", "tRP", "tRAS", "tRC",
         "tCCD_S", "tCCD_L", "tRRD_S", "tRRD_L", "tFAW", "tWTR_S", "tWTR_L", "tRTP", "tWR", "tRFC", "tREFI",
         "vdd", "idd0", "idd2n", "idd3n", "idd4r", "idd4w", "idd5b", "devices_per_rank",
     ]
@@ -25,6 +25,7 @@ public enum DRAMPreset: String, CaseIterable, Sendable {
         let common: [String: String] = [
             "channels": "1", "ranks": "2", "row_lines": "128", "mapping": "row:rank:bank:column:bankgroup:channel",
             "xor_bank_hash": "false", "page_policy": "open", "write_queue": "32", "write_high": "24", "write_low": "8",
+            "read_queue": "32", "bank_queue": "8",
             "devices_per_rank": "8",
         ]
         let specific: [String: String]
@@ -51,7 +52,7 @@ public enum DRAMPreset: String, CaseIterable, Sendable {
                 "tCL": "40", "tCWL": "38", "tRCD": "39", "tRP": "39", "tRAS": "77", "tRC": "116",
                 "tCCD_S": "8", "tCCD_L": "12", "tRRD_S": "8", "tRRD_L": "12", "tFAW": "32",
                 "tWTR_S": "6", "tWTR_L": "24", "tRTP": "18", "tWR": "72", "tRFC": "710", "tREFI": "9375",
-                "vdd": "1.1", "idd0": "103", "idd2n": "92", "idd3n": "142", "idd4r": "318", "idd4w": "345", "idd5b": "277",
+                "vdd": "1.1", "idd0": "103", "idd2n": "92", "idd3n": "142", "idd4r": "377", "idd4w": "359", "idd5b": "277",
                 "devices_per_rank": "4",
             ]
         }
@@ -83,6 +84,8 @@ public enum DRAMPreset: String, CaseIterable, Sendable {
             key("write_queue", .integer(2...4096), "Writes each channel's write queue holds."),
             key("write_high", .integer(1...4096), "A channel's write queue drains when it holds this many writes (at most write_queue)."),
             key("write_low", .integer(0...4095), "... down to this many."),
+            key("read_queue", .integer(1...4096), "Reads each channel's read queue holds while they wait for room in their bank's command queue; a read that finds it full waits to enter."),
+            key("bank_queue", .integer(1...256), "Requests each bank's command queue holds; one enters when the request bank_queue before it in that bank has issued its READ or WRITE."),
             key("tCK", .duration, "Clock period (whole picoseconds)."),
             key("burst_length", .integer(2...64), "Beats per burst, two per clock; one burst carries a 64-byte line."),
         ]

@@ -163,6 +163,7 @@ public enum KonaSchema {
         ConfigKey("remote.bandwidth", .bandwidth, default: "25.6GB/s", "Memory bandwidth at a remote node."),
         ConfigKey("remote.posted_writes", .boolean, default: "false",
                   "false: a node acknowledges a network write once its memory has written the last packet (remote.latency after its bytes). true: once its memory has taken the bytes in (at remote.bandwidth, without remote.latency), as a NIC acknowledges posted writes."),
+      ] + DRAMPreset.schemaKeys("remote", what: "each remote node's memory") + [
 
         ConfigKey("paging.page_size", .bytes(min: 4096, powerOfTwo: true), default: "4KiB",
                   "Page size of the paging model, 4KiB or 2MiB: the unit of faults, of the page cache and of write-back."),

@@ -2,7 +2,7 @@
 
 extension ResolvedConfig {
     /// The memories that may be banked, by key prefix (`<prefix>.dram.*`).
-    public static let dramPrefixes = ["memory", "fpga.fmem"]
+    public static let dramPrefixes = ["memory", "fpga.fmem", "remote"]
 
     /// This config with every `<memory>.dram.*` key that nobody set taken from that
     /// memory's `preset`, its origin `<preset NAME>`; `validate --print-resolved` prints it.

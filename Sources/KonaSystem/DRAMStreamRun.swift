@@ -4,11 +4,11 @@ import KonaHardware
 /// One `DRAMStream` through a banked DRAM, and what it measured: mean read latency, sustained
 /// bandwidth and row outcomes, in total and per ramp step.
 ///
-/// As DRAMsim3's trace-driven front end, the stream is held back while `queue` reads are
-/// outstanding (a request enters when one completes, and the requests after it wait
-/// behind it); latency counts from when a read entered. Sustained bandwidth counts the
-/// lines whose bursts the model issued by the last request's arrival, over that time (as
-/// DRAMsim3 counts the commands issued in the cycles it ran).
+/// As DRAMsim3's trace-driven front end, the stream is offered in order: a read that finds
+/// the model's read queue full (`read_queue`) enters when a slot frees, and the requests
+/// after it wait behind it; latency counts from when a read entered. Sustained bandwidth
+/// counts the lines whose bursts the model issued by the last request's arrival, over that
+/// time (as DRAMsim3 counts the commands issued in the cycles it ran).
 public struct DRAMStreamRun: Sendable {
     /// Mean read latency in ns, arrival to last beat.
     public var readLatency: Double
@@ -22,33 +22,26 @@ public struct DRAMStreamRun: Sendable {
     /// The cycles the stream spans (the last arrival).
     public var cycles: UInt64
 
-    /// Runs `stream` through a new model of `parameters`, at most `queue` reads outstanding.
-    /// O(requests * queue).
-    public init(_ stream: DRAMStream, parameters: DRAMParameters, queue: Int = 32) {
+    /// Runs `stream` through a new model of `parameters`. O(requests * read_queue).
+    public init(_ stream: DRAMStream, parameters: DRAMParameters) {
         let model = BankedDRAM(parameters)
         let latency = Distribution()
         var stepSum = [Double](repeating: 0, count: 10), stepCount = [Double](repeating: 0, count: 10)
         let end = stream.request(stream.count - 1).cycle * parameters.tCK
         var served: UInt64 = 0
-        var outstanding: [Tick] = []            // completion times of reads in the queue
         var entered: Tick = 0                   // when the previous request entered
         for i in 0 ..< stream.count {
             let r = stream.request(i)
-            var time = max(r.cycle * parameters.tCK, entered)
-            outstanding.removeAll { $0 <= time }
-            if outstanding.count >= queue, let first = outstanding.min() {
-                time = max(time, first)
-                outstanding.removeAll { $0 <= time }
-            }
-            entered = time
+            let time = max(r.cycle * parameters.tCK, entered)
             if r.write {
                 model.writeback(line: r.line, at: time)
+                entered = time
             } else {
                 let ready = model.read(line: r.line, at: time)
-                outstanding.append(ready)
-                latency.record(ready - time)
+                entered = model.lastReadEntry
+                latency.record(ready - entered)
                 if ready <= end { served += 1 }
-                stepSum[stream.step(i)] += Double(ready - time)
+                stepSum[stream.step(i)] += Double(ready - entered)
                 stepCount[stream.step(i)] += 1
             }
         }

@@ -13,13 +13,13 @@ import KonaWorkloads
 // the FPGA or the paging model, and the network to the remote nodes.
 extension Simulation {
     /// The FPGA's network to the remote memory nodes (`net.*`, `remote.*`), registered with `simulator`.
-    static func makeNetwork(_ spec: SimulationConfig.FPGA, simulator: Simulator, stats: StatsRegistry,
-                            simulatedTime: @escaping () -> Tick) -> RemoteNetwork {
+    static func makeNetwork(_ spec: SimulationConfig.FPGA, nodeDRAM: DRAMParameters? = nil, simulator: Simulator,
+                            stats: StatsRegistry, simulatedTime: @escaping () -> Tick) -> RemoteNetwork {
         RemoteNetwork(path: "net", latency: spec.netLatency, bitsPerSecond: spec.netBitsPerSecond,
                       headerBytes: spec.headerBytes, mtu: spec.mtu, sgEntryBytes: spec.sgEntryBytes,
                       maxOutstanding: spec.netMaxOutstanding, nodes: spec.nodes, nodeLatency: spec.remoteLatency,
                       nodeBitsPerSecond: spec.remoteBitsPerSecond, dmaLatency: spec.dmaLatency,
-                      dmaBitsPerSecond: spec.dmaBitsPerSecond, postedWrites: spec.postedWrites,
+                      dmaBitsPerSecond: spec.dmaBitsPerSecond, postedWrites: spec.postedWrites, nodeDRAM: nodeDRAM,
                       simulator: simulator, stats: stats, simulatedTime: simulatedTime)
     }
 
@@ -29,7 +29,7 @@ extension Simulation {
         let fclock = ClockDomain(hertz: spec.hertz)
         let dram = Self.makeMemory(path: "fpga.fmem", prefix: "fpga.fmem", config: config, latency: spec.fmemLatency,
                                    bitsPerSecond: spec.fmemBitsPerSecond, stats: stats, simulatedTime: timeNow)
-        let network = Self.makeNetwork(spec, simulator: simulator, stats: stats, simulatedTime: timeNow)
+        let network = Self.makeNetwork(spec, nodeDRAM: remoteDRAM, simulator: simulator, stats: stats, simulatedTime: timeNow)
         let fmem = FrameCache(sets: spec.sets, ways: spec.ways, linesPerBlock: Int(spec.blockSize >> 6),
                         policy: FrameCache.Policy(rawValue: spec.replacement)!,
                         random: RandomStream(seed: config.seed, path: "fpga.fmem.replacement"))
@@ -65,7 +65,8 @@ extension Simulation {
             nodes: RemoteNodeMap(nodes: spec.nodes, striped: spec.striped, partitionSize: spec.partitionSize, blockSize: paging.pageSize))
         return PagingHomeAgent(path: "paging", index: index, cores: config.sockets * config.coresPerSocket,
                                table: HomeProtocol.fpgaTable(variant), frames: frames, dram: memories[0],
-                               network: Self.makeNetwork(spec, simulator: simulator, stats: stats, simulatedTime: simulatedTime), parameters: parameters,
+                               network: Self.makeNetwork(spec, nodeDRAM: remoteDRAM, simulator: simulator, stats: stats,
+                                                         simulatedTime: simulatedTime), parameters: parameters,
                                lookups: LookupPort(clock: clock, perCycle: config.homeLookupsPerCycle), outbox: outbox,
                                simulator: simulator, stats: stats)
     }

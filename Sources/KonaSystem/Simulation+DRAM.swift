@@ -20,11 +20,18 @@ extension DRAMParameters {
                   tCCD_S: int("tCCD_S"), tCCD_L: int("tCCD_L"), tRRD_S: int("tRRD_S"), tRRD_L: int("tRRD_L"), tFAW: int("tFAW"),
                   tWTR_S: int("tWTR_S"), tWTR_L: int("tWTR_L"), tRTP: int("tRTP"), tWR: int("tWR"), tRFC: int("tRFC"),
                   tREFI: int("tREFI"), vdd: real("vdd"), idd0: real("idd0"), idd2n: real("idd2n"), idd3n: real("idd3n"),
-                  idd4r: real("idd4r"), idd4w: real("idd4w"), idd5b: real("idd5b"), devicesPerRank: int("devices_per_rank"))
+                  idd4r: real("idd4r"), idd4w: real("idd4w"), idd5b: real("idd5b"), devicesPerRank: int("devices_per_rank"),
+                  readQueue: int("read_queue"), bankQueue: int("bank_queue"))
     }
 }
 
 extension Simulation {
+    /// The remote nodes' memory parameters when `remote.dram.model` is banked, else nil
+    /// (the network's per-node channel of `remote.latency` and `remote.bandwidth`).
+    var remoteDRAM: DRAMParameters? {
+        config.resolved.isBanked("remote") ? DRAMParameters(config.resolved, prefix: "remote") : nil
+    }
+
     /// The memory at `path` as the config's `<prefix>.dram.model` says: banked from its
     /// parameters, or simple with `latency` and `bitsPerSecond`.
     static func makeMemory(path: String, prefix: String, config: SimulationConfig, latency: Tick, bitsPerSecond: UInt64,

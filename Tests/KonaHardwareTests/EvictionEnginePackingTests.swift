@@ -47,4 +47,17 @@ private func engine(_ writeback: EvictionEngine.Writeback, batchBytes: UInt64, s
         #expect(clean.packedWrites(g).isEmpty && !clean.writeBack(g, node: 0, firstLine: 320, at: 0))
         withExtendedLifetime(simulator) {}
     }
+
+    /// A write-back decided now and issued later (the paging software path) reads its lines
+    /// out of the DRAM only when issued: the DRAM sees nothing ahead of time.
+    @Test func aDeferredWriteBackReadsTheDRAMWhenIssued() {
+        let (e, dram, f, simulator) = engine(.dirtyLines, batchBytes: 4096, sgEntries: 16, dirty: [3, 10])
+        #expect(e.decideWriteBack(f))
+        #expect(dram.reads == 0 && e.isWriting(f) && e.linesWrittenBack == 2, "decided: counted, not yet read")
+        e.issueWriteBack(f, node: 0, firstLine: 320, at: 5_000_000)
+        #expect(dram.reads == 2, "issued: its two lines read")
+        e.issueWriteBack(f, node: 0, firstLine: 320, at: 6_000_000)
+        #expect(dram.reads == 2, "a second issue finds nothing decided")
+        withExtendedLifetime(simulator) {}
+    }
 }

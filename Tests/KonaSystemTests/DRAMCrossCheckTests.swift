@@ -28,14 +28,11 @@ import KonaHardware
         }
     }()
 
-    /// Latency tolerance per stream: 10% (the target) where the model meets it; the
-    /// write-heavy mix and the ramp into saturation differ more (docs/dram.md says why).
+    /// Latency tolerance per stream: 10% (the target), except the ramp, whose last
+    /// steps saturate the channel, where KonaSim's reservation placement sustains less than
+    /// DRAMsim3's scheduler and queues longer (docs/dram.md gives the steps).
     static func latencyTolerance(_ kind: DRAMStream.Kind) -> Double {
-        switch kind {
-        case .mix: 0.20
-        case .ramp: 0.40
-        default: 0.10
-        }
+        kind == .ramp ? 0.80 : 0.10
     }
 
     @Test func theFixtureHoldsEveryStream() {
@@ -47,7 +44,8 @@ import KonaHardware
     func agreesWithDRAMsim3(_ row: Row) throws {
         let config = try SimulationConfig(KonaSchema.loader.load(path: nil, overrides: [
             "memory.dram.model=banked", "memory.dram.preset=DDR4-3200",
-            "memory.dram.mapping=row:channel:rank:bank:bankgroup:column"])).resolved
+            "memory.dram.mapping=row:channel:rank:bank:bankgroup:column",
+            "memory.dram.write_high=32", "memory.dram.write_low=0"])).resolved
         let parameters = DRAMParameters(config, prefix: "memory")
         let run = DRAMStreamRun(DRAMStream(row.stream, count: row.requests, rate: row.rate, parameters: parameters),
                                 parameters: parameters)

@@ -8,10 +8,14 @@ import KonaEngine
 /// bank allows that also keep every constraint with the commands already placed (tRRD,
 /// tFAW, tCCD, tWTR, the data bus, one command a cycle on the command bus): a request to an idle bank takes a gap before requests
 /// still waiting for busy banks, as a first-ready scheduler would serve it, and no placed
-/// command ever moves. Requests to one bank are served in call order. Writes wait in a
+/// command ever moves. Requests to one bank are served in call order; a request enters its
+/// bank's command queue (`bankQueue` deep) when the one `bankQueue` before it has issued,
+/// and a read finding the channel's read queue (`readQueue` reads not yet in their command
+/// queues) full waits for a slot. Writes wait in a
 /// per-channel write queue until the model's time (the latest read's arrival) passes their
 /// arrival; when `writeHigh` have arrived the queue drains to `writeLow` (a write to an open
-/// row first, else the oldest), and a write is also issued when a read finds the data bus
+/// row first, else the oldest; one a cycle into the command queues, reads waiting outside
+/// them until the last is in), and a write is also issued when a read finds the data bus
 /// idle before it. Refresh blocks each rank for tRFC every tREFI (ranks staggered) and closes
 /// its rows. docs/model.md ("Banked DRAM") lists the approximations.
 ///
@@ -46,6 +50,12 @@ public final class BankedDRAM {
     let bankBusy: UnsafeMutableBufferPointer<UInt64>          // cycles from a request's first command to its data's end
     let bankActivates: UnsafeMutableBufferPointer<UInt64>
     let bankHits: UnsafeMutableBufferPointer<UInt64>
+    /// Per bank, the RD/WR cycles of its last `bankQueue` requests (a ring from `bankQueueHead`):
+    /// a request enters the bank's command queue when the one `bankQueue` before it has issued.
+    let bankQueueCAS: UnsafeMutableBufferPointer<UInt64>
+    let bankQueueHead: UnsafeMutableBufferPointer<UInt64>
+    /// The cycle the latest request placed entered its bank's command queue.
+    var bankEntry: UInt64 = 0
     // Per rank (index channel * ranks + rank).
     let refreshesSeen: UnsafeMutableBufferPointer<UInt64>     // refreshes that have closed the rank's rows
     let refreshOffset: UnsafeMutableBufferPointer<UInt64>
@@ -56,12 +66,18 @@ public final class BankedDRAM {
     // Per channel.
     let channelBusy: UnsafeMutableBufferPointer<UInt64>
     let writeQueues: UnsafeMutablePointer<DRAMWriteQueue>
+    /// Per channel, `readQueue` slots: the cycle each read in the read queue leaves it for its
+    /// bank's command queue. A read finding every slot's read still waiting waits for the first to leave.
+    let readQueueLeave: UnsafeMutableBufferPointer<UInt64>
+    /// Per channel, the cycle until which reads wait outside the command queues: a write
+    /// drain turns the channel to writes until its writes have all entered them.
+    let readsBlockedUntil: UnsafeMutableBufferPointer<UInt64>
     /// Command and data cycles placed: per rank ACT, RD/WR and write-data ends; per bank
     /// group the same; per channel data-bus and read-data cycles, and the command bus (one
     /// command a cycle).
     var calendars: DRAMCalendars
     let rankCount: Int, groupCount: Int
-    let writeQueueSize: Int, writeHigh: Int, writeLow: Int
+    let writeQueueSize: Int, writeHigh: Int, writeLow: Int, readQueue: Int, bankQueue: Int
     /// The first per-channel calendar stream, and the channels.
     let channelStreams: Int, channelCount: Int
     /// Per channel, the arrival cycle of the latest read and the cycle of its RD.
@@ -83,6 +99,8 @@ public final class BankedDRAM {
     /// Summed latency of reads (ps), and summed wait of writes from arrival to their data written (ps).
     public internal(set) var readTime: Tick = 0
     public internal(set) var writeWait: Tick = 0
+    /// When the latest read entered the read queue (ps): its arrival, or later if it found the queue full.
+    public internal(set) var lastReadEntry: Tick = 0
     /// Per-channel counts (index: channel).
     let channelHits: UnsafeMutableBufferPointer<UInt64>, channelMisses: UnsafeMutableBufferPointer<UInt64>
     let channelConflicts: UnsafeMutableBufferPointer<UInt64>, channelReads: UnsafeMutableBufferPointer<UInt64>
@@ -122,6 +140,9 @@ public final class BankedDRAM {
         openRow = buffer(banks, Self.closed)
         actAllowed = buffer(banks); preAllowed = buffer(banks); casAllowed = buffer(banks); openedAt = buffer(banks)
         bankBusy = buffer(banks); bankActivates = buffer(banks); bankHits = buffer(banks)
+        bankQueueCAS = buffer(banks * p.bankQueue); bankQueueHead = buffer(banks)
+        readQueueLeave = buffer(p.channels * p.readQueue); readsBlockedUntil = buffer(p.channels)
+        readQueue = p.readQueue; bankQueue = p.bankQueue
         refreshesSeen = buffer(rankCount)
         // Ranks refresh staggered over the interval.
         refreshOffset = buffer(rankCount)
@@ -150,7 +171,8 @@ public final class BankedDRAM {
     deinit {
         for b in [openRow, actAllowed, preAllowed, casAllowed, openedAt, bankBusy, bankActivates, bankHits, refreshesSeen,
                   refreshOffset, nextRefresh, activeTime, refreshEnd, refreshStart, channelBusy, channelHits, channelMisses,
-                  channelConflicts, channelReads, channelWrites, sameCycleArrival, sameCycleCAS] { b.deallocate() }
+                  channelConflicts, channelReads, channelWrites, sameCycleArrival, sameCycleCAS,
+                  bankQueueCAS, bankQueueHead, readQueueLeave, readsBlockedUntil] { b.deallocate() }
         for c in 0 ..< parameters.channels { writeQueues[c].deallocate() }
         writeQueues.deallocate()
         calendars.deallocate()
@@ -189,7 +211,16 @@ public final class BankedDRAM {
         // block's lines at once): each RD after the one before.
         let c = l.channel
         let after = start == sameCycleArrival[c] ? sameCycleCAS[c] : 0
-        let dataEnd = issue(bank: bankIndex(l), row: l.row, channel: c, at: start, after: after, write: false)
+        // The read queue: a read takes the slot whose read leaves first, waiting for it if
+        // that one has not left by the read's arrival.
+        let first = c &* readQueue
+        var slot = first
+        for i in first &+ 1 ..< first &+ readQueue where readQueueLeave[i] < readQueueLeave[slot] { slot = i }
+        let entry = max(start, readQueueLeave[slot])
+        lastReadEntry = max(time, entry &* tCK)
+        let dataEnd = issue(bank: bankIndex(l), row: l.row, channel: c, at: max(entry, readsBlockedUntil[c]),
+                            after: after, write: false)
+        readQueueLeave[slot] = bankEntry
         sameCycleArrival[c] = start
         sameCycleCAS[c] = dataEnd &- tCL &- tBurst
         let end = dataEnd &* tCK
@@ -247,10 +278,13 @@ public final class BankedDRAM {
         var arrived = writeQueues[c].arrived(by: now, limit: writeQueueSize)
         while arrived >= writeHigh {
             drains &+= 1
+            var entered = now
             while arrived > writeLow {
-                issueWrite(channel: c, among: arrived, notBefore: now)
+                // The drain moves one write a cycle into the command queues.
+                entered = max(entered &+ 1, issueWrite(channel: c, among: arrived, notBefore: entered))
                 arrived &-= 1
             }
+            readsBlockedUntil[c] = max(readsBlockedUntil[c], entered)
             arrived = writeQueues[c].arrived(by: now, limit: writeQueueSize)
         }
         let slack = tCWL &+ tBurst &+ tWTR_L
@@ -261,7 +295,8 @@ public final class BankedDRAM {
 
     /// Issues the first-ready of channel `c`'s `n` oldest writes (one to an open row, else
     /// the oldest), no earlier than cycle `notBefore` (when the scheduler decided to).
-    private func issueWrite(channel c: Int, among n: Int, notBefore: UInt64 = 0) {
+    @discardableResult
+    private func issueWrite(channel c: Int, among n: Int, notBefore: UInt64 = 0) -> UInt64 {
         var pick = 0
         for i in 0 ..< n where openRow[writeQueues[c][i].bank] == writeQueues[c][i].row {
             pick = i
@@ -273,17 +308,21 @@ public final class BankedDRAM {
         writeWait &+= (end &- arrival) &* tCK
         writesIssued &+= 1
         writeQueues[c].remove(at: pick)
+        return bankEntry
     }
 
     // MARK: Placing one request's commands
 
-    /// Places the commands of one access to `row` of bank `b` no earlier than cycle `start`,
-    /// its RD/WR after cycle `after`; returns the cycle its data burst ends.
+    /// Places the commands of one access to `row` of bank `b` no earlier than cycle `start`
+    /// nor before it enters the bank's command queue (`bankEntry`), its RD/WR after cycle
+    /// `after`; returns the cycle its data burst ends.
     @inline(__always)
     func issue(bank b: Int, row: UInt64, channel c: Int, at start: UInt64, after: UInt64 = 0, write: Bool) -> UInt64 {
         let group = b &>> groupShift                    // rank * bankGroups + group, flat
         let r = group &>> rankShift                     // flat rank
-        var t = refresh(rank: r, at: start)
+        let queueSlot = b &* bankQueue &+ Int(truncatingIfNeeded: bankQueueHead[b])
+        bankEntry = max(start, bankQueueCAS[queueSlot])
+        var t = refresh(rank: r, at: bankEntry)
         var outcome = RowOutcome.hit
         var first = UInt64.max                          // the request's first command
         let open = openRow[b]
@@ -305,6 +344,8 @@ public final class BankedDRAM {
         }
         let cas = placeColumn(group: group, rank: r, channel: c, at: max(t, casAllowed[b], after), write: write)
         let dataEnd = cas &+ (write ? tCWL : tCL) &+ tBurst
+        bankQueueCAS[queueSlot] = cas
+        bankQueueHead[b] = bankQueueHead[b] &+ 1 == UInt64(bankQueue) ? 0 : bankQueueHead[b] &+ 1
         channelBusy[c] &+= tBurst
         bankBusy[b] &+= dataEnd &- min(first, cas)
         preAllowed[b] = max(preAllowed[b], write ? dataEnd &+ tWR : cas &+ tRTP)

@@ -46,6 +46,12 @@ struct DRAMCalendars {
         let lo = max(from, base)
         var c = min(to, latest[stream], base &+ Self.window &- 1)
         guard lo <= c else { return nil }
+        // A span within one word (the common case: a burst, a tCCD or tRRD window): one mask.
+        if lo &>> 6 == c &>> 6 {
+            let mask = (UInt64.max &>> (63 &- (c & 63))) & (UInt64.max &<< (lo & 63))
+            let w = bits[word(stream, c)] & mask
+            return w == 0 ? nil : (c & ~63) &+ UInt64(63 &- w.leadingZeroBitCount)
+        }
         while true {
             let offset = c & 63
             let start = max(lo, c &- offset)

@@ -27,6 +27,12 @@ public struct DRAMParameters: Sendable, Equatable {
     /// The write queue drains when it holds `writeHigh` writes, down to `writeLow`.
     public var writeHigh: Int
     public var writeLow: Int
+    /// Reads each channel's read queue holds (waiting for room in their bank's command
+    /// queue); a read that finds it full waits outside.
+    public var readQueue: Int
+    /// Commands each bank's command queue holds; a request enters it when the one
+    /// `bankQueue` before it in that bank has issued its RD/WR.
+    public var bankQueue: Int
 
     /// Clock period in ps.
     public var tCK: UInt64
@@ -48,10 +54,11 @@ public struct DRAMParameters: Sendable, Equatable {
                 tCCD_S: Int, tCCD_L: Int, tRRD_S: Int, tRRD_L: Int, tFAW: Int, tWTR_S: Int, tWTR_L: Int,
                 tRTP: Int, tWR: Int, tRFC: Int, tREFI: Int,
                 vdd: Double, idd0: Double, idd2n: Double, idd3n: Double, idd4r: Double, idd4w: Double, idd5b: Double,
-                devicesPerRank: Int) {
+                devicesPerRank: Int, readQueue: Int = 32, bankQueue: Int = 8) {
         self.channels = channels; self.ranks = ranks; self.bankGroups = bankGroups; self.banksPerGroup = banksPerGroup
         self.rowLines = rowLines; self.mapping = mapping; self.xorBankHash = xorBankHash; self.pagePolicy = pagePolicy
         self.writeQueue = writeQueue; self.writeHigh = writeHigh; self.writeLow = writeLow
+        self.readQueue = readQueue; self.bankQueue = bankQueue
         self.tCK = tCK; self.burstLength = burstLength; self.tCL = tCL; self.tCWL = tCWL; self.tRCD = tRCD
         self.tRP = tRP; self.tRAS = tRAS; self.tRC = tRC; self.tCCD_S = tCCD_S; self.tCCD_L = tCCD_L
         self.tRRD_S = tRRD_S; self.tRRD_L = tRRD_L; self.tFAW = tFAW; self.tWTR_S = tWTR_S; self.tWTR_L = tWTR_L
@@ -82,6 +89,7 @@ public struct DRAMParameters: Sendable, Equatable {
         if !(writeLow < writeHigh && writeHigh <= writeQueue) {
             return "write watermarks need write_low < write_high <= write_queue, got \(writeLow), \(writeHigh), \(writeQueue)"
         }
+        if readQueue < 1 || bankQueue < 1 { return "read_queue and bank_queue must be at least 1, got \(readQueue), \(bankQueue)" }
         if tREFI <= tRFC { return "tREFI (\(tREFI)) must exceed tRFC (\(tRFC))" }
         return nil
     }

@@ -219,7 +219,7 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
         engine.beginFetch(f)
         criticalLine[f] = line
         network.read(bytes: parameters.blockSize, node: nodes.node(of: b), criticalFirst: parameters.criticalFirst,
-                     tag: UInt64(f), at: time)
+                     tag: UInt64(f), line: firstLine(of: b), at: time)
         if let tracer, let id = signals.fetches { tracer.adjust(id, at: time, by: 1) }
     }
 

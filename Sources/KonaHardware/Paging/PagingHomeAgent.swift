@@ -252,7 +252,8 @@ public final class PagingHomeAgent: RemoteHomeAgent {
         writable[f] = false
         for w in 0..<maskWords { mappers[f * maskWords + w] = 0 }
         engine.beginFetch(f)
-        network.read(bytes: parameters.pageSize, node: nodes.node(of: p), criticalFirst: false, tag: UInt64(f), at: time)
+        network.read(bytes: parameters.pageSize, node: nodes.node(of: p), criticalFirst: false, tag: UInt64(f),
+                     line: firstLine(of: p), at: time)
         reclaimInBackground(at: time)
         return true
     }

@@ -77,6 +77,8 @@ public final class EvictionEngine {
         var start: Tick = 0
     }
     private var perFrame: [FrameEviction] = []
+    /// Per frame, the writes decided and not yet issued (`decideWriteBack`).
+    private var decided: [Int: [(offsets: [Int], entries: Int)]] = [:]
     /// Per frame, a bit per line that the directory records a socket holding (state not I).
     private var cached: LineBitmap
     private var backgroundRound = false
@@ -259,27 +261,56 @@ public final class EvictionEngine {
     /// software path before the write is posted), from when it starts. False when nothing was
     /// written (the frame is free once its owner says so).
     public func writeBack(_ f: Int, node: Int, firstLine first: UInt64, at time: Tick, postedLater: Bool = false) -> Bool {
+        let writes = decide(f)
+        post(writes, of: f, node: node, firstLine: first, at: time, postedLater: postedLater)
+        return perFrame[f].writesLeft > 0
+    }
+
+    /// Decides frame `f`'s write-back now (the lines and values it sends, counted as writes
+    /// outstanding) and keeps the writes until `issueWriteBack` reads them out of the DRAM
+    /// and posts them: a software path between the two (paging) then reaches the DRAM when
+    /// the NIC does, not stamped ahead of the requests in between. False when nothing is written.
+    public func decideWriteBack(_ f: Int) -> Bool {
+        let writes = decide(f)
+        if !writes.isEmpty { decided[f] = writes }
+        return perFrame[f].writesLeft > 0
+    }
+
+    /// Reads frame `f`'s writes decided by `decideWriteBack` out of the DRAM at `time` and
+    /// posts them to `node` (as `writeBack` does).
+    public func issueWriteBack(_ f: Int, node: Int, firstLine first: UInt64, at time: Tick, postedLater: Bool = false) {
+        guard let writes = decided.removeValue(forKey: f) else { return }
+        post(writes, of: f, node: node, firstLine: first, at: time, postedLater: postedLater)
+    }
+
+    /// Frame `f`'s writes and the values they carry, counted as outstanding.
+    private func decide(_ f: Int) -> [(offsets: [Int], entries: Int)] {
         let b = frames.block(in: f)
         let writes = packedWrites(f)
         var written = 0
         if !writes.isEmpty {
             var data = remote[b] ?? [UInt64](repeating: 0, count: linesPerBlock)
             for write in writes {
-                var ready = time
-                for i in write.offsets {
-                    data[i] = frames.value(f, line: i)
-                    ready = max(ready, dram.read(line: first + UInt64(i), at: time))
-                }
+                for i in write.offsets { data[i] = frames.value(f, line: i) }
                 written += write.offsets.count
                 perFrame[f].writesLeft += 1
-                evictionBytes += network.write(lines: write.offsets.count, entries: write.entries, node: node, tag: UInt64(f),
-                                               at: ready, postedLater: postedLater)
             }
             remote[b] = data.contains { $0 != 0 } ? data : nil
         }
         linesWrittenBack += UInt64(written)
         dirtyLinesWrittenBack += UInt64((0..<linesPerBlock).reduce(0) { $0 + (frames.isDirty(f, line: $1) ? 1 : 0) })
-        return perFrame[f].writesLeft > 0
+        return writes
+    }
+
+    /// Reads each write's lines out of the DRAM at `time` and posts it once they are read.
+    private func post(_ writes: [(offsets: [Int], entries: Int)], of f: Int, node: Int, firstLine first: UInt64,
+                      at time: Tick, postedLater: Bool) {
+        for write in writes {
+            var ready = time
+            for i in write.offsets { ready = max(ready, dram.read(line: first + UInt64(i), at: time)) }
+            evictionBytes += network.write(lines: write.offsets.count, entries: write.entries, node: node, tag: UInt64(f),
+                                           line: first &+ UInt64(write.offsets[0]), at: ready, postedLater: postedLater)
+        }
     }
 
     /// A network write of frame `f` was acknowledged; true when it was the last.

@@ -20,7 +20,7 @@ import KonaProtocol
 /// but the two highest, which are this class's), `waiting` for its own outstanding work, and
 /// the two read completions of `RemoteNetworkClient`.
 public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
-    private enum Kind: UInt32 { case evicted = 0xffff_fffe, work = 0xffff_ffff }
+    private enum Kind: UInt32 { case issueWriteBack = 0xffff_fffd, evicted = 0xffff_fffe, work = 0xffff_ffff }
 
     public let path: String
     /// The directory of the remote lines; their values live in `frames`.
@@ -162,12 +162,20 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
     }
 
     /// Sends frame `f`'s dirty lines (or all of them, by the engine's variant) to remote
-    /// memory, `writebackDelay` from now; with nothing to send the frame is free now.
+    /// memory, `writebackDelay` from now; with nothing to send the frame is free now. The
+    /// write-back is decided now; after a delay its lines are read out of the DRAM by an
+    /// event then, so that the DRAM sees them at their time, not ahead of the requests in between.
     private func writeBack(_ f: Int, at time: Tick) {
         let b = frames.block(in: f)
         let issue = time + writebackDelay
-        let sending = engine.writeBack(f, node: nodes.node(of: b), firstLine: firstLine(of: b), at: issue,
+        let sending: Bool
+        if issue > time {
+            sending = engine.decideWriteBack(f)
+            if sending { simulator.schedule(at: issue, target: id, kind: Kind.issueWriteBack.rawValue, payload: UInt64(f)) }
+        } else {
+            sending = engine.writeBack(f, node: nodes.node(of: b), firstLine: firstLine(of: b), at: issue,
                                        postedLater: writesPostedLater)
+        }
         if !sending { simulator.schedule(at: time, target: id, kind: Kind.evicted.rawValue, payload: UInt64(f)) }
         writebackStarted(f, at: time, issued: issue, sending: sending)
     }
@@ -216,6 +224,9 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
         switch event.kind {
         case Kind.evicted.rawValue:
             evicted(Int(event.payload), at: now)
+        case Kind.issueWriteBack.rawValue:
+            let f = Int(event.payload), b = frames.block(in: f)
+            engine.issueWriteBack(f, node: nodes.node(of: b), firstLine: firstLine(of: b), at: now, postedLater: writesPostedLater)
         case Kind.work.rawValue:
             workScheduled = false
             swap(&writebacksDue, &writingBack)         // two buffers, reused: no allocation per event

@@ -41,6 +41,8 @@ public final class RemoteNetwork: Component {
     public private(set) var outbound, inbound: Link
     /// Each node's memory channel (its latency is the node's memory latency).
     public private(set) var nodes: [Link]
+    /// Each node's memory when it is banked (`remote.dram.model: banked`), else empty (`nodes`' links serve).
+    public let nodeMemories: [BankedDRAM]
     /// The NIC's reads of write payloads from the initiator's memory, when `hasDMA`.
     public private(set) var dma: Link
     /// Whether writes' payloads are read through `dma` (else ready when a write starts).
@@ -73,6 +75,8 @@ public final class RemoteNetwork: Component {
         var isRead: Bool
         var tag: UInt64
         var node: Int
+        /// The first line it reads or writes at the node (for a banked node memory).
+        var line: UInt64
         /// Payload bytes of its multi-byte message (a read's data; a write's lines and descriptors).
         var payload: UInt64
         var criticalFirst: Bool
@@ -117,8 +121,8 @@ public final class RemoteNetwork: Component {
     /// node's memory latency.
     public init(path: String, latency: Tick, bitsPerSecond: UInt64, headerBytes: UInt64, mtu: UInt64, sgEntryBytes: UInt64,
                 maxOutstanding: Int, nodes: Int, nodeLatency: Tick, nodeBitsPerSecond: UInt64,
-                dmaLatency: Tick = 0, dmaBitsPerSecond: UInt64 = 0, postedWrites: Bool = false, simulator: Simulator,
-                stats: StatsRegistry, simulatedTime: @escaping () -> Tick) {
+                dmaLatency: Tick = 0, dmaBitsPerSecond: UInt64 = 0, postedWrites: Bool = false, nodeDRAM: DRAMParameters? = nil,
+                simulator: Simulator, stats: StatsRegistry, simulatedTime: @escaping () -> Tick) {
         precondition(mtu >= 64 && maxOutstanding >= 1 && nodes >= 1)
         precondition(dmaBitsPerSecond > 0 || dmaLatency == 0, "a DMA latency needs a DMA bandwidth")
         dma = Link(latency: dmaLatency, bitsPerSecond: dmaBitsPerSecond)
@@ -128,6 +132,11 @@ public final class RemoteNetwork: Component {
         outbound = Link(latency: latency, bitsPerSecond: bitsPerSecond)
         inbound = Link(latency: latency, bitsPerSecond: bitsPerSecond)
         self.nodes = (0..<nodes).map { _ in Link(latency: nodeLatency, bitsPerSecond: nodeBitsPerSecond) }
+        nodeMemories = nodeDRAM.map { p in (0..<nodes).map { i in
+            let m = BankedDRAM(p)
+            m.register("\(path).node\(i).dram", stats: stats, simulatedTime: simulatedTime)
+            return m
+        } } ?? []
         self.headerBytes = headerBytes
         self.mtu = mtu
         self.sgEntryBytes = sgEntryBytes
@@ -168,9 +177,10 @@ public final class RemoteNetwork: Component {
 
     /// Reads `bytes` from `node`, starting at `time` (not before now): the client hears of
     /// each response packet, of the critical line's arrival (`criticalFirst`, when the data is
-    /// more than a line), and of the end.
-    public func read(bytes: UInt64, node: Int, criticalFirst: Bool, tag: UInt64, at time: Tick) {
-        enqueue(Operation(isRead: true, tag: tag, node: node, payload: bytes,
+    /// more than a line), and of the end. `line` is the first line read at the node (it
+    /// matters only to a banked node memory).
+    public func read(bytes: UInt64, node: Int, criticalFirst: Bool, tag: UInt64, line: UInt64 = 0, at time: Tick) {
+        enqueue(Operation(isRead: true, tag: tag, node: node, line: line, payload: bytes,
                           criticalFirst: criticalFirst && bytes > LineGeometry.lineSize, time: time))
     }
 
@@ -178,11 +188,14 @@ public final class RemoteNetwork: Component {
     /// (not before now, when the data is ready); the client hears when the ack arrives. The
     /// write holds one of `maxOutstanding` slots from now, or, when the initiator posts it
     /// later (`postedLater`: a software path posts it at `time`), from `time`. Returns the
-    /// bytes the write puts on the wire (payload, descriptors and headers).
+    /// bytes the write puts on the wire (payload, descriptors and headers). A banked node
+    /// memory writes its lines from `line` on, consecutively.
     @discardableResult
-    public func write(lines: Int, entries: Int, node: Int, tag: UInt64, at time: Tick, postedLater: Bool = false) -> UInt64 {
+    public func write(lines: Int, entries: Int, node: Int, tag: UInt64, line: UInt64 = 0, at time: Tick,
+                      postedLater: Bool = false) -> UInt64 {
         let payload = UInt64(lines) * LineGeometry.lineSize + UInt64(entries) * sgEntryBytes
-        enqueue(Operation(isRead: false, tag: tag, node: node, payload: payload, criticalFirst: false, time: time), postedLater: postedLater)
+        enqueue(Operation(isRead: false, tag: tag, node: node, line: line, payload: payload, criticalFirst: false, time: time),
+                postedLater: postedLater)
         return wireBytes(payload: payload)
     }
 
@@ -309,7 +322,7 @@ public final class RemoteNetwork: Component {
             // The NIC starts reading the packet `readAhead` places behind this one.
             let behind = k + RemoteNetwork.readAhead
             flows[f].ready = flow.readyNext
-            flows[f].readyNext = behind < flow.packets ? nodes[node].transmit(bytes: payload(o, packet: behind), at: now) : .max
+            flows[f].readyNext = behind < flow.packets ? nodeRead(o, packet: behind, at: now) : .max
         case .data:
             arrival = send(&outbound, payload: payload(o, packet: k), at: now)
             if hasDMA {
@@ -318,8 +331,12 @@ public final class RemoteNetwork: Component {
                 flows[f].ready = flow.readyNext
                 flows[f].readyNext = behind < flow.packets ? dma.transmit(bytes: payload(o, packet: behind), at: now) : .max
             }
-            let written = nodes[node].transmit(bytes: payload(o, packet: k), at: arrival)
-            operations[o].written = max(operations[o].written, postedWrites ? written - nodes[node].latency : written)
+            if nodeMemories.isEmpty {
+                let written = nodes[node].transmit(bytes: payload(o, packet: k), at: arrival)
+                operations[o].written = max(operations[o].written, postedWrites ? written - nodes[node].latency : written)
+            } else {
+                operations[o].written = max(operations[o].written, nodeWrite(o, packet: k, at: arrival))
+            }
         case .ack:
             arrival = send(&inbound, payload: 0, at: now)
         }
@@ -337,8 +354,8 @@ public final class RemoteNetwork: Component {
         case .request:
             // The node's NIC reads the first two packets' bytes at once, the rest as packets leave.
             let count = packetCount(o)
-            let first = nodes[node].transmit(bytes: payload(o, packet: 0), at: arrival)
-            let second = count > 1 ? nodes[node].transmit(bytes: payload(o, packet: 1), at: arrival) : Tick.max
+            let first = nodeRead(o, packet: 0, at: arrival)
+            let second = count > 1 ? nodeRead(o, packet: 1, at: arrival) : Tick.max
             addFlow(Flow(kind: .response, operation: o, packets: count, ready: first, readyNext: second), direction: 1)
         case .response:
             if k == 0 && operations[o].criticalFirst {
@@ -351,6 +368,35 @@ public final class RemoteNetwork: Component {
         case .ack:
             end(o, at: arrival)
         }
+    }
+
+    /// When packet `k` of read `o` has been read out of its node's memory, starting at `time`:
+    /// its bytes over the node's channel and its latency, or, with a banked node memory, the
+    /// last of its lines read there (the packet's lines follow the operation's first line).
+    private func nodeRead(_ o: Int, packet k: Int, at time: Tick) -> Tick {
+        let node = operations[o].node
+        guard !nodeMemories.isEmpty else { return nodes[node].transmit(bytes: payload(o, packet: k), at: time) }
+        let (first, count) = packetLines(o, packet: k)
+        var ready = time
+        for i in 0 ..< count { ready = max(ready, nodeMemories[node].read(line: first &+ i, at: time)) }
+        return ready
+    }
+
+    /// With a banked node memory: queues packet `k` of write `o`'s lines there at `time`; the
+    /// node has taken them in then (its write queue holds them), so that is when it counts
+    /// them written, posted or not.
+    private func nodeWrite(_ o: Int, packet k: Int, at time: Tick) -> Tick {
+        let (first, count) = packetLines(o, packet: k)
+        for i in 0 ..< count { nodeMemories[operations[o].node].writeback(line: first &+ i, at: time) }
+        return time
+    }
+
+    /// The lines packet `k` of operation `o` carries: whole lines of its payload from the
+    /// operation's first line on, a packet holding `mtu` bytes (a write's descriptors count
+    /// as payload, so a write's last packet may hold one line more than it writes).
+    private func packetLines(_ o: Int, packet k: Int) -> (first: UInt64, count: UInt64) {
+        let bytes = payload(o, packet: k)
+        return (operations[o].line &+ UInt64(k) &* (mtu &>> 6), max(1, (bytes &+ 63) &>> 6))
     }
 
     // MARK: Events
