@@ -1,0 +1,120 @@
+import KonaConfig
+import KonaEngine
+import KonaHardware
+import KonaProtocol
+import KonaWorkloads
+
+/// Runs a config's workload on the functional model (`FunctionalSystem`): the cores'
+/// accesses, split at 64-byte lines, applied one at a time in the order the cores would
+/// issue them without stalls: the core whose next access comes first by its position in
+/// its own stream (instructions before it, at least one per access; equal positions in
+/// core order), which is round robin for streams without instructions.
+///
+/// Supports the coherent system with CPU homes and the Kona FPGA; the paging home and the
+/// private model are refused (`FunctionalRun.unsupported`).
+/// - Complexity: O(cores) per access to choose the next core, plus the access's work.
+public final class FunctionalRun {
+    /// The model the run drives.
+    public let system: FunctionalSystem
+    private var sources: [any AccessSource]
+    private let maxAccesses: UInt64
+    private var taken: [UInt64]
+    private var positions: [UInt64]
+    private var buffers: [[MemoryAccess]]
+    private var counts: [Int]
+    private var next: [Int]
+    private var ended: [Bool]
+
+    /// Why `config` cannot run functionally, or nil if it can.
+    public static func unsupported(_ config: SimulationConfig) -> String? {
+        if !config.coherent { return "system.model: private (the functional model is of the coherent system)" }
+        if config.paging != nil { return "remote.mechanism: paging (the functional model has no paging home yet)" }
+        return nil
+    }
+
+    /// The functional model of `config` over `sources` (one per core; missing ones are empty).
+    public init(config: SimulationConfig, sources: [any AccessSource]) {
+        precondition(Self.unsupported(config) == nil, Self.unsupported(config) ?? "")
+        let variant = ProtocolVariant(grantExclusive: config.grantExclusive, silentCleanEviction: config.silentCleanEviction)
+        let parameters = FunctionalSystem.Parameters(
+            sockets: config.sockets, coresPerSocket: config.coresPerSocket,
+            l1: (config.l1d.sets, config.l1d.ways), l2: (config.l2.sets, config.l2.ways), llc: (config.llc.sets, config.llc.ways),
+            llcWritebackBuffer: config.llcWritebackBuffer, interleave: config.interleave, variant: variant, seed: config.seed)
+        let remote = config.fpga.map { spec in
+            FunctionalSystem.RemoteParameters(
+                sets: spec.sets, ways: spec.ways, blockSize: spec.blockSize, policy: FrameCache.Policy(rawValue: spec.replacement)!,
+                dirtyOnGrant: spec.dirtyOnGrant, wholeBlock: spec.wholeBlockWriteback, criticalFirst: spec.criticalFirst,
+                batchBytes: spec.batchBytes, sgEntries: spec.sgEntries, sgEntryBytes: spec.sgEntryBytes,
+                headerBytes: spec.headerBytes, mtu: spec.mtu, highWatermark: spec.highWatermark,
+                lowWatermark: spec.lowWatermark, coldestVictim: spec.coldestVictim, scan: spec.scan)
+        }
+        let placement = config.fpga.map {
+            RemotePlacement(base: $0.rangeBase, size: $0.rangeSize, fraction: $0.remoteFraction, pageSize: $0.pageSize, seed: config.seed)
+        }
+        system = FunctionalSystem(parameters, remote: remote, placement: placement)
+        let count = config.sockets * config.coresPerSocket
+        self.sources = (0..<count).map { LineSplitter($0 < sources.count ? sources[$0] : AccessList([])) }
+        maxAccesses = config.maxAccesses
+        taken = Array(repeating: 0, count: count)
+        positions = Array(repeating: 0, count: count)
+        buffers = Array(repeating: Array(repeating: .none, count: 256), count: count)
+        counts = Array(repeating: 0, count: count)
+        next = Array(repeating: 0, count: count)
+        ended = Array(repeating: false, count: count)
+    }
+
+    /// The functional model of `config` over its own workload.
+    public convenience init(config: SimulationConfig) throws(WorkloadError) {
+        self.init(config: config, sources: try Simulation.workloadSources(config).0)
+    }
+
+    /// Applies up to `limit` accesses (all, by default); returns how many it applied.
+    /// - Throws: `SimulationError` for a protocol violation or a malformed trace.
+    @discardableResult
+    public func run(limit: UInt64 = .max) throws(SimulationError) -> UInt64 {
+        var applied: UInt64 = 0
+        while applied < limit {
+            var core = -1
+            var best = UInt64.max
+            for c in 0..<sources.count where !ended[c] {
+                if next[c] == counts[c] && !refill(c) { continue }
+                let position = positions[c] &+ UInt64(max(1, buffers[c][next[c]].instructions))
+                if position < best { best = position; core = c }
+            }
+            if core < 0 { break }
+            let access = buffers[core][next[core]]
+            next[core] += 1
+            taken[core] += 1
+            positions[core] = best
+            do {
+                try system.access(core: core, line: access.address >> LineGeometry.lineShift, isStore: access.kind == .store)
+            } catch {
+                throw error.asSimulationError(at: 0)
+            }
+            applied += 1
+        }
+        return applied
+    }
+
+    /// Reads core `c`'s next batch; false (and the core has ended) at its stream's end or limit.
+    private func refill(_ c: Int) -> Bool {
+        let room = maxAccesses == 0 ? 256 : Int(min(256, maxAccesses - taken[c]))
+        var n = 0
+        if room > 0 {
+            do {
+                n = try buffers[c].withUnsafeMutableBufferPointer { buffer throws(WorkloadError) -> Int in
+                    try sources[c].fill(UnsafeMutableBufferPointer(rebasing: buffer[0..<room]))
+                }
+            } catch {
+                failure = error
+            }
+        }
+        counts[c] = n
+        next[c] = 0
+        if n == 0 { ended[c] = true }
+        return n > 0
+    }
+
+    /// The first trace error met while reading (the run ends that core's stream there).
+    public private(set) var failure: WorkloadError?
+}
