@@ -18,10 +18,12 @@ public final class FunctionalRun {
     public let system: FunctionalSystem
     private var sources: [any AccessSource]
     private let maxAccesses: UInt64
-    private var taken: [UInt64]
+    /// Per core: accesses read from its source so far, its position (instructions of the
+    /// accesses applied, at least one each), accesses read and not yet applied (from
+    /// `next` on), and whether its source has ended.
+    private var read: [UInt64]
     private var positions: [UInt64]
     private var buffers: [[MemoryAccess]]
-    private var counts: [Int]
     private var next: [Int]
     private var ended: [Bool]
 
@@ -55,10 +57,9 @@ public final class FunctionalRun {
         let count = config.sockets * config.coresPerSocket
         self.sources = (0..<count).map { LineSplitter($0 < sources.count ? sources[$0] : AccessList([])) }
         maxAccesses = config.maxAccesses
-        taken = Array(repeating: 0, count: count)
+        read = Array(repeating: 0, count: count)
         positions = Array(repeating: 0, count: count)
-        buffers = Array(repeating: Array(repeating: .none, count: 256), count: count)
-        counts = Array(repeating: 0, count: count)
+        buffers = Array(repeating: [], count: count)
         next = Array(repeating: 0, count: count)
         ended = Array(repeating: false, count: count)
     }
@@ -69,22 +70,21 @@ public final class FunctionalRun {
     }
 
     /// Applies up to `limit` accesses (all, by default); returns how many it applied.
-    /// - Throws: `SimulationError` for a protocol violation or a malformed trace.
+    /// - Throws: `SimulationError` for a protocol violation, `WorkloadError` for a malformed trace.
     @discardableResult
-    public func run(limit: UInt64 = .max) throws(SimulationError) -> UInt64 {
+    public func run(limit: UInt64 = .max) throws -> UInt64 {
         var applied: UInt64 = 0
         while applied < limit {
             var core = -1
             var best = UInt64.max
             for c in 0..<sources.count where !ended[c] {
-                if next[c] == counts[c] && !refill(c) { continue }
+                if next[c] == buffers[c].count && !readBatch(c) { continue }
                 let position = positions[c] &+ UInt64(max(1, buffers[c][next[c]].instructions))
                 if position < best { best = position; core = c }
             }
             if core < 0 { break }
             let access = buffers[core][next[core]]
             next[core] += 1
-            taken[core] += 1
             positions[core] = best
             do {
                 try system.access(core: core, line: access.address >> LineGeometry.lineShift, isStore: access.kind == .store)
@@ -93,28 +93,48 @@ public final class FunctionalRun {
             }
             applied += 1
         }
+        if let failure { throw failure }
         return applied
     }
 
-    /// Reads core `c`'s next batch; false (and the core has ended) at its stream's end or limit.
-    private func refill(_ c: Int) -> Bool {
-        let room = maxAccesses == 0 ? 256 : Int(min(256, maxAccesses - taken[c]))
+    /// Core `core`'s next `count` accesses (fewer at the end of its stream), which stay to be
+    /// applied: a sampled run's detailed window replays them.
+    public func upcoming(_ count: Int, core: Int) -> [MemoryAccess] {
+        while buffers[core].count - next[core] < count && !ended[core] && readBatch(core, keeping: true) {}
+        return Array(buffers[core][next[core] ..< min(buffers[core].count, next[core] + count)])
+    }
+
+    /// Cores whose streams have not ended.
+    public var activeCores: Int {
+        (0..<sources.count).reduce(0) { $0 + (ended[$1] && next[$1] == buffers[$1].count ? 0 : 1) }
+    }
+
+    /// Reads core `c`'s next batch of up to 256 accesses, after the unapplied ones if
+    /// `keeping`, else in their place; false (the core has ended) at its stream's end or limit.
+    private func readBatch(_ c: Int, keeping: Bool = false) -> Bool {
+        if !keeping || next[c] == buffers[c].count {
+            buffers[c].removeFirst(next[c])
+            next[c] = 0
+        }
+        let room = maxAccesses == 0 ? 256 : Int(min(256, maxAccesses - read[c]))
         var n = 0
         if room > 0 {
+            let old = buffers[c].count
+            buffers[c].append(contentsOf: repeatElement(MemoryAccess.none, count: room))
             do {
                 n = try buffers[c].withUnsafeMutableBufferPointer { buffer throws(WorkloadError) -> Int in
-                    try sources[c].fill(UnsafeMutableBufferPointer(rebasing: buffer[0..<room]))
+                    try sources[c].fill(UnsafeMutableBufferPointer(rebasing: buffer[old ..< old + room]))
                 }
             } catch {
                 failure = error
             }
+            buffers[c].removeLast(room - n)
         }
-        counts[c] = n
-        next[c] = 0
+        read[c] += UInt64(n)
         if n == 0 { ended[c] = true }
         return n > 0
     }
 
-    /// The first trace error met while reading (the run ends that core's stream there).
-    public private(set) var failure: WorkloadError?
+    /// The first trace error met while reading (that core's stream ends there; `run` throws it).
+    private var failure: WorkloadError?
 }

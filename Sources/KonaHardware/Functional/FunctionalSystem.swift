@@ -70,10 +70,10 @@ public final class FunctionalSystem {
     }
 
     private let network = FunctionalNetwork()
-    private var complexes: [FunctionalComplex] = []
-    private var llcs: [FunctionalLLC] = []
-    private var homes: [FunctionalHome] = []
-    private let remote: FunctionalHome?
+    var complexes: [FunctionalComplex] = []
+    var llcs: [FunctionalLLC] = []
+    var homes: [FunctionalHome] = []
+    let remote: FunctionalHome?
     private let placement: RemotePlacement?
     /// Accesses applied, and those to remote lines.
     public private(set) var accesses: UInt64 = 0, remoteAccesses: UInt64 = 0
