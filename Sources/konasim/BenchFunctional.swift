@@ -18,7 +18,7 @@ extension KonaSimCommand.Bench {
             switch workload {
             case "default": break
             case "random": overrides += ["system.cores_per_socket=1"]
-            default: overrides += ["workload.trace=\(workload)"]
+            default: overrides += ["workload.kind=lackey", "workload.trace=\(workload)", "workload.traces="]
             }
             let config = try SimulationConfig(KonaSchema.loader.load(text: EmbeddedDefault.yaml, name: EmbeddedDefault.name,
                                                                       overrides: overrides))
