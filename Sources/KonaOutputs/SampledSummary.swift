@@ -3,8 +3,9 @@ import KonaSystem
 
 /// What `konasim run --sample` prints and writes: each estimate with its interval
 /// (`AMAT 1144.9 +- 12.3 ns (99.7%)`), the functional model's exact counts, and the
-/// statistics as `--stats-json` values (`<name>`, `<name>.ci_low`, `<name>.ci_high`, the exact
-/// counts as `functional.<name>`, and `sampling.*`).
+/// statistics as `--stats-json` values (`<name>`, `<name>.ci_low`, `<name>.ci_high`,
+/// `<name>.half_width`; the exact counts under their own names, or `functional.<name>` where
+/// an estimate has the name; and `sampling.*`).
 public enum SampledSummary {
     /// The summary text of `report`, a sampled run of `run` configured from `configName`.
     public static func render(_ report: SampledReport, run: SampledRun, configName: String, workload: String) -> String {
@@ -36,9 +37,11 @@ public enum SampledSummary {
     public static func values(_ report: SampledReport) -> [(name: String, value: StatValue)] {
         var out: [(name: String, value: StatValue)] = []
         for e in report.estimates {
-            out += [(e.name, .real(e.mean)), (e.name + ".ci_low", .real(e.low)), (e.name + ".ci_high", .real(e.high))]
+            out += [(e.name, .real(e.mean)), (e.name + ".ci_low", .real(e.low)), (e.name + ".ci_high", .real(e.high)),
+                    (e.name + ".half_width", .real(e.halfWidth))]
         }
-        out += report.exactCounts.map { ("functional." + $0.name, .integer($0.value)) }
+        let estimated = Set(report.estimates.map(\.name))
+        out += report.exactCounts.map { (estimated.contains($0.name) ? "functional." + $0.name : $0.name, .integer($0.value)) }
         out += [("sampling.units", .integer(UInt64(report.units))), ("sampling.accesses", .integer(report.accesses)),
                 ("sampling.detailed_accesses", .integer(report.detailedAccesses)), ("sampling.confidence", .real(report.confidence))]
         return out.sorted { $0.name < $1.name }
