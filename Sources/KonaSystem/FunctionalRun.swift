@@ -16,16 +16,7 @@ import KonaWorkloads
 public final class FunctionalRun {
     /// The model the run drives.
     public let system: FunctionalSystem
-    private var sources: [any AccessSource]
-    private let maxAccesses: UInt64
-    /// Per core: accesses read from its source so far, its position (instructions of the
-    /// accesses applied, at least one each), accesses read and not yet applied (from
-    /// `next` on), and whether its source has ended.
-    private var read: [UInt64]
-    private var positions: [UInt64]
-    private var buffers: [[MemoryAccess]]
-    private var next: [Int]
-    private var ended: [Bool]
+    private var streams: IssueStreams
 
     /// Why `config` cannot run functionally, or nil if it can.
     public static func unsupported(_ config: SimulationConfig) -> String? {
@@ -55,13 +46,8 @@ public final class FunctionalRun {
         }
         system = FunctionalSystem(parameters, remote: remote, placement: placement)
         let count = config.sockets * config.coresPerSocket
-        self.sources = (0..<count).map { LineSplitter($0 < sources.count ? sources[$0] : AccessList([])) }
-        maxAccesses = config.maxAccesses
-        read = Array(repeating: 0, count: count)
-        positions = Array(repeating: 0, count: count)
-        buffers = Array(repeating: [], count: count)
-        next = Array(repeating: 0, count: count)
-        ended = Array(repeating: false, count: count)
+        streams = IssueStreams(sources: (0..<count).map { LineSplitter($0 < sources.count ? sources[$0] : AccessList([])) },
+                               maxAccesses: config.maxAccesses)
     }
 
     /// The functional model of `config` over its own workload.
@@ -73,68 +59,27 @@ public final class FunctionalRun {
     /// - Throws: `SimulationError` for a protocol violation, `WorkloadError` for a malformed trace.
     @discardableResult
     public func run(limit: UInt64 = .max) throws -> UInt64 {
+        var streams = IssueStreams(sources: [], maxAccesses: 0)
+        swap(&streams, &self.streams)                 // worked on as a local: no exclusivity checks
+        defer { swap(&streams, &self.streams) }
+        let system = self.system
         var applied: UInt64 = 0
-        while applied < limit {
-            var core = -1
-            var best = UInt64.max
-            for c in 0..<sources.count where !ended[c] {
-                if next[c] == buffers[c].count && !readBatch(c) { continue }
-                let position = positions[c] &+ UInt64(max(1, buffers[c][next[c]].instructions))
-                if position < best { best = position; core = c }
-            }
-            if core < 0 { break }
-            let access = buffers[core][next[core]]
-            next[core] += 1
-            positions[core] = best
+        while applied < limit, let (core, access) = streams.take() {
             do {
                 try system.access(core: core, line: access.address >> LineGeometry.lineShift, isStore: access.kind == .store)
             } catch {
                 throw error.asSimulationError(at: 0)
             }
-            applied += 1
+            applied &+= 1
         }
-        if let failure { throw failure }
+        if let failure = streams.failure { throw failure }
         return applied
     }
 
     /// Core `core`'s next `count` accesses (fewer at the end of its stream), which stay to be
     /// applied: a sampled run's detailed window replays them.
-    public func upcoming(_ count: Int, core: Int) -> [MemoryAccess] {
-        while buffers[core].count - next[core] < count && !ended[core] && readBatch(core, keeping: true) {}
-        return Array(buffers[core][next[core] ..< min(buffers[core].count, next[core] + count)])
-    }
+    public func upcoming(_ count: Int, core: Int) -> [MemoryAccess] { streams.upcoming(count, core: core) }
 
     /// Cores whose streams have not ended.
-    public var activeCores: Int {
-        (0..<sources.count).reduce(0) { $0 + (ended[$1] && next[$1] == buffers[$1].count ? 0 : 1) }
-    }
-
-    /// Reads core `c`'s next batch of up to 256 accesses, after the unapplied ones if
-    /// `keeping`, else in their place; false (the core has ended) at its stream's end or limit.
-    private func readBatch(_ c: Int, keeping: Bool = false) -> Bool {
-        if !keeping || next[c] == buffers[c].count {
-            buffers[c].removeFirst(next[c])
-            next[c] = 0
-        }
-        let room = maxAccesses == 0 ? 256 : Int(min(256, maxAccesses - read[c]))
-        var n = 0
-        if room > 0 {
-            let old = buffers[c].count
-            buffers[c].append(contentsOf: repeatElement(MemoryAccess.none, count: room))
-            do {
-                n = try buffers[c].withUnsafeMutableBufferPointer { buffer throws(WorkloadError) -> Int in
-                    try sources[c].fill(UnsafeMutableBufferPointer(rebasing: buffer[old ..< old + room]))
-                }
-            } catch {
-                failure = error
-            }
-            buffers[c].removeLast(room - n)
-        }
-        read[c] += UInt64(n)
-        if n == 0 { ended[c] = true }
-        return n > 0
-    }
-
-    /// The first trace error met while reading (that core's stream ends there; `run` throws it).
-    private var failure: WorkloadError?
+    public var activeCores: Int { streams.activeCores }
 }

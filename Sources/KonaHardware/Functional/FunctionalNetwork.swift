@@ -11,12 +11,34 @@ import KonaProtocol
 final class FunctionalNetwork: CoherenceNetwork {
     private var queue: [CoherenceMessage] = []
     private var head = 0
-    /// Where each message goes; set by the system once its parts exist.
-    var deliver: ((CoherenceMessage) throws(ProtocolViolation) -> Void)?
+    /// The parts messages go to, unretained (the system owns them), by destination: called
+    /// through `Unmanaged`'s guaranteed reference, so a delivery retains nothing.
+    var complexes: ContiguousArray<Unmanaged<FunctionalComplex>> = []
+    var llcs: ContiguousArray<Unmanaged<FunctionalLLC>> = []
+    var homes: ContiguousArray<Unmanaged<FunctionalHome>> = []
     /// Messages delivered so far.
     private(set) var messages: UInt64 = 0
 
     func send(_ message: CoherenceMessage) { queue.append(message) }
+
+    private func deliver(_ message: CoherenceMessage) throws(ProtocolViolation) {
+        var failure: ProtocolViolation?
+        switch message.destination {
+        case .core(let c):
+            complexes[c]._withUnsafeGuaranteedRef { part in
+                do throws(ProtocolViolation) { try part.receive(message) } catch { failure = error }
+            }
+        case .llc(let s):
+            llcs[s]._withUnsafeGuaranteedRef { part in
+                do throws(ProtocolViolation) { try part.receive(message) } catch { failure = error }
+            }
+        case .home(let h):
+            homes[h]._withUnsafeGuaranteedRef { part in
+                do throws(ProtocolViolation) { try part.receive(message) } catch { failure = error }
+            }
+        }
+        if let failure { throw failure }
+    }
 
     /// Delivers queued messages, and those their deliveries send, until none is left.
     func drain() throws(ProtocolViolation) {
@@ -24,7 +46,7 @@ final class FunctionalNetwork: CoherenceNetwork {
             let message = queue[head]
             head += 1
             messages &+= 1
-            try deliver!(message)
+            try deliver(message)
         }
         head = 0
         queue.removeAll(keepingCapacity: true)

@@ -120,13 +120,9 @@ public final class FunctionalSystem {
                                                    l1: parameters.l1, l2: parameters.l2, network: network, seed: parameters.seed))
             }
         }
-        network.deliver = { [unowned(unsafe) self] message throws(ProtocolViolation) in
-            switch message.destination {
-            case .core(let c): try self.complexes[c].receive(message)
-            case .llc(let s): try self.llcs[s].receive(message)
-            case .home(let h): try self.homes[h].receive(message)
-            }
-        }
+        network.complexes = ContiguousArray(complexes.map { Unmanaged.passUnretained($0) })
+        network.llcs = ContiguousArray(llcs.map { Unmanaged.passUnretained($0) })
+        network.homes = ContiguousArray(homes.map { Unmanaged.passUnretained($0) })
     }
 
     /// Applies a load or store of core `core` to line number `line`, and all it causes.
@@ -134,7 +130,11 @@ public final class FunctionalSystem {
     public func access(core: Int, line: UInt64, isStore: Bool) throws(ProtocolViolation) {
         accesses &+= 1
         if let placement, placement.isRemote(line) { remoteAccesses &+= 1 }
-        try complexes[core].access(line: line, isStore: isStore)
+        var failure: ProtocolViolation?
+        network.complexes[core]._withUnsafeGuaranteedRef { complex in
+            do throws(ProtocolViolation) { try complex.access(line: line, isStore: isStore) } catch { failure = error }
+        }
+        if let failure { throw failure }
     }
 
     /// Every count the model keeps, under the detailed model's statistic names.
