@@ -14,6 +14,9 @@ struct IssueStreams {
     private var buffers: [[MemoryAccess]]
     private var next: [Int]
     private var ended: [Bool]
+    /// Per core, the position its next access would take (`UInt64.max` once it has ended):
+    /// kept up to date at every take, so choosing the next core is a scan of one flat array.
+    private var nextPositions: [UInt64]
     /// The first trace error met (that core's stream ends there).
     private(set) var failure: WorkloadError?
 
@@ -26,22 +29,30 @@ struct IssueStreams {
         buffers = Array(repeating: [], count: sources.count)
         next = Array(repeating: 0, count: sources.count)
         ended = Array(repeating: false, count: sources.count)
+        nextPositions = Array(repeating: .max, count: sources.count)
+        for c in 0..<sources.count { refresh(c) }
+    }
+
+    /// Sets core `c`'s next position, reading its next batch if it has taken all it read.
+    private mutating func refresh(_ c: Int) {
+        if next[c] == buffers[c].count && (ended[c] || !readBatch(c)) {
+            nextPositions[c] = .max
+        } else {
+            nextPositions[c] = positions[c] &+ UInt64(max(1, buffers[c][next[c]].instructions))
+        }
     }
 
     /// The next access in issue order and its core, taken; nil once every stream has ended.
     @inline(__always)
     mutating func take() -> (core: Int, access: MemoryAccess)? {
-        var core = -1
-        var best = UInt64.max
-        for c in 0..<sources.count where !ended[c] {
-            if next[c] == buffers[c].count && !readBatch(c) { continue }
-            let position = positions[c] &+ UInt64(max(1, buffers[c][next[c]].instructions))
-            if position < best { best = position; core = c }
-        }
-        guard core >= 0 else { return nil }
+        var core = 0
+        var best = nextPositions[0]
+        for c in 1..<nextPositions.count where nextPositions[c] < best { best = nextPositions[c]; core = c }
+        guard best != .max else { return nil }
         let access = buffers[core][next[core]]
         next[core] &+= 1
         positions[core] = best
+        refresh(core)
         return (core, access)
     }
 

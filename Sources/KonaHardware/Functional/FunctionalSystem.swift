@@ -74,17 +74,15 @@ public final class FunctionalSystem {
     var llcs: [FunctionalLLC] = []
     var homes: [FunctionalHome] = []
     let remote: FunctionalHome?
-    private let placement: RemotePlacement?
-    /// Accesses applied, and those to remote lines.
-    public private(set) var accesses: UInt64 = 0, remoteAccesses: UInt64 = 0
+    /// Accesses applied.
+    public private(set) var accesses: UInt64 = 0
 
     /// A system of `parameters`; with `remote` and `placement`, the lines `placement` says are
     /// remote are homed by the FPGA (home number `sockets`).
     public init(_ parameters: Parameters, remote remoteParameters: RemoteParameters?, placement: RemotePlacement?) {
         let sockets = parameters.sockets, perSocket = parameters.coresPerSocket, network = self.network
         let interleaveSockets = UInt64(sockets), interleave = parameters.interleave
-        self.placement = remoteParameters == nil ? nil : placement
-        let remotePlacement = self.placement
+        let remotePlacement = remoteParameters == nil ? nil : placement
         let homeOf: (UInt64) -> Endpoint = { line in
             if remotePlacement?.isRemote(line) == true { return .home(sockets) }
             return .home(sockets == 1 ? 0 : Int((line << LineGeometry.lineShift) / interleave % interleaveSockets))
@@ -129,7 +127,6 @@ public final class FunctionalSystem {
     @inline(__always)
     public func access(core: Int, line: UInt64, isStore: Bool) throws(ProtocolViolation) {
         accesses &+= 1
-        if let placement, placement.isRemote(line) { remoteAccesses &+= 1 }
         var failure: ProtocolViolation?
         network.complexes[core]._withUnsafeGuaranteedRef { complex in
             do throws(ProtocolViolation) { try complex.access(line: line, isStore: isStore) } catch { failure = error }
