@@ -29,6 +29,10 @@ public enum SampledSummary {
         if let fetches = exact["fpga.fetches"] {
             lines.append("exact      (functional model, whole run) FMem \(Summary.grouped(exact["fpga.fmem.hits"] ?? 0)) hits, \(Summary.grouped(exact["fpga.fmem.misses"] ?? 0)) misses, \(Summary.grouped(fetches)) fetches, \(Summary.grouped(exact["fpga.evictions"] ?? 0)) evictions, \(Summary.grouped(exact["fpga.lines_written_back"] ?? 0)) lines written back")
         }
+        if report.trackers.count >= 3 {
+            let x = report.trackers.prefix(3).map { Summary.fixed($0.value, 2) + "x" }
+            lines.append("dirty amplification (shadow trackers, functional model)  64B \(x[0]), 4KiB \(x[1]), 2MiB \(x[2])")
+        }
         lines.append("host       \(Summary.fixed(report.hostSeconds, 2)) s, \(Summary.fixed(Double(report.accesses) / max(report.hostSeconds, 1e-9) / 1e6, 2)) M accesses/s")
         return lines.joined(separator: "\n") + "\n"
     }
@@ -42,6 +46,7 @@ public enum SampledSummary {
         }
         let estimated = Set(report.estimates.map(\.name))
         out += report.exactCounts.map { (estimated.contains($0.name) ? "functional." + $0.name : $0.name, .integer($0.value)) }
+        out += report.trackers.map { ($0.name, $0.name.hasPrefix("tracker.amplification") ? .real($0.value) : .integer(UInt64($0.value))) }
         out += [("sampling.units", .integer(UInt64(report.units))), ("sampling.accesses", .integer(report.accesses)),
                 ("sampling.detailed_accesses", .integer(report.detailedAccesses)), ("sampling.confidence", .real(report.confidence))]
         return out.sorted { $0.name < $1.name }

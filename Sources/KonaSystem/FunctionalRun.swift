@@ -17,6 +17,12 @@ public final class FunctionalRun {
     /// The model the run drives.
     public let system: FunctionalSystem
     private var streams: IssueStreams
+    /// The shadow dirty trackers (`stats.dirty_interval` > 0), fed every access in the
+    /// functional model's order: amplification over the whole run, exact on one core.
+    public let tracker: DirtyTracker?
+    private let log = IssueLog()
+    private var logged: UInt64 = 0
+    private var trackerFinished = false
 
     /// Why `config` cannot run functionally, or nil if it can.
     public static func unsupported(_ config: SimulationConfig) -> String? {
@@ -48,6 +54,7 @@ public final class FunctionalRun {
         let count = config.sockets * config.coresPerSocket
         streams = IssueStreams(sources: (0..<count).map { LineSplitter($0 < sources.count ? sources[$0] : AccessList([])) },
                                maxAccesses: config.maxAccesses)
+        tracker = config.dirtyInterval > 0 ? DirtyTracker(interval: config.dirtyInterval) : nil
     }
 
     /// The functional model of `config` over its own workload.
@@ -64,7 +71,10 @@ public final class FunctionalRun {
         defer { swap(&streams, &self.streams) }
         let system = self.system
         var applied: UInt64 = 0
-        while applied < limit, let (core, access) = streams.take() {
+        var ended = false
+        while applied < limit {
+            guard let (core, access) = streams.take() else { ended = true; break }
+            if let tracker { track(access, tracker) }
             do {
                 try system.access(core: core, line: access.address >> LineGeometry.lineShift, isStore: access.kind == .store)
             } catch {
@@ -73,7 +83,19 @@ public final class FunctionalRun {
             applied &+= 1
         }
         if let failure = streams.failure { throw failure }
+        if ended, !trackerFinished, let tracker {
+            tracker.finish([log])
+            trackerFinished = true
+        }
         return applied
+    }
+
+    /// Logs `access` for the trackers, which read the log every 4,096 accesses (a record's
+    /// later pieces are read with its first when they are in the log by then).
+    private func track(_ access: MemoryAccess, _ tracker: DirtyTracker) {
+        log.append(access, at: logged)
+        logged &+= 1
+        if logged & 4095 == 0 { tracker.observe([log], before: logged - 1) }
     }
 
     /// Core `core`'s next `count` accesses (fewer at the end of its stream), which stay to be

@@ -5,6 +5,9 @@ public struct SampledReport: Sendable {
     public var estimates: [SampledEstimate]
     /// The functional model's counts over every access, under the detailed statistics' names.
     public var exactCounts: [(name: String, value: UInt64)]
+    /// The shadow dirty trackers over every access in the functional model's order
+    /// (`tracker.amplification.64B`, ...), empty when `stats.dirty_interval` is 0.
+    public var trackers: [(name: String, value: Double)]
     /// Accesses in the whole run, and those the detailed windows simulated (warm-ups and tails included).
     public var accesses: UInt64, detailedAccesses: UInt64
     /// Measured units, and the confidence of the intervals.

@@ -76,7 +76,12 @@ public final class SampledRun {
         try functional.run()
         let total = functional.system.accesses
         let estimates = Self.estimates(units, accesses: total, confidence: spec.confidence, hasFPGA: config.fpga != nil)
-        return SampledReport(estimates: estimates, exactCounts: functional.system.counts, accesses: total,
+        var trackers: [(name: String, value: Double)] = []
+        if let tracker = functional.tracker {
+            for (g, name) in ["64B", "4KiB", "2MiB"].enumerated() { trackers.append(("tracker.amplification.\(name)", tracker.amplification(g))) }
+            trackers += [("tracker.modified_bytes", Double(tracker.modifiedBytes)), ("tracker.records", Double(tracker.records))]
+        }
+        return SampledReport(estimates: estimates, exactCounts: functional.system.counts, trackers: trackers, accesses: total,
                              detailedAccesses: detailed, units: units.count, confidence: spec.confidence,
                              hostSeconds: Self.seconds(ContinuousClock.now - start),
                              warnings: warnings(estimates, units: units.count))

@@ -25,6 +25,10 @@ let smallKona = ["core.l1d.size=4KiB", "core.l1d.ways=4", "core.l2.size=16KiB", 
         let detailed = try Simulation(config: config).run()
         let functional = try FunctionalRun(config: config)
         try functional.run()
+        for (g, name) in ["64B", "4KiB", "2MiB"].enumerated() {
+            let value = detailed.value("tracker.amplification.\(name)")?.asDouble
+            #expect(functional.tracker?.amplification(g) == value, "tracker.amplification.\(name)")
+        }
         return functional.system.counts.map { count in
             let value = detailed.value(count.name)
             #expect(value != nil, "the detailed model has no statistic \(count.name)")
