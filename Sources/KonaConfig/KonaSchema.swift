@@ -242,6 +242,18 @@ public enum KonaSchema {
                   "Stop issuing after this many accesses (after line splitting); 0 for no limit."),
         ConfigKey("run.check", .boolean, default: "false",
                   "Data-value checking (coherent model): every store writes a fresh value and every load must see the latest one in coherence order; a wrong value stops the run (exit 3). Slower. `konasim run --check` sets it."),
+        ConfigKey("run.sampling.enabled", .boolean, default: "false",
+                  "Sampled simulation: the functional model warms the caches, directories and FMem between detailed windows, and each estimate comes with a confidence interval (docs/sampling.md). `konasim run --sample` sets it."),
+        ConfigKey("run.sampling.period", .integer(1...Int64.max), default: "250000",
+                  "Accesses per core from one detailed window's start to the next (systematic sampling)."),
+        ConfigKey("run.sampling.detailed_warmup", .integer(0...Int64.max), default: "2000",
+                  "Accesses per core each window runs in detail before its measured unit (fills MSHRs, queues and links)."),
+        ConfigKey("run.sampling.measure", .integer(1...Int64.max), default: "5000",
+                  "Accesses per core in each window's measured unit."),
+        ConfigKey("run.sampling.confidence", .real(0.5...0.999999), default: "0.997",
+                  "Confidence of the intervals printed with every estimate."),
+        ConfigKey("run.sampling.target_error", .real(0.000001...1), default: "0.03",
+                  "Relative half-width the intervals should reach; a run that misses it warns with the period that would."),
     ], sections: [
         "system": "What is simulated: the coherent multi-core system, or one private hierarchy.",
         "core": "Each core and its private caches.",
@@ -269,6 +281,7 @@ public enum KonaSchema {
         "memory": "Main memory (DRAM).",
         "workload": "What the core runs.",
         "run": "Run control.",
+        "run.sampling": "Sampled simulation: functional warming between detailed windows (docs/sampling.md).",
         "trace": "Waveform output (VCD).",
     ])
 

@@ -155,6 +155,8 @@ public struct SimulationConfig: Sendable {
     public var workload: Workload
     public var maxTime: UInt64
     public var maxAccesses: UInt64
+    /// Sampled simulation, when on (`run.sampling.*`).
+    public var sampling: SamplingSpec?
     /// Cores that run a synthetic workload (the first ones; `workload.threads`, 0 in the file
     /// for all); 1 for a trace, whose cores `workload` says.
     public var threads: Int
@@ -216,6 +218,7 @@ public struct SimulationConfig: Sendable {
         guard memoryBitsPerSecond > 0 else { throw config.error("memory.bandwidth", "must be greater than 0") }
         maxTime = config.quantity("run.max_time")
         maxAccesses = UInt64(config.integer("run.max_accesses"))
+        sampling = try SamplingSpec.read(config)
         let cores = coherent ? sockets * coresPerSocket : 1
         let threads = Int(config.integer("workload.threads"))
         guard threads <= cores else {

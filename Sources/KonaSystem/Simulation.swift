@@ -76,6 +76,13 @@ public final class Simulation {
     /// - Throws: `WorkloadError` if a trace cannot be opened, or its threads and
     ///   `workload.placement` do not match.
     public convenience init(config: SimulationConfig) throws(WorkloadError) {
+        let (sources, description) = try Self.workloadSources(config)
+        self.init(config: config, sources: sources, description: description)
+    }
+
+    /// The config's workload as one access stream per core (traces opened, a Lackey trace's
+    /// threads found), and its description for the summary.
+    public static func workloadSources(_ config: SimulationConfig) throws(WorkloadError) -> ([any AccessSource], String) {
         let count = config.sockets * config.coresPerSocket
         if case .synthetic = config.workload {
             var sources: [any AccessSource] = []
@@ -89,11 +96,10 @@ public final class Simulation {
                 description = config.threads < count ? "\(config.threads) of \(count) cores, each " + description
                     : "\(count) cores, each " + description
             }
-            self.init(config: config, sources: sources, description: description)
-        } else {
-            let assignment = try TraceAssignment(config.workload, cores: count)
-            self.init(config: config, sources: try assignment.sources(), description: assignment.description)
+            return (sources, description)
         }
+        let assignment = try TraceAssignment(config.workload, cores: count)
+        return (try assignment.sources(), assignment.description)
     }
 
     /// Builds the system around access streams of the caller's, one per core (missing ones

@@ -12,7 +12,7 @@ extension KonaSimCommand {
         static let configuration = CommandConfiguration(
             commandName: "bench",
             abstract: "Measure host speed (use a release build; scripts/bench runs them all).",
-            subcommands: [Hold.self, Timed.self, Coherent.self, Kona.self, Lackey.self, TraceRead.self, DRAM.self])
+            subcommands: [Hold.self, Timed.self, Coherent.self, Kona.self, Lackey.self, TraceRead.self, DRAM.self, Functional.self])
     }
 }
 

@@ -47,6 +47,7 @@ extension KonaSimCommand {
         @Option(help: "Output format: table, md, csv or json.") var format: Format = .table
         @Option(help: ArgumentHelp("Write an SVG bar chart of the ratios to FILE.", valueName: "file")) var plot: String?
         @Option(help: "Runs at once (default: all cores).") var jobs: Int?
+        @Flag(help: "Sampled runs (run.sampling.*): each figure an estimate; see konasim run --sample.") var sample = false
 
         func validate() throws {
             if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
@@ -62,6 +63,7 @@ extension KonaSimCommand {
             shared += overrides
             if let accesses { shared.append("run.max_accesses=\(accesses)") }
             if let seed { shared.append("seed=\(seed)") }
+            if sample { shared.append("run.sampling.enabled=true") }
             let threadCounts = try threadList(default: configs.isEmpty ? [1, 2, 4] : nil)
 
             // Validate every run before any starts: bad input is reported once, with its place.
@@ -69,6 +71,9 @@ extension KonaSimCommand {
             for (name, path) in zip(names, paths) {
                 let config = try KonaSchema.loader.load(path: path, overrides: shared)
                 let simulation = try SimulationConfig(config)
+                if simulation.sampling != nil, let problem = SampledRun.unsupported(simulation) {
+                    throw InputError(message: "--sample does not support \(problem), which \(name) uses (\(path))")
+                }
                 for t in threadCounts ?? [] where t > simulation.sockets * simulation.coresPerSocket {
                     throw InputError(message: "--threads \(t) is above \(name)'s \(simulation.sockets * simulation.coresPerSocket) cores (\(path))")
                 }

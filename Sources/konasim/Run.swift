@@ -36,6 +36,9 @@ extension KonaSimCommand {
         @Flag(help: "Print nothing but errors.")
         var quiet = false
 
+        @Flag(help: "Sampled simulation: functional warming between detailed windows, every estimate with its confidence interval (sets run.sampling.enabled; run.sampling.* tunes it).")
+        var sample = false
+
         @Option(help: ArgumentHelp("Write a VCD waveform to FILE (sets trace.vcd).", valueName: "file"))
         var vcd: String?
 
@@ -54,7 +57,9 @@ extension KonaSimCommand {
             if let vcd { extra.append("trace.vcd=\(vcd)") }
             if let vcdSignals { extra.append("trace.signals=\(vcdSignals)") }
             if let vcdWindow { extra.append("trace.window=\(vcdWindow)") }
+            if sample { extra.append("run.sampling.enabled=true") }
             let config = try SimulationConfig(try options.resolve(extra: extra))
+            if config.sampling != nil { return try runSampled(config) }
             let simulation = try Simulation(config: config)
             var writer: VCDWriter?
             if let path = config.traceVCD {

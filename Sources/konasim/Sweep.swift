@@ -7,6 +7,7 @@ import Darwin
 import Foundation
 import KonaConfig
 import KonaEngine
+import KonaOutputs
 import KonaSweeps
 import KonaSystem
 
@@ -76,10 +77,19 @@ extension KonaSimCommand {
             let p = points[point]
             let resolved = try spec.config(for: p)
             let config = try SimulationConfig(resolved)
-            let report = try Simulation(config: config).run()
+            let value: (String) -> StatValue?
+            if config.sampling != nil {
+                if let problem = SampledRun.unsupported(config) { throw InputError(message: "\(file): run.sampling does not support \(problem)") }
+                let values = Dictionary(SampledSummary.values(try SampledRun(config: config).run()).map { ($0.name, $0.value) },
+                                        uniquingKeysWith: { a, _ in a })
+                value = { values[$0] }
+            } else {
+                let report = try Simulation(config: config).run()
+                value = { report.value($0) }
+            }
             var metrics: [(name: String, value: StatValue)] = []
             for m in spec.metrics {
-                guard let v = report.value(m) else { throw InputError(message: "\(file): metric '\(m)' is not a statistic of this system") }
+                guard let v = value(m) else { throw InputError(message: "\(file): metric '\(m)' is not a statistic of this system") }
                 metrics.append((m, v))
             }
             print(SweepRow(point: p, seed: config.seed, metrics: metrics, version: KonaVersion.string, resolvedYAML: resolved.yaml()).json)

@@ -177,6 +177,24 @@ public final class TagStore {
         return best
     }
 
+    /// Takes `other`'s lines, dirty bits, replacement order and random stream (sampling
+    /// hands the functional model's warm caches to a detailed window); data is ready at once
+    /// and no merges are counted. O(sets x ways).
+    /// - Precondition: `other` has the same geometry and policy.
+    public func copyContents(of other: TagStore) {
+        precondition(other.sets == sets && other.ways == ways && other.policy == policy,
+                     "copying a \(other.sets) x \(other.ways) tag store into a \(sets) x \(ways) one")
+        let n = sets * ways
+        lines.update(from: other.lines, count: n)
+        dirtyBits.update(from: other.dirtyBits, count: n)
+        stamps.update(from: other.stamps, count: n)
+        ready.update(repeating: 0, count: n)
+        mergeCounts.update(repeating: 0, count: n)
+        clock = other.clock
+        random = other.random
+        memoLine = Self.invalid
+    }
+
     /// Checks that no line is valid twice in its set and each sits in its own set.
     public func checkInvariants() {
         for s in 0..<sets {

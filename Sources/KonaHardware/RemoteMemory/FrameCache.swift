@@ -351,4 +351,21 @@ public final class FrameCache {
             return usable[0]
         }
     }
+
+    /// Takes `other`'s frames, their numbering, blocks, states, replacement state and
+    /// bitmaps (sampling hands the functional model's warm FMem to a detailed window); the
+    /// observers of numbering hear of every frame. O(1) for the arrays (shared until
+    /// changed), O(frames numbered) for the observers.
+    /// - Precondition: this cache has numbered no frame; `other` has the same geometry.
+    public func copyContents(of other: FrameCache) {
+        precondition(numberedFrames == 0 && other.sets == sets && other.ways == ways && other.linesPerBlock == linesPerBlock,
+                     "copying FMem contents into a frame cache already in use or of another geometry")
+        (blocks, states, stamps, referenced, places, filled) = (other.blocks, other.states, other.stamps, other.referenced,
+                                                                 other.places, other.filled)
+        (valueBlock, values, setRecord, setRecords, setOpenings) = (other.valueBlock, other.values, other.setRecord,
+                                                                    other.setRecords, other.setOpenings)
+        (globalHand, clock, frameOf, dirty, accessed) = (other.globalHand, other.clock, other.frameOf, other.dirty, other.accessed)
+        (random, allocated) = (other.random, other.allocated)
+        for _ in 0..<numberedFrames { for grow in numberingObservers { grow() } }
+    }
 }

@@ -1,0 +1,197 @@
+import KonaEngine
+import KonaProtocol
+
+/// A home agent in the functional model: the same `DirectoryController` and table as the
+/// detailed home, and for a remote home the same `FrameCache` (FMem: frames, replacement
+/// state, dirty and access bitmaps), with no time.
+///
+/// A CPU home counts its memory reads and writes. A remote home (the Kona FPGA) does what
+/// `FPGAHomeAgent` does for a request, atomically: a request for a resident block is an FMem
+/// hit; one for an absent block allocates a frame in its set, evicting first, on demand, the
+/// set's victim by the frame cache's policy (its lines the sockets hold are recalled through
+/// the directory's `Recall` rows, its dirty lines, or all with `wholeBlock`, counted as
+/// network writes packed as the eviction engine packs them, the frame freed), then counts
+/// the block's fetch and serves the request from the fetched data (no FMem read).
+/// Background evictions run as the eviction engine runs them (a round starts above the high
+/// watermark and evicts, here at once, until the low one), after each allocation.
+/// - Complexity: a hit is a frame lookup and a directory transition; an eviction is
+///   O(lines per block) plus its recall's messages.
+final class FunctionalHome: LineValueStore {
+    /// The block geometry, eviction packing and network framing of a remote home.
+    struct Remote {
+        var frames: FrameCache
+        var blockSize: UInt64
+        var dirtyOnGrant: Bool
+        var wholeBlock: Bool
+        var criticalFirst: Bool
+        var batchBytes: UInt64
+        var sgEntries: Int
+        var sgEntryBytes: UInt64
+        var headerBytes: UInt64
+        var mtu: UInt64
+        /// Background eviction: occupancy that starts a round and ends it, victims among the
+        /// next `scan` frames of the rotating hand (the fewest access bits when `coldestVictim`).
+        var highWatermark: Double
+        var lowWatermark: Double
+        var coldestVictim: Bool
+        var scan: Int
+    }
+
+    let controller: DirectoryController
+    let remote: Remote?
+    private unowned(unsafe) let network: FunctionalNetwork
+    private let linesPerBlock: Int
+    private let blockLineShift: UInt64
+    /// Whether a request is being served from a block just fetched (no FMem read).
+    private var forwarding = false
+    /// Memory reads and writes the directory made (DRAM for a CPU home, FMem for the FPGA).
+    private(set) var memoryReads: UInt64 = 0, memoryWrites: UInt64 = 0
+    /// The counts `FPGAHomeAgent` and `EvictionEngine` report under the same names.
+    private(set) var requests: UInt64 = 0, hits: UInt64 = 0, fetches: UInt64 = 0, evictions: UInt64 = 0
+    private(set) var backgroundEvictions: UInt64 = 0
+    private var backgroundRound = false
+    private(set) var linesWrittenBack: UInt64 = 0, dirtyLinesWrittenBack: UInt64 = 0
+    /// Bytes on the network (payload, descriptors and headers), as `RemoteNetwork` counts them.
+    private(set) var bytesRead: UInt64 = 0, bytesWritten: UInt64 = 0, evictionBytes: UInt64 = 0
+    var failure: ProtocolViolation?
+
+    init(index: Int, table: HomeProtocol.Table, remote: Remote?, network: FunctionalNetwork) {
+        self.remote = remote
+        self.network = network
+        linesPerBlock = Int((remote?.blockSize ?? LineGeometry.lineSize) >> LineGeometry.lineShift)
+        blockLineShift = UInt64(linesPerBlock.trailingZeroBitCount)
+        controller = DirectoryController(index: index, table: table, network: network)
+        controller.values = self
+        controller.onMemoryAccess = { [unowned(unsafe) self] line, isWrite in self.memoryAccess(line, isWrite: isWrite) }
+        if let remote, remote.dirtyOnGrant {
+            controller.onOwnershipGranted = { [unowned(unsafe) self] line in
+                if let f = remote.frames.frame(of: line >> self.blockLineShift) { remote.frames.setDirty(f, line: self.offset(line)) }
+            }
+        }
+    }
+
+    // MARK: Values (the functional model tracks none)
+
+    func value(of line: UInt64) -> UInt64 { 0 }
+    func store(_ value: UInt64, to line: UInt64) {}
+
+    @inline(__always) private func offset(_ line: UInt64) -> Int { Int(line & UInt64(linesPerBlock - 1)) }
+
+    private func memoryAccess(_ line: UInt64, isWrite: Bool) {
+        if isWrite {
+            memoryWrites &+= 1
+            if let frames = remote?.frames, let f = frames.frame(of: line >> blockLineShift) { frames.setDirty(f, line: offset(line)) }
+        } else if !forwarding {
+            memoryReads &+= 1
+        }
+    }
+
+    // MARK: Messages
+
+    func receive(_ message: CoherenceMessage) throws(ProtocolViolation) {
+        guard let remote else { return try controller.receive(message) }
+        switch message.kind {
+        case .RdShared, .RdOwn, .UpgradeReq:
+            requests += 1
+            let frames = remote.frames
+            let b = message.line >> blockLineShift
+            if let f = frames.frame(of: b) {
+                hits += 1
+                frames.touch(f)
+                frames.setAccessed(f, line: offset(message.line))
+                try controller.receive(message)
+            } else {
+                let f = try allocate(b, remote)
+                try evictInBackground(remote)
+                frames.markResident(f)
+                frames.touch(f)
+                frames.setAccessed(f, line: offset(message.line))
+                forwarding = true
+                defer { forwarding = false }
+                try controller.receive(message)
+            }
+        default:
+            try controller.receive(message)
+        }
+        if let failure { throw failure }
+    }
+
+    /// A frame for block `b`, fetched: evicts the set's victim first if no frame is free.
+    private func allocate(_ b: UInt64, _ remote: Remote) throws(ProtocolViolation) -> Int {
+        let frames = remote.frames
+        var allocated = frames.allocate(b)
+        if allocated == nil {
+            guard let victim = frames.victim(forSetOf: b, eligible: { _ in true }) else {
+                throw ProtocolViolation(component: controller.name, line: b << blockLineShift, state: "-", event: "allocate",
+                                        message: "no frame of the block's set can be evicted")
+            }
+            try evict(victim, remote)
+            allocated = frames.allocate(b)
+        }
+        guard let f = allocated else { preconditionFailure("a frame was freed but allocation failed") }
+        fetches += 1
+        let payload = remote.blockSize
+        let packets = remote.criticalFirst && payload > LineGeometry.lineSize
+            ? 1 + (payload - LineGeometry.lineSize + remote.mtu - 1) / remote.mtu
+            : max(1, (payload + remote.mtu - 1) / remote.mtu)
+        bytesRead += packets * remote.headerBytes + payload
+        return f
+    }
+
+    /// `EvictionEngine.evictInBackground` with every eviction finished at once.
+    private func evictInBackground(_ remote: Remote) throws(ProtocolViolation) {
+        let frames = remote.frames
+        let total = Double(frames.frames)
+        if !backgroundRound {
+            guard Double(frames.allocated) / total > remote.highWatermark else { return }
+            backgroundRound = true
+            if remote.coldestVictim { frames.clearAccessBits() }
+        }
+        while Double(frames.allocated) / total > remote.lowWatermark {
+            guard let victim = frames.backgroundVictim(scan: remote.scan, coldest: remote.coldestVictim,
+                                                       eligible: { frames.states[$0] == .resident }) else { return }
+            backgroundEvictions += 1
+            try evict(victim, remote)
+        }
+        backgroundRound = false
+    }
+
+    /// Evicts frame `f`: recalls its lines the sockets hold, writes back its dirty lines (or
+    /// all), frees it.
+    private func evict(_ f: Int, _ remote: Remote) throws(ProtocolViolation) {
+        let frames = remote.frames
+        frames.markEvicting(f)
+        let first = frames.block(in: f) << blockLineShift
+        for i in 0..<UInt64(linesPerBlock) where controller.state(first + i) != .I {
+            try controller.recall(first + i)
+        }
+        try network.drain()
+        if let failure { throw failure }
+        let maxLines = max(1, Int(remote.batchBytes / LineGeometry.lineSize))
+        var lines = 0, entries = 0, previous = -2, dirtyLines = 0
+        func send() {
+            guard lines > 0 else { return }
+            let payload = UInt64(lines) * LineGeometry.lineSize + UInt64(entries) * remote.sgEntryBytes
+            let bytes = payload + remote.headerBytes * max(1, (payload + remote.mtu - 1) / remote.mtu)
+            bytesWritten += bytes
+            evictionBytes += bytes
+            lines = 0
+            entries = 0
+        }
+        for i in 0..<linesPerBlock {
+            let dirty = frames.isDirty(f, line: i)
+            if dirty { dirtyLines += 1 }
+            guard remote.wholeBlock || dirty else { continue }
+            let startsRun = i != previous + 1
+            if lines == maxLines || (startsRun && entries == remote.sgEntries) { send() }
+            if startsRun || lines == 0 { entries += 1 }
+            lines += 1
+            linesWrittenBack += 1
+            previous = i
+        }
+        send()
+        dirtyLinesWrittenBack += UInt64(dirtyLines)
+        evictions += 1
+        frames.free(f)
+    }
+}

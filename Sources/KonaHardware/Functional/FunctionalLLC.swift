@@ -1,0 +1,141 @@
+import KonaEngine
+import KonaProtocol
+
+/// A socket LLC in the functional model: the same inclusive tag array and `LLCController`
+/// as `SocketLLC`, with no slices and no time.
+///
+/// A line has a way exactly while its state is not I, except while it waits in the
+/// writeback buffer for its home's ack, as in `SocketLLC`. A core request for a line without
+/// a way in a full set waits (at most one does: accesses are applied one at a time) while
+/// the least recently used stable line of the set is replaced, and is handled once a way is
+/// free; it is counted then, as the detailed LLC counts it.
+/// - Complexity: O(ways) per request; a replacement is O(ways) plus its messages.
+final class FunctionalLLC {
+    let controller: LLCController
+    let tags: TagStore
+    private let writebackBufferSize: Int
+    private var writebackBuffer: Set<UInt64> = []
+    private var waitingForBuffer: [UInt64] = []
+    /// The core request waiting for a way, if any.
+    private var waiting: CoherenceMessage?
+    /// The counts `SocketLLC` reports under the same names.
+    private(set) var requests: UInt64 = 0, misses: UInt64 = 0, replacements: UInt64 = 0
+    /// Whether a transition may have made room for the waiting request.
+    private var woken = false
+
+    init(path: String, socket: Int, firstCore: Int, cores: Int, sets: Int, ways: Int, writebackBuffer: Int,
+         table: LLCProtocol.Table, network: FunctionalNetwork, homeOf: @escaping (UInt64) -> Endpoint, seed: UInt64) {
+        tags = TagStore(sets: sets, ways: ways, policy: .lru, random: RandomStream(seed: seed, path: path + ".replacement"))
+        writebackBufferSize = writebackBuffer
+        controller = LLCController(socket: socket, firstCore: firstCore, cores: cores, table: table,
+                                   network: network, homeOf: homeOf)
+        controller.onTransition = { [unowned(unsafe) self] line, before, _, after in self.track(line, from: before, to: after) }
+    }
+
+    func receive(_ message: CoherenceMessage) throws(ProtocolViolation) {
+        switch message.kind {
+        case .GetS, .GetM, .Upgrade:
+            let line = message.line
+            if tags.find(line) >= 0 && !Self.leaving(controller.state(line)) {
+                try handle(message)
+            } else if tags.line(at: tags.victim(inSet: tags.set(of: line))) == TagStore.invalid && !Self.leaving(controller.state(line)) {
+                try handle(message)
+            } else {
+                precondition(waiting == nil, "llc\(controller.socket): two core requests wait for a way")
+                waiting = message
+                try makeRoom(in: tags.set(of: line))
+            }
+        default:
+            try controller.receive(message)
+        }
+        while woken {
+            woken = false
+            try serveWaiting()
+        }
+    }
+
+    private func handle(_ message: CoherenceMessage) throws(ProtocolViolation) {
+        requests += 1
+        let index = tags.find(message.line)
+        if index >= 0 { tags.touch(index) } else { misses += 1 }
+        try controller.receive(message)
+    }
+
+    /// Replaces the least recently used stable line of `set` unless a way is already free
+    /// or being freed.
+    private func makeRoom(in set: Int) throws(ProtocolViolation) {
+        for index in set * tags.ways ..< (set + 1) * tags.ways {
+            let line = tags.line(at: index)
+            if line == TagStore.invalid || Self.leaving(controller.state(line)) { return }
+        }
+        guard let index = tags.oldest(inSet: set, where: { Self.replaceable(self.controller.state($0)) }) else { return }
+        replacements += 1
+        try controller.replace(tags.line(at: index))
+    }
+
+    /// Notes that the waiting request may proceed, once the current message is done (the
+    /// controller's transitions may still be running).
+    private func wake(_ set: Int) {
+        if let message = waiting, tags.set(of: message.line) == set { woken = true }
+    }
+
+    /// Serves the waiting request if its set now has room for it.
+    private func serveWaiting() throws(ProtocolViolation) {
+        guard let message = waiting else { return }
+        let line = message.line
+        let blocked = Self.leaving(controller.state(line))
+            || (tags.find(line) < 0 && tags.line(at: tags.victim(inSet: tags.set(of: line))) != TagStore.invalid)
+        if blocked { return }
+        waiting = nil
+        try handle(message)
+    }
+
+    private func track(_ line: UInt64, from before: LLCProtocol.State, to after: LLCProtocol.State) {
+        guard before != after else { return }
+        if after == .I {
+            if writebackBuffer.remove(line) != nil {
+                wake(tags.set(of: line))
+                if let next = waitingForBuffer.first {
+                    waitingForBuffer.removeFirst()
+                    buffer(next)
+                }
+            } else {
+                let index = tags.find(line)
+                precondition(index >= 0, "llc\(controller.socket): line \(line) returns to I from \(before) without a way")
+                tags.invalidate(index)
+                waitingForBuffer.removeAll { $0 == line }
+                wake(tags.set(of: line))
+            }
+        } else if Self.writingBack(after) && !Self.writingBack(before) {
+            if writebackBuffer.count < writebackBufferSize { buffer(line) } else { waitingForBuffer.append(line) }
+        } else if before == .I {
+            let index = tags.victim(inSet: tags.set(of: line))
+            precondition(tags.line(at: index) == TagStore.invalid, "llc\(controller.socket): line \(line) leaves I in a full set")
+            tags.install(line, at: index, dirty: false, readyAt: 0)
+        }
+    }
+
+    private func buffer(_ line: UInt64) {
+        let index = tags.find(line)
+        precondition(index >= 0, "llc\(controller.socket): line \(line) enters the writeback buffer without a way")
+        tags.invalidate(index)
+        writebackBuffer.insert(line)
+        wake(tags.set(of: line))
+    }
+
+    private static func replaceable(_ state: LLCProtocol.State) -> Bool { state == .S || state == .E || state == .M }
+
+    private static func writingBack(_ state: LLCProtocol.State) -> Bool {
+        switch state {
+        case .MI_A, .EI_A, .SI_A, .II_A: true
+        default: false
+        }
+    }
+
+    private static func leaving(_ state: LLCProtocol.State) -> Bool {
+        switch state {
+        case .SEV_I, .EEV_I, .MEV_I, .MI_A, .EI_A, .SI_A, .II_A, .SSNP_I, .ESNP_I, .MSNP_I: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import KonaConfig
+import KonaEngine
+import KonaHardware
+import KonaProtocol
+import KonaWorkloads
+
+/// Runs a config's workload on the functional model (`FunctionalSystem`): the cores'
+/// accesses, split at 64-byte lines, applied one at a time in the order the cores would
+/// issue them without stalls: the core whose next access comes first by its position in
+/// its own stream (instructions before it, at least one per access; equal positions in
+/// core order), which is round robin for streams without instructions.
+///
+/// Supports the coherent system with CPU homes and the Kona FPGA; the paging home and the
+/// private model are refused (`FunctionalRun.unsupported`).
+/// - Complexity: O(cores) per access to choose the next core, plus the access's work.
+public final class FunctionalRun {
+    /// The model the run drives.
+    public let system: FunctionalSystem
+    private var streams: IssueStreams
+    /// The shadow dirty trackers (`stats.dirty_interval` > 0), fed every access in the
+    /// functional model's order: amplification over the whole run, exact on one core.
+    public let tracker: DirtyTracker?
+    private let log = IssueLog()
+    private var logged: UInt64 = 0
+    private var trackerFinished = false
+
+    /// Why `config` cannot run functionally, or nil if it can.
+    public static func unsupported(_ config: SimulationConfig) -> String? {
+        if !config.coherent { return "system.model: private (the functional model is of the coherent system)" }
+        if config.paging != nil { return "remote.mechanism: paging (the functional model has no paging home yet)" }
+        return nil
+    }
+
+    /// The functional model of `config` over `sources` (one per core; missing ones are empty).
+    public init(config: SimulationConfig, sources: [any AccessSource]) {
+        precondition(Self.unsupported(config) == nil, Self.unsupported(config) ?? "")
+        let variant = ProtocolVariant(grantExclusive: config.grantExclusive, silentCleanEviction: config.silentCleanEviction)
+        let parameters = FunctionalSystem.Parameters(
+            sockets: config.sockets, coresPerSocket: config.coresPerSocket,
+            l1: (config.l1d.sets, config.l1d.ways), l2: (config.l2.sets, config.l2.ways), llc: (config.llc.sets, config.llc.ways),
+            llcWritebackBuffer: config.llcWritebackBuffer, interleave: config.interleave, variant: variant, seed: config.seed)
+        let remote = config.fpga.map { spec in
+            FunctionalSystem.RemoteParameters(
+                sets: spec.sets, ways: spec.ways, blockSize: spec.blockSize, policy: FrameCache.Policy(rawValue: spec.replacement)!,
+                dirtyOnGrant: spec.dirtyOnGrant, wholeBlock: spec.wholeBlockWriteback, criticalFirst: spec.criticalFirst,
+                batchBytes: spec.batchBytes, sgEntries: spec.sgEntries, sgEntryBytes: spec.sgEntryBytes,
+                headerBytes: spec.headerBytes, mtu: spec.mtu, highWatermark: spec.highWatermark,
+                lowWatermark: spec.lowWatermark, coldestVictim: spec.coldestVictim, scan: spec.scan)
+        }
+        let placement = config.fpga.map {
+            RemotePlacement(base: $0.rangeBase, size: $0.rangeSize, fraction: $0.remoteFraction, pageSize: $0.pageSize, seed: config.seed)
+        }
+        system = FunctionalSystem(parameters, remote: remote, placement: placement)
+        let count = config.sockets * config.coresPerSocket
+        streams = IssueStreams(sources: (0..<count).map { LineSplitter($0 < sources.count ? sources[$0] : AccessList([])) },
+                               maxAccesses: config.maxAccesses)
+        tracker = config.dirtyInterval > 0 ? DirtyTracker(interval: config.dirtyInterval) : nil
+    }
+
+    /// The functional model of `config` over its own workload.
+    public convenience init(config: SimulationConfig) throws(WorkloadError) {
+        self.init(config: config, sources: try Simulation.workloadSources(config).0)
+    }
+
+    /// Applies up to `limit` accesses (all, by default); returns how many it applied.
+    /// - Throws: `SimulationError` for a protocol violation, `WorkloadError` for a malformed trace.
+    @discardableResult
+    public func run(limit: UInt64 = .max) throws -> UInt64 {
+        var streams = IssueStreams(sources: [], maxAccesses: 0)
+        swap(&streams, &self.streams)                 // worked on as a local: no exclusivity checks
+        defer { swap(&streams, &self.streams) }
+        let system = self.system
+        var applied: UInt64 = 0
+        var ended = false
+        while applied < limit {
+            guard let (core, access) = streams.take() else { ended = true; break }
+            if let tracker { track(access, tracker) }
+            do {
+                try system.access(core: core, line: access.address >> LineGeometry.lineShift, isStore: access.kind == .store)
+            } catch {
+                throw error.asSimulationError(at: 0)
+            }
+            applied &+= 1
+        }
+        if let failure = streams.failure { throw failure }
+        if ended, !trackerFinished, let tracker {
+            tracker.finish([log])
+            trackerFinished = true
+        }
+        return applied
+    }
+
+    /// Logs `access` for the trackers, which read the log every 4,096 accesses (a record's
+    /// later pieces are read with its first when they are in the log by then).
+    private func track(_ access: MemoryAccess, _ tracker: DirtyTracker) {
+        log.append(access, at: logged)
+        logged &+= 1
+        if logged & 4095 == 0 { tracker.observe([log], before: logged - 1) }
+    }
+
+    /// Core `core`'s next `count` accesses (fewer at the end of its stream), which stay to be
+    /// applied: a sampled run's detailed window replays them.
+    public func upcoming(_ count: Int, core: Int) -> [MemoryAccess] { streams.upcoming(count, core: core) }
+
+    /// Cores whose streams have not ended.
+    public var activeCores: Int { streams.activeCores }
+}

@@ -1,0 +1,150 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import KonaConfig
+import KonaEngine
+import KonaHardware
+import KonaWorkloads
+
+/// Sampled simulation (`run.sampling`): systematic sampling with functional warming.
+///
+/// The functional model (`FunctionalRun`) applies every access of the run. Every `period`
+/// accesses per core, at the end of the period's warming, a detailed window forks from it:
+/// a freshly built detailed system takes the functional model's state (caches, directories,
+/// FMem and its bitmaps: `FunctionalSystem.copyState`) and replays the cores' next
+/// accesses, `detailed_warmup` of them per core (filling MSHRs, queues and links) and then a
+/// measured unit of `measure` per core; the counters' differences across the unit give each
+/// estimate's value for that unit. The functional model then applies the same accesses
+/// itself, so the detailed window changes nothing of what follows (checkpointed windows).
+/// Exact counts (hits, misses, fetches, evictions, write-backs, bytes) come from the
+/// functional model over the whole run.
+public final class SampledRun {
+    public let config: SimulationConfig
+    private let spec: SamplingSpec
+    private let functional: FunctionalRun
+    private let windowConfig: SimulationConfig
+
+    /// Why `config` cannot be sampled, or nil if it can.
+    public static func unsupported(_ config: SimulationConfig) -> String? {
+        if let problem = FunctionalRun.unsupported(config) { return problem }
+        if config.check { return "run.check (the functional model keeps no data values)" }
+        if config.maxTime > 0 { return "run.max_time (a sampled run ends with its workload)" }
+        if config.traceVCD != nil { return "trace.vcd (a sampled run traces no waveform yet)" }
+        return nil
+    }
+
+    /// A sampled run of `config`, whose `sampling` is set and which `unsupported` accepts.
+    public init(config: SimulationConfig) throws(WorkloadError) {
+        precondition(config.sampling != nil && Self.unsupported(config) == nil)
+        self.config = config
+        spec = config.sampling!
+        functional = try FunctionalRun(config: config)
+        var window = config
+        window.dirtyInterval = 0
+        window.maxAccesses = 0
+        window.sampling = nil
+        windowConfig = window
+    }
+
+    /// Runs the whole workload.
+    /// - Throws: `SimulationError` or `WorkloadError` as a detailed run does.
+    public func run() throws -> SampledReport {
+        let start = ContinuousClock.now
+        let cores = config.sockets * config.coresPerSocket
+        var units: [(WindowSnapshot, WindowSnapshot)] = []
+        var detailed: UInt64 = 0
+        while true {
+            let active = UInt64(functional.activeCores)
+            guard active > 0 else { break }
+            let warming = active * (spec.period - spec.windowAccesses)
+            guard try functional.run(limit: warming) == warming else { break }
+            let window = (0..<cores).map { functional.upcoming(Int(spec.windowAccesses), core: $0) }
+            let lengths = window.map { UInt64($0.count) }
+            guard lengths.allSatisfy({ $0 == 0 || $0 >= spec.detailedWarmup + spec.measure }) else { break }
+            let simulation = Simulation(config: windowConfig, sources: window.map { AccessList($0) })
+            functional.system.copyState(into: simulation.complexes, llcs: simulation.llcs, homes: simulation.homes,
+                                        fpga: simulation.fpga)
+            let warm = lengths.reduce(0) { $0 + min($1, spec.detailedWarmup) }
+            let end = lengths.reduce(0) { $0 + min($1, spec.detailedWarmup + spec.measure) }
+            let snapshots = try simulation.runWindow(marks: [warm, end])
+            units.append((snapshots[0], snapshots[1]))
+            detailed += snapshots[1].accesses
+            try functional.run(limit: lengths.reduce(0, +))
+        }
+        try functional.run()
+        let total = functional.system.accesses
+        let estimates = Self.estimates(units, accesses: total, confidence: spec.confidence, hasFPGA: config.fpga != nil)
+        var trackers: [(name: String, value: Double)] = []
+        if let tracker = functional.tracker {
+            for (g, name) in ["64B", "4KiB", "2MiB"].enumerated() { trackers.append(("tracker.amplification.\(name)", tracker.amplification(g))) }
+            trackers += [("tracker.modified_bytes", Double(tracker.modifiedBytes)), ("tracker.records", Double(tracker.records))]
+        }
+        return SampledReport(estimates: estimates, exactCounts: functional.system.counts, trackers: trackers, accesses: total,
+                             detailedAccesses: detailed, units: units.count, confidence: spec.confidence,
+                             hostSeconds: Self.seconds(ContinuousClock.now - start),
+                             warnings: warnings(estimates, units: units.count))
+    }
+
+    private static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// Each estimate's value per unit, and the estimates.
+    static func estimates(_ units: [(WindowSnapshot, WindowSnapshot)], accesses total: UInt64, confidence: Double,
+                          hasFPGA: Bool) -> [SampledEstimate] {
+        func values(_ value: (WindowSnapshot, WindowSnapshot) -> Double?) -> [Double] { units.compactMap { value($0.0, $0.1) } }
+        func d(_ a: UInt64, _ b: UInt64) -> Double { Double(b &- a) }
+        func ratio(_ n: Double, _ m: Double) -> Double? { m == 0 ? nil : n / m }
+        var out = [
+            SampledEstimate(name: "amat_ns", label: "AMAT", unit: "ns", values: values { a, b in
+                ratio(d(a.latencySum, b.latencySum), d(a.accesses, b.accesses)).map { $0 / 1000 } }, confidence: confidence),
+            SampledEstimate(name: "sim.execution_time_ns", label: "execution time", unit: "ns", values: values { a, b in
+                ratio(d(a.time, b.time), d(a.accesses, b.accesses)).map { $0 * Double(total) / 1000 } }, confidence: confidence),
+        ]
+        guard hasFPGA else { return out }
+        out += [
+            SampledEstimate(name: "amat.local_ns", label: "AMAT local", unit: "ns", values: values { a, b in
+                ratio(d(a.latencySum, b.latencySum) - d(a.remoteLatencySum, b.remoteLatencySum),
+                      d(a.accesses, b.accesses) - d(a.remoteAccesses, b.remoteAccesses)).map { $0 / 1000 } }, confidence: confidence),
+            SampledEstimate(name: "amat.remote_ns", label: "AMAT remote", unit: "ns", values: values { a, b in
+                ratio(d(a.remoteLatencySum, b.remoteLatencySum), d(a.remoteAccesses, b.remoteAccesses)).map { $0 / 1000 } },
+                            confidence: confidence),
+            SampledEstimate(name: "fpga.fmem.hit_rate", label: "FMem hit rate", unit: "ratio", values: values { a, b in
+                ratio(d(a.hits, b.hits), d(a.requests, b.requests)) }, confidence: confidence),
+            SampledEstimate(name: "fpga.fetches_per_kilo_access", label: "fetches per 1000 accesses", unit: "blocks",
+                            values: values { a, b in ratio(1000 * d(a.fetches, b.fetches), d(a.accesses, b.accesses)) },
+                            confidence: confidence),
+            SampledEstimate(name: "fpga.evictions_per_kilo_access", label: "evictions per 1000 accesses", unit: "blocks",
+                            values: values { a, b in ratio(1000 * d(a.evictions, b.evictions), d(a.accesses, b.accesses)) },
+                            confidence: confidence),
+            SampledEstimate(name: "net.bytes_read", label: "network read", unit: "bytes", values: values { a, b in
+                ratio(d(a.bytesRead, b.bytesRead), d(a.accesses, b.accesses)).map { $0 * Double(total) } }, confidence: confidence),
+            SampledEstimate(name: "net.bytes_written", label: "network written", unit: "bytes", values: values { a, b in
+                ratio(d(a.bytesWritten, b.bytesWritten), d(a.accesses, b.accesses)).map { $0 * Double(total) } },
+                            confidence: confidence),
+            SampledEstimate(name: "net.bandwidth_gbps", label: "network bandwidth", unit: "Gbps", values: values { a, b in
+                ratio(8000 * (d(a.bytesRead, b.bytesRead) + d(a.bytesWritten, b.bytesWritten)), d(a.time, b.time)) },
+                            confidence: confidence),
+            SampledEstimate(name: "net.goodput", label: "eviction goodput", unit: "ratio", values: values { a, b in
+                ratio(Double(LineGeometry.lineSize) * d(a.dirtyLinesWrittenBack, b.dirtyLinesWrittenBack),
+                      d(a.evictionBytes, b.evictionBytes)) }, confidence: confidence),
+        ]
+        return out
+    }
+
+    /// A warning per estimate whose interval is wider than the target, with the units (and
+    /// the period) that would narrow it to the target: the half-width falls as 1/sqrt(units).
+    private func warnings(_ estimates: [SampledEstimate], units: Int) -> [String] {
+        if units < 2 {
+            return ["\(units) measured unit\(units == 1 ? "" : "s"): no interval; lower run.sampling.period (now \(spec.period) accesses per core)"]
+        }
+        return estimates.filter { $0.units >= 2 && $0.relativeError > spec.targetError }.map { e in
+            let factor = (e.relativeError / spec.targetError) * (e.relativeError / spec.targetError)
+            let needed = Int((Double(e.units) * factor).rounded(.up))
+            let period = UInt64(Double(spec.period) / factor)
+            return "\(e.label): +-\(String(format: "%.1f", 100 * e.relativeError))% > \(String(format: "%g", 100 * spec.targetError))% over \(e.units) units; about \(needed) units would reach it (run.sampling.period \(max(period, spec.windowAccesses)) or a longer run)"
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Testing
+import KonaConfig
+import KonaEngine
+import KonaSystem
+import KonaWorkloads
+
+@Suite struct SampledRunTests {
+    /// The functional model's state handed to a detailed system mid-run: in the constrained
+    /// case, the detailed system's counts over the second half equal the functional model's
+    /// (its end counts less its counts at the handover), and the end state of FMem's bitmaps
+    /// is the same.
+    @Test func aDetailedSystemContinuesExactlyFromTheFunctionalState() throws {
+        let config = try coherentConfig(konaOverrides + oneAtATime + smallKona + [
+            "fpga.range.size=4MiB", "workload.kind=zipfian", "workload.footprint=2MiB", "workload.accesses=6000",
+            "workload.store_fraction=0.3"])
+        let functional = try FunctionalRun(config: config)
+        try functional.run(limit: 3000)
+        let rest = functional.upcoming(3000, core: 0)
+        #expect(rest.count == 3000)
+        let detailed = Simulation(config: config, sources: [AccessList(rest)])
+        functional.system.copyState(into: detailed.complexes, llcs: detailed.llcs, homes: detailed.homes, fpga: detailed.fpga)
+        let half = Dictionary(uniqueKeysWithValues: functional.system.counts.map { ($0.name, $0.value) })
+        let report = try detailed.run()
+        try functional.run()
+        var compared = 0
+        for (name, end) in functional.system.counts {
+            let value = UInt64(report.value(name)?.asDouble ?? -1)
+            let endState = name.hasSuffix("_bits")
+            #expect(value == (endState ? end : end - half[name]!), "\(name): detailed \(value), functional \(end) at the end, \(half[name]!) at the handover")
+            compared += 1
+        }
+        #expect(compared > 20)
+        #expect(UInt64(report.value("fpga.evictions")?.asDouble ?? 0) > 10, "the second half should evict")
+    }
+
+    /// A sampled run of a small Kona system: every estimate's interval holds the full
+    /// detailed run's value, and the windows simulated a fraction of the accesses.
+    @Test func aSampledRunBracketsTheDetailedValues() throws {
+        let overrides = konaOverrides + smallKona + [
+            "system.cores_per_socket=2", "fpga.range.size=4MiB", "workload.kind=zipfian", "workload.footprint=2MiB",
+            "workload.accesses=16000", "workload.store_fraction=0.3"]
+        let detailed = try Simulation(config: try coherentConfig(overrides)).run()
+        let config = try coherentConfig(overrides + ["run.sampling.enabled=true", "run.sampling.period=1600",
+                                                     "run.sampling.detailed_warmup=200", "run.sampling.measure=400"])
+        let report = try SampledRun(config: config).run()
+        #expect(report.units == 10)
+        #expect(report.accesses == 32000)
+        #expect(report.detailedAccesses < report.accesses / 2)
+        for name in ["amat_ns", "amat.remote_ns", "fpga.fmem.hit_rate", "sim.execution_time_ns", "net.bytes_read"] {
+            let estimate = try #require(report.estimate(name))
+            let value = detailed.value(name)!.asDouble
+            #expect(estimate.low <= value && value <= estimate.high,
+                    "\(name): detailed \(value), sampled \(estimate.mean) +- \(estimate.halfWidth)")
+            #expect(estimate.halfWidth > 0)
+        }
+    }
+
+    @Test func theNormalQuantileOfTheIntervals() {
+        #expect(abs(SampledEstimate.z(0.997) - 2.9677) < 1e-3)
+        #expect(abs(SampledEstimate.z(0.95) - 1.95996) < 1e-4)
+    }
+
+    @Test func pagingAndCheckingAreRefusedByName() throws {
+        let paging = try coherentConfig(konaOverrides + ["remote.mechanism=paging", "run.sampling.enabled=true"])
+        #expect(SampledRun.unsupported(paging)?.contains("paging") == true)
+        let checked = try coherentConfig(konaOverrides + ["run.check=true", "run.sampling.enabled=true"])
+        #expect(SampledRun.unsupported(checked)?.contains("run.check") == true)
+    }
+
+    @Test func aPeriodShorterThanAWindowIsAConfigError() throws {
+        #expect(throws: ConfigError.self) {
+            try coherentConfig(["run.sampling.enabled=true", "run.sampling.period=1000", "run.sampling.measure=1000"])
+        }
+    }
+}
