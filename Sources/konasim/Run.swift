@@ -59,6 +59,9 @@ extension KonaSimCommand {
             if let vcdWindow { extra.append("trace.window=\(vcdWindow)") }
             if sample { extra.append("run.sampling.enabled=true") }
             let config = try SimulationConfig(try options.resolve(extra: extra))
+            if let accesses, case .synthetic(_, let n, _, _, _, _, _, _, _) = config.workload, accesses > n {
+                writeStandardError("warning: --accesses \(accesses) is a cap, and the workload has \(n) accesses per core: each core stops at \(n); --set workload.accesses=\(accesses) lengthens it\n")
+            }
             if config.sampling != nil { return try runSampled(config) }
             let simulation = try Simulation(config: config)
             var writer: VCDWriter?
