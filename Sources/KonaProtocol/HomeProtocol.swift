@@ -208,11 +208,13 @@ public enum HomeProtocol {
         case .nonInclusive: addReleaseRows(&t)
         }
         let home = table(variant)
-        let doc = switch inclusion {
-        case .inclusive: "FPGA home agent: the home directory plus recalls for FMem evictions"
-        case .nonInclusive: "FPGA home agent, non-inclusive FMem: the home directory plus releases for FMem evictions"
+        return switch inclusion {
+        case .inclusive:
+            Table(name: "fpga", doc: "FPGA home agent: the home directory plus recalls for FMem evictions", rows: home.rows + t.rows)
+        case .nonInclusive:
+            Table(name: "fpga_noninclusive", doc: "FPGA home agent, non-inclusive FMem: the home directory plus releases for FMem evictions",
+                  rows: home.rows + t.rows)
         }
-        return Table(name: "fpga", doc: doc, rows: home.rows + t.rows)
     }
 
     /// Inclusive FMem: an eviction takes each held line of the block back from the sockets.

@@ -14,14 +14,16 @@ extension KonaSimCommand {
             single-writer/multiple-reader, the data value of every load, and that every operation completes. \
             The lines' home is the CPU's home agent (--home cpu), the FPGA's (--home fpga: FMem blocks of \
             --block-lines lines are evicted at random moments, their lines recalled from the sockets and \
-            requests for them held until they are back), or each in turn (--home both, the default, so that \
-            one command tests both tables). A violation prints the seed, a command to reproduce it and the \
+            requests for them held until they are back), the FPGA's with a non-inclusive FMem (--home \
+            fpga_non_inclusive: evictions leave the lines with the sockets, and an owner's dirty writeback while \
+            the block is out goes straight to remote memory), or each in turn (--home both, the default, so that \
+            one command tests every home table). A violation prints the seed, a command to reproduce it and the \
             last events touching the failing line.
             """)
 
         enum CleanEviction: String, ExpressibleByArgument, CaseIterable { case silent, notify, both }
         enum Grant: String, ExpressibleByArgument, CaseIterable { case e, s, both }
-        enum Home: String, ExpressibleByArgument, CaseIterable { case cpu, fpga, both }
+        enum Home: String, ExpressibleByArgument, CaseIterable { case cpu, fpga, fpga_non_inclusive, both }
 
         @Option(help: "Cores per socket.") var cores = 4
         @Option(help: "Sockets.") var sockets = 1
@@ -32,7 +34,7 @@ extension KonaSimCommand {
         @Option(help: "Grant on a read miss with no other holder: e, s, or both variants.") var grant: Grant = .both
         @Option(help: "Clean evictions: silent, notify, or both variants.") var cleanEviction: CleanEviction = .both
         @Option(help: "Largest random message delay, in ticks.") var maxDelay: UInt64 = 40
-        @Option(help: "The lines' home agent: cpu (home table), fpga (FPGA table, random FMem evictions recalling lines), or both in turn.")
+        @Option(help: "The lines' home agent: cpu (home table), fpga (FPGA table, random FMem evictions recalling lines), fpga_non_inclusive (evictions releasing them), or both: each in turn.")
         var home: Home = .both
         @Option(help: "FPGA home: lines per FMem block (an eviction recalls a block's lines together).") var blockLines = 2
         @Option(help: "FPGA home: a random block is chosen for eviction every 1...N ticks.") var evictionGap: UInt64 = 1_000
@@ -58,7 +60,14 @@ extension KonaSimCommand {
             return a...b
         }
 
-        var homes: [CoherenceStress.Home] { home == .both ? [.cpu, .fpga] : [home == .cpu ? .cpu : .fpga] }
+        var homes: [CoherenceStress.Home] {
+            switch home {
+            case .cpu: [.cpu]
+            case .fpga: [.fpga]
+            case .fpga_non_inclusive: [.fpgaNonInclusive]
+            case .both: [.cpu, .fpga, .fpgaNonInclusive]
+            }
+        }
 
         var variants: [ProtocolVariant] {
             let grants: [Bool] = grant == .both ? [true, false] : [grant == .e]
@@ -74,7 +83,7 @@ extension KonaSimCommand {
 
         func run() throws {
             var totals: [ProtocolVariant: CoherenceStress.Coverage] = [:]
-            var runs = 0, operations = 0, messages = 0, evictions = 0, recalls = 0
+            var runs = 0, operations = 0, messages = 0, evictions = 0, recalls = 0, releases = 0, remoteWrites = 0
             for home in homes {
                 for variant in variants {
                     for (sockets, cores, lines) in shapes {
@@ -105,6 +114,8 @@ extension KonaSimCommand {
                             messages += tester.delivered
                             evictions += tester.evictions
                             recalls += tester.recalls
+                            releases += tester.releases
+                            remoteWrites += tester.remoteWrites
                         }
                     }
                 }
@@ -112,14 +123,16 @@ extension KonaSimCommand {
             if coverage {
                 print(CoverageReport.render(totals.sorted { $0.key.description < $1.key.description }))
             }
-            let fpga = homes.contains(.fpga) ? ", \(evictions) FMem evictions (\(recalls) lines recalled)" : ""
+            let released = homes.contains(.fpgaNonInclusive)
+                ? ", \(releases) released, \(remoteWrites) dirty writebacks straight to remote memory" : ""
+            let fpga = homes.count > 1 || homes[0] != .cpu ? ", \(evictions) FMem evictions (\(recalls) lines recalled\(released))" : ""
             print("stress: \(runs) runs (\(homes.count) home(s) x \(variants.count) variant(s) x \(shapes.count) shape(s) x \(try seedRange().count) seed(s)), \(operations) operations completed, \(messages) messages\(fpga), no violation")
         }
 
         /// The command that runs `c` alone.
         func reproduce(_ c: CoherenceStress.Configuration) -> String {
-            var text = "konasim stress --home \(c.home) --cores \(c.coresPerSocket) --sockets \(c.sockets) --lines \(c.lines) --ops \(c.operations) --seed \(c.seed) --grant \(c.variant.grantExclusive ? "e" : "s") --clean-eviction \(c.variant.silentCleanEviction ? "silent" : "notify") --max-delay \(c.maxDelay)"
-            if c.home == .fpga { text += " --block-lines \(c.linesPerBlock) --eviction-gap \(c.evictionGap)" }
+            var text = "konasim stress --home \(c.home.rawValue) --cores \(c.coresPerSocket) --sockets \(c.sockets) --lines \(c.lines) --ops \(c.operations) --seed \(c.seed) --grant \(c.variant.grantExclusive ? "e" : "s") --clean-eviction \(c.variant.silentCleanEviction ? "silent" : "notify") --max-delay \(c.maxDelay)"
+            if c.home != .cpu { text += " --block-lines \(c.linesPerBlock) --eviction-gap \(c.evictionGap)" }
             return text
         }
     }
