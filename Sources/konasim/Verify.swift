@@ -32,7 +32,7 @@ extension KonaSimCommand {
 
         @Option(help: "Caching agents (sockets, each with one core), 1-4.") var agents = 2
         @Option(help: "Lines, 1-8 (more than one: give --operations, or the run is very long).") var addresses = 1
-        @Option(help: "The home: cpu (home table) or fpga (FPGA table with evictions).") var home: ProtocolExplorer.Home = .cpu
+        @Option(help: "The home: cpu (home table), fpga (FPGA table with evictions) or fpga_non_inclusive (evictions release the held lines).") var home: ProtocolExplorer.Home = .cpu
         @Option(help: "Message ordering: fifo (in order per channel and line) or unordered.") var ordering: ProtocolExplorer.Ordering = .fifo
         @Option(help: "Lone read misses are granted E or only S, or both variants in turn.") var grant: GrantChoice = .e
         @Option(help: "Clean evictions notify or are silent, or both variants in turn.") var cleanEviction: EvictionChoice = .notify
@@ -138,7 +138,11 @@ extension KonaSimCommand.Verify {
             t.operations = 10_000
             t.seed = seed
             t.variant = c.variant
-            t.home = c.home == .fpga ? .fpga : .cpu
+            t.home = switch c.home {
+            case .cpu: .cpu
+            case .fpga: .fpga
+            case .fpgaNonInclusive: .fpgaNonInclusive
+            }
             t.linesPerBlock = c.addresses
             let covered = try CoherenceStress(t).run()
             if total == nil { total = covered } else { total!.merge(covered) }
@@ -151,7 +155,8 @@ extension KonaSimCommand.Verify {
                 .map { "\(table.rows[$0].state.name) x \(table.rows[$0].event.name)" })
         }
         return Dictionary(uniqueKeysWithValues: [missed(tables.core, total.core), missed(tables.llc, total.llc),
-                                                 missed(tables.home, total.home), missed(tables.fpga, total.fpga)].compactMap { $0 })
+                                                 missed(tables.home, total.home), missed(tables.fpga, total.fpga),
+                                                 missed(tables.fpgaNonInclusive, total.fpgaNonInclusive)].compactMap { $0 })
     }
 }
 
