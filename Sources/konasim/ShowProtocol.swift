@@ -9,13 +9,13 @@ extension KonaSimCommand {
             commandName: "protocol",
             abstract: "Print the coherence protocol's transition tables (docs/protocol.md is `--all`).")
 
-        enum Controller: String, ExpressibleByArgument, CaseIterable { case core, llc, home, fpga }
+        enum Controller: String, ExpressibleByArgument, CaseIterable { case core, llc, home, fpga, fpga_noninclusive }
         enum Format: String, ExpressibleByArgument, CaseIterable { case md, csv, dot, promela }
 
-        @Option(help: "Which table: core, llc, home or fpga (the FPGA home agent: home plus recalls; default: all).") var controller: Controller?
+        @Option(help: "Which table: core, llc, home, fpga (the FPGA home agent: home plus recalls) or fpga_noninclusive (home plus releases; default: all).") var controller: Controller?
         @Option(help: "md, csv, dot, or promela (a SPIN model of a small system, generated from the tables; docs/verification.md).") var format: Format = .md
         @Option(help: "promela: the variant as grant=e|s,clean=notify|silent (overrides --grant-shared, --silent-clean-eviction).") var variant: String?
-        @Option(help: "promela: the home agent, cpu or fpga (FMem of one block holding every line).") var home: PromelaExport.Home = .cpu
+        @Option(help: "promela: the home agent, cpu, fpga (FMem of one block holding every line) or fpga_non_inclusive (the same, non-inclusive).") var home: PromelaExport.Home = .cpu
         @Option(help: "promela: number of sockets (each one LLC with one core complex).") var agents = 2
         @Option(help: "promela: number of lines.") var addresses = 1
         @Option(help: "promela: channel ordering, fifo or unordered.") var ordering: PromelaExport.Ordering = .fifo
@@ -62,6 +62,9 @@ extension KonaSimCommand {
                 case .llc: print(ProtocolExport.render(LLCProtocol.table(variant), format: f, variant: variant), terminator: "")
                 case .home: print(ProtocolExport.render(HomeProtocol.table(variant), format: f, variant: variant), terminator: "")
                 case .fpga: print(ProtocolExport.render(HomeProtocol.fpgaTable(variant), format: f, variant: variant), terminator: "")
+                case .fpga_noninclusive:
+                    print(ProtocolExport.render(HomeProtocol.fpgaTable(variant, inclusion: .nonInclusive), format: f, variant: variant),
+                          terminator: "")
                 }
             }
         }
