@@ -16,14 +16,14 @@ extension KonaSimCommand {
             --block-lines lines are evicted at random moments, their lines recalled from the sockets and \
             requests for them held until they are back), the FPGA's with a non-inclusive FMem (--home \
             fpga_non_inclusive: evictions leave the lines with the sockets, and an owner's dirty writeback while \
-            the block is out goes straight to remote memory), or each in turn (--home both, the default, so that \
-            one command tests every home table). A violation prints the seed, a command to reproduce it and the \
+            the block is out goes straight to remote memory), the CPU's and the inclusive FPGA's in turn \
+            (--home both, the default), or all three (--home all). A violation prints the seed, a command to reproduce it and the \
             last events touching the failing line.
             """)
 
         enum CleanEviction: String, ExpressibleByArgument, CaseIterable { case silent, notify, both }
         enum Grant: String, ExpressibleByArgument, CaseIterable { case e, s, both }
-        enum Home: String, ExpressibleByArgument, CaseIterable { case cpu, fpga, fpga_non_inclusive, both }
+        enum Home: String, ExpressibleByArgument, CaseIterable { case cpu, fpga, fpga_non_inclusive, both, all }
 
         @Option(help: "Cores per socket.") var cores = 4
         @Option(help: "Sockets.") var sockets = 1
@@ -34,7 +34,7 @@ extension KonaSimCommand {
         @Option(help: "Grant on a read miss with no other holder: e, s, or both variants.") var grant: Grant = .both
         @Option(help: "Clean evictions: silent, notify, or both variants.") var cleanEviction: CleanEviction = .both
         @Option(help: "Largest random message delay, in ticks.") var maxDelay: UInt64 = 40
-        @Option(help: "The lines' home agent: cpu (home table), fpga (FPGA table, random FMem evictions recalling lines), fpga_non_inclusive (evictions releasing them), or both: each in turn.")
+        @Option(help: "The lines' home agent: cpu (home table), fpga (FPGA table, random FMem evictions recalling lines), fpga_non_inclusive (evictions releasing them), both (cpu and fpga) or all, each in turn.")
         var home: Home = .both
         @Option(help: "FPGA home: lines per FMem block (an eviction recalls a block's lines together).") var blockLines = 2
         @Option(help: "FPGA home: a random block is chosen for eviction every 1...N ticks.") var evictionGap: UInt64 = 1_000
@@ -65,7 +65,8 @@ extension KonaSimCommand {
             case .cpu: [.cpu]
             case .fpga: [.fpga]
             case .fpga_non_inclusive: [.fpgaNonInclusive]
-            case .both: [.cpu, .fpga, .fpgaNonInclusive]
+            case .both: [.cpu, .fpga]
+            case .all: [.cpu, .fpga, .fpgaNonInclusive]
             }
         }
 
