@@ -86,9 +86,10 @@ import KonaVerification
             for (sockets, cores) in [(1, 4), (3, 1)] {
                 var c = configuration(variant, sockets: sockets, cores: cores, seed: seed)
                 c.home = .fpgaNonInclusive
+                c.operations = 2_000
                 let tester = CoherenceStress(c)
                 let covered = try tester.run()
-                #expect(tester.completed > 2_000, "seed \(seed): \(tester.completed) operations completed")
+                #expect(tester.completed > 1_500, "seed \(seed): \(tester.completed) operations completed")
                 #expect(tester.recalls == 0, "a non-inclusive FMem recalls nothing")
                 releases += tester.releases
                 remoteWrites += tester.remoteWrites
