@@ -17,7 +17,8 @@ extension KonaSimCommand {
             abstract: "Explore every reachable state of a small system with the protocol's own controllers.",
             discussion: """
             The system: --agents sockets, each an LLC with one core, over --addresses lines, with \
-            the CPU's home or the FPGA's (an FMem of one block that may be evicted at any moment). \
+            the CPU's home or the FPGA's (an FMem of one block that may be evicted at any moment; \
+            --home fpga_non_inclusive: its eviction releases the held lines instead of recalling them). \
             Every state is checked for single-writer/multiple-reader, the data-value invariant (loads \
             see the last store; a line no cache holds has its latest value at home, also after every \
             FPGA eviction), missing table entries and deadlock, and the finished graph for livelock. \
