@@ -124,6 +124,10 @@ public enum KonaSchema {
       ] + DRAMPreset.schemaKeys("fpga.fmem", what: "FMem's DRAM") + [
         ConfigKey("fpga.fmem.fetch", .choice(["critical_first", "whole"]), default: "critical_first",
                   "On an FMem miss: answer as soon as the requested line arrives (critical_first), or when the whole block has (whole)."),
+        ConfigKey("fpga.fmem.inclusion", .choice(["inclusive", "non_inclusive"]), default: "inclusive",
+                  "Whether evicting an FMem block recalls its lines from the CPU caches (inclusive), or leaves them valid there with their directory entries kept (non_inclusive: an owner's later dirty writeback, while the block is out of FMem, goes straight to remote memory)."),
+        ConfigKey("fpga.inclusion_victim_window", .duration, default: "1ms",
+                  "fpga.inclusion_victims counts a line recalled by an FMem eviction that a socket requests again within this time of its recall."),
         ConfigKey("fpga.eviction.high_watermark", .real(0...1), default: "0.95",
                   "FMem occupancy (fraction of blocks allocated) above which the eviction engine starts evicting in the background."),
         ConfigKey("fpga.eviction.low_watermark", .real(0...1), default: "0.9",

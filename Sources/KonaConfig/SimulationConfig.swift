@@ -85,6 +85,10 @@ public struct SimulationConfig: Sendable {
         public var remoteLatency: UInt64
         public var remoteBitsPerSecond: UInt64
         public var postedWrites: Bool
+        /// FMem leaves evicted blocks' lines in the CPU caches (`fpga.fmem.inclusion: non_inclusive`).
+        public var nonInclusive: Bool
+        /// Picoseconds within which a recalled line's re-request counts as an inclusion victim.
+        public var inclusionVictimWindow: UInt64
     }
 
     /// The paging model of remote memory (`remote.mechanism: paging`, `paging.*`), in base units.
@@ -388,7 +392,9 @@ public struct SimulationConfig: Sendable {
                     dmaLatency: dmaLatency, dmaBitsPerSecond: dmaBandwidth,
                     nodes: Int(config.integer("remote.nodes")), striped: config.string("remote.placement") == "striped",
                     partitionSize: config.quantity("remote.partition_size"), remoteLatency: config.quantity("remote.latency"),
-                    remoteBitsPerSecond: config.quantity("remote.bandwidth"), postedWrites: config.boolean("remote.posted_writes"))
+                    remoteBitsPerSecond: config.quantity("remote.bandwidth"), postedWrites: config.boolean("remote.posted_writes"),
+                    nonInclusive: config.string("fpga.fmem.inclusion") == "non_inclusive",
+                    inclusionVictimWindow: config.quantity("fpga.inclusion_victim_window"))
     }
 
     private static func paging(_ config: ResolvedConfig, remote: FPGA?) throws(ConfigError) -> Paging? {

@@ -12,7 +12,10 @@
 /// sharers or the owner, collecting dirty data) before writing the block's dirty lines to
 /// remote memory. It recalls only lines in a stable state and holds new requests for a block
 /// under eviction itself, so no request meets a recalling line. Lines no socket holds (I)
-/// are not recalled.
+/// are not recalled. With a non-inclusive FMem (`FMemInclusion.nonInclusive`) the table has
+/// `Release` rows instead: the block leaves FMem while the sockets keep their copies and the
+/// directory its entries; the owner's later dirty writeback of such a line, met while the
+/// block is still out of FMem, goes straight to remote memory (`WbOwnerDirty_Released`).
 public enum HomeProtocol {
     /// Per-line directory states.
     public enum State: Int, ProtocolVocabulary {
@@ -46,6 +49,7 @@ public enum HomeProtocol {
         case WbOwnerDirty, WbOwnerClean, WbSharer, WbLastSharer, WbStale
         case Rsp, LastRspI, LastRspIData, LastRspS, LastRspSData, CmpAck
         case Recall
+        case Release, WbOwnerDirty_Released
 
         public var doc: String {
             switch self {
@@ -69,6 +73,8 @@ public enum HomeProtocol {
             case .LastRspSData: "last response: shared copy kept, with dirty data"
             case .CmpAck: "the granted socket received its grant"
             case .Recall: "FPGA: the eviction engine takes the line back from the sockets (its FMem block is evicted)"
+            case .Release: "FPGA, non-inclusive: the line's FMem block is evicted while the sockets keep their copies"
+            case .WbOwnerDirty_Released: "FPGA, non-inclusive: the owner writes back dirty data while the line's block is out of FMem"
             }
         }
     }
@@ -80,6 +86,7 @@ public enum HomeProtocol {
         case snoopInvSharers, snoopInvOwner, snoopDataOwner, countRsp
         case ownerToSharer, clearOwner, removeSender, sendWbAck
         case snoopInvAll, recalled
+        case writeRemote
         case stall
 
         public var doc: String {
@@ -99,6 +106,7 @@ public enum HomeProtocol {
             case .sendWbAck: "acknowledge the eviction"
             case .snoopInvAll: "send SnpInv to every sharer; expect their responses"
             case .recalled: "tell the eviction engine that no socket holds the line any more"
+            case .writeRemote: "write the carried data straight to remote memory (the line's block is out of FMem)"
             case .stall: "park the request until the line's transaction completes"
             }
         }
@@ -191,10 +199,26 @@ public enum HomeProtocol {
         return Table(name: "home", doc: "home agent: directory in front of memory", rows: t.rows)
     }
 
-    /// The FPGA home agent's table for `variant`: the home table plus the recall of lines
-    /// for FMem evictions.
-    public static func fpgaTable(_ variant: ProtocolVariant) -> Table {
+    /// The FPGA home agent's table for `variant`: the home table plus, with an inclusive FMem,
+    /// the recall of lines for FMem evictions, or, with a non-inclusive one, their release.
+    public static func fpgaTable(_ variant: ProtocolVariant, inclusion: FMemInclusion = .inclusive) -> Table {
         var t = RowBuilder<State, Event, Action>()
+        switch inclusion {
+        case .inclusive: addRecallRows(&t, variant)
+        case .nonInclusive: addReleaseRows(&t)
+        }
+        let home = table(variant)
+        return switch inclusion {
+        case .inclusive:
+            Table(name: "fpga", doc: "FPGA home agent: the home directory plus recalls for FMem evictions", rows: home.rows + t.rows)
+        case .nonInclusive:
+            Table(name: "fpga_noninclusive", doc: "FPGA home agent, non-inclusive FMem: the home directory plus releases for FMem evictions",
+                  rows: home.rows + t.rows)
+        }
+    }
+
+    /// Inclusive FMem: an eviction takes each held line of the block back from the sockets.
+    private static func addRecallRows(_ t: inout RowBuilder<State, Event, Action>, _ variant: ProtocolVariant) {
         let notify = !variant.silentCleanEviction
         let cleanExclusive = variant.grantExclusive
         t.add([.S], [.Recall], [.snoopInvAll], .S_R, "evict: invalidate every sharer")
@@ -211,8 +235,18 @@ public enum HomeProtocol {
         t.add([.EM_R], [.LastRspIData], [.writeMemory, .clearOwner, .recalled], .I, "the owner handed over dirty data: the line is home")
         t.add([.EM_R], [.WbOwnerDirty, .WbStale] + (notify && cleanExclusive ? [.WbOwnerClean] : []), [.stall], nil,
               "the owner's writeback crossed the recall: wait for its snoop response")
-        let home = table(variant)
-        return Table(name: "fpga", doc: "FPGA home agent: the home directory plus recalls for FMem evictions",
-                     rows: home.rows + t.rows)
+    }
+
+    /// Non-inclusive FMem: an eviction leaves each held line with the sockets. The block's
+    /// dirty lines go to remote memory with the eviction, so remote memory is current for
+    /// every line no socket owns; an owner's dirty data follows by its own writeback. Lines
+    /// in a transaction are never released (their block is not a victim), and requests for
+    /// a block out of FMem wait for its re-fetch, so only the owner's writeback can meet a
+    /// released line.
+    private static func addReleaseRows(_ t: inout RowBuilder<State, Event, Action>) {
+        t.add([.S], [.Release], [], nil, "evict without recall: the sharers keep their clean copies, the entry stays")
+        t.add([.EM], [.Release], [], nil, "evict without recall: the owner keeps its copy, the entry stays")
+        t.add([.EM], [.WbOwnerDirty_Released], [.writeRemote, .clearOwner, .sendWbAck], .I,
+              "dirty writeback while the block is out of FMem: straight to remote memory")
     }
 }

@@ -27,6 +27,7 @@ extension Simulation {
     func makeFPGA(_ spec: SimulationConfig.FPGA, index: Int, variant: ProtocolVariant, outbox: TimedOutbox) -> FPGAHomeAgent {
         let timeNow = simulatedTime
         let fclock = ClockDomain(hertz: spec.hertz)
+        let inclusion: FMemInclusion = spec.nonInclusive ? .nonInclusive : .inclusive
         let dram = Self.makeMemory(path: "fpga.fmem", prefix: "fpga.fmem", config: config, latency: spec.fmemLatency,
                                    bitsPerSecond: spec.fmemBitsPerSecond, stats: stats, simulatedTime: timeNow)
         let network = Self.makeNetwork(spec, nodeDRAM: remoteDRAM, simulator: simulator, stats: stats, simulatedTime: timeNow)
@@ -42,8 +43,9 @@ extension Simulation {
                                                 coldestVictim: spec.coldestVictim, scan: spec.scan,
                                                 writeback: spec.wholeBlockWriteback ? .wholeBlock : .dirtyLines,
                                                 batchBytes: spec.batchBytes, sgEntries: spec.sgEntries),
-            nodes: RemoteNodeMap(nodes: spec.nodes, striped: spec.striped, partitionSize: spec.partitionSize, blockSize: spec.blockSize))
-        return FPGAHomeAgent(path: "fpga", index: index, table: HomeProtocol.fpgaTable(variant), frames: fmem, dram: dram,
+            nodes: RemoteNodeMap(nodes: spec.nodes, striped: spec.striped, partitionSize: spec.partitionSize, blockSize: spec.blockSize),
+            inclusion: inclusion, inclusionVictimWindow: Tick(spec.inclusionVictimWindow))
+        return FPGAHomeAgent(path: "fpga", index: index, table: HomeProtocol.fpgaTable(variant, inclusion: inclusion), frames: fmem, dram: dram,
                              network: network, parameters: parameters, outbox: outbox, simulator: simulator, stats: stats)
     }
 

@@ -25,6 +25,8 @@ public final class CoherenceStress: CoherenceNetwork {
         case cpu
         /// The FPGA's: the FPGA table in front of FMem and remote memory, with random evictions.
         case fpga
+        /// The FPGA's with a non-inclusive FMem: evictions release the lines the sockets hold.
+        case fpgaNonInclusive = "fpga_non_inclusive"
     }
 
     /// What to run.
@@ -74,12 +76,15 @@ public final class CoherenceStress: CoherenceNetwork {
         public var home: RowCoverage?
         /// The FPGA table's rows (runs with the FPGA home).
         public var fpga: RowCoverage?
+        /// The non-inclusive FPGA table's rows (runs with that home).
+        public var fpgaNonInclusive: RowCoverage?
 
         /// Adds another run's counts (same variant).
         public mutating func merge(_ other: Coverage) {
             core.merge(other.core); llc.merge(other.llc)
             home = Self.merged(home, other.home)
             fpga = Self.merged(fpga, other.fpga)
+            fpgaNonInclusive = Self.merged(fpgaNonInclusive, other.fpgaNonInclusive)
         }
 
         private static func merged(_ a: RowCoverage?, _ b: RowCoverage?) -> RowCoverage? {
@@ -131,6 +136,10 @@ public final class CoherenceStress: CoherenceNetwork {
     public var evictions: Int { fpga?.evictions ?? 0 }
     /// FPGA home: lines the evictions recalled from the sockets.
     public var recalls: Int { fpga?.recalls ?? 0 }
+    /// Non-inclusive FPGA home: lines the evictions left with the sockets, and dirty
+    /// writebacks that went straight to remote memory.
+    public var releases: Int { fpga?.releases ?? 0 }
+    public var remoteWrites: Int { fpga?.remoteWrites ?? 0 }
 
     /// A tester for `configuration`, optionally with altered tables (to show a broken entry is
     /// caught); `homeTable` replaces the home's table (the FPGA's with `Home.fpga`).
@@ -145,9 +154,11 @@ public final class CoherenceStress: CoherenceNetwork {
         switch configuration.home {
         case .cpu:
             home = DirectoryController(index: 0, table: homeTable ?? HomeProtocol.table(v), network: self)
-        case .fpga:
+        case .fpga, .fpgaNonInclusive:
+            let inclusion: FMemInclusion = configuration.home == .fpga ? .inclusive : .nonInclusive
             let fpga = StressFPGAHome(lines: configuration.lines, linesPerBlock: configuration.linesPerBlock,
-                                      table: homeTable ?? HomeProtocol.fpgaTable(v), network: self)
+                                      table: homeTable ?? HomeProtocol.fpgaTable(v, inclusion: inclusion), inclusion: inclusion,
+                                      network: self)
             fpga.later = { [unowned self] b in
                 self.simulator.schedule(at: self.simulator.now + self.randomDelay(), target: self.id,
                                         kind: Kind.advance.rawValue, payload: b)
@@ -210,7 +221,9 @@ public final class CoherenceStress: CoherenceNetwork {
         if let failure { throw failure }
         try checkQuiescent()
         return Coverage(core: merged(cores.map(\.coverage)), llc: merged(llcs.map(\.coverage)),
-                        home: fpga == nil ? home.coverage : nil, fpga: fpga == nil ? nil : home.coverage)
+                        home: configuration.home == .cpu ? home.coverage : nil,
+                        fpga: configuration.home == .fpga ? home.coverage : nil,
+                        fpgaNonInclusive: configuration.home == .fpgaNonInclusive ? home.coverage : nil)
     }
 
     private func merged(_ all: [RowCoverage]) -> RowCoverage {

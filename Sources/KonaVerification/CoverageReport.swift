@@ -2,7 +2,7 @@ import KonaHardware
 import KonaProtocol
 
 /// Renders the stress tester's coverage: every row of every table with its hit count (the
-/// CPU home's and the FPGA's tables for the homes that ran).
+/// CPU home's and the FPGA's tables, inclusive and non-inclusive, for the homes that ran).
 public enum CoverageReport {
     /// The report for each variant run.
     public static func render(_ runs: [(key: ProtocolVariant, value: CoherenceStress.Coverage)]) -> String {
@@ -13,6 +13,7 @@ public enum CoverageReport {
             out += section(LLCProtocol.table(variant), coverage.llc)
             if let home = coverage.home { out += section(HomeProtocol.table(variant), home) }
             if let fpga = coverage.fpga { out += section(HomeProtocol.fpgaTable(variant), fpga) }
+            if let fpga = coverage.fpgaNonInclusive { out += section(HomeProtocol.fpgaTable(variant, inclusion: .nonInclusive), fpga) }
         }
         return out
     }

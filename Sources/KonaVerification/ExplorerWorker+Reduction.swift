@@ -90,7 +90,7 @@ extension ExplorerWorker {
         for l in 0..<lineCount where !byLine[l].isEmpty && byLine[l].count < actions.count {
             // Under a bound on operations, starting one uses up what another line could start.
             if configuration.operations != nil && starts[l] { continue }
-            if configuration.home == .fpga {
+            if configuration.home.isFPGA {
                 guard state.block == 0 else { return [] }
                 let busy = !DirectoryController.isStable(home.state(UInt64(l))) || !home.parkedMessages(UInt64(l)).isEmpty
                 guard busy else { continue }

@@ -26,14 +26,14 @@ extension ExplorerWorker {
                 }
             }
         }
-        if configuration.home == .fpga && block == 0 && operationsLeft > 0
+        if configuration.home.isFPGA && block == 0 && operationsLeft > 0
             && (0..<UInt64(lineCount)).allSatisfy({ DirectoryController.isStable(home.state($0)) && home.parkedMessages($0).isEmpty }) {
             actions.append(.evictBlock)
         }
         for (key, queue) in channels {
             for i in queue.indices {
                 if configuration.ordering == .fifo && i > 0 { break }
-                if configuration.home == .fpga && block == 1 && isRequestToHome(queue[i]) { continue }
+                if configuration.home.isFPGA && block == 1 && isRequestToHome(queue[i]) { continue }
                 actions.append(.deliver(channel: key, index: i))
             }
         }
@@ -70,6 +70,9 @@ extension ExplorerWorker {
             case .store(let a, let l): try cores[a].store(l, value: 2 + UInt64(a))
             case .evict(let a, let l): try cores[a].evict(l)
             case .replace(let a, let l): try llcs[a].replace(l)
+            case .evictBlock where configuration.home == .fpgaNonInclusive:
+                for l in 0..<UInt64(lineCount) where home.state(l) != .I { try home.release(l) }
+                if let problem = finishEviction() { return problem }
             case .evictBlock:
                 block = 1
                 let held = (0..<UInt64(lineCount)).filter { home.state($0) != .I }
@@ -79,7 +82,7 @@ extension ExplorerWorker {
                 let j = channels.firstIndex { $0.key == key }!
                 let message = channels[j].messages.remove(at: i)
                 if channels[j].messages.isEmpty { channels.remove(at: j) }
-                if configuration.home == .fpga && block == 2 && isRequestToHome(message) { fetchBlock() }
+                if configuration.home.isFPGA && block == 2 && isRequestToHome(message) { fetchBlock() }
                 switch message.destination {
                 case .core(let c): try cores[c].receive(message)
                 case .llc(let s): try llcs[s].receive(message)
@@ -95,11 +98,15 @@ extension ExplorerWorker {
     }
 
     /// The FPGA's eviction is over: its lines' values go to remote memory, which must then
-    /// hold every line's latest value.
+    /// hold every line's latest value (with a non-inclusive FMem, every line no socket owns:
+    /// an owner may hold newer data).
     private func finishEviction() -> String? {
         for l in 0..<lineCount {
             remote[l] = home.memory[UInt64(l)] ?? 1
-            if remote[l] != latest[l] { return "after the FPGA's eviction remote memory holds a stale value of line \(l)" }
+            let owned = configuration.home == .fpgaNonInclusive && home.state(UInt64(l)) == .EM
+            if remote[l] != latest[l] && !owned {
+                return "after the FPGA's eviction remote memory holds a stale value of line \(l)"
+            }
         }
         block = 2
         setHomeMemory([])

@@ -80,7 +80,11 @@ final class ExplorerWorker: CoherenceNetwork {
     init(_ configuration: ProtocolExplorer.Configuration) {
         self.configuration = configuration
         tables = configuration.tables ?? ProtocolTables(configuration.variant)
-        homeTable = configuration.home == .fpga ? tables.fpga : tables.home
+        homeTable = switch configuration.home {
+        case .cpu: tables.home
+        case .fpga: tables.fpga
+        case .fpgaNonInclusive: tables.fpgaNonInclusive
+        }
         n = configuration.agents
         lineCount = configuration.addresses
         latest = [UInt64](repeating: 1, count: lineCount)
@@ -127,9 +131,14 @@ final class ExplorerWorker: CoherenceNetwork {
             self.log?.append("home line \(line): \(before.name) --\(event.name)--> \(after.name)")
         }
         home.onRecalled = { [unowned self] _ in self.recallsLeft -= 1 }
-        block = configuration.home == .fpga ? 2 : 0      // FMem starts empty, as in the SPIN model
+        if configuration.home == .fpgaNonInclusive {
+            // The block is out (2) or resident (0; never leaving, 1: its eviction is atomic).
+            home.lineBacked = { [unowned self] _ in self.block == 0 }
+            home.onRemoteWrite = { [unowned self] line, value in self.remote[Int(line)] = value }
+        }
+        block = configuration.home.isFPGA ? 2 : 0      // FMem starts empty, as in the SPIN model
         operationsLeft = configuration.operations ?? Int.max
-        setHomeMemory(configuration.home == .fpga ? [] : (0..<configuration.addresses).map { (UInt64($0), 1) })
+        setHomeMemory(configuration.home.isFPGA ? [] : (0..<configuration.addresses).map { (UInt64($0), 1) })
     }
 
     /// The initial state's canonical encoding.

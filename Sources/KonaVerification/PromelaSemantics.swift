@@ -332,6 +332,7 @@ inline homeAction() {
   :: a_ == HA_grantE -> sendTo(DIR_HL, hreq[l_], M_DataEx, l_, hd[l_]); hown[l_] = hreq[l_] + 1; hsh[l_] = 0
   :: a_ == HA_grantOwnership -> sendTo(DIR_HL, hreq[l_], M_GntE, l_, 0); hown[l_] = hreq[l_] + 1; hsh[l_] = 0
   :: a_ == HA_snoopInvAll -> tg_ = hsh[l_]; snoopInv(); hsh[l_] = 0
+  :: a_ == HA_writeRemote -> assert(hasm_ && NONINCL && fblk == F_ABSENT); rmem[l_] = d_; hd[l_] = d_
   :: a_ == HA_recalled ->
      assert(FPGA && fblk == F_EVICTING && (frec & (1 << l_)) != 0);   /* recalled a line not being evicted */
      frec = frec & ~(1 << l_);
@@ -402,7 +403,9 @@ inline homeReceive() {   /* src_: the sending socket */
      fi
   :: k_ == M_WbDirty || k_ == M_WbClean || k_ == M_WbShared ->
      if
-     :: hown[l_] == src_ + 1 && k_ != M_WbShared -> ev_ = (k_ == M_WbDirty -> HE_WbOwnerDirty : HE_WbOwnerClean)
+     :: hown[l_] == src_ + 1 && k_ == M_WbDirty && NONINCL && fblk == F_ABSENT -> ev_ = HE_WbOwnerDirty_Released
+     :: hown[l_] == src_ + 1 && k_ != M_WbShared && !(k_ == M_WbDirty && NONINCL && fblk == F_ABSENT) ->
+        ev_ = (k_ == M_WbDirty -> HE_WbOwnerDirty : HE_WbOwnerClean)
      :: else ->
         if
         :: (hsh[l_] & hb_) != 0 -> ev_ = (oth_ == 0 -> HE_WbLastSharer : HE_WbSharer)
@@ -433,8 +436,8 @@ inline homeDrain() {
   od
 }
 
-/* FPGA: evict the block (every line's home state is stable): recall the lines the sockets hold */
-inline startEviction() {
+/* FPGA, inclusive: recall the lines the sockets hold, and write the block back once they are home */
+inline recallLines() {
   fblk = F_EVICTING; frec = 0;
   l_ = 0;
   do
@@ -451,6 +454,23 @@ inline startEviction() {
         l_++
      :: else -> break
      od
+  fi
+}
+
+/* FPGA: evict the block (every line's home state is stable): recall the lines the sockets hold,
+   or (NONINCL) release them, and the block is written back at once */
+inline startEviction() {
+  if
+  :: NONINCL ->
+     l_ = 0;
+     do
+     :: l_ < NL ->
+        if :: hst[l_] != H_I -> ev_ = HE_Release; hasm_ = 0; src_ = 0; homeFire() :: else -> skip fi;
+        l_++
+     :: else -> break
+     od;
+     writeBackBlock()
+  :: else -> recallLines()
   fi
 }
 

@@ -16,6 +16,9 @@ public enum ProtocolBreakage: String, CaseIterable, Sendable {
     /// FPGA home: a recalled owner's dirty data is not written to FMem before the block
     /// goes to remote memory.
     case recallDropsData = "recall-drops-data"
+    /// FPGA home, non-inclusive FMem: an owner's dirty writeback while the line's block is out
+    /// of FMem is acknowledged but never reaches remote memory.
+    case releasedWritebackDropsData = "released-writeback-drops-data"
 
     /// What is broken, in one line.
     public var doc: String {
@@ -24,11 +27,14 @@ public enum ProtocolBreakage: String, CaseIterable, Sendable {
         case .wbKeepsOwner: "home (EM, WbOwnerDirty) writes memory and acks but keeps the owner (stays EM)"
         case .evictForgetsSharer: "llc (S, PutSharer) acks the PutS but keeps the core's core-valid bit"
         case .recallDropsData: "fpga (EM_R, LastRspIData) clears the owner and reports the line recalled without writing memory"
+        case .releasedWritebackDropsData: "fpga_noninclusive (EM, WbOwnerDirty_Released) clears the owner and acks without writing remote memory"
         }
     }
 
     /// Whether the breakage is only in the FPGA home's table (needs `--home fpga` to show).
     public var needsFPGAHome: Bool { self == .recallDropsData }
+    /// Whether the breakage is only in the non-inclusive FPGA table (needs `--home fpga_non_inclusive`).
+    public var needsNonInclusiveFPGAHome: Bool { self == .releasedWritebackDropsData }
 
     /// The tables for `variant` with this breakage. Every altered row exists in every variant
     /// (a precondition checks it), though a variant may never reach it (PutS is sent only
@@ -44,6 +50,7 @@ public enum ProtocolBreakage: String, CaseIterable, Sendable {
             precondition(t.fpga.row(s, e) != nil, "\(rawValue): fpga has no row (\(s.name), \(e.name))")
             if cpu { t.home = t.home.replacing(s, e, actions: a, next: n) }
             t.fpga = t.fpga.replacing(s, e, actions: a, next: n)
+            if t.fpgaNonInclusive.row(s, e) != nil { t.fpgaNonInclusive = t.fpgaNonInclusive.replacing(s, e, actions: a, next: n) }
         }
         switch self {
         case .noInvAckWait:
@@ -55,6 +62,8 @@ public enum ProtocolBreakage: String, CaseIterable, Sendable {
             llc(.S, .PutSharer, [.sendPutAck], .S)
         case .recallDropsData:
             home(.EM_R, .LastRspIData, [.clearOwner, .recalled], .I, cpu: false)
+        case .releasedWritebackDropsData:
+            t.fpgaNonInclusive = t.fpgaNonInclusive.replacing(.EM, .WbOwnerDirty_Released, actions: [.clearOwner, .sendWbAck], next: .I)
         }
         return t
     }

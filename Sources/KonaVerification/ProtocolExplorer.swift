@@ -16,7 +16,9 @@ import KonaProtocol
 /// table, or the FPGA's with an FMem of one block holding every line: once every line's
 /// directory state is stable an eviction may start at any moment, recalling the lines the
 /// sockets hold; requests wait while it runs, and the block is fetched again on the next
-/// request), over `addresses` lines. A step is a core's load, store or eviction of a line
+/// request; with a non-inclusive FMem the eviction releases the held lines instead and the
+/// block is out at once, its values in remote memory, where an owner's dirty writeback then
+/// goes), over `addresses` lines. A step is a core's load, store or eviction of a line
 /// (stable, no operation pending), an LLC's replacement of a stable line, an FPGA eviction,
 /// or the delivery of a message: the oldest of a channel (source, destination, virtual
 /// channel) and line with FIFO ordering, any with unordered. Data values are abstracted to
@@ -39,7 +41,13 @@ import KonaProtocol
 /// one already seen is expanded fully). `jobs` threads expand each batch of states.
 public final class ProtocolExplorer {
     /// The lines' home agent.
-    public enum Home: String, Sendable, CaseIterable { case cpu, fpga }
+    public enum Home: String, Sendable, CaseIterable {
+        case cpu, fpga
+        /// The FPGA's with a non-inclusive FMem: an eviction releases the held lines at once.
+        case fpgaNonInclusive = "fpga_non_inclusive"
+        /// Whether the home is the FPGA's (FMem of one block), in either inclusion.
+        public var isFPGA: Bool { self != .cpu }
+    }
     /// How the interconnect may reorder messages: in order per channel and line, or not at all.
     public enum Ordering: String, Sendable, CaseIterable { case fifo, unordered }
 

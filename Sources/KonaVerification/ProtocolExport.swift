@@ -22,7 +22,7 @@ public enum ProtocolExport {
         out += "Actions:\n\n" + A.allCases.map { "- `\($0.name)`: \($0.doc)" }.joined(separator: "\n") + "\n\n"
         out += "| state | event | actions | next | why |\n|---|---|---|---|---|\n"
         for row in table.rows {
-            let actions = row.actions.isEmpty ? "(none)" : row.actions.map(\.name).joined(separator: ", ")
+            let actions = row.actions.isEmpty ? "(none)" : row.actions.map { $0.name }.joined(separator: ", ")
             out += "| `\(row.state.name)` | `\(row.event.name)` | \(actions) | `\(row.next.name)` | \(row.note) |\n"
         }
         return out + "\n"
@@ -115,6 +115,29 @@ public enum ProtocolExport {
             }
             out += "\n"
         }
+        out += """
+        ## fpga_noninclusive: the FPGA home agent with a non-inclusive FMem
+
+        With `fpga.fmem.inclusion: non_inclusive` the FPGA's table has no recall rows; its eviction
+        engine fires `Release` on each of the victim's lines that a socket holds instead: the line
+        stays valid in the CPU caches and the directory keeps its entry. The block's dirty lines go
+        to remote memory with the eviction, so remote memory is current for every line no socket
+        owns; an owner's later dirty writeback, met while the block is out of FMem (absent or
+        leaving), is `WbOwnerDirty_Released` and goes straight to remote memory as a one-line write
+        (`konasim protocol --controller fpga_noninclusive` prints the whole table). Requests for a
+        block out of FMem wait for its re-fetch as before, so only that writeback can meet a
+        released line. The rows are the same in every variant:
+
+
+        """
+        let homeRows = Set(HomeProtocol.table(base).rows.map { "\($0.state.name) \($0.event.name)" })
+        out += "| state | event | actions | next | why |\n|---|---|---|---|---|\n"
+        for row in HomeProtocol.fpgaTable(base, inclusion: .nonInclusive).rows
+        where !homeRows.contains("\(row.state.name) \(row.event.name)") {
+            let actions = row.actions.isEmpty ? "(none)" : row.actions.map { $0.name }.joined(separator: ", ")
+            out += "| `\(row.state.name)` | `\(row.event.name)` | \(actions) | `\(row.next.name)` | \(row.note) |\n"
+        }
+        out += "\n"
         return out + cxlSection()
     }
 

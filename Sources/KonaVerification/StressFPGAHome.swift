@@ -12,6 +12,11 @@ import KonaProtocol
 ///   a socket holds (state not I) is recalled, and once every one is home (`onRecalled`) the
 ///   block's dirty lines are written to remote memory and its frame is dropped; a block that
 ///   requests wait for is then fetched again;
+/// - with a non-inclusive FMem (`inclusion`), the lines the sockets hold are released instead
+///   (`Release`: they stay with the sockets), the block's dirty lines go to remote memory as
+///   its write-back starts, and an owner's dirty writeback met while the block has no frame
+///   (written back, absent or being fetched: its values are loaded when the fetch completes)
+///   goes straight to remote memory (`WbOwnerDirty_Released`);
 /// - the directory reads and writes only lines whose block has a frame. A read or write of
 ///   another line, a recall the agent did not start, or a line not in I when its block is
 ///   written back is reported through `onViolation`.
@@ -52,9 +57,15 @@ final class StressFPGAHome {
     private(set) var evictions = 0
     /// Lines recalled from the sockets.
     private(set) var recalls = 0
+    /// Lines released to the sockets (non-inclusive), and dirty writebacks sent straight to remote memory.
+    private(set) var releases = 0
+    private(set) var remoteWrites = 0
+    let inclusion: FMemInclusion
 
     /// An FPGA home for lines `0..<lines`, every block absent (remote memory holds zeros).
-    init(lines: Int, linesPerBlock: Int, table: HomeProtocol.Table, network: any CoherenceNetwork) {
+    init(lines: Int, linesPerBlock: Int, table: HomeProtocol.Table, inclusion: FMemInclusion = .inclusive,
+         network: any CoherenceNetwork) {
+        self.inclusion = inclusion
         precondition(lines >= 1 && linesPerBlock >= 1, "lines \(lines), lines per block \(linesPerBlock)")
         self.lines = lines
         self.linesPerBlock = linesPerBlock
@@ -68,6 +79,13 @@ final class StressFPGAHome {
         controller = DirectoryController(index: 0, table: table, network: network)
         controller.values = Values(self)
         controller.onRecalled = { [unowned self] line in self.recalled(line) }
+        if inclusion == .nonInclusive {
+            controller.lineBacked = { [unowned self] line in self.hasFrame(self.block(of: line)) }
+            controller.onRemoteWrite = { [unowned self] line, value in
+                self.remote[Int(line)] = value
+                self.remoteWrites += 1
+            }
+        }
     }
 
     /// The number of blocks.
@@ -135,12 +153,18 @@ final class StressFPGAHome {
         }
     }
 
-    /// Starts evicting block `b`: recalls every line a socket holds.
+    /// Starts evicting block `b`: recalls every line a socket holds (or releases them).
     private func evict(_ b: UInt64) throws(ProtocolViolation) {
         let i = Int(b)
         onEviction(b)
-        phases[i] = .recalling
         let holding = lines(of: b).filter { controller.state($0) != .I }
+        if inclusion == .nonInclusive {
+            releases += holding.count
+            for line in holding { try controller.release(line) }
+            writing(b)
+            return
+        }
+        phases[i] = .recalling
         recallsLeft[i] = holding.count
         recalls += holding.count
         for line in holding { try controller.recall(line) }
@@ -157,10 +181,15 @@ final class StressFPGAHome {
         if recallsLeft[Int(b)] == 0 { writing(b) }
     }
 
-    /// Every line of `b` is home: the write-back starts (it completes in `advance`, after the
-    /// directory has finished the transition that recalled the last line).
+    /// Every line of `b` is home (or released): the write-back starts, taking the dirty lines
+    /// to remote memory now; it completes in `advance`, after the directory has finished the
+    /// transition that recalled the last line.
     private func writing(_ b: UInt64) {
         phases[Int(b)] = .writing
+        for line in lines(of: b) where dirty[Int(line)] {
+            remote[Int(line)] = frame[Int(line)]
+            dirty[Int(line)] = false
+        }
         later(b)
     }
 
@@ -169,13 +198,9 @@ final class StressFPGAHome {
         let i = Int(b)
         switch phases[i] {
         case .writing:
-            // The dirty lines go to remote memory; the frame is dropped.
-            for line in lines(of: b) where controller.state(line) != .I {
+            // The write-back is acknowledged; the frame is dropped.
+            for line in lines(of: b) where inclusion == .inclusive && controller.state(line) != .I {
                 onViolation(line, "block \(b) is written back, but the directory has line \(line) in \(controller.state(line).name)")
-            }
-            for line in lines(of: b) where dirty[Int(line)] {
-                remote[Int(line)] = frame[Int(line)]
-                dirty[Int(line)] = false
             }
             evictions += 1
             if held[i].isEmpty {

@@ -10,16 +10,16 @@ extension KonaSimCommand {
             abstract: "Print the coherence protocol's transition tables (docs/protocol.md is `--all`).")
 
         enum Controller: String, ExpressibleByArgument, CaseIterable {
-            case core, llc, home, fpga
+            case core, llc, home, fpga, fpga_noninclusive
             case cxlHost = "cxl-host", cxlDevice = "cxl-device"
         }
         enum Format: String, ExpressibleByArgument, CaseIterable { case md, csv, dot, promela }
-        enum PromelaHome: String, ExpressibleByArgument, CaseIterable { case cpu, fpga, cxl }
+        enum PromelaHome: String, ExpressibleByArgument, CaseIterable { case cpu, fpga, fpga_non_inclusive, cxl }
 
-        @Option(help: "Which table: core, llc, home, fpga (the FPGA home agent: home plus recalls), cxl-host or cxl-device (CXL HDM-DB; default: all).") var controller: Controller?
+        @Option(help: "Which table: core, llc, home, fpga (the FPGA home agent: home plus recalls), fpga_noninclusive (home plus releases), cxl-host or cxl-device (CXL HDM-DB; default: all).") var controller: Controller?
         @Option(help: "md, csv, dot, or promela (a SPIN model of a small system, generated from the tables; docs/verification.md).") var format: Format = .md
         @Option(help: "promela: the variant as grant=e|s,clean=notify|silent (overrides --grant-shared, --silent-clean-eviction).") var variant: String?
-        @Option(help: "promela: the home agent, cpu, fpga (FMem of one block holding every line) or cxl (--agents hosts sharing one line of a CXL HDM-DB device, 1-3).")
+        @Option(help: "promela: the home agent, cpu, fpga (FMem of one block holding every line), fpga_non_inclusive (the same, non-inclusive) or cxl (--agents hosts sharing one line of a CXL HDM-DB device, 1-3).")
         var home: PromelaHome = .cpu
         @Option(help: "promela: number of sockets (each one LLC with one core complex).") var agents = 2
         @Option(help: "promela: number of lines.") var addresses = 1
@@ -67,7 +67,7 @@ extension KonaSimCommand {
                     }
                     breakage = b
                 }
-                print(PromelaExport.model(.init(agents: agents, addresses: addresses, variant: variant, home: home == .fpga ? .fpga : .cpu,
+                print(PromelaExport.model(.init(agents: agents, addresses: addresses, variant: variant, home: home == .fpga ? .fpga : home == .fpga_non_inclusive ? .fpgaNonInclusive : .cpu,
                                                 ordering: ordering, breakage: breakage, operations: operations)), terminator: "")
                 return
             }
@@ -79,6 +79,9 @@ extension KonaSimCommand {
                 case .llc: print(ProtocolExport.render(LLCProtocol.table(variant), format: f, variant: variant), terminator: "")
                 case .home: print(ProtocolExport.render(HomeProtocol.table(variant), format: f, variant: variant), terminator: "")
                 case .fpga: print(ProtocolExport.render(HomeProtocol.fpgaTable(variant), format: f, variant: variant), terminator: "")
+                case .fpga_noninclusive:
+                    print(ProtocolExport.render(HomeProtocol.fpgaTable(variant, inclusion: .nonInclusive), format: f, variant: variant),
+                          terminator: "")
                 case .cxlHost: print(ProtocolExport.render(CXLHostProtocol.table, format: f, variant: nil), terminator: "")
                 case .cxlDevice: print(ProtocolExport.render(CXLDeviceProtocol.table, format: f, variant: nil), terminator: "")
                 }

@@ -14,17 +14,19 @@ extension KonaSimCommand {
             single-writer/multiple-reader, the data value of every load, and that every operation completes. \
             The lines' home is the CPU's home agent (--home cpu), the FPGA's (--home fpga: FMem blocks of \
             --block-lines lines are evicted at random moments, their lines recalled from the sockets and \
-            requests for them held until they are back), or each in turn (--home both, the default, so that \
-            one command tests both tables). --home cxl runs the CXL HDM-DB tables instead (--sockets hosts \
+            requests for them held until they are back), the FPGA's with a non-inclusive FMem (--home \
+            fpga_non_inclusive: evictions leave the lines with the sockets, and an owner's dirty writeback while \
+            the block is out goes straight to remote memory), the CPU's and the inclusive FPGA's in turn \
+            (--home both, the default). --home cxl runs the CXL HDM-DB tables instead (--sockets hosts \
             sharing --lines lines of one device whose snoop filter gives entries up at random; messages \
-            delivered in random order, S2M NDR in order), and --home all runs the CPU, FPGA and CXL homes. \
-            A violation prints the seed, a command to reproduce it and the \
+            delivered in random order, S2M NDR in order), and --home all runs every home: CPU, both FPGA \
+            inclusions and CXL. A violation prints the seed, a command to reproduce it and the \
             last events touching the failing line.
             """)
 
         enum CleanEviction: String, ExpressibleByArgument, CaseIterable { case silent, notify, both }
         enum Grant: String, ExpressibleByArgument, CaseIterable { case e, s, both }
-        enum Home: String, ExpressibleByArgument, CaseIterable { case cpu, fpga, both, cxl, all }
+        enum Home: String, ExpressibleByArgument, CaseIterable { case cpu, fpga, fpga_non_inclusive, both, cxl, all }
 
         @Option(help: "Cores per socket.") var cores = 4
         @Option(help: "Sockets.") var sockets = 1
@@ -35,7 +37,7 @@ extension KonaSimCommand {
         @Option(help: "Grant on a read miss with no other holder: e, s, or both variants.") var grant: Grant = .both
         @Option(help: "Clean evictions: silent, notify, or both variants.") var cleanEviction: CleanEviction = .both
         @Option(help: "Largest random message delay, in ticks.") var maxDelay: UInt64 = 40
-        @Option(help: "The lines' home agent: cpu (home table), fpga (FPGA table, random FMem evictions recalling lines), both in turn, cxl (CXL HDM-DB tables), or all three.")
+        @Option(help: "The lines' home agent: cpu (home table), fpga (FPGA table, random FMem evictions recalling lines), fpga_non_inclusive (evictions releasing them), both (cpu and fpga), cxl (CXL HDM-DB tables), or all of them, each in turn.")
         var home: Home = .both
         @Option(help: "FPGA home: lines per FMem block (an eviction recalls a block's lines together).") var blockLines = 2
         @Option(help: "FPGA home: a random block is chosen for eviction every 1...N ticks.") var evictionGap: UInt64 = 1_000
@@ -65,7 +67,9 @@ extension KonaSimCommand {
             switch home {
             case .cpu: [.cpu]
             case .fpga: [.fpga]
-            case .both, .all: [.cpu, .fpga]
+            case .fpga_non_inclusive: [.fpgaNonInclusive]
+            case .both: [.cpu, .fpga]
+            case .all: [.cpu, .fpga, .fpgaNonInclusive]
             case .cxl: []
             }
         }
@@ -84,7 +88,7 @@ extension KonaSimCommand {
 
         func run() throws {
             var totals: [ProtocolVariant: CoherenceStress.Coverage] = [:]
-            var runs = 0, operations = 0, messages = 0, evictions = 0, recalls = 0
+            var runs = 0, operations = 0, messages = 0, evictions = 0, recalls = 0, releases = 0, remoteWrites = 0
             for home in homes {
                 for variant in variants {
                     for (sockets, cores, lines) in shapes {
@@ -115,6 +119,8 @@ extension KonaSimCommand {
                             messages += tester.delivered
                             evictions += tester.evictions
                             recalls += tester.recalls
+                            releases += tester.releases
+                            remoteWrites += tester.remoteWrites
                         }
                     }
                 }
@@ -124,14 +130,16 @@ extension KonaSimCommand {
             }
             if home == .cxl || home == .all { try runCXL() }
             guard !homes.isEmpty else { return }
-            let fpga = homes.contains(.fpga) ? ", \(evictions) FMem evictions (\(recalls) lines recalled)" : ""
+            let released = homes.contains(.fpgaNonInclusive)
+                ? ", \(releases) released, \(remoteWrites) dirty writebacks straight to remote memory" : ""
+            let fpga = homes.count > 1 || homes[0] != .cpu ? ", \(evictions) FMem evictions (\(recalls) lines recalled\(released))" : ""
             print("stress: \(runs) runs (\(homes.count) home(s) x \(variants.count) variant(s) x \(shapes.count) shape(s) x \(try seedRange().count) seed(s)), \(operations) operations completed, \(messages) messages\(fpga), no violation")
         }
 
         /// The command that runs `c` alone.
         func reproduce(_ c: CoherenceStress.Configuration) -> String {
-            var text = "konasim stress --home \(c.home) --cores \(c.coresPerSocket) --sockets \(c.sockets) --lines \(c.lines) --ops \(c.operations) --seed \(c.seed) --grant \(c.variant.grantExclusive ? "e" : "s") --clean-eviction \(c.variant.silentCleanEviction ? "silent" : "notify") --max-delay \(c.maxDelay)"
-            if c.home == .fpga { text += " --block-lines \(c.linesPerBlock) --eviction-gap \(c.evictionGap)" }
+            var text = "konasim stress --home \(c.home.rawValue) --cores \(c.coresPerSocket) --sockets \(c.sockets) --lines \(c.lines) --ops \(c.operations) --seed \(c.seed) --grant \(c.variant.grantExclusive ? "e" : "s") --clean-eviction \(c.variant.silentCleanEviction ? "silent" : "notify") --max-delay \(c.maxDelay)"
+            if c.home != .cpu { text += " --block-lines \(c.linesPerBlock) --eviction-gap \(c.evictionGap)" }
             return text
         }
     }

@@ -17,7 +17,8 @@ extension KonaSimCommand {
             abstract: "Explore every reachable state of a small system with the protocol's own controllers.",
             discussion: """
             The system: --agents sockets, each an LLC with one core, over --addresses lines, with \
-            the CPU's home or the FPGA's (an FMem of one block that may be evicted at any moment). \
+            the CPU's home or the FPGA's (an FMem of one block that may be evicted at any moment; \
+            --home fpga_non_inclusive: its eviction releases the held lines instead of recalling them). \
             Every state is checked for single-writer/multiple-reader, the data-value invariant (loads \
             see the last store; a line no cache holds has its latest value at home, also after every \
             FPGA eviction), missing table entries and deadlock, and the finished graph for livelock. \
@@ -29,11 +30,11 @@ extension KonaSimCommand {
         enum GrantChoice: String, ExpressibleByArgument, CaseIterable { case e, s, both }
         enum EvictionChoice: String, ExpressibleByArgument, CaseIterable { case notify, silent, both }
         enum Reduction: String, ExpressibleByArgument, CaseIterable { case por, none }
-        enum HomeChoice: String, ExpressibleByArgument, CaseIterable { case cpu, fpga, cxl }
+        enum HomeChoice: String, ExpressibleByArgument, CaseIterable { case cpu, fpga, fpgaNonInclusive = "fpga_non_inclusive", cxl }
 
         @Option(help: "Caching agents (sockets, each with one core), 1-4.") var agents = 2
         @Option(help: "Lines, 1-8 (more than one: give --operations, or the run is very long).") var addresses = 1
-        @Option(help: "The home: cpu (home table), fpga (FPGA table with evictions) or cxl (two hosts sharing one line of a CXL HDM-DB device; --agents, --addresses and --operations do not apply).")
+        @Option(help: "The home: cpu (home table), fpga (FPGA table with evictions), fpga_non_inclusive (evictions release the held lines) or cxl (two hosts sharing one line of a CXL HDM-DB device; --agents, --addresses and --operations do not apply).")
         var home: HomeChoice = .cpu
         @Option(help: "Message ordering: fifo (in order per channel and line) or unordered.") var ordering: ProtocolExplorer.Ordering = .fifo
         @Option(help: "Lone read misses are granted E or only S, or both variants in turn.") var grant: GrantChoice = .e
@@ -67,7 +68,7 @@ extension KonaSimCommand {
                     var c = ProtocolExplorer.Configuration()
                     c.agents = agents
                     c.addresses = addresses
-                    c.home = home == .fpga ? .fpga : .cpu
+                    c.home = switch home { case .cpu, .cxl: .cpu; case .fpga: .fpga; case .fpgaNonInclusive: .fpgaNonInclusive }
                     c.ordering = ordering
                     c.variant = ProtocolVariant(grantExclusive: g, silentCleanEviction: silent)
                     c.maxStates = maxStates
@@ -141,7 +142,11 @@ extension KonaSimCommand.Verify {
             t.operations = 10_000
             t.seed = seed
             t.variant = c.variant
-            t.home = c.home == .fpga ? .fpga : .cpu
+            t.home = switch c.home {
+            case .cpu: .cpu
+            case .fpga: .fpga
+            case .fpgaNonInclusive: .fpgaNonInclusive
+            }
             t.linesPerBlock = c.addresses
             let covered = try CoherenceStress(t).run()
             if total == nil { total = covered } else { total!.merge(covered) }
@@ -154,7 +159,8 @@ extension KonaSimCommand.Verify {
                 .map { "\(table.rows[$0].state.name) x \(table.rows[$0].event.name)" })
         }
         return Dictionary(uniqueKeysWithValues: [missed(tables.core, total.core), missed(tables.llc, total.llc),
-                                                 missed(tables.home, total.home), missed(tables.fpga, total.fpga)].compactMap { $0 })
+                                                 missed(tables.home, total.home), missed(tables.fpga, total.fpga),
+                                                 missed(tables.fpgaNonInclusive, total.fpgaNonInclusive)].compactMap { $0 })
     }
 }
 

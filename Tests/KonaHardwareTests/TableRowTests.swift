@@ -171,7 +171,10 @@ let line: UInt64 = 7
 @Suite struct HomeTableRows {
     static let all = cases(HomeProtocol.table)
     /// The FPGA table's rows beyond the home table's (the home rows are tested above).
-    static let fpga = cases(HomeProtocol.fpgaTable).filter { $0.index >= HomeProtocol.table($0.variant).rows.count }
+    static let fpga = cases { HomeProtocol.fpgaTable($0) }.filter { $0.index >= HomeProtocol.table($0.variant).rows.count }
+    /// The non-inclusive FPGA table's rows beyond the home table's.
+    static let nonInclusive = cases { HomeProtocol.fpgaTable($0, inclusion: .nonInclusive) }
+        .filter { $0.index >= HomeProtocol.table($0.variant).rows.count }
 
     @Test(arguments: all)
     func rowFires(_ c: RowCase) throws {
@@ -183,13 +186,46 @@ let line: UInt64 = 7
         try check(HomeProtocol.fpgaTable(c.variant), c)
     }
 
+    @Test(arguments: nonInclusive)
+    func nonInclusiveRowFires(_ c: RowCase) throws {
+        try check(HomeProtocol.fpgaTable(c.variant, inclusion: .nonInclusive), c)
+    }
+
+    @Test func theNonInclusiveTableHasReleaseRowsAndNoRecall() {
+        let table = HomeProtocol.fpgaTable(ProtocolVariant(), inclusion: .nonInclusive)
+        #expect(table.rows.contains { $0.state == .S && $0.event == .Release && $0.next == .S })
+        #expect(table.rows.contains { $0.state == .EM && $0.event == .Release && $0.next == .EM })
+        #expect(table.rows.contains { $0.state == .EM && $0.event == .WbOwnerDirty_Released && $0.next == .I })
+        #expect(!table.rows.contains { $0.event == .Recall }, "a non-inclusive FMem never recalls")
+        #expect(!HomeProtocol.fpgaTable(ProtocolVariant()).rows.contains { $0.event == .Release || $0.event == .WbOwnerDirty_Released })
+    }
+
+    /// The directory refines an owner's dirty writeback by whether the line's block is in FMem.
+    @Test(arguments: [true, false])
+    func anOwnersDirtyWritebackIsRefinedByItsBlock(_ backed: Bool) throws {
+        let net = RecordingNetwork()
+        let home = DirectoryController(index: 0, table: HomeProtocol.fpgaTable(ProtocolVariant(), inclusion: .nonInclusive), network: net)
+        var remoteWrites: [(UInt64, UInt64)] = [], memoryWrites = 0
+        home.lineBacked = { _ in backed }
+        home.onRemoteWrite = { remoteWrites.append(($0, $1)) }
+        home.onMemoryAccess = { _, write in if write { memoryWrites += 1 } }
+        home.lines[line] = .init(state: .EM, owner: 1)
+        try home.receive(CoherenceMessage(.WbDirty, line: line, from: .llc(1), to: .home(0), data: 9))
+        #expect(home.state(line) == .I && net.sent.map(\.kind) == [.WbAck])
+        #expect(memoryWrites == (backed ? 1 : 0), "a write to FMem only while the block is there")
+        #expect(remoteWrites.map(\.0) == (backed ? [] : [line]) && remoteWrites.map(\.1) == (backed ? [] : [9]),
+                "remote memory gets the data only while the block is out: \(remoteWrites)")
+        #expect(home.memory[line] == (backed ? 9 : nil))
+    }
+
     func check(_ table: HomeProtocol.Table, _ c: RowCase) throws {
         let row = table.rows[c.index]
         let net = RecordingNetwork()
         let home = DirectoryController(index: 0, table: table, network: net)
-        var memoryReads = 0, memoryWrites = 0, recalled = 0
+        var memoryReads = 0, memoryWrites = 0, recalled = 0, remoteWrites: [UInt64] = []
         home.onMemoryAccess = { _, write in if write { memoryWrites += 1 } else { memoryReads += 1 } }
         home.onRecalled = { _ in recalled += 1 }
+        home.onRemoteWrite = { _, value in remoteWrites.append(value) }
         // Fixture: sharers 2 and 3, owner 1, requester 0, two responses expected; memory holds 5.
         if row.state != .I { home.lines[line] = .init(state: row.state, sharers: 0b1100, owner: 1, requester: 0, responses: 2, data: 0) }
         home.memory[line] = 5
@@ -197,7 +233,7 @@ let line: UInt64 = 7
         case .RdShared, .RdShared_Alone, .RdShared_Owned: .RdShared
         case .RdOwn_Alone, .RdOwn_Shared, .RdOwn_Owned: .RdOwn
         case .Upgrade_Alone, .Upgrade_Shared: .UpgradeReq
-        case .WbOwnerDirty: .WbDirty
+        case .WbOwnerDirty, .WbOwnerDirty_Released: .WbDirty
         case .WbOwnerClean: .WbClean
         case .WbSharer, .WbLastSharer, .WbStale: .WbShared
         case .Rsp, .LastRspI: .RspI
@@ -205,11 +241,14 @@ let line: UInt64 = 7
         case .LastRspS: .RspS
         case .LastRspSData: .RspSWb
         case .CmpAck: .CmpAck
-        case .Recall: .CmpAck           // no message: the eviction engine fires it
+        case .Recall, .Release: .CmpAck           // no message: the eviction engine fires it
         }
         let sender = [.RdShared, .RdOwn, .UpgradeReq].contains(kind) ? 0 : 4
+        let before = home.lines[line]
         if row.event == .Recall {
             try home.recall(line)
+        } else if row.event == .Release {
+            try home.release(line)
         } else {
             try home.fire(row.event, line: line, message: CoherenceMessage(kind, line: line, from: .llc(sender), to: .home(0), data: 42),
                           sender: sender)
@@ -238,6 +277,12 @@ let line: UInt64 = 7
         #expect(memoryReads == row.actions.filter { $0 == .readMemory }.count)
         #expect(memoryWrites == row.actions.filter { $0 == .writeMemory }.count)
         #expect(recalled == row.actions.filter { $0 == .recalled }.count)
+        #expect(remoteWrites == (row.actions.contains(.writeRemote) ? [42] : []), "\(c.label): remote writes \(remoteWrites)")
+        if row.event == .Release {
+            let after = home.lines[line]
+            #expect(after?.state == before?.state && after?.sharers == before?.sharers && after?.owner == before?.owner,
+                    "a release keeps the entry as it was")
+        }
         if row.actions.contains(.snoopInvAll) { #expect(home.lines[line]?.sharers == 0 && home.lines[line]?.responses == 2) }
         if row.actions.contains(.clearOwner) && row.next == .I { #expect(home.lines[line] == nil) }
         if row.actions.contains(.writeMemory) { #expect(home.memory[line] == 42) }

@@ -142,4 +142,47 @@ let konaOverrides = ["fpga.range.size=1MiB", "fpga.frequency=1GHz", "fpga.pipeli
             #expect(throws: SimulationError.self) { try s.checkFinalValues() }
         }
     }
+
+    /// (One variant here; the test command's Kona stress runs the others in a release build.)
+    @Test(arguments: [ProtocolVariant(grantExclusive: false, silentCleanEviction: true)])
+    func aTinyNonInclusiveFMemKeepsEveryValue(_ variant: ProtocolVariant) throws {
+        // The same tiny system with a non-inclusive FMem: evictions leave held lines with the
+        // sockets, and dirty writebacks of lines whose block is out go straight to remote
+        // memory; every load is checked, and every line's last value is somewhere at the end.
+        let c = try coherentConfig(konaOverrides + [
+            "system.sockets=2", "system.cores_per_socket=2", "workload.accesses=2000", "workload.footprint=2KiB",
+            "fpga.fmem.size=512B", "fpga.fmem.block_size=128B", "fpga.fmem.ways=2", "fpga.eviction.high_watermark=0.5",
+            "fpga.eviction.low_watermark=0.25", "llc.size=1KiB", "llc.ways=2", "core.l2.size=256B", "core.l2.ways=2",
+            "core.l1d.size=128B", "core.l1d.ways=2", "run.check=true", "fpga.fmem.inclusion=non_inclusive",
+            "protocol.grant_exclusive=\(variant.grantExclusive)",
+            "protocol.clean_eviction=\(variant.silentCleanEviction ? "silent" : "notify")"])
+        let s = try Simulation(config: c)
+        let r = try s.run()
+        #expect(integer(r, "fpga.evictions") > 300, "\(integer(r, "fpga.evictions")) evictions")
+        #expect(s.checker!.loadsChecked > 2500)
+        #expect(integer(r, "fpga.inclusion_victims") == 0, "nothing is recalled, so nothing is an inclusion victim")
+        #expect(integer(r, "fpga.released_lines") > 0 && integer(r, "fpga.remote_line_writes") > 0,
+                "\(integer(r, "fpga.released_lines")) released, \(integer(r, "fpga.remote_line_writes")) written straight to remote memory")
+        let table = s.fpga!.controller.table, hits = s.fpga!.controller.coverage.hits
+        #expect(table.rowIndex(.S, .Recall) == nil)
+        for (state, event) in [(HomeProtocol.State.EM, HomeProtocol.Event.Release), (.EM, .WbOwnerDirty_Released)] {
+            #expect(hits[table.rowIndex(state, event)!] > 0, "\(state.name) + \(event.name) never fired")
+        }
+        try s.checkFinalValues()
+    }
+
+    @Test func theInclusiveRunCountsInclusionVictims() throws {
+        let c = try coherentConfig(konaOverrides + [
+            "workload.kind=zipfian", "workload.accesses=1000", "workload.footprint=64KiB", "fpga.fmem.size=8KiB",
+            "fpga.fmem.block_size=1KiB", "llc.size=32KiB", "core.l2.size=4KiB", "core.l1d.size=1KiB"])
+        let inclusive = try Simulation(config: c).run()
+        let nonInclusive = try Simulation(config: try coherentConfig(konaOverrides + [
+            "workload.kind=zipfian", "workload.accesses=1000", "workload.footprint=64KiB", "fpga.fmem.size=8KiB",
+            "fpga.fmem.block_size=1KiB", "llc.size=32KiB", "core.l2.size=4KiB", "core.l1d.size=1KiB",
+            "fpga.fmem.inclusion=non_inclusive"])).run()
+        #expect(integer(inclusive, "fpga.inclusion_victims") > 0)
+        #expect(integer(nonInclusive, "fpga.inclusion_victims") == 0)
+        #expect(integer(nonInclusive, "llc0.misses") < integer(inclusive, "llc0.misses"),
+                "FMem a quarter of the LLC: non-inclusive \(integer(nonInclusive, "llc0.misses")) LLC misses, inclusive \(integer(inclusive, "llc0.misses"))")
+    }
 }

@@ -77,4 +77,49 @@ import KonaVerification
             _ = try CoherenceStress(configuration(variant, sockets: 1, cores: 4, seed: seed)).run()    // the intact table passes
         }
     }
+
+    @Test(arguments: ProtocolVariant.all)
+    func theNonInclusiveFPGAHomeRunsCleanAndFiresTheReleaseRows(_ variant: ProtocolVariant) throws {
+        var total: CoherenceStress.Coverage?
+        var releases = 0, remoteWrites = 0
+        for seed in UInt64(1)...1 {
+            for (sockets, cores) in [(1, 4), (3, 1)] {
+                var c = configuration(variant, sockets: sockets, cores: cores, seed: seed)
+                c.home = .fpgaNonInclusive
+                c.operations = 2_000
+                let tester = CoherenceStress(c)
+                let covered = try tester.run()
+                #expect(tester.completed > 1_500, "seed \(seed): \(tester.completed) operations completed")
+                #expect(tester.recalls == 0, "a non-inclusive FMem recalls nothing")
+                releases += tester.releases
+                remoteWrites += tester.remoteWrites
+                if total == nil { total = covered } else { total!.merge(covered) }
+            }
+        }
+        let coverage = try #require(total)
+        #expect(coverage.home == nil && coverage.fpga == nil)
+        let fpga = try #require(coverage.fpgaNonInclusive)
+        let table = HomeProtocol.fpgaTable(variant, inclusion: .nonInclusive)
+        for (state, event) in [(HomeProtocol.State.S, HomeProtocol.Event.Release), (.EM, .Release), (.EM, .WbOwnerDirty_Released)] {
+            let hits = fpga.hits[try #require(table.rowIndex(state, event))]
+            #expect(hits > 0, "fpga \(state.name) + \(event.name) never fired with \(variant)")
+        }
+        #expect(releases > 0 && remoteWrites > 0, "\(releases) lines released, \(remoteWrites) written straight to remote memory")
+    }
+
+    @Test func aReleasedLinesWritebackThatDropsItsDataIsCaught() throws {
+        // Break one entry: a dirty writeback while the block is out of FMem acknowledges the
+        // owner but never writes remote memory, so the line's value is lost.
+        let variant = ProtocolVariant()
+        let broken = HomeProtocol.fpgaTable(variant, inclusion: .nonInclusive)
+            .replacing(.EM, .WbOwnerDirty_Released, actions: [.clearOwner, .sendWbAck], next: .I)
+        var caught: CoherenceStress.Violation?
+        for seed in UInt64(1)...10 where caught == nil {
+            var c = configuration(variant, sockets: 1, cores: 4, seed: seed)
+            c.home = .fpgaNonInclusive
+            do { _ = try CoherenceStress(c, homeTable: broken).run() } catch let v as CoherenceStress.Violation { caught = v }
+        }
+        let violation = try #require(caught, "the tester must catch the lost dirty data")
+        #expect(violation.problem.contains("loaded") || violation.problem.contains("coherent value"), "\(violation.problem)")
+    }
 }

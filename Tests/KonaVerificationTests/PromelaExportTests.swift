@@ -35,7 +35,7 @@ import Testing
                 }
             }
             // Load, store, evict and replace per socket and line, and the FPGA's block eviction.
-            #expect(started == 4 * 2 * 2 + (home == .fpga ? 1 : 0))
+            #expect(started == 4 * 2 * 2 + (home == .cpu ? 0 : 1))
             #expect(delivered == 12 * 2)
         }
     }

@@ -16,6 +16,28 @@ import KonaProtocol
         return c
     }
 
+    /// The home whose table a breakage alters.
+    private func home(_ breakage: ProtocolBreakage) -> ProtocolExplorer.Home {
+        breakage.needsNonInclusiveFPGAHome ? .fpgaNonInclusive : breakage.needsFPGAHome ? .fpga : .cpu
+    }
+
+    /// A non-inclusive FMem's one block, evicted at any moment, releases the held lines: the
+    /// tables pass on two sockets and one line with every interleaving of three operations
+    /// (the fewest that reach the three release rows; the test command explores 2 x 1 whole,
+    /// in a release build), and the release rows are reached.
+    @Test func theNonInclusiveFPGATablePassesAndReachesItsReleaseRows() {
+        var c = configuration(.fpgaNonInclusive)
+        c.operations = 3
+        let r = ProtocolExplorer(c).run()
+        #expect(r.violation == nil, "\(r.violation.map(\.description) ?? "")")
+        #expect(r.states > 1_000 && !r.truncated && r.livelock == .passed(operations: 2), "\(r.states) states")
+        let fpga = r.coverage.first { $0.table == "fpga_noninclusive" }
+        #expect(fpga != nil)
+        for row in ["S x Release", "EM x Release", "EM x WbOwnerDirty_Released"] {
+            #expect(fpga?.unreached.contains(row) == false, "\(row) never reached")
+        }
+    }
+
     @Test func theDefaultTablesPassOnTwoSocketsAndOneLine() {
         let r = ProtocolExplorer(configuration()).run()
         #expect(r.violation == nil, "\(r.violation.map(\.description) ?? "")")
@@ -28,11 +50,11 @@ import KonaProtocol
     /// with a counterexample from the initial state.
     @Test(arguments: ProtocolBreakage.allCases)
     func aBrokenTableIsCaught(_ breakage: ProtocolBreakage) {
-        var c = configuration(breakage.needsFPGAHome ? .fpga : .cpu)
+        var c = configuration(home(breakage))
         c.tables = breakage.tables(c.variant)
         let r = ProtocolExplorer(c).run()
         #expect(r.violation != nil && !(r.violation?.trace.isEmpty ?? true), "\(breakage.rawValue) was not caught")
-        if breakage == .recallDropsData {
+        if breakage == .recallDropsData || breakage == .releasedWritebackDropsData {
             #expect(r.violation?.trace.contains { $0.event.contains("evicting") } == true, "the trace shows the eviction")
         }
     }
@@ -41,7 +63,7 @@ import KonaProtocol
     /// operations: still caught.
     @Test(arguments: ProtocolBreakage.allCases)
     func aBrokenTableIsCaughtOnTwoLinesWithTheReduction(_ breakage: ProtocolBreakage) {
-        var c = configuration(breakage.needsFPGAHome ? .fpga : .cpu, addresses: 2)
+        var c = configuration(home(breakage), addresses: 2)
         c.operations = breakage == .evictForgetsSharer ? 4 : 3     // the fewest that show each
         c.tables = breakage.tables(c.variant)
         let r = ProtocolExplorer(c).run()

@@ -72,6 +72,11 @@ public final class DirectoryController: TableController {
     public var onOwnershipGranted: ((UInt64) -> Void)?
     /// Called when a recalled line is back home (no socket holds it).
     public var onRecalled: ((UInt64) -> Void)?
+    /// Whether a line's memory (its FMem block) is present; nil: always. A non-inclusive FPGA
+    /// sets it: an owner's dirty writeback of a line whose block is out is `WbOwnerDirty_Released`.
+    public var lineBacked: ((UInt64) -> Bool)?
+    /// Called for a dirty writeback that goes straight to remote memory (line, value).
+    public var onRemoteWrite: ((UInt64, UInt64) -> Void)?
 
     public init(index: Int, table: P.Table, network: any CoherenceNetwork) {
         self.index = index
@@ -110,7 +115,8 @@ public final class DirectoryController: TableController {
             else { event = .RdOwn_Alone }
         case .WbDirty, .WbClean, .WbShared:
             if entry.owner == s && message.kind != .WbShared {
-                event = message.kind == .WbDirty ? .WbOwnerDirty : .WbOwnerClean
+                if message.kind == .WbDirty { event = lineBacked?(line) == false ? .WbOwnerDirty_Released : .WbOwnerDirty }
+                else { event = .WbOwnerClean }
             } else if entry.sharers & bit != 0 {
                 event = others == 0 ? .WbLastSharer : .WbSharer
             } else {
@@ -159,6 +165,12 @@ public final class DirectoryController: TableController {
         try fire(.Recall, line: line, message: nil) { entry in entry.requester = -1 }
     }
 
+    /// A non-inclusive FPGA's eviction engine evicts `line`'s FMem block while the sockets
+    /// keep the line (`Release`): the entry stays as it is.
+    public func release(_ line: UInt64) throws(ProtocolViolation) {
+        try fire(.Release, line: line, message: nil) { _ in }
+    }
+
     func perform(_ action: P.Action, line: UInt64, entry: inout Line, message: CoherenceMessage?) {
         let me = Endpoint.home(index)
         let sender: Int = if case .llc(let s)? = message?.source { s } else { -1 }
@@ -194,6 +206,9 @@ public final class DirectoryController: TableController {
             entry.sharers = 0
         case .recalled:
             onRecalled?(line)
+        case .writeRemote:
+            entry.data = message!.data
+            onRemoteWrite?(line, message!.data)
         case .snoopInvSharers:
             var targets = entry.sharers & ~(1 << UInt64(entry.requester))
             entry.responses = targets.nonzeroBitCount

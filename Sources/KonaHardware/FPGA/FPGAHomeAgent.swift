@@ -18,6 +18,12 @@ import KonaProtocol
 /// occupancy between the watermarks. At most `maxOutstanding` fetches and evictions run at
 /// once; misses beyond that, or whose set has no frame to give yet, wait and are retried
 /// oldest first whenever an operation ends or a line's transaction completes.
+///
+/// Inclusion (`Parameters.inclusion`): an inclusive FMem's eviction recalls the block's held
+/// lines first; a non-inclusive one releases them (they stay in the CPU caches, the
+/// directory keeps their entries) and writes back at once; an owner's dirty writeback met
+/// while the line's block is out of FMem (absent or leaving) goes straight to remote memory
+/// as a one-line network write.
 public final class FPGAHomeAgent: RemoteHomeAgent {
     /// What a run of the agent is configured with, in base units.
     public struct Parameters: Sendable {
@@ -36,9 +42,14 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
         public var eviction: EvictionEngine.Parameters
         /// Which remote node holds each block.
         public var nodes: RemoteNodeMap
+        /// Whether an eviction recalls the block's lines from the CPU caches or leaves them there.
+        public var inclusion: FMemInclusion
+        /// A recalled line requested again within this time of its recall is an inclusion victim.
+        public var inclusionVictimWindow: Tick
 
         public init(pipelineLatency: Tick, directoryLatency: Tick, clock: ClockDomain, lookupsPerCycle: Int, maxOutstanding: Int, dirtyOnGrant: Bool, blockSize: UInt64, criticalFirst: Bool,
-                    eviction: EvictionEngine.Parameters, nodes: RemoteNodeMap) {
+                    eviction: EvictionEngine.Parameters, nodes: RemoteNodeMap, inclusion: FMemInclusion = .inclusive,
+                    inclusionVictimWindow: Tick = 1_000_000_000) {
             self.pipelineLatency = pipelineLatency
             self.directoryLatency = directoryLatency
             self.clock = clock
@@ -49,6 +60,8 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
             self.criticalFirst = criticalFirst
             self.eviction = eviction
             self.nodes = nodes
+            self.inclusion = inclusion
+            self.inclusionVictimWindow = inclusionVictimWindow
         }
     }
 
@@ -76,6 +89,8 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
     public private(set) var hits: UInt64 = 0
     /// Blocks fetched from remote memory.
     public private(set) var fetches: UInt64 = 0
+    /// Recalled lines that a socket requested again within `inclusionVictimWindow` of their recall.
+    public private(set) var inclusionVictims: UInt64 = 0
     private var tracer: SignalTracer?
     private var signals: (lookups: SignalID?, occupancy: SignalID?, dirty: SignalID?, accessed: SignalID?, engine: SignalID?,
                           fetches: SignalID?)
@@ -96,6 +111,12 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
                 self.frames.setDirty(f, line: self.offset(line))
             }
         }
+        countsRecalls = true
+        if parameters.inclusion == .nonInclusive {
+            releasesHeldLines = true
+            controller.lineBacked = { [unowned(unsafe) self] line in self.isBacked(line) }
+            controller.onRemoteWrite = { [unowned(unsafe) self] line, value in self.writeRemote(line, value) }
+        }
         registerStatistics(stats)
     }
 
@@ -107,6 +128,11 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
         count("fmem.hits", "requests whose block was resident in FMem", "requests") { $0.hits }
         count("fmem.misses", "requests whose block was not resident (fetched, or waiting for a fetch or an eviction)", "requests") { $0.requests - $0.hits }
         count("fetches", "blocks fetched from remote memory", "blocks") { $0.fetches }
+        count("inclusion_victims", "lines recalled by an FMem eviction that a socket requested again within fpga.inclusion_victim_window", "lines") { $0.inclusionVictims }
+        if parameters.inclusion == .nonInclusive {
+            count("released_lines", "lines an FMem eviction left valid in the CPU caches (non-inclusive)", "lines") { $0.releasedLines }
+            count("remote_line_writes", "dirty writebacks written straight to remote memory, their block out of FMem (non-inclusive)", "lines") { $0.engine.remoteLineWrites }
+        }
         count("fmem.dirty_bits", "dirty bits set at the end (lines of resident blocks modified since fetched)", "lines") { UInt64($0.frames.dirtyBits) }
         count("fmem.access_bits", "access bits set at the end", "lines") { UInt64($0.frames.accessBits) }
         stats.formula(path + ".fmem.hit_rate", "requests that found their block in FMem / requests", unit: "ratio") { [unowned self] in
@@ -155,6 +181,10 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
         switch message.kind {
         case .RdShared, .RdOwn, .UpgradeReq:
             requests += 1
+            if !recalledAt.isEmpty, let recalled = recalledAt.removeValue(forKey: message.line),
+               simulator.now - recalled <= parameters.inclusionVictimWindow {
+                inclusionVictims += 1
+            }
             let b = block(of: message.line)
             if held[b] != nil {
                 held[b]!.append(message)
@@ -217,6 +247,12 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
         operations += 1
         fetches += 1
         engine.beginFetch(f)
+        if releasesHeldLines {
+            // Lines released when the block last left FMem may still be held: the eviction
+            // engine's bitmap of held lines starts from the directory.
+            let first = firstLine(of: b)
+            for i in 0..<linesPerBlock where controller.state(first + UInt64(i)) != .I { engine.noteHeld(f, line: i) }
+        }
         criticalLine[f] = line
         network.read(bytes: parameters.blockSize, node: nodes.node(of: b), criticalFirst: parameters.criticalFirst,
                      tag: UInt64(f), line: firstLine(of: b), at: time)

@@ -91,6 +91,8 @@ public final class EvictionEngine {
     /// Lines written back, and of those the dirty ones.
     public private(set) var linesWrittenBack: UInt64 = 0
     public private(set) var dirtyLinesWrittenBack: UInt64 = 0
+    /// Dirty lines written straight to remote memory, their block out of FMem (`writeLine`).
+    public private(set) var remoteLineWrites: UInt64 = 0
     /// Bytes the network sent for evictions.
     public private(set) var evictionBytes: UInt64 = 0
     /// Time from an eviction's start to its frame being free.
@@ -217,6 +219,35 @@ public final class EvictionEngine {
             do { try controller.recall(first + UInt64(offset)) } catch { if failure == nil { failure = error } }
         }
         return !offsets.isEmpty
+    }
+
+    /// Releases, through `controller`, the lines of frame `f` (whose first line is `first`)
+    /// that the sockets hold (a non-inclusive FMem: they stay in the CPU caches, and the frame
+    /// forgets them). The first error is kept in `failure`. The number released.
+    public func releaseLines(_ f: Int, firstLine first: UInt64, through controller: DirectoryController,
+                             failure: inout ProtocolViolation?) -> Int {
+        let offsets = cached.offsets(in: f)
+        for offset in offsets {
+            do { try controller.release(first + UInt64(offset)) } catch { if failure == nil { failure = error } }
+        }
+        cached.clear(f)
+        return offsets.count
+    }
+
+    /// Line `offset` of frame `f`, just allocated for a re-fetch, is still held by the sockets
+    /// (it was released when the block last left a non-inclusive FMem).
+    public func noteHeld(_ f: Int, line offset: Int) { cached.insert(f, offset) }
+
+    /// Writes one line's `value` straight to remote memory on `node` at `time` (an owner's
+    /// dirty writeback while the line's block is out of a non-inclusive FMem); the network
+    /// acknowledges it with `tag`.
+    public func writeLine(_ line: UInt64, value: UInt64, node: Int, tag: UInt64, at time: Tick) {
+        let b = line >> blockLineShift
+        var data = remote[b] ?? [UInt64](repeating: 0, count: linesPerBlock)
+        data[Int(line & UInt64(linesPerBlock - 1))] = value
+        remote[b] = data.contains { $0 != 0 } ? data : nil
+        remoteLineWrites += 1
+        _ = network.write(lines: 1, entries: 1, node: node, tag: tag, at: time)
     }
 
     /// A recalled line of frame `f` is home; true when it was the last.

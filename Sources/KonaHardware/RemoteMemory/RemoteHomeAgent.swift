@@ -60,6 +60,19 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
     var failure: ProtocolViolation?
     /// While set, the directory's memory reads take no DRAM time (their data comes from the network).
     var forwarding = false
+    /// An eviction leaves the lines the sockets hold with them (`Release`) instead of recalling
+    /// them (a non-inclusive FMem; set by the subclass before any eviction).
+    var releasesHeldLines = false
+    /// Lines released by evictions (left valid in the CPU caches).
+    private(set) var releasedLines: UInt64 = 0
+    /// Per line recalled by an eviction, when it was home (until a socket requests it again);
+    /// kept only while `countsRecalls` (the FPGA counts inclusion victims by it).
+    var recalledAt = LineMap<Tick>()
+    var countsRecalls = false
+    /// Single-line writes to remote memory not yet acknowledged.
+    private var remoteLineWritesInFlight = 0
+    /// The network tag of a single-line write (frames' tags are their numbers).
+    private static let remoteLineWriteTag = UInt64.max
 
     /// A remote home (home number `index`) of blocks of `blockSize` bytes, registered with `simulator`.
     init(path: String, index: Int, table: HomeProtocol.Table, frames: FrameCache, dram: MainMemory, network: RemoteNetwork,
@@ -129,6 +142,19 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
         }
     }
 
+    /// Whether `line`'s block has a frame that is not leaving (resident or arriving): the
+    /// directory's memory for the line. A non-inclusive FPGA's directory asks it.
+    final func isBacked(_ line: UInt64) -> Bool {
+        guard let f = frames.frame(of: block(of: line)) else { return false }
+        return frames.states[f] != .evicting
+    }
+
+    /// An owner's dirty writeback of `line` while its block is out: straight to remote memory.
+    final func writeRemote(_ line: UInt64, _ value: UInt64) {
+        remoteLineWritesInFlight += 1
+        engine.writeLine(line, value: value, node: nodes.node(of: block(of: line)), tag: Self.remoteLineWriteTag, at: outbox.time)
+    }
+
     /// Records the first violation; it is thrown when the current event ends.
     final func fail(_ line: UInt64, _ problem: String) {
         if failure == nil {
@@ -144,6 +170,7 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
             fail(line, "a line was recalled but its \(names.block) is not being evicted")
             return
         }
+        if countsRecalls { recalledAt[line] = simulator.now }
         if engine.recalled(f) {
             writebacksDue.append(f)         // after the controller has finished this transition
             scheduleWork()
@@ -152,11 +179,15 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
 
     // MARK: Eviction
 
-    /// Recalls frame `f`'s lines from the CPU caches (its eviction has begun); with none held
-    /// it is written back at once.
+    /// Recalls frame `f`'s lines from the CPU caches (its eviction has begun), or releases them
+    /// (`releasesHeldLines`); with none recalled it is written back at once.
     final func recall(_ f: Int, at time: Tick) {
         outbox.time = time
-        if !engine.recallLines(f, firstLine: firstLine(of: frames.block(in: f)), through: controller, failure: &failure) {
+        if releasesHeldLines {
+            releasedLines += UInt64(engine.releaseLines(f, firstLine: firstLine(of: frames.block(in: f)), through: controller,
+                                                        failure: &failure))
+            writeBack(f, at: time)
+        } else if !engine.recallLines(f, firstLine: firstLine(of: frames.block(in: f)), through: controller, failure: &failure) {
             writeBack(f, at: time)
         }
     }
@@ -205,6 +236,10 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
     /// its eviction was called off meanwhile, as the paging model's remap does: then the
     /// block stays; the FPGA never calls one off).
     public final func writeCompleted(_ tag: UInt64) throws(SimulationError) {
+        if tag == Self.remoteLineWriteTag {
+            remoteLineWritesInFlight -= 1
+            return
+        }
         let f = Int(tag)
         if engine.writeCompleted(f) && frames.states[f] == .evicting { evicted(f, at: simulator.now) }
         try finishEvent(at: simulator.now)
@@ -257,6 +292,7 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
 
     public final func outstandingTransactions() -> [String] {
         var out = waiting()
+        if remoteLineWritesInFlight > 0 { out.append("\(remoteLineWritesInFlight) line write(s) to remote memory in flight") }
         for b in held.sortedKeys where !(held[b]?.isEmpty ?? true) {
             out.append("\(names.block) 0x\(String(b << blockShift, radix: 16)): \(held[b]!.count) request(s) held")
         }
