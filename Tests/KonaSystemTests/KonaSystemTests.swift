@@ -185,4 +185,20 @@ let konaOverrides = ["fpga.range.size=1MiB", "fpga.frequency=1GHz", "fpga.pipeli
         #expect(integer(nonInclusive, "llc0.misses") < integer(inclusive, "llc0.misses"),
                 "FMem a quarter of the LLC: non-inclusive \(integer(nonInclusive, "llc0.misses")) LLC misses, inclusive \(integer(inclusive, "llc0.misses"))")
     }
+
+    /// Recall records older than the inclusion-victim window are dropped: with a 10 ns window
+    /// the FPGA keeps fewer than 4,096 (its first pruning point), where the same run with a
+    /// window longer than the run keeps every recalled line no socket asked for again.
+    @Test func recallRecordsAreKeptOnlyForTheWindow() throws {
+        func records(window: String) throws -> Int {
+            let s = try Simulation(config: try coherentConfig(konaOverrides + [
+                "workload.kind=uniform", "workload.accesses=6000", "workload.footprint=1MiB", "fpga.fmem.size=8KiB",
+                "fpga.fmem.block_size=1KiB", "fpga.inclusion_victim_window=\(window)"]))
+            _ = try s.run()
+            return try #require(s.fpga).recalledAt.count
+        }
+        let kept = try records(window: "1s")
+        #expect(kept > 4096, "the run must recall more lines than the first pruning point (\(kept))")
+        #expect(try records(window: "10ns") < 4096)
+    }
 }

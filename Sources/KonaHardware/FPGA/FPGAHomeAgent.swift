@@ -112,6 +112,7 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
             }
         }
         countsRecalls = true
+        recallRecordLifetime = parameters.inclusionVictimWindow
         if parameters.inclusion == .nonInclusive {
             releasesHeldLines = true
             controller.lineBacked = { [unowned(unsafe) self] line in self.isBacked(line) }

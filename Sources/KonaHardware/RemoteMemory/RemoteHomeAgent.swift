@@ -69,6 +69,11 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
     /// kept only while `countsRecalls` (the FPGA counts inclusion victims by it).
     var recalledAt = LineMap<Tick>()
     var countsRecalls = false
+    /// How long a recall record can still count (the inclusion-victim window): older records
+    /// are dropped whenever the records have doubled since the last pruning, so they stay
+    /// bounded by the lines recalled within a window, not by the footprint.
+    var recallRecordLifetime: Tick = .max
+    private var recallRecordsPruneAt = 4096
     /// Single-line writes to remote memory not yet acknowledged.
     private var remoteLineWritesInFlight = 0
     /// The network tag of a single-line write (frames' tags are their numbers).
@@ -170,11 +175,27 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
             fail(line, "a line was recalled but its \(names.block) is not being evicted")
             return
         }
-        if countsRecalls { recalledAt[line] = simulator.now }
+        if countsRecalls {
+            recalledAt[line] = simulator.now
+            if recalledAt.count >= recallRecordsPruneAt { pruneRecallRecords() }
+        }
         if engine.recalled(f) {
             writebacksDue.append(f)         // after the controller has finished this transition
             scheduleWork()
         }
+    }
+
+    /// Drops the recall records older than `recallRecordLifetime` (a request after that would
+    /// not count, so no figure moves).
+    private func pruneRecallRecords() {
+        let now = simulator.now
+        var kept = LineMap<Tick>()
+        for line in recalledAt.sortedKeys {
+            let at = recalledAt[line]!
+            if now - at <= recallRecordLifetime { kept[line] = at }
+        }
+        recalledAt = kept
+        recallRecordsPruneAt = max(4096, 2 * kept.count)
     }
 
     // MARK: Eviction
