@@ -192,7 +192,7 @@ let konaOverrides = ["fpga.range.size=1MiB", "fpga.frequency=1GHz", "fpga.pipeli
     @Test func recallRecordsAreKeptOnlyForTheWindow() throws {
         func records(window: String) throws -> Int {
             let s = try Simulation(config: try coherentConfig(konaOverrides + [
-                "workload.kind=uniform", "workload.accesses=6000", "workload.footprint=1MiB", "fpga.fmem.size=8KiB",
+                "workload.kind=uniform", "workload.accesses=1200", "workload.footprint=1MiB", "fpga.fmem.size=8KiB",
                 "fpga.fmem.block_size=1KiB", "fpga.inclusion_victim_window=\(window)"]))
             _ = try s.run()
             return try #require(s.fpga).recalledAt.count
