@@ -101,7 +101,12 @@ struct DRAMCalendars {
     mutating func mark(_ stream: Int, at cycle: UInt64, length: UInt64 = 1) {
         let last = cycle &+ length &- 1
         if last >= base &+ Self.window { slide(to: last) }
-        latest[stream] = max(latest[stream], last)
+        if latest[stream] < last { latest[stream] = last }
+        // Within one word (a command, a burst): one mask.
+        if cycle >= base && cycle &>> 6 == last &>> 6 {
+            bits[word(stream, cycle)] |= (UInt64.max &>> (63 &- (last & 63))) & (UInt64.max &<< (cycle & 63))
+            return
+        }
         var c = max(cycle, base)
         while c <= last {
             let offset = c & 63
