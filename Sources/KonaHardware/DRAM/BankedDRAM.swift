@@ -415,9 +415,7 @@ public final class BankedDRAM {
                 break
             }
         }
-        calendars.mark(commands(c), at: act)
-        calendars.mark(actRank(r), at: act)
-        calendars.mark(actGroup(group), at: act)
+        calendars.mark(commands(c), actRank(r), actGroup(group), at: act)
         openRow[b] = row
         openedAt[b] = act
         actAllowed[b] = act &+ tRC
@@ -459,13 +457,10 @@ public final class BankedDRAM {
             }
         }
         let data = cas &+ latency
-        calendars.mark(commands(c), at: cas)
-        calendars.mark(casRank(r), at: cas)
-        calendars.mark(casGroup(group), at: cas)
+        calendars.mark(commands(c), casRank(r), casGroup(group), at: cas)
         calendars.mark(bus(c), at: data, length: tBurst)
         if write {
-            calendars.mark(wendRank(r), at: data &+ tBurst)
-            calendars.mark(wendGroup(group), at: data &+ tBurst)
+            calendars.mark(wendRank(r), wendGroup(group), at: data &+ tBurst)
         } else {
             calendars.mark(readData(c), at: data, length: tBurst)
         }

@@ -117,6 +117,23 @@ struct DRAMCalendars {
         }
     }
 
+    /// Marks `cycle` in streams `a` and `b` (and `c`, unless nil) in one pass: as many one-cycle
+    /// `mark` calls would (a column command in the command bus, its rank and its group; a
+    /// write's data end in its rank and group), the word and bit worked out once.
+    @inline(__always)
+    mutating func mark(_ a: Int, _ b: Int, _ c: Int? = nil, at cycle: UInt64) {
+        if cycle >= base &+ Self.window { slide(to: cycle) }
+        if latest[a] < cycle { latest[a] = cycle }
+        if latest[b] < cycle { latest[b] = cycle }
+        if let c, latest[c] < cycle { latest[c] = cycle }
+        guard cycle >= base else { return }
+        let w = Int(truncatingIfNeeded: (cycle &>> 6) & UInt64(Self.words &- 1))
+        let bit: UInt64 = 1 &<< (cycle & 63)
+        bits[a &* Self.words &+ w] |= bit
+        bits[b &* Self.words &+ w] |= bit
+        if let c { bits[c &* Self.words &+ w] |= bit }
+    }
+
     /// Moves the window so that it ends just past `cycle` (keeping the latest half), clearing what leaves it.
     private mutating func slide(to cycle: UInt64) {
         let newBase = (cycle &- Self.window / 2) & ~63
