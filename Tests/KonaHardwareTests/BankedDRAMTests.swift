@@ -75,6 +75,26 @@ let ddr4_3200 = DRAMParameters(
         #expect(dram.refreshes(rank: 1, by: 10 * 12_480) == 9)       // at 1.5, 2.5, ... 9.5 intervals
     }
 
+    /// A 4 KiB fill under the presets' mapping (bank group below the column) on an idle
+    /// channel is one burst train: ACTs to the four bank groups' banks at 0, 4, 8 and 12
+    /// cycles (tRRD_S), line i's WR at 22 + 4i (tRCD, then tCCD_S; each group's WRs 16 apart,
+    /// over tCCD_L), so the data bus is full from 38 (tCWL 16) to 294 cycles. Summed waits
+    /// from arrival to each line's data end: sum over i of 42 + 4i = 10,752 cycles.
+    @Test func aBlockFillIsOneBurstTrain() {
+        var p = ddr4_3200
+        p.mapping = [.row, .rank, .bank, .column, .bankgroup, .channel]
+        let dram = BankedDRAM(p)
+        dram.fill(from: 0, count: 64, at: 0)
+        #expect((dram.writes, dram.writesIssued) == (64, 64))
+        #expect((dram.activates, dram.rowMisses, dram.rowHits, dram.rowConflicts) == (4, 4, 60, 0))
+        #expect(dram.writeWait == 10_752 * 625)
+        #expect(dram.channelBusy[0] == 256)
+        // A read to group 0's bank arriving with the fill waits for the train: its RD follows
+        // the last WR (274) by tCCD_S and the write-to-read turnaround from the end of
+        // group 3's last data (294) by tWTR_S, at 298; a row hit, its data ends at 324.
+        #expect(dram.read(line: 64, at: 0) == 324 * 625)
+    }
+
     /// Writes wait until a read's time passes their arrival; 24 arrived writes (the high
     /// watermark) drain to 8 in one drain, to open rows first.
     @Test func writesDrainBetweenTheWatermarks() {

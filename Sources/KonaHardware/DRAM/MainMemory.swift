@@ -100,6 +100,17 @@ public final class MainMemory: MemorySide {
         return ready
     }
 
+    /// Writes the `count` consecutive lines from `first` (a block fill landing) at `time`: the
+    /// simple model moves each over the channel as a write-back; the banked one writes them as
+    /// one burst train (`BankedDRAM.fill`).
+    public func fill(from first: UInt64, count: Int, at time: Tick) {
+        if let banked {
+            writes &+= UInt64(count)
+            return banked.fill(from: first, count: count, at: time)
+        }
+        for i in 0 ..< count { writeback(line: first &+ UInt64(i), at: time) }
+    }
+
     public func writeback(line: UInt64, at time: Tick) {
         writes &+= 1
         if let banked { return banked.writeback(line: line, at: time) }

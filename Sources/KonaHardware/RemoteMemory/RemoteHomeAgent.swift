@@ -247,7 +247,8 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
     public final func readPacket(_ tag: UInt64, bytes: UInt64, arrivesAt time: Tick) {
         let f = Int(tag)
         let first = firstLine(of: frames.block(in: f))
-        for i in frames.fill(f, bytes: bytes) { dram.writeback(line: first + i, at: time) }
+        let lines = frames.fill(f, bytes: bytes)
+        if !lines.isEmpty { dram.fill(from: first + lines.lowerBound, count: lines.count, at: time) }
     }
 
     public func readCriticalArrived(_ tag: UInt64) throws(SimulationError) {}
