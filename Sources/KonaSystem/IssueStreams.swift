@@ -5,18 +5,50 @@ import KonaWorkloads
 /// applied, at least one each). The next access is the core whose next position is least
 /// (equal positions in core order). A value, so that `FunctionalRun` works on it as a
 /// local: a class's stored arrays would pay dynamic exclusivity checks per access.
+///
+/// The state every take changes (positions, cursors, next positions) is in `Cursors`, flat
+/// memory written without the uniqueness and bounds checks of arrays; the streams share it
+/// when copied, so a copy is not to be taken from (`FunctionalRun` swaps, never copies).
 /// - Complexity: O(cores) per access; a batch of up to 256 accesses is read per 256 applied.
 struct IssueStreams {
+    /// Per core: the position of its last applied access, the index of its next access in
+    /// its buffer, the buffer's length, and the position its next access would take
+    /// (`UInt64.max` once it has ended), kept up to date at every take so that choosing the
+    /// next core is a scan of one flat array.
+    private final class Cursors {
+        let cores: Int
+        let positions: UnsafeMutablePointer<UInt64>
+        let next: UnsafeMutablePointer<Int>
+        let counts: UnsafeMutablePointer<Int>
+        let nextPositions: UnsafeMutablePointer<UInt64>
+
+        init(cores: Int) {
+            self.cores = cores
+            let n = max(1, cores)                    // an empty set of streams has one ended slot
+            positions = .allocate(capacity: n)
+            positions.initialize(repeating: 0, count: n)
+            next = .allocate(capacity: n)
+            next.initialize(repeating: 0, count: n)
+            counts = .allocate(capacity: n)
+            counts.initialize(repeating: 0, count: n)
+            nextPositions = .allocate(capacity: n)
+            nextPositions.initialize(repeating: .max, count: n)
+        }
+
+        deinit {
+            positions.deallocate()
+            next.deallocate()
+            counts.deallocate()
+            nextPositions.deallocate()
+        }
+    }
+
     private var sources: [any AccessSource]
     private let maxAccesses: UInt64
     private var read: [UInt64]
-    private var positions: [UInt64]
     private var buffers: [[MemoryAccess]]
-    private var next: [Int]
     private var ended: [Bool]
-    /// Per core, the position its next access would take (`UInt64.max` once it has ended):
-    /// kept up to date at every take, so choosing the next core is a scan of one flat array.
-    private var nextPositions: [UInt64]
+    private let cursors: Cursors
     /// The first trace error met (that core's stream ends there).
     private(set) var failure: WorkloadError?
 
@@ -25,60 +57,76 @@ struct IssueStreams {
         self.sources = sources
         self.maxAccesses = maxAccesses
         read = Array(repeating: 0, count: sources.count)
-        positions = Array(repeating: 0, count: sources.count)
         buffers = Array(repeating: [], count: sources.count)
-        next = Array(repeating: 0, count: sources.count)
         ended = Array(repeating: false, count: sources.count)
-        nextPositions = Array(repeating: .max, count: sources.count)
+        cursors = Cursors(cores: sources.count)
         for c in 0..<sources.count { refresh(c) }
     }
 
     /// Sets core `c`'s next position, reading its next batch if it has taken all it read.
     private mutating func refresh(_ c: Int) {
-        if next[c] == buffers[c].count && (ended[c] || !readBatch(c)) {
-            nextPositions[c] = .max
+        if cursors.next[c] == cursors.counts[c] && (ended[c] || !readBatch(c)) {
+            cursors.nextPositions[c] = .max
         } else {
-            nextPositions[c] = positions[c] &+ UInt64(max(1, buffers[c][next[c]].instructions))
+            cursors.nextPositions[c] = cursors.positions[c] &+ UInt64(max(1, buffers[c][cursors.next[c]].instructions))
         }
     }
 
     /// The next access in issue order and its core, taken; nil once every stream has ended.
     @inline(__always)
     mutating func take() -> (core: Int, access: MemoryAccess)? {
+        let nextPositions = cursors.nextPositions
         var core = 0
         var best = nextPositions[0]
-        for c in 1..<nextPositions.count where nextPositions[c] < best { best = nextPositions[c]; core = c }
+        var c = 1
+        while c < cursors.cores {
+            if nextPositions[c] < best { best = nextPositions[c]; core = c }
+            c &+= 1
+        }
         guard best != .max else { return nil }
-        let access = buffers[core][next[core]]
-        next[core] &+= 1
-        positions[core] = best
-        refresh(core)
+        let i = cursors.next[core]
+        let access = buffers[core][i]
+        cursors.next[core] = i &+ 1
+        cursors.positions[core] = best
+        if i &+ 1 < cursors.counts[core] {
+            nextPositions[core] = best &+ UInt64(max(1, buffers[core][i &+ 1].instructions))
+        } else {
+            refresh(core)
+        }
         return (core, access)
     }
 
     /// Core `core`'s next `count` accesses (fewer at the end of its stream), not taken.
     mutating func upcoming(_ count: Int, core: Int) -> [MemoryAccess] {
-        while buffers[core].count - next[core] < count && !ended[core] && readBatch(core, keeping: true) {}
-        return Array(buffers[core][next[core] ..< min(buffers[core].count, next[core] + count)])
+        while cursors.counts[core] - cursors.next[core] < count && !ended[core] && readBatch(core, keeping: true) {}
+        let next = cursors.next[core]
+        return Array(buffers[core][next ..< min(buffers[core].count, next + count)])
     }
 
     /// Cores whose streams have accesses left.
     var activeCores: Int {
-        (0..<sources.count).reduce(0) { $0 + (ended[$1] && next[$1] == buffers[$1].count ? 0 : 1) }
+        (0..<sources.count).reduce(0) { $0 + (ended[$1] && cursors.next[$1] == cursors.counts[$1] ? 0 : 1) }
     }
 
     /// Reads core `c`'s next batch of up to 256 accesses, after the untaken ones if
     /// `keeping`, else in their place; false (the core has ended) at its stream's end or limit.
+    /// A batch taken whole is overwritten in place (no reallocation or copy of placeholders).
     private mutating func readBatch(_ c: Int, keeping: Bool = false) -> Bool {
-        if !keeping || next[c] == buffers[c].count {
-            buffers[c].removeFirst(next[c])
-            next[c] = 0
+        var old = buffers[c].count                     // where the new batch goes
+        if !keeping || cursors.next[c] == old {
+            if cursors.next[c] == old {
+                old = 0
+            } else {
+                buffers[c].removeFirst(cursors.next[c])
+                old = buffers[c].count
+            }
+            cursors.next[c] = 0
         }
         let room = maxAccesses == 0 ? 256 : Int(min(256, maxAccesses - read[c]))
         var n = 0
         if room > 0 {
-            let old = buffers[c].count
-            buffers[c].append(contentsOf: repeatElement(MemoryAccess.none, count: room))
+            let missing = old + room - buffers[c].count
+            if missing > 0 { buffers[c].append(contentsOf: repeatElement(MemoryAccess.none, count: missing)) }
             let source = sources[c]
             do {
                 n = try buffers[c].withUnsafeMutableBufferPointer { buffer throws(WorkloadError) -> Int in
@@ -87,8 +135,9 @@ struct IssueStreams {
             } catch {
                 if failure == nil { failure = error }
             }
-            buffers[c].removeLast(room - n)
         }
+        buffers[c].removeLast(buffers[c].count - (old + n))
+        cursors.counts[c] = buffers[c].count
         read[c] += UInt64(n)
         if n == 0 { ended[c] = true }
         return n > 0

@@ -59,23 +59,26 @@ public final class LineSplitter: AccessSource {
     }
 
     /// Fills `buffer` with split accesses, one dynamic call to the source per batch. When
-    /// nothing is held back, the source writes straight into `buffer` and a batch with no
-    /// line-crossing access is returned as it is, uncopied.
+    /// nothing is held back, the source writes straight into the rest of `buffer` and a run
+    /// with no line-crossing access stays there uncopied; from a line-crossing access on, the
+    /// run is held back and split, and once it is used up the source again writes straight in.
     public func fill(_ buffer: UnsafeMutableBufferPointer<MemoryAccess>) throws(WorkloadError) -> Int {
         let lineSize = lineMask &+ 1
-        if remaining == 0 && batchNext == batchCount && buffer.count <= batch.count {
-            let got = try inner.fill(buffer)
-            var k = 0
-            while k < got && (buffer[k].address & lineMask) &+ UInt64(buffer[k].size) <= lineSize { k &+= 1 }
-            if k == got { return got }
-            // Hold back the rest from the first line-crossing access on.
-            for j in k..<got { batch[j &- k] = buffer[j] }
-            batchNext = 0
-            batchCount = got &- k
-            if k > 0 { return k }
-        }
         var n = 0
         while n < buffer.count {
+            if remaining == 0 && batchNext == batchCount && buffer.count &- n <= batch.count {
+                let got = try inner.fill(UnsafeMutableBufferPointer(rebasing: buffer[n...]))
+                let end = n &+ got
+                var k = n
+                while k < end && (buffer[k].address & lineMask) &+ UInt64(buffer[k].size) <= lineSize { k &+= 1 }
+                if k == end { return end }
+                // Hold back the rest from the first line-crossing access on.
+                for j in k..<end { batch[j &- k] = buffer[j] }
+                batchNext = 0
+                batchCount = end &- k
+                n = k
+                continue
+            }
             if remaining > 0 {
                 guard try next(into: &buffer[n]) else { break }
                 n &+= 1

@@ -30,4 +30,25 @@ final class RepeatedAccesses: AccessSource {
         position += 1
         return true
     }
+
+    /// Fills `buffer` by copying runs of the held accesses (one copy per pass boundary
+    /// rather than a call per access).
+    func fill(_ buffer: UnsafeMutableBufferPointer<MemoryAccess>) throws(WorkloadError) -> Int {
+        var n = 0
+        while n < buffer.count {
+            if position == accesses.count {
+                guard left > 1 else { break }
+                left -= 1
+                position = 0
+            }
+            let run = min(buffer.count - n, accesses.count - position)
+            accesses.withUnsafeBufferPointer { held in
+                _ = UnsafeMutableBufferPointer(rebasing: buffer[n ..< n + run])
+                    .update(fromContentsOf: UnsafeBufferPointer(rebasing: held[position ..< position + run]))
+            }
+            position += run
+            n += run
+        }
+        return n
+    }
 }
