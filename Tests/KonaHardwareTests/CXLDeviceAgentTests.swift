@@ -41,7 +41,7 @@ final class CXLDeviceBench: Component, CXLHostEffects {
             eviction: EvictionEngine.Parameters(highWatermark: 1, lowWatermark: 1, coldestVictim: false, scan: 8, writeback: .dirtyLines,
                                                 batchBytes: 4096, sgEntries: 16),
             nodes: RemoteNodeMap(nodes: 1, striped: true, partitionSize: 1 << 30, blockSize: 4096))
-        device = CXLDeviceAgent(path: "cxl", filter: filter, frames: fmem, dram: dram, network: network, link: link,
+        device = CXLDeviceAgent(path: "cxl", fmemPath: "fpga", filter: filter, frames: fmem, dram: dram, network: network, link: link,
                                 parameters: parameters, simulator: simulator, stats: stats)
         device.toHost = { [unowned self] message, line, host, time in
             self.schedule(at: time, (0, message, line, host, false, .Load))

@@ -99,8 +99,10 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
     /// Snoop filter entries given up for an FMem eviction.
     public private(set) var fmemRecalls: UInt64 = 0
 
-    /// A device registered with `simulator`; its statistics are `<path>.*` and `<path>.snoop_filter.*`.
-    public init(path: String, table: CXLDeviceProtocol.Table = CXLDeviceProtocol.table, filter: CXLSnoopFilter,
+    /// A device registered with `simulator`. Its statistics: the CXL ones under `path`
+    /// (`bisnp.*`, `conflicts`, `snoop_filter.*`), FMem's and the eviction engine's under
+    /// `fmemPath` with the FPGA's names (`requests`, `fmem.*`, `fetches`, `evictions`, ...).
+    public init(path: String, fmemPath: String, table: CXLDeviceProtocol.Table = CXLDeviceProtocol.table, filter: CXLSnoopFilter,
                 frames: FrameCache, dram: MainMemory, network: RemoteNetwork, link: CXLLink, parameters: Parameters,
                 simulator: Simulator, stats: StatsRegistry) {
         self.path = path
@@ -113,21 +115,32 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
         self.parameters = parameters
         self.simulator = simulator
         linesPerBlock = Int(parameters.blockSize >> LineGeometry.lineShift)
-        engine = EvictionEngine(path: path, frames: frames, dram: dram, network: network, parameters: parameters.eviction, stats: stats)
+        engine = EvictionEngine(path: fmemPath, frames: frames, dram: dram, network: network, parameters: parameters.eviction, stats: stats)
         entriesLeft = [Int](repeating: 0, count: frames.numberedFrames)
         id = simulator.register(self)
         network.client = self
         frames.observeNumbering { [unowned self] in self.entriesLeft.append(0) }
-        registerStatistics(stats)
+        registerStatistics(stats, fmemPath: fmemPath)
     }
 
-    private func registerStatistics(_ stats: StatsRegistry) {
-        func count(_ name: String, _ doc: String, _ unit: String, _ read: @escaping (CXLDeviceAgent) -> UInt64) {
-            stats.formula(path + "." + name, doc, unit: unit) { [unowned self] in .integer(read(self)) }
+    private func registerStatistics(_ stats: StatsRegistry, fmemPath: String) {
+        func count(_ name: String, _ doc: String, _ unit: String, under prefix: String? = nil, _ read: @escaping (CXLDeviceAgent) -> UInt64) {
+            stats.formula((prefix ?? path) + "." + name, doc, unit: unit) { [unowned self] in .integer(read(self)) }
         }
-        count("requests", "requests from the hosts (MemRd, MemRdData, MemWrPtl)", "requests") { $0.requests }
-        count("fmem.hits", "requests whose block was in FMem", "requests") { $0.hits }
-        count("fetches", "blocks fetched from remote memory", "blocks") { $0.fetches }
+        count("requests", "requests from the host (MemRd, MemRdData, MemWrPtl)", "requests", under: fmemPath) { $0.requests }
+        count("fmem.hits", "requests whose block was resident in FMem", "requests", under: fmemPath) { $0.hits }
+        count("fmem.misses", "requests whose block was not resident (fetched, or waiting for a fetch or an eviction)", "requests",
+              under: fmemPath) { $0.requests - $0.hits }
+        count("fetches", "blocks fetched from remote memory", "blocks", under: fmemPath) { $0.fetches }
+        count("fmem.dirty_bits", "dirty bits set at the end (lines of resident blocks modified since fetched)", "lines",
+              under: fmemPath) { UInt64($0.frames.dirtyBits) }
+        count("fmem.access_bits", "access bits set at the end", "lines", under: fmemPath) { UInt64($0.frames.accessBits) }
+        stats.formula(fmemPath + ".fmem.hit_rate", "requests that found their block in FMem / requests", unit: "ratio") { [unowned self] in
+            .real(self.requests == 0 ? 0 : Double(self.hits) / Double(self.requests))
+        }
+        stats.formula(fmemPath + ".fmem.occupancy", "fraction of FMem's blocks allocated at the end", unit: "ratio") { [unowned self] in
+            .real(Double(self.frames.allocated) / Double(self.frames.frames))
+        }
         count("bisnp.inv", "BISnpInv sent", "messages") { $0.bisnp.inv }
         count("bisnp.data", "BISnpData sent", "messages") { $0.bisnp.data }
         count("bisnp.cur", "BISnpCur sent", "messages") { $0.bisnp.cur }
