@@ -147,7 +147,7 @@ final class CXLDeviceBench: Component, CXLHostEffects {
         try b.run()
         #expect(b.log.contains { $0.hasSuffix("host0 <- BISnpInv line 0") }, "\(b.log)")
         #expect(b.state(0, host: 0) == .I && b.state(1, host: 0) == .E)
-        #expect(b.device.filter.capacityEvictions == 1 && b.device.filter.occupied == 1 && b.device.bisnp.inv == 1)
+        #expect(b.device.capacityEvictions == 1 && b.device.filter.occupied == 1 && b.device.bisnp.inv == 1)
         #expect(b.device.outstandingTransactions().isEmpty)
     }
 }

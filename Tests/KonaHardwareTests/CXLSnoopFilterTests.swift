@@ -38,7 +38,6 @@ import KonaProtocol
         #expect(sf.allocate(8) == .evict(index: index[0]!, line: 0), "the busy entry is passed over")
         sf[index[0]!].state = .B_I
         #expect(sf.allocate(8) == .busy, "every entry of the set is in a transaction")
-        #expect(sf.capacityEvictions == 2)
         sf[index[4]!] = CXLDeviceEntry()                     // recalled: back to I
         sf.free(index[4]!)
         #expect(sf.allocate(8) == .installed(index[4]!) && sf.occupied == 2)

@@ -79,6 +79,9 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
     private var held = LineMap<[Packet]>()
     /// Requests waiting for a snoop filter entry, in order.
     private var waitingForEntry: [Packet] = []
+    /// Per snoop filter set, entries being given up to make room; per entry, whether it is one.
+    private var capacityEvicting: [Int32]
+    private var capacityVictim: [Bool]
     /// Blocks whose fetch waits for a frame, in order.
     private var pendingMisses: [UInt64] = []
     /// Per numbered frame: snoop filter entries of its lines still to give up before its write-back.
@@ -96,8 +99,9 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
     /// Back-invalidation snoops sent, by kind, and conflicts the hosts raised.
     public private(set) var bisnp: (inv: UInt64, data: UInt64, cur: UInt64) = (0, 0, 0)
     public private(set) var conflicts: UInt64 = 0
-    /// Snoop filter entries given up for an FMem eviction.
+    /// Snoop filter entries given up for an FMem eviction, and to make room in a full set.
     public private(set) var fmemRecalls: UInt64 = 0
+    public private(set) var capacityEvictions: UInt64 = 0
 
     /// A device registered with `simulator`. Its statistics: the CXL ones under `path`
     /// (`bisnp.*`, `conflicts`, `snoop_filter.*`), FMem's and the eviction engine's under
@@ -115,6 +119,8 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
         self.parameters = parameters
         self.simulator = simulator
         linesPerBlock = Int(parameters.blockSize >> LineGeometry.lineShift)
+        capacityEvicting = [Int32](repeating: 0, count: filter.tags.sets)
+        capacityVictim = [Bool](repeating: false, count: filter.entries.count)
         engine = EvictionEngine(path: fmemPath, frames: frames, dram: dram, network: network, parameters: parameters.eviction, stats: stats)
         entriesLeft = [Int](repeating: 0, count: frames.numberedFrames)
         id = simulator.register(self)
@@ -145,7 +151,7 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
         count("bisnp.data", "BISnpData sent", "messages") { $0.bisnp.data }
         count("bisnp.cur", "BISnpCur sent", "messages") { $0.bisnp.cur }
         count("conflicts", "BIConflict received (a host request crossed a BISnp)", "messages") { $0.conflicts }
-        count("snoop_filter.capacity_evictions", "entries given up because their set was full", "entries") { $0.filter.capacityEvictions }
+        count("snoop_filter.capacity_evictions", "entries given up because their set was full", "entries") { $0.capacityEvictions }
         count("snoop_filter.fmem_evictions", "entries given up because their FMem block was evicted", "entries") { $0.fmemRecalls }
         count("snoop_filter.occupied", "entries allocated at the end", "entries") { UInt64($0.filter.occupied) }
     }
@@ -233,8 +239,17 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
         case .installed(let i):
             deliver(p, entry: i)
         case .evict(let victim, let line):
+            // One entry given up per request waiting in the set: more would take back lines
+            // just granted, and the waiting requests could take each other's room forever.
             waitingForEntry.append(p)
-            run(.Evict, packet: nil, line: line, entry: victim)
+            let set = filter.tags.set(of: p.line)
+            let waiting = waitingForEntry.reduce(0) { $0 + (filter.tags.set(of: $1.line) == set ? 1 : 0) }
+            if Int(capacityEvicting[set]) < waiting {
+                capacityEvicting[set] += 1
+                capacityEvictions += 1
+                capacityVictim[victim] = true
+                run(.Evict, packet: nil, line: line, entry: victim)
+            }
         case .busy:
             waitingForEntry.append(p)
         }
@@ -268,6 +283,10 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
         filter[i] = entry
         guard entry.isStable else { return }
         if entry.state == .I {
+            if capacityVictim[i] {
+                capacityVictim[i] = false
+                capacityEvicting[filter.tags.set(of: line)] -= 1
+            }
             filter.free(i)
             retryWaitingForEntry()
         } else if let f = frames.frame(of: block(of: line)), frames.states[f] == .evicting {

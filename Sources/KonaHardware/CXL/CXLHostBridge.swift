@@ -16,7 +16,9 @@ import KonaProtocol
 /// requests; then the host table answers it. Messages to the device go through the
 /// `CXLLink`; the device's messages arrive through `fromDevice`.
 ///
-/// Simplified: the host's directory serves a second socket's read of a line the host holds
+/// Simplified: a snoop held by the host's read (the host table answers it in the row that
+/// completes the read) is answered only after the sockets' requests the read was for have been
+/// served and recalled; the host's directory serves a second socket's read of a line the host holds
 /// without asking the device (as if from the sharing socket); a `BISnpData` or `BISnpCur`
 /// recalls the sockets' copies entirely (the host then gives up its shared copy too). Line
 /// values live here for data-value checking (the device does not carry them).
@@ -186,8 +188,20 @@ public final class CXLHostBridge: Component, LineValueStore, CXLHostEffects {
         do { try controller.recall(line) } catch { fail(line, error.description) }
     }
 
-    /// `message` from the device goes to the host table.
+    /// `message` from the device goes to the host table. The data of the host's read with a
+    /// snoop held (the snoop came after the read's `Cmp`, so it is for the new copy) first
+    /// serves the sockets' requests that the read was for, as the row's completion does for a
+    /// core; the held snoop then arrives as if just now, so it recalls their copies before it
+    /// is answered (answering at once would leave the sockets nothing: a read retried forever
+    /// when the snoop filter keeps taking the line back).
     private func arrive(_ message: CXLMessage, line l: UInt64) {
+        if message == .MemData, let snoop = lines[l]?.held, let state = lines[l]?.state, [.IS_D, .IE_D, .IM_D].contains(state) {
+            lines[l]!.held = nil
+            fire(.MemData, line: l, message: message)
+            release(l)
+            fromDeviceArrived(snoop, line: l)
+            return
+        }
         guard let event = CXLHostProtocol.Event.arriving(message, held: lines[l]?.held) else {
             fail(l, "the host cannot take \(message.specName)")
             return

@@ -29,8 +29,8 @@ public final class CXLSnoopFilter {
     public private(set) var entries: ContiguousArray<CXLDeviceEntry>
     /// Entries allocated now.
     public private(set) var occupied = 0
-    /// Lines that found their entry, lines that needed one, and entries given up for capacity.
-    public private(set) var (hits, allocations, capacityEvictions): (UInt64, UInt64, UInt64) = (0, 0, 0)
+    /// Lines that found their entry, and lines that needed one.
+    public private(set) var (hits, allocations): (UInt64, UInt64) = (0, 0)
 
     /// A filter of `entries` entries, `ways` per set.
     /// - Precondition: `entries` is a multiple of `ways` and `entries / ways` a power of two.
@@ -73,7 +73,6 @@ public final class CXLSnoopFilter {
             guard let stable = tags.oldest(inSet: set, where: { self.entries[self.tags.find($0)].isStable }) else { return .busy }
             i = stable
         }
-        capacityEvictions += 1
         return .evict(index: i, line: tags.line(at: i))
     }
 
