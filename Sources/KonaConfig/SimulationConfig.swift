@@ -91,6 +91,22 @@ public struct SimulationConfig: Sendable {
         public var inclusionVictimWindow: UInt64
     }
 
+    /// Kona on CXL (`remote.mechanism: cxl`, `cxl.*`), in base units: the link and the snoop filter.
+    public struct CXL: Sendable {
+        /// `256`, `256-latency-optimized` or `68`.
+        public var flit: String
+        public var linkBitsPerSecond: UInt64
+        public var latencyToDevice: UInt64
+        public var latencyToHost: UInt64
+        public var switchHops: Int
+        public var switchLatency: UInt64
+        public var credits: Int
+        public var snoopFilterEntries: Int
+        public var snoopFilterWays: Int
+        /// `lru`, `fifo` or `random`.
+        public var snoopFilterReplacement: String
+    }
+
     /// The paging model of remote memory (`remote.mechanism: paging`, `paging.*`), in base units.
     public struct Paging: Sendable {
         public var pageSize: UInt64
@@ -117,6 +133,9 @@ public struct SimulationConfig: Sendable {
     /// The paging model, when remote memory is paged (`fpga` then still gives which memory is
     /// remote, the network and the nodes).
     public var paging: Paging?
+    /// Kona on CXL, when remote memory is reached through a CXL device (`fpga` then gives FMem,
+    /// the eviction engine, which memory is remote, the network and the nodes).
+    public var cxl: CXL?
     /// The FPGA, when any memory is remote (`fpga.range.size` or `memory.remote_fraction`).
     public var fpga: FPGA?
     /// Data accesses per shadow-tracker interval (0: trackers off).
@@ -217,6 +236,7 @@ public struct SimulationConfig: Sendable {
         dirtyInterval = UInt64(config.integer("stats.dirty_interval"))
         fpga = try Self.fpga(config, coherent: coherent)
         paging = try Self.paging(config, remote: fpga)
+        cxl = try Self.cxl(config, remote: fpga)
         memoryLatency = config.quantity("memory.latency")
         memoryBitsPerSecond = config.quantity("memory.bandwidth")
         guard memoryBitsPerSecond > 0 else { throw config.error("memory.bandwidth", "must be greater than 0") }
@@ -395,6 +415,40 @@ public struct SimulationConfig: Sendable {
                     remoteBitsPerSecond: config.quantity("remote.bandwidth"), postedWrites: config.boolean("remote.posted_writes"),
                     nonInclusive: config.string("fpga.fmem.inclusion") == "non_inclusive",
                     inclusionVictimWindow: config.quantity("fpga.inclusion_victim_window"))
+    }
+
+    /// Kona on CXL's settings; a `cxl.*` key set while remote memory is reached otherwise is an error.
+    private static func cxl(_ config: ResolvedConfig, remote: FPGA?) throws(ConfigError) -> CXL? {
+        let keys = ["cxl.link.flit", "cxl.link.bandwidth", "cxl.link.latency_to_device", "cxl.link.latency_to_host",
+                    "cxl.link.switch_hops", "cxl.link.switch_latency", "cxl.link.credits", "cxl.snoop_filter.entries",
+                    "cxl.snoop_filter.ways", "cxl.snoop_filter.replacement"]
+        guard config.string("remote.mechanism") == "cxl" else {
+            if let key = keys.first(where: { config.origin($0) != .defaultValue }) {
+                throw config.error(key, "a CXL setting, but remote.mechanism is \(config.string("remote.mechanism")): set remote.mechanism: cxl or remove it")
+            }
+            return nil
+        }
+        guard remote != nil else {
+            throw config.error("remote.mechanism", "cxl needs remote memory: set memory.remote_fraction or fpga.range")
+        }
+        let flit = config.string("cxl.link.flit")
+        if flit == "68" {
+            throw config.error("cxl.link.flit", "68-byte flits have no back-invalidation channels, which HDM-DB (remote.mechanism: cxl) needs: use 256 or 256-latency-optimized")
+        }
+        let entries = Int(config.integer("cxl.snoop_filter.entries")), ways = Int(config.integer("cxl.snoop_filter.ways"))
+        guard entries >= ways else {
+            throw config.error("cxl.snoop_filter.entries", "\(entries) entries are fewer than one set of cxl.snoop_filter.ways (\(ways))")
+        }
+        let sets = entries / ways
+        guard entries % ways == 0 && sets & (sets - 1) == 0 else {
+            throw config.error("cxl.snoop_filter.entries", "\(entries) entries in sets of \(ways) ways: the number of sets must be a whole power of two")
+        }
+        let bandwidth = config.quantity("cxl.link.bandwidth")
+        guard bandwidth > 0 else { throw config.error("cxl.link.bandwidth", "must be greater than 0") }
+        return CXL(flit: flit, linkBitsPerSecond: bandwidth, latencyToDevice: config.quantity("cxl.link.latency_to_device"),
+                   latencyToHost: config.quantity("cxl.link.latency_to_host"), switchHops: Int(config.integer("cxl.link.switch_hops")),
+                   switchLatency: config.quantity("cxl.link.switch_latency"), credits: Int(config.integer("cxl.link.credits")),
+                   snoopFilterEntries: entries, snoopFilterWays: ways, snoopFilterReplacement: config.string("cxl.snoop_filter.replacement"))
     }
 
     private static func paging(_ config: ResolvedConfig, remote: FPGA?) throws(ConfigError) -> Paging? {

@@ -64,7 +64,7 @@ public enum Summary {
             }
             lines.append("fabric     busy " + busy(sockets == 1 ? "fabric" : "fabric0") + (sockets == 1 ? "" : " (socket 0)"))
             if simulation.socketLink != nil { lines.append("sockets    link busy " + busy("link.socket")) }
-            if simulation.fpgaLink != nil { lines.append("FPGA link  busy " + busy("link.fpga")) }
+            if simulation.fpgaLink != nil { lines.append((simulation.cxl != nil ? "CXL home   busy " : "FPGA link  busy ") + busy("link.fpga")) }
         } else {
             lines.append(pad("level", 6) + lpad("accesses", 12) + lpad("hits", 12) + lpad("misses", 12) + lpad("hit rate", 10)
                          + lpad("merged", 10) + lpad("writebacks", 12))
@@ -74,12 +74,19 @@ public enum Summary {
                              + lpad(grouped(int(path + ".mshr_merges")), 10) + lpad(grouped(int(path + ".writebacks")), 12))
             }
         }
-        if simulation.fpga != nil || simulation.paging != nil {
+        if simulation.fpga != nil || simulation.paging != nil || simulation.cxl != nil {
             let remote = int("accesses.remote")
             lines.append("remote     \(grouped(remote)) accesses (\(fixed(report.accesses == 0 ? 0 : 100 * Double(remote) / Double(report.accesses), 1))%), "
                          + "AMAT local \(fixed(real("amat.local_ns"), 2)) ns, remote \(fixed(real("amat.remote_ns"), 2)) ns")
         }
-        if simulation.fpga != nil {
+        if simulation.cxl != nil {
+            lines.append("CXL        link M2S \(grouped(int("cxl.link.m2s.flits"))) flits (busy \(fixed(100 * real("cxl.link.m2s.utilization"), 1))%), "
+                         + "S2M \(grouped(int("cxl.link.s2m.flits"))) flits (busy \(fixed(100 * real("cxl.link.s2m.utilization"), 1))%); "
+                         + "BISnp \(grouped(int("cxl.bisnp.inv") + int("cxl.bisnp.data") + int("cxl.bisnp.cur"))), "
+                         + "\(grouped(int("cxl.conflicts"))) conflicts; snoop filter \(grouped(int("cxl.snoop_filter.capacity_evictions"))) capacity "
+                         + "and \(grouped(int("cxl.snoop_filter.fmem_evictions"))) FMem evictions")
+        }
+        if simulation.fpga != nil || simulation.cxl != nil {
             lines.append("FMem       hit rate \(fixed(100 * real("fpga.fmem.hit_rate"), 2))% of \(grouped(int("fpga.requests"))) requests, "
                          + "\(grouped(int("fpga.fetches"))) fetches, \(grouped(int("fpga.evictions"))) evictions "
                          + "(p50 \(fixed(real("fpga.eviction_latency_ns.p50"), 0)) ns), occupancy \(fixed(100 * real("fpga.fmem.occupancy"), 1))%")
@@ -91,7 +98,7 @@ public enum Summary {
                          + "\(grouped(int("paging.shootdowns"))) shootdowns (\(grouped(int("paging.shootdown_ipis"))) interrupts), "
                          + "occupancy \(fixed(100 * real("paging.occupancy"), 1))%")
         }
-        if let prefix = simulation.fpga != nil ? "fpga" : simulation.paging != nil ? "paging" : nil {
+        if let prefix = simulation.fpga != nil || simulation.cxl != nil ? "fpga" : simulation.paging != nil ? "paging" : nil {
             lines.append("network    \(bytes(int("net.bytes_read"))) read, \(bytes(int("net.bytes_written"))) written, "
                          + "link busy \(fixed(100 * real("net.link_utilization"), 1))%, goodput "
                          + (int(prefix + ".lines_written_back") == 0 ? "- " : "\(fixed(real("net.goodput"), 3)) ")

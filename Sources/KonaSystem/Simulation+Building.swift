@@ -49,6 +49,39 @@ extension Simulation {
                              network: network, parameters: parameters, outbox: outbox, simulator: simulator, stats: stats)
     }
 
+    /// Builds Kona on CXL: the host bridge (the sockets' directory for the range, a CXL host)
+    /// and the device behind the CXL link (snoop filter, and the FPGA's FMem, eviction engine,
+    /// pipeline and network: `fpga.*`).
+    func makeCXL(_ spec: SimulationConfig.FPGA, _ cxl: SimulationConfig.CXL, index: Int, variant: ProtocolVariant,
+                 outbox: TimedOutbox) -> CXLHostBridge {
+        let timeNow = simulatedTime
+        let fclock = ClockDomain(hertz: spec.hertz)
+        let dram = Self.makeMemory(path: "fpga.fmem", prefix: "fpga.fmem", config: config, latency: spec.fmemLatency,
+                                   bitsPerSecond: spec.fmemBitsPerSecond, stats: stats, simulatedTime: timeNow)
+        let network = Self.makeNetwork(spec, simulator: simulator, stats: stats, simulatedTime: timeNow)
+        let fmem = FrameCache(sets: spec.sets, ways: spec.ways, linesPerBlock: Int(spec.blockSize >> 6),
+                              policy: FrameCache.Policy(rawValue: spec.replacement)!,
+                              random: RandomStream(seed: config.seed, path: "fpga.fmem.replacement"))
+        let filter = CXLSnoopFilter(entries: cxl.snoopFilterEntries, ways: cxl.snoopFilterWays,
+                                    policy: ReplacementPolicy(rawValue: cxl.snoopFilterReplacement)!,
+                                    random: RandomStream(seed: config.seed, path: "cxl.snoop_filter.replacement"))
+        let link = CXLLink(path: "cxl.link", parameters: CXLLink.Parameters(
+            format: CXLFlitFormat(rawValue: cxl.flit)!, bitsPerSecond: cxl.linkBitsPerSecond, latencyToDevice: cxl.latencyToDevice,
+            latencyToHost: cxl.latencyToHost, switchHops: cxl.switchHops, switchLatency: cxl.switchLatency, credits: cxl.credits),
+                           stats: stats, simulatedTime: timeNow)
+        let parameters = CXLDeviceAgent.Parameters(
+            pipelineLatency: fclock.ticks(forCycles: spec.pipelineCycles + spec.directoryCycles), blockSize: spec.blockSize,
+            eviction: EvictionEngine.Parameters(highWatermark: spec.highWatermark, lowWatermark: spec.lowWatermark,
+                                                coldestVictim: spec.coldestVictim, scan: spec.scan,
+                                                writeback: spec.wholeBlockWriteback ? .wholeBlock : .dirtyLines,
+                                                batchBytes: spec.batchBytes, sgEntries: spec.sgEntries),
+            nodes: RemoteNodeMap(nodes: spec.nodes, striped: spec.striped, partitionSize: spec.partitionSize, blockSize: spec.blockSize))
+        let device = CXLDeviceAgent(path: "cxl", fmemPath: "fpga", filter: filter, frames: fmem, dram: dram, network: network,
+                                    link: link, parameters: parameters, simulator: simulator, stats: stats)
+        return CXLHostBridge(path: "cxl.host", index: index, table: HomeProtocol.fpgaTable(variant), device: device, link: link,
+                             directoryLatency: config.directoryLatency, outbox: outbox, simulator: simulator)
+    }
+
     /// Builds the paging model: a page cache of `paging.capacity` in socket 0's DRAM, its
     /// directory looked up like a CPU home agent's.
     func makePaging(_ spec: SimulationConfig.FPGA, _ paging: SimulationConfig.Paging, index: Int,
@@ -104,6 +137,9 @@ extension Simulation {
             // The page cache is in socket 0's DRAM, behind its fabric.
             self.paging = makePaging(spec, paging, index: sockets, variant: variant,
                                      outbox: TimedOutbox(toCore: nil, toLLC: (0..<sockets).map { route(0, $0) }, toHome: []))
+        } else if let spec = config.fpga, let cxlSpec = config.cxl, let fpgaLink {
+            cxl = makeCXL(spec, cxlSpec, index: sockets, variant: variant,
+                          outbox: TimedOutbox(toCore: nil, toLLC: Array(repeating: fpgaLink, count: sockets), toHome: []))
         } else if let spec = config.fpga, let fpgaLink {
             fpga = makeFPGA(spec, index: sockets, variant: variant,
                             outbox: TimedOutbox(toCore: nil, toLLC: Array(repeating: fpgaLink, count: sockets), toHome: []))
@@ -152,7 +188,7 @@ extension Simulation {
             paging.retry = { c in complexes[c].retryFault() }
             paging.isRemote = { placement?.isRemote($0) == true }
         }
-        let router = MessageRouter(complexes: complexes, llcs: llcs, homes: homes, fpga: fpga, paging: paging)
+        let router = MessageRouter(complexes: complexes, llcs: llcs, homes: homes, fpga: fpga, paging: paging, cxl: cxl)
         self.router = router
         for link in fabrics + [fpgaLink, socketLink].compactMap({ $0 }) { link.deliver(to: router) }
     }

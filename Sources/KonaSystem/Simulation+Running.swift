@@ -106,6 +106,7 @@ extension Simulation {
         for llc in llcs where llc.controller.state(line) != .I {
             return llc.controller.lines[line]!.data
         }
+        if let cxl, placement?.isRemote(line) == true { return cxl.value(of: line) }
         if let home = remoteHome, placement?.isRemote(line) == true {
             return home.cachedValue(line) ?? home.remoteValue(line)
         }

@@ -48,10 +48,12 @@ public final class Simulation {
     public internal(set) var fpga: FPGAHomeAgent?
     /// The paging model, when remote memory is paged (`remote.mechanism: paging`).
     public internal(set) var paging: PagingHomeAgent?
+    /// Kona on CXL's host bridge, with its device (`remote.mechanism: cxl`).
+    public internal(set) var cxl: CXLHostBridge?
     /// The home of remote memory, whichever mechanism (the FPGA or the paging model).
     public var remoteHome: RemoteHomeAgent? { fpga ?? paging }
-    /// The network to the remote nodes (the remote home's).
-    public var network: RemoteNetwork? { remoteHome?.network }
+    /// The network to the remote nodes (the remote home's, or the CXL device's).
+    public var network: RemoteNetwork? { remoteHome?.network ?? cxl?.device.network }
     /// Which lines are remote.
     public let placement: RemotePlacement?
     /// The shadow dirty trackers over the system's issued accesses (nil when

@@ -1,3 +1,4 @@
+import KonaHardware
 import KonaProtocol
 
 /// A CXL HDM-DB system small enough to explore: `hosts` caching agents sharing one line of
@@ -6,9 +7,10 @@ import KonaProtocol
 /// host and message class; the requests the engine has parked. Data values are abstracted to
 /// latest or stale, so the state space is finite.
 ///
-/// It runs the protocol layer's tables (`CXLHostProtocol`, `CXLDeviceProtocol`) and nothing
-/// else: a step looks up the row for the refined event (a missing row is a violation),
-/// performs its actions and moves the line. S2M NDR is delivered in order; every other class
+/// It runs the protocol layer's tables (`CXLHostProtocol`, `CXLDeviceProtocol`) through the
+/// hardware layer's executors (`CXLHostEngine`, `CXLDeviceEngine`, which the timed CXL home
+/// runs too) and nothing else: this type supplies only what their actions do to the messages
+/// in flight and to the abstracted data (`CXLHostEffects`, `CXLDeviceEffects`). S2M NDR is delivered in order; every other class
 /// in any order. The snoop filter may give its entry up (`Evict`) whenever it is stable, and
 /// the eviction engine may evict the line's FMem block: the entry is given up first (the
 /// hosts back-invalidated, dirty data collected), then the frame is written to remote memory
@@ -26,24 +28,16 @@ public struct CXLSystem: Hashable, Sendable {
 
     /// One host's view of the line.
     public struct HostLine: Hashable, Sendable {
-        public var state = CXLHostProtocol.State.I
-        /// A BISnp kept to answer later.
-        public var held: CXLMessage?
+        /// The host's state and held snoop, as its executor keeps them.
+        public var line = CXLHostLine()
         /// Whether the host's copy (or the data it has taken) is the latest value.
         public var fresh = false
     }
 
     /// The device coherence engine's entry for the line and the line's memory.
     public struct DeviceLine: Hashable, Sendable {
-        public var state = CXLDeviceProtocol.State.I
-        /// Listed sharers, one bit per host.
-        public var sharers: UInt8 = 0
-        /// The listed owner, or -1.
-        public var owner: Int8 = -1
-        /// The host whose request the entry serves, or -1.
-        public var requester: Int8 = -1
-        /// BIRsp still expected.
-        public var pending: UInt8 = 0
+        /// The snoop filter entry, as the device's executor keeps it.
+        public var entry = CXLDeviceEntry()
         /// Whether the line's FMem frame holds the latest value (false while it has no frame).
         public var memoryFresh = false
         /// Whether the line has an FMem frame (fetched from remote memory).
@@ -94,10 +88,7 @@ public struct CXLSystem: Hashable, Sendable {
     }
 
     /// A broken invariant or a missing row.
-    public struct Violation: Error, Sendable, CustomStringConvertible {
-        public var problem: String
-        public var description: String { problem }
-    }
+    public typealias Violation = CXLProtocolError
 
     public var hosts: [HostLine]
     public var device = DeviceLine()
@@ -112,8 +103,7 @@ public struct CXLSystem: Hashable, Sendable {
 
     /// Whether nothing is in flight, parked or transient.
     public var isQuiescent: Bool {
-        device.parked.isEmpty && device.state.rawValue <= CXLDeviceProtocol.State.E.rawValue
-            && hosts.allSatisfy { $0.state.rawValue <= CXLHostProtocol.State.M.rawValue }
+        device.parked.isEmpty && device.entry.isStable && hosts.allSatisfy(\.line.isStable)
             && queues.allSatisfy { $0.allSatisfy(\.isEmpty) }
     }
 
@@ -121,18 +111,18 @@ public struct CXLSystem: Hashable, Sendable {
     public func enabledSteps() -> [Step] {
         var steps: [Step] = []
         for (h, host) in hosts.enumerated() {
-            switch host.state {
+            switch host.line.state {
             case .I: steps += [.core(host: h, .Load), .core(host: h, .Store), .core(host: h, .WritePartial)]
             case .S, .E, .M: steps += [.core(host: h, .Load), .core(host: h, .Store), .core(host: h, .Evict)]
             default: break
             }
         }
-        switch device.state {
+        switch device.entry.state {
         case .S: steps.append(.device(.Evict))
         case .E: steps += [.device(.Evict), .device(.Clean)]
         default: break
         }
-        if device.resident && !device.evicting && device.state.rawValue <= CXLDeviceProtocol.State.E.rawValue {
+        if device.resident && !device.evicting && device.entry.isStable {
             steps.append(.evictFrame)
         }
         for h in hosts.indices {
@@ -170,7 +160,7 @@ public struct CXLSystem: Hashable, Sendable {
         case .device(let event):
             try runDevice(event, packet: nil, sender: -1, tables: tables, rows: &deviceRows, log: &log, record: record)
         case .evictFrame:
-            if device.state == .I {
+            if device.entry.state == .I {
                 dropFrame()
             } else {
                 device.evicting = true
@@ -181,7 +171,7 @@ public struct CXLSystem: Hashable, Sendable {
             if c.isHostToDevice {
                 try deliverToDevice(packet, from: h, tables: tables, rows: &deviceRows, log: &log, record: record)
             } else {
-                guard let event = CXLHostProtocol.Event.arriving(packet.message, held: hosts[h].held) else {
+                guard let event = CXLHostProtocol.Event.arriving(packet.message, held: hosts[h].line.held) else {
                     throw Violation(problem: "host\(h) cannot take \(packet.message.specName)")
                 }
                 try runHost(h, event, packet: packet, tables: tables, rows: &hostRows, log: &log, record: record)
@@ -199,10 +189,10 @@ public struct CXLSystem: Hashable, Sendable {
         out.reserveCapacity(16 + 3 * hosts.count + 8 * queues.count)
         func code(_ p: Packet) -> UInt8 { UInt8(p.message.rawValue * 4 + (p.fresh ? 2 : 0) + (p.keepsCopy ? 1 : 0)) }
         for host in hosts {
-            out += [UInt8(host.state.rawValue), UInt8(host.held.map { $0.rawValue + 1 } ?? 0), host.fresh ? 1 : 0]
+            out += [UInt8(host.line.state.rawValue), UInt8(host.line.held.map { $0.rawValue + 1 } ?? 0), host.fresh ? 1 : 0]
         }
-        let d = device
-        out += [UInt8(d.state.rawValue), d.sharers, UInt8(bitPattern: d.owner), UInt8(bitPattern: d.requester), d.pending,
+        let d = device, e = device.entry
+        out += [UInt8(e.state.rawValue), e.sharers, UInt8(bitPattern: e.owner), UInt8(bitPattern: e.requester), e.pending,
                 (d.memoryFresh ? 1 : 0) | (d.resident ? 2 : 0) | (d.dirty ? 4 : 0) | (d.evicting ? 8 : 0) | (d.remoteFresh ? 16 : 0),
                 UInt8(d.parked.count)]
         for p in d.parked { out += [code(p.packet), UInt8(p.sender)] }
@@ -219,43 +209,16 @@ public struct CXLSystem: Hashable, Sendable {
 
     mutating func runHost(_ h: Int, _ event: CXLHostProtocol.Event, packet: Packet?, tables: CXLTables,
                           rows: inout Set<Int>, log: inout [String], record: Bool) throws(Violation) {
-        let state = hosts[h].state
-        guard let r = tables.host.rowIndex(state, event) else {
-            throw Violation(problem: "cxl-host host\(h): no row for (\(state.name), \(event.name))")
-        }
+        var line = hosts[h].line
+        let r = try CXLHostEngine.run(event, host: h, message: packet?.message, packet: packet, line: &line,
+                                      table: tables.host, effects: &self)
+        hosts[h].line = line
         rows.insert(r)
-        for i in Int(tables.host.actionStarts[r])..<Int(tables.host.actionStarts[r + 1]) {
-            switch tables.host.actionList[i] {
-            case .sendMemRdData: send(.MemRdData, host: h)
-            case .sendMemRd: send(.MemRd, host: h)
-            case .sendMemInv: send(.MemInv, host: h)
-            case .sendMemWrI: send(.MemWr, host: h, fresh: hosts[h].fresh)
-            case .sendMemWrS, .sendMemWrA: send(.MemWr, host: h, fresh: hosts[h].fresh, keepsCopy: true)
-            case .sendMemWrPtl: send(.MemWrPtl, host: h)
-            case .sendBIConflict: send(.BIConflict, host: h)
-            case .sendBIRspI: send(.BIRspI, host: h)
-            case .sendBIRspS: send(.BIRspS, host: h)
-            case .sendBIRspE: send(.BIRspE, host: h)
-            case .holdSnoop:
-                guard let packet, packet.message.messageClass == .s2mBISnp, hosts[h].held == nil else {
-                    throw Violation(problem: "host\(h) (\(state.name), \(event.name)): holds a snoop it cannot keep")
-                }
-                hosts[h].held = packet.message
-            case .dropHeld: hosts[h].held = nil
-            case .hit:
-                if event == .Store { makeLatest(host: h) } else { try checkLoad(h) }
-            case .takeData: hosts[h].fresh = packet?.fresh ?? false
-            case .completeLoad: try checkLoad(h)
-            case .completeStore: makeLatest(host: h)
-            case .dropCopy: hosts[h].fresh = false
-            }
-        }
-        hosts[h].state = tables.host.nextStates[r]
-        if record { log.append("cxl-host host\(h): (\(state.name), \(event.name)) -> \(hosts[h].state.name)") }
+        if record { log.append("cxl-host host\(h): (\(tables.host.rows[r].state.name), \(event.name)) -> \(line.state.name)") }
     }
 
     mutating func checkLoad(_ h: Int) throws(Violation) {
-        guard hosts[h].fresh else { throw Violation(problem: "host\(h) loads a stale value in \(hosts[h].state.name)") }
+        guard hosts[h].fresh else { throw Violation(problem: "host\(h) loads a stale value in \(hosts[h].line.state.name)") }
     }
 
     /// A store by host `h` (or, with -1, a partial write merged into device memory): every
@@ -291,7 +254,7 @@ public struct CXLSystem: Hashable, Sendable {
         let event = try refine(packet, from: h)
         try runDevice(event, packet: packet, sender: h, tables: tables, rows: &rows, log: &log, record: record)
         // Once the entry is stable, re-deliver what it parked, in order.
-        while device.state.rawValue <= CXLDeviceProtocol.State.E.rawValue, !device.parked.isEmpty {
+        while device.entry.isStable, !device.parked.isEmpty {
             let parked = device.parked.removeFirst()
             let event = try refine(parked.packet, from: parked.sender)
             try runDevice(event, packet: parked.packet, sender: parked.sender, tables: tables, rows: &rows, log: &log, record: record)
@@ -299,96 +262,19 @@ public struct CXLSystem: Hashable, Sendable {
     }
 
     func refine(_ packet: Packet, from h: Int) throws(Violation) -> CXLDeviceProtocol.Event {
-        let message = packet.message
-        let bit = UInt8(1) << h
-        let others = device.sharers & ~bit != 0 || (device.owner >= 0 && Int(device.owner) != h)
-        let ownedByOther = device.owner >= 0 && Int(device.owner) != h
-        switch message {
-        case .MemRdData: return ownedByOther ? .MemRdData_Owned : others ? .MemRdData_Shared : .MemRdData_Alone
-        case .MemRd: return ownedByOther ? .MemRd_Owned : others ? .MemRd_Shared : .MemRd_Alone
-        case .MemInv:
-            if Int(device.owner) == h { return .MemInv_Last }
-            if device.sharers & bit != 0 { return device.sharers == bit ? .MemInv_Last : .MemInv_Sharer }
-            return .MemInv_Stale
-        case .MemWr: return packet.keepsCopy ? .MemWr_Keep : .MemWr
-        case .MemWrPtl: return device.sharers != 0 || device.owner >= 0 ? .MemWrPtl_Cached : .MemWrPtl_Alone
-        case .BIConflict: return .BIConflict
-        case .BIRspI, .BIRspS, .BIRspE:
-            guard device.pending > 0 else { throw Violation(problem: "device: \(message.specName) from host\(h), none expected") }
-            if device.pending > 1 {
-                guard message == .BIRspI || device.sharers & bit == 0 && Int(device.owner) != h else { throw Violation(problem: "device: \(message.specName) from host\(h) to a BISnpInv") }
-                return .Rsp
-            }
-            let listed = device.sharers & bit != 0 || Int(device.owner) == h
-            return message == .BIRspI || !listed ? .LastRspI : message == .BIRspS ? .LastRspS : .LastRspE
-        default:
-            throw Violation(problem: "device cannot take \(message.specName)")
-        }
+        try CXLDeviceEngine.refine(packet.message, keepsCopy: packet.keepsCopy, from: h, entry: device.entry)
     }
 
     mutating func runDevice(_ event: CXLDeviceProtocol.Event, packet: Packet?, sender: Int, tables: CXLTables,
                             rows: inout Set<Int>, log: inout [String], record: Bool) throws(Violation) {
-        let state = device.state
-        guard let r = tables.device.rowIndex(state, event) else {
-            throw Violation(problem: "cxl-device: no row for (\(state.name), \(event.name))" + (sender >= 0 ? " from host\(sender)" : ""))
-        }
+        var entry = device.entry
+        let r = try CXLDeviceEngine.run(event, message: packet?.message, packet: packet, sender: sender, entry: &entry,
+                                        table: tables.device, effects: &self)
+        device.entry = entry
         rows.insert(r)
-        let isRequest = [.MemRdData, .MemRd, .MemWrPtl].contains(packet?.message)
-        let stalls = tables.device.rows[r].isStall(.stall)
-        if isRequest && !stalls { device.requester = Int8(sender) }
-        if [.LastRspI, .LastRspS, .LastRspE].contains(event) { device.pending = 0 }
-        // A message's answer goes to its sender; a decision's or a response's, to the requester.
-        let target = sender >= 0 && packet?.message.messageClass != .m2sBIRsp ? sender : Int(device.requester)
-        for i in Int(tables.device.actionStarts[r])..<Int(tables.device.actionStarts[r + 1]) {
-            switch tables.device.actionList[i] {
-            case .sendData:
-                fetch()
-                send(.MemData, host: target, fresh: device.memoryFresh)
-            case .grantS:
-                send(.CmpS, host: target)
-                device.sharers |= UInt8(1) << target
-            case .grantE:
-                send(.CmpE, host: target)
-                device.owner = Int8(target)
-                device.sharers = 0
-            case .writeMemory:
-                fetch()
-                device.memoryFresh = packet?.fresh ?? false
-                device.dirty = true
-            case .mergeMemory:
-                fetch()
-                guard device.memoryFresh else { throw Violation(problem: "device: a partial write merged into a stale line") }
-                makeLatest(host: -1)
-                device.dirty = true
-            case .sendCmp: send(.Cmp, host: target)
-            case .snoopInvOthers: snoop(.BISnpInv, except: target)
-            case .snoopInvAll: snoop(.BISnpInv, except: -1)
-            case .snoopDataOwner: snoop(.BISnpData, owner: true)
-            case .snoopCurOwner: snoop(.BISnpCur, owner: true)
-            case .countRsp: device.pending -= 1
-            case .ownerToSharer:
-                device.sharers = UInt8(1) << Int(device.owner)
-                device.owner = -1
-            case .clearOwner: device.owner = -1
-            case .removeSender:
-                device.sharers &= ~(UInt8(1) << sender)
-                if Int(device.owner) == sender { device.owner = -1 }
-            case .clearEntry:
-                device.sharers = 0
-                device.owner = -1
-            case .sendBIConflictAck: send(.BIConflictAck, host: sender)
-            case .recalled:
-                guard device.sharers == 0 && device.owner < 0 else {
-                    throw Violation(problem: "device: entry freed while hosts are listed (\(state.name), \(event.name))")
-                }
-                if device.evicting { dropFrame() }
-            case .stall: device.parked.append(Parked(packet: packet!, sender: sender))
-            }
-        }
-        device.state = tables.device.nextStates[r]
-        if device.state.rawValue <= CXLDeviceProtocol.State.E.rawValue { device.requester = -1 }
         if record {
-            log.append("cxl-device: (\(state.name), \(event.name))" + (sender >= 0 ? " from host\(sender)" : "") + " -> \(device.state.name)")
+            log.append("cxl-device: (\(tables.device.rows[r].state.name), \(event.name))" + (sender >= 0 ? " from host\(sender)" : "")
+                + " -> \(entry.state.name)")
         }
     }
 
@@ -409,17 +295,6 @@ public struct CXLSystem: Hashable, Sendable {
         device.evicting = false
     }
 
-    mutating func snoop(_ message: CXLMessage, except: Int = -1, owner: Bool = false) {
-        var targets: [Int] = []
-        if owner {
-            if device.owner >= 0 { targets = [Int(device.owner)] }
-        } else {
-            targets = hosts.indices.filter { $0 != except && (device.sharers & (UInt8(1) << $0) != 0 || Int(device.owner) == $0) }
-        }
-        for t in targets { send(message, host: t) }
-        device.pending = UInt8(targets.count)
-    }
-
     // MARK: invariants
 
     /// Single writer or multiple readers; every host holding a copy is listed (the snoop filter
@@ -427,14 +302,14 @@ public struct CXLSystem: Hashable, Sendable {
     func checkInvariants() throws(Violation) {
         let readable: Set<CXLHostProtocol.State> = [.S, .E, .M, .S_X, .E_X, .M_X, .MS_C, .ME_C]
         let writable: Set<CXLHostProtocol.State> = [.E, .M, .E_X, .M_X]
-        for (h, host) in hosts.enumerated() where writable.contains(host.state) {
-            for (o, other) in hosts.enumerated() where o != h && readable.contains(other.state) {
-                throw Violation(problem: "single writer broken: host\(h) in \(host.state.name), host\(o) in \(other.state.name)")
+        for (h, host) in hosts.enumerated() where writable.contains(host.line.state) {
+            for (o, other) in hosts.enumerated() where o != h && readable.contains(other.line.state) {
+                throw Violation(problem: "single writer broken: host\(h) in \(host.line.state.name), host\(o) in \(other.line.state.name)")
             }
         }
-        for (h, host) in hosts.enumerated() where readable.contains(host.state) {
-            guard device.sharers & (UInt8(1) << h) != 0 || Int(device.owner) == h else {
-                throw Violation(problem: "snoop filter not inclusive: host\(h) holds the line in \(host.state.name), unlisted")
+        for (h, host) in hosts.enumerated() where readable.contains(host.line.state) {
+            guard device.entry.lists(h) else {
+                throw Violation(problem: "snoop filter not inclusive: host\(h) holds the line in \(host.line.state.name), unlisted")
             }
         }
         let inFlight = queues.contains { $0.contains { $0.contains { $0.fresh && $0.message.carriesData } } }
@@ -442,4 +317,52 @@ public struct CXLSystem: Hashable, Sendable {
             throw Violation(problem: "the line's latest value is lost")
         }
     }
+}
+
+// MARK: - CXLHostEffects
+
+extension CXLSystem: CXLHostEffects {
+    /// A `MemWr` carries the host's copy, latest or stale; other messages carry no line.
+    public mutating func send(_ message: CXLMessage, from host: Int, keepsCopy: Bool) {
+        send(message, host: host, fresh: message == .MemWr && hosts[host].fresh, keepsCopy: keepsCopy)
+    }
+
+    public mutating func hit(_ event: CXLHostProtocol.Event, host: Int) throws(Violation) {
+        if event == .Store { makeLatest(host: host) } else { try checkLoad(host) }
+    }
+
+    public mutating func takeData(_ packet: Packet?, host: Int) { hosts[host].fresh = packet?.fresh ?? false }
+    public mutating func completeLoad(host: Int) throws(Violation) { try checkLoad(host) }
+    public mutating func completeStore(host: Int) { makeLatest(host: host) }
+    public mutating func dropCopy(host: Int) { hosts[host].fresh = false }
+}
+
+// MARK: - CXLDeviceEffects
+
+extension CXLSystem: CXLDeviceEffects {
+    public mutating func send(_ message: CXLMessage, to host: Int) { send(message, host: host) }
+
+    public mutating func sendData(to host: Int) {
+        fetch()
+        send(.MemData, host: host, fresh: device.memoryFresh)
+    }
+
+    public mutating func writeMemory(_ packet: Packet?) {
+        fetch()
+        device.memoryFresh = packet?.fresh ?? false
+        device.dirty = true
+    }
+
+    public mutating func mergeMemory() throws(Violation) {
+        fetch()
+        guard device.memoryFresh else { throw Violation(problem: "device: a partial write merged into a stale line") }
+        makeLatest(host: -1)
+        device.dirty = true
+    }
+
+    public mutating func recalled() {
+        if device.evicting { dropFrame() }
+    }
+
+    public mutating func park(_ packet: Packet, sender: Int) { device.parked.append(Parked(packet: packet, sender: sender)) }
 }

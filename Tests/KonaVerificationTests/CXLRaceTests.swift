@@ -32,7 +32,7 @@ import Testing
         try s.core(0, .Load); try s.deliver(.MemRdData, 0); try s.deliver(.CmpE, 0); try s.deliver(.MemData, 0)
         try s.core(1, .Load); try s.deliver(.MemRdData, 1); try s.deliver(.BISnpData, 0); try s.deliver(.BIRspS, 0)
         try s.deliver(.CmpS, 1); try s.deliver(.MemData, 1)
-        #expect(s.system.hosts.map(\.state) == [.S, .S] && s.system.device.state == .S && s.system.device.sharers == 0b11)
+        #expect(s.system.hosts.map(\.line.state) == [.S, .S] && s.system.device.entry.state == .S && s.system.device.entry.sharers == 0b11)
         return s
     }
 
@@ -41,16 +41,16 @@ import Testing
         try s.core(0, .Store)                          // host0 drops S, MemRd in flight
         try s.device(.Evict)                           // the snoop filter gives the entry up first
         try s.deliver(.BISnpInv, 0)
-        #expect(s.system.hosts[0].state == .IM_CDX && s.fired("(IM_CD, BISnpInv) -> IM_CDX"))
+        #expect(s.system.hosts[0].line.state == .IM_CDX && s.fired("(IM_CD, BISnpInv) -> IM_CDX"))
         try s.deliver(.BIConflict, 0)                  // the device has not taken the MemRd: ack alone
         try s.deliver(.BIConflictAck, 0)
         #expect(s.fired("(IM_CDX, BIConflictAck_HeldInv) -> IM_CD"))
         try s.deliver(.BIRspI, 0)
         try s.deliver(.BISnpInv, 1); try s.deliver(.BIRspI, 1)
-        #expect(s.system.device.state == .I && s.fired("(B_I, LastRspI) from host1 -> I"))
+        #expect(s.system.device.entry.state == .I && s.fired("(B_I, LastRspI) from host1 -> I"))
         try s.deliver(.MemRd, 0)                       // now the store miss is served
         try s.deliver(.MemData, 0); try s.deliver(.CmpE, 0)
-        #expect(s.system.hosts[0].state == .M && s.system.device.owner == 0 && s.system.isQuiescent)
+        #expect(s.system.hosts[0].line.state == .M && s.system.device.entry.owner == 0 && s.system.isQuiescent)
     }
 
     @Test func aMemRdCrossingABISnpSentAfterItsCmpIsAnsweredAfterTheData() throws {
@@ -61,11 +61,11 @@ import Testing
         // NDR is ordered: the ack cannot pass the Cmp-E sent before it.
         #expect(s.system.queues[0][CXLMessageClass.s2mNDR.rawValue].map(\.message) == [.CmpE, .BIConflictAck])
         try s.deliver(.CmpE, 0); try s.deliver(.BIConflictAck, 0)
-        #expect(s.system.hosts[0].state == .IM_D && s.system.hosts[0].held == .BISnpInv)
+        #expect(s.system.hosts[0].line.state == .IM_D && s.system.hosts[0].line.held == .BISnpInv)
         try s.deliver(.MemData, 0)                         // the store happens, then the held snoop: data first
         #expect(s.fired("(IM_D, MemData_HeldInv) -> MI_C"))
         try s.deliver(.MemWr, 0); try s.deliver(.Cmp, 0); try s.deliver(.BIRspI, 0)
-        #expect(s.system.device.state == .I && s.system.device.memoryFresh && s.system.isQuiescent)
+        #expect(s.system.device.entry.state == .I && s.system.device.memoryFresh && s.system.isQuiescent)
     }
 
     @Test func aMemWrCrossingABISnpIsWrittenBeforeTheBIRsp() throws {
@@ -74,14 +74,14 @@ import Testing
         try s.core(0, .Evict)                              // MemWr in flight
         try s.device(.Evict)                               // BISnpInv crosses it
         try s.deliver(.BISnpInv, 0)
-        #expect(s.system.hosts[0].state == .MI_C && s.system.hosts[0].held == .BISnpInv)
+        #expect(s.system.hosts[0].line.state == .MI_C && s.system.hosts[0].line.held == .BISnpInv)
         #expect(s.system.queues[0][CXLMessageClass.m2sBIRsp.rawValue].isEmpty, "the BIRsp must wait for the write's Cmp")
         try s.deliver(.MemWr, 0)
         #expect(s.fired("(B_I, MemWr) from host0 -> B_I") && s.system.device.memoryFresh)
         try s.deliver(.Cmp, 0)
         #expect(s.fired("(MI_C, Cmp_HeldInv) -> I"))
         try s.deliver(.BIRspI, 0)
-        #expect(s.system.device.state == .I && s.system.isQuiescent)
+        #expect(s.system.device.entry.state == .I && s.system.isQuiescent)
     }
 
     @Test func aSnoopFilterEvictionWhileTheLinesRequestIsInFlightParksIt() throws {
@@ -95,7 +95,7 @@ import Testing
         // The entry is free, then the parked read is served from the written-back line.
         #expect(s.fired("(B_I, LastRspI) from host1 -> I") && s.fired("(I, MemRdData_Alone) from host0 -> E"))
         try s.deliver(.MemData, 0); try s.deliver(.CmpE, 0)
-        #expect(s.system.hosts.map(\.state) == [.E, .I] && s.system.hosts[0].fresh && s.system.isQuiescent)
+        #expect(s.system.hosts.map(\.line.state) == [.E, .I] && s.system.hosts[0].fresh && s.system.isQuiescent)
     }
 
     @Test func anFMemEvictionBackInvalidatesFirstAndWritesTheDirtyLineToRemoteMemory() throws {
@@ -103,13 +103,13 @@ import Testing
         try s.core(0, .Store); try s.deliver(.MemRd, 0); try s.deliver(.CmpE, 0); try s.deliver(.MemData, 0)
         #expect(s.system.device.resident && !s.system.device.memoryFresh && !s.system.device.remoteFresh)
         try s.step(.evictFrame)                            // the block goes: its entry first
-        #expect(s.system.device.state == .B_I && s.system.device.evicting && s.system.device.resident)
+        #expect(s.system.device.entry.state == .B_I && s.system.device.evicting && s.system.device.resident)
         try s.deliver(.BISnpInv, 0); try s.deliver(.MemWr, 0)
         #expect(s.system.device.dirty && s.system.device.memoryFresh && !s.system.device.remoteFresh)
         try s.deliver(.Cmp, 0); try s.deliver(.BIRspI, 0)
         // The entry is free: the dirty frame went to remote memory and was dropped.
         #expect(!s.system.device.resident && s.system.device.remoteFresh && s.system.isQuiescent)
         try s.core(0, .Load); try s.deliver(.MemRdData, 0); try s.deliver(.MemData, 0); try s.deliver(.CmpE, 0)
-        #expect(s.system.hosts[0].state == .E && s.system.hosts[0].fresh && s.system.device.resident && !s.system.device.dirty)
+        #expect(s.system.hosts[0].line.state == .E && s.system.hosts[0].fresh && s.system.device.resident && !s.system.device.dirty)
     }
 }

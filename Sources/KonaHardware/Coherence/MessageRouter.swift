@@ -1,7 +1,7 @@
 /// Hands each message an interconnect delivers to the component its destination names:
 /// a core's private cache complex, a socket LLC, a socket's CPU home agent (`home(s)`) or
-/// the home of remote memory (`home(sockets)`, after the CPU homes): the FPGA home agent, or
-/// the paging model's.
+/// the home of remote memory (`home(sockets)`, after the CPU homes): the FPGA home agent, the
+/// paging model's, or Kona on CXL's host bridge.
 ///
 /// It holds its components unretained (the system that builds it owns them) and calls them
 /// through `Unmanaged`'s guaranteed references, so a delivery costs a switch and a call,
@@ -13,16 +13,18 @@ public class MessageRouter {
     private let homes: ContiguousArray<Unmanaged<CPUHomeAgent>>
     private let fpga: Unmanaged<FPGAHomeAgent>?
     private let paging: Unmanaged<PagingHomeAgent>?
+    private let cxl: Unmanaged<CXLHostBridge>?
 
     /// A router to `complexes` (by core number), `llcs` (by socket), `homes` (by socket) and
-    /// `fpga` or `paging` (home number `homes.count`).
+    /// `fpga`, `paging` or `cxl` (home number `homes.count`).
     public init(complexes: [PrivateCacheComplex], llcs: [SocketLLC], homes: [CPUHomeAgent], fpga: FPGAHomeAgent?,
-                paging: PagingHomeAgent? = nil) {
+                paging: PagingHomeAgent? = nil, cxl: CXLHostBridge? = nil) {
         self.complexes = ContiguousArray(complexes.map { Unmanaged.passUnretained($0) })
         self.llcs = ContiguousArray(llcs.map { Unmanaged.passUnretained($0) })
         self.homes = ContiguousArray(homes.map { Unmanaged.passUnretained($0) })
         self.fpga = fpga.map { Unmanaged.passUnretained($0) }
         self.paging = paging.map { Unmanaged.passUnretained($0) }
+        self.cxl = cxl.map { Unmanaged.passUnretained($0) }
     }
 
     /// `message` arrives now at `message.destination`.
@@ -45,6 +47,10 @@ public class MessageRouter {
             } else if let fpga {
                 fpga._withUnsafeGuaranteedRef { fpga in
                     do throws(ProtocolViolation) { try fpga.receive(message) } catch { failure = error }
+                }
+            } else if let cxl {
+                cxl._withUnsafeGuaranteedRef { cxl in
+                    do throws(ProtocolViolation) { try cxl.receive(message) } catch { failure = error }
                 }
             } else {
                 paging!._withUnsafeGuaranteedRef { paging in
