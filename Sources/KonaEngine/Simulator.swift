@@ -102,14 +102,20 @@ public final class Simulator {
         return .drained
     }
 
-    /// Throws `.stuck` if any component reports outstanding work; call when nothing is scheduled.
-    public func checkNotStuck() throws(SimulationError) {
+    /// Every component's outstanding transactions, one line each, prefixed by its path.
+    public func outstandingTransactions() -> [String] {
         var details: [String] = []
         for component in components {
             for transaction in component.outstandingTransactions() {
                 details.append("\(component.path): \(transaction)")
             }
         }
+        return details
+    }
+
+    /// Throws `.stuck` if any component reports outstanding work; call when nothing is scheduled.
+    public func checkNotStuck() throws(SimulationError) {
+        let details = outstandingTransactions()
         if !details.isEmpty {
             throw SimulationError(.stuck, time: now, component: "",
                                   message: "nothing is scheduled but \(details.count) transaction(s) are outstanding",

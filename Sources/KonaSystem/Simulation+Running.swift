@@ -54,15 +54,22 @@ extension Simulation {
         public var hostSeconds: Double
     }
 
+    /// Simulated time without a completed access after which a run that still has events is
+    /// stopped as livelocked (exit 3): far above any access's latency, even a page fault's
+    /// behind a saturated network.
+    static let progressDeadline: Tick = 100 * Ticks.ms
+
     /// Runs to the end of the workload (or `run.max_time`, or `run.max_accesses`).
     /// - Parameter progress: called about once per host second while running.
-    /// - Throws: `SimulationError` (exit 3) or `WorkloadError` for a malformed trace (exit 2).
+    /// - Throws: `SimulationError` (exit 3: also `.stuck` when events go on but no access
+    ///   completes for `progressDeadline`) or `WorkloadError` for a malformed trace (exit 2).
     public func run(progress: ((Progress) -> Void)? = nil) throws -> Report {
         let start = ContinuousClock.now
         var lastReport = start
         let finalLimit = config.maxTime == 0 ? Tick.max : config.maxTime
         for core in cores { simulator.schedule(at: 0, target: core.id, kind: 1) }      // resume
         var reason: Simulator.StopReason
+        var lastAccesses = accesses, lastCompletion: Tick = 0, lastProgress = simulator.now
         repeat {
             let chunkEnd = simulator.now > Tick.max - 10 * Ticks.us ? Tick.max : simulator.now + 10 * Ticks.us
             do {
@@ -71,6 +78,17 @@ extension Simulation {
                 // Keep the waveform up to the failure: it is what explains it.
                 tracer?.finish(at: simulator.now + 1)
                 throw error
+            }
+            let completion = cores.reduce(0) { max($0, $1.lastCompletion) }
+            if accesses != lastAccesses || completion != lastCompletion {
+                lastAccesses = accesses
+                lastCompletion = completion
+                lastProgress = simulator.now
+            } else if reason == .timeLimit && simulator.now - lastProgress >= Self.progressDeadline {
+                tracer?.finish(at: simulator.now + 1)
+                throw SimulationError(.stuck, time: simulator.now, component: "",
+                                      message: "events go on but no core has issued or completed an access in the last 100 ms of simulated time (a livelock)",
+                                      details: simulator.outstandingTransactions())
             }
             tracer?.flush(before: simulator.now)      // nothing can still be recorded earlier
             if let tracker {                                      // nor issued earlier

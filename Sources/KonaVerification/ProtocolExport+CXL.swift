@@ -41,6 +41,12 @@ extension ProtocolExport {
           device's own cache (a Type 2 device's HDM-D bias flows) are not modelled.
         - `Evict` is the snoop filter giving up a stable entry (its capacity, or an FMem eviction);
           `Clean` takes an owned line's current data with `BISnpCur` while the owner keeps it.
+        - `BIConflict` travels in M2S Req here. The CXL 3.0 opcode tables as the Linux kernel's
+          CXL PMU driver (`drivers/perf/cxl_pmu.c`) cites them list it among the M2S RwD opcodes
+          (Table 3-35, beside `MemWr` and `MemWrPtl`); Table 3-38 is M2S BIRsp, 3-40 S2M BISnp,
+          3-43 S2M NDR (`BIConflictAck` is opcode 4 there) and 3-46 S2M DRS. The explorer delivers
+          M2S Req and RwD messages in any order either way; the timed link charges `BIConflict`
+          to Req's credits, which is the one place the class changes a figure.
 
         `konasim verify --home cxl` explores both tables on two hosts sharing one line (three with
         `--agents 3`, which reaches every row); see [verification.md](verification.md).
