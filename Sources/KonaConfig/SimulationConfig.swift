@@ -417,13 +417,16 @@ public struct SimulationConfig: Sendable {
                     inclusionVictimWindow: config.quantity("fpga.inclusion_victim_window"))
     }
 
-    /// Kona on CXL's settings; a `cxl.*` key set while remote memory is reached otherwise is an error.
+    /// Kona on CXL's settings; a `cxl.*` key set to other than its default while remote memory is
+    /// reached otherwise is an error (at its default it changes nothing: `--print-resolved`
+    /// writes every key, and its output must load again).
     private static func cxl(_ config: ResolvedConfig, remote: FPGA?) throws(ConfigError) -> CXL? {
         let keys = ["cxl.link.flit", "cxl.link.bandwidth", "cxl.link.latency_to_device", "cxl.link.latency_to_host",
                     "cxl.link.switch_hops", "cxl.link.switch_latency", "cxl.link.credits", "cxl.snoop_filter.entries",
                     "cxl.snoop_filter.ways", "cxl.snoop_filter.replacement"]
         guard config.string("remote.mechanism") == "cxl" else {
-            if let key = keys.first(where: { config.origin($0) != .defaultValue }) {
+            let defaults = try ConfigLoader(schema: config.schema).defaults()
+            if let key = keys.first(where: { config.origin($0) != .defaultValue && config.text($0) != defaults.text($0) }) {
                 throw config.error(key, "a CXL setting, but remote.mechanism is \(config.string("remote.mechanism")): set remote.mechanism: cxl or remove it")
             }
             return nil
