@@ -3,7 +3,8 @@ import PackageDescription
 
 // One target per layer of docs/DESIGN.md; dependencies point down only.
 
-// The simulation hot path (engine, workloads, hardware; outputs for waveforms) mutates class-held state on every
+// The simulation hot path (engine, protocol, workloads, hardware, the system's run loop; outputs for
+// waveforms) and the verifiers' inner loop (konasim verify, stress) mutate class-held state on every
 // access; Swift's dynamic exclusivity checks cost more than half of the run time there
 // (perf: swift_beginAccess + AccessSet::insert ~ 55% of `konasim bench timed seq`).
 // Release builds of those targets turn the runtime check off; debug builds, which run
@@ -21,7 +22,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "KonaEngine", swiftSettings: hotPath),
-        .target(name: "KonaProtocol"),
+        .target(name: "KonaProtocol", swiftSettings: hotPath),
         .target(name: "KonaHardware", dependencies: [
             "KonaWorkloads", "KonaEngine", "KonaProtocol",
         ], swiftSettings: hotPath),
@@ -30,12 +31,13 @@ let package = Package(
         .target(name: "KonaWorkloads", dependencies: ["KonaEngine", "CZlib"], swiftSettings: hotPath),
         .target(name: "KonaConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "KonaSystem",
-                dependencies: ["KonaEngine", "KonaProtocol", "KonaHardware", "KonaWorkloads", "KonaConfig"]),
+                dependencies: ["KonaEngine", "KonaProtocol", "KonaHardware", "KonaWorkloads", "KonaConfig"],
+                swiftSettings: hotPath),
         // The protocol's verifiers: the exhaustive explorer, the random tester, the Promela
         // export (its hand-written model text is PromelaSemantics.pml, embedded by
         // scripts/gen-embedded), table exports and the breakage catalogue. No config, no workloads.
         .target(name: "KonaVerification", dependencies: ["KonaEngine", "KonaProtocol", "KonaHardware"],
-                exclude: ["PromelaSemantics.pml"]),
+                exclude: ["PromelaSemantics.pml"], swiftSettings: hotPath),
         .target(name: "KonaOutputs", dependencies: ["KonaEngine", "KonaSystem", "KonaConfig"],
                 swiftSettings: hotPath),
         .target(name: "KonaSweeps", dependencies: ["KonaConfig", "KonaEngine"]),
