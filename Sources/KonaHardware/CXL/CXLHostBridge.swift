@@ -260,7 +260,7 @@ public final class CXLHostBridge: Component, LineValueStore, CXLHostEffects {
     public func dropCopy(host: Int) {}
 
     public func outstandingTransactions() -> [String] {
-        var out = device.outstandingTransactions()
+        var out: [String] = []
         for l in held.sortedKeys { out.append("line 0x\(String(l << 6, radix: 16)): \(held[l]!.count) request(s) held, host in \(state(l).name)") }
         for l in snooping.sortedKeys { out.append("line 0x\(String(l << 6, radix: 16)): \(snooping[l]!.specName) waits for the sockets' copies") }
         return out
