@@ -24,4 +24,14 @@ import KonaWorkloads
         #expect(s.simulator.now - s.cores[0].finishTime > Simulation.progressDeadline,
                 "the write-backs drain for \(s.simulator.now - s.cores[0].finishTime) ps after the core's last access")
     }
+
+    @Test func aCoreWithWorkLeftAndNoProgressStillStops() throws {
+        // The core may issue nothing before 300 ms (an interrupt handler): its accesses wait,
+        // and 100 ms without one issued or completed is taken for a livelock.
+        let s = Simulation(config: try coherentConfig(konaOverrides), sources: [AccessList([load(0), load(64)])])
+        s.cores[0].interrupt(until: 300 * Ticks.ms)
+        let error = #expect(throws: SimulationError.self) { try s.run() }
+        #expect(error?.kind == .stuck, "\(String(describing: error))")
+        #expect(s.cores[0].hasWorkLeft && s.cores[0].accesses == 0)
+    }
 }
