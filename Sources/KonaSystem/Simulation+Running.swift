@@ -54,15 +54,16 @@ extension Simulation {
         public var hostSeconds: Double
     }
 
-    /// Simulated time without a completed access after which a run that still has events is
-    /// stopped as livelocked (exit 3): far above any access's latency, even a page fault's
-    /// behind a saturated network.
+    /// Simulated time without progress after which a run that still has events is stopped as
+    /// livelocked (exit 3): far above any access's latency, even a page fault's behind a
+    /// saturated network. Progress is an access issued or completed, or no core having work
+    /// left (the memory system draining, write-backs for instance, is no livelock).
     static let progressDeadline: Tick = 100 * Ticks.ms
 
     /// Runs to the end of the workload (or `run.max_time`, or `run.max_accesses`).
     /// - Parameter progress: called about once per host second while running.
-    /// - Throws: `SimulationError` (exit 3: also `.stuck` when events go on but no access
-    ///   completes for `progressDeadline`) or `WorkloadError` for a malformed trace (exit 2).
+    /// - Throws: `SimulationError` (exit 3: also `.stuck` when events go on without progress
+    ///   for `progressDeadline`) or `WorkloadError` for a malformed trace (exit 2).
     public func run(progress: ((Progress) -> Void)? = nil) throws -> Report {
         let start = ContinuousClock.now
         var lastReport = start
@@ -80,7 +81,7 @@ extension Simulation {
                 throw error
             }
             let completion = cores.reduce(0) { max($0, $1.lastCompletion) }
-            if accesses != lastAccesses || completion != lastCompletion {
+            if accesses != lastAccesses || completion != lastCompletion || !cores.contains(where: { $0.hasWorkLeft }) {
                 lastAccesses = accesses
                 lastCompletion = completion
                 lastProgress = simulator.now

@@ -5,7 +5,8 @@ import KonaProtocol
 
 /// A CXL device between scripted hosts that run the host table themselves: FMem of `frames`
 /// 4 KiB blocks (64 lines) in a DRAM of 60 ns, a snoop filter of `entries` entries, a 10 ns
-/// pipeline, a link of 256-byte flits every 4 ns and 20 ns each way, and a 1 us network.
+/// pipeline, a link of 256-byte flits every 4 ns and `linkLatency` (20 ns) each way, and a
+/// 1 us network.
 final class CXLDeviceBench: Component, CXLHostEffects {
     typealias Packet = CXLMessage
     let path = "hosts"
@@ -23,11 +24,11 @@ final class CXLDeviceBench: Component, CXLHostEffects {
     private var line: UInt64 = 0
     private var failure: (any Error)?
 
-    init(frames: Int = 1, entries: Int = 8, ways: Int = 1) {
+    init(frames: Int = 1, entries: Int = 8, ways: Int = 1, linkLatency: Tick = 20_000) {
         id = simulator.register(self)
         let now = { [unowned self] in self.simulator.now }
         link = CXLLink(path: "cxl.link", parameters: CXLLink.Parameters(format: .standard256, bitsPerSecond: 512_000_000_000,
-                                                                        latencyToDevice: 20_000, latencyToHost: 20_000,
+                                                                        latencyToDevice: linkLatency, latencyToHost: linkLatency,
                                                                         switchHops: 0, switchLatency: 0, credits: 64),
                        stats: stats, simulatedTime: now)
         let network = RemoteNetwork(path: "net", latency: 1_000_000, bitsPerSecond: 64_000_000_000, headerBytes: 64, mtu: 4096,
@@ -149,5 +150,25 @@ final class CXLDeviceBench: Component, CXLHostEffects {
         #expect(b.state(0, host: 0) == .I && b.state(1, host: 0) == .E)
         #expect(b.device.capacityEvictions == 1 && b.device.filter.occupied == 1 && b.device.bisnp.inv == 1)
         #expect(b.device.outstandingTransactions().isEmpty)
+    }
+
+    /// A request that waits for a snoop filter entry (its set's victim is being
+    /// back-invalidated) does not hold its block: FMem may evict the block meanwhile. When the
+    /// entry is free the request must look FMem up again and fetch the block anew, not be
+    /// granted a line whose block is gone (the host's later write-back then reached an evicted
+    /// block: the 64 KiB FMem failure of docs/cxl.md).
+    @Test func aRequestWaitingForAnEntryRefetchesTheBlockEvictedMeanwhile() throws {
+        // Two frames, one snoop filter entry, 1 us each way on the link.
+        let b = CXLDeviceBench(frames: 2, entries: 1, linkLatency: 1_000_000)
+        b.core(.Load, line: 64, host: 0, at: 0)                  // block 1; host0 takes the one entry
+        b.core(.Load, line: 0, host: 0, at: 10_000_000)          // block 0 fetched, then waits for the entry (BISnpInv line 64)
+        b.core(.Load, line: 65, host: 1, at: 12_500_000)         // block 1 hit while the snoop is out: block 0 is now LRU
+        b.core(.Load, line: 128, host: 1, at: 12_700_000)        // block 2 misses: FMem evicts block 0 (no entries, clean)
+        try b.run()
+        #expect(b.log.contains { $0.hasSuffix("host0 loaded line 0") }, "\(b.log)")
+        #expect(b.device.fetches == 4, "blocks 1, 0 and 2, then block 0 again: \(b.device.fetches)")
+        #expect(b.device.engine.evictions == 2, "block 0 while line 0 waited, then a victim for its second fetch")
+        #expect(b.device.outstandingTransactions().isEmpty)
+        b.device.filter.checkInvariants()
     }
 }

@@ -215,9 +215,18 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
     }
 
     /// A message that waited (parked, or for an entry): as on arrival, but not counted again.
+    /// A request that waited for an entry held no block: if FMem evicted its block meanwhile
+    /// it is a miss again (the block is fetched anew), never served from a frame that is gone.
     private func retake(_ p: Packet) {
         switch p.message {
-        case .MemRd, .MemRdData, .MemWrPtl: serve(p)
+        case .MemRd, .MemRdData, .MemWrPtl:
+            let b = block(of: p.line)
+            if held[b] == nil && frames.frame(of: b) == nil {
+                held[b] = [p]
+                startMiss(b)
+            } else {
+                serve(p)
+            }
         default: deliver(p, entry: filter.find(p.line))
         }
     }
@@ -320,6 +329,9 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
 
     /// Reads the line out of FMem's DRAM, then sends it.
     public func sendData(to host: Int) {
+        if frames.frame(of: block(of: currentLine)) == nil && failure == nil {
+            failure = CXLProtocolError(problem: "\(path): a read of line \(currentLine), whose block is not in FMem")
+        }
         let ready = dram.read(line: currentLine, at: time)
         toHost?(.MemData, currentLine, host, link.send(.MemData, at: ready))
     }

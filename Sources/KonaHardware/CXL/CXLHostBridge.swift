@@ -171,7 +171,17 @@ public final class CXLHostBridge: Component, LineValueStore, CXLHostEffects {
         if let failure { throw failure }
     }
 
+    /// A message from the device. A `BISnp` for a line whose read has just completed (stable,
+    /// with the sockets' requests still held for it, their release not yet run) comes after the
+    /// read's `Cmp`, so it is for the new copy: the requests the read was for are served
+    /// first, as the host table's rows complete a core's load before a held snoop, and the
+    /// snoop then recalls their copies. Answered at once, it would leave them nothing and
+    /// their read would be asked again, forever if each grant's block is evicted at once.
     private func fromDeviceArrived(_ message: CXLMessage, line l: UInt64) {
+        if message.messageClass == .s2mBISnp, snooping[l] == nil, let waiting = held[l], !waiting.isEmpty,
+           let read = lines[l], read.isStable, read.state != .I {
+            release(l)
+        }
         let host = lines[l] ?? CXLHostLine()
         if message.messageClass == .s2mBISnp && host.isStable && host.state != .I && controller.state(l) != .I {
             // The sockets hold the line: recall it from them first, holding new requests.
@@ -250,7 +260,7 @@ public final class CXLHostBridge: Component, LineValueStore, CXLHostEffects {
     public func dropCopy(host: Int) {}
 
     public func outstandingTransactions() -> [String] {
-        var out = device.outstandingTransactions()
+        var out: [String] = []
         for l in held.sortedKeys { out.append("line 0x\(String(l << 6, radix: 16)): \(held[l]!.count) request(s) held, host in \(state(l).name)") }
         for l in snooping.sortedKeys { out.append("line 0x\(String(l << 6, radix: 16)): \(snooping[l]!.specName) waits for the sockets' copies") }
         return out

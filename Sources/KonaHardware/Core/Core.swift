@@ -192,6 +192,9 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
 
     public var finishTime: Tick { max(lastCompletion, executed.end) }
 
+    /// Whether the core has accesses left to issue, or issued ones the memory has not answered.
+    public var hasWorkLeft: Bool { !finished || deferred > 0 }
+
     /// Mean issue-to-data latency in ticks (0 before any access).
     public var amatTicks: Double { accesses == 0 ? 0 : Double(latencySum) / Double(accesses) }
 

@@ -11,6 +11,8 @@ public protocol IssuingCore: Component {
     /// When the core's last instruction retired (its last access completed, or its last
     /// instruction issued, whichever is later).
     var finishTime: Tick { get }
+    /// Whether the core has accesses left to issue, or issued ones the memory has not answered.
+    var hasWorkLeft: Bool { get }
     var workloadError: WorkloadError? { get }
     var issueLog: IssueLog? { get set }
     func flushIssueLog()
