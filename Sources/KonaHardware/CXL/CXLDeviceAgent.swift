@@ -17,6 +17,9 @@ import KonaProtocol
 /// frame is free when the writes are acknowledged. Messages to the hosts go through the
 /// `CXLLink` and are handed to `toHost` with their arrival time.
 ///
+/// With `hostOnlyCoherent` (HDM-H, a plain memory expander) the device's DRAM holds every line
+/// of the range: no snoop filter, no FMem, no fetch, no back-invalidation (`serveHostOnly`).
+///
 /// Simplified: a request's data waits for the whole block (no critical line first); fetches
 /// and evictions in flight are not limited; data values are not tracked (`--check` needs the
 /// timed home).
@@ -28,12 +31,16 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
         public var blockSize: UInt64
         public var eviction: EvictionEngine.Parameters
         public var nodes: RemoteNodeMap
+        /// HDM-H: a plain memory expander whose DRAM is the whole backing store (see `serveHostOnly`).
+        public var hostOnlyCoherent: Bool
 
-        public init(pipelineLatency: Tick, blockSize: UInt64, eviction: EvictionEngine.Parameters, nodes: RemoteNodeMap) {
+        public init(pipelineLatency: Tick, blockSize: UInt64, eviction: EvictionEngine.Parameters, nodes: RemoteNodeMap,
+                    hostOnlyCoherent: Bool = false) {
             self.pipelineLatency = pipelineLatency
             self.blockSize = blockSize
             self.eviction = eviction
             self.nodes = nodes
+            self.hostOnlyCoherent = hostOnlyCoherent
         }
     }
 
@@ -193,6 +200,10 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
 
     /// A message after the pipeline: a request needs its block in FMem and an entry; the others go to the table.
     private func take(_ p: Packet) {
+        if parameters.hostOnlyCoherent {
+            serveHostOnly(p)
+            return
+        }
         switch p.message {
         case .MemRd, .MemRdData, .MemWrPtl:
             requests += 1
@@ -252,6 +263,32 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
             }
         case .busy:
             waitingForEntry.append(p)
+        }
+    }
+
+    /// HDM-H: the host's home agent is the only keeper of coherence and the bridge the only
+    /// host, so the device keeps no entry. It answers `p` with the HDM-DB table's row for the
+    /// entry the host's own state implies (a read: no holder, so the grant row; a write or a
+    /// clean eviction: the sender owns the line), then forgets it; its DRAM holds every line.
+    /// Simplified: the read's answer is the HDM-DB one, `MemData` with `Cmp-E` in the same
+    /// flit (an HDM-H device sends `MemData` alone).
+    private func serveHostOnly(_ p: Packet) {
+        if p.message == .MemRd || p.message == .MemRdData || p.message == .MemWrPtl {
+            requests += 1
+            hits += 1
+        }
+        var entry = CXLDeviceEntry()
+        if p.message == .MemWr || p.message == .MemInv {
+            entry.state = .E
+            entry.owner = Int8(p.host)
+        }
+        currentLine = p.line
+        var me = self
+        do {
+            let event = try CXLDeviceEngine.refine(p.message, keepsCopy: p.keepsCopy, from: p.host, entry: entry)
+            try CXLDeviceEngine.run(event, message: p.message, packet: p, sender: p.host, entry: &entry, table: table, effects: &me)
+        } catch {
+            if failure == nil { failure = error }
         }
     }
 
@@ -329,6 +366,10 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
 
     /// A write into FMem: its DRAM, and the line's dirty bit.
     private func write() {
+        if parameters.hostOnlyCoherent {
+            dram.writeback(line: currentLine, at: time)
+            return
+        }
         guard let f = frames.frame(of: block(of: currentLine)) else {
             if failure == nil { failure = CXLProtocolError(problem: "\(path): a write to line \(currentLine), whose block is not in FMem") }
             return
