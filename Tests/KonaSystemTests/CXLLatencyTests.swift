@@ -59,7 +59,7 @@ private final class L1MissTimes: TraceSink {
     /// hwconfigs/cxl-expander.yaml against the published measurements (docs/model.md): an idle
     /// load of device memory that misses every cache takes twice as long as one of local DRAM
     /// (Wang et al., arXiv 2405.14209: 2-5x on three production CXL expansion cards; the
-    /// preset is their fastest, an ASIC), within 10%, and lies within the 140-410 ns that
+    /// preset takes the fast end, an ASIC controller), within 10%, and lies within the 140-410 ns that
     /// Melody (Liu et al., ASPLOS'25) measured on four real CXL devices. Measured here: 172.7
     /// ns against 86.3 ns, 2.00x.
     @Test func theExpandersIdleDeviceLoadIsTwiceLocalDRAMs() throws {
