@@ -20,6 +20,10 @@ import KonaProtocol
 /// With `hostOnlyCoherent` (HDM-H, a plain memory expander) the device's DRAM holds every line
 /// of the range: no snoop filter, no FMem, no fetch, no back-invalidation (`serveHostOnly`).
 ///
+/// A block fetched from remote memory is written into FMem's DRAM as one burst train per
+/// arriving packet (`MainMemory.fill`), and the requests held for it take their data from the
+/// arriving block, as the FPGA home's do.
+///
 /// Simplified: a request's data waits for the whole block (no critical line first); fetches
 /// and evictions in flight are not limited; data values are not tracked (`--check` needs the
 /// timed home).
@@ -93,6 +97,9 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
     private var pendingMisses: [UInt64] = []
     /// Per numbered frame: snoop filter entries of its lines still to give up before its write-back.
     private var entriesLeft: [Int] = []
+    /// The block whose fetch has just completed while its held requests are served: their data
+    /// comes from the arriving block, not FMem's DRAM (as the FPGA home's `forwarding`); `.max`: none.
+    private var forwardingBlock = UInt64.max
     /// The time the current message's effects happen at, and its line.
     private var time: Tick = 0
     private var currentLine: UInt64 = 0
@@ -355,9 +362,9 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
         toHost?(message, currentLine, host, link.send(message, at: time))
     }
 
-    /// Reads the line out of FMem's DRAM, then sends it.
+    /// Reads the line out of FMem's DRAM (or takes it from its block arriving now), then sends it.
     public func sendData(to host: Int) {
-        let ready = dram.read(line: currentLine, at: time)
+        let ready = block(of: currentLine) == forwardingBlock ? time : dram.read(line: currentLine, at: time)
         toHost?(.MemData, currentLine, host, link.send(.MemData, at: ready))
     }
 
@@ -484,18 +491,22 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
     public func readPacket(_ tag: UInt64, bytes: UInt64, arrivesAt time: Tick) {
         let f = Int(tag)
         let first = firstLine(of: frames.block(in: f))
-        for i in frames.fill(f, bytes: bytes) { dram.writeback(line: first + i, at: time) }
+        let lines = frames.fill(f, bytes: bytes)
+        if !lines.isEmpty { dram.fill(from: first + lines.lowerBound, count: lines.count, at: time) }
     }
 
     public func readCriticalArrived(_ tag: UInt64) throws(SimulationError) {}
 
-    /// The whole block is in: every request held for it is served, in order.
+    /// The whole block is in: every request held for it is served, in order, with the
+    /// arriving data.
     public func readCompleted(_ tag: UInt64) throws(SimulationError) {
         let f = Int(tag)
         time = simulator.now
         frames.markResident(f)
         let waiting = held.removeValue(forKey: frames.block(in: f)) ?? []
+        forwardingBlock = frames.block(in: f)
         for p in waiting { serve(p) }
+        forwardingBlock = .max
         retryPendingMisses()
         try finishEvent()
     }
