@@ -277,8 +277,8 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
     /// host, so the device keeps no entry. It answers `p` with the HDM-DB table's row for the
     /// entry the host's own state implies (a read: no holder, so the grant row; a write or a
     /// clean eviction: the sender owns the line), then forgets it; its DRAM holds every line.
-    /// Simplified: the read's answer is the HDM-DB one, `MemData` with `Cmp-E` in the same
-    /// flit (an HDM-H device sends `MemData` alone).
+    /// Simplified: the read's answer is the HDM-DB one, `MemData` and a `Cmp-E` sent ahead of it
+    /// (an HDM-H device sends `MemData` alone).
     private func serveHostOnly(_ p: Packet) {
         if p.message == .MemRd || p.message == .MemRdData || p.message == .MemWrPtl {
             requests += 1
