@@ -169,8 +169,10 @@ public enum KonaSchema {
                   "false: a node acknowledges a network write once its memory has written the last packet (remote.latency after its bytes). true: once its memory has taken the bytes in (at remote.bandwidth, without remote.latency), as a NIC acknowledges posted writes."),
       ] + DRAMPreset.schemaKeys("remote", what: "each remote node's memory") + [
 
+        ConfigKey("cxl.coherence", .choice(["hdm_db", "hdm_h"]), default: "hdm_db",
+                  "How the device's memory is kept coherent (CXL 3.x section 3.3.3): hdm_db, device-coherent with back-invalidation (Kona on CXL: FMem behind the device's snoop filter, fetching from and writing back to the remote nodes); or hdm_h, host-only coherent, a plain memory expander (hwconfigs/cxl-expander.yaml): the device's DRAM (fpga.fmem.dram, fpga.fmem.latency, fpga.fmem.bandwidth) holds every line of the range, so there is no snoop filter (cxl.snoop_filter.* stay at their defaults), no back-invalidation, no FMem miss and no remote node."),
         ConfigKey("cxl.link.flit", .choice(["256", "256-latency-optimized", "68"]), default: "256",
-                  "CXL flit mode (CXL 3.x section 6.2): 256-byte flits of fifteen 16-byte slots, checked whole; the latency-optimized variant, whose first 128-byte half (slots 0-6) is consumed once in; or 68-byte flits of four slots, which lack the back-invalidation channels HDM-DB needs (not allowed with remote.mechanism: cxl)."),
+                  "CXL flit mode (CXL 3.x section 6.2): 256-byte flits of fifteen 16-byte slots, checked whole; the latency-optimized variant, whose first 128-byte half (slots 0-6) is consumed once in; or 68-byte flits of four slots, which lack the back-invalidation channels HDM-DB needs (allowed only with cxl.coherence: hdm_h)."),
         ConfigKey("cxl.link.bandwidth", .bandwidth, default: "64GB/s",
                   "Raw bandwidth of the CXL link per direction (x16 at 32 GT/s: 64 GB/s)."),
         ConfigKey("cxl.link.latency_to_device", .duration, default: "25ns",
@@ -293,7 +295,7 @@ public enum KonaSchema {
         "fpga.eviction": "The FPGA's eviction engine.",
         "net": "The network link between the FPGA and the remote memory nodes (RDMA-like).",
         "remote": "Remote memory: the mechanism that reaches it, and its nodes.",
-        "cxl": "Kona on CXL (remote.mechanism: cxl): the CXL link and the device's snoop filter.",
+        "cxl": "Kona on CXL, or a CXL memory expander (remote.mechanism: cxl): the device's coherence, the CXL link and the device's snoop filter.",
         "cxl.link": "The CXL link between the host and the device.",
         "cxl.snoop_filter": "The device coherence engine's snoop filter (HDM-DB).",
         "paging": "The page-fault baseline (remote.mechanism: paging): a page cache of remote pages in local DRAM, faults, write-protect faults, reclaim with TLB shootdowns.",

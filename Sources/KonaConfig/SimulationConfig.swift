@@ -93,6 +93,9 @@ public struct SimulationConfig: Sendable {
 
     /// Kona on CXL (`remote.mechanism: cxl`, `cxl.*`), in base units: the link and the snoop filter.
     public struct CXL: Sendable {
+        /// `hdm_h`: a host-only coherent memory expander, whose DRAM holds the whole range (no
+        /// snoop filter, no FMem misses, no remote node); otherwise HDM-DB, Kona on CXL.
+        public var hostOnlyCoherent: Bool
         /// `256`, `256-latency-optimized` or `68`.
         public var flit: String
         public var linkBitsPerSecond: UInt64
@@ -421,7 +424,7 @@ public struct SimulationConfig: Sendable {
     /// reached otherwise is an error (at its default it changes nothing: `--print-resolved`
     /// writes every key, and its output must load again).
     private static func cxl(_ config: ResolvedConfig, remote: FPGA?) throws(ConfigError) -> CXL? {
-        let keys = ["cxl.link.flit", "cxl.link.bandwidth", "cxl.link.latency_to_device", "cxl.link.latency_to_host",
+        let keys = ["cxl.coherence", "cxl.link.flit", "cxl.link.bandwidth", "cxl.link.latency_to_device", "cxl.link.latency_to_host",
                     "cxl.link.switch_hops", "cxl.link.switch_latency", "cxl.link.credits", "cxl.snoop_filter.entries",
                     "cxl.snoop_filter.ways", "cxl.snoop_filter.replacement"]
         guard config.string("remote.mechanism") == "cxl" else {
@@ -434,9 +437,17 @@ public struct SimulationConfig: Sendable {
         guard remote != nil else {
             throw config.error("remote.mechanism", "cxl needs remote memory: set memory.remote_fraction or fpga.range")
         }
+        let hostOnly = config.string("cxl.coherence") == "hdm_h"
         let flit = config.string("cxl.link.flit")
-        if flit == "68" {
-            throw config.error("cxl.link.flit", "68-byte flits have no back-invalidation channels, which HDM-DB (remote.mechanism: cxl) needs: use 256 or 256-latency-optimized")
+        if flit == "68" && !hostOnly {
+            throw config.error("cxl.link.flit", "68-byte flits have no back-invalidation channels, which HDM-DB (cxl.coherence: hdm_db) needs: use 256 or 256-latency-optimized, or cxl.coherence: hdm_h (a memory expander)")
+        }
+        if hostOnly {
+            let defaults = try ConfigLoader(schema: config.schema).defaults()
+            let filterKeys = ["cxl.snoop_filter.entries", "cxl.snoop_filter.ways", "cxl.snoop_filter.replacement"]
+            if let key = filterKeys.first(where: { config.origin($0) != .defaultValue && config.text($0) != defaults.text($0) }) {
+                throw config.error(key, "a snoop filter setting, but cxl.coherence is hdm_h (\(Self.place(config.origin("cxl.coherence")))), whose device keeps no snoop filter: remove it, or use cxl.coherence: hdm_db")
+            }
         }
         let entries = Int(config.integer("cxl.snoop_filter.entries")), ways = Int(config.integer("cxl.snoop_filter.ways"))
         guard entries >= ways else {
@@ -448,7 +459,7 @@ public struct SimulationConfig: Sendable {
         }
         let bandwidth = config.quantity("cxl.link.bandwidth")
         guard bandwidth > 0 else { throw config.error("cxl.link.bandwidth", "must be greater than 0") }
-        return CXL(flit: flit, linkBitsPerSecond: bandwidth, latencyToDevice: config.quantity("cxl.link.latency_to_device"),
+        return CXL(hostOnlyCoherent: hostOnly, flit: flit, linkBitsPerSecond: bandwidth, latencyToDevice: config.quantity("cxl.link.latency_to_device"),
                    latencyToHost: config.quantity("cxl.link.latency_to_host"), switchHops: Int(config.integer("cxl.link.switch_hops")),
                    switchLatency: config.quantity("cxl.link.switch_latency"), credits: Int(config.integer("cxl.link.credits")),
                    snoopFilterEntries: entries, snoopFilterWays: ways, snoopFilterReplacement: config.string("cxl.snoop_filter.replacement"))

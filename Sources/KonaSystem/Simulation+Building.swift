@@ -75,7 +75,8 @@ extension Simulation {
                                                 coldestVictim: spec.coldestVictim, scan: spec.scan,
                                                 writeback: spec.wholeBlockWriteback ? .wholeBlock : .dirtyLines,
                                                 batchBytes: spec.batchBytes, sgEntries: spec.sgEntries),
-            nodes: RemoteNodeMap(nodes: spec.nodes, striped: spec.striped, partitionSize: spec.partitionSize, blockSize: spec.blockSize))
+            nodes: RemoteNodeMap(nodes: spec.nodes, striped: spec.striped, partitionSize: spec.partitionSize, blockSize: spec.blockSize),
+            hostOnlyCoherent: cxl.hostOnlyCoherent)
         let device = CXLDeviceAgent(path: "cxl", fmemPath: "fpga", filter: filter, frames: fmem, dram: dram, network: network,
                                     link: link, parameters: parameters, simulator: simulator, stats: stats)
         return CXLHostBridge(path: "cxl.host", index: index, table: HomeProtocol.fpgaTable(variant), device: device, link: link,

@@ -79,6 +79,9 @@ func loadError(_ text: String, overrides: [String] = []) throws -> ConfigError? 
         ("memory:\n  remote_fraction: 0.5\nremote:\n  mechanism: cxl\ncxl:\n  snoop_filter: {entries: 48, ways: 16}\n", 6, 27, "cxl.snoop_filter.entries",
          "must be a whole power of two"),
         ("cxl:\n  snoop_filter: {ways: 8}\n", 2, 24, "cxl.snoop_filter.ways", "but remote.mechanism is fpga"),
+        ("cxl:\n  coherence: hdm_h\n", 2, 14, "cxl.coherence", "but remote.mechanism is fpga"),
+        ("memory:\n  remote_fraction: 0.5\nremote:\n  mechanism: cxl\ncxl:\n  coherence: hdm_h\n  snoop_filter: {ways: 8}\n", 7, 24,
+         "cxl.snoop_filter.ways", "whose device keeps no snoop filter"),
     ])
     func errorsNameLineColumnAndKey(yaml: String, line: Int, column: Int, keyPath: String, fragment: String) throws {
         let error = try #require(try loadError(yaml))
@@ -87,6 +90,13 @@ func loadError(_ text: String, overrides: [String] = []) throws -> ConfigError? 
         #expect(error.problem.contains(fragment), "\(error)")
         #expect(error.file.hasSuffix("c.yaml"))
         #expect(error.description.hasPrefix(error.file + ":\(line):\(column): "))
+    }
+
+    /// 68-byte flits are an HDM-H expander's (cxl.coherence: hdm_h); HDM-DB refuses them (above).
+    @Test func sixtyEightByteFlitsLoadForAHostOnlyCoherentExpander() throws {
+        let dir = try temporaryFiles(["c.yaml": "memory:\n  remote_fraction: 0.5\nremote:\n  mechanism: cxl\ncxl:\n  coherence: hdm_h\n  link: {flit: \"68\"}\n"])
+        let cxl = try #require(try SimulationConfig(KonaSchema.loader.load(path: dir + "/c.yaml")).cxl)
+        #expect(cxl.hostOnlyCoherent && cxl.flit == "68")
     }
 
     @Test func extendsOverridesTheBaseAndResolvesRelativePaths() throws {

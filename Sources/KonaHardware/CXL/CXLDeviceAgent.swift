@@ -17,6 +17,13 @@ import KonaProtocol
 /// frame is free when the writes are acknowledged. Messages to the hosts go through the
 /// `CXLLink` and are handed to `toHost` with their arrival time.
 ///
+/// With `hostOnlyCoherent` (HDM-H, a plain memory expander) the device's DRAM holds every line
+/// of the range: no snoop filter, no FMem, no fetch, no back-invalidation (`serveHostOnly`).
+///
+/// A block fetched from remote memory is written into FMem's DRAM as one burst train per
+/// arriving packet (`MainMemory.fill`), and the requests held for it take their data from the
+/// arriving block, as the FPGA home's do.
+///
 /// Simplified: a request's data waits for the whole block (no critical line first); fetches
 /// and evictions in flight are not limited; data values are not tracked (`--check` needs the
 /// timed home).
@@ -28,12 +35,16 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
         public var blockSize: UInt64
         public var eviction: EvictionEngine.Parameters
         public var nodes: RemoteNodeMap
+        /// HDM-H: a plain memory expander whose DRAM is the whole backing store (see `serveHostOnly`).
+        public var hostOnlyCoherent: Bool
 
-        public init(pipelineLatency: Tick, blockSize: UInt64, eviction: EvictionEngine.Parameters, nodes: RemoteNodeMap) {
+        public init(pipelineLatency: Tick, blockSize: UInt64, eviction: EvictionEngine.Parameters, nodes: RemoteNodeMap,
+                    hostOnlyCoherent: Bool = false) {
             self.pipelineLatency = pipelineLatency
             self.blockSize = blockSize
             self.eviction = eviction
             self.nodes = nodes
+            self.hostOnlyCoherent = hostOnlyCoherent
         }
     }
 
@@ -86,6 +97,9 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
     private var pendingMisses: [UInt64] = []
     /// Per numbered frame: snoop filter entries of its lines still to give up before its write-back.
     private var entriesLeft: [Int] = []
+    /// The block whose fetch has just completed while its held requests are served: their data
+    /// comes from the arriving block, not FMem's DRAM (as the FPGA home's `forwarding`); `.max`: none.
+    private var forwardingBlock = UInt64.max
     /// The time the current message's effects happen at, and its line.
     private var time: Tick = 0
     private var currentLine: UInt64 = 0
@@ -193,6 +207,10 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
 
     /// A message after the pipeline: a request needs its block in FMem and an entry; the others go to the table.
     private func take(_ p: Packet) {
+        if parameters.hostOnlyCoherent {
+            serveHostOnly(p)
+            return
+        }
         switch p.message {
         case .MemRd, .MemRdData, .MemWrPtl:
             requests += 1
@@ -264,6 +282,32 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
         }
     }
 
+    /// HDM-H: the host's home agent is the only keeper of coherence and the bridge the only
+    /// host, so the device keeps no entry. It answers `p` with the HDM-DB table's row for the
+    /// entry the host's own state implies (a read: no holder, so the grant row; a write or a
+    /// clean eviction: the sender owns the line), then forgets it; its DRAM holds every line.
+    /// Simplified: the read's answer is the HDM-DB one, `MemData` and a `Cmp-E` sent ahead of it
+    /// (an HDM-H device sends `MemData` alone).
+    private func serveHostOnly(_ p: Packet) {
+        if p.message == .MemRd || p.message == .MemRdData || p.message == .MemWrPtl {
+            requests += 1
+            hits += 1
+        }
+        var entry = CXLDeviceEntry()
+        if p.message == .MemWr || p.message == .MemInv {
+            entry.state = .E
+            entry.owner = Int8(p.host)
+        }
+        currentLine = p.line
+        var me = self
+        do {
+            let event = try CXLDeviceEngine.refine(p.message, keepsCopy: p.keepsCopy, from: p.host, entry: entry)
+            try CXLDeviceEngine.run(event, message: p.message, packet: p, sender: p.host, entry: &entry, table: table, effects: &me)
+        } catch {
+            if failure == nil { failure = error }
+        }
+    }
+
     /// Hands `p` to the table with entry `i` (-1: the line has none).
     private func deliver(_ p: Packet, entry i: Int) {
         let entry = i >= 0 ? filter[i] : CXLDeviceEntry()
@@ -327,12 +371,12 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
         toHost?(message, currentLine, host, link.send(message, at: time))
     }
 
-    /// Reads the line out of FMem's DRAM, then sends it.
+    /// Reads the line out of FMem's DRAM (or takes it from its block arriving now), then sends it.
     public func sendData(to host: Int) {
         if frames.frame(of: block(of: currentLine)) == nil && failure == nil {
             failure = CXLProtocolError(problem: "\(path): a read of line \(currentLine), whose block is not in FMem")
         }
-        let ready = dram.read(line: currentLine, at: time)
+        let ready = block(of: currentLine) == forwardingBlock ? time : dram.read(line: currentLine, at: time)
         toHost?(.MemData, currentLine, host, link.send(.MemData, at: ready))
     }
 
@@ -341,6 +385,10 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
 
     /// A write into FMem: its DRAM, and the line's dirty bit.
     private func write() {
+        if parameters.hostOnlyCoherent {
+            dram.writeback(line: currentLine, at: time)
+            return
+        }
         guard let f = frames.frame(of: block(of: currentLine)) else {
             if failure == nil { failure = CXLProtocolError(problem: "\(path): a write to line \(currentLine), whose block is not in FMem") }
             return
@@ -455,18 +503,22 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
     public func readPacket(_ tag: UInt64, bytes: UInt64, arrivesAt time: Tick) {
         let f = Int(tag)
         let first = firstLine(of: frames.block(in: f))
-        for i in frames.fill(f, bytes: bytes) { dram.writeback(line: first + i, at: time) }
+        let lines = frames.fill(f, bytes: bytes)
+        if !lines.isEmpty { dram.fill(from: first + lines.lowerBound, count: lines.count, at: time) }
     }
 
     public func readCriticalArrived(_ tag: UInt64) throws(SimulationError) {}
 
-    /// The whole block is in: every request held for it is served, in order.
+    /// The whole block is in: every request held for it is served, in order, with the
+    /// arriving data.
     public func readCompleted(_ tag: UInt64) throws(SimulationError) {
         let f = Int(tag)
         time = simulator.now
         frames.markResident(f)
         let waiting = held.removeValue(forKey: frames.block(in: f)) ?? []
+        forwardingBlock = frames.block(in: f)
         for p in waiting { serve(p) }
+        forwardingBlock = .max
         retryPendingMisses()
         try finishEvent()
     }
