@@ -75,6 +75,35 @@ let ddr4_3200 = DRAMParameters(
         #expect(dram.refreshes(rank: 1, by: 10 * 12_480) == 9)       // at 1.5, 2.5, ... 9.5 intervals
     }
 
+    /// A row hit arriving after a conflict in its bank is served before the conflict's PRE.
+    /// Row X of bank 0 read at cycle 0 (ACT 0, RD 22); row Y at cycle 1 (PRE at 52 = tRAS,
+    /// ACT 74, RD 96); row X again at cycle 2: its RD fits inside X's interval at 30 (tCCD_L
+    /// after the first RD, 30 + tRTP <= 52), data ends at 56: 54 cycles, 33.75 ns, a hit. The
+    /// same request arriving at cycle 45 finds no slot there (45 + tRTP > 52): a conflict
+    /// behind Y (PRE at 126 = Y's ACT + tRAS, ACT 148, RD 170, end 196).
+    @Test func aRowHitArrivingAfterAConflictIsServedBeforeItsPrecharge() {
+        for (arrival, end, hits) in [(UInt64(2), UInt64(56), UInt64(1)), (45, 196, 0)] {
+            let dram = BankedDRAM(ddr4_3200)
+            _ = dram.read(line: 0, at: 0)
+            #expect(dram.read(line: nextRow, at: 625) == 122 * 625)
+            #expect(dram.read(line: 1, at: Tick(arrival) * 625) == Tick(end) * 625)
+            #expect((dram.rowHits, dram.rowMisses, dram.rowConflicts) == (hits, 1, 2 - hits))
+        }
+    }
+
+    /// A refresh that comes due (rank 0, cycle 12,480) while a read placed before it still
+    /// holds a bank open waits for that bank's PRE (12,522 = its ACT at 12,470 + tRAS): a read
+    /// to another bank of the rank arriving at 12,480 activates after the REF (tRP) and tRFC,
+    /// at 13,104 (420 ns: 26.25 ns to the PRE, 13.75 + 350 + 30). A read to a third bank
+    /// placed afterwards but arriving at 12,465 is not held back: its ACT there leaves its bank
+    /// free to precharge by 12,522 (12,465 + tRAS), so it is a plain 30 ns miss.
+    @Test func aRefreshWaitsForCommandsPlacedPastItsDueTime() {
+        let dram = BankedDRAM(ddr4_3200)
+        #expect(dram.read(line: 0, at: 12_470 * 625) - 12_470 * 625 == 30_000)
+        #expect(dram.read(line: 256, at: 12_480 * 625) - 12_480 * 625 == 420_000)      // bank group 2
+        #expect(dram.read(line: 128, at: 12_465 * 625) - 12_465 * 625 == 30_000)       // bank group 1
+    }
+
     /// A 4 KiB fill under the presets' mapping (bank group below the column) on an idle
     /// channel is one burst train: ACTs to the four bank groups' banks at 0, 4, 8 and 12
     /// cycles (tRRD_S), line i's WR at 22 + 4i (tRCD, then tCCD_S; each group's WRs 16 apart,

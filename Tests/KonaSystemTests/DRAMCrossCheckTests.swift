@@ -28,9 +28,10 @@ import KonaHardware
         }
     }()
 
-    /// Latency tolerance per stream: 10% (the target), except the ramp, whose last
-    /// steps saturate the channel, where KonaSim's reservation placement sustains less than
-    /// DRAMsim3's scheduler and queues longer (docs/dram.md gives the steps).
+    /// Latency tolerance per stream: 10% (the target; conflict offered at 5% of
+    /// peak), except the ramp, whose steps from 70% on queue longer than DRAMsim3's: a
+    /// placement made at arrival never yields to a later request, and at saturation it serves
+    /// less than DRAMsim3's FR-FCFS (docs/dram.md gives every step).
     static func latencyTolerance(_ kind: DRAMStream.Kind) -> Double {
         kind == .ramp ? 0.80 : 0.10
     }

@@ -36,6 +36,8 @@ public final class BankedDRAM {
     let tCCD_S: UInt64, tCCD_L: UInt64, tRRD_S: UInt64, tRRD_L: UInt64, tFAW: UInt64
     let tWTR_S: UInt64, tWTR_L: UInt64, tRTP: UInt64, tWR: UInt64, tRFC: UInt64, tREFI: UInt64
     let tBurst: UInt64
+    /// The least cycles from a read's (a write's) ACT until its bank may precharge.
+    let readWork: UInt64, writeWork: UInt64
     /// Idle bus cycles between a read's data and a write's (JEDEC's RL + BL/2 + 2 - WL).
     let tRTW: UInt64 = 2
     let closedPage: Bool
@@ -49,6 +51,12 @@ public final class BankedDRAM {
     let openedAt: UnsafeMutableBufferPointer<UInt64>          // when the open row was activated (energy)
     let bankBusy: UnsafeMutableBufferPointer<UInt64>          // cycles from a request's first command to its data's end
     let bankActivates: UnsafeMutableBufferPointer<UInt64>
+    /// Per bank, the row a conflict's PRE closed, the first cycle a RD/WR to it could issue,
+    /// and that PRE's cycle: a younger request to that row is served inside that interval
+    /// when a RD/WR slot there fits before the PRE (row hits first within a bank).
+    let closedRow: UnsafeMutableBufferPointer<UInt64>
+    let closedRowCAS: UnsafeMutableBufferPointer<UInt64>
+    let closedRowPRE: UnsafeMutableBufferPointer<UInt64>
     let bankHits: UnsafeMutableBufferPointer<UInt64>
     /// Per bank, the RD/WR cycles of its last `bankQueue` requests (a ring from `bankQueueHead`):
     /// a request enters the bank's command queue when the one `bankQueue` before it has issued.
@@ -60,7 +68,7 @@ public final class BankedDRAM {
     let refreshesSeen: UnsafeMutableBufferPointer<UInt64>     // refreshes that have closed the rank's rows
     let refreshOffset: UnsafeMutableBufferPointer<UInt64>
     let refreshEnd: UnsafeMutableBufferPointer<UInt64>
-    let refreshStart: UnsafeMutableBufferPointer<UInt64>   // when the rank's latest refresh came due        // when the rank's latest refresh ends
+    let refreshStart: UnsafeMutableBufferPointer<UInt64>      // when the rank's latest refresh closes it (its last PRE)
     let nextRefresh: UnsafeMutableBufferPointer<UInt64>       // when the rank's next refresh comes due
     let activeTime: UnsafeMutableBufferPointer<UInt64>        // summed cycles rows were open, for background energy
     // Per channel.
@@ -128,6 +136,8 @@ public final class BankedDRAM {
         tCCD_S = c(p.tCCD_S); tCCD_L = c(p.tCCD_L); tRRD_S = c(p.tRRD_S); tRRD_L = c(p.tRRD_L); tFAW = c(p.tFAW)
         tWTR_S = c(p.tWTR_S); tWTR_L = c(p.tWTR_L); tRTP = c(p.tRTP); tWR = c(p.tWR); tRFC = c(p.tRFC); tREFI = c(p.tREFI)
         tBurst = c(p.burstCycles)
+        readWork = max(c(p.tRAS), c(p.tRCD + p.tRTP))
+        writeWork = max(c(p.tRAS), c(p.tRCD + p.tCWL + p.burstCycles + p.tWR))
         closedPage = p.pagePolicy == .closed
         rankCount = p.channels * p.ranks
         groupCount = rankCount * p.bankGroups
@@ -140,6 +150,7 @@ public final class BankedDRAM {
         openRow = buffer(banks, Self.closed)
         actAllowed = buffer(banks); preAllowed = buffer(banks); casAllowed = buffer(banks); openedAt = buffer(banks)
         bankBusy = buffer(banks); bankActivates = buffer(banks); bankHits = buffer(banks)
+        closedRow = buffer(banks, Self.closed); closedRowCAS = buffer(banks); closedRowPRE = buffer(banks)
         bankQueueCAS = buffer(banks * p.bankQueue); bankQueueHead = buffer(banks)
         readQueueLeave = buffer(p.channels * p.readQueue); readsBlockedUntil = buffer(p.channels)
         readQueue = p.readQueue; bankQueue = p.bankQueue
@@ -172,7 +183,8 @@ public final class BankedDRAM {
         for b in [openRow, actAllowed, preAllowed, casAllowed, openedAt, bankBusy, bankActivates, bankHits, refreshesSeen,
                   refreshOffset, nextRefresh, activeTime, refreshEnd, refreshStart, channelBusy, channelHits, channelMisses,
                   channelConflicts, channelReads, channelWrites, sameCycleArrival, sameCycleCAS,
-                  bankQueueCAS, bankQueueHead, readQueueLeave, readsBlockedUntil] { b.deallocate() }
+                  bankQueueCAS, bankQueueHead, readQueueLeave, readsBlockedUntil, closedRow, closedRowCAS,
+                  closedRowPRE] { b.deallocate() }
         for c in 0 ..< parameters.channels { writeQueues[c].deallocate() }
         writeQueues.deallocate()
         calendars.deallocate()
@@ -280,13 +292,43 @@ public final class BankedDRAM {
                 // Writes queued before the fill that have arrived by then go first.
                 if arrival <= horizon { advance(channel: c, to: arrival) }
             }
-            let end = issue(bank: bankIndex(l), row: l.row, channel: c, at: arrival &+ UInt64(i), after: after, write: true)
-            previousCAS = end &- tCWL &- tBurst
-            writeWait &+= (end &- arrival) &* tCK
+            let b = bankIndex(l)
+            let end = after == 0 ? nil : trainWrite(bank: b, row: l.row, channel: c, at: arrival &+ UInt64(i), cas: after)
+            let dataEnd = end ?? issue(bank: b, row: l.row, channel: c, at: arrival &+ UInt64(i), after: after, write: true)
+            previousCAS = dataEnd &- tCWL &- tBurst
+            writeWait &+= (dataEnd &- arrival) &* tCK
             channelWrites[c] &+= 1
         }
         writes &+= UInt64(count)
         writesIssued &+= UInt64(count)
+    }
+
+    /// A fill line's WR at exactly `cas` (its train's stride) when `issue` would place it
+    /// there and nothing is placed at or past it that could collide: a row hit in bank `b`,
+    /// entering its command queue (from cycle `start`) by then, outside any refresh, with the
+    /// channel's and its rank's and group's last marks far enough before. Marks it as `issue`
+    /// would and returns its data's end; nil (nothing done) otherwise. The same result as
+    /// `issue`, at a few comparisons instead of the constraint checks.
+    @inline(__always)
+    private func trainWrite(bank b: Int, row: UInt64, channel c: Int, at start: UInt64, cas: UInt64) -> UInt64? {
+        let group = b &>> groupShift
+        let r = group &>> rankShift
+        let data = cas &+ tCWL
+        let entry = max(start, bankQueueCAS[b &* bankQueue &+ Int(truncatingIfNeeded: bankQueueHead[b])])
+        guard openRow[b] == row, !closedPage, casAllowed[b] <= cas, entry <= cas, entry < nextRefresh[r],
+              entry < refreshStart[r] || entry >= refreshEnd[r],
+              calendars.lastMark(commands(c)) < cas, calendars.lastMark(casRank(r)) &+ tCCD_S <= cas,
+              calendars.lastMark(casGroup(group)) &+ tCCD_L <= cas, calendars.lastMark(bus(c)) < data,
+              calendars.lastMark(readData(c)) &+ tRTW < data else { return nil }
+        calendars.markWrite(commands(c), casRank(r), casGroup(group), at: cas, bus: bus(c), data: data, burst: tBurst,
+                            ends: wendRank(r), wendGroup(group))
+        let dataEnd = data &+ tBurst
+        enterQueue(bank: b, cas: cas)
+        channelBusy[c] &+= tBurst
+        bankBusy[b] &+= dataEnd &- cas
+        preAllowed[b] = max(preAllowed[b], dataEnd &+ tWR)
+        rowHits &+= 1; channelHits[c] &+= 1; bankHits[b] &+= 1
+        return dataEnd
     }
 
     /// Writes a channel holds before the oldest is issued whatever the model's time.
@@ -360,27 +402,37 @@ public final class BankedDRAM {
         var t = refresh(rank: r, at: bankEntry)
         var outcome = RowOutcome.hit
         var first = UInt64.max                          // the request's first command
+        var opened = UInt64.max                         // its ACT
         let open = openRow[b]
+        if open != row && row == closedRow[b] && !closedPage,
+           let hit = merge(bank: b, group: group, rank: r, channel: c, at: max(t, closedRowCAS[b], after), write: write) {
+            return hit
+        }
         if open != row {
             if open != Self.closed {
                 outcome = .conflict
                 var pre = max(t, preAllowed[b])
                 while calendars.any(commands(c), from: pre, to: pre) { pre &+= 1 }
                 calendars.mark(commands(c), at: pre)
+                closedRow[b] = open
+                closedRowCAS[b] = casAllowed[b]
+                closedRowPRE[b] = pre
                 closeRow(bank: b, rank: r, at: pre)
                 first = pre
                 t = pre &+ tRP
             } else {
                 outcome = .miss
             }
-            let act = activate(bank: b, group: group, rank: r, channel: c, at: max(t, actAllowed[b]), row: row)
+            let act = activate(bank: b, group: group, rank: r, channel: c, at: max(t, actAllowed[b]), row: row,
+                               work: write ? writeWork : readWork)
             first = min(first, act)
+            opened = act
             t = act &+ tRCD
         }
-        let cas = placeColumn(group: group, rank: r, channel: c, at: max(t, casAllowed[b], after), write: write)
+        let cas = columnSlot(group: group, rank: r, channel: c, at: max(t, casAllowed[b], after), write: write)
+        markColumn(group: group, rank: r, channel: c, at: cas, write: write)
         let dataEnd = cas &+ (write ? tCWL : tCL) &+ tBurst
-        bankQueueCAS[queueSlot] = cas
-        bankQueueHead[b] = bankQueueHead[b] &+ 1 == UInt64(bankQueue) ? 0 : bankQueueHead[b] &+ 1
+        enterQueue(bank: b, cas: cas)
         channelBusy[c] &+= tBurst
         bankBusy[b] &+= dataEnd &- min(first, cas)
         preAllowed[b] = max(preAllowed[b], write ? dataEnd &+ tWR : cas &+ tRTP)
@@ -389,20 +441,52 @@ public final class BankedDRAM {
         case .miss: rowMisses &+= 1; channelMisses[c] &+= 1
         case .conflict: rowConflicts &+= 1; channelConflicts[c] &+= 1
         }
-        if closedPage { closeRow(bank: b, rank: r, at: preAllowed[b]) }
+        // Closed-page, or opened before a refresh already placed ahead: precharged when done.
+        if closedPage || opened < refreshStart[r] { closeRow(bank: b, rank: r, at: preAllowed[b]) }
         return dataEnd
+    }
+
+    /// Serves a request to the row bank `b` had open before its latest conflict, inside that
+    /// interval: its RD/WR at the first slot from `earliest` that leaves the booked PRE its
+    /// tRTP (a write its tWR after the data), as the scheduler serves a queued row hit before
+    /// a conflict's precharge. Returns the data's end, or nil (nothing placed) when no slot fits.
+    private func merge(bank b: Int, group: Int, rank r: Int, channel c: Int, at earliest: UInt64, write: Bool) -> UInt64? {
+        let pre = closedRowPRE[b]
+        let room = write ? tCWL &+ tBurst &+ tWR : tRTP
+        guard pre >= room &+ earliest else { return nil }
+        let cas = columnSlot(group: group, rank: r, channel: c, at: earliest, write: write)
+        guard cas &+ room <= pre else { return nil }
+        markColumn(group: group, rank: r, channel: c, at: cas, write: write)
+        let dataEnd = cas &+ (write ? tCWL : tCL) &+ tBurst
+        enterQueue(bank: b, cas: cas)
+        channelBusy[c] &+= tBurst
+        bankBusy[b] &+= dataEnd &- cas
+        rowHits &+= 1; channelHits[c] &+= 1; bankHits[b] &+= 1
+        return dataEnd
+    }
+
+    /// Records that a request of bank `b` issues its RD/WR at `cas`, for the bank's command queue.
+    @inline(__always)
+    private func enterQueue(bank b: Int, cas: UInt64) {
+        let queueSlot = b &* bankQueue &+ Int(truncatingIfNeeded: bankQueueHead[b])
+        bankQueueCAS[queueSlot] = cas
+        bankQueueHead[b] = bankQueueHead[b] &+ 1 == UInt64(bankQueue) ? 0 : bankQueueHead[b] &+ 1
     }
 
     /// The first cycle at or after `earliest` for an ACT in rank `r`, bank group `group`:
     /// tRRD_S from the rank's ACTs, tRRD_L from the group's, at most four in any tFAW, and not
     /// during a refresh. Opens `row` in bank `b` then and returns that cycle.
     @inline(__always)
-    private func activate(bank b: Int, group: Int, rank r: Int, channel c: Int, at earliest: UInt64, row: UInt64) -> UInt64 {
+    private func activate(bank b: Int, group: Int, rank r: Int, channel c: Int, at earliest: UInt64, row: UInt64,
+                          work: UInt64) -> UInt64 {
         var act = earliest
         // Each failed check moves the candidate past the command it collides with.
         while true {
             act = refresh(rank: r, at: act)
-            if calendars.any(commands(c), from: act, to: act) {
+            if act < refreshStart[r] && act &+ work > refreshStart[r] {
+                // Too close before a refresh placed ahead for its bank to be precharged by then.
+                act = refreshEnd[r]
+            } else if calendars.any(commands(c), from: act, to: act) {
                 act = calendars.runEnd(commands(c), from: act)
             } else if let m = calendars.lastMarked(actRank(r), from: back(act, tRRD_S &- 1), to: act &+ tRRD_S &- 1) {
                 act = m &+ tRRD_S
@@ -430,9 +514,9 @@ public final class BankedDRAM {
     /// The first cycle at or after `earliest` for a RD (or WR) in rank `r`, bank group
     /// `group`, channel `c`: tCCD_S from the rank's RD/WR, tCCD_L from the group's; a read
     /// tWTR_S/L after a write's data; its data beats on a free bus (a write's also tRTW after
-    /// a read's). Marks it and its data, and returns it.
+    /// a read's).
     @inline(__always)
-    private func placeColumn(group: Int, rank r: Int, channel c: Int, at earliest: UInt64, write: Bool) -> UInt64 {
+    private func columnSlot(group: Int, rank r: Int, channel c: Int, at earliest: UInt64, write: Bool) -> UInt64 {
         let latency = write ? tCWL : tCL
         var cas = earliest
         // Each failed check moves the candidate past what it collides with.
@@ -456,7 +540,13 @@ public final class BankedDRAM {
                 break
             }
         }
-        let data = cas &+ latency
+        return cas
+    }
+
+    /// Marks a RD (WR) at `cas` and its data beats in the calendars.
+    @inline(__always)
+    private func markColumn(group: Int, rank r: Int, channel c: Int, at cas: UInt64, write: Bool) {
+        let data = cas &+ (write ? tCWL : tCL)
         calendars.mark(commands(c), casRank(r), casGroup(group), at: cas)
         calendars.mark(bus(c), at: data, length: tBurst)
         if write {
@@ -464,7 +554,6 @@ public final class BankedDRAM {
         } else {
             calendars.mark(readData(c), at: data, length: tBurst)
         }
-        return cas
     }
 
     /// Precharges bank `b` at cycle `time` (no earlier than tRAS, tRTP or tWR allow; the caller passes that).
@@ -490,15 +579,19 @@ public final class BankedDRAM {
             refreshesSeen[r] = k
             nextRefresh[r] = due &+ tREFI
             let first = r &* parameters.banksPerRank
-            var ref = due
+            var closing = due
+            var open = false
             for b in first ..< first &+ parameters.banksPerRank where openRow[b] != Self.closed {
                 let pre = max(preAllowed[b], due)
                 closeRow(bank: b, rank: r, at: pre)
-                ref = max(ref, pre &+ tRP)
+                closing = max(closing, pre)
+                open = true
             }
-            refreshStart[r] = due
-            refreshEnd[r] = ref &+ tRFC
-            for b in first ..< first &+ parameters.banksPerRank { actAllowed[b] = max(actAllowed[b], refreshEnd[r]) }
+            // The rank is closed from its last precharge (the refresh waits for the commands
+            // already placed past `due`) through the REF's tRFC; an ACT before that must leave
+            // its bank precharged by then (`activate`).
+            refreshStart[r] = closing
+            refreshEnd[r] = (open ? closing &+ tRP : closing) &+ tRFC
         }
         return time >= refreshStart[r] && time < refreshEnd[r] ? refreshEnd[r] : time
     }

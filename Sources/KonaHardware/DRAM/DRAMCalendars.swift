@@ -134,6 +134,36 @@ struct DRAMCalendars {
         if let c { bits[c &* Self.words &+ w] |= bit }
     }
 
+    /// The latest cycle ever marked in `stream` (0 if none).
+    @inline(__always)
+    func lastMark(_ stream: Int) -> UInt64 { latest[stream] }
+
+    /// Marks a write placed past every mark of its streams, as `mark` would: its WR at `cas`
+    /// in streams `a`, `b` and `c` (command bus, rank, group), its data beats from `data` for
+    /// `burst` cycles in `bus`, and its data's end in `d` and `e` (rank, group); one window check.
+    @inline(__always)
+    mutating func markWrite(_ a: Int, _ b: Int, _ c: Int, at cas: UInt64, bus: Int, data: UInt64, burst: UInt64,
+                            ends d: Int, _ e: Int) {
+        let end = data &+ burst
+        if end >= base &+ Self.window { slide(to: end) }
+        latest[a] = max(latest[a], cas); latest[b] = max(latest[b], cas); latest[c] = max(latest[c], cas)
+        latest[d] = max(latest[d], end); latest[e] = max(latest[e], end)
+        let mask = Self.words &- 1
+        if cas >= base {
+            let w = Int(truncatingIfNeeded: cas &>> 6) & mask
+            let bit: UInt64 = 1 &<< (cas & 63)
+            bits[a &* Self.words &+ w] |= bit
+            bits[b &* Self.words &+ w] |= bit
+            bits[c &* Self.words &+ w] |= bit
+        }
+        mark(bus, at: data, length: burst)
+        guard end >= base else { return }
+        let w = Int(truncatingIfNeeded: end &>> 6) & mask
+        let bit: UInt64 = 1 &<< (end & 63)
+        bits[d &* Self.words &+ w] |= bit
+        bits[e &* Self.words &+ w] |= bit
+    }
+
     /// Moves the window so that it ends just past `cycle` (keeping the latest half), clearing what leaves it.
     private mutating func slide(to cycle: UInt64) {
         let newBase = (cycle &- Self.window / 2) & ~63
