@@ -371,9 +371,10 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
         toHost?(message, currentLine, host, link.send(message, at: time))
     }
 
-    /// Reads the line out of FMem's DRAM (or takes it from its block arriving now), then sends it.
+    /// Reads the line out of FMem's DRAM (or takes it from its block arriving now; an HDM-H
+    /// expander's DRAM holds every line), then sends it.
     public func sendData(to host: Int) {
-        if frames.frame(of: block(of: currentLine)) == nil && failure == nil {
+        if !parameters.hostOnlyCoherent && frames.frame(of: block(of: currentLine)) == nil && failure == nil {
             failure = CXLProtocolError(problem: "\(path): a read of line \(currentLine), whose block is not in FMem")
         }
         let ready = block(of: currentLine) == forwardingBlock ? time : dram.read(line: currentLine, at: time)
