@@ -32,27 +32,34 @@ final class LLCWays {
     /// Whether `line` waits in the writeback buffer.
     func isBuffered(_ line: UInt64) -> Bool { writebackBuffer.contains(line) }
 
-    /// Follows `line`'s transition from `before` to `after` (a changed state), calling
-    /// `wake` with each set in which a way was freed.
+    /// The sets in which a transition freed a way (at most two: the line's own, and that of
+    /// the line that took a writeback-buffer entry it left), -1 for none.
+    struct FreedSets {
+        var first = -1, second = -1
+    }
+
+    /// Follows `line`'s transition from `before` to `after` (a changed state); returns the
+    /// sets in which a way was freed.
     @inline(__always)
-    func track(_ line: UInt64, from before: LLCProtocol.State, to after: LLCProtocol.State, wake: (Int) -> Void) {
+    func track(_ line: UInt64, from before: LLCProtocol.State, to after: LLCProtocol.State) -> FreedSets {
+        var freed = FreedSets()
         if after == .I {
             if let i = writebackBuffer.firstIndex(of: line) {
                 writebackBuffer.swapAt(i, writebackBuffer.count - 1)
                 writebackBuffer.removeLast()
-                wake(tags.set(of: line))                   // a request may wait for this line to leave
+                freed.first = tags.set(of: line)           // a request may wait for this line to leave
                 if !waitingForBuffer.isEmpty {             // the entry goes to the oldest line waiting for one
-                    buffer(waitingForBuffer.removeFirst(), wake: wake)
+                    freed.second = buffer(waitingForBuffer.removeFirst())
                 }
             } else {
                 let index = tags.find(line)
                 precondition(index >= 0, "\(path): line \(line) returns to I from \(before) without a way")
                 tags.invalidate(index)
                 if !waitingForBuffer.isEmpty { waitingForBuffer.removeAll { $0 == line } }
-                wake(tags.set(of: line))
+                freed.first = tags.set(of: line)
             }
         } else if Self.writingBack(after) && !Self.writingBack(before) {
-            if writebackBuffer.count < writebackBufferSize { buffer(line, wake: wake) } else { waitingForBuffer.append(line) }
+            if writebackBuffer.count < writebackBufferSize { freed.first = buffer(line) } else { waitingForBuffer.append(line) }
         } else if before == .I {
             let set = tags.set(of: line)
             let index = tags.victim(inSet: set)
@@ -60,24 +67,25 @@ final class LLCWays {
                          "\(path): line \(line) leaves I, but all \(tags.ways) ways of set \(set) hold lines not in I")
             tags.install(line, at: index, dirty: false, readyAt: 0)
         }
+        return freed
     }
 
     /// Moves `line`, whose writeback waits for the home's ack, from its way to the writeback
-    /// buffer: its way is free for a waiting request.
-    private func buffer(_ line: UInt64, wake: (Int) -> Void) {
+    /// buffer; returns the set whose way it freed.
+    private func buffer(_ line: UInt64) -> Int {
         let index = tags.find(line)
         precondition(index >= 0, "\(path): line \(line) enters the writeback buffer without a way")
         tags.invalidate(index)
         writebackBuffer.append(line)
-        wake(tags.set(of: line))
+        return tags.set(of: line)
     }
 
     /// Whether a line in `state` may be replaced (no transaction on it).
-    static func replaceable(_ state: LLCProtocol.State) -> Bool { state == .S || state == .E || state == .M }
+    @inline(__always) static func replaceable(_ state: LLCProtocol.State) -> Bool { state == .S || state == .E || state == .M }
 
     /// Whether a line in `state` has been written back and waits for the home's ack (its cores
     /// no longer hold it): it may wait in the writeback buffer rather than in a way.
-    static func writingBack(_ state: LLCProtocol.State) -> Bool {
+    @inline(__always) static func writingBack(_ state: LLCProtocol.State) -> Bool {
         switch state {
         case .MI_A, .EI_A, .SI_A, .II_A: true
         default: false
@@ -86,7 +94,7 @@ final class LLCWays {
 
     /// Whether a line in `state` is on its way to I (replaced, or invalidated by its home):
     /// a request for it needs a new way once it has left.
-    static func leaving(_ state: LLCProtocol.State) -> Bool {
+    @inline(__always) static func leaving(_ state: LLCProtocol.State) -> Bool {
         switch state {
         case .SEV_I, .EEV_I, .MEV_I, .MI_A, .EI_A, .SI_A, .II_A, .SSNP_I, .ESNP_I, .MSNP_I: true
         default: false

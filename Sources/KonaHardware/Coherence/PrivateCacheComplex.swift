@@ -357,7 +357,7 @@ public final class PrivateCacheComplex: CoreMemory {
     /// Keeps the tags in step with the line's state, then lets waiting accesses go on.
     private func transitioned(_ line: UInt64, to state: CoreComplexProtocol.State) {
         if watch.tracer != nil { watch.note(line, state.name, at: max(transitionTime, simulator.now)) }
-        ways.follow(line, to: state, at: simulator.now, replaceable: replaceable, evict: evict)
+        ways.follow(line, to: state, at: simulator.now, replaceable: { self.replaceable($0) }, evict: { self.evict($0) })
         if !walking, waiting.contains(line) { walk(line) }
     }
 

@@ -219,7 +219,9 @@ public final class SocketLLC {
         if watch.tracer != nil { watch.note(line, after.name, at: outbox.time) }
         if tracer != nil { traceTransactions(from: before, to: after) }
         guard before != after else { return }
-        ways.track(line, from: before, to: after, wake: wake)
+        let freed = ways.track(line, from: before, to: after)
+        if freed.first >= 0 { wake(freed.first) }
+        if freed.second >= 0 { wake(freed.second) }
         if before != .I && LLCWays.replaceable(after) { wake(tags.set(of: line)) }
         assert((tags.find(line) >= 0) == (after != .I && !ways.isBuffered(line))
                && controller.lines.count <= tags.sets * tags.ways + writebackBuffer.count

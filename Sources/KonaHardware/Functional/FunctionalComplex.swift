@@ -74,7 +74,7 @@ final class FunctionalComplex {
     }
 
     private func transitioned(_ line: UInt64, to state: CoreComplexProtocol.State) {
-        ways.follow(line, to: state, at: 0, replaceable: replaceable, evict: evict)
+        ways.follow(line, to: state, at: 0, replaceable: { self.replaceable($0) }, evict: { self.evict($0) })
     }
 
     private func replaceable(_ line: UInt64) -> Bool {

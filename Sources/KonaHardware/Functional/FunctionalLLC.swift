@@ -90,6 +90,8 @@ final class FunctionalLLC {
 
     private func track(_ line: UInt64, from before: LLCProtocol.State, to after: LLCProtocol.State) {
         guard before != after else { return }
-        ways.track(line, from: before, to: after, wake: wake)
+        let freed = ways.track(line, from: before, to: after)
+        if freed.first >= 0 { wake(freed.first) }
+        if freed.second >= 0 { wake(freed.second) }
     }
 }
