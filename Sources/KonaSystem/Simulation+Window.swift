@@ -11,6 +11,8 @@ extension Simulation {
         for core in cores {
             s.accesses &+= core.accesses
             s.latencySum &+= core.latencySum
+            s.instructions &+= core.instructionsIssued
+            s.coreCycles &+= core.clock.cycle(at: simulator.now)
         }
         for complex in complexes {
             s.remoteAccesses &+= complex.remoteAccesses

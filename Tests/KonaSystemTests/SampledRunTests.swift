@@ -33,12 +33,13 @@ import KonaWorkloads
         #expect(UInt64(report.value("fpga.evictions")?.asDouble ?? 0) > 10, "the second half should evict")
     }
 
-    /// A sampled run of a small Kona system: every estimate's interval holds the full
-    /// detailed run's value, and the windows simulated a fraction of the accesses.
+    /// A sampled run of a small Kona system whose accesses come with instructions: every
+    /// estimate's interval holds the full detailed run's value (IPC: the cores' mean), and
+    /// the windows simulated a fraction of the accesses.
     @Test func aSampledRunBracketsTheDetailedValues() throws {
         let overrides = konaOverrides + smallKona + [
             "system.cores_per_socket=2", "fpga.range.size=4MiB", "workload.kind=zipfian", "workload.footprint=2MiB",
-            "workload.accesses=16000", "workload.store_fraction=0.3"]
+            "workload.accesses=16000", "workload.store_fraction=0.3", "workload.instructions_per_access=4"]
         let detailed = try Simulation(config: try coherentConfig(overrides)).run()
         let config = try coherentConfig(overrides + ["run.sampling.enabled=true", "run.sampling.period=1600",
                                                      "run.sampling.detailed_warmup=200", "run.sampling.measure=400"])
@@ -53,6 +54,10 @@ import KonaWorkloads
                     "\(name): detailed \(value), sampled \(estimate.mean) +- \(estimate.halfWidth)")
             #expect(estimate.halfWidth > 0)
         }
+        let ipc = try #require(report.estimate("ipc"))
+        let meanIPC = (detailed.value("cpu0.ipc")!.asDouble + detailed.value("cpu1.ipc")!.asDouble) / 2
+        #expect(ipc.low <= meanIPC && meanIPC <= ipc.high && ipc.halfWidth > 0,
+                "ipc: detailed \(meanIPC), sampled \(ipc.mean) +- \(ipc.halfWidth)")
     }
 
     @Test func theNormalQuantileOfTheIntervals() {

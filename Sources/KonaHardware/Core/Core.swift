@@ -192,6 +192,9 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
 
     public var finishTime: Tick { max(lastCompletion, executed.end) }
 
+    /// Instructions issued so far (a sampled run's windows count them per unit).
+    public var instructionsIssued: UInt64 { instructionClock.issued }
+
     /// Mean issue-to-data latency in ticks (0 before any access).
     public var amatTicks: Double { accesses == 0 ? 0 : Double(latencySum) / Double(accesses) }
 

@@ -11,6 +11,8 @@ public protocol IssuingCore: Component {
     /// When the core's last instruction retired (its last access completed, or its last
     /// instruction issued, whichever is later).
     var finishTime: Tick { get }
+    /// Instructions issued so far.
+    var instructionsIssued: UInt64 { get }
     var workloadError: WorkloadError? { get }
     var issueLog: IssueLog? { get set }
     func flushIssueLog()
