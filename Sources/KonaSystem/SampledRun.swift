@@ -104,8 +104,10 @@ public final class SampledRun {
                 ratio(d(a.time, b.time), d(a.accesses, b.accesses)).map { $0 * Double(total) / 1000 } }, confidence: confidence),
         ]
         if units.contains(where: { $0.1.instructions > $0.0.instructions }) {
-            out.append(SampledEstimate(name: "ipc", label: "IPC per core", unit: "instructions/cycle", values: values { a, b in
-                ratio(d(a.instructions, b.instructions), d(a.coreCycles, b.coreCycles)) }, confidence: confidence))
+            out.append(SampledEstimate(name: "ipc", label: "IPC per core", unit: "instructions/cycle",
+                                       ratios: units.compactMap { a, b in
+                                           b.coreCycles > a.coreCycles ? (d(a.instructions, b.instructions), d(a.coreCycles, b.coreCycles)) : nil },
+                                       confidence: confidence))
         }
         guard hasFPGA else { return out }
         out += [

@@ -11,8 +11,9 @@ extension Simulation {
         for core in cores {
             s.accesses &+= core.accesses
             s.latencySum &+= core.latencySum
-            s.instructions &+= core.instructionsIssued
-            s.coreCycles &+= core.clock.cycle(at: simulator.now)
+            let instructions = core.instructionsIssued
+            s.instructions &+= instructions
+            if instructions > 0 { s.coreCycles &+= core.clock.cycle(at: simulator.now) }   // cores running instructions
         }
         for complex in complexes {
             s.remoteAccesses &+= complex.remoteAccesses

@@ -65,6 +65,16 @@ import KonaWorkloads
         #expect(abs(SampledEstimate.z(0.95) - 1.95996) < 1e-4)
     }
 
+    /// The ratio estimate (IPC's): sum(x) / sum(y), half-width by the delta method, by hand.
+    @Test func theRatioEstimateWeighsUnitsByTheirDenominator() {
+        let e = SampledEstimate(name: "ipc", label: "IPC", unit: "instructions/cycle",
+                                ratios: [(2, 1), (4, 2), (9, 3)], confidence: 0.95)
+        #expect(e.mean == 2.5 && e.units == 3)
+        // residuals -0.5, -1, 1.5: sqrt(3.5 / (3 x 2)) / mean(y) 2, times z(0.95)
+        #expect(abs(e.halfWidth - SampledEstimate.z(0.95) * (3.5 / 6).squareRoot() / 2) < 1e-12)
+        #expect(abs(e.halfWidth - 0.748473) < 1e-6)
+    }
+
     @Test func pagingAndCheckingAreRefusedByName() throws {
         let paging = try coherentConfig(konaOverrides + ["remote.mechanism=paging", "run.sampling.enabled=true"])
         #expect(SampledRun.unsupported(paging)?.contains("paging") == true)
