@@ -18,7 +18,7 @@ public enum SampledSummary {
         lines.append("sampling   \(report.units) units of \(Summary.grouped(spec.measure)) accesses per core after \(Summary.grouped(spec.detailedWarmup)) of warm-up, every \(Summary.grouped(spec.period)); \(Summary.grouped(report.detailedAccesses)) of \(Summary.grouped(report.accesses)) accesses detailed (\(Summary.fixed(share, 1))%)")
         for e in report.estimates {
             let label = e.label.padding(toLength: 28, withPad: " ", startingAt: 0)
-            let digits = e.unit == "ratio" ? 4 : e.unit == "bytes" ? 0 : e.unit == "Gbps" ? 2 : 1
+            let digits = e.unit == "ratio" ? 4 : e.unit == "bytes" ? 0 : e.unit == "Gbps" ? 2 : e.unit == "instructions/cycle" ? 3 : 1
             var mean = e.mean, half = e.halfWidth, unit = e.unit
             if e.unit == "bytes" { (mean, half, unit) = (mean / 1_048_576, half / 1_048_576, "MiB") }
             if e.name == "sim.execution_time_ns" { (mean, half, unit) = (mean / 1e6, half / 1e6, "ms") }

@@ -39,6 +39,26 @@ public struct SampledEstimate: Sendable {
         }
     }
 
+    /// The ratio estimate `sum(x) / sum(y)` of per-unit pairs `(x, y)` (units weighted by
+    /// their `y`, so a unit cut short by the windows' 1 us snapshot steps counts little),
+    /// with the delta-method half-width `z * sqrt(sum((x - R y)^2) / (n (n - 1))) / mean(y)`.
+    public init(name: String, label: String, unit: String, ratios pairs: [(x: Double, y: Double)], confidence: Double) {
+        self.name = name
+        self.label = label
+        self.unit = unit
+        units = pairs.count
+        let n = Double(pairs.count)
+        let sumX = pairs.reduce(0) { $0 + $1.x }, sumY = pairs.reduce(0) { $0 + $1.y }
+        mean = sumY == 0 ? 0 : sumX / sumY
+        if pairs.count < 2 || sumY == 0 {
+            halfWidth = 0
+        } else {
+            let r = mean
+            let residuals = pairs.reduce(0) { $0 + ($1.x - r * $1.y) * ($1.x - r * $1.y) }
+            halfWidth = Self.z(confidence) * (residuals / (n * (n - 1))).squareRoot() / (sumY / n)
+        }
+    }
+
     /// The two-sided normal quantile: `z` with P(|Z| <= z) = `confidence` (2.97 for 0.997),
     /// by bisection on `erf`, to 1e-12.
     public static func z(_ confidence: Double) -> Double {

@@ -103,6 +103,12 @@ public final class SampledRun {
             SampledEstimate(name: "sim.execution_time_ns", label: "execution time", unit: "ns", values: values { a, b in
                 ratio(d(a.time, b.time), d(a.accesses, b.accesses)).map { $0 * Double(total) / 1000 } }, confidence: confidence),
         ]
+        if units.contains(where: { $0.1.instructions > $0.0.instructions }) {
+            out.append(SampledEstimate(name: "ipc", label: "IPC per core", unit: "instructions/cycle",
+                                       ratios: units.compactMap { a, b in
+                                           b.coreCycles > a.coreCycles ? (d(a.instructions, b.instructions), d(a.coreCycles, b.coreCycles)) : nil },
+                                       confidence: confidence))
+        }
         guard hasFPGA else { return out }
         out += [
             SampledEstimate(name: "amat.local_ns", label: "AMAT local", unit: "ns", values: values { a, b in

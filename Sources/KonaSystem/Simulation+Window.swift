@@ -11,6 +11,9 @@ extension Simulation {
         for core in cores {
             s.accesses &+= core.accesses
             s.latencySum &+= core.latencySum
+            let instructions = core.instructionsIssued
+            s.instructions &+= instructions
+            if instructions > 0 { s.coreCycles &+= core.clock.cycle(at: simulator.now) }   // cores running instructions
         }
         for complex in complexes {
             s.remoteAccesses &+= complex.remoteAccesses

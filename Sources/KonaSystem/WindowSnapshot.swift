@@ -7,6 +7,8 @@ public struct WindowSnapshot: Sendable {
     public var time: Tick = 0
     /// Accesses the cores issued, and their issue-to-data latencies summed (picoseconds).
     public var accesses: UInt64 = 0, latencySum: UInt64 = 0
+    /// Instructions the cores issued, and the clock cycles of the cores that issued any, summed.
+    public var instructions: UInt64 = 0, coreCycles: UInt64 = 0
     /// Accesses to remote lines completed, and their latencies summed.
     public var remoteAccesses: UInt64 = 0, remoteLatencySum: UInt64 = 0
     /// The FPGA's requests, FMem hits, fetches and evictions.

@@ -33,12 +33,13 @@ import KonaWorkloads
         #expect(UInt64(report.value("fpga.evictions")?.asDouble ?? 0) > 10, "the second half should evict")
     }
 
-    /// A sampled run of a small Kona system: every estimate's interval holds the full
-    /// detailed run's value, and the windows simulated a fraction of the accesses.
+    /// A sampled run of a small Kona system whose accesses come with instructions: every
+    /// estimate's interval holds the full detailed run's value (IPC: the cores' mean), and
+    /// the windows simulated a fraction of the accesses.
     @Test func aSampledRunBracketsTheDetailedValues() throws {
         let overrides = konaOverrides + smallKona + [
             "system.cores_per_socket=2", "fpga.range.size=4MiB", "workload.kind=zipfian", "workload.footprint=2MiB",
-            "workload.accesses=16000", "workload.store_fraction=0.3"]
+            "workload.accesses=16000", "workload.store_fraction=0.3", "workload.instructions_per_access=4"]
         let detailed = try Simulation(config: try coherentConfig(overrides)).run()
         let config = try coherentConfig(overrides + ["run.sampling.enabled=true", "run.sampling.period=1600",
                                                      "run.sampling.detailed_warmup=200", "run.sampling.measure=400"])
@@ -53,11 +54,25 @@ import KonaWorkloads
                     "\(name): detailed \(value), sampled \(estimate.mean) +- \(estimate.halfWidth)")
             #expect(estimate.halfWidth > 0)
         }
+        let ipc = try #require(report.estimate("ipc"))
+        let meanIPC = (detailed.value("cpu0.ipc")!.asDouble + detailed.value("cpu1.ipc")!.asDouble) / 2
+        #expect(ipc.low <= meanIPC && meanIPC <= ipc.high && ipc.halfWidth > 0,
+                "ipc: detailed \(meanIPC), sampled \(ipc.mean) +- \(ipc.halfWidth)")
     }
 
     @Test func theNormalQuantileOfTheIntervals() {
         #expect(abs(SampledEstimate.z(0.997) - 2.9677) < 1e-3)
         #expect(abs(SampledEstimate.z(0.95) - 1.95996) < 1e-4)
+    }
+
+    /// The ratio estimate (IPC's): sum(x) / sum(y), half-width by the delta method, by hand.
+    @Test func theRatioEstimateWeighsUnitsByTheirDenominator() {
+        let e = SampledEstimate(name: "ipc", label: "IPC", unit: "instructions/cycle",
+                                ratios: [(2, 1), (4, 2), (9, 3)], confidence: 0.95)
+        #expect(e.mean == 2.5 && e.units == 3)
+        // residuals -0.5, -1, 1.5: sqrt(3.5 / (3 x 2)) / mean(y) 2, times z(0.95)
+        #expect(abs(e.halfWidth - SampledEstimate.z(0.95) * (3.5 / 6).squareRoot() / 2) < 1e-12)
+        #expect(abs(e.halfWidth - 0.748473) < 1e-6)
     }
 
     @Test func pagingAndCheckingAreRefusedByName() throws {

@@ -38,6 +38,8 @@ public final class PrivateCacheComplex: CoreMemory {
     public let controller: CoreComplexController
     /// L1D and L2 tags.
     public let l1, l2: TagStore
+    /// The same two tag arrays, kept in step with the controller.
+    private let ways: PrivateCacheWays
     /// Tag and data access times.
     public let l1Latency, l2Latency: Tick
     /// Lines with a transaction in flight at once.
@@ -98,10 +100,9 @@ public final class PrivateCacheComplex: CoreMemory {
                 mshrs: Int, checker: ValueChecker?, outbox: TimedOutbox, simulator: Simulator, seed: UInt64,
                 stats: StatsRegistry) {
         self.path = path
-        self.l1 = TagStore(sets: level1.sets, ways: level1.ways, policy: .lru,
-                           random: RandomStream(seed: seed, path: path + ".l1d.replacement"))
-        self.l2 = TagStore(sets: level2.sets, ways: level2.ways, policy: .lru,
-                           random: RandomStream(seed: seed, path: path + ".l2.replacement"))
+        ways = PrivateCacheWays(path: path, l1: (level1.sets, level1.ways), l2: (level2.sets, level2.ways), seed: seed)
+        l1 = ways.l1
+        l2 = ways.l2
         l1Latency = level1.latency
         l2Latency = level2.latency
         self.mshrs = mshrs
@@ -236,7 +237,7 @@ public final class PrivateCacheComplex: CoreMemory {
                 if i2 >= 0 { l2.touch(i2) }
                 ready = time + l1Latency + l2Latency
                 waited = true
-                fillL1(line, readyAt: ready, dirty: state == .M)
+                ways.fillL1(line, readyAt: ready, dirty: state == .M)
             }
             if isStore && state == .S {
                 upgrades += 1
@@ -356,54 +357,8 @@ public final class PrivateCacheComplex: CoreMemory {
     /// Keeps the tags in step with the line's state, then lets waiting accesses go on.
     private func transitioned(_ line: UInt64, to state: CoreComplexProtocol.State) {
         if watch.tracer != nil { watch.note(line, state.name, at: max(transitionTime, simulator.now)) }
-        switch state {
-        case .S, .SM_A, .E, .M:
-            var i1 = l1.find(line)
-            if l2.find(line) < 0 {
-                if !fillL2(line) { break }
-                fillL1(line, readyAt: simulator.now, dirty: false)
-                i1 = l1.find(line)
-            }
-            if i1 >= 0 { if state == .M { l1.markDirty(i1) } else { l1.clearDirty(i1) } }
-        default:
-            drop(line)
-        }
+        ways.follow(line, to: state, at: simulator.now, replaceable: { self.replaceable($0) }, evict: { self.evict($0) })
         if !walking, waiting.contains(line) { walk(line) }
-    }
-
-    private func drop(_ line: UInt64) {
-        let i1 = l1.find(line)
-        if i1 >= 0 { l1.invalidate(i1) }
-        let i2 = l2.find(line)
-        if i2 >= 0 { l2.invalidate(i2) }
-    }
-
-    private func fillL1(_ line: UInt64, readyAt: Tick, dirty: Bool) {
-        let victim = l1.victim(inSet: l1.set(of: line))
-        l1.install(line, at: victim, dirty: dirty, readyAt: readyAt)
-    }
-
-    /// Puts `line` in the L2, replacing the least recently used line that has no
-    /// transaction; false (and the line is evicted again at once) if every way has one.
-    private func fillL2(_ line: UInt64) -> Bool {
-        let set = l2.set(of: line)
-        var index = l2.victim(inSet: set)
-        var old = l2.line(at: index)
-        if old != TagStore.invalid && !replaceable(old) {
-            guard let other = l2.oldest(inSet: set, where: replaceable) else {
-                evict(line)
-                return false
-            }
-            index = other
-            old = l2.line(at: index)
-        }
-        if old != TagStore.invalid {
-            let i1 = l1.find(old)
-            if i1 >= 0 { l1.invalidate(i1) }
-        }
-        l2.install(line, at: index, dirty: false, readyAt: simulator.now)
-        if old != TagStore.invalid { evict(old) }
-        return true
     }
 
     private func replaceable(_ line: UInt64) -> Bool {

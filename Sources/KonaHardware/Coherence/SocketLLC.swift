@@ -35,7 +35,9 @@ public final class SocketLLC {
     /// The directory and caching agent.
     public let controller: LLCController
     /// Presence and replacement order of the lines (the controller holds their states).
-    public let tags: TagStore
+    public var tags: TagStore { ways.tags }
+    /// The tag array and the writeback buffer, kept in step with the controller.
+    private let ways: LLCWays
     /// Tag and data access time.
     public let latency: Tick
     /// Each slice's lookup pipeline; line `l` belongs to slice `l mod slices`.
@@ -66,12 +68,9 @@ public final class SocketLLC {
     public private(set) var wayWaits: UInt64 = 0
     /// Entries of the writeback buffer: replaced lines whose cores have dropped them and whose
     /// writeback waits for the home's ack, held without a way.
-    public let writebackBufferSize: Int
-    /// The lines in the writeback buffer.
-    public private(set) var writebackBuffer: Set<UInt64> = []
-    /// Lines that reached a writeback state while the buffer was full (they keep their way
-    /// until an entry frees), oldest first.
-    private var waitingForBuffer: [UInt64] = []
+    public var writebackBufferSize: Int { ways.writebackBufferSize }
+    /// The lines in the writeback buffer (in no particular order).
+    public var writebackBuffer: [UInt64] { ways.writebackBuffer }
 
     /// An LLC of `sets` x `ways` lines for socket `socket`, whose cores are
     /// `firstCore ..< firstCore + cores`.
@@ -79,13 +78,12 @@ public final class SocketLLC {
                 slices: [LookupPort], writebackBuffer: Int, table: LLCProtocol.Table, outbox: TimedOutbox,
                 homeOf: @escaping (UInt64) -> Endpoint, simulator: Simulator, seed: UInt64, stats: StatsRegistry) {
         self.path = path
-        self.writebackBufferSize = writebackBuffer
         self.latency = latency
         precondition(!slices.isEmpty, "an LLC has at least one slice")
         self.slices = slices
         self.outbox = outbox
         self.simulator = simulator
-        tags = TagStore(sets: sets, ways: ways, policy: .lru, random: RandomStream(seed: seed, path: path + ".replacement"))
+        self.ways = LLCWays(path: path, sets: sets, ways: ways, writebackBuffer: writebackBuffer, seed: seed)
         waiting = Array(repeating: [], count: sets)
         controller = LLCController(socket: socket, firstCore: firstCore, cores: cores, table: table,
                                    network: outbox, homeOf: homeOf)
@@ -111,7 +109,7 @@ public final class SocketLLC {
         switch message.kind {
         case .GetS, .GetM, .Upgrade:
             let line = message.line, set = tags.set(of: line)
-            if waiting[set].isEmpty && tags.find(line) >= 0 && !Self.leaving(controller.state(line)) {
+            if waiting[set].isEmpty && tags.find(line) >= 0 && !LLCWays.leaving(controller.state(line)) {
                 try handle(message)
             } else {
                 waiting[set].append(Waiting(message: message, arrived: simulator.now, answerTime: outbox.time))
@@ -146,7 +144,7 @@ public final class SocketLLC {
     private func serve(_ set: Int) throws(ProtocolViolation) {
         while let first = waiting[set].first {
             let message = first.message
-            let blocked = Self.leaving(controller.state(message.line))           // it must reach I first
+            let blocked = LLCWays.leaving(controller.state(message.line))           // it must reach I first
                 || (tags.find(message.line) < 0 && tags.line(at: tags.victim(inSet: set)) != TagStore.invalid)   // no free way
             if blocked { break }
             waiting[set].removeFirst()
@@ -172,14 +170,14 @@ public final class SocketLLC {
         var needed = 0
         for k in queue.indices where !queue[..<k].contains(where: { $0.message.line == queue[k].message.line }) {
             let line = queue[k].message.line
-            if tags.find(line) < 0 || Self.leaving(controller.state(line)) { needed += 1 }
+            if tags.find(line) < 0 || LLCWays.leaving(controller.state(line)) { needed += 1 }
         }
         var coming = 0
         for index in set * tags.ways ..< (set + 1) * tags.ways {
             let line = tags.line(at: index)
-            if line == TagStore.invalid || Self.leaving(controller.state(line)) { coming += 1 }
+            if line == TagStore.invalid || LLCWays.leaving(controller.state(line)) { coming += 1 }
         }
-        while needed > coming, let index = tags.oldest(inSet: set, where: { Self.replaceable(self.controller.state($0)) }) {
+        while needed > coming, let index = tags.oldest(inSet: set, where: { LLCWays.replaceable(self.controller.state($0)) }) {
             replacements += 1
             coming += 1
             try controller.replace(tags.line(at: index))
@@ -221,45 +219,14 @@ public final class SocketLLC {
         if watch.tracer != nil { watch.note(line, after.name, at: outbox.time) }
         if tracer != nil { traceTransactions(from: before, to: after) }
         guard before != after else { return }
-        if after == .I {
-            if writebackBuffer.remove(line) != nil {
-                wake(tags.set(of: line))                   // a request may wait for this line to leave
-                if let next = waitingForBuffer.first {     // the entry goes to the oldest line waiting for one
-                    waitingForBuffer.removeFirst()
-                    buffer(next)
-                }
-            } else {
-                let index = tags.find(line)
-                precondition(index >= 0, "\(path): line \(line) returns to I from \(before) without a way")
-                tags.invalidate(index)
-                waitingForBuffer.removeAll { $0 == line }
-                wake(tags.set(of: line))
-            }
-        } else if Self.writingBack(after) && !Self.writingBack(before) {
-            if writebackBuffer.count < writebackBufferSize { buffer(line) } else { waitingForBuffer.append(line) }
-        } else if before == .I {
-            let set = tags.set(of: line)
-            let index = tags.victim(inSet: set)
-            precondition(tags.line(at: index) == TagStore.invalid,
-                         "\(path): line \(line) leaves I, but all \(tags.ways) ways of set \(set) hold lines not in I")
-            tags.install(line, at: index, dirty: false, readyAt: 0)
-        } else if Self.replaceable(after) {
-            wake(tags.set(of: line))
-        }
-        assert((tags.find(line) >= 0) == (after != .I && !writebackBuffer.contains(line))
+        let freed = ways.track(line, from: before, to: after)
+        if freed.first >= 0 { wake(freed.first) }
+        if freed.second >= 0 { wake(freed.second) }
+        if before != .I && LLCWays.replaceable(after) { wake(tags.set(of: line)) }
+        assert((tags.find(line) >= 0) == (after != .I && !ways.isBuffered(line))
                && controller.lines.count <= tags.sets * tags.ways + writebackBuffer.count
                && writebackBuffer.count <= writebackBufferSize,
                "\(path): line \(line) in \(after) at way \(tags.find(line)); \(controller.lines.count) lines in a non-I state, \(tags.sets) x \(tags.ways) ways, \(writebackBuffer.count) buffered")
-    }
-
-    /// Moves `line`, whose writeback waits for the home's ack, from its way to the writeback
-    /// buffer: its way is free for a waiting request.
-    private func buffer(_ line: UInt64) {
-        let index = tags.find(line)
-        precondition(index >= 0, "\(path): line \(line) enters the writeback buffer without a way")
-        tags.invalidate(index)
-        writebackBuffer.insert(line)
-        wake(tags.set(of: line))
     }
 
     private func wake(_ set: Int) {
@@ -273,25 +240,5 @@ public final class SocketLLC {
         if wasBusy != isBusy { tracer.adjust(id, at: outbox.time, by: isBusy ? 1 : -1) }
     }
 
-    private static func stable(_ state: LLCProtocol.State) -> Bool { state == .I || replaceable(state) }
-
-    private static func replaceable(_ state: LLCProtocol.State) -> Bool { state == .S || state == .E || state == .M }
-
-    /// Whether a line in `state` has been written back and waits for the home's ack (its cores
-    /// no longer hold it): it may wait in the writeback buffer rather than in a way.
-    private static func writingBack(_ state: LLCProtocol.State) -> Bool {
-        switch state {
-        case .MI_A, .EI_A, .SI_A, .II_A: true
-        default: false
-        }
-    }
-
-    /// Whether a line in `state` is on its way to I (replaced, or invalidated by its home):
-    /// a request for it needs a new way once it has left.
-    private static func leaving(_ state: LLCProtocol.State) -> Bool {
-        switch state {
-        case .SEV_I, .EEV_I, .MEV_I, .MI_A, .EI_A, .SI_A, .II_A, .SSNP_I, .ESNP_I, .MSNP_I: true
-        default: false
-        }
-    }
+    private static func stable(_ state: LLCProtocol.State) -> Bool { state == .I || LLCWays.replaceable(state) }
 }

@@ -194,6 +194,8 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
 
     /// Whether the core has accesses left to issue, or issued ones the memory has not answered.
     public var hasWorkLeft: Bool { !finished || deferred > 0 }
+    /// Instructions issued so far (a sampled run's windows count them per unit).
+    public var instructionsIssued: UInt64 { instructionClock.issued }
 
     /// Mean issue-to-data latency in ticks (0 before any access).
     public var amatTicks: Double { accesses == 0 ? 0 : Double(latencySum) / Double(accesses) }

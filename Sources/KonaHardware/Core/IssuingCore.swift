@@ -13,6 +13,8 @@ public protocol IssuingCore: Component {
     var finishTime: Tick { get }
     /// Whether the core has accesses left to issue, or issued ones the memory has not answered.
     var hasWorkLeft: Bool { get }
+    /// Instructions issued so far.
+    var instructionsIssued: UInt64 { get }
     var workloadError: WorkloadError? { get }
     var issueLog: IssueLog? { get set }
     func flushIssueLog()

@@ -1,18 +1,14 @@
 import KonaEngine
 import KonaProtocol
 
-/// A core's private L1D and L2 in the functional model: the same tag arrays and
-/// `CoreComplexController` as `PrivateCacheComplex`, with no time and no waiting accesses
-/// (every access's transaction completes before the next access).
-///
-/// The tags follow the controller's transitions as in the detailed complex: a line that
-/// reaches S, E or M is installed in the L2 (replacing the least recently used line with no
-/// transaction) and the L1D; a line in M is dirty in the L1D, so a store hit on it needs no
-/// controller; any other state drops the line from both.
+/// A core's private L1D and L2 in the functional model: the same tag arrays
+/// (`PrivateCacheWays`) and `CoreComplexController` as `PrivateCacheComplex`, with no time and
+/// no waiting accesses (every access's transaction completes before the next access).
 /// - Complexity: an L1D hit is a tag lookup and an LRU stamp, O(ways); no allocation.
 final class FunctionalComplex {
     let controller: CoreComplexController
     let l1, l2: TagStore
+    private let ways: PrivateCacheWays
     private unowned(unsafe) let network: FunctionalNetwork
     /// The counts `PrivateCacheComplex` reports under the same names.
     private(set) var l1Hits: UInt64 = 0, l1Misses: UInt64 = 0, l2Hits: UInt64 = 0, l2Misses: UInt64 = 0
@@ -22,10 +18,9 @@ final class FunctionalComplex {
 
     init(path: String, index: Int, llc: Endpoint, table: CoreComplexProtocol.Table,
          l1 level1: (sets: Int, ways: Int), l2 level2: (sets: Int, ways: Int), network: FunctionalNetwork, seed: UInt64) {
-        l1 = TagStore(sets: level1.sets, ways: level1.ways, policy: .lru,
-                      random: RandomStream(seed: seed, path: path + ".l1d.replacement"))
-        l2 = TagStore(sets: level2.sets, ways: level2.ways, policy: .lru,
-                      random: RandomStream(seed: seed, path: path + ".l2.replacement"))
+        ways = PrivateCacheWays(path: path, l1: level1, l2: level2, seed: seed)
+        l1 = ways.l1
+        l2 = ways.l2
         self.network = network
         controller = CoreComplexController(index: index, llc: llc, table: table, network: network)
         controller.onTransition = { [unowned(unsafe) self] line, _, _, after in self.transitioned(line, to: after) }
@@ -55,7 +50,7 @@ final class FunctionalComplex {
                 l2Hits += 1
                 let i2 = l2.find(line)
                 if i2 >= 0 { l2.touch(i2) }
-                fillL1(line, dirty: state == .M)
+                ways.fillL1(line, readyAt: 0, dirty: state == .M)
             }
             guard isStore && state != .M else { return }
             if state == .S { upgrades += 1 }
@@ -79,48 +74,7 @@ final class FunctionalComplex {
     }
 
     private func transitioned(_ line: UInt64, to state: CoreComplexProtocol.State) {
-        switch state {
-        case .S, .SM_A, .E, .M:
-            var i1 = l1.find(line)
-            if l2.find(line) < 0 {
-                if !fillL2(line) { break }
-                fillL1(line, dirty: false)
-                i1 = l1.find(line)
-            }
-            if i1 >= 0 { if state == .M { l1.markDirty(i1) } else { l1.clearDirty(i1) } }
-        default:
-            let i1 = l1.find(line)
-            if i1 >= 0 { l1.invalidate(i1) }
-            let i2 = l2.find(line)
-            if i2 >= 0 { l2.invalidate(i2) }
-        }
-    }
-
-    private func fillL1(_ line: UInt64, dirty: Bool) {
-        l1.install(line, at: l1.victim(inSet: l1.set(of: line)), dirty: dirty, readyAt: 0)
-    }
-
-    /// Puts `line` in the L2 over the least recently used line not in a transaction; false
-    /// (and `line` is evicted again) if every way has one.
-    private func fillL2(_ line: UInt64) -> Bool {
-        let set = l2.set(of: line)
-        var index = l2.victim(inSet: set)
-        var old = l2.line(at: index)
-        if old != TagStore.invalid && !replaceable(old) {
-            guard let other = l2.oldest(inSet: set, where: replaceable) else {
-                evict(line)
-                return false
-            }
-            index = other
-            old = l2.line(at: index)
-        }
-        if old != TagStore.invalid {
-            let i1 = l1.find(old)
-            if i1 >= 0 { l1.invalidate(i1) }
-        }
-        l2.install(line, at: index, dirty: false, readyAt: 0)
-        if old != TagStore.invalid { evict(old) }
-        return true
+        ways.follow(line, to: state, at: 0, replaceable: { self.replaceable($0) }, evict: { self.evict($0) })
     }
 
     private func replaceable(_ line: UInt64) -> Bool {

@@ -12,10 +12,9 @@ import KonaProtocol
 /// - Complexity: O(ways) per request; a replacement is O(ways) plus its messages.
 final class FunctionalLLC {
     let controller: LLCController
-    let tags: TagStore
-    private let writebackBufferSize: Int
-    private var writebackBuffer: Set<UInt64> = []
-    private var waitingForBuffer: [UInt64] = []
+    /// The tag array and the writeback buffer, kept in step with the controller as in `SocketLLC`.
+    private let ways: LLCWays
+    var tags: TagStore { ways.tags }
     /// The core request waiting for a way, if any.
     private var waiting: CoherenceMessage?
     /// The counts `SocketLLC` reports under the same names.
@@ -25,8 +24,7 @@ final class FunctionalLLC {
 
     init(path: String, socket: Int, firstCore: Int, cores: Int, sets: Int, ways: Int, writebackBuffer: Int,
          table: LLCProtocol.Table, network: FunctionalNetwork, homeOf: @escaping (UInt64) -> Endpoint, seed: UInt64) {
-        tags = TagStore(sets: sets, ways: ways, policy: .lru, random: RandomStream(seed: seed, path: path + ".replacement"))
-        writebackBufferSize = writebackBuffer
+        self.ways = LLCWays(path: path, sets: sets, ways: ways, writebackBuffer: writebackBuffer, seed: seed)
         controller = LLCController(socket: socket, firstCore: firstCore, cores: cores, table: table,
                                    network: network, homeOf: homeOf)
         controller.onTransition = { [unowned(unsafe) self] line, before, _, after in self.track(line, from: before, to: after) }
@@ -36,9 +34,9 @@ final class FunctionalLLC {
         switch message.kind {
         case .GetS, .GetM, .Upgrade:
             let line = message.line
-            if tags.find(line) >= 0 && !Self.leaving(controller.state(line)) {
+            if tags.find(line) >= 0 && !LLCWays.leaving(controller.state(line)) {
                 try handle(message)
-            } else if tags.line(at: tags.victim(inSet: tags.set(of: line))) == TagStore.invalid && !Self.leaving(controller.state(line)) {
+            } else if tags.line(at: tags.victim(inSet: tags.set(of: line))) == TagStore.invalid && !LLCWays.leaving(controller.state(line)) {
                 try handle(message)
             } else {
                 precondition(waiting == nil, "llc\(controller.socket): two core requests wait for a way")
@@ -66,9 +64,9 @@ final class FunctionalLLC {
     private func makeRoom(in set: Int) throws(ProtocolViolation) {
         for index in set * tags.ways ..< (set + 1) * tags.ways {
             let line = tags.line(at: index)
-            if line == TagStore.invalid || Self.leaving(controller.state(line)) { return }
+            if line == TagStore.invalid || LLCWays.leaving(controller.state(line)) { return }
         }
-        guard let index = tags.oldest(inSet: set, where: { Self.replaceable(self.controller.state($0)) }) else { return }
+        guard let index = tags.oldest(inSet: set, where: { LLCWays.replaceable(self.controller.state($0)) }) else { return }
         replacements += 1
         try controller.replace(tags.line(at: index))
     }
@@ -83,7 +81,7 @@ final class FunctionalLLC {
     private func serveWaiting() throws(ProtocolViolation) {
         guard let message = waiting else { return }
         let line = message.line
-        let blocked = Self.leaving(controller.state(line))
+        let blocked = LLCWays.leaving(controller.state(line))
             || (tags.find(line) < 0 && tags.line(at: tags.victim(inSet: tags.set(of: line))) != TagStore.invalid)
         if blocked { return }
         waiting = nil
@@ -92,50 +90,8 @@ final class FunctionalLLC {
 
     private func track(_ line: UInt64, from before: LLCProtocol.State, to after: LLCProtocol.State) {
         guard before != after else { return }
-        if after == .I {
-            if writebackBuffer.remove(line) != nil {
-                wake(tags.set(of: line))
-                if let next = waitingForBuffer.first {
-                    waitingForBuffer.removeFirst()
-                    buffer(next)
-                }
-            } else {
-                let index = tags.find(line)
-                precondition(index >= 0, "llc\(controller.socket): line \(line) returns to I from \(before) without a way")
-                tags.invalidate(index)
-                waitingForBuffer.removeAll { $0 == line }
-                wake(tags.set(of: line))
-            }
-        } else if Self.writingBack(after) && !Self.writingBack(before) {
-            if writebackBuffer.count < writebackBufferSize { buffer(line) } else { waitingForBuffer.append(line) }
-        } else if before == .I {
-            let index = tags.victim(inSet: tags.set(of: line))
-            precondition(tags.line(at: index) == TagStore.invalid, "llc\(controller.socket): line \(line) leaves I in a full set")
-            tags.install(line, at: index, dirty: false, readyAt: 0)
-        }
-    }
-
-    private func buffer(_ line: UInt64) {
-        let index = tags.find(line)
-        precondition(index >= 0, "llc\(controller.socket): line \(line) enters the writeback buffer without a way")
-        tags.invalidate(index)
-        writebackBuffer.insert(line)
-        wake(tags.set(of: line))
-    }
-
-    private static func replaceable(_ state: LLCProtocol.State) -> Bool { state == .S || state == .E || state == .M }
-
-    private static func writingBack(_ state: LLCProtocol.State) -> Bool {
-        switch state {
-        case .MI_A, .EI_A, .SI_A, .II_A: true
-        default: false
-        }
-    }
-
-    private static func leaving(_ state: LLCProtocol.State) -> Bool {
-        switch state {
-        case .SEV_I, .EEV_I, .MEV_I, .MI_A, .EI_A, .SI_A, .II_A, .SSNP_I, .ESNP_I, .MSNP_I: true
-        default: false
-        }
+        let freed = ways.track(line, from: before, to: after)
+        if freed.first >= 0 { wake(freed.first) }
+        if freed.second >= 0 { wake(freed.second) }
     }
 }
