@@ -6,9 +6,9 @@
 /// host will hold after it, and what the device must do to other caches.
 public enum CXLMessage: Int, Sendable, CaseIterable {
     // M2S Req
-    case MemRd, MemRdData, MemInv, BIConflict
-    // M2S RwD
-    case MemWr, MemWrPtl
+    case MemRd, MemRdData, MemInv
+    // M2S RwD (`BIConflict` carries no data: CXL 3.0's RwD opcode table lists it)
+    case BIConflict, MemWr, MemWrPtl
     // M2S BIRsp
     case BIRspI, BIRspS, BIRspE
     // S2M BISnp
@@ -21,8 +21,8 @@ public enum CXLMessage: Int, Sendable, CaseIterable {
     /// The message class it travels in.
     public var messageClass: CXLMessageClass {
         switch self {
-        case .MemRd, .MemRdData, .MemInv, .BIConflict: .m2sReq
-        case .MemWr, .MemWrPtl: .m2sRwD
+        case .MemRd, .MemRdData, .MemInv: .m2sReq
+        case .BIConflict, .MemWr, .MemWrPtl: .m2sRwD
         case .BIRspI, .BIRspS, .BIRspE: .m2sBIRsp
         case .BISnpInv, .BISnpData, .BISnpCur: .s2mBISnp
         case .Cmp, .CmpS, .CmpE, .BIConflictAck: .s2mNDR

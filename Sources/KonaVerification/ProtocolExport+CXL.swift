@@ -13,8 +13,8 @@ extension ProtocolExport {
         revision's (3.3.3 and 3.5.1 checked against a quotation of its text; the others from its
         layout of chapter 3, to be rechecked against the text):
 
-        - CXL.mem's message classes (3.3): M2S Req (3.3.5: `MemRd`, `MemRdData`, `MemInv`, and
-          `BIConflict`), M2S RwD (3.3.6: `MemWr`, `MemWrPtl`), M2S BIRsp (3.3.7), S2M BISnp (3.3.8),
+        - CXL.mem's message classes (3.3): M2S Req (3.3.5: `MemRd`, `MemRdData`, `MemInv`), M2S RwD
+          (3.3.6: `MemWr`, `MemWrPtl`, and `BIConflict`, which carries no data), M2S BIRsp (3.3.7), S2M BISnp (3.3.8),
           S2M NDR (3.3.9: `Cmp`, `Cmp-S`, `Cmp-E`, `BIConflictAck`) and S2M DRS (3.3.10: `MemData`).
           An M2S request's MetaField/MetaValue says what the host will hold (I, S or A = any) and its
           SnpType what the device must do to other caches.
@@ -41,12 +41,12 @@ extension ProtocolExport {
           device's own cache (a Type 2 device's HDM-D bias flows) are not modelled.
         - `Evict` is the snoop filter giving up a stable entry (its capacity, or an FMem eviction);
           `Clean` takes an owned line's current data with `BISnpCur` while the owner keeps it.
-        - `BIConflict` travels in M2S Req here. The CXL 3.0 opcode tables as the Linux kernel's
-          CXL PMU driver (`drivers/perf/cxl_pmu.c`) cites them list it among the M2S RwD opcodes
-          (Table 3-35, beside `MemWr` and `MemWrPtl`); Table 3-38 is M2S BIRsp, 3-40 S2M BISnp,
-          3-43 S2M NDR (`BIConflictAck` is opcode 4 there) and 3-46 S2M DRS. The explorer delivers
-          M2S Req and RwD messages in any order either way; the timed link charges `BIConflict`
-          to Req's credits, which is the one place the class changes a figure.
+        - `BIConflict` travels in M2S RwD, as the CXL 3.0 opcode tables list it (as the Linux
+          kernel's CXL PMU driver, `drivers/perf/cxl_pmu.c`, cites them: Table 3-29 M2S Req, 3-35 M2S
+          RwD with `MemWr`, `MemWrPtl` and `BIConflict`, 3-38 M2S BIRsp, 3-40 S2M BISnp, 3-43 S2M
+          NDR with `BIConflictAck` as opcode 4, 3-46 S2M DRS). It carries no data. The explorer
+          delivers M2S Req and RwD messages in any order, so its state counts do not depend on the
+          class; the timed link charges `BIConflict` to RwD's credits.
 
         `konasim verify --home cxl` explores both tables on two hosts sharing one line (three with
         `--agents 3`, which reaches every row); see [verification.md](verification.md).

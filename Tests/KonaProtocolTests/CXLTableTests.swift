@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct CXLTables {
     @Test func messagesTravelInTheirSpecClassAndDirection() {
-        #expect(CXLMessage.MemRd.messageClass == .m2sReq && CXLMessage.BIConflict.messageClass == .m2sReq)
+        #expect(CXLMessage.MemRd.messageClass == .m2sReq && CXLMessage.BIConflict.messageClass == .m2sRwD)
         #expect(CXLMessage.MemWr.messageClass == .m2sRwD && CXLMessage.MemWrPtl.messageClass == .m2sRwD)
         #expect(CXLMessage.BIRspE.messageClass == .m2sBIRsp && CXLMessage.BISnpCur.messageClass == .s2mBISnp)
         #expect(CXLMessage.BIConflictAck.messageClass == .s2mNDR && CXLMessage.CmpE.messageClass == .s2mNDR)
