@@ -17,7 +17,6 @@ final class TraceEmitter: @unchecked Sendable {
     private let initial: [UInt64]
     private var current: [UInt64]
     private let window: ClosedRange<Tick>?
-    private var windowOpened = false  // values before the window have been emitted at its start
     private var started = false
     /// Changes handed over but not yet due, in recording order.
     private var carried = ContiguousArray<PendingChange>()
@@ -35,9 +34,9 @@ final class TraceEmitter: @unchecked Sendable {
     /// Emits the batch's due changes (and the carried ones) in (time, recording) order.
     func emit(_ batch: Batch) {
         for text in batch.texts { _ = strings.intern(text) }
-        if !started {
+        if !started && window == nil {
             started = true
-            sink.begin(signals: signals, initial: initial, strings: strings)
+            sink.begin(signals: signals, initial: initial, strings: strings, at: 0)
         }
         var due = ContiguousArray<PendingChange>()
         due.reserveCapacity(carried.count + batch.records.count)
@@ -104,18 +103,17 @@ final class TraceEmitter: @unchecked Sendable {
         sink.change(SignalID(raw: change.id), at: change.time, raw: value)
     }
 
-    /// At the window's start, emits the values that changed before it.
+    /// At the window's start, begins the sink with the values the signals have there.
     private func openWindow() {
-        guard let window, !windowOpened else { return }
-        windowOpened = true
-        for i in current.indices where current[i] != initial[i] {
-            sink.change(SignalID(raw: Int32(i)), at: window.lowerBound, raw: current[i])
-        }
+        guard let window, !started else { return }
+        started = true
+        sink.begin(signals: signals, initial: current, strings: strings, at: window.lowerBound)
     }
 
-    /// Closes the sink at `time` (after the last batch).
+    /// Closes the sink at `time` (after the last batch). A run that ends before the window
+    /// opens gives an empty trace at the window's start.
     func finish(at time: Tick) {
-        if let window, time >= window.lowerBound { openWindow() }
-        sink.end(at: window.map { min(time, $0.upperBound) } ?? time)
+        openWindow()
+        sink.end(at: window.map { max(min(time, $0.upperBound), $0.lowerBound) } ?? time)
     }
 }

@@ -9,7 +9,8 @@ import KonaEngine
 ///
 /// The header declares one `$scope module` per component path level and one `$var` per
 /// signal (wires and vectors as `wire`, reals as `real`, texts as GTKWave's `string`
-/// extension); `$dumpvars` gives initial values; then `#time` and the changes, in time
+/// extension); `$dumpvars` gives the values at the start (time 0, or a window's start);
+/// then `#time` and the changes, in time
 /// order. Identifier codes are base-94 printable ASCII (one character for the first 94
 /// signals). Output goes through a 64 KiB buffer, so memory stays flat in run length.
 /// The `$date` is fixed text: the same run gives the same bytes.
@@ -97,7 +98,7 @@ public final class VCDWriter: TraceSink {
         }
     }
 
-    public func begin(signals: [(path: String, kind: SignalKind)], initial: [UInt64], strings: SignalStrings) {
+    public func begin(signals: [(path: String, kind: SignalKind)], initial: [UInt64], strings: SignalStrings, at start: Tick) {
         self.strings = strings
         widths = signals.map {
             switch $0.kind {
@@ -137,10 +138,11 @@ public final class VCDWriter: TraceSink {
             }
         }
         for _ in open { write("$upscope $end\n") }
-        write("$enddefinitions $end\n#0\n$dumpvars\n")
+        let time = unit == 1 ? start : start / unit
+        write("$enddefinitions $end\n#\(time)\n$dumpvars\n")
         for (i, raw) in initial.enumerated() { append(value: raw, of: i) }
         write("$end\n")
-        lastTime = 0
+        lastTime = time
     }
 
     /// Appends one value line (`1!`, `b101 "`, `r0.5 #`, `sIS_D $`) without building strings.

@@ -10,8 +10,8 @@ import KonaWorkloads
 /// its own stream (instructions before it, at least one per access; equal positions in
 /// core order), which is round robin for streams without instructions.
 ///
-/// Supports the coherent system with CPU homes and the Kona FPGA; the paging home and the
-/// private model are refused (`FunctionalRun.unsupported`).
+/// Supports the coherent system with CPU homes and the Kona FPGA; the paging home, the CXL
+/// home and the private model are refused (`FunctionalRun.unsupported`).
 /// - Complexity: O(cores) per access to choose the next core, plus the access's work.
 public final class FunctionalRun {
     /// The model the run drives.
@@ -28,6 +28,11 @@ public final class FunctionalRun {
     public static func unsupported(_ config: SimulationConfig) -> String? {
         if !config.coherent { return "system.model: private (the functional model is of the coherent system)" }
         if config.paging != nil { return "remote.mechanism: paging (the functional model has no paging home yet)" }
+        if let cxl = config.cxl {
+            return cxl.hostOnlyCoherent
+                ? "remote.mechanism: cxl with cxl.coherence: hdm_h (the functional model has no CXL home yet: it would count the expander as Kona's FPGA, with FMem misses and a remote node it does not have)"
+                : "remote.mechanism: cxl with cxl.coherence: hdm_db (the functional model has no CXL home yet: no device snoop filter, no back-invalidation)"
+        }
         return nil
     }
 

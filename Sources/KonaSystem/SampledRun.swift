@@ -31,7 +31,9 @@ public final class SampledRun {
         if let problem = FunctionalRun.unsupported(config) { return problem }
         if config.check { return "run.check (the functional model keeps no data values)" }
         if config.maxTime > 0 { return "run.max_time (a sampled run ends with its workload)" }
-        if config.traceVCD != nil { return "trace.vcd (a sampled run traces no waveform yet)" }
+        if config.traceVCD != nil && config.traceWindow == nil {
+            return "trace.vcd without trace.window (a sampled run traces only the span it runs in detail: give --vcd-window FROM..TO)"
+        }
         return nil
     }
 
@@ -85,6 +87,25 @@ public final class SampledRun {
                              detailedAccesses: detailed, units: units.count, confidence: spec.confidence,
                              hostSeconds: Self.seconds(ContinuousClock.now - start),
                              warnings: warnings(estimates, units: units.count))
+    }
+
+    /// Runs the span `trace.window` names in detail and traces it into `sink`: a detailed
+    /// system of the whole config (no sampling), built cold and run from the workload's start
+    /// to the window's end (`run.max_time` there), so that the span's
+    /// waveform is the full detailed run's own. A fork, like the windows: the functional
+    /// model applies the same accesses itself, and the span is no measured unit, so the
+    /// estimates and exact counts are those of the run without it.
+    /// - Complexity: a detailed run from time 0 to the window's end: a late span costs the
+    ///   detailed simulation of everything before it.
+    /// - Throws: `SimulationError` or `WorkloadError` as a detailed run does.
+    public func traceSpan(into sink: any TraceSink) throws -> (simulation: Simulation, report: Report) {
+        let window = config.traceWindow!
+        var span = config
+        span.sampling = nil
+        span.maxTime = max(window.upperBound, 1)          // events at the window's end run; 0 would mean no limit
+        let simulation = try Simulation(config: span)
+        simulation.trace(into: sink)
+        return (simulation, try simulation.run())
     }
 
     private static func seconds(_ d: Duration) -> Double {

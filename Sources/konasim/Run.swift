@@ -45,7 +45,7 @@ extension KonaSimCommand {
         @Option(help: ArgumentHelp("Signals to trace: comma-separated globs, e.g. 'cpu0.*,memory.*' (sets trace.signals).", valueName: "globs"))
         var vcdSignals: String?
 
-        @Option(help: ArgumentHelp("Trace only FROM..TO of simulated time, e.g. 10us..20us (sets trace.window).", valueName: "range"))
+        @Option(help: ArgumentHelp("Trace only FROM..TO of simulated time, e.g. 10us..20us (sets trace.window); with --sample, that span runs in detail and is traced.", valueName: "range"))
         var vcdWindow: String?
 
         func run() throws {

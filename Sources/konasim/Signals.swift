@@ -14,7 +14,7 @@ extension KonaSimCommand {
 
         /// Accepts the declarations and discards changes.
         final class Listing: TraceSink {
-            func begin(signals: [(path: String, kind: SignalKind)], initial: [UInt64], strings: SignalStrings) {}
+            func begin(signals: [(path: String, kind: SignalKind)], initial: [UInt64], strings: SignalStrings, at start: Tick) {}
             func change(_ id: SignalID, at time: Tick, raw: UInt64) {}
             func end(at time: Tick) {}
         }

@@ -13,8 +13,12 @@ import KonaSystem
 final class MemorySink: TraceSink {
     var signals: [(path: String, kind: SignalKind)] = []
     var changes: [(id: Int32, time: Tick, value: SignalValue)] = []
+    var initial: [UInt64] = []
+    var startedAt: Tick?
     var endedAt: Tick?
-    func begin(signals: [(path: String, kind: SignalKind)], initial: [UInt64], strings: SignalStrings) { self.signals = signals }
+    func begin(signals: [(path: String, kind: SignalKind)], initial: [UInt64], strings: SignalStrings, at start: Tick) {
+        (self.signals, self.initial, startedAt) = (signals, initial, start)
+    }
     func change(_ id: SignalID, at time: Tick, raw: UInt64) { changes.append((id.raw, time, .bits(raw))) }
     func end(at time: Tick) { endedAt = time }
 }
@@ -93,19 +97,20 @@ func temporaryPath(_ name: String) -> String {
         let b = tracer.declare("cpu1.l1d.hit", .wire(width: 1), initial: .bits(0))
         let c = tracer.declare("memory.busy", .wire(width: 1), initial: .bits(0))
         #expect(a != nil && b == nil && c != nil)
-        tracer.record(a!, at: 50, .bits(1))     // before the window: shown at its start
+        tracer.record(a!, at: 50, .bits(1))     // before the window: its value at the start
         tracer.record(c!, at: 150, .bits(1))
         tracer.record(a!, at: 160, .bits(0))
         tracer.record(c!, at: 250, .bits(0))    // after: dropped
         tracer.finish(at: 300)
-        #expect(sink.changes.map(\.time) == [100, 150, 160])
-        #expect(sink.changes.map(\.id) == [0, 1, 0])
+        #expect(sink.startedAt == 100 && sink.initial == [1, 0])
+        #expect(sink.changes.map(\.time) == [150, 160])
+        #expect(sink.changes.map(\.id) == [1, 0])
         #expect(sink.endedAt == 200)
         #expect(SignalSelection(["*.l?d.*"]).selects("cpu0.l1d.hit") && !SignalSelection(["cpu0.l2*"]).selects("cpu0.l1d.hit"))
     }
 
-    /// A signal that changes before the window and again exactly at its start shows its value
-    /// at the start once, with no zero-width glitch.
+    /// A signal that changes before the window and again exactly at its start begins with its
+    /// value at the start, with no zero-width glitch.
     @Test func aChangeAtTheWindowStartIsShownOnce() {
         let sink = MemorySink()
         let tracer = SignalTracer(sink: sink, window: 100...200)
@@ -114,6 +119,7 @@ func temporaryPath(_ name: String) -> String {
         tracer.record(a, at: 100, .bits(0))
         tracer.record(a, at: 150, .bits(1))
         tracer.finish(at: 300)
+        #expect(sink.startedAt == 100 && sink.initial == [0])
         #expect(sink.changes.map(\.time) == [150])
         #expect(sink.changes.map(\.value) == [.bits(1)])
     }
@@ -225,6 +231,45 @@ func temporaryPath(_ name: String) -> String {
         }
         let a = try trace(), b = try trace()
         #expect(a == b && a.count > 10_000)
+    }
+
+    /// A sampled run with `trace.window` traces the span in detail: every timestamp of its VCD
+    /// lies in the span, values change in it, the bytes are the full detailed run's with the
+    /// same window, and the estimates and exact counts are those of the run without a trace.
+    @Test func aSampledRunTracesItsWindowInDetailAndEstimatesTheSame() throws {
+        let path = temporaryPath("sampled.vcd")
+        let sampling = ["workload.accesses=2000", "run.sampling.period=500", "run.sampling.detailed_warmup=100",
+                        "run.sampling.measure=200", "stats.dirty_interval=0"]
+        func config(_ overrides: [String]) throws -> SimulationConfig {
+            try SimulationConfig(KonaSchema.loader.load(text: EmbeddedDefault.yaml, name: EmbeddedDefault.name,
+                                                        overrides: sampling + overrides))
+        }
+        let traced = try config(["run.sampling.enabled=true", "trace.window=2us..6us", "trace.vcd=\(path)"])
+        #expect(SampledRun.unsupported(traced) == nil)
+        #expect(SampledRun.unsupported(try config(["run.sampling.enabled=true", "trace.vcd=\(path)"]))?.contains("trace.window") == true)
+        let run = try SampledRun(config: traced)
+        let span = try run.traceSpan(into: try VCDWriter(path: path, version: "test"))
+        #expect(span.report.simulatedTime == 6_000_000 && span.report.accesses > 0)
+        let withTrace = try run.run()
+        let withoutTrace = try SampledRun(config: try config(["run.sampling.enabled=true"])).run()
+        #expect(withTrace.units == 4 && withTrace.detailedAccesses == withoutTrace.detailedAccesses)
+        #expect(withTrace.estimates.map { [$0.mean, $0.halfWidth] } == withoutTrace.estimates.map { [$0.mean, $0.halfWidth] })
+        #expect(withTrace.exactCounts.map(\.value) == withoutTrace.exactCounts.map(\.value))
+
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let body = try #require(text.range(of: "$enddefinitions $end\n")).upperBound
+        let lines = text[body...].split(separator: "\n")
+        let times = lines.filter { $0.hasPrefix("#") }.map { UInt64($0.dropFirst())! }
+        #expect(times.first == 2_000_000 && times.last == 6_000_000)
+        #expect(times.allSatisfy { (2_000_000...6_000_000).contains($0) } && times == times.sorted())
+        let changes = lines.drop { $0 != "$end" }.dropFirst().filter { !$0.hasPrefix("#") }
+        #expect(changes.count > 1_000, "value changes inside the span: \(changes.count)")
+
+        let detailedPath = temporaryPath("detailed.vcd")
+        let detailed = try Simulation(config: try config(["trace.window=2us..6us"]))
+        detailed.trace(into: try VCDWriter(path: detailedPath, version: "test"))
+        _ = try detailed.run()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: detailedPath)) == Data(text.utf8))
     }
 
     @Test func aTracedKonaRunCountsNetworkOperationsAcrossFlushes() throws {

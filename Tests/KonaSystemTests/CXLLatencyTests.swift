@@ -8,7 +8,7 @@ import KonaWorkloads
 private final class L1MissTimes: TraceSink {
     private var signal = -1
     private(set) var times: [Tick] = []
-    func begin(signals: [(path: String, kind: SignalKind)], initial: [UInt64], strings: SignalStrings) {
+    func begin(signals: [(path: String, kind: SignalKind)], initial: [UInt64], strings: SignalStrings, at start: Tick) {
         signal = signals.firstIndex { $0.path == "cpu0.l1d.miss" } ?? -1
     }
     func change(_ id: SignalID, at time: Tick, raw: UInt64) { if Int(id.raw) == signal && raw == 1 { times.append(time) } }

@@ -144,7 +144,7 @@ func integer(_ r: Report, _ name: String) -> UInt64 {
         final class Sink: TraceSink {
             var changes = 0
             var endedAt: Tick?
-            func begin(signals: [(path: String, kind: SignalKind)], initial: [UInt64], strings: SignalStrings) {}
+            func begin(signals: [(path: String, kind: SignalKind)], initial: [UInt64], strings: SignalStrings, at start: Tick) {}
             func change(_ id: SignalID, at time: Tick, raw: UInt64) { changes += 1 }
             func end(at time: Tick) { endedAt = time }
         }

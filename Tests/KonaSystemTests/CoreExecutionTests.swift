@@ -121,7 +121,7 @@ func execute(_ program: Program, _ overrides: [String]) throws -> (Report, [Doub
     @Test func aHeldInstructionShowsAsAStallInTheWaveform() throws {
         final class Changes: TraceSink {
             var changes: [(time: Tick, raw: UInt64)] = []
-            func begin(signals: [(path: String, kind: SignalKind)], initial: [UInt64], strings: SignalStrings) {}
+            func begin(signals: [(path: String, kind: SignalKind)], initial: [UInt64], strings: SignalStrings, at start: Tick) {}
             func change(_ id: SignalID, at time: Tick, raw: UInt64) { changes.append((time, raw)) }
             func end(at time: Tick) {}
         }

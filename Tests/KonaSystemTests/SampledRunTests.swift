@@ -75,9 +75,14 @@ import KonaWorkloads
         #expect(abs(e.halfWidth - 0.748473) < 1e-6)
     }
 
-    @Test func pagingAndCheckingAreRefusedByName() throws {
+    @Test func pagingCXLAndCheckingAreRefusedByName() throws {
         let paging = try coherentConfig(konaOverrides + ["remote.mechanism=paging", "run.sampling.enabled=true"])
         #expect(SampledRun.unsupported(paging)?.contains("paging") == true)
+        let cxl = try coherentConfig(konaOverrides + ["remote.mechanism=cxl", "run.sampling.enabled=true"])
+        #expect(SampledRun.unsupported(cxl)?.hasPrefix("remote.mechanism: cxl with cxl.coherence: hdm_db") == true)
+        let expander = try coherentConfig(konaOverrides + ["remote.mechanism=cxl", "cxl.coherence=hdm_h", "cxl.link.flit=68",
+                                                           "run.sampling.enabled=true"])
+        #expect(SampledRun.unsupported(expander)?.hasPrefix("remote.mechanism: cxl with cxl.coherence: hdm_h") == true)
         let checked = try coherentConfig(konaOverrides + ["run.check=true", "run.sampling.enabled=true"])
         #expect(SampledRun.unsupported(checked)?.contains("run.check") == true)
     }
