@@ -23,7 +23,8 @@ final class FunctionalComplex {
         l2 = ways.l2
         self.network = network
         controller = CoreComplexController(index: index, llc: llc, table: table, network: network)
-        controller.onTransition = { [unowned(unsafe) self] line, _, _, after in self.transitioned(line, to: after) }
+        let me = Unmanaged.passUnretained(self)        // called per transition: no retain of self
+        controller.onTransition = { line, _, _, after in me._withUnsafeGuaranteedRef { $0.transitioned(line, to: after) } }
     }
 
     /// Applies a demand access to `line` and everything it causes in the system.

@@ -15,7 +15,8 @@ import KonaProtocol
 /// Background evictions run as the eviction engine runs them (a round starts above the high
 /// watermark and evicts, here at once, until the low one), after each allocation.
 /// - Complexity: a hit is a frame lookup and a directory transition; an eviction is
-///   O(lines per block) plus its recall's messages.
+///   O(lines per block) bit tests, a directory lookup per line requested since the frame's
+///   allocation, and its recall's messages.
 final class FunctionalHome: LineValueStore {
     /// The block geometry, eviction packing and network framing of a remote home.
     struct Remote {
@@ -42,6 +43,9 @@ final class FunctionalHome: LineValueStore {
     private unowned(unsafe) let network: FunctionalNetwork
     private let linesPerBlock: Int
     private let blockLineShift: UInt64
+    /// Per frame of a remote home, the lines requested since the frame was allocated: every
+    /// line the sockets hold is among them, so an eviction asks the directory about these only.
+    private var requested: LineBitmap
     /// Whether a request is being served from a block just fetched (no FMem read).
     private var forwarding = false
     /// Memory reads and writes the directory made (DRAM for a CPU home, FMem for the FPGA).
@@ -60,9 +64,15 @@ final class FunctionalHome: LineValueStore {
         self.network = network
         linesPerBlock = Int((remote?.blockSize ?? LineGeometry.lineSize) >> LineGeometry.lineShift)
         blockLineShift = UInt64(linesPerBlock.trailingZeroBitCount)
+        requested = LineBitmap(linesPerFrame: linesPerBlock)
         controller = DirectoryController(index: index, table: table, network: network)
         controller.values = self
-        controller.onMemoryAccess = { [unowned(unsafe) self] line, isWrite in self.memoryAccess(line, isWrite: isWrite) }
+        let me = Unmanaged.passUnretained(self)        // called per memory access: no retain of self
+        controller.onMemoryAccess = { line, isWrite in me._withUnsafeGuaranteedRef { $0.memoryAccess(line, isWrite: isWrite) } }
+        if let frames = remote?.frames {
+            for _ in 0..<frames.numberedFrames { requested.appendFrame() }
+            frames.observeNumbering { [unowned(unsafe) self] in self.requested.appendFrame() }
+        }
         if let remote, remote.dirtyOnGrant {
             controller.onOwnershipGranted = { [unowned(unsafe) self] line in
                 if let f = remote.frames.frame(of: line >> self.blockLineShift) { remote.frames.setDirty(f, line: self.offset(line)) }
@@ -99,6 +109,7 @@ final class FunctionalHome: LineValueStore {
                 hits += 1
                 frames.touch(f)
                 frames.setAccessed(f, line: offset(message.line))
+                requested.insert(f, offset(message.line))
                 try controller.receive(message)
             } else {
                 let f = try allocate(b, remote)
@@ -106,6 +117,8 @@ final class FunctionalHome: LineValueStore {
                 frames.markResident(f)
                 frames.touch(f)
                 frames.setAccessed(f, line: offset(message.line))
+                requested.clear(f)
+                requested.insert(f, offset(message.line))
                 forwarding = true
                 defer { forwarding = false }
                 try controller.receive(message)
@@ -162,8 +175,8 @@ final class FunctionalHome: LineValueStore {
         let frames = remote.frames
         frames.markEvicting(f)
         let first = frames.block(in: f) << blockLineShift
-        for i in 0..<UInt64(linesPerBlock) where controller.state(first + i) != .I {
-            try controller.recall(first + i)
+        for i in 0..<linesPerBlock where requested.contains(f, i) && controller.state(first + UInt64(i)) != .I {
+            try controller.recall(first + UInt64(i))
         }
         try network.drain()
         if let failure { throw failure }

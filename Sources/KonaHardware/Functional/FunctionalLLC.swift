@@ -27,7 +27,10 @@ final class FunctionalLLC {
         self.ways = LLCWays(path: path, sets: sets, ways: ways, writebackBuffer: writebackBuffer, seed: seed)
         controller = LLCController(socket: socket, firstCore: firstCore, cores: cores, table: table,
                                    network: network, homeOf: homeOf)
-        controller.onTransition = { [unowned(unsafe) self] line, before, _, after in self.track(line, from: before, to: after) }
+        let me = Unmanaged.passUnretained(self)        // called per transition: no retain of self
+        controller.onTransition = { line, before, _, after in
+            me._withUnsafeGuaranteedRef { $0.track(line, from: before, to: after) }
+        }
     }
 
     func receive(_ message: CoherenceMessage) throws(ProtocolViolation) {
