@@ -171,4 +171,24 @@ final class CXLDeviceBench: Component, CXLHostEffects {
         #expect(b.device.outstandingTransactions().isEmpty)
         b.device.filter.checkInvariants()
     }
+
+    /// A request that found its block in FMem but waited for an entry while FMem evicted the
+    /// block is served by a fetch: it is a miss, not a hit (`fpga.fmem.hits` counts requests
+    /// served from FMem, as a user measuring the hit rate would).
+    @Test func aHitWhoseBlockIsEvictedWhileItWaitsCountsAsAMiss() throws {
+        let b = CXLDeviceBench(frames: 2, entries: 1, linkLatency: 1_000_000)
+        b.core(.Load, line: 0, host: 0, at: 0)                   // block 0 fetched; host0 takes the entry
+        b.core(.Load, line: 64, host: 0, at: 10_000_000)         // block 1 fetched; line 0's entry recalled: block 0 stays, entry-less
+        b.core(.Load, line: 1, host: 1, at: 20_000_000)          // block 0 hits, then waits for the entry (BISnpInv line 64)
+        b.core(.Load, line: 65, host: 0, at: 20_500_000)         // block 1 hits while the snoop is out: block 0 is now LRU
+        b.core(.Load, line: 128, host: 0, at: 20_700_000)        // block 2 misses: FMem evicts block 0 (no entries, clean)
+        try b.run()
+        for (h, l) in [(1, 1), (0, 65), (0, 128)] { #expect(b.log.contains { $0.hasSuffix("host\(h) loaded line \(l)") }, "\(b.log)") }
+        #expect(b.device.requests == 5)
+        // Line 1 gets the entry first and block 0 is fetched again, evicting block 1 (entry-less:
+        // line 65 still waits), so line 65 is served by a fetch too.
+        #expect(b.device.fetches == 5, "blocks 0, 1, 2, then 0 for line 1 and 1 for line 65: \(b.device.fetches)")
+        #expect(b.device.hits == 0, "lines 1 and 65 hit on arrival, but their blocks were gone when they were served: \(b.device.hits)")
+        #expect(b.device.outstandingTransactions().isEmpty)
+    }
 }

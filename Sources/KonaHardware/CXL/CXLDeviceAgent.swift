@@ -55,6 +55,9 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
         public var host: Int
         /// For `MemWr`: its MetaValue says the host keeps a copy.
         public var keepsCopy: Bool
+        /// A request counted as an FMem hit on arrival: if its block has gone when it is
+        /// served (it waited for a snoop filter entry), the count is taken back.
+        var countedHit = false
 
         public init(_ message: CXLMessage, line: UInt64, host: Int, keepsCopy: Bool = false) {
             self.message = message
@@ -106,7 +109,7 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
     /// The first protocol error, thrown when the current event ends.
     private var failure: CXLProtocolError?
 
-    /// Requests from the hosts, and of those the ones whose block was in FMem.
+    /// Requests from the hosts, and of those the ones served from FMem.
     public private(set) var requests: UInt64 = 0
     public private(set) var hits: UInt64 = 0
     public private(set) var fetches: UInt64 = 0
@@ -148,8 +151,8 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
             stats.formula((prefix ?? path) + "." + name, doc, unit: unit) { [unowned self] in .integer(read(self)) }
         }
         count("requests", "requests from the host (MemRd, MemRdData, MemWrPtl)", "requests", under: fmemPath) { $0.requests }
-        count("fmem.hits", "requests whose block was resident in FMem", "requests", under: fmemPath) { $0.hits }
-        count("fmem.misses", "requests whose block was not resident (fetched, or waiting for a fetch or an eviction)", "requests",
+        count("fmem.hits", "requests served from FMem (one whose block left while it waited for a snoop filter entry is a miss)", "requests", under: fmemPath) { $0.hits }
+        count("fmem.misses", "requests whose block was not resident (fetched, or waiting for a fetch or an eviction), or left while they waited", "requests",
               under: fmemPath) { $0.requests - $0.hits }
         count("fetches", "blocks fetched from remote memory", "blocks", under: fmemPath) { $0.fetches }
         count("fmem.dirty_bits", "dirty bits set at the end (lines of resident blocks modified since fetched)", "lines",
@@ -221,7 +224,9 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
                 hits += 1
                 frames.touch(f)
                 frames.setAccessed(f, line: offset(p.line))
-                serve(p)
+                var hit = p
+                hit.countedHit = true
+                serve(hit)
             } else {
                 held[b] = [p]
                 startMiss(b)
@@ -240,7 +245,9 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
         case .MemRd, .MemRdData, .MemWrPtl:
             let b = block(of: p.line)
             if held[b] == nil && frames.frame(of: b) == nil {
-                held[b] = [p]
+                var miss = p
+                if miss.countedHit { hits -= 1; miss.countedHit = false }
+                held[b] = [miss]
                 startMiss(b)
             } else {
                 serve(p)
@@ -254,7 +261,9 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
     private func serve(_ p: Packet) {
         let b = block(of: p.line)
         if held[b] != nil {
-            held[b]!.append(p)
+            var miss = p
+            if miss.countedHit { hits -= 1; miss.countedHit = false }
+            held[b]!.append(miss)
             return
         }
         let i = filter.find(p.line)
