@@ -52,7 +52,8 @@ public enum CXLPromelaExport {
         inline initTables() {
 
         """
-        out += tableInit("h", "H", tables.host) + tableInit("d", "D", tables.device)
+        out += PromelaExport.tableInit("h", "H", tables.host, eventCount: "HE_NE")
+            + PromelaExport.tableInit("d", "D", tables.device, eventCount: "DE_NE")
         for m in CXLMessage.allCases { out += "  mcls[M_\(m)] = \(m.messageClass.rawValue);\n" }
         out += "}\n" + semantics
         // The steps: core operations, the snoop filter's decisions, deliveries.
@@ -102,17 +103,6 @@ public enum CXLPromelaExport {
         for e in E.allCases { out += "#define \(p)E_\(e.name) \(e.rawValue)\n" }
         for a in A.allCases { out += "#define \(p)A_\(a.name) \(a.rawValue)\n" }
         return out + "#define \(p)_NS \(S.allCases.count)\n#define \(p)E_NE \(E.allCases.count)\n"
-    }
-
-    private static func tableInit<S, E, A>(_ v: String, _ p: String, _ t: ProtocolTable<S, E, A>) -> String {
-        var out = "  /* \(t.name): \(t.rows.count) rows */\n"
-        for (i, row) in t.rows.enumerated() {
-            out += "  \(v)Idx[\(p)_\(row.state.name)*\(p)E_NE + \(p)E_\(row.event.name)] = \(i + 1); \(v)Next[\(i)] = \(p)_\(row.next.name);"
-            out += " \(v)Start[\(i)] = \(t.actionStarts[i]);"
-            for (j, a) in row.actions.enumerated() { out += " \(v)Act[\(Int(t.actionStarts[i]) + j)] = \(p)A_\(a.name);" }
-            out += "\n"
-        }
-        return out + "  \(v)Start[\(t.rows.count)] = \(t.actionList.count);\n"
     }
 
     /// State, sending, the two executors, refinement and the invariants: mirrors `CXLSystem`.

@@ -119,9 +119,9 @@ public enum PromelaExport {
 
         """
         var ini = ""
-        ini += tableInit("c", "C", tables.core)
-        ini += tableInit("l", "L", tables.llc)
-        ini += tableInit("h", "H", homeTable)
+        ini += tableInit("c", "C", tables.core, eventCount: "C_NE")
+        ini += tableInit("l", "L", tables.llc, eventCount: "L_NE")
+        ini += tableInit("h", "H", homeTable, eventCount: "H_NE")
         for a in CoreComplexProtocol.Action.allCases {
             ini += "  cMsg[CA_\(a.name)] = \(CoreComplexProtocol.message(of: a).map { "M_\($0)" } ?? "NOMSG");\n"
         }
@@ -228,10 +228,13 @@ public enum PromelaExport {
         return out
     }
 
-    private static func tableInit<S, E, A>(_ v: String, _ p: String, _ t: ProtocolTable<S, E, A>) -> String {
+    /// Promela statements that fill table `t`'s arrays (`v`Idx, `v`Next, `v`Start, `v`Act) from
+    /// the constants `vocabulary` defined under prefix `p`; `eventCount` names the number of
+    /// events (`p_NE` here, `pE_NE` in the CXL model).
+    static func tableInit<S, E, A>(_ v: String, _ p: String, _ t: ProtocolTable<S, E, A>, eventCount: String) -> String {
         var out = "  /* \(t.name): \(t.rows.count) rows */\n"
         for (i, row) in t.rows.enumerated() {
-            out += "  \(v)Idx[\(p)_\(row.state.name)*\(p)_NE + \(p)E_\(row.event.name)] = \(i + 1); \(v)Next[\(i)] = \(p)_\(row.next.name);"
+            out += "  \(v)Idx[\(p)_\(row.state.name)*\(eventCount) + \(p)E_\(row.event.name)] = \(i + 1); \(v)Next[\(i)] = \(p)_\(row.next.name);"
             out += " \(v)Start[\(i)] = \(t.actionStarts[i]);"
             for (j, a) in row.actions.enumerated() { out += " \(v)Act[\(Int(t.actionStarts[i]) + j)] = \(p)A_\(a.name);" }
             out += "\n"
