@@ -420,16 +420,21 @@ public struct SimulationConfig: Sendable {
                     inclusionVictimWindow: config.quantity("fpga.inclusion_victim_window"))
     }
 
+    /// The first key under `prefix`, in the schema's order, set to other than its default (at
+    /// its default a key changes nothing: `--print-resolved` writes every key, and its output
+    /// must load again).
+    private static func firstChanged(under prefix: String, _ config: ResolvedConfig) throws(ConfigError) -> String? {
+        let defaults = try ConfigLoader(schema: config.schema).defaults()
+        return config.schema.keys.lazy.map(\.path).first {
+            $0.hasPrefix(prefix) && config.origin($0) != .defaultValue && config.text($0) != defaults.text($0)
+        }
+    }
+
     /// Kona on CXL's settings; a `cxl.*` key set to other than its default while remote memory is
-    /// reached otherwise is an error (at its default it changes nothing: `--print-resolved`
-    /// writes every key, and its output must load again).
+    /// reached otherwise is an error.
     private static func cxl(_ config: ResolvedConfig, remote: FPGA?) throws(ConfigError) -> CXL? {
-        let keys = ["cxl.coherence", "cxl.link.flit", "cxl.link.bandwidth", "cxl.link.latency_to_device", "cxl.link.latency_to_host",
-                    "cxl.link.switch_hops", "cxl.link.switch_latency", "cxl.link.credits", "cxl.snoop_filter.entries",
-                    "cxl.snoop_filter.ways", "cxl.snoop_filter.replacement"]
         guard config.string("remote.mechanism") == "cxl" else {
-            let defaults = try ConfigLoader(schema: config.schema).defaults()
-            if let key = keys.first(where: { config.origin($0) != .defaultValue && config.text($0) != defaults.text($0) }) {
+            if let key = try firstChanged(under: "cxl.", config) {
                 throw config.error(key, "a CXL setting, but remote.mechanism is \(config.string("remote.mechanism")): set remote.mechanism: cxl or remove it")
             }
             return nil
@@ -443,9 +448,7 @@ public struct SimulationConfig: Sendable {
             throw config.error("cxl.link.flit", "68-byte flits have no back-invalidation channels, which HDM-DB (cxl.coherence: hdm_db) needs: use 256 or 256-latency-optimized, or cxl.coherence: hdm_h (a memory expander)")
         }
         if hostOnly {
-            let defaults = try ConfigLoader(schema: config.schema).defaults()
-            let filterKeys = ["cxl.snoop_filter.entries", "cxl.snoop_filter.ways", "cxl.snoop_filter.replacement"]
-            if let key = filterKeys.first(where: { config.origin($0) != .defaultValue && config.text($0) != defaults.text($0) }) {
+            if let key = try firstChanged(under: "cxl.snoop_filter.", config) {
                 throw config.error(key, "a snoop filter setting, but cxl.coherence is hdm_h (\(Self.place(config.origin("cxl.coherence")))), whose device keeps no snoop filter: remove it, or use cxl.coherence: hdm_db")
             }
         }
