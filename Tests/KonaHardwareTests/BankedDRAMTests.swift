@@ -43,15 +43,17 @@ let ddr4_3200 = DRAMParameters(
     /// Five reads at time 0 to five idle banks of one rank, the first four in four bank
     /// groups: ACTs at 0, 4, 8 and 12 cycles (tRRD_S), RDs at 22, 26, 30 and 34; the fifth
     /// ACT waits for tFAW (34 cycles after the first), and one more cycle because the
-    /// command bus carries the fourth RD at 34, so its data ends at 35 + 22 + 22 + 4 = 83
-    /// cycles, 51.875 ns. With tFAW no longer than four tRRD_S it would end at 16 + 48 = 64.
+    /// command bus carries the fourth RD at 34; its RD at 57 would put its data at 79, off
+    /// the burst grid with the others' bursts near (`BankedDRAM.gridReach`), so the RD is at
+    /// 58 and the data ends at 80 + 4 = 84 cycles, 52.5 ns. With tFAW no longer than four
+    /// tRRD_S it would end at 16 + 48 = 64 (data at 60, on the grid).
     @Test func tFAWLimitsARankToFourActivates() {
         func fifth(_ p: DRAMParameters) -> Tick {
             let dram = BankedDRAM(p)
             for g in 0 ..< 4 { _ = dram.read(line: UInt64(g) * 128, at: 0) }
             return dram.read(line: 4 * 128, at: 0)
         }
-        #expect(fifth(ddr4_3200) == 83 * 625)
+        #expect(fifth(ddr4_3200) == 84 * 625)
         var loose = ddr4_3200
         loose.tFAW = 16
         #expect(fifth(loose) == 64 * 625)
@@ -59,15 +61,16 @@ let ddr4_3200 = DRAMParameters(
 
     /// Rank 0 refreshes every tREFI (7.8 us, first at 7.8 us) for tRFC (350 ns), rank 1 half
     /// an interval later: a read arriving as rank 0's refresh starts waits it out (350 + 30 ns), the next
-    /// one after it does not, a read of rank 1 then is not stalled, and the refresh closed
-    /// the row the first had opened.
+    /// one after it does not (a row hit, 16.25 ns plus 2 cycles: the read before's burst ended
+    /// 32 cycles earlier, so its data goes on the burst grid, at 22 + 2 cycles), a read of
+    /// rank 1 then is not stalled, and the refresh closed the row the first had opened.
     @Test func refreshStallsARankForTRFCEveryTREFI() {
         let dram = BankedDRAM(ddr4_3200)
         let tREFI: Tick = 12_480 * 625
         _ = dram.read(line: 7, at: 1_000_000)                                      // opens row 0 of bank 0, rank 0
         // Bank 0's row is still open: PRE, tRP, then REF for tRFC; the read is a miss after it.
         #expect(dram.read(line: 7, at: tREFI) - tREFI == 13_750 + 350_000 + 30_000)
-        #expect(dram.read(line: 8, at: tREFI + 400_000) - (tREFI + 400_000) == 16_250)
+        #expect(dram.read(line: 8, at: tREFI + 400_000) - (tREFI + 400_000) == 16_250 + 2 * 625)
         let rank1: UInt64 = 128 * 16                                                // the rank bit above the banks
         #expect(dram.read(line: rank1, at: tREFI) - tREFI == 30_000)
         #expect(dram.read(line: 9, at: 2 * tREFI + 100_000) - (2 * tREFI + 100_000) == 13_750 + 250_000 + 30_000)
@@ -77,7 +80,8 @@ let ddr4_3200 = DRAMParameters(
 
     /// A row hit arriving after a conflict in its bank is served before the conflict's PRE.
     /// Row X of bank 0 read at cycle 0 (ACT 0, RD 22); row Y at cycle 1 (PRE at 52 = tRAS,
-    /// ACT 74, RD 96); row X again at cycle 2: its RD fits inside X's interval at 30 (tCCD_L
+    /// ACT 74, RD 98: at 96 its data would start at 118, off the burst grid with X's burst
+    /// near, so 120, ending at 124); row X again at cycle 2: its RD fits inside X's interval at 30 (tCCD_L
     /// after the first RD, 30 + tRTP <= 52), data ends at 56: 54 cycles, 33.75 ns, a hit. The
     /// same request arriving at cycle 45 finds no slot there (45 + tRTP > 52): a conflict
     /// behind Y (PRE at 126 = Y's ACT + tRAS, ACT 148, RD 170, end 196).
@@ -85,7 +89,7 @@ let ddr4_3200 = DRAMParameters(
         for (arrival, end, hits) in [(UInt64(2), UInt64(56), UInt64(1)), (45, 196, 0)] {
             let dram = BankedDRAM(ddr4_3200)
             _ = dram.read(line: 0, at: 0)
-            #expect(dram.read(line: nextRow, at: 625) == 122 * 625)
+            #expect(dram.read(line: nextRow, at: 625) == 124 * 625)
             #expect(dram.read(line: 1, at: Tick(arrival) * 625) == Tick(end) * 625)
             #expect((dram.rowHits, dram.rowMisses, dram.rowConflicts) == (hits, 1, 2 - hits))
         }
@@ -96,12 +100,15 @@ let ddr4_3200 = DRAMParameters(
     /// to another bank of the rank arriving at 12,480 activates after the REF (tRP) and tRFC,
     /// at 13,104 (420 ns: 26.25 ns to the PRE, 13.75 + 350 + 30). A read to a third bank
     /// placed afterwards but arriving at 12,465 is not held back: its ACT there leaves its bank
-    /// free to precharge by 12,522 (12,465 + tRAS), so it is a plain 30 ns miss.
+    /// free to precharge by 12,522 (12,465 + tRAS), so it is a miss, ACT 12,465, its RD at
+    /// 12,487 (tRCD) but for the bus: data at 12,509 would be off the burst grid, one cycle
+    /// short of the first read's burst (12,514-12,517), so it follows that burst (RD 12,496,
+    /// tCCD_S after 12,492): data ends at 12,522, 57 cycles (35.625 ns).
     @Test func aRefreshWaitsForCommandsPlacedPastItsDueTime() {
         let dram = BankedDRAM(ddr4_3200)
         #expect(dram.read(line: 0, at: 12_470 * 625) - 12_470 * 625 == 30_000)
         #expect(dram.read(line: 256, at: 12_480 * 625) - 12_480 * 625 == 420_000)      // bank group 2
-        #expect(dram.read(line: 128, at: 12_465 * 625) - 12_465 * 625 == 30_000)       // bank group 1
+        #expect(dram.read(line: 128, at: 12_465 * 625) - 12_465 * 625 == 57 * 625)     // bank group 1
     }
 
     /// A 4 KiB fill under the presets' mapping (bank group below the column) on an idle

@@ -29,11 +29,11 @@ import KonaHardware
     }()
 
     /// Latency tolerance per stream: 10% (the target; conflict offered at 5% of
-    /// peak), except the ramp, whose steps from 70% on queue longer than DRAMsim3's: a
-    /// placement made at arrival never yields to a later request, and at saturation it serves
-    /// less than DRAMsim3's FR-FCFS (docs/dram.md gives every step).
+    /// peak), except the ramp (+43.5%): its steps agree within 12% up to 90% of peak, but in
+    /// the last, with refresh, KonaSim's queues fill and it serves less than DRAMsim3 (a
+    /// placement made at arrival never yields to a later request; docs/dram.md gives every step).
     static func latencyTolerance(_ kind: DRAMStream.Kind) -> Double {
-        kind == .ramp ? 0.80 : 0.10
+        kind == .ramp ? 0.50 : 0.10
     }
 
     @Test func theFixtureHoldsEveryStream() {

@@ -40,6 +40,14 @@ public final class BankedDRAM {
     let readWork: UInt64, writeWork: UInt64
     /// Idle bus cycles between a read's data and a write's (JEDEC's RL + BL/2 + 2 - WL).
     let tRTW: UInt64 = 2
+    /// A data burst with another placed within this many cycles (32 bursts) of it starts on
+    /// a multiple of the burst length, unless it directly follows or precedes a burst (a
+    /// train keeps its phase; an exact fit leaves no hole). Requests are placed in arrival order, not in the order they become ready, so
+    /// bursts booked at arbitrary cycles leave holes shorter than a burst that no later
+    /// request can use, where a controller issuing in time order packs bursts back to back;
+    /// on a common grid every hole is whole bursts. A burst alone on the bus (an idle
+    /// channel) is not moved. docs/dram.md ("Saturation") has the figures.
+    let gridReach: UInt64
     let closedPage: Bool
     static let closed = UInt64.max
 
@@ -136,6 +144,7 @@ public final class BankedDRAM {
         tCCD_S = c(p.tCCD_S); tCCD_L = c(p.tCCD_L); tRRD_S = c(p.tRRD_S); tRRD_L = c(p.tRRD_L); tFAW = c(p.tFAW)
         tWTR_S = c(p.tWTR_S); tWTR_L = c(p.tWTR_L); tRTP = c(p.tRTP); tWR = c(p.tWR); tRFC = c(p.tRFC); tREFI = c(p.tREFI)
         tBurst = c(p.burstCycles)
+        gridReach = 32 &* c(p.burstCycles)
         readWork = max(c(p.tRAS), c(p.tRCD + p.tRTP))
         writeWork = max(c(p.tRAS), c(p.tRCD + p.tCWL + p.burstCycles + p.tWR))
         closedPage = p.pagePolicy == .closed
@@ -522,7 +531,13 @@ public final class BankedDRAM {
         // Each failed check moves the candidate past what it collides with.
         while true {
             let data = cas &+ latency
-            if let m = calendars.lastMarked(bus(c), from: data, to: data &+ tBurst &- 1) {
+            let phase = data % tBurst
+            if phase != 0, !calendars.any(bus(c), from: back(data, 1), to: back(data, 1)),
+               !calendars.any(bus(c), from: data &+ tBurst, to: data &+ tBurst),
+               calendars.any(bus(c), from: back(data, gridReach), to: data &+ tBurst &- 1 &+ gridReach) {
+                // Other bursts are placed around: this one goes on the grid (`gridReach`).
+                cas &+= tBurst &- phase
+            } else if let m = calendars.lastMarked(bus(c), from: data, to: data &+ tBurst &- 1) {
                 cas = calendars.runEnd(bus(c), from: m) &- latency
             } else if calendars.any(commands(c), from: cas, to: cas) {
                 cas = calendars.runEnd(commands(c), from: cas)
