@@ -6,7 +6,8 @@ import KonaEngine
 /// Each call is answered at once, as `MainMemory`'s callers expect. A read's commands (PRE if
 /// another row is open, ACT if none is, then RD) are placed at the earliest clock cycles its
 /// bank allows that also keep every constraint with the commands already placed (tRRD,
-/// tFAW, tCCD, tWTR, the data bus, one command a cycle on the command bus): a request to an idle bank takes a gap before requests
+/// tFAW, tCCD, tWTR, the data bus, one command a cycle on the command bus; a data burst with
+/// others placed near starts on a multiple of the burst length, `gridReach`): a request to an idle bank takes a gap before requests
 /// still waiting for busy banks, as a first-ready scheduler would serve it, and no placed
 /// command ever moves. Requests to one bank are served in call order; a request enters its
 /// bank's command queue (`bankQueue` deep) when the one `bankQueue` before it has issued,
