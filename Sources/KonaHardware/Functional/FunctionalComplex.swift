@@ -97,6 +97,10 @@ final class FunctionalComplex {
 
     private func evict(_ line: UInt64) {
         evictions += 1
-        do { try controller.evict(line) } catch { if failure == nil { failure = error } }
+        do {
+            if try memo?.evict(core: controller.index, line: line) != true { try controller.evict(line) }
+        } catch {
+            if failure == nil { failure = error }
+        }
     }
 }

@@ -21,6 +21,9 @@ final class FunctionalNetwork: CoherenceNetwork {
 
     func send(_ message: CoherenceMessage) { queue.append(message) }
 
+    /// Whether no message waits for delivery.
+    var isIdle: Bool { head == queue.count }
+
     /// Counts the messages of a transaction applied as one memoized step.
     @inline(__always) func countDelivered(_ count: UInt64) { messages &+= count }
 

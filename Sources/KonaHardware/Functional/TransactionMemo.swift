@@ -51,22 +51,41 @@ final class TransactionMemo {
     }
 
     private unowned(unsafe) let network: FunctionalNetwork
+    /// The parts, reached without retaining them (the system owns them).
+    private unowned(unsafe) let llc: FunctionalLLC
+    private let complexes: UnsafeMutableBufferPointer<Unmanaged<FunctionalComplex>>
+    private let homes: UnsafeMutableBufferPointer<Unmanaged<FunctionalHome>>
     private let cores: Int
     private let homeOf: (UInt64) -> Int
     private var index = LineMap<Int32>()
-    private var entries: ContiguousArray<Entry> = []
+    /// The entries, in flat memory (read per transaction without retaining an array).
+    private var entries: UnsafeMutableBufferPointer<Entry>
+    private var entryCount = 0
     /// Whether requests are memoized (off: every transaction takes the message path).
     var enabled = true
     /// Transactions applied as one step.
     private(set) var applied: UInt64 = 0
 
-    /// The memo of a one-socket system of `cores` cores (at most 8), whose parts `network`
-    /// reaches; `homeOf` gives a line's home number.
-    init(network: FunctionalNetwork, cores: Int, homeOf: @escaping (UInt64) -> Int) {
-        precondition(cores <= 8, "the transaction memo keys at most 8 cores")
+    /// The memo of a one-socket system: its cores (at most 8), its LLC, its homes and the
+    /// network between them; `homeOf` gives a line's home number.
+    init(complexes: [FunctionalComplex], llc: FunctionalLLC, homes: [FunctionalHome], network: FunctionalNetwork,
+         homeOf: @escaping (UInt64) -> Int) {
+        precondition(complexes.count <= 8, "the transaction memo keys at most 8 cores")
         self.network = network
-        self.cores = cores
+        self.llc = llc
+        cores = complexes.count
+        self.complexes = .allocate(capacity: complexes.count)
+        _ = self.complexes.initialize(from: complexes.map { Unmanaged.passUnretained($0) })
+        self.homes = .allocate(capacity: homes.count)
+        _ = self.homes.initialize(from: homes.map { Unmanaged.passUnretained($0) })
+        entries = .allocate(capacity: 64)
         self.homeOf = homeOf
+    }
+
+    deinit {
+        complexes.deallocate()
+        homes.deallocate()
+        entries.deallocate()
     }
 
     /// Applies core `core`'s load or store of `line` as one memoized step, after the LLC's
@@ -77,11 +96,10 @@ final class TransactionMemo {
         guard enabled, let start = stable(line) else { return false }
         // The requester's own state (the caller knows it) must be the one its listing implies.
         guard UInt64(own.rawValue) == start.key >> UInt64(2 * core) & 3 else { return false }
-        let llc = network.llcs[0]
         var victim = TagStore.invalid
         var replacement = Entry(), victimStart = start
-        if !llc._withUnsafeGuaranteedRef({ $0.servesAtOnce(line, start.llc.state) }) {
-            guard let v = llc._withUnsafeGuaranteedRef({ $0.replacementVictim(for: line) }), let vs = stable(v) else { return false }
+        if !llc.servesAtOnce(line, start.llc.state) {
+            guard let v = llc.replacementVictim(for: line), let vs = stable(v) else { return false }
             replacement = entry(vs.key | Self.replaceBit, line: v, start: vs, operation: .replace)
             guard replacement.memoizable else { return false }
             victim = v
@@ -91,7 +109,7 @@ final class TransactionMemo {
                       operation: .request(core: core, isStore: isStore))
         guard e.memoizable else { return false }
         if victim != TagStore.invalid {
-            llc._withUnsafeGuaranteedRef { $0.countReplacement() }
+            llc.countReplacement()
             try perform(replacement, line: victim, start: victimStart)
         }
         try perform(e, line: line, start: start)
@@ -99,16 +117,28 @@ final class TransactionMemo {
     }
 
     /// Applies the home's recall of `line` (an FMem eviction) as one memoized step; false if
-    /// it takes the message path.
+    /// it takes the message path. Only with no message in flight (inside a memoized request):
+    /// a recall met while the message path drains takes the message path.
     func recall(_ line: UInt64) throws(ProtocolViolation) -> Bool {
-        guard enabled, network.llcs[0]._withUnsafeGuaranteedRef({ $0.isIdle }), let start = stable(line) else { return false }
+        guard enabled, network.isIdle, llc.isIdle, let start = stable(line)
+        else { return false }
         let e = entry(start.key | Self.recallBit, line: line, start: start, operation: .recall)
         guard e.memoizable else { return false }
         try perform(e, line: line, start: start)
         return true
     }
 
-    private static let replaceBit: UInt64 = 1 << 39, recallBit: UInt64 = 1 << 40
+    /// Applies core `core`'s eviction of `line` from its L2 as one memoized step; false if it
+    /// takes the message path. Only with no message in flight, as `recall`.
+    func evict(core: Int, line: UInt64) throws(ProtocolViolation) -> Bool {
+        guard enabled, network.isIdle, let start = stable(line), start.key >> UInt64(2 * core) & 3 != 0 else { return false }
+        let e = entry(start.key | Self.evictBit | UInt64(core) << 35, line: line, start: start, operation: .evict(core: core))
+        guard e.memoizable else { return false }
+        try perform(e, line: line, start: start)
+        return true
+    }
+
+    private static let replaceBit: UInt64 = 1 << 39, recallBit: UInt64 = 1 << 40, evictBit: UInt64 = 1 << 41
 
     /// What a transaction on a line starts from: the key's part for the line's records, the
     /// LLC's and the home's records, the home's number.
@@ -124,22 +154,22 @@ final class TransactionMemo {
     /// LLC lists it (inclusion), so the others are in I.
     @inline(__always)
     private func stable(_ line: UInt64) -> Start? {
-        let llc = network.llcs[0]._withUnsafeGuaranteedRef { $0.controller.lines[line] } ?? LLCController.Line()
-        guard llc.state.rawValue < 4, llc.acks == 0 else { return nil }
-        var key = UInt64(llc.state.rawValue) << 16 | (llc.sharers & 0xFF) << 18 | UInt64((llc.owner ?? -1) + 1) << 26
-        var listed = llc.sharers | (llc.owner.map { 1 << UInt64($0) } ?? 0)
+        let record = llc.controller.lines[line] ?? LLCController.Line()
+        guard record.state.rawValue < 4, record.acks == 0 else { return nil }
+        var key = UInt64(record.state.rawValue) << 16 | (record.sharers & 0xFF) << 18 | UInt64((record.owner ?? -1) + 1) << 26
+        var listed = record.sharers | (record.owner.map { 1 << UInt64($0) } ?? 0)
         while listed != 0 {
             let k = listed.trailingZeroBitCount
             listed &= listed - 1
-            let state = network.complexes[k]._withUnsafeGuaranteedRef { $0.controller.lines[line]?.state ?? .I }
+            let state = complexes[k]._withUnsafeGuaranteedRef { $0.controller.lines[line]?.state ?? .I }
             guard state.rawValue < 4 else { return nil }
             key |= UInt64(state.rawValue) << UInt64(2 * k)
         }
         let h = homeOf(line)
-        let home = network.homes[h]._withUnsafeGuaranteedRef { $0.controller.lines[line] } ?? DirectoryController.Line()
+        let home = homes[h]._withUnsafeGuaranteedRef { $0.controller.lines[line] } ?? DirectoryController.Line()
         guard home.state.rawValue < 3, home.responses == 0, home.sharers & ~1 == 0, (home.owner ?? 0) == 0 else { return nil }
         key |= UInt64(home.state.rawValue) << 30 | home.sharers << 32 | UInt64(home.owner == nil ? 0 : 1) << 33 | UInt64(h) << 34
-        return Start(key: key, llc: llc, home: home, homeIndex: h)
+        return Start(key: key, llc: record, home: home, homeIndex: h)
     }
 
     /// The entry of `key`, rehearsed the first time it is met.
@@ -147,8 +177,15 @@ final class TransactionMemo {
     private func entry(_ key: UInt64, line: UInt64, start: Start, operation: TransactionRehearsal.Operation) -> Entry {
         if let i = index[key] { return entries[Int(i)] }
         let e = rehearse(operation, line: line, start: start)
-        index[key] = Int32(entries.count)
-        entries.append(e)
+        if entryCount == entries.count {
+            let grown = UnsafeMutableBufferPointer<Entry>.allocate(capacity: 2 * entries.count)
+            _ = grown.initialize(from: entries)
+            entries.deallocate()
+            entries = grown
+        }
+        index[key] = Int32(entryCount)
+        entries[entryCount] = e
+        entryCount += 1
         return e
     }
 
@@ -157,13 +194,13 @@ final class TransactionMemo {
     private func perform(_ e: Entry, line: UInt64, start: Start) throws(ProtocolViolation) {
         applied &+= 1
         network.countDelivered(e.messages)
-        network.llcs[0]._withUnsafeGuaranteedRef { llc in
+        do {
             if e.llcRequest { llc.countRequest(line) }
             if e.llcInstall != .I { llc.install(line, as: e.llcInstall) }
             if e.llcLeaves { llc.leave(line, from: start.llc.state) }
         }
         var failure: ProtocolViolation?
-        network.homes[start.homeIndex]._withUnsafeGuaranteedRef { home in
+        homes[start.homeIndex]._withUnsafeGuaranteedRef { home in
             var fetched = false
             if e.homeRequest {
                 do throws(ProtocolViolation) { fetched = try home.admit(line) } catch { failure = error }
@@ -180,14 +217,14 @@ final class TransactionMemo {
         if e.llcChanged {
             var end = e.llcEnd
             if e.llcKeepsRequester { end.requester = start.llc.requester }
-            network.llcs[0]._withUnsafeGuaranteedRef { $0.controller.lines[line] = end.state == .I ? nil : end }
+            llc.controller.lines[line] = end.state == .I ? nil : end
         }
         var changed = e.coresChanged
         while changed != 0 {
             let k = changed.trailingZeroBitCount
             changed &= changed - 1
             let state = CoreComplexProtocol.State(rawValue: Int(e.coreStates >> UInt64(2 * k) & 3))!
-            network.complexes[k]._withUnsafeGuaranteedRef { complex in
+            complexes[k]._withUnsafeGuaranteedRef { complex in
                 complex.controller.lines[line] = state == .I ? nil : CoreComplexController.Line(state: state, data: 0)
                 if e.snooped & (1 << UInt64(k)) != 0 { complex.countSnoop() }
                 complex.follow(line, to: state)
@@ -196,12 +233,12 @@ final class TransactionMemo {
     }
 
     /// An entry made by running `operation`'s rows once on scratch controllers that hold the
-    /// line as the system does.
+    /// line as the key says (so that the entry depends on the key only).
     private func rehearse(_ operation: TransactionRehearsal.Operation, line: UInt64, start: Start) -> Entry {
-        let coreTable = network.complexes[0]._withUnsafeGuaranteedRef { $0.controller.table }
-        let llcTable = network.llcs[0]._withUnsafeGuaranteedRef { $0.controller.table }
-        let homeTable = network.homes[start.homeIndex]._withUnsafeGuaranteedRef { $0.controller.table }
-        let states = (0..<cores).map { k in network.complexes[k]._withUnsafeGuaranteedRef { $0.controller.state(line) } }
+        let coreTable = complexes[0]._withUnsafeGuaranteedRef { $0.controller.table }
+        let llcTable = llc.controller.table
+        let homeTable = homes[start.homeIndex]._withUnsafeGuaranteedRef { $0.controller.table }
+        let states = (0..<cores).map { k in CoreComplexProtocol.State(rawValue: Int(start.key >> UInt64(2 * k) & 3))! }
         let rehearsal = TransactionRehearsal(line: line, coreTable: coreTable, llcTable: llcTable, homeTable: homeTable,
                                              homeIndex: start.homeIndex, cores: states, llc: start.llc, home: start.home)
         return rehearsal.run(operation)

@@ -22,6 +22,8 @@ final class TransactionRehearsal: CoherenceNetwork {
         case replace
         /// The home recalls the line (FMem evicts its block).
         case recall
+        /// A core's L2 evicts the line.
+        case evict(core: Int)
     }
 
     /// The requester value a scratch record starts with, to tell whether the rows set it.
@@ -95,6 +97,8 @@ final class TransactionRehearsal: CoherenceNetwork {
             case .recall:
                 leaving = true
                 try home.recall(line)
+            case .evict(let core):
+                try cores[core].evict(line)
             }
             try drain()
         } catch {
