@@ -81,8 +81,12 @@ final class FunctionalComplex {
     /// A snoop of a memoized transaction.
     func countSnoop() { snoops += 1 }
 
-    /// The private caches follow `line`'s transition to `state` (a memoized transaction's end state).
-    func follow(_ line: UInt64, to state: CoreComplexProtocol.State) { transitioned(line, to: state) }
+    /// The private caches follow `line`'s transition to `state`, a memoized transaction's end
+    /// state. No other line of the core is in a transaction then, so every line the L2 holds
+    /// is replaceable (S, E or M) without asking the controller.
+    func follow(_ line: UInt64, to state: CoreComplexProtocol.State) {
+        ways.follow(line, to: state, at: 0, replaceable: { _ in true }, evict: { self.evict($0) })
+    }
 
     private func transitioned(_ line: UInt64, to state: CoreComplexProtocol.State) {
         ways.follow(line, to: state, at: 0, replaceable: { self.replaceable($0) }, evict: { self.evict($0) })
