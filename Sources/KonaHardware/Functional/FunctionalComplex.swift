@@ -15,8 +15,8 @@ final class FunctionalComplex {
     private(set) var upgrades: UInt64 = 0, evictions: UInt64 = 0, snoops: UInt64 = 0
     /// The first protocol error met inside a transition callback.
     var failure: ProtocolViolation?
-    /// The system's transaction memo, if it has one.
-    var memo: TransactionMemo?
+    /// The system's transaction memo, if it has one (the system owns it).
+    unowned(unsafe) var memo: TransactionMemo?
 
     init(path: String, index: Int, llc: Endpoint, table: CoreComplexProtocol.Table,
          l1 level1: (sets: Int, ways: Int), l2 level2: (sets: Int, ways: Int), network: FunctionalNetwork, seed: UInt64) {

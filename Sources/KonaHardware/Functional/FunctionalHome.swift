@@ -58,8 +58,9 @@ final class FunctionalHome: LineValueStore {
     /// Bytes on the network (payload, descriptors and headers), as `RemoteNetwork` counts them.
     private(set) var bytesRead: UInt64 = 0, bytesWritten: UInt64 = 0, evictionBytes: UInt64 = 0
     var failure: ProtocolViolation?
-    /// The system's transaction memo, if it has one (recalls are applied through it).
-    var memo: TransactionMemo?
+    /// The system's transaction memo, if it has one (recalls are applied through it; the
+    /// system owns it).
+    unowned(unsafe) var memo: TransactionMemo?
 
     init(index: Int, table: HomeProtocol.Table, remote: Remote?, network: FunctionalNetwork) {
         self.remote = remote

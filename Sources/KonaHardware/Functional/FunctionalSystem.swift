@@ -121,9 +121,8 @@ public final class FunctionalSystem {
             }
         }
         if sockets == 1 && perSocket <= 8 {
-            let memo = TransactionMemo(complexes: complexes, llc: llcs[0], homes: homes, network: network) { line in
-                remotePlacement?.isRemote(line) == true ? 1 : 0
-            }
+            let memo = TransactionMemo(complexes: complexes, llc: llcs[0], homes: homes, network: network,
+                                       placement: remotePlacement)
             for complex in complexes { complex.memo = memo }
             for home in homes { home.memo = memo }
             transactionMemo = memo

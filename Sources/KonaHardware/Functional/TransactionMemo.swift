@@ -56,7 +56,8 @@ final class TransactionMemo {
     private let complexes: UnsafeMutableBufferPointer<Unmanaged<FunctionalComplex>>
     private let homes: UnsafeMutableBufferPointer<Unmanaged<FunctionalHome>>
     private let cores: Int
-    private let homeOf: (UInt64) -> Int
+    /// Which lines the FPGA (home 1) homes; nil: every line is the CPU home's (home 0).
+    private let placement: RemotePlacement?
     private var index = LineMap<Int32>()
     /// The entries, in flat memory (read per transaction without retaining an array).
     private var entries: UnsafeMutableBufferPointer<Entry>
@@ -66,10 +67,10 @@ final class TransactionMemo {
     /// Transactions applied as one step.
     private(set) var applied: UInt64 = 0
 
-    /// The memo of a one-socket system: its cores (at most 8), its LLC, its homes and the
-    /// network between them; `homeOf` gives a line's home number.
+    /// The memo of a one-socket system: its cores (at most 8), its LLC, its homes (the CPU's,
+    /// then the FPGA's if `placement` says which lines it homes) and the network between them.
     init(complexes: [FunctionalComplex], llc: FunctionalLLC, homes: [FunctionalHome], network: FunctionalNetwork,
-         homeOf: @escaping (UInt64) -> Int) {
+         placement: RemotePlacement?) {
         precondition(complexes.count <= 8, "the transaction memo keys at most 8 cores")
         self.network = network
         self.llc = llc
@@ -79,7 +80,7 @@ final class TransactionMemo {
         self.homes = .allocate(capacity: homes.count)
         _ = self.homes.initialize(from: homes.map { Unmanaged.passUnretained($0) })
         entries = .allocate(capacity: 64)
-        self.homeOf = homeOf
+        self.placement = placement
     }
 
     deinit {
@@ -165,7 +166,7 @@ final class TransactionMemo {
             guard state.rawValue < 4 else { return nil }
             key |= UInt64(state.rawValue) << UInt64(2 * k)
         }
-        let h = homeOf(line)
+        let h = placement?.isRemote(line) == true ? 1 : 0
         let home = homes[h]._withUnsafeGuaranteedRef { $0.controller.lines[line] } ?? DirectoryController.Line()
         guard home.state.rawValue < 3, home.responses == 0, home.sharers & ~1 == 0, (home.owner ?? 0) == 0 else { return nil }
         key |= UInt64(home.state.rawValue) << 30 | home.sharers << 32 | UInt64(home.owner == nil ? 0 : 1) << 33 | UInt64(h) << 34
