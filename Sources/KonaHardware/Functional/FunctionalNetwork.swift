@@ -54,6 +54,7 @@ final class FunctionalNetwork: CoherenceNetwork {
             messages &+= 1
             try deliver(message)
         }
+        guard head > 0 else { return }                // nothing was sent (a memoized access)
         head = 0
         queue.removeAll(keepingCapacity: true)
     }
