@@ -1,33 +1,35 @@
 import KonaEngine
 import KonaProtocol
 
-/// The functional model's transaction memo: a core's request that is stable end to end is
-/// applied as one step, from the line's states in the socket's private caches, its LLC and
-/// its home to their end states, with the counts and side effects the table rows would have
-/// produced, instead of message by message.
+/// The functional model's transaction memo: a transaction that is stable end to end (a
+/// core's load or store, the LLC's replacement before it when its set is full, a core's L2
+/// eviction, the home's recall of a line) is applied as one step, from the line's records in
+/// the socket's cores, its LLC and its home to their end records, with the messages, counts
+/// and side effects the table rows would have produced, instead of message by message.
 ///
 /// An entry is made the first time its key is met, by running the real table rows once on
 /// scratch controllers (`TransactionRehearsal`), so the tables stay the one protocol. The key
-/// is everything those rows read: the request (load or store, which core), each core's
-/// state of the line, the LLC's record (state, sharers, owner) and the home's (which home,
-/// state, sharer, owner). A transaction goes through the message path instead when the LLC
-/// must first replace a line to make room, or when its rehearsal shows it is not stable end
-/// to end (an entry marked so is never applied). FMem's part of a remote home's request (the
-/// hit, or the fetch with its eviction, recalls and background eviction) is not memoized:
-/// `FunctionalHome.admit` runs it, the same code the message path runs, at the point the
-/// home's request would arrive; its recalls take the message path.
+/// is everything those rows read: the operation (and which core), the state of the line in
+/// each core the LLC lists (a core holds a line only while its LLC lists it: the others are
+/// in I), the LLC's record (state, sharers, owner) and the home's (which home, state, sharer,
+/// owner). A transaction takes the message path when its rehearsal shows it is not stable
+/// end to end (an entry marked so is never applied), when a replacement would wait for the
+/// writeback buffer, and for recalls and evictions met while messages are in flight. FMem's
+/// part of a remote home's request (the hit, or the fetch with its eviction and background
+/// eviction) is not memoized: `FunctionalHome.admit` runs it, the code the message path
+/// runs, where the home's request would arrive (its recalls are memoized steps).
 ///
 /// Applying an entry keeps the message path's order of every effect on shared state: the
 /// LLC's request count and way (tag stamps), then FMem, then the lines' records, then the
-/// private caches' tags (the requester's L2 fill, whose victim is evicted through the
-/// controller and the network, drained after the access as before).
-/// - Complexity: O(cores) line-map lookups to build the key, one for the memo, O(cores)
-///   record writes; a new key costs one rehearsal (a few scratch controllers).
+/// private caches' tags (the requester's L2 fill, whose victim's eviction is a step too).
+/// - Complexity: a line-map lookup for the LLC's record, the home's and each listed core's,
+///   one for the memo, as many record writes; a new key costs one rehearsal.
 final class TransactionMemo {
     /// The memoized step of one key.
     struct Entry {
         /// Whether the transaction may be applied as one step.
         var memoizable = false
+        /// Messages the transaction delivers (counted as the message path counts them).
         var messages: UInt64 = 0
         /// Whether the LLC counted a core request (and so touched or missed its tags).
         var llcRequest = false
@@ -36,10 +38,13 @@ final class TransactionMemo {
         /// Whether the LLC's line returned to I (its way freed; a writeback buffer entry it took
         /// is free again).
         var llcLeaves = false
+        /// Whether a row fired on the LLC's line (its record becomes `llcEnd`), and whether
+        /// none set its requester (the live record's is kept).
         var llcChanged = false, llcKeepsRequester = false
         var llcEnd = LLCController.Line()
         /// Whether the home received a request (a remote home runs FMem's part: `admit`).
         var homeRequest = false
+        /// The same for the home's record.
         var homeChanged = false, homeKeepsRequester = false
         var homeEnd = DirectoryController.Line()
         /// Memory reads made by the home while handling the request and the others, writes,
