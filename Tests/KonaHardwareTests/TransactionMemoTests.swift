@@ -128,4 +128,14 @@ import KonaProtocol
         #expect(memoized.counts.map { "\($0.name)=\($0.value)" } == plain.counts.map { "\($0.name)=\($0.value)" })
         #expect(snapshot(memoized) == snapshot(plain))
     }
+
+    @Test func twoSocketsHaveNoMemoAndTakeTheMessagePath() throws {
+        let s = FunctionalSystem(.init(sockets: 2, coresPerSocket: 2, l1: (2, 2), l2: (4, 2), llc: (8, 4), llcWritebackBuffer: 2,
+                                       interleave: 4096, variant: ProtocolVariant(), seed: 7),
+                                 remote: nil, placement: nil)
+        #expect(s.transactionMemo == nil)
+        try s.access(core: 0, line: 5, isStore: true)
+        try s.access(core: 3, line: 5, isStore: false)
+        #expect(s.messages > 0 && s.counts.first { $0.name == "llc1.misses" }?.value == 1)
+    }
 }
