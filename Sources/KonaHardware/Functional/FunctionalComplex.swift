@@ -15,6 +15,8 @@ final class FunctionalComplex {
     private(set) var upgrades: UInt64 = 0, evictions: UInt64 = 0, snoops: UInt64 = 0
     /// The first protocol error met inside a transition callback.
     var failure: ProtocolViolation?
+    /// The system's transaction memo, if it has one (the system owns it).
+    unowned(unsafe) var memo: TransactionMemo?
 
     init(path: String, index: Int, llc: Endpoint, table: CoreComplexProtocol.Table,
          l1 level1: (sets: Int, ways: Int), l2 level2: (sets: Int, ways: Int), network: FunctionalNetwork, seed: UInt64) {
@@ -55,11 +57,13 @@ final class FunctionalComplex {
             }
             guard isStore && state != .M else { return }
             if state == .S { upgrades += 1 }
-            try controller.store(line, value: 0)
+            if try memo?.apply(core: controller.index, line: line, isStore: true, state: state) != true { try controller.store(line, value: 0) }
         case .I:
             l1Misses += 1
             l2Misses += 1
-            if isStore { try controller.store(line, value: 0) } else { try controller.load(line) }
+            if try memo?.apply(core: controller.index, line: line, isStore: isStore, state: .I) != true {
+                if isStore { try controller.store(line, value: 0) } else { try controller.load(line) }
+            }
         default:
             throw ProtocolViolation(component: controller.name, line: line, state: state.name, event: isStore ? "Store" : "Load",
                                     message: "the functional model found a line in a transaction between accesses")
@@ -72,6 +76,16 @@ final class FunctionalComplex {
     func receive(_ message: CoherenceMessage) throws(ProtocolViolation) {
         if message.kind == .Inv || message.kind == .Downgrade { snoops += 1 }
         try controller.receive(message)
+    }
+
+    /// A snoop of a memoized transaction.
+    func countSnoop() { snoops += 1 }
+
+    /// The private caches follow `line`'s transition to `state`, a memoized transaction's end
+    /// state. No other line of the core is in a transaction then, so every line the L2 holds
+    /// is replaceable (S, E or M) without asking the controller.
+    func follow(_ line: UInt64, to state: CoreComplexProtocol.State) {
+        ways.follow(line, to: state, at: 0, replaceable: { _ in true }, evict: { self.evict($0) })
     }
 
     private func transitioned(_ line: UInt64, to state: CoreComplexProtocol.State) {
@@ -87,6 +101,10 @@ final class FunctionalComplex {
 
     private func evict(_ line: UInt64) {
         evictions += 1
-        do { try controller.evict(line) } catch { if failure == nil { failure = error } }
+        do {
+            if try memo?.evict(core: controller.index, line: line) != true { try controller.evict(line) }
+        } catch {
+            if failure == nil { failure = error }
+        }
     }
 }

@@ -58,6 +58,9 @@ final class FunctionalHome: LineValueStore {
     /// Bytes on the network (payload, descriptors and headers), as `RemoteNetwork` counts them.
     private(set) var bytesRead: UInt64 = 0, bytesWritten: UInt64 = 0, evictionBytes: UInt64 = 0
     var failure: ProtocolViolation?
+    /// The system's transaction memo, if it has one (recalls are applied through it; the
+    /// system owns it).
+    unowned(unsafe) var memo: TransactionMemo?
 
     init(index: Int, table: HomeProtocol.Table, remote: Remote?, network: FunctionalNetwork) {
         self.remote = remote
@@ -99,34 +102,50 @@ final class FunctionalHome: LineValueStore {
     // MARK: Messages
 
     func receive(_ message: CoherenceMessage) throws(ProtocolViolation) {
-        guard let remote else { return try controller.receive(message) }
+        guard remote != nil else { return try controller.receive(message) }
         switch message.kind {
         case .RdShared, .RdOwn, .UpgradeReq:
-            requests += 1
-            let frames = remote.frames
-            let b = message.line >> blockLineShift
-            if let f = frames.frame(of: b) {
-                hits += 1
-                frames.touch(f)
-                frames.setAccessed(f, line: offset(message.line))
-                requested.insert(f, offset(message.line))
-                try controller.receive(message)
-            } else {
-                let f = try allocate(b, remote)
-                try evictInBackground(remote)
-                frames.markResident(f)
-                frames.touch(f)
-                frames.setAccessed(f, line: offset(message.line))
-                requested.clear(f)
-                requested.insert(f, offset(message.line))
-                forwarding = true
-                defer { forwarding = false }
-                try controller.receive(message)
-            }
+            forwarding = try admit(message.line)
+            defer { forwarding = false }
+            try controller.receive(message)
         default:
             try controller.receive(message)
         }
         if let failure { throw failure }
+    }
+
+    /// FMem's part of a request for `line` at a remote home, before its directory row: a
+    /// resident block is a hit; an absent one is allocated (evicting first if its set is
+    /// full, then evicting in the background) and fetched. Returns whether it was fetched
+    /// (the request is then served from the fetched data, with no FMem read).
+    func admit(_ line: UInt64) throws(ProtocolViolation) -> Bool {
+        guard let remote else { return false }
+        requests += 1
+        let frames = remote.frames
+        let b = line >> blockLineShift
+        if let f = frames.frame(of: b) {
+            hits += 1
+            frames.touch(f)
+            frames.setAccessed(f, line: offset(line))
+            requested.insert(f, offset(line))
+            return false
+        }
+        let f = try allocate(b, remote)
+        try evictInBackground(remote)
+        frames.markResident(f)
+        frames.touch(f)
+        frames.setAccessed(f, line: offset(line))
+        requested.clear(f)
+        requested.insert(f, offset(line))
+        return true
+    }
+
+    /// The memory accesses and ownership grants of a memoized transaction's rows on `line`
+    /// (reads already excluded for a request served from fetched data).
+    func replayMemory(_ line: UInt64, reads: Int, writes: Int, grants: Int) {
+        for _ in 0..<reads { memoryAccess(line, isWrite: false) }
+        for _ in 0..<writes { memoryAccess(line, isWrite: true) }
+        for _ in 0..<grants { controller.onOwnershipGranted?(line) }
     }
 
     /// A frame for block `b`, fetched: evicts the set's victim first if no frame is free.
@@ -176,7 +195,7 @@ final class FunctionalHome: LineValueStore {
         frames.markEvicting(f)
         let first = frames.block(in: f) << blockLineShift
         for i in 0..<linesPerBlock where requested.contains(f, i) && controller.state(first + UInt64(i)) != .I {
-            try controller.recall(first + UInt64(i))
+            if try memo?.recall(first + UInt64(i)) != true { try controller.recall(first + UInt64(i)) }
         }
         try network.drain()
         if let failure { throw failure }

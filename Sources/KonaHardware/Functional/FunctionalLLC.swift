@@ -37,9 +37,7 @@ final class FunctionalLLC {
         switch message.kind {
         case .GetS, .GetM, .Upgrade:
             let line = message.line
-            if tags.find(line) >= 0 && !LLCWays.leaving(controller.state(line)) {
-                try handle(message)
-            } else if tags.line(at: tags.victim(inSet: tags.set(of: line))) == TagStore.invalid && !LLCWays.leaving(controller.state(line)) {
+            if servesAtOnce(line, controller.state(line)) {
                 try handle(message)
             } else {
                 precondition(waiting == nil, "llc\(controller.socket): two core requests wait for a way")
@@ -55,24 +53,66 @@ final class FunctionalLLC {
         }
     }
 
+    /// Whether a core request for `line`, in `state`, is handled at once: the line has a way,
+    /// or its set a free one, and it is not on its way out.
+    @inline(__always)
+    func servesAtOnce(_ line: UInt64, _ state: LLCProtocol.State) -> Bool {
+        !LLCWays.leaving(state) && (tags.find(line) >= 0 || tags.line(at: tags.victim(inSet: tags.set(of: line))) == TagStore.invalid)
+    }
+
     private func handle(_ message: CoherenceMessage) throws(ProtocolViolation) {
-        requests += 1
-        let index = tags.find(message.line)
-        if index >= 0 { tags.touch(index) } else { misses += 1 }
+        countRequest(message.line)
         try controller.receive(message)
     }
+
+    /// Counts a core request for `line` as handled: a hit refreshes its way's age.
+    @inline(__always)
+    func countRequest(_ line: UInt64) {
+        requests += 1
+        let index = tags.find(line)
+        if index >= 0 { tags.touch(index) } else { misses += 1 }
+    }
+
+    /// `line` leaves I for `state` (a memoized transaction): it takes a free way.
+    func install(_ line: UInt64, as state: LLCProtocol.State) { track(line, from: .I, to: state) }
+
+    /// `line` returns to I from `state` (a memoized replacement or recall): its way is freed.
+    func leave(_ line: UInt64, from state: LLCProtocol.State) { track(line, from: state, to: .I) }
 
     /// Replaces the least recently used stable line of `set` unless a way is already free
     /// or being freed.
     private func makeRoom(in set: Int) throws(ProtocolViolation) {
-        for index in set * tags.ways ..< (set + 1) * tags.ways {
-            let line = tags.line(at: index)
-            if line == TagStore.invalid || LLCWays.leaving(controller.state(line)) { return }
-        }
-        guard let index = tags.oldest(inSet: set, where: { LLCWays.replaceable(self.controller.state($0)) }) else { return }
-        replacements += 1
+        guard let index = victim(inFullSet: set) else { return }
+        countReplacement()
         try controller.replace(tags.line(at: index))
     }
+
+    /// The way whose line a request for `set` replaces: the least recently used stable line,
+    /// if no way is free or being freed.
+    private func victim(inFullSet set: Int) -> Int? {
+        for index in set * tags.ways ..< (set + 1) * tags.ways {
+            let line = tags.line(at: index)
+            if line == TagStore.invalid || LLCWays.leaving(controller.state(line)) { return nil }
+        }
+        return tags.oldest(inSet: set, where: { LLCWays.replaceable(self.controller.state($0)) })
+    }
+
+    /// The line a memoized request for `line`, whose set is full, replaces first, if its
+    /// replacement can be one step: no request waits and the writeback buffer is empty (the
+    /// victim's writeback then takes an entry and frees it without waiting). Between accesses
+    /// no line is in a transaction, so every way holds a stable (replaceable) line and the
+    /// least recently used way is `makeRoom`'s choice.
+    @inline(__always)
+    func replacementVictim(for line: UInt64) -> UInt64? {
+        guard waiting == nil, ways.writebackBuffer.isEmpty, ways.writebackBufferSize > 0 else { return nil }
+        return tags.line(at: tags.victim(inSet: tags.set(of: line)))
+    }
+
+    /// Whether no core request waits for a way.
+    var isIdle: Bool { waiting == nil }
+
+    /// Counts a replacement.
+    @inline(__always) func countReplacement() { replacements += 1 }
 
     /// Notes that the waiting request may proceed, once the current message is done (the
     /// controller's transitions may still be running).

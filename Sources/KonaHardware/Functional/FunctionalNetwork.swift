@@ -21,6 +21,12 @@ final class FunctionalNetwork: CoherenceNetwork {
 
     func send(_ message: CoherenceMessage) { queue.append(message) }
 
+    /// Whether no message waits for delivery.
+    var isIdle: Bool { head == queue.count }
+
+    /// Counts the messages of a transaction applied as one memoized step.
+    @inline(__always) func countDelivered(_ count: UInt64) { messages &+= count }
+
     private func deliver(_ message: CoherenceMessage) throws(ProtocolViolation) {
         var failure: ProtocolViolation?
         switch message.destination {
@@ -48,6 +54,7 @@ final class FunctionalNetwork: CoherenceNetwork {
             messages &+= 1
             try deliver(message)
         }
+        guard head > 0 else { return }                // nothing was sent (a memoized access)
         head = 0
         queue.removeAll(keepingCapacity: true)
     }

@@ -74,6 +74,8 @@ public final class FunctionalSystem {
     var llcs: [FunctionalLLC] = []
     var homes: [FunctionalHome] = []
     let remote: FunctionalHome?
+    /// The transaction memo (one socket of at most 8 cores; none otherwise).
+    let transactionMemo: TransactionMemo?
     /// Accesses applied.
     public private(set) var accesses: UInt64 = 0
 
@@ -117,6 +119,15 @@ public final class FunctionalSystem {
                                                    table: CoreComplexProtocol.table(parameters.variant),
                                                    l1: parameters.l1, l2: parameters.l2, network: network, seed: parameters.seed))
             }
+        }
+        if sockets == 1 && perSocket <= 8 {
+            let memo = TransactionMemo(complexes: complexes, llc: llcs[0], homes: homes, network: network,
+                                       placement: remotePlacement)
+            for complex in complexes { complex.memo = memo }
+            for home in homes { home.memo = memo }
+            transactionMemo = memo
+        } else {
+            transactionMemo = nil
         }
         network.complexes = ContiguousArray(complexes.map { Unmanaged.passUnretained($0) })
         network.llcs = ContiguousArray(llcs.map { Unmanaged.passUnretained($0) })
