@@ -16,6 +16,8 @@ final class FunctionalNetwork: CoherenceNetwork {
     var complexes: ContiguousArray<Unmanaged<FunctionalComplex>> = []
     var llcs: ContiguousArray<Unmanaged<FunctionalLLC>> = []
     var homes: ContiguousArray<Unmanaged<FunctionalHome>> = []
+    /// The paging home, home number `homes.count`, when remote memory is paged.
+    var paging: Unmanaged<FunctionalPagingHome>?
     /// Messages delivered so far.
     private(set) var messages: UInt64 = 0
 
@@ -32,8 +34,12 @@ final class FunctionalNetwork: CoherenceNetwork {
             llcs[s]._withUnsafeGuaranteedRef { part in
                 do throws(ProtocolViolation) { try part.receive(message) } catch { failure = error }
             }
-        case .home(let h):
+        case .home(let h) where h < homes.count:
             homes[h]._withUnsafeGuaranteedRef { part in
+                do throws(ProtocolViolation) { try part.receive(message) } catch { failure = error }
+            }
+        case .home:
+            paging!._withUnsafeGuaranteedRef { part in
                 do throws(ProtocolViolation) { try part.receive(message) } catch { failure = error }
             }
         }
