@@ -40,8 +40,7 @@ final class FunctionalPagingHome: LineValueStore {
     /// Frames chosen for eviction and not yet freed (occupancy leaves them out, as the
     /// eviction engine's does).
     private var evicting = 0
-    private(set) var backgroundRound = false
-    var failure: ProtocolViolation?
+    private var backgroundRound = false
 
     /// The counts `PagingHomeAgent`, its `EvictionEngine` and `RemoteNetwork` report under the same names.
     private(set) var faults: UInt64 = 0, pageIns: UInt64 = 0, readaheadPages: UInt64 = 0, wpFaults: UInt64 = 0
@@ -167,7 +166,6 @@ final class FunctionalPagingHome: LineValueStore {
         default:
             try controller.receive(message)
         }
-        if let failure { throw failure }
     }
 
     // MARK: Reclaim
@@ -230,7 +228,6 @@ final class FunctionalPagingHome: LineValueStore {
                 try controller.recall(first + UInt64(i))
             }
             try network.drain()
-            if let failure { throw failure }
             var dirtyLines = 0
             for i in 0..<linesPerPage where frames.isDirty(f, line: i) { dirtyLines += 1 }
             if dirtyLines > 0 {
