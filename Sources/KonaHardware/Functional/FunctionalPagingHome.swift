@@ -19,7 +19,12 @@ import KonaProtocol
 ///   the page arrives. A store to a resident page not writable is a write-protect fault:
 ///   the page becomes writable.
 /// - Reclaim: above the high watermark a round evicts, in batches of `batch` (one shootdown
-///   each, counting the cores that may hold one of the mappings), until the low one. An
+///   each, counting the cores that may hold one of the mappings), until the low one: one
+///   batch per page read, so that a round spreads over the accesses of its reads as the
+///   detailed round spreads over time (its batches start as evictions finish). Choosing a
+///   whole round's victims at once would sweep the CLOCK hand over the page cache several
+///   times with no access in between, clearing every referenced bit, which the detailed
+///   reclaim never does (it made the sampled eviction goodput 12% to 15% high). An
 ///   eviction recalls the page's lines the sockets hold through the directory's `Recall`
 ///   rows, writes the page back whole if a line is dirty (one network write) and frees the
 ///   frame, all before the next access, so no fault is ever minor and no request late.
@@ -182,28 +187,25 @@ final class FunctionalPagingHome: LineValueStore {
         try evict(batch)
     }
 
-    /// `EvictionEngine.evictInBackground` as `PagingHomeAgent.reclaimInBackground` drives it,
-    /// each batch evicted at once; a batch's end starts the next (the detailed model starts
-    /// one when an eviction finishes) while the round lasts.
+    /// `EvictionEngine.evictInBackground` as `PagingHomeAgent.reclaimInBackground` drives it:
+    /// at most one batch, evicted at once (the round goes on at the next page read).
     private func reclaimInBackground() throws(ProtocolViolation) {
         let total = Double(frames.frames)
         func occupancy() -> Double { Double(frames.allocated - evicting) / total }
-        while true {
-            if !backgroundRound {
-                guard occupancy() > parameters.highWatermark else { return }
-                backgroundRound = true
-            }
-            var batch: [Int] = [], exhausted = false
-            while occupancy() > parameters.lowWatermark && batch.count < parameters.batch {
-                guard let f = victim() else { exhausted = true; break }
-                backgroundEvictions += 1
-                begin(f)
-                batch.append(f)
-            }
-            if !exhausted && occupancy() <= parameters.lowWatermark { backgroundRound = false }
-            guard !batch.isEmpty else { return }
-            try evict(batch)
+        if !backgroundRound {
+            guard occupancy() > parameters.highWatermark else { return }
+            backgroundRound = true
         }
+        var batch: [Int] = [], exhausted = false
+        while occupancy() > parameters.lowWatermark && batch.count < parameters.batch {
+            guard let f = victim() else { exhausted = true; break }
+            backgroundEvictions += 1
+            begin(f)
+            batch.append(f)
+        }
+        if !exhausted && occupancy() <= parameters.lowWatermark { backgroundRound = false }
+        guard !batch.isEmpty else { return }
+        try evict(batch)
     }
 
     /// The next victim among `scan` frames of the rotating hand (every resident page is
