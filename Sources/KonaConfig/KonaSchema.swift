@@ -266,7 +266,7 @@ public enum KonaSchema {
         ConfigKey("run.check", .boolean, default: "false",
                   "Data-value checking (coherent model): every store writes a fresh value and every load must see the latest one in coherence order; a wrong value stops the run (exit 3). Slower. `konasim run --check` sets it."),
         ConfigKey("run.sampling.enabled", .boolean, default: "false",
-                  "Sampled simulation: the functional model warms the caches, directories and FMem between detailed windows, and each estimate comes with a confidence interval (docs/sampling.md). `konasim run --sample` sets it."),
+                  "Sampled simulation: the functional model warms the caches, directories and FMem (or the paging model's page cache) between detailed windows, and each estimate comes with a confidence interval (docs/sampling.md). `konasim run --sample` sets it."),
         ConfigKey("run.sampling.period", .integer(1...Int64.max), default: "125000",
                   "Accesses per core from one detailed window's start to the next (systematic sampling)."),
         ConfigKey("run.sampling.detailed_warmup", .integer(0...Int64.max), default: "10000",

@@ -41,7 +41,7 @@ public struct Comparison {
         Metric(key: "blocks_in", label: "blocks / pages brought in", unit: "", plotLabel: nil) { $0["fpga.fetches"] ?? $0["paging.page_ins"] },
         Metric(key: "wp_faults", label: "write-protect faults", unit: "", plotLabel: nil) { $0["paging.wp_faults"] ?? ($0["amat_ns"] == nil ? nil : 0) },
         Metric(key: "wp_fault_time_us", label: "write-protect fault time (cores)", unit: "us", plotLabel: nil) {
-            $0["paging.wp_fault_time_ns"].map { $0 / 1000 } ?? ($0["amat_ns"] == nil ? nil : 0)
+            $0["paging.wp_fault_time_ns"].map { $0 / 1000 } ?? ($0["amat_ns"] == nil || $0["paging.wp_faults"] != nil ? nil : 0)
         },
         Metric(key: "amplification_64B", label: "dirty amplification, 64 B tracker", unit: "x", plotLabel: nil) { $0["tracker.amplification.64B"] },
         Metric(key: "amplification_4KiB", label: "dirty amplification, 4 KiB tracker", unit: "x", plotLabel: nil) { $0["tracker.amplification.4KiB"] },

@@ -29,6 +29,9 @@ public enum SampledSummary {
         if let fetches = exact["fpga.fetches"] {
             lines.append("exact      (functional model, whole run) FMem \(Summary.grouped(exact["fpga.fmem.hits"] ?? 0)) hits, \(Summary.grouped(exact["fpga.fmem.misses"] ?? 0)) misses, \(Summary.grouped(fetches)) fetches, \(Summary.grouped(exact["fpga.evictions"] ?? 0)) evictions, \(Summary.grouped(exact["fpga.lines_written_back"] ?? 0)) lines written back")
         }
+        if let faults = exact["paging.faults"] {
+            lines.append("exact      (functional model, whole run) paging \(Summary.grouped(faults)) faults, \(Summary.grouped(exact["paging.page_ins"] ?? 0)) pages read, \(Summary.grouped(exact["paging.wp_faults"] ?? 0)) write-protect faults, \(Summary.grouped(exact["paging.evictions"] ?? 0)) evictions, \(Summary.grouped(exact["paging.lines_written_back"] ?? 0)) lines written back")
+        }
         if report.trackers.count >= 3 {
             let x = report.trackers.prefix(3).map { Summary.fixed($0.value, 2) + "x" }
             lines.append("dirty amplification (shadow trackers, functional model)  64B \(x[0]), 4KiB \(x[1]), 2MiB \(x[2])")

@@ -10,7 +10,7 @@ import KonaWorkloads
 /// its own stream (instructions before it, at least one per access; equal positions in
 /// core order), which is round robin for streams without instructions.
 ///
-/// Supports the coherent system with CPU homes and the Kona FPGA; the paging home, the CXL
+/// Supports the coherent system with CPU homes and the Kona FPGA or the paging home; the CXL
 /// home and the private model are refused (`FunctionalRun.unsupported`).
 /// - Complexity: O(cores) per access to choose the next core, plus the access's work.
 public final class FunctionalRun {
@@ -23,11 +23,12 @@ public final class FunctionalRun {
     private let log = IssueLog()
     private var logged: UInt64 = 0
     private var trackerFinished = false
+    /// Whether remote memory is paged (accesses go through the page table: `pagedAccess`).
+    private let paged: Bool
 
     /// Why `config` cannot run functionally, or nil if it can.
     public static func unsupported(_ config: SimulationConfig) -> String? {
         if !config.coherent { return "system.model: private (the functional model is of the coherent system)" }
-        if config.paging != nil { return "remote.mechanism: paging (the functional model has no paging home yet)" }
         if let cxl = config.cxl {
             return cxl.hostOnlyCoherent
                 ? "remote.mechanism: cxl with cxl.coherence: hdm_h (the functional model has no CXL home yet: it would count the expander as Kona's FPGA, with FMem misses and a remote node it does not have)"
@@ -44,7 +45,7 @@ public final class FunctionalRun {
             sockets: config.sockets, coresPerSocket: config.coresPerSocket,
             l1: (config.l1d.sets, config.l1d.ways), l2: (config.l2.sets, config.l2.ways), llc: (config.llc.sets, config.llc.ways),
             llcWritebackBuffer: config.llcWritebackBuffer, interleave: config.interleave, variant: variant, seed: config.seed)
-        let remote = config.fpga.map { spec in
+        let remote = config.paging != nil ? nil : config.fpga.map { spec in
             FunctionalSystem.RemoteParameters(
                 sets: spec.sets, ways: spec.ways, blockSize: spec.blockSize, policy: FrameCache.Policy(rawValue: spec.replacement)!,
                 dirtyOnGrant: spec.dirtyOnGrant, wholeBlock: spec.wholeBlockWriteback, criticalFirst: spec.criticalFirst,
@@ -55,7 +56,18 @@ public final class FunctionalRun {
         let placement = config.fpga.map {
             RemotePlacement(base: $0.rangeBase, size: $0.rangeSize, fraction: $0.remoteFraction, pageSize: $0.pageSize, seed: config.seed)
         }
-        system = FunctionalSystem(parameters, remote: remote, placement: placement)
+        let paging = config.paging.flatMap { paging in
+            config.fpga.map { spec in
+                FunctionalSystem.PagingParameters(
+                    placement: placement!, pageSize: paging.pageSize, frames: paging.frames, lru: paging.lru,
+                    highWatermark: paging.highWatermark, lowWatermark: paging.lowWatermark, scan: paging.scan,
+                    batch: paging.batch, readahead: paging.readahead, maxFaults: paging.maxFaults,
+                    headerBytes: spec.headerBytes, mtu: spec.mtu, sgEntryBytes: spec.sgEntryBytes,
+                    cores: config.sockets * config.coresPerSocket)
+            }
+        }
+        paged = paging != nil
+        system = FunctionalSystem(parameters, remote: remote, placement: placement, paging: paging)
         let count = config.sockets * config.coresPerSocket
         streams = IssueStreams(sources: (0..<count).map { LineSplitter($0 < sources.count ? sources[$0] : AccessList([])) },
                                maxAccesses: config.maxAccesses)
@@ -81,7 +93,12 @@ public final class FunctionalRun {
             guard let (core, access) = streams.take() else { ended = true; break }
             if let tracker { track(access, tracker) }
             do {
-                try system.access(core: core, line: access.address >> LineGeometry.lineShift, isStore: access.kind == .store)
+                let line = access.address >> LineGeometry.lineShift
+                if paged {
+                    try system.pagedAccess(core: core, line: line, isStore: access.kind == .store)
+                } else {
+                    try system.access(core: core, line: line, isStore: access.kind == .store)
+                }
             } catch {
                 throw error.asSimulationError(at: 0)
             }

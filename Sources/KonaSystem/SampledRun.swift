@@ -68,6 +68,7 @@ public final class SampledRun {
             let simulation = Simulation(config: windowConfig, sources: window.map { AccessList($0) })
             functional.system.copyState(into: simulation.complexes, llcs: simulation.llcs, homes: simulation.homes,
                                         fpga: simulation.fpga)
+            if let paging = simulation.paging { functional.system.copyPagingState(into: paging) }
             let warm = lengths.reduce(0) { $0 + min($1, spec.detailedWarmup) }
             let end = lengths.reduce(0) { $0 + min($1, spec.detailedWarmup + spec.measure) }
             let snapshots = try simulation.runWindow(marks: [warm, end])
@@ -77,7 +78,8 @@ public final class SampledRun {
         }
         try functional.run()
         let total = functional.system.accesses
-        let estimates = Self.estimates(units, accesses: total, confidence: spec.confidence, hasFPGA: config.fpga != nil)
+        let remote: Remote = config.paging != nil ? .paging : config.fpga != nil ? .fpga : .none
+        let estimates = Self.estimates(units, accesses: total, confidence: spec.confidence, remote: remote)
         var trackers: [(name: String, value: Double)] = []
         if let tracker = functional.tracker {
             for (g, name) in ["64B", "4KiB", "2MiB"].enumerated() { trackers.append(("tracker.amplification.\(name)", tracker.amplification(g))) }
@@ -112,9 +114,12 @@ public final class SampledRun {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
+    /// Which home remote memory has, which decides the estimates beyond AMAT and time.
+    enum Remote { case none, fpga, paging }
+
     /// Each estimate's value per unit, and the estimates.
     static func estimates(_ units: [(WindowSnapshot, WindowSnapshot)], accesses total: UInt64, confidence: Double,
-                          hasFPGA: Bool) -> [SampledEstimate] {
+                          remote: Remote) -> [SampledEstimate] {
         func values(_ value: (WindowSnapshot, WindowSnapshot) -> Double?) -> [Double] { units.compactMap { value($0.0, $0.1) } }
         func d(_ a: UInt64, _ b: UInt64) -> Double { Double(b &- a) }
         func ratio(_ n: Double, _ m: Double) -> Double? { m == 0 ? nil : n / m }
@@ -130,7 +135,12 @@ public final class SampledRun {
                                            b.coreCycles > a.coreCycles ? (d(a.instructions, b.instructions), d(a.coreCycles, b.coreCycles)) : nil },
                                        confidence: confidence))
         }
-        guard hasFPGA else { return out }
+        guard remote != .none else { return out }
+        func perKilo(_ name: String, _ label: String, _ unit: String, _ count: @escaping (WindowSnapshot) -> UInt64) -> SampledEstimate {
+            SampledEstimate(name: name, label: label, unit: unit,
+                            values: values { a, b in ratio(1000 * d(count(a), count(b)), d(a.accesses, b.accesses)) },
+                            confidence: confidence)
+        }
         out += [
             SampledEstimate(name: "amat.local_ns", label: "AMAT local", unit: "ns", values: values { a, b in
                 ratio(d(a.latencySum, b.latencySum) - d(a.remoteLatencySum, b.remoteLatencySum),
@@ -138,14 +148,21 @@ public final class SampledRun {
             SampledEstimate(name: "amat.remote_ns", label: "AMAT remote", unit: "ns", values: values { a, b in
                 ratio(d(a.remoteLatencySum, b.remoteLatencySum), d(a.remoteAccesses, b.remoteAccesses)).map { $0 / 1000 } },
                             confidence: confidence),
-            SampledEstimate(name: "fpga.fmem.hit_rate", label: "FMem hit rate", unit: "ratio", values: values { a, b in
-                ratio(d(a.hits, b.hits), d(a.requests, b.requests)) }, confidence: confidence),
-            SampledEstimate(name: "fpga.fetches_per_kilo_access", label: "fetches per 1000 accesses", unit: "blocks",
-                            values: values { a, b in ratio(1000 * d(a.fetches, b.fetches), d(a.accesses, b.accesses)) },
-                            confidence: confidence),
-            SampledEstimate(name: "fpga.evictions_per_kilo_access", label: "evictions per 1000 accesses", unit: "blocks",
-                            values: values { a, b in ratio(1000 * d(a.evictions, b.evictions), d(a.accesses, b.accesses)) },
-                            confidence: confidence),
+        ]
+        if remote == .paging {
+            out += [perKilo("paging.faults_per_kilo_access", "faults per 1000 accesses", "faults", \.faults),
+                    perKilo("paging.wp_faults_per_kilo_access", "wp faults per 1000 accesses", "faults", \.wpFaults),
+                    perKilo("paging.page_ins_per_kilo_access", "pages read per 1000 accesses", "pages", \.fetches),
+                    perKilo("paging.evictions_per_kilo_access", "evictions per 1000 accesses", "pages", \.evictions)]
+        } else {
+            out += [
+                SampledEstimate(name: "fpga.fmem.hit_rate", label: "FMem hit rate", unit: "ratio", values: values { a, b in
+                    ratio(d(a.hits, b.hits), d(a.requests, b.requests)) }, confidence: confidence),
+                perKilo("fpga.fetches_per_kilo_access", "fetches per 1000 accesses", "blocks", \.fetches),
+                perKilo("fpga.evictions_per_kilo_access", "evictions per 1000 accesses", "blocks", \.evictions),
+            ]
+        }
+        out += [
             SampledEstimate(name: "net.bytes_read", label: "network read", unit: "bytes", values: values { a, b in
                 ratio(d(a.bytesRead, b.bytesRead), d(a.accesses, b.accesses)).map { $0 * Double(total) } }, confidence: confidence),
             SampledEstimate(name: "net.bytes_written", label: "network written", unit: "bytes", values: values { a, b in

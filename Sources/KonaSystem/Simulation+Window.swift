@@ -24,6 +24,11 @@ extension Simulation {
             (s.evictions, s.evictionBytes, s.dirtyLinesWrittenBack) = (fpga.engine.evictions, fpga.engine.evictionBytes,
                                                                        fpga.engine.dirtyLinesWrittenBack)
             (s.bytesRead, s.bytesWritten) = (fpga.network.bytesRead, fpga.network.bytesWritten)
+        } else if let paging {
+            (s.faults, s.wpFaults, s.fetches) = (paging.faults, paging.wpFaults, paging.pageIns)
+            (s.evictions, s.evictionBytes, s.dirtyLinesWrittenBack) = (paging.engine.evictions, paging.engine.evictionBytes,
+                                                                       paging.engine.dirtyLinesWrittenBack)
+            (s.bytesRead, s.bytesWritten) = (paging.network.bytesRead, paging.network.bytesWritten)
         }
         return s
     }

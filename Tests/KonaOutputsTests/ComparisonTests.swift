@@ -16,6 +16,15 @@ private func metric(_ key: String) throws -> Comparison.Metric {
         #expect(m.value(["amat_ns": 100]) == nil, "a run with neither mechanism")
     }
 
+    /// Kona takes no write-protect faults (0); a sampled paging run has their count but no
+    /// time in them (it needs simulated time outside the windows): unknown, not 0.
+    @Test func writeProtectFaultTimeIsUnknownForASampledPagingRun() throws {
+        let m = try metric("wp_fault_time_us")
+        #expect(m.value(["amat_ns": 100]) == 0, "Kona")
+        #expect(m.value(["amat_ns": 100, "paging.wp_faults": 12, "paging.wp_fault_time_ns": 12_000]) == 12, "detailed paging")
+        #expect(m.value(["amat_ns": 100, "paging.wp_faults": 12]) == nil, "sampled paging")
+    }
+
     @Test func executionTimeIsTheLastRetirementNotTheRunsEnd() throws {
         // A run ends after its last retirement when write-backs are still in flight.
         #expect(try metric("time_ms").value(["sim.execution_time_ns": 1_500_000, "sim.time_ns": 2_000_000]) == 1.5)

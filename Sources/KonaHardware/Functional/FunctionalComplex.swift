@@ -108,3 +108,38 @@ final class FunctionalComplex {
         }
     }
 }
+
+// MARK: Faults (the paging home)
+
+extension FunctionalComplex {
+    /// An access that faults is counted as `PrivateCacheComplex` counts it: an L1D hit or
+    /// miss, and an L2 hit or miss, by where its line is (no replacement state changes).
+    func countFault(line: UInt64) {
+        if l1.find(line) >= 0 {
+            l1Hits += 1
+        } else {
+            l1Misses += 1
+            if l2.find(line) >= 0 { l2Hits += 1 } else { l2Misses += 1 }
+        }
+    }
+
+    /// The faulted access once its page is mapped, as `PrivateCacheComplex.retryFault` goes
+    /// on with it: through the controller only (no tag lookup counted, no L1D fill from the
+    /// L2, no LRU update), and everything it causes.
+    func retryFault(line: UInt64, isStore: Bool) throws(ProtocolViolation) {
+        let state = controller.state(line)
+        switch state {
+        case .S, .E, .M:
+            guard isStore && state != .M else { return }
+            if state == .S { upgrades += 1 }
+            try controller.store(line, value: 0)
+        case .I:
+            if isStore { try controller.store(line, value: 0) } else { try controller.load(line) }
+        default:
+            throw ProtocolViolation(component: controller.name, line: line, state: state.name, event: isStore ? "Store" : "Load",
+                                    message: "the functional model found a line in a transaction between accesses")
+        }
+        try network.drain()
+        if let failure { throw failure }
+    }
+}

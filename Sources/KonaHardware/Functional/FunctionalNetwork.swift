@@ -16,6 +16,8 @@ final class FunctionalNetwork: CoherenceNetwork {
     var complexes: ContiguousArray<Unmanaged<FunctionalComplex>> = []
     var llcs: ContiguousArray<Unmanaged<FunctionalLLC>> = []
     var homes: ContiguousArray<Unmanaged<FunctionalHome>> = []
+    /// The paging home, home number `homes.count`, when remote memory is paged.
+    var paging: Unmanaged<FunctionalPagingHome>?
     /// Messages delivered so far.
     private(set) var messages: UInt64 = 0
 
@@ -39,9 +41,20 @@ final class FunctionalNetwork: CoherenceNetwork {
                 do throws(ProtocolViolation) { try part.receive(message) } catch { failure = error }
             }
         case .home(let h):
+            if h == homes.count { return try deliverToPaging(message) }
             homes[h]._withUnsafeGuaranteedRef { part in
                 do throws(ProtocolViolation) { try part.receive(message) } catch { failure = error }
             }
+        }
+        if let failure { throw failure }
+    }
+
+    /// A message to the paging home (out of line: the FPGA and CPU homes' path stays as it was).
+    @inline(never)
+    private func deliverToPaging(_ message: CoherenceMessage) throws(ProtocolViolation) {
+        var failure: ProtocolViolation?
+        paging!._withUnsafeGuaranteedRef { part in
+            do throws(ProtocolViolation) { try part.receive(message) } catch { failure = error }
         }
         if let failure { throw failure }
     }

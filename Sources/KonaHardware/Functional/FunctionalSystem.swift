@@ -74,17 +74,21 @@ public final class FunctionalSystem {
     var llcs: [FunctionalLLC] = []
     var homes: [FunctionalHome] = []
     let remote: FunctionalHome?
-    /// The transaction memo (one socket of at most 8 cores; none otherwise).
+    /// The transaction memo (one socket of at most 8 cores, remote memory not paged; none otherwise).
     let transactionMemo: TransactionMemo?
+    /// The paging home, when remote memory is paged (home number `sockets`; `pagedAccess`).
+    let paging: FunctionalPagingHome?
     /// Accesses applied.
-    public private(set) var accesses: UInt64 = 0
+    public internal(set) var accesses: UInt64 = 0
 
     /// A system of `parameters`; with `remote` and `placement`, the lines `placement` says are
-    /// remote are homed by the FPGA (home number `sockets`).
-    public init(_ parameters: Parameters, remote remoteParameters: RemoteParameters?, placement: RemotePlacement?) {
+    /// remote are homed by the FPGA (home number `sockets`); with `paging` instead, by the
+    /// paging home, its own placement saying which lines are remote.
+    public init(_ parameters: Parameters, remote remoteParameters: RemoteParameters?, placement: RemotePlacement?,
+                paging pagingParameters: PagingParameters? = nil) {
         let sockets = parameters.sockets, perSocket = parameters.coresPerSocket, network = self.network
         let interleaveSockets = UInt64(sockets), interleave = parameters.interleave
-        let remotePlacement = remoteParameters == nil ? nil : placement
+        let remotePlacement = remoteParameters == nil ? pagingParameters?.placement : placement
         let homeOf: (UInt64) -> Endpoint = { line in
             if remotePlacement?.isRemote(line) == true { return .home(sockets) }
             return .home(sockets == 1 ? 0 : Int((line << LineGeometry.lineShift) / interleave % interleaveSockets))
@@ -108,6 +112,11 @@ public final class FunctionalSystem {
         } else {
             remote = nil
         }
+        paging = pagingParameters.map {
+            FunctionalPagingHome(index: sockets, table: HomeProtocol.fpgaTable(parameters.variant), parameters: $0,
+                                 seed: parameters.seed, network: network)
+        }
+        network.paging = paging.map { Unmanaged.passUnretained($0) }
         for s in 0..<sockets {
             llcs.append(FunctionalLLC(path: "llc\(s)", socket: s, firstCore: s * perSocket, cores: perSocket,
                                       sets: parameters.llc.sets, ways: parameters.llc.ways,
@@ -120,7 +129,8 @@ public final class FunctionalSystem {
                                                    l1: parameters.l1, l2: parameters.l2, network: network, seed: parameters.seed))
             }
         }
-        if sockets == 1 && perSocket <= 8 {
+        // The memo knows the CPU and FPGA homes only: a paged system takes the message path.
+        if sockets == 1 && perSocket <= 8 && paging == nil {
             let memo = TransactionMemo(complexes: complexes, llc: llcs[0], homes: homes, network: network,
                                        placement: remotePlacement)
             for complex in complexes { complex.memo = memo }
@@ -168,6 +178,7 @@ public final class FunctionalSystem {
                     ("fpga.fmem.access_bits", UInt64(remote.remote!.frames.accessBits)),
                     ("net.bytes_read", remote.bytesRead), ("net.bytes_written", remote.bytesWritten)]
         }
+        if let paging { out += paging.counts }
         return out.sorted { $0.0 < $1.0 }
     }
 

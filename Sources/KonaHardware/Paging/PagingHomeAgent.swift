@@ -186,6 +186,15 @@ public final class PagingHomeAgent: RemoteHomeAgent {
         }
     }
 
+    /// Takes a page table (sampling's handover from the functional model, after the frames):
+    /// per numbered frame, whether its page is writable, and the cores that may map it.
+    func takePageTable(writable: [Bool], mappers: [UInt64]) {
+        precondition(writable.count == self.writable.count && mappers.count == self.mappers.count,
+                     "a page table of another page cache")
+        self.writable = writable
+        self.mappers = mappers
+    }
+
     // MARK: The page table, as the cores see it
 
     /// Whether core `core` may access remote `line` now without a fault: its page is mapped
