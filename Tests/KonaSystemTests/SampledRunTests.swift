@@ -60,9 +60,26 @@ import KonaWorkloads
                 "ipc: detailed \(meanIPC), sampled \(ipc.mean) +- \(ipc.halfWidth)")
     }
 
-    @Test func theNormalQuantileOfTheIntervals() {
-        #expect(abs(SampledEstimate.z(0.997) - 2.9677) < 1e-3)
-        #expect(abs(SampledEstimate.z(0.95) - 1.95996) < 1e-4)
+    /// Student's t quantiles against SciPy's (`scipy.stats.t.ppf((1 + c) / 2, df)`, 1.17.1),
+    /// from one unit of freedom, where the normal quantile is 70 times too small, to 1,000,
+    /// where they nearly agree (the normal quantile of 0.997 is 2.9677).
+    @Test func theIntervalsUseStudentsTQuantile() {
+        let scipy: [(confidence: Double, df: Int, t: Double)] = [
+            (0.997, 1, 212.20501999054918), (0.997, 2, 18.216313690207343), (0.997, 7, 4.442125119312384),
+            (0.997, 40, 3.1603809211695877), (0.997, 99, 3.0429447363882476), (0.997, 1000, 2.9750308919457895),
+            (0.95, 1, 12.706204736174694), (0.95, 2, 4.302652729749462), (0.95, 40, 2.021075390306273),
+        ]
+        for (c, df, t) in scipy {
+            let ours = SampledEstimate.t(c, degreesOfFreedom: df)
+            #expect(abs(ours - t) < 1e-7 * t, "t(\(c), \(df)) = \(ours), SciPy \(t)")
+        }
+    }
+
+    /// Two units give a 99.7% interval of 212 standard errors, not the normal quantile's 2.97.
+    @Test func twoUnitsGiveAWideInterval() {
+        let e = SampledEstimate(name: "amat", label: "AMAT", unit: "ns", values: [100, 102], confidence: 0.997)
+        // s = sqrt(2), standard error s / sqrt(2) = 1
+        #expect(abs(e.halfWidth - 212.20501999054918) < 1e-5)
     }
 
     /// The ratio estimate (IPC's): sum(x) / sum(y), half-width by the delta method, by hand.
@@ -70,9 +87,9 @@ import KonaWorkloads
         let e = SampledEstimate(name: "ipc", label: "IPC", unit: "instructions/cycle",
                                 ratios: [(2, 1), (4, 2), (9, 3)], confidence: 0.95)
         #expect(e.mean == 2.5 && e.units == 3)
-        // residuals -0.5, -1, 1.5: sqrt(3.5 / (3 x 2)) / mean(y) 2, times z(0.95)
-        #expect(abs(e.halfWidth - SampledEstimate.z(0.95) * (3.5 / 6).squareRoot() / 2) < 1e-12)
-        #expect(abs(e.halfWidth - 0.748473) < 1e-6)
+        // residuals -0.5, -1, 1.5: sqrt(3.5 / (3 x 2)) / mean(y) 2, times t(0.95, 2 degrees of freedom)
+        #expect(abs(e.halfWidth - SampledEstimate.t(0.95, degreesOfFreedom: 2) * (3.5 / 6).squareRoot() / 2) < 1e-12)
+        #expect(abs(e.halfWidth - 1.6431027) < 1e-6)
     }
 
     /// The paging home is sampled (`FunctionalPagingTests`); the CXL home and checking are refused.
