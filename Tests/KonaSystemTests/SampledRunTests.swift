@@ -74,10 +74,10 @@ import KonaWorkloads
     @Test func coresOfUnequalRatesIdleInTheWindowsAndTheRunWarns() throws {
         let trace = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/pigz-head.ktr").path
-        let config = try SimulationConfig(KonaSchema.loader.load(path: nil, overrides: [   // scripts/validate-sampling (2)
-            "llc.size=256KiB", "fpga.fmem.size=512KiB", "memory.remote_fraction=1", "workload.trace=\(trace)",
-            "run.sampling.enabled=true", "run.sampling.period=1200", "run.sampling.detailed_warmup=200",
-            "run.sampling.measure=400"]))
+        let config = try coherentConfig(konaOverrides + [   // scripts/validate-sampling (2)'s LLC and FMem
+            "llc.size=256KiB", "fpga.fmem.size=512KiB", "fpga.range.size=0B", "memory.remote_fraction=1",
+            "workload.kind=lackey", "workload.trace=\(trace)", "run.max_accesses=8000", "run.sampling.enabled=true",
+            "run.sampling.period=1200", "run.sampling.detailed_warmup=200", "run.sampling.measure=400"])
         let report = try SampledRun(config: config).run()
         #expect(report.units >= 4)
         #expect(report.idleCoreFraction > WindowIdleTime.limit && report.coresIdleInUnits, "idle share \(report.idleCoreFraction)")
