@@ -52,6 +52,7 @@ public enum SampledSummary {
         out += report.trackers.map { ($0.name, $0.name.hasPrefix("tracker.amplification") ? .real($0.value) : .integer(UInt64($0.value))) }
         out += [("sampling.units", .integer(UInt64(report.units))), ("sampling.accesses", .integer(report.accesses)),
                 ("sampling.detailed_accesses", .integer(report.detailedAccesses)), ("sampling.confidence", .real(report.confidence))]
+        if report.coresIdleInUnits { out.append(("sampling.idle_core_fraction", .real(report.idleCoreFraction))) }   // only then: the JSON of other runs stays as it was
         return out.sorted { $0.name < $1.name }
     }
 }

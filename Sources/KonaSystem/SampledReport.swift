@@ -17,6 +17,12 @@ public struct SampledReport: Sendable {
     public var hostSeconds: Double
     /// Intervals wider than `run.sampling.target_error`, each with what would reach it.
     public var warnings: [String]
+    /// The share of the measured units' core time in which a core had issued all its
+    /// window's accesses and sat idle (`WindowIdleTime`); above `WindowIdleTime.limit` the
+    /// execution time and IPC estimates are unreliable and a warning says so.
+    public var idleCoreFraction: Double
+    /// Whether `idleCoreFraction` is above the limit (and the run warned).
+    public var coresIdleInUnits: Bool { idleCoreFraction > WindowIdleTime.limit }
 
     /// The estimate named `name`.
     public func estimate(_ name: String) -> SampledEstimate? { estimates.first { $0.name == name } }

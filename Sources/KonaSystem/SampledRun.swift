@@ -57,6 +57,7 @@ public final class SampledRun {
         let cores = config.sockets * config.coresPerSocket
         var units: [(WindowSnapshot, WindowSnapshot)] = []
         var detailed: UInt64 = 0
+        var idle = WindowIdleTime(cores: cores)
         while true {
             let active = UInt64(functional.activeCores)
             guard active > 0 else { break }
@@ -72,6 +73,7 @@ public final class SampledRun {
             let warm = lengths.reduce(0) { $0 + min($1, spec.detailedWarmup) }
             let end = lengths.reduce(0) { $0 + min($1, spec.detailedWarmup + spec.measure) }
             let snapshots = try simulation.runWindow(marks: [warm, end])
+            idle.add(simulation, lengths: lengths, unit: snapshots[0].time ..< snapshots[1].time)
             units.append((snapshots[0], snapshots[1]))
             detailed += snapshots[1].accesses
             try functional.run(limit: lengths.reduce(0, +))
@@ -88,7 +90,8 @@ public final class SampledRun {
         return SampledReport(estimates: estimates, exactCounts: functional.system.counts, trackers: trackers, accesses: total,
                              detailedAccesses: detailed, units: units.count, confidence: spec.confidence,
                              hostSeconds: Self.seconds(ContinuousClock.now - start),
-                             warnings: warnings(estimates, units: units.count))
+                             warnings: warnings(estimates, units: units.count) + idle.warnings,
+                             idleCoreFraction: idle.fraction)
     }
 
     /// Runs the span `trace.window` names in detail and traces it into `sink`: a detailed

@@ -1,7 +1,12 @@
 import Testing
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import KonaConfig
 import KonaEngine
-import KonaSystem
+@testable import KonaSystem
 import KonaWorkloads
 
 @Suite struct SampledRunTests {
@@ -54,10 +59,30 @@ import KonaWorkloads
                     "\(name): detailed \(value), sampled \(estimate.mean) +- \(estimate.halfWidth)")
             #expect(estimate.halfWidth > 0)
         }
+        #expect(report.idleCoreFraction < WindowIdleTime.limit && !report.coresIdleInUnits, "symmetric cores: \(report.idleCoreFraction)")
+        #expect(!report.warnings.contains { $0.hasPrefix("cores idle") })
         let ipc = try #require(report.estimate("ipc"))
         let meanIPC = (detailed.value("cpu0.ipc")!.asDouble + detailed.value("cpu1.ipc")!.asDouble) / 2
         #expect(ipc.low <= meanIPC && meanIPC <= ipc.high && ipc.halfWidth > 0,
                 "ipc: detailed \(meanIPC), sampled \(ipc.mean) +- \(ipc.halfWidth)")
+    }
+
+    /// The recorded pigz trace (six threads on four cores): the main thread's core issues
+    /// several times faster than the compressing threads' (its accesses hit, theirs miss), so
+    /// in each window it finishes its equal share early and idles; the run measures that and
+    /// warns that the execution time and IPC estimates are unreliable.
+    @Test func coresOfUnequalRatesIdleInTheWindowsAndTheRunWarns() throws {
+        let trace = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/pigz-head.ktr").path
+        let config = try coherentConfig(konaOverrides + [   // scripts/validate-sampling (2)'s LLC and FMem
+            "llc.size=256KiB", "fpga.fmem.size=512KiB", "fpga.range.size=0B", "memory.remote_fraction=1",
+            "workload.kind=lackey", "workload.trace=\(trace)", "run.max_accesses=8000", "run.sampling.enabled=true",
+            "run.sampling.period=1200", "run.sampling.detailed_warmup=200", "run.sampling.measure=400"])
+        let report = try SampledRun(config: config).run()
+        #expect(report.units >= 4)
+        #expect(report.idleCoreFraction > WindowIdleTime.limit && report.coresIdleInUnits, "idle share \(report.idleCoreFraction)")
+        let warning = report.warnings.first { $0.hasPrefix("cores idle") }
+        #expect(warning?.contains("cpu0") == true, "\(report.warnings)")
     }
 
     /// Student's t quantiles against SciPy's (`scipy.stats.t.ppf((1 + c) / 2, df)`, 1.17.1),
