@@ -20,24 +20,6 @@ let smallPaging = ["core.l1d.size=4KiB", "core.l1d.ways=4", "core.l2.size=16KiB"
                    "llc.ways=8", "paging.capacity=128KiB"]
 
 @Suite struct FunctionalPagingTests {
-    /// Runs `overrides` on the detailed and the functional model; every functional count
-    /// against the detailed statistic of the same name, and the shadow trackers' figures.
-    func bothModels(_ overrides: [String]) throws -> [(name: String, functional: UInt64, detailed: UInt64)] {
-        let config = try coherentConfig(overrides)
-        let detailed = try Simulation(config: config).run()
-        let functional = try FunctionalRun(config: config)
-        try functional.run()
-        for (g, name) in ["64B", "4KiB", "2MiB"].enumerated() {
-            let value = detailed.value("tracker.amplification.\(name)")?.asDouble
-            #expect(functional.tracker?.amplification(g) == value, "tracker.amplification.\(name)")
-        }
-        return functional.system.counts.map { count in
-            let value = detailed.value(count.name)
-            #expect(value != nil, "the detailed model has no statistic \(count.name)")
-            return (count.name, count.value, UInt64(value?.asDouble ?? -1))
-        }
-    }
-
     func value(_ counts: [(name: String, functional: UInt64, detailed: UInt64)], _ name: String) -> UInt64 {
         counts.first { $0.name == name }?.functional ?? 0
     }

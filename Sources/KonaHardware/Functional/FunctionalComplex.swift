@@ -55,12 +55,26 @@ final class FunctionalComplex {
                 if i2 >= 0 { l2.touch(i2) }
                 ways.fillL1(line, readyAt: 0, dirty: state == .M)
             }
+        case .I:
+            l1Misses += 1
+            l2Misses += 1
+        default:
+            break
+        }
+        try request(line: line, isStore: isStore, state: state)
+    }
+
+    /// Makes the request an access to `line` in `state` needs (a store's upgrade of S or E,
+    /// a miss's load or store; none for a load of a line held, or a store to one in M),
+    /// through the memo when it has the transaction, and applies everything it causes.
+    @inline(__always)
+    private func request(line: UInt64, isStore: Bool, state: CoreComplexProtocol.State) throws(ProtocolViolation) {
+        switch state {
+        case .S, .E, .M:
             guard isStore && state != .M else { return }
             if state == .S { upgrades += 1 }
             if try memo?.apply(core: controller.index, line: line, isStore: true, state: state) != true { try controller.store(line, value: 0) }
         case .I:
-            l1Misses += 1
-            l2Misses += 1
             if try memo?.apply(core: controller.index, line: line, isStore: isStore, state: .I) != true {
                 if isStore { try controller.store(line, value: 0) } else { try controller.load(line) }
             }
@@ -124,22 +138,10 @@ extension FunctionalComplex {
     }
 
     /// The faulted access once its page is mapped, as `PrivateCacheComplex.retryFault` goes
-    /// on with it: through the controller only (no tag lookup counted, no L1D fill from the
-    /// L2, no LRU update), and everything it causes.
+    /// on with it: the request its line's state needs (no tag lookup counted, no L1D fill
+    /// from the L2, no LRU update), and everything it causes. A paged system has no memo, so
+    /// the request goes through the controller.
     func retryFault(line: UInt64, isStore: Bool) throws(ProtocolViolation) {
-        let state = controller.state(line)
-        switch state {
-        case .S, .E, .M:
-            guard isStore && state != .M else { return }
-            if state == .S { upgrades += 1 }
-            try controller.store(line, value: 0)
-        case .I:
-            if isStore { try controller.store(line, value: 0) } else { try controller.load(line) }
-        default:
-            throw ProtocolViolation(component: controller.name, line: line, state: state.name, event: isStore ? "Store" : "Load",
-                                    message: "the functional model found a line in a transaction between accesses")
-        }
-        try network.drain()
-        if let failure { throw failure }
+        try request(line: line, isStore: isStore, state: controller.state(line))
     }
 }
