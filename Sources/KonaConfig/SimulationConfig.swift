@@ -385,6 +385,9 @@ public struct SimulationConfig: Sendable {
         guard fmem % setBytes == 0, (fmem / setBytes).nonzeroBitCount == 1 else {
             throw config.error("fpga.fmem.size", "\(Units.formatBytes(fmem)) / (\(ways) ways x \(Units.formatBytes(block)) blocks) must be a whole power of two (sets)")
         }
+        guard fmem / block < 1 << 31 else {
+            throw config.error("fpga.fmem.size", "\(Units.formatBytes(fmem)) holds \(fmem / block) blocks of \(Units.formatBytes(block)); at most 2^31 - 1 frames are modelled (use a larger fpga.fmem.block_size)")
+        }
         let high = config.real("fpga.eviction.high_watermark"), low = config.real("fpga.eviction.low_watermark")
         guard low <= high else {
             throw config.error("fpga.eviction.low_watermark", "\(low) is above fpga.eviction.high_watermark (\(high))")

@@ -27,6 +27,7 @@ struct KonaSimCommand: ParsableCommand {
 
     /// Parses arguments and runs, mapping every failure to KonaSim's exit codes.
     static func main() {
+        returnLargeBuffersToTheSystem()
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -51,11 +52,30 @@ struct KonaSimCommand: ParsableCommand {
         }
     }
 
+    /// Serves every allocation of 256 KiB or more with its own mapping, returned to the
+    /// system when freed. The model's maps and per-frame arrays grow by doubling; with
+    /// glibc's default (a threshold that rises to the size of the largest buffer freed) each
+    /// outgrown buffer would stay in the heap, and a run's resident memory would track the
+    /// sum of every size its maps ever had rather than what they hold (docs/benchmarks.md,
+    /// "Scale").
+    static func returnLargeBuffersToTheSystem() {
+        #if canImport(Glibc)
+        _ = glibcMallopt(glibcMmapThreshold, 256 * 1024)
+        #endif
+    }
+
     static func fail(_ message: String, code: Int32) -> Never {
         writeStandardError(message.hasSuffix("\n") ? message : message + "\n")
         Glibc.exit(code)
     }
 }
+
+#if canImport(Glibc)
+/// glibc's `mallopt` (declared in malloc.h, which the Glibc module does not import).
+@_silgen_name("mallopt") private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+/// malloc.h's `M_MMAP_THRESHOLD`.
+private let glibcMmapThreshold: Int32 = -3
+#endif
 
 /// Writes `text` to standard error, unbuffered.
 func writeStandardError(_ text: String) {

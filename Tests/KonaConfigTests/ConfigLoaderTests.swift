@@ -72,6 +72,8 @@ func loadError(_ text: String, overrides: [String] = []) throws -> ConfigError? 
         ("memory:\n  remote_fraction: 0.5\nfpga:\n  fmem: {block_size: 64KiB}\n", 4, 22,
          "fpga.fmem.block_size", "with memory.remote_fraction 0.5 (set at "),
         ("fpga:\n  range: {base: 1KiB, size: 1MiB}\n", 2, 17, "fpga.range.base", "not a multiple of fpga.fmem.block_size"),
+        ("memory:\n  remote_fraction: 0.5\nfpga:\n  fmem: {size: 256GiB, block_size: 64B}\n", 4, 16, "fpga.fmem.size",
+         "at most 2^31 - 1 frames"),
         ("memory:\n  remote_fraction: 0.5\nremote:\n  mechanism: cxl\ncxl:\n  link: {flit: \"68\"}\n", 6, 16, "cxl.link.flit", "no back-invalidation channels"),
         ("memory:\n  remote_fraction: 0.5\nremote:\n  mechanism: cxl\ncxl:\n  link: {flit: \"128\"}\n", 6, 16, "cxl.link.flit", "is not one of"),
         ("memory:\n  remote_fraction: 0.5\nremote:\n  mechanism: cxl\ncxl:\n  snoop_filter: {entries: 8, ways: 16}\n", 6, 27, "cxl.snoop_filter.entries",

@@ -85,4 +85,29 @@ import KonaEngine
         #expect(cache.backgroundVictim(scan: 4, coldest: false) { _ in true } == inSet3, "places 4-7: sets 2 and 3")
         #expect(cache.backgroundVictim(scan: 2, coldest: false) { _ in false } == nil)
     }
+
+    /// A set's record holds its first way's frame until a second way is used, then moves to
+    /// room for every way: the set's evicting count, openings, CLOCK hand and frames move
+    /// with it, and the set used after it keeps its own.
+    @Test func aSetsRecordGrowsAtItsSecondWayAndKeepsItsState() {
+        let cache = FrameCache(sets: 4, ways: 3, linesPerBlock: 64, policy: .clock, random: RandomStream(seed: 1, path: "f"))
+        let a = cache.allocate(0)!, other = cache.allocate(1)!
+        cache.markResident(a)
+        cache.markResident(other)
+        cache.markEvicting(a)
+        #expect(cache.isEvicting(setOf: 4) && cache.openings(inSetOf: 4) == 1)
+        let b = cache.allocate(4)!                              // set 0's second way: its record grows
+        #expect(cache.isEvicting(setOf: 8) && cache.openings(inSetOf: 8) == 1, "carried over")
+        cache.markResident(a)                                   // its eviction called off
+        cache.markResident(b)
+        #expect(!cache.isEvicting(setOf: 8) && cache.openings(inSetOf: 8) == 3)
+        #expect(cache.frame(of: 0) == a && cache.frame(of: 4) == b && cache.frame(of: 1) == other)
+        // CLOCK from way 0: a and b referenced lose their bits; then a is the victim.
+        #expect(cache.victim(forSetOf: 8) { _ in true } == a)
+        let c = cache.allocate(8)!
+        cache.markResident(c)
+        #expect(cache.allocate(12) == nil, "three ways, all taken")
+        #expect(cache.victim(forSetOf: 12) { $0 != c } == b, "the hand moved past a; b's bit was cleared")
+        #expect(cache.victim(forSetOf: 5) { _ in true } == other && cache.openings(inSetOf: 5) == 1, "set 1 untouched")
+    }
 }

@@ -15,8 +15,11 @@ import KonaEngine
 /// number (0, 1, 2, ...: dense, and never changed) the first time it is allocated, and
 /// every per-frame array, here and in the eviction engine and the home agents, has an entry
 /// per numbered frame. A set has a record once one of its ways has been used (its first-free
-/// hint, its CLOCK hand, its frames being evicted and the frame of each way), found through
-/// a `LineMap` by set. A
+/// hint, its CLOCK hand, its frames being evicted and the frame of each way used), found
+/// through a `LineMap` by set. A set's used ways are always its lowest (allocation takes the
+/// lowest free way), so a record holds the frame of its first way only until a second is
+/// used, then moves to a record with room for every way: a sparsely used FMem (a large one,
+/// or a short run) costs about 50 bytes a set used, not `16 + 4 * ways` more. A
 /// frame's line values take `linesPerBlock` words once a value other than 0 is stored in it
 /// (values stay 0 unless data values are checked). Allocation takes the lowest free way of
 /// the set, so in a cache of one set (the page cache) frame numbers are the ways in order.
@@ -44,19 +47,23 @@ public final class FrameCache {
     public private(set) var states: [FrameState] = []
     private var stamps: [UInt64] = []
     private var referenced: [Bool] = []
-    /// Per frame, its way's place, `set * ways + way`.
-    private var places: [Int] = []
-    /// Per frame being filled: bytes of its block arrived so far.
-    private var filled: [UInt64] = []
+    /// Per frame, its way's place, `set * ways + way` (at most `Int32.max`; checked at init).
+    private var places: [Int32] = []
+    /// Per frame being filled: bytes of its block arrived so far (a block is at most 2 GiB).
+    private var filled: [UInt32] = []
     /// Per frame, where its line values start in `values` (in blocks), or -1 while all are 0.
     private var valueBlock: [Int32] = []
     private var values: [UInt64] = []
-    /// Per set used, where its record starts in `setRecords`.
-    private var setRecord = LineMap<Int32>()
+    /// Per set used, its ordinal (sets numbered in the order of their first use).
+    private var setOrdinal = LineMap<Int32>()
+    /// Per set used (by ordinal), where its record starts in `setRecords`.
+    private var recordStart: [Int32] = []
     /// Per set used: a way below which none is free, the CLOCK hand, the frames being
-    /// evicted, then the frame of each way (-1 for a way never used).
+    /// evicted, how many ways the record has room for (1, or `ways` once a second is used),
+    /// then the frame of each of those ways (-1 for a way never used). A record that grows
+    /// moves to the end; its old room stays unused.
     private var setRecords: [Int32] = []
-    /// Per set used (in record order): how often one of its frames became free or resident,
+    /// Per set used (by ordinal): how often one of its frames became free or resident,
     /// or one of them stopped being busy (`noteFreed`): what can let a failed allocation or
     /// eviction in the set succeed, so a miss waiting for the set need not retry until then.
     private var setOpenings: [UInt64] = []
@@ -80,6 +87,8 @@ public final class FrameCache {
     /// An FMem of `sets` x `ways` frames of `linesPerBlock` lines.
     public init(sets: Int, ways: Int, linesPerBlock: Int, policy: Policy, random: RandomStream) {
         precondition(sets > 0 && sets & (sets - 1) == 0 && ways > 0 && linesPerBlock > 0 && linesPerBlock & (linesPerBlock - 1) == 0)
+        precondition(sets.multipliedReportingOverflow(by: ways).partialValue <= Int(Int32.max) && linesPerBlock <= 1 << 25,
+                     "a frame cache of more than 2^31 frames or blocks over 2 GiB")
         blockLineShift = UInt64(linesPerBlock.trailingZeroBitCount)
         self.sets = sets
         self.ways = ways
@@ -98,18 +107,22 @@ public final class FrameCache {
     private func set(of block: UInt64) -> Int { Int(block & UInt64(sets - 1)) }
 
     /// The frame of `way` in the set whose record starts at `r`, or -1 if never used.
-    @inline(__always) private func frame(record r: Int, way: Int) -> Int { Int(setRecords[r + 3 + way]) }
+    @inline(__always) private func frame(record r: Int, way: Int) -> Int {
+        way < Int(setRecords[r + 3]) ? Int(setRecords[r + 4 + way]) : -1
+    }
 
     /// Takes the lowest free way of `block`'s set for it (state `fetching`), numbering its
     /// frame if the way was never used; nil if none is free.
     public func allocate(_ block: UInt64) -> Int? {
         let s = set(of: block)
-        let r = record(ofSet: s) ?? addRecord(s)
+        let o = ordinal(ofSet: s) ?? addRecord(s)
+        var r = Int(recordStart[o])
         for way in Int(setRecords[r]) ..< ways {
             var f = frame(record: r, way: way)
             if f < 0 {
+                if way >= Int(setRecords[r + 3]) { r = widenRecord(o) }
                 f = number(place: s * ways + way)
-                setRecords[r + 3 + way] = Int32(f)
+                setRecords[r + 4 + way] = Int32(f)
             }
             guard states[f] == .free else { continue }
             blocks[f] = block
@@ -124,16 +137,31 @@ public final class FrameCache {
         return nil
     }
 
+    /// Set `s`'s ordinal, if one of its ways has been used.
+    @inline(__always) private func ordinal(ofSet s: Int) -> Int? { setOrdinal[UInt64(s)].map { Int($0) } }
     /// Where set `s`'s record starts, if one of its ways has been used.
-    @inline(__always) private func record(ofSet s: Int) -> Int? { setRecord[UInt64(s)].map { Int($0) } }
+    @inline(__always) private func record(ofSet s: Int) -> Int? { ordinal(ofSet: s).map { Int(recordStart[$0]) } }
 
-    /// Set `s`'s record, all its ways never used.
+    /// Set `s`'s record, with room for its first way (never used); returns its ordinal.
     private func addRecord(_ s: Int) -> Int {
-        let r = setRecords.count
-        setRecords.append(contentsOf: [0, 0, 0])
-        setRecords.append(contentsOf: repeatElement(-1, count: ways))
+        let o = recordStart.count
+        recordStart.append(Int32(setRecords.count))
+        setRecords.append(contentsOf: [0, 0, 0, 1, -1])
         setOpenings.append(0)
-        setRecord[UInt64(s)] = Int32(r)
+        setOrdinal[UInt64(s)] = Int32(o)
+        return o
+    }
+
+    /// Moves the record of the set with ordinal `o` to one with room for every way; returns where it starts.
+    private func widenRecord(_ o: Int) -> Int {
+        let old = Int(recordStart[o])
+        let r = setRecords.count
+        let used = Int(setRecords[old + 3])
+        setRecords.reserveCapacity(r + 4 + ways)
+        for i in 0 ..< 4 + used { setRecords.append(setRecords[old + i]) }
+        setRecords.append(contentsOf: repeatElement(-1, count: ways - used))
+        setRecords[r + 3] = Int32(ways)
+        recordStart[o] = Int32(r)
         return r
     }
 
@@ -146,7 +174,7 @@ public final class FrameCache {
         states.append(.free)
         stamps.append(0)
         referenced.append(false)
-        places.append(place)
+        places.append(Int32(place))
         filled.append(0)
         valueBlock.append(-1)
         dirty.appendFrame()
@@ -200,34 +228,35 @@ public final class FrameCache {
     /// `bytes` more of `frame`'s block arrived: the offsets of the lines they complete (a
     /// packet need not hold whole lines).
     public func fill(_ frame: Int, bytes: UInt64) -> Range<UInt64> {
-        let before = filled[frame] >> LineGeometry.lineShift
-        filled[frame] += bytes
-        return before ..< filled[frame] >> LineGeometry.lineShift
+        let before = UInt64(filled[frame]) >> LineGeometry.lineShift
+        filled[frame] += UInt32(bytes)
+        return before ..< UInt64(filled[frame]) >> LineGeometry.lineShift
     }
 
     /// Marks `frame` as holding its block's data (again, if its eviction was called off).
     public func markResident(_ frame: Int) {
-        let r = record(ofFrame: frame)
-        if states[frame] == .evicting { setRecords[r + 2] -= 1 }
+        let o = ordinal(ofFrame: frame)
+        if states[frame] == .evicting { setRecords[Int(recordStart[o]) + 2] -= 1 }
         states[frame] = .resident
-        setOpenings[r / (3 + ways)] &+= 1
+        setOpenings[o] &+= 1
     }
 
     /// Marks `frame` as being evicted.
     public func markEvicting(_ frame: Int) {
         states[frame] = .evicting
-        setRecords[record(ofFrame: frame) + 2] += 1
+        setRecords[Int(recordStart[ordinal(ofFrame: frame)]) + 2] += 1
     }
 
-    /// Where the record of `frame`'s set starts.
-    private func record(ofFrame frame: Int) -> Int { record(ofSet: places[frame] / ways)! }
+    /// The ordinal of `frame`'s set.
+    private func ordinal(ofFrame frame: Int) -> Int { ordinal(ofSet: Int(places[frame]) / ways)! }
 
     /// Frees `frame`: its block is gone and its bits are cleared.
     public func free(_ frame: Int) {
-        let r = record(ofFrame: frame)
+        let o = ordinal(ofFrame: frame)
+        let r = Int(recordStart[o])
         if states[frame] == .evicting { setRecords[r + 2] -= 1 }
-        setOpenings[r / (3 + ways)] &+= 1
-        setRecords[r] = min(setRecords[r], Int32(places[frame] % ways))
+        setOpenings[o] &+= 1
+        setRecords[r] = min(setRecords[r], places[frame] % Int32(ways))
         frameOf[blocks[frame]] = nil
         blocks[frame] = .max
         states[frame] = .free
@@ -278,12 +307,12 @@ public final class FrameCache {
     /// (0 for a set never used): while it stands still, an allocation or eviction that
     /// failed in the set fails again.
     public func openings(inSetOf block: UInt64) -> UInt64 {
-        guard let r = record(ofSet: set(of: block)) else { return 0 }
-        return setOpenings[r / (3 + ways)]
+        guard let o = ordinal(ofSet: set(of: block)) else { return 0 }
+        return setOpenings[o]
     }
 
     /// Frame `frame` stopped being busy (its last line in a transaction became stable).
-    public func noteFreed(_ frame: Int) { setOpenings[record(ofFrame: frame) / (3 + ways)] &+= 1 }
+    public func noteFreed(_ frame: Int) { setOpenings[ordinal(ofFrame: frame)] &+= 1 }
 
     /// Whether a frame of `block`'s set is being evicted.
     public func isEvicting(setOf block: UInt64) -> Bool {
@@ -297,7 +326,7 @@ public final class FrameCache {
         guard let r = record(ofSet: s) else { return nil }
         let hand = Int(setRecords[r + 1])
         return choose(count: ways, frame: { frame(record: r, way: (hand + $0) % ways) }, eligible: eligible, coldest: false) { f in
-            setRecords[r + 1] = Int32((places[f] - s * ways + 1) % ways)
+            setRecords[r + 1] = Int32((Int(places[f]) - s * ways + 1) % ways)
         }
     }
 
@@ -362,8 +391,8 @@ public final class FrameCache {
                      "copying FMem contents into a frame cache already in use or of another geometry")
         (blocks, states, stamps, referenced, places, filled) = (other.blocks, other.states, other.stamps, other.referenced,
                                                                  other.places, other.filled)
-        (valueBlock, values, setRecord, setRecords, setOpenings) = (other.valueBlock, other.values, other.setRecord,
-                                                                    other.setRecords, other.setOpenings)
+        (valueBlock, values, setOrdinal, recordStart, setRecords, setOpenings) =
+            (other.valueBlock, other.values, other.setOrdinal, other.recordStart, other.setRecords, other.setOpenings)
         (globalHand, clock, frameOf, dirty, accessed) = (other.globalHand, other.clock, other.frameOf, other.dirty, other.accessed)
         (random, allocated) = (other.random, other.allocated)
         for _ in 0..<numberedFrames { for grow in numberingObservers { grow() } }
