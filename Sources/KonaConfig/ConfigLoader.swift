@@ -36,9 +36,13 @@ public struct ConfigLoader: Sendable {
     }
 
     /// Every key at its default.
-    public func defaults() throws(ConfigError) -> ResolvedConfig {
+    public func defaults() throws(ConfigError) -> ResolvedConfig { try defaults(under: "") }
+
+    /// The defaults of the keys whose paths start with `prefix` only (what a check of one
+    /// section against its defaults needs, without parsing every key's).
+    public func defaults(under prefix: String) throws(ConfigError) -> ResolvedConfig {
         var entries: [String: (value: ConfigValue, origin: Origin)] = [:]
-        for key in schema.keys {
+        for key in schema.keys where key.path.hasPrefix(prefix) {
             let value = try parse(key.defaultText ?? "", for: key, at: .defaultValue, directory: nil)
             entries[key.path] = (value, .defaultValue)
         }

@@ -427,7 +427,7 @@ public struct SimulationConfig: Sendable {
     /// its default a key changes nothing: `--print-resolved` writes every key, and its output
     /// must load again).
     private static func firstChanged(under prefix: String, _ config: ResolvedConfig) throws(ConfigError) -> String? {
-        let defaults = try ConfigLoader(schema: config.schema).defaults()
+        let defaults = try ConfigLoader(schema: config.schema).defaults(under: prefix)
         return config.schema.keys.lazy.map(\.path).first {
             $0.hasPrefix(prefix) && config.origin($0) != .defaultValue && config.text($0) != defaults.text($0)
         }

@@ -44,10 +44,11 @@ public enum Units {
     private static func quantity(_ raw: String, what: String, units: [(String, UInt64)],
                                  example: String) throws(ParseError) -> UInt64 {
         let text = raw.trimmingSpaces
-        var digitsEnd = text.startIndex
-        while digitsEnd < text.endIndex, text[digitsEnd].isASCII,
-              text[digitsEnd].isNumber || text[digitsEnd] == "." || text[digitsEnd] == "_" {
-            digitsEnd = text.index(after: digitsEnd)
+        // The number's digits, points and underscores: ASCII, scanned as UTF-8 bytes.
+        let bytes = text.utf8
+        var digitsEnd = bytes.startIndex
+        while digitsEnd < bytes.endIndex, case let b = bytes[digitsEnd], (0x30 ... 0x39).contains(b) || b == 0x2E || b == 0x5F {
+            digitsEnd = bytes.index(after: digitsEnd)
         }
         let number = String(text[..<digitsEnd]).replacingUnderscores
         let unit = String(text[digitsEnd...]).trimmingSpaces
