@@ -182,14 +182,15 @@ public final class SampledRun {
     }
 
     /// A warning per estimate whose interval is wider than the target, with the units (and
-    /// the period) that would narrow it to the target: the half-width falls as 1/sqrt(units).
+    /// the period) that would narrow it to the target (`SampledEstimate.unitsNeeded`: the
+    /// standard error falls as 1/sqrt(units), and the t quantile with them).
     private func warnings(_ estimates: [SampledEstimate], units: Int) -> [String] {
         if units < 2 {
             return ["\(units) measured unit\(units == 1 ? "" : "s"): no interval; lower run.sampling.period (now \(spec.period) accesses per core)"]
         }
         return estimates.filter { $0.units >= 2 && $0.relativeError > spec.targetError }.map { e in
-            let factor = (e.relativeError / spec.targetError) * (e.relativeError / spec.targetError)
-            let needed = Int((Double(e.units) * factor).rounded(.up))
+            let needed = e.unitsNeeded(for: spec.targetError, confidence: spec.confidence) ?? Int.max
+            let factor = Double(needed) / Double(e.units)
             let period = UInt64(Double(spec.period) / factor)
             return "\(e.label): +-\(String(format: "%.1f", 100 * e.relativeError))% > \(String(format: "%g", 100 * spec.targetError))% over \(e.units) units; about \(needed) units would reach it (run.sampling.period \(max(period, spec.windowAccesses)) or a longer run)"
         }

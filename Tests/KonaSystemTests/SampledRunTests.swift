@@ -107,6 +107,23 @@ import KonaWorkloads
         #expect(abs(e.halfWidth - 212.20501999054918) < 1e-5)
     }
 
+    /// The units a target needs count the quantile's fall with them: from 2 units (212
+    /// standard errors at 99.7%) the answer is the least N with t(N - 1) s / sqrt(N) within
+    /// the target, checked from the units' standard deviation by hand, about a 71st of what
+    /// scaling the half-width by 1/sqrt(N) at the fixed 2-unit quantile gives.
+    @Test func theUnitsATargetNeedsFollowTheQuantile() throws {
+        let e = SampledEstimate(name: "amat", label: "AMAT", unit: "ns", values: [100, 102], confidence: 0.997)
+        let s = 2.0.squareRoot(), allowed = 0.01 * 101          // 1% of the mean
+        func width(_ n: Int) -> Double { SampledEstimate.t(0.997, degreesOfFreedom: n - 1) * s / Double(n).squareRoot() }
+        let needed = try #require(e.unitsNeeded(for: 0.01, confidence: 0.997))
+        #expect(width(needed) <= allowed && width(needed - 1) > allowed, "the least N: \(needed)")
+        #expect(needed == 23, "SciPy: 23 units give t(22) 3.335 x 1.414 / sqrt(23) = 0.984 <= 1.01; 22 give 1.011")
+        let fixedQuantile = 2 * (e.relativeError / 0.01) * (e.relativeError / 0.01)
+        #expect(fixedQuantile > 40_000 && Double(needed) < fixedQuantile / 1000)
+        #expect(SampledEstimate(name: "a", label: "a", unit: "", values: [100, 100.1, 99.9], confidence: 0.997)
+                    .unitsNeeded(for: 0.03, confidence: 0.997) == 3, "already within: the units it has")
+    }
+
     /// The ratio estimate (IPC's): sum(x) / sum(y), half-width by the delta method, by hand.
     @Test func theRatioEstimateWeighsUnitsByTheirDenominator() {
         let e = SampledEstimate(name: "ipc", label: "IPC", unit: "instructions/cycle",
