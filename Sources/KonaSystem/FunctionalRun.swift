@@ -18,11 +18,10 @@ public final class FunctionalRun {
     public let system: FunctionalSystem
     private var streams: IssueStreams
     /// The shadow dirty trackers (`stats.dirty_interval` > 0), fed every access in the
-    /// functional model's order: amplification over the whole run, exact on one core.
-    public let tracker: DirtyTracker?
-    private let log = IssueLog()
-    private var logged: UInt64 = 0
-    private var trackerFinished = false
+    /// functional model's order: amplification over the whole run, exact on one core. They
+    /// read the accesses on a thread of their own (`TrackerFeed`); reading them waits for it.
+    public var tracker: DirtyTracker? { feed?.tracker }
+    private let feed: TrackerFeed?
     /// Whether remote memory is paged (accesses go through the page table: `pagedAccess`).
     private let paged: Bool
 
@@ -71,7 +70,7 @@ public final class FunctionalRun {
         let count = config.sockets * config.coresPerSocket
         streams = IssueStreams(sources: (0..<count).map { LineSplitter($0 < sources.count ? sources[$0] : AccessList([])) },
                                maxAccesses: config.maxAccesses)
-        tracker = config.dirtyInterval > 0 ? DirtyTracker(interval: config.dirtyInterval) : nil
+        feed = config.dirtyInterval > 0 ? TrackerFeed(interval: config.dirtyInterval) : nil
     }
 
     /// The functional model of `config` over its own workload.
@@ -91,7 +90,7 @@ public final class FunctionalRun {
         var ended = false
         while applied < limit {
             guard let (core, access) = streams.take() else { ended = true; break }
-            if let tracker { track(access, tracker) }
+            feed?.append(access)
             do {
                 let line = access.address >> LineGeometry.lineShift
                 if paged {
@@ -105,19 +104,8 @@ public final class FunctionalRun {
             applied &+= 1
         }
         if let failure = streams.failure { throw failure }
-        if ended, !trackerFinished, let tracker {
-            tracker.finish([log])
-            trackerFinished = true
-        }
+        if ended { feed?.finish() }
         return applied
-    }
-
-    /// Logs `access` for the trackers, which read the log every 4,096 accesses (a record's
-    /// later pieces are read with its first when they are in the log by then).
-    private func track(_ access: MemoryAccess, _ tracker: DirtyTracker) {
-        log.append(access, at: logged)
-        logged &+= 1
-        if logged & 4095 == 0 { tracker.observe([log], before: logged - 1) }
     }
 
     /// Core `core`'s next `count` accesses (fewer at the end of its stream), which stay to be

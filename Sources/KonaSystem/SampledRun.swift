@@ -17,7 +17,9 @@ import KonaWorkloads
 /// accesses, `detailed_warmup` of them per core (filling MSHRs, queues and links) and then a
 /// measured unit of `measure` per core; the counters' differences across the unit give each
 /// estimate's value for that unit. The functional model then applies the same accesses
-/// itself, so the detailed window changes nothing of what follows (checkpointed windows).
+/// itself, so the detailed window changes nothing of what follows (checkpointed windows);
+/// it does so, and warms on to the next window, while the window runs on a second thread
+/// (`WindowJob`), so a window costs host time only where it outlasts that warming.
 /// Exact counts (hits, misses, fetches, evictions, write-backs, bytes) come from the
 /// functional model over the whole run.
 public final class SampledRun {
@@ -25,6 +27,10 @@ public final class SampledRun {
     private let spec: SamplingSpec
     private let functional: FunctionalRun
     private let windowConfig: SimulationConfig
+    /// Whether each window runs on a second thread while warming goes on (`WindowJob`); when
+    /// false each runs to its end before warming resumes. The result is the same either way
+    /// (`SampledRunTests` compares them).
+    var overlapsWindows = true
 
     /// Why `config` cannot be sampled, or nil if it can.
     public static func unsupported(_ config: SimulationConfig) -> String? {
@@ -58,6 +64,16 @@ public final class SampledRun {
         var units: [(WindowSnapshot, WindowSnapshot)] = []
         var detailed: UInt64 = 0
         var idle = WindowIdleTime(cores: cores)
+        // Each window runs on its own thread while the functional model applies its accesses
+        // and warms towards the next one (`WindowJob`); one window at a time, taken in order.
+        var running: (job: WindowJob, lengths: [UInt64])?
+        defer { _ = try? running?.job.wait() }          // a failure left a window running
+        func finish(_ window: (job: WindowJob, lengths: [UInt64])) throws {
+            let snapshots = try window.job.wait()
+            idle.add(window.job.simulation, lengths: window.lengths, unit: snapshots[0].time ..< snapshots[1].time)
+            units.append((snapshots[0], snapshots[1]))
+            detailed += snapshots[1].accesses
+        }
         while true {
             let active = UInt64(functional.activeCores)
             guard active > 0 else { break }
@@ -72,12 +88,12 @@ public final class SampledRun {
             if let paging = simulation.paging { functional.system.copyPagingState(into: paging) }
             let warm = lengths.reduce(0) { $0 + min($1, spec.detailedWarmup) }
             let end = lengths.reduce(0) { $0 + min($1, spec.detailedWarmup + spec.measure) }
-            let snapshots = try simulation.runWindow(marks: [warm, end])
-            idle.add(simulation, lengths: lengths, unit: snapshots[0].time ..< snapshots[1].time)
-            units.append((snapshots[0], snapshots[1]))
-            detailed += snapshots[1].accesses
+            if let previous = running { running = nil; try finish(previous) }
+            running = (WindowJob(simulation, marks: [warm, end]), lengths)
+            if !overlapsWindows, let current = running { running = nil; try finish(current) }
             try functional.run(limit: lengths.reduce(0, +))
         }
+        if let last = running { running = nil; try finish(last) }
         try functional.run()
         let total = functional.system.accesses
         let remote: Remote = config.paging != nil ? .paging : config.fpga != nil ? .fpga : .none

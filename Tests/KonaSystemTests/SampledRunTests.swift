@@ -67,6 +67,33 @@ import KonaWorkloads
                 "ipc: detailed \(meanIPC), sampled \(ipc.mean) +- \(ipc.halfWidth)")
     }
 
+    /// Windows run on a second thread while warming goes on (`WindowJob`) give the run that
+    /// windows run one after another give, to the bit: every estimate, interval and exact
+    /// count, on the FPGA home and on the paging home (whose page table and page cache a
+    /// window shares copy-on-write with the functional model that goes on changing them).
+    @Test func overlappedWindowsGiveTheRunOfWindowsOneAfterAnother() throws {
+        let common = ["system.cores_per_socket=2", "fpga.range.size=4MiB", "workload.kind=zipfian", "workload.footprint=2MiB",
+                      "workload.accesses=16000", "workload.store_fraction=0.3", "run.sampling.enabled=true",
+                      "run.sampling.period=1600", "run.sampling.detailed_warmup=200", "run.sampling.measure=400"]
+        for overrides in [konaOverrides + smallKona + common, pagingOverrides + smallPaging + ["paging.capacity=512KiB"] + common] {
+            let config = try coherentConfig(overrides)
+            let overlapped = try SampledRun(config: config).run()
+            let sequential = try SampledRun(config: config)
+            sequential.overlapsWindows = false
+            let reference = try sequential.run()
+            #expect(overlapped.units == 10 && overlapped.units == reference.units)
+            #expect(overlapped.detailedAccesses == reference.detailedAccesses)
+            #expect(overlapped.idleCoreFraction == reference.idleCoreFraction)
+            #expect(overlapped.estimates.count == reference.estimates.count)
+            for (a, b) in zip(overlapped.estimates, reference.estimates) {
+                #expect(a.name == b.name && a.mean == b.mean && a.halfWidth == b.halfWidth && a.units == b.units,
+                        "\(a.name): \(a.mean) +- \(a.halfWidth) overlapped, \(b.mean) +- \(b.halfWidth) one after another")
+            }
+            #expect(overlapped.exactCounts.map(\.name) == reference.exactCounts.map(\.name))
+            #expect(overlapped.exactCounts.map(\.value) == reference.exactCounts.map(\.value))
+        }
+    }
+
     /// The recorded pigz trace (six threads on four cores): the main thread's core issues
     /// several times faster than the compressing threads' (its accesses hit, theirs miss), so
     /// in each window it finishes its equal share early and idles; the run measures that and
