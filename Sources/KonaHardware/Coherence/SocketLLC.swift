@@ -35,7 +35,7 @@ public final class SocketLLC {
     /// The directory and caching agent.
     public let controller: LLCController
     /// Presence and replacement order of the lines (the controller holds their states).
-    public var tags: TagStore { ways.tags }
+    public let tags: TagStore
     /// The tag array and the writeback buffer, kept in step with the controller.
     private let ways: LLCWays
     /// Tag and data access time.
@@ -84,6 +84,7 @@ public final class SocketLLC {
         self.outbox = outbox
         self.simulator = simulator
         self.ways = LLCWays(path: path, sets: sets, ways: ways, writebackBuffer: writebackBuffer, seed: seed)
+        tags = self.ways.tags
         waiting = Array(repeating: [], count: sets)
         controller = LLCController(socket: socket, firstCore: firstCore, cores: cores, table: table,
                                    network: outbox, homeOf: homeOf)
