@@ -27,6 +27,7 @@ public final class CoreComplexController: TableController {
     public let name: String
     public let llc: Endpoint
     public let table: P.Table
+    let rows: FlatRows<P.State, P.Event, P.Action>
     public unowned(unsafe) let network: any CoherenceNetwork
     /// Lines this complex knows about.
     /// The lines this controller knows about (tests set them directly).
@@ -49,6 +50,7 @@ public final class CoreComplexController: TableController {
         self.name = "core\(index)"
         self.llc = llc
         self.table = table
+        self.rows = table.flat
         self.network = network
         self.coverage = RowCoverage(rows: table.rows.count)
     }

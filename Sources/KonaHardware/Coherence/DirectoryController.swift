@@ -51,6 +51,7 @@ public final class DirectoryController: TableController {
     public let index: Int
     public let name: String
     public let table: P.Table
+    let rows: FlatRows<P.State, P.Event, P.Action>
     public unowned(unsafe) let network: any CoherenceNetwork
     /// The lines this controller knows about (tests set them directly).
     public internal(set) var lines = LineMap<Line>()
@@ -82,6 +83,7 @@ public final class DirectoryController: TableController {
         self.index = index
         self.name = "home\(index)"
         self.table = table
+        self.rows = table.flat
         self.network = network
         self.coverage = RowCoverage(rows: table.rows.count)
     }

@@ -53,6 +53,7 @@ public final class LLCController: TableController {
     public let firstCore: Int
     public let cores: Int
     public let table: P.Table
+    let rows: FlatRows<P.State, P.Event, P.Action>
     public unowned(unsafe) let network: any CoherenceNetwork
     private let homeOf: (UInt64) -> Endpoint
     /// The lines this controller knows about (tests set them directly).
@@ -74,6 +75,7 @@ public final class LLCController: TableController {
         self.firstCore = firstCore
         self.cores = cores
         self.table = table
+        self.rows = table.flat
         self.network = network
         self.homeOf = homeOf
         self.coverage = RowCoverage(rows: table.rows.count)

@@ -88,8 +88,10 @@ public final class SocketLLC {
         waiting = Array(repeating: [], count: sets)
         controller = LLCController(socket: socket, firstCore: firstCore, cores: cores, table: table,
                                    network: outbox, homeOf: homeOf)
-        controller.onTransition = { [unowned(unsafe) self] line, before, _, after in
-            self.track(line, from: before, to: after)
+        // Called through a guaranteed reference: an unowned(unsafe) capture is retained per call.
+        let me = Unmanaged.passUnretained(self)
+        controller.onTransition = { line, before, _, after in
+            me._withUnsafeGuaranteedRef { $0.track(line, from: before, to: after) }
         }
         func count(_ name: String, _ doc: String, _ unit: String, _ read: @escaping (SocketLLC) -> UInt64) {
             stats.formula(path + "." + name, doc, unit: unit) { [unowned self] in .integer(read(self)) }

@@ -11,6 +11,8 @@ protocol TableController: AnyObject {
     typealias State = Line.State
     var name: String { get }
     var table: ProtocolTable<State, Event, Action> { get }
+    /// `table.flat`, kept by the controller: read on every step without reference counting.
+    var rows: FlatRows<State, Event, Action> { get }
     var lines: LineMap<Line> { get set }
     var parked: ParkedMessages { get set }
     var coverage: RowCoverage { get set }
