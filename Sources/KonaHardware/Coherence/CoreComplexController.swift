@@ -28,7 +28,8 @@ public final class CoreComplexController: TableController {
     public let llc: Endpoint
     public let table: P.Table
     let rows: FlatRows<P.State, P.Event, P.Action>
-    public unowned(unsafe) let network: any CoherenceNetwork
+    /// Where messages go (held unretained: the system or the tester keeps it alive).
+    let network: UnretainedNetwork
     /// Lines this complex knows about.
     /// The lines this controller knows about (tests set them directly).
     public internal(set) var lines = LineMap<Line>()
@@ -43,7 +44,12 @@ public final class CoreComplexController: TableController {
     /// Called when an operation performs: (line, operation, value read or written).
     public var onComplete: ((UInt64, Operation, UInt64) -> Void)?
     /// Called after every transition (for invariant checks and event logs).
-    public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)?
+    public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)? {
+        get { transitionHook.closure }
+        set { transitionHook.closure = newValue }
+    }
+    private var transitionHook = TransitionHookSlot<P.State, P.Event>()
+    var onTransitionHook: Unmanaged<TransitionHook<P.State, P.Event>>? { transitionHook.unretained }
 
     public init(index: Int, llc: Endpoint, table: P.Table, network: any CoherenceNetwork) {
         self.index = index
@@ -51,7 +57,7 @@ public final class CoreComplexController: TableController {
         self.llc = llc
         self.table = table
         self.rows = table.flat
-        self.network = network
+        self.network = UnretainedNetwork(network)
         self.coverage = RowCoverage(rows: table.rows.count)
     }
 

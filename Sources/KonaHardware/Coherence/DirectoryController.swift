@@ -52,7 +52,8 @@ public final class DirectoryController: TableController {
     public let name: String
     public let table: P.Table
     let rows: FlatRows<P.State, P.Event, P.Action>
-    public unowned(unsafe) let network: any CoherenceNetwork
+    /// Where messages go (held unretained: the system or the tester keeps it alive).
+    let network: UnretainedNetwork
     /// The lines this controller knows about (tests set them directly).
     public internal(set) var lines = LineMap<Line>()
     /// The memory: each line's value (0 until first written back), unless `values` keeps them.
@@ -66,7 +67,12 @@ public final class DirectoryController: TableController {
     /// How often each row fired.
     public internal(set) var coverage: RowCoverage
     /// Called after every transition.
-    public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)?
+    public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)? {
+        get { transitionHook.closure }
+        set { transitionHook.closure = newValue }
+    }
+    private var transitionHook = TransitionHookSlot<P.State, P.Event>()
+    var onTransitionHook: Unmanaged<TransitionHook<P.State, P.Event>>? { transitionHook.unretained }
     /// Called for each memory read and write (line, isWrite), for timing and statistics.
     public var onMemoryAccess: ((UInt64, Bool) -> Void)?
     /// Called when a line is granted exclusively (E or M) to a socket.
@@ -84,7 +90,7 @@ public final class DirectoryController: TableController {
         self.name = "home\(index)"
         self.table = table
         self.rows = table.flat
-        self.network = network
+        self.network = UnretainedNetwork(network)
         self.coverage = RowCoverage(rows: table.rows.count)
     }
 

@@ -54,7 +54,8 @@ public final class LLCController: TableController {
     public let cores: Int
     public let table: P.Table
     let rows: FlatRows<P.State, P.Event, P.Action>
-    public unowned(unsafe) let network: any CoherenceNetwork
+    /// Where messages go (held unretained: the system or the tester keeps it alive).
+    let network: UnretainedNetwork
     private let homeOf: (UInt64) -> Endpoint
     /// The lines this controller knows about (tests set them directly).
     public internal(set) var lines = LineMap<Line>()
@@ -65,7 +66,12 @@ public final class LLCController: TableController {
     /// How often each row fired.
     public internal(set) var coverage: RowCoverage
     /// Called after every transition.
-    public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)?
+    public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)? {
+        get { transitionHook.closure }
+        set { transitionHook.closure = newValue }
+    }
+    private var transitionHook = TransitionHookSlot<P.State, P.Event>()
+    var onTransitionHook: Unmanaged<TransitionHook<P.State, P.Event>>? { transitionHook.unretained }
 
     public init(socket: Int, firstCore: Int, cores: Int, table: P.Table, network: any CoherenceNetwork,
                 homeOf: @escaping (UInt64) -> Endpoint) {
@@ -76,7 +82,7 @@ public final class LLCController: TableController {
         self.cores = cores
         self.table = table
         self.rows = table.flat
-        self.network = network
+        self.network = UnretainedNetwork(network)
         self.homeOf = homeOf
         self.coverage = RowCoverage(rows: table.rows.count)
     }

@@ -18,7 +18,7 @@ extension TableController {
         coverage.hit(r)
         if rows.isStall(r, Self.stall) {
             parked.park(message!, on: line)
-            onTransition?(line, before, event, before)
+            onTransitionHook?._withUnsafeGuaranteedRef { $0.call(line, before, event, before) }
             return nil
         }
         prepare(&entry)
@@ -26,7 +26,7 @@ extension TableController {
         let next = rows.next(r)
         entry.state = next
         if next == Self.invalid { lines[line] = nil } else { lines[line] = entry }
-        onTransition?(line, before, event, next)
+        onTransitionHook?._withUnsafeGuaranteedRef { $0.call(line, before, event, next) }
         return Transition(row: r, before: before, next: next, entry: entry)
     }
 

@@ -19,7 +19,8 @@ protocol TableController: AnyObject {
     /// Whether any message is parked (`parked.any`, read in place: through the protocol's
     /// getter `parked` would be copied, retaining its storage, on every step).
     var hasParked: Bool { get }
-    var onTransition: ((UInt64, State, Event, State) -> Void)? { get }
+    /// The controller's `onTransition` hook in its box, unretained: what the executor calls.
+    var onTransitionHook: Unmanaged<TransitionHook<State, Event>>? { get }
     /// The action of rows that only park their event, and the state of a line held nowhere.
     static var stall: Action { get }
     static var invalid: State { get }
