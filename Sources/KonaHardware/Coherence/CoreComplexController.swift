@@ -45,11 +45,22 @@ public final class CoreComplexController: TableController {
     public var onComplete: ((UInt64, Operation, UInt64) -> Void)?
     /// Called after every transition (for invariant checks and event logs).
     public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)? {
-        get { transitionHook.closure }
-        set { transitionHook.closure = newValue }
+        get { transitionBox?.closure }
+        set {
+            transitionBox = newValue.map(TransitionBox.init)
+            onTransitionHook = transitionBox.map { Unmanaged.passUnretained($0) }
+        }
     }
-    private var transitionHook = TransitionHookSlot<P.State, P.Event>()
-    var onTransitionHook: Unmanaged<TransitionHook<P.State, P.Event>>? { transitionHook.unretained }
+    /// `onTransition` in its box (see `TransitionHook`), and the box unretained for the executor.
+    private var transitionBox: TransitionBox?
+    private(set) var onTransitionHook: Unmanaged<TransitionBox>?
+    final class TransitionBox: TransitionHook {
+        let closure: (UInt64, P.State, P.Event, P.State) -> Void
+        init(_ closure: @escaping (UInt64, P.State, P.Event, P.State) -> Void) { self.closure = closure }
+        @inline(__always) func call(_ line: UInt64, _ before: P.State, _ event: P.Event, _ after: P.State) {
+            closure(line, before, event, after)
+        }
+    }
 
     public init(index: Int, llc: Endpoint, table: P.Table, network: any CoherenceNetwork) {
         self.index = index

@@ -68,11 +68,22 @@ public final class DirectoryController: TableController {
     public internal(set) var coverage: RowCoverage
     /// Called after every transition.
     public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)? {
-        get { transitionHook.closure }
-        set { transitionHook.closure = newValue }
+        get { transitionBox?.closure }
+        set {
+            transitionBox = newValue.map(TransitionBox.init)
+            onTransitionHook = transitionBox.map { Unmanaged.passUnretained($0) }
+        }
     }
-    private var transitionHook = TransitionHookSlot<P.State, P.Event>()
-    var onTransitionHook: Unmanaged<TransitionHook<P.State, P.Event>>? { transitionHook.unretained }
+    /// `onTransition` in its box (see `TransitionHook`), and the box unretained for the executor.
+    private var transitionBox: TransitionBox?
+    private(set) var onTransitionHook: Unmanaged<TransitionBox>?
+    final class TransitionBox: TransitionHook {
+        let closure: (UInt64, P.State, P.Event, P.State) -> Void
+        init(_ closure: @escaping (UInt64, P.State, P.Event, P.State) -> Void) { self.closure = closure }
+        @inline(__always) func call(_ line: UInt64, _ before: P.State, _ event: P.Event, _ after: P.State) {
+            closure(line, before, event, after)
+        }
+    }
     /// Called for each memory read and write (line, isWrite), for timing and statistics.
     public var onMemoryAccess: ((UInt64, Bool) -> Void)?
     /// Called when a line is granted exclusively (E or M) to a socket.

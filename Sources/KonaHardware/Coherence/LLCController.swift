@@ -67,11 +67,22 @@ public final class LLCController: TableController {
     public internal(set) var coverage: RowCoverage
     /// Called after every transition.
     public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)? {
-        get { transitionHook.closure }
-        set { transitionHook.closure = newValue }
+        get { transitionBox?.closure }
+        set {
+            transitionBox = newValue.map(TransitionBox.init)
+            onTransitionHook = transitionBox.map { Unmanaged.passUnretained($0) }
+        }
     }
-    private var transitionHook = TransitionHookSlot<P.State, P.Event>()
-    var onTransitionHook: Unmanaged<TransitionHook<P.State, P.Event>>? { transitionHook.unretained }
+    /// `onTransition` in its box (see `TransitionHook`), and the box unretained for the executor.
+    private var transitionBox: TransitionBox?
+    private(set) var onTransitionHook: Unmanaged<TransitionBox>?
+    final class TransitionBox: TransitionHook {
+        let closure: (UInt64, P.State, P.Event, P.State) -> Void
+        init(_ closure: @escaping (UInt64, P.State, P.Event, P.State) -> Void) { self.closure = closure }
+        @inline(__always) func call(_ line: UInt64, _ before: P.State, _ event: P.Event, _ after: P.State) {
+            closure(line, before, event, after)
+        }
+    }
 
     public init(socket: Int, firstCore: Int, cores: Int, table: P.Table, network: any CoherenceNetwork,
                 homeOf: @escaping (UInt64) -> Endpoint) {

@@ -8,6 +8,7 @@ protocol TableController: AnyObject {
     associatedtype Line: TableLine
     associatedtype Event: ProtocolVocabulary
     associatedtype Action: ProtocolVocabulary
+    associatedtype Hook: TransitionHook where Hook.State == State, Hook.Event == Event
     typealias State = Line.State
     var name: String { get }
     var table: ProtocolTable<State, Event, Action> { get }
@@ -20,7 +21,7 @@ protocol TableController: AnyObject {
     /// getter `parked` would be copied, retaining its storage, on every step).
     var hasParked: Bool { get }
     /// The controller's `onTransition` hook in its box, unretained: what the executor calls.
-    var onTransitionHook: Unmanaged<TransitionHook<State, Event>>? { get }
+    var onTransitionHook: Unmanaged<Hook>? { get }
     /// The action of rows that only park their event, and the state of a line held nowhere.
     static var stall: Action { get }
     static var invalid: State { get }
