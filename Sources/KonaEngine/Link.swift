@@ -68,6 +68,28 @@ public struct Link: Sendable {
         return reserve(serialization, at: time) &+ serialization &+ latency
     }
 
+    /// Accepts `count` messages of `bytes` bytes each, all stamped `time`, exactly as `count`
+    /// calls of `transmit` in a row would (same reservations and counts). Once one of them
+    /// starts at or after the end of every earlier reservation, every gap from `time` on was
+    /// too short for it, so the rest follow it back to back: O(1) for them instead of a
+    /// scan each.
+    public mutating func transmit(count: Int, bytes: UInt64, at time: Tick) {
+        var left = count
+        while left > 0 {
+            let lastEnd = busyUntil
+            let start = transmit(bytes: bytes, at: time) &- latency &- cachedTime
+            left &-= 1
+            if start >= lastEnd && left > 0 && cachedTime > 0 {
+                let rest = UInt64(left)
+                busyTime &+= cachedTime &* rest
+                messages &+= rest
+                self.bytes &+= bytes &* rest
+                ends[slot(self.count &- 1)] &+= cachedTime &* rest
+                return
+            }
+        }
+    }
+
     @inline(__always) private func slot(_ i: Int) -> Int { (head &+ i) & (Self.calendarLimit &- 1) }
     @inline(__always) private func start(_ i: Int) -> Tick { starts[slot(i)] }
     @inline(__always) private func end(_ i: Int) -> Tick { ends[slot(i)] }

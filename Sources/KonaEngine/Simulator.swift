@@ -11,12 +11,18 @@ public final class Simulator {
     public private(set) var eventsDispatched: UInt64 = 0
     private let queue = EventQueue(capacity: 4096)
     private var components: ContiguousArray<any Component> = []
+    /// The same components, unretained, with their types: dispatching an event through them
+    /// calls `handle` without retaining the component (the array above keeps it alive).
+    private var targets = UnsafeMutablePointer<DispatchTarget>.allocate(capacity: 16)
+    private var targetCapacity = 16
     private var pathToID: [String: ComponentID] = [:]
     private var stopRequest: String?
     private var runLimit: Tick = .max
 
     /// An empty simulator at time 0.
     public init() {}
+
+    deinit { targets.deallocate() }
 
     /// Why `run` returned normally.
     public enum StopReason: Equatable, Sendable {
@@ -38,6 +44,14 @@ public final class Simulator {
         precondition(pathToID[component.path] == nil, "component path '\(component.path)' registered twice")
         let id = ComponentID(raw: UInt32(components.count))
         components.append(component)
+        if components.count > targetCapacity {
+            let bigger = UnsafeMutablePointer<DispatchTarget>.allocate(capacity: 2 * targetCapacity)
+            bigger.initialize(from: targets, count: targetCapacity)
+            targets.deallocate()
+            targets = bigger
+            targetCapacity *= 2
+        }
+        (targets + Int(id.raw)).initialize(to: DispatchTarget(component))
         pathToID[component.path] = id
         return id
     }
@@ -92,7 +106,8 @@ public final class Simulator {
             let event = queue.pop()!
             now = event.time
             eventsDispatched &+= 1
-            try components[Int(event.target.raw)].handle(event, in: self)
+            let target = targets[Int(event.target.raw)]
+            try target.type.dispatch(event, to: target.object, in: self)
             if let reason = stopRequest {
                 stopRequest = nil
                 return .requested(reason)

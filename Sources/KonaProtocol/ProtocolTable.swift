@@ -21,6 +21,10 @@ public struct ProtocolTable<State: ProtocolVocabulary, Event: ProtocolVocabulary
     /// Row `i`'s actions are `actionList[actionStarts[i] ..< actionStarts[i + 1]]`.
     public let actionStarts: [Int32]
     public let actionList: [Action]
+    /// The same lookup data in raw buffers, for executors (`flat`).
+    private let flatStorage: FlatRowStorage<State, Event, Action>
+    /// The lookup data as buffers without reference counting, valid while this table lives.
+    public var flat: FlatRows<State, Event, Action> { flatStorage.rows }
 
     /// A table of `rows`. Fails (precondition) on a duplicated `(state, event)` pair.
     public init(name: String, doc: String, rows: [Row]) {
@@ -44,6 +48,8 @@ public struct ProtocolTable<State: ProtocolVocabulary, Event: ProtocolVocabulary
         }
         actionStarts = starts
         actionList = list
+        flatStorage = FlatRowStorage(index: index, eventCount: eventCount, nextStates: nextStates,
+                                     actionStarts: starts, actionList: list)
     }
 
     /// The position of the row for `(state, event)` in `rows`, or nil.

@@ -133,7 +133,9 @@ extension Simulation {
                                    outbox: TimedOutbox(toCore: nil, toLLC: (0..<sockets).map { route(s, $0) }, toHome: []),
                                    simulator: simulator, stats: stats))
         }
-        let homeOf: (UInt64) -> Endpoint = { [unowned self] in .home(self.home(of: $0)) }
+        // Called through a guaranteed reference: an unowned capture is retained per call.
+        let me = Unmanaged.passUnretained(self)
+        let homeOf: (UInt64) -> Endpoint = { line in me._withUnsafeGuaranteedRef { .home($0.home(of: line)) } }
         if let spec = config.fpga, let paging = config.paging {
             // The page cache is in socket 0's DRAM, behind its fabric.
             self.paging = makePaging(spec, paging, index: sockets, variant: variant,
@@ -176,8 +178,13 @@ extension Simulation {
                 complex.placement = placement
                 complex.pager = paging
                 complex.remoteLatency = remoteLatency
-                complex.onDeferredComplete = { [unowned(unsafe) core, unowned(unsafe) simulator] issued, time, missed, ordinal in
-                    core.completeDeferred(issuedAt: issued, at: time, missed: missed, ordinal: ordinal, in: simulator)
+                let unretainedCore = Unmanaged.passUnretained(core), unretainedSimulator = Unmanaged.passUnretained(simulator)
+                complex.onDeferredComplete = { issued, time, missed, ordinal in
+                    unretainedSimulator._withUnsafeGuaranteedRef { simulator in
+                        unretainedCore._withUnsafeGuaranteedRef {
+                            $0.completeDeferred(issuedAt: issued, at: time, missed: missed, ordinal: ordinal, in: simulator)
+                        }
+                    }
                 }
                 complexes.append(complex)
                 cores.append(core)

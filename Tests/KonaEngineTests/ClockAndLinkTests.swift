@@ -132,6 +132,30 @@ import Testing
         #expect(link.busyTime == taken.reduce(0) { $0 + $1.end - $1.start })
     }
 
+    @Test func aTrainOfMessagesReservesWhatOneAtATimeWould() {
+        // Trains (a block fill landing) among single messages with stamps that step back:
+        // the train's shortcut must leave the calendar as `count` single transmissions do,
+        // which every later message's arrival time and the counts would show.
+        var trains = Link(latency: 3 * Ticks.ns, bitsPerSecond: 8_000_000_000)
+        var singles = trains
+        var random = RandomStream(seed: 11, path: "train")
+        var clock: Tick = 0
+        for _ in 0..<3_000 {
+            clock += random.next(below: 40) * Ticks.ns
+            let stamp = random.next(below: 4) == 0 ? clock - min(clock, random.next(below: 300) * Ticks.ns) : clock
+            let bytes = 1 + random.next(below: 8) * 8
+            if random.next(below: 3) == 0 {
+                let count = 1 + Int(random.next(below: 40))
+                trains.transmit(count: count, bytes: bytes, at: stamp)
+                for _ in 0..<count { _ = singles.transmit(bytes: bytes, at: stamp) }
+            } else {
+                #expect(trains.transmit(bytes: bytes, at: stamp) == singles.transmit(bytes: bytes, at: stamp))
+            }
+            #expect(trains.busyUntil == singles.busyUntil)
+        }
+        #expect(trains.messages == singles.messages && trains.bytes == singles.bytes && trains.busyTime == singles.busyTime)
+    }
+
     @Test func fractionalSerializationRoundsUp() {
         let link = Link(latency: 0, bitsPerSecond: 100_000_000_000)  // 100 Gbps: 72 B = 5.76 ns
         #expect(link.serializationTime(bytes: 72) == 5760)

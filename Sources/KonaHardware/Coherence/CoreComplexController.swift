@@ -27,7 +27,9 @@ public final class CoreComplexController: TableController {
     public let name: String
     public let llc: Endpoint
     public let table: P.Table
-    public unowned(unsafe) let network: any CoherenceNetwork
+    let rows: FlatRows<P.State, P.Event, P.Action>
+    /// Where messages go (held unretained: the system or the tester keeps it alive).
+    let network: UnretainedNetwork
     /// Lines this complex knows about.
     /// The lines this controller knows about (tests set them directly).
     public internal(set) var lines = LineMap<Line>()
@@ -42,14 +44,31 @@ public final class CoreComplexController: TableController {
     /// Called when an operation performs: (line, operation, value read or written).
     public var onComplete: ((UInt64, Operation, UInt64) -> Void)?
     /// Called after every transition (for invariant checks and event logs).
-    public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)?
+    public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)? {
+        get { transitionBox?.closure }
+        set {
+            transitionBox = newValue.map(TransitionBox.init)
+            onTransitionHook = transitionBox.map { Unmanaged.passUnretained($0) }
+        }
+    }
+    /// `onTransition` in its box (see `TransitionHook`), and the box unretained for the executor.
+    private var transitionBox: TransitionBox?
+    private(set) var onTransitionHook: Unmanaged<TransitionBox>?
+    final class TransitionBox: TransitionHook {
+        let closure: (UInt64, P.State, P.Event, P.State) -> Void
+        init(_ closure: @escaping (UInt64, P.State, P.Event, P.State) -> Void) { self.closure = closure }
+        @inline(__always) func call(_ line: UInt64, _ before: P.State, _ event: P.Event, _ after: P.State) {
+            closure(line, before, event, after)
+        }
+    }
 
     public init(index: Int, llc: Endpoint, table: P.Table, network: any CoherenceNetwork) {
         self.index = index
         self.name = "core\(index)"
         self.llc = llc
         self.table = table
-        self.network = network
+        self.rows = table.flat
+        self.network = UnretainedNetwork(network)
         self.coverage = RowCoverage(rows: table.rows.count)
     }
 

@@ -51,7 +51,9 @@ public final class DirectoryController: TableController {
     public let index: Int
     public let name: String
     public let table: P.Table
-    public unowned(unsafe) let network: any CoherenceNetwork
+    let rows: FlatRows<P.State, P.Event, P.Action>
+    /// Where messages go (held unretained: the system or the tester keeps it alive).
+    let network: UnretainedNetwork
     /// The lines this controller knows about (tests set them directly).
     public internal(set) var lines = LineMap<Line>()
     /// The memory: each line's value (0 until first written back), unless `values` keeps them.
@@ -65,7 +67,23 @@ public final class DirectoryController: TableController {
     /// How often each row fired.
     public internal(set) var coverage: RowCoverage
     /// Called after every transition.
-    public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)?
+    public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)? {
+        get { transitionBox?.closure }
+        set {
+            transitionBox = newValue.map(TransitionBox.init)
+            onTransitionHook = transitionBox.map { Unmanaged.passUnretained($0) }
+        }
+    }
+    /// `onTransition` in its box (see `TransitionHook`), and the box unretained for the executor.
+    private var transitionBox: TransitionBox?
+    private(set) var onTransitionHook: Unmanaged<TransitionBox>?
+    final class TransitionBox: TransitionHook {
+        let closure: (UInt64, P.State, P.Event, P.State) -> Void
+        init(_ closure: @escaping (UInt64, P.State, P.Event, P.State) -> Void) { self.closure = closure }
+        @inline(__always) func call(_ line: UInt64, _ before: P.State, _ event: P.Event, _ after: P.State) {
+            closure(line, before, event, after)
+        }
+    }
     /// Called for each memory read and write (line, isWrite), for timing and statistics.
     public var onMemoryAccess: ((UInt64, Bool) -> Void)?
     /// Called when a line is granted exclusively (E or M) to a socket.
@@ -82,7 +100,8 @@ public final class DirectoryController: TableController {
         self.index = index
         self.name = "home\(index)"
         self.table = table
-        self.network = network
+        self.rows = table.flat
+        self.network = UnretainedNetwork(network)
         self.coverage = RowCoverage(rows: table.rows.count)
     }
 

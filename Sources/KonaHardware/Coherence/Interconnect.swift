@@ -35,7 +35,11 @@ public final class Interconnect: Component {
     /// Its ID in the simulator.
     public private(set) var id = ComponentID(raw: .max)
     /// The channels' directions, indexed by `2 * Channel.rawValue + (toward memory ? 1 : 0)`.
-    public private(set) var channels: [Link]
+    public var channels: [Link] { Array(UnsafeBufferPointer(start: links, count: linkCount)) }
+    /// The same, in a buffer this interconnect owns: a message reserves its direction in
+    /// place, without a copy-on-write check.
+    private let links: UnsafeMutablePointer<Link>
+    private let linkCount: Int
     /// Hands an arrived message to its destination (unretained, called through a guaranteed reference).
     private var receiver: Unmanaged<MessageRouter>?
     private let pool = MessagePool()
@@ -52,21 +56,24 @@ public final class Interconnect: Component {
         self.headerBytes = headerBytes
         self.bySocket = bySocket
         self.simulator = Unmanaged.passUnretained(simulator)
-        self.channels = timing.flatMap { [Link(latency: $0.latency, bitsPerSecond: $0.bitsPerSecond),
-                                          Link(latency: $0.latency, bitsPerSecond: $0.bitsPerSecond)] }
+        let channels = timing.flatMap { [Link(latency: $0.latency, bitsPerSecond: $0.bitsPerSecond),
+                                         Link(latency: $0.latency, bitsPerSecond: $0.bitsPerSecond)] }
+        linkCount = channels.count
+        links = .allocate(capacity: channels.count)
+        links.initialize(from: channels, count: channels.count)
         id = simulator.register(self)
         for channel in Channel.allCases {
             let c = channel.rawValue
             let prefix = "\(path).\(channel)"
             stats.formula(prefix + ".messages", "messages sent on the \(channel) channel (both directions)", unit: "messages") { [unowned self] in
-                .integer(self.channels[2 * c].messages + self.channels[2 * c + 1].messages)
+                .integer(self.links[2 * c].messages + self.links[2 * c + 1].messages)
             }
             stats.formula(prefix + ".bytes", "bytes sent on the \(channel) channel, headers and data (both directions)", unit: "bytes") { [unowned self] in
-                .integer(self.channels[2 * c].bytes + self.channels[2 * c + 1].bytes)
+                .integer(self.links[2 * c].bytes + self.links[2 * c + 1].bytes)
             }
             stats.formula(prefix + ".utilization", "fraction of simulated time the busier direction of the \(channel) channel was busy", unit: "ratio") { [unowned self] in
                 let t = simulatedTime()
-                return .real(t == 0 ? 0 : Double(max(self.channels[2 * c].busyTime, self.channels[2 * c + 1].busyTime)) / Double(t))
+                return .real(t == 0 ? 0 : Double(max(self.links[2 * c].busyTime, self.links[2 * c + 1].busyTime)) / Double(t))
             }
         }
     }
@@ -96,7 +103,7 @@ public final class Interconnect: Component {
                           : message.destination.level > message.source.level
         let link = 2 &* c &+ (up ? 1 : 0)
         let bytes = size(of: message.kind)
-        let arrival = channels[link].transmit(bytes: bytes, at: time)
+        let arrival = links[link].transmit(bytes: bytes, at: time)
         let slot = pool.store(message)
         if tracer != nil { traceSend(message, channel: c, link: link, arrival: arrival, at: time) }
         let id = self.id
@@ -107,8 +114,8 @@ public final class Interconnect: Component {
     @inline(never)
     private func traceSend(_ message: CoherenceMessage, channel c: Int, link: Int, arrival: Tick, at time: Tick) {
         guard let tracer, c < signals.count else { return }
-        let end = arrival - channels[link].latency
-        let start = end - channels[link].lastSerializationTime
+        let end = arrival - links[link].latency
+        let start = end - links[link].lastSerializationTime
         if let id = signals[c].busy {
             tracer.adjust(id, at: start, by: 1)
             tracer.adjust(id, at: end, by: -1)
@@ -131,6 +138,11 @@ public final class Interconnect: Component {
     }
 
     public func outstandingTransactions() -> [String] { [] }
+
+    deinit {
+        links.deinitialize(count: linkCount)
+        links.deallocate()
+    }
 
     /// The socket an LLC or a CPU home agent belongs to (its number; cores never use this link).
     @inline(__always)

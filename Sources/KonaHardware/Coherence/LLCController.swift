@@ -53,7 +53,9 @@ public final class LLCController: TableController {
     public let firstCore: Int
     public let cores: Int
     public let table: P.Table
-    public unowned(unsafe) let network: any CoherenceNetwork
+    let rows: FlatRows<P.State, P.Event, P.Action>
+    /// Where messages go (held unretained: the system or the tester keeps it alive).
+    let network: UnretainedNetwork
     private let homeOf: (UInt64) -> Endpoint
     /// The lines this controller knows about (tests set them directly).
     public internal(set) var lines = LineMap<Line>()
@@ -64,7 +66,23 @@ public final class LLCController: TableController {
     /// How often each row fired.
     public internal(set) var coverage: RowCoverage
     /// Called after every transition.
-    public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)?
+    public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)? {
+        get { transitionBox?.closure }
+        set {
+            transitionBox = newValue.map(TransitionBox.init)
+            onTransitionHook = transitionBox.map { Unmanaged.passUnretained($0) }
+        }
+    }
+    /// `onTransition` in its box (see `TransitionHook`), and the box unretained for the executor.
+    private var transitionBox: TransitionBox?
+    private(set) var onTransitionHook: Unmanaged<TransitionBox>?
+    final class TransitionBox: TransitionHook {
+        let closure: (UInt64, P.State, P.Event, P.State) -> Void
+        init(_ closure: @escaping (UInt64, P.State, P.Event, P.State) -> Void) { self.closure = closure }
+        @inline(__always) func call(_ line: UInt64, _ before: P.State, _ event: P.Event, _ after: P.State) {
+            closure(line, before, event, after)
+        }
+    }
 
     public init(socket: Int, firstCore: Int, cores: Int, table: P.Table, network: any CoherenceNetwork,
                 homeOf: @escaping (UInt64) -> Endpoint) {
@@ -74,7 +92,8 @@ public final class LLCController: TableController {
         self.firstCore = firstCore
         self.cores = cores
         self.table = table
-        self.network = network
+        self.rows = table.flat
+        self.network = UnretainedNetwork(network)
         self.homeOf = homeOf
         self.coverage = RowCoverage(rows: table.rows.count)
     }

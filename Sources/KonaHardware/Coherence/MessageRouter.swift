@@ -28,36 +28,30 @@ public class MessageRouter {
     }
 
     /// `message` arrives now at `message.destination`.
+    ///
+    /// Calls the receiver inside one untyped `do`: a delivery that succeeds then costs no
+    /// error variable (an optional `ProtocolViolation` captured per call was destroyed,
+    /// through the runtime's generic value witness, on every message).
     public func deliver(_ message: CoherenceMessage) throws(ProtocolViolation) {
-        var failure: ProtocolViolation?
-        switch message.destination {
-        case .core(let c):
-            complexes[c]._withUnsafeGuaranteedRef { complex in
-                do throws(ProtocolViolation) { try complex.receive(message) } catch { failure = error }
-            }
-        case .llc(let s):
-            llcs[s]._withUnsafeGuaranteedRef { llc in
-                do throws(ProtocolViolation) { try llc.receive(message) } catch { failure = error }
-            }
-        case .home(let h):
-            if h < homes.count {
-                homes[h]._withUnsafeGuaranteedRef { home in
-                    do throws(ProtocolViolation) { try home.receive(message) } catch { failure = error }
-                }
-            } else if let fpga {
-                fpga._withUnsafeGuaranteedRef { fpga in
-                    do throws(ProtocolViolation) { try fpga.receive(message) } catch { failure = error }
-                }
-            } else if let cxl {
-                cxl._withUnsafeGuaranteedRef { cxl in
-                    do throws(ProtocolViolation) { try cxl.receive(message) } catch { failure = error }
-                }
-            } else {
-                paging!._withUnsafeGuaranteedRef { paging in
-                    do throws(ProtocolViolation) { try paging.receive(message) } catch { failure = error }
+        do {
+            switch message.destination {
+            case .core(let c):
+                try complexes[c]._withUnsafeGuaranteedRef { try $0.receive(message) }
+            case .llc(let s):
+                try llcs[s]._withUnsafeGuaranteedRef { try $0.receive(message) }
+            case .home(let h):
+                if h < homes.count {
+                    try homes[h]._withUnsafeGuaranteedRef { try $0.receive(message) }
+                } else if let fpga {
+                    try fpga._withUnsafeGuaranteedRef { try $0.receive(message) }
+                } else if let cxl {
+                    try cxl._withUnsafeGuaranteedRef { try $0.receive(message) }
+                } else {
+                    try paging!._withUnsafeGuaranteedRef { try $0.receive(message) }
                 }
             }
+        } catch {
+            throw error as! ProtocolViolation             // the receivers throw nothing else
         }
-        if let failure { throw failure }
     }
 }

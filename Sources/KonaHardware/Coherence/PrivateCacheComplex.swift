@@ -110,8 +110,10 @@ public final class PrivateCacheComplex: CoreMemory {
         self.outbox = outbox
         self.simulator = simulator
         controller = CoreComplexController(index: index, llc: llc, table: table, network: outbox)
-        controller.onComplete = { [unowned(unsafe) self] line, operation, value in self.performed(line, operation, value) }
-        controller.onTransition = { [unowned(unsafe) self] line, _, _, after in self.transitioned(line, to: after) }
+        // Called through a guaranteed reference: an unowned(unsafe) capture is retained per call.
+        let me = Unmanaged.passUnretained(self)
+        controller.onComplete = { line, operation, value in me._withUnsafeGuaranteedRef { $0.performed(line, operation, value) } }
+        controller.onTransition = { line, _, _, after in me._withUnsafeGuaranteedRef { $0.transitioned(line, to: after) } }
         func count(_ name: String, _ doc: String, _ unit: String, _ read: @escaping (PrivateCacheComplex) -> UInt64) {
             stats.formula(path + "." + name, doc, unit: unit) { [unowned self] in .integer(read(self)) }
         }

@@ -35,7 +35,7 @@ public final class SocketLLC {
     /// The directory and caching agent.
     public let controller: LLCController
     /// Presence and replacement order of the lines (the controller holds their states).
-    public var tags: TagStore { ways.tags }
+    public let tags: TagStore
     /// The tag array and the writeback buffer, kept in step with the controller.
     private let ways: LLCWays
     /// Tag and data access time.
@@ -84,11 +84,14 @@ public final class SocketLLC {
         self.outbox = outbox
         self.simulator = simulator
         self.ways = LLCWays(path: path, sets: sets, ways: ways, writebackBuffer: writebackBuffer, seed: seed)
+        tags = self.ways.tags
         waiting = Array(repeating: [], count: sets)
         controller = LLCController(socket: socket, firstCore: firstCore, cores: cores, table: table,
                                    network: outbox, homeOf: homeOf)
-        controller.onTransition = { [unowned(unsafe) self] line, before, _, after in
-            self.track(line, from: before, to: after)
+        // Called through a guaranteed reference: an unowned(unsafe) capture is retained per call.
+        let me = Unmanaged.passUnretained(self)
+        controller.onTransition = { line, before, _, after in
+            me._withUnsafeGuaranteedRef { $0.track(line, from: before, to: after) }
         }
         func count(_ name: String, _ doc: String, _ unit: String, _ read: @escaping (SocketLLC) -> UInt64) {
             stats.formula(path + "." + name, doc, unit: unit) { [unowned self] in .integer(read(self)) }

@@ -10,18 +10,23 @@ extension TableController {
                  prepare: (inout Line) -> Void = { _ in }) throws(ProtocolViolation) -> Transition<Line>? {
         var entry = lines[line] ?? Line()
         let before = entry.state
-        let r = try table.lookup(before, event, component: name, line: line, message: message, coverage: &coverage)
-        if table.isStall(r, Self.stall) {
+        let rows = self.rows
+        guard let r = rows.rowIndex(before, event) else {
+            throw ProtocolViolation(component: name, line: line, state: before.name, event: event.name,
+                                    message: message?.description)
+        }
+        coverage.hit(r)
+        if rows.isStall(r, Self.stall) {
             parked.park(message!, on: line)
-            onTransition?(line, before, event, before)
+            onTransitionHook?._withUnsafeGuaranteedRef { $0.call(line, before, event, before) }
             return nil
         }
         prepare(&entry)
-        for k in table.actions(of: r) { perform(table.actionList[k], line: line, entry: &entry, message: message) }
-        let next = table.nextStates[r]
+        for k in rows.actions(of: r) { perform(rows.action(at: k), line: line, entry: &entry, message: message) }
+        let next = rows.next(r)
         entry.state = next
         if next == Self.invalid { lines[line] = nil } else { lines[line] = entry }
-        onTransition?(line, before, event, next)
+        onTransitionHook?._withUnsafeGuaranteedRef { $0.call(line, before, event, next) }
         return Transition(row: r, before: before, next: next, entry: entry)
     }
 

@@ -8,16 +8,20 @@ protocol TableController: AnyObject {
     associatedtype Line: TableLine
     associatedtype Event: ProtocolVocabulary
     associatedtype Action: ProtocolVocabulary
+    associatedtype Hook: TransitionHook where Hook.State == State, Hook.Event == Event
     typealias State = Line.State
     var name: String { get }
     var table: ProtocolTable<State, Event, Action> { get }
+    /// `table.flat`, kept by the controller: read on every step without reference counting.
+    var rows: FlatRows<State, Event, Action> { get }
     var lines: LineMap<Line> { get set }
     var parked: ParkedMessages { get set }
     var coverage: RowCoverage { get set }
     /// Whether any message is parked (`parked.any`, read in place: through the protocol's
     /// getter `parked` would be copied, retaining its storage, on every step).
     var hasParked: Bool { get }
-    var onTransition: ((UInt64, State, Event, State) -> Void)? { get }
+    /// The controller's `onTransition` hook in its box, unretained: what the executor calls.
+    var onTransitionHook: Unmanaged<Hook>? { get }
     /// The action of rows that only park their event, and the state of a line held nowhere.
     static var stall: Action { get }
     static var invalid: State { get }

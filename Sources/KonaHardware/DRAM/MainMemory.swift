@@ -108,6 +108,11 @@ public final class MainMemory: MemorySide {
             writes &+= UInt64(count)
             return banked.fill(from: first, count: count, at: time)
         }
+        if tracer == nil {
+            writes &+= UInt64(count)
+            channel.transmit(count: count, bytes: LineGeometry.lineSize, at: time)
+            return
+        }
         for i in 0 ..< count { writeback(line: first &+ UInt64(i), at: time) }
     }
 

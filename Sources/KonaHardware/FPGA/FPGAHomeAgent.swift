@@ -363,15 +363,17 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
                 kept += 1
                 continue
             }
-            var miss = pendingMisses[i]
+            let miss = pendingMisses[i]
             let openings = frames.openings(inSetOf: miss.block)
-            if miss.openings == openings || !tryAllocate(miss.block, line: miss.line, at: time) {
-                miss.openings = openings
-                pendingMisses[kept] = miss
+            if miss.openings == openings {
+                if kept != i { pendingMisses[kept] = miss }  // unchanged in place: no write
+                kept += 1
+            } else if !tryAllocate(miss.block, line: miss.line, at: time) {
+                pendingMisses[kept] = (miss.block, miss.line, openings)
                 kept += 1
             }
         }
-        pendingMisses.removeLast(pendingMisses.count - kept)
+        if kept < pendingMisses.count { pendingMisses.removeLast(pendingMisses.count - kept) }
     }
 
     override func waiting() -> [String] {

@@ -102,9 +102,11 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
         id = simulator.register(self)
         network.client = self
         controller.values = self
-        controller.onMemoryAccess = { [unowned(unsafe) self] line, isWrite in self.memoryAccess(line, isWrite: isWrite) }
-        controller.onRecalled = { [unowned(unsafe) self] line in self.recalled(line) }
-        controller.onTransition = { [unowned(unsafe) self] line, before, _, after in self.transitioned(line, before, after) }
+        // Called through a guaranteed reference: an unowned(unsafe) capture is retained per call.
+        let me = Unmanaged.passUnretained(self)
+        controller.onMemoryAccess = { line, isWrite in me._withUnsafeGuaranteedRef { $0.memoryAccess(line, isWrite: isWrite) } }
+        controller.onRecalled = { line in me._withUnsafeGuaranteedRef { $0.recalled(line) } }
+        controller.onTransition = { line, before, _, after in me._withUnsafeGuaranteedRef { $0.transitioned(line, before, after) } }
         registerLookupStatistics(path, stats) { [unowned self] in [self.lookups] }
     }
 
