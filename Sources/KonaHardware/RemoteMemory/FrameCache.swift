@@ -301,12 +301,15 @@ public final class FrameCache {
         guard let r = record(ofSet: s) else { return nil }
         let hand = Int(setRecords[r + 1])
         usable.removeAll(keepingCapacity: true)
-        var way = hand
+        var way = hand, lru = LeastRecent()
         for _ in 0 ..< ways {
             let f = frame(record: r, way: way)
-            if f >= 0 && states[f] == .resident && eligible(f) { usable.append(f) }
+            if f >= 0 && states[f] == .resident && eligible(f) {
+                if policy == .lru { lru.consider(f, stamps[f]) } else { usable.append(f) }
+            }
             way = way + 1 == ways ? 0 : way + 1
         }
+        if policy == .lru { return lru.frame }
         guard let f = chooseUsable(coldest: false) else { return nil }
         if policy == .clock { setRecords[r + 1] = Int32((places[f] - s * ways + 1) % ways) }
         return f
@@ -321,6 +324,8 @@ public final class FrameCache {
         var r = record(ofSet: s) ?? -1
         // Ways in order from the hand; a set's record is looked up once per set.
         usable.removeAll(keepingCapacity: true)
+        let byStamp = policy == .lru && !coldest
+        var lru = LeastRecent()
         for k in 0 ..< n {
             if k > 0 {
                 way += 1
@@ -331,9 +336,26 @@ public final class FrameCache {
                 }
             }
             let f = r < 0 ? -1 : frame(record: r, way: way)
-            if f >= 0 && states[f] == .resident && eligible(f) { usable.append(f) }
+            if f >= 0 && states[f] == .resident && eligible(f) {
+                if byStamp { lru.consider(f, stamps[f]) } else { usable.append(f) }
+            }
         }
-        return chooseUsable(coldest: coldest)
+        return byStamp ? lru.frame : chooseUsable(coldest: coldest)
+    }
+
+    /// The least recently used of the candidates considered, in order (the first of equal
+    /// stamps): LRU's choice without gathering the candidates.
+    private struct LeastRecent {
+        var frame: Int?
+        var stamp = UInt64.max
+
+        @inline(__always)
+        mutating func consider(_ f: Int, _ s: UInt64) {
+            if frame == nil || s < stamp {
+                frame = f
+                stamp = s
+            }
+        }
     }
 
     /// The victim among the candidate frames gathered in the reused `usable` buffer (resident
@@ -346,12 +368,7 @@ public final class FrameCache {
         }
         switch policy {
         case .lru:
-            var best = usable[0], oldest = stamps[best]
-            for f in usable.dropFirst() where stamps[f] < oldest {
-                best = f
-                oldest = stamps[f]
-            }
-            return best
+            return usable.min { stamps[$0] < stamps[$1] }
         case .random:
             return usable[Int(random.next(below: UInt64(usable.count)))]
         case .clock:
