@@ -36,9 +36,10 @@ public struct LineMap<Value> {
         }
     }
 
+    /// The slots' owner (nil until the first insertion).
+    @usableFromInline var storage: Storage?
     /// The storage's slots, also held here: a lookup reads them without loading (and
     /// retaining) the storage reference. Nil while the map has no storage.
-    @usableFromInline var storage: Storage?
     @usableFromInline var keys: UnsafeMutablePointer<UInt64>?
     @usableFromInline var values: UnsafeMutablePointer<Value>?
     @usableFromInline var mask = 0
