@@ -48,7 +48,7 @@ import KonaProtocol
                 return "\(key):\(r.state) \(r.sharers) \(r.owner ?? -1) \(r.requester) \(r.responses)"
             }.joined(separator: " "))
         }
-        if let frames = s.remote?.remote?.frames {
+        if let frames = s.remote?.frames {
             out.append((0..<frames.numberedFrames).map { "\(frames.block(in: $0)):\(frames.states[$0])" }.joined(separator: " "))
         }
         return out

@@ -36,7 +36,12 @@ public struct LineMap<Value> {
         }
     }
 
+    /// The slots' owner (nil until the first insertion).
     @usableFromInline var storage: Storage?
+    /// The storage's slots, also held here: a lookup reads them without loading (and
+    /// retaining) the storage reference. Nil while the map has no storage.
+    @usableFromInline var keys: UnsafeMutablePointer<UInt64>?
+    @usableFromInline var values: UnsafeMutablePointer<Value>?
     @usableFromInline var mask = 0
     @usableFromInline var storedCount = 0
     /// Number of entries.
@@ -50,8 +55,7 @@ public struct LineMap<Value> {
 
     @inlinable @inline(__always)
     func slot(of key: UInt64) -> Int? {
-        guard let storage else { return nil }
-        let keys = storage.keys
+        guard let keys else { return nil }
         var i = home(key)
         while true {
             let k = keys[i]
@@ -64,7 +68,15 @@ public struct LineMap<Value> {
     /// Makes the storage this map's own before a change.
     @inlinable @inline(__always)
     mutating func makeUnique() {
-        if !isKnownUniquelyReferenced(&storage), let shared = storage { storage = shared.copy() }
+        if !isKnownUniquelyReferenced(&storage), let shared = storage { adopt(shared.copy()) }
+    }
+
+    /// Takes `storage` as this map's.
+    @inlinable @inline(__always)
+    mutating func adopt(_ storage: Storage) {
+        self.storage = storage
+        keys = storage.keys
+        values = storage.values
     }
 
     /// Whether the map is empty.
@@ -74,7 +86,7 @@ public struct LineMap<Value> {
     @inlinable public subscript(key: UInt64) -> Value? {
         @inline(__always) get {
             guard let i = slot(of: key) else { return nil }
-            return storage.unsafelyUnwrapped.values[i]
+            return values.unsafelyUnwrapped[i]
         }
         set {
             if let newValue { insert(key, newValue) } else { _ = removeValue(forKey: key) }
@@ -85,21 +97,20 @@ public struct LineMap<Value> {
         precondition(key != Self.empty, "line number \(key) is reserved")
         if storage != nil {
             makeUnique()                        // before any other reference to the storage
-            let storage = self.storage.unsafelyUnwrapped
-            let keys = storage.keys
+            let keys = self.keys.unsafelyUnwrapped, values = self.values.unsafelyUnwrapped
             var i = home(key)
             while true {
                 let k = keys[i]
                 if k == key {
-                    storage.values[i] = value
+                    values[i] = value
                     return
                 }
                 if k == Self.empty { break }
                 i = (i &+ 1) & mask
             }
-            if (count + 1) * 4 <= storage.capacity * 3 {
+            if (count + 1) * 4 <= (mask + 1) * 3 {
                 keys[i] = key
-                (storage.values + i).initialize(to: value)
+                (values + i).initialize(to: value)
                 storedCount += 1
                 return
             }
@@ -113,8 +124,7 @@ public struct LineMap<Value> {
     public mutating func removeValue(forKey key: UInt64) -> Value? {
         guard var hole = slot(of: key) else { return nil }
         makeUnique()
-        let storage = self.storage.unsafelyUnwrapped
-        let keys = storage.keys, values = storage.values
+        let keys = self.keys.unsafelyUnwrapped, values = self.values.unsafelyUnwrapped
         let removed = (values + hole).move()
         storedCount -= 1
         // Backward shift: move later entries of the probe run into the hole when their
@@ -138,7 +148,7 @@ public struct LineMap<Value> {
     @inlinable mutating func grow() {
         let old = storage
         let capacity = max(16, (old?.capacity ?? 1) * 2)
-        storage = Storage(capacity: capacity)
+        adopt(Storage(capacity: capacity))
         mask = capacity - 1
         storedCount = 0
         guard let old else { return }
@@ -149,17 +159,17 @@ public struct LineMap<Value> {
     @inlinable public mutating func removeAll() {
         guard storedCount > 0 else { return }
         makeUnique()
-        let storage = self.storage.unsafelyUnwrapped
-        for i in 0 ..< storage.capacity where storage.keys[i] != Self.empty {
-            storage.keys[i] = Self.empty
-            (storage.values + i).deinitialize(count: 1)
+        let keys = self.keys.unsafelyUnwrapped, values = self.values.unsafelyUnwrapped
+        for i in 0 ... mask where keys[i] != Self.empty {
+            keys[i] = Self.empty
+            (values + i).deinitialize(count: 1)
         }
         storedCount = 0
     }
 
     /// The keys, in ascending order.
     @inlinable public var sortedKeys: [UInt64] {
-        guard let storage else { return [] }
-        return UnsafeBufferPointer(start: storage.keys, count: storage.capacity).filter { $0 != Self.empty }.sorted()
+        guard let keys else { return [] }
+        return UnsafeBufferPointer(start: keys, count: mask + 1).filter { $0 != Self.empty }.sorted()
     }
 }

@@ -9,21 +9,25 @@ final class FunctionalComplex {
     let controller: CoreComplexController
     let l1, l2: TagStore
     private let ways: PrivateCacheWays
-    private unowned(unsafe) let network: FunctionalNetwork
+    /// The network and the memo are held strongly (they hold the parts unretained): a use
+    /// of a strong `let` retains nothing, one of an `unowned(unsafe)` reference did.
+    private let network: FunctionalNetwork
     /// The counts `PrivateCacheComplex` reports under the same names.
     private(set) var l1Hits: UInt64 = 0, l1Misses: UInt64 = 0, l2Hits: UInt64 = 0, l2Misses: UInt64 = 0
     private(set) var upgrades: UInt64 = 0, evictions: UInt64 = 0, snoops: UInt64 = 0
     /// The first protocol error met inside a transition callback.
     var failure: ProtocolViolation?
-    /// The system's transaction memo, if it has one (the system owns it).
-    unowned(unsafe) var memo: TransactionMemo?
+    /// The system's transaction memo, if it has one.
+    let memo: TransactionMemo?
 
     init(path: String, index: Int, llc: Endpoint, table: CoreComplexProtocol.Table,
-         l1 level1: (sets: Int, ways: Int), l2 level2: (sets: Int, ways: Int), network: FunctionalNetwork, seed: UInt64) {
+         l1 level1: (sets: Int, ways: Int), l2 level2: (sets: Int, ways: Int), network: FunctionalNetwork, memo: TransactionMemo?,
+         seed: UInt64) {
         ways = PrivateCacheWays(path: path, l1: level1, l2: level2, seed: seed)
         l1 = ways.l1
         l2 = ways.l2
         self.network = network
+        self.memo = memo
         controller = CoreComplexController(index: index, llc: llc, table: table, network: network)
         let me = Unmanaged.passUnretained(self)        // called per transition: no retain of self
         controller.onTransition = { line, _, _, after in me._withUnsafeGuaranteedRef { $0.transitioned(line, to: after) } }

@@ -18,9 +18,9 @@ import KonaProtocol
 ///   O(lines per block) bit tests, a directory lookup per line requested since the frame's
 ///   allocation, and its recall's messages.
 final class FunctionalHome: LineValueStore {
-    /// The block geometry, eviction packing and network framing of a remote home.
+    /// The block geometry, eviction packing and network framing of a remote home (plain
+    /// values: a copy costs no reference counting).
     struct Remote {
-        var frames: FrameCache
         var blockSize: UInt64
         var dirtyOnGrant: Bool
         var wholeBlock: Bool
@@ -40,7 +40,10 @@ final class FunctionalHome: LineValueStore {
 
     let controller: DirectoryController
     let remote: Remote?
-    private unowned(unsafe) let network: FunctionalNetwork
+    /// FMem, for a remote home.
+    let frames: FrameCache?
+    /// Held strongly, as the memo: they hold the parts unretained.
+    private let network: FunctionalNetwork
     private let linesPerBlock: Int
     private let blockLineShift: UInt64
     /// Per frame of a remote home, the lines requested since the frame was allocated: every
@@ -58,12 +61,15 @@ final class FunctionalHome: LineValueStore {
     /// Bytes on the network (payload, descriptors and headers), as `RemoteNetwork` counts them.
     private(set) var bytesRead: UInt64 = 0, bytesWritten: UInt64 = 0, evictionBytes: UInt64 = 0
     var failure: ProtocolViolation?
-    /// The system's transaction memo, if it has one (recalls are applied through it; the
-    /// system owns it).
-    unowned(unsafe) var memo: TransactionMemo?
+    /// The system's transaction memo, if it has one (recalls are applied through it).
+    let memo: TransactionMemo?
 
-    init(index: Int, table: HomeProtocol.Table, remote: Remote?, network: FunctionalNetwork) {
+    init(index: Int, table: HomeProtocol.Table, remote: Remote?, frames: FrameCache?, network: FunctionalNetwork,
+         memo: TransactionMemo?) {
+        precondition((remote == nil) == (frames == nil), "a remote home has FMem, a CPU home none")
         self.remote = remote
+        self.frames = frames
+        self.memo = memo
         self.network = network
         linesPerBlock = Int((remote?.blockSize ?? LineGeometry.lineSize) >> LineGeometry.lineShift)
         blockLineShift = UInt64(linesPerBlock.trailingZeroBitCount)
@@ -72,13 +78,13 @@ final class FunctionalHome: LineValueStore {
         controller.values = self
         let me = Unmanaged.passUnretained(self)        // called per memory access: no retain of self
         controller.onMemoryAccess = { line, isWrite in me._withUnsafeGuaranteedRef { $0.memoryAccess(line, isWrite: isWrite) } }
-        if let frames = remote?.frames {
+        if let frames {
             for _ in 0..<frames.numberedFrames { requested.appendFrame() }
             frames.observeNumbering { [unowned(unsafe) self] in self.requested.appendFrame() }
         }
-        if let remote, remote.dirtyOnGrant {
+        if let remote, remote.dirtyOnGrant, let frames {
             controller.onOwnershipGranted = { [unowned(unsafe) self] line in
-                if let f = remote.frames.frame(of: line >> self.blockLineShift) { remote.frames.setDirty(f, line: self.offset(line)) }
+                if let f = frames.frame(of: line >> self.blockLineShift) { frames.setDirty(f, line: self.offset(line)) }
             }
         }
     }
@@ -93,7 +99,7 @@ final class FunctionalHome: LineValueStore {
     private func memoryAccess(_ line: UInt64, isWrite: Bool) {
         if isWrite {
             memoryWrites &+= 1
-            if let frames = remote?.frames, let f = frames.frame(of: line >> blockLineShift) { frames.setDirty(f, line: offset(line)) }
+            if let frames, let f = frames.frame(of: line >> blockLineShift) { frames.setDirty(f, line: offset(line)) }
         } else if !forwarding {
             memoryReads &+= 1
         }
@@ -119,9 +125,8 @@ final class FunctionalHome: LineValueStore {
     /// full, then evicting in the background) and fetched. Returns whether it was fetched
     /// (the request is then served from the fetched data, with no FMem read).
     func admit(_ line: UInt64) throws(ProtocolViolation) -> Bool {
-        guard let remote else { return false }
+        guard let remote, let frames else { return false }
         requests += 1
-        let frames = remote.frames
         let b = line >> blockLineShift
         if let f = frames.frame(of: b) {
             hits += 1
@@ -130,8 +135,8 @@ final class FunctionalHome: LineValueStore {
             requested.insert(f, offset(line))
             return false
         }
-        let f = try allocate(b, remote)
-        try evictInBackground(remote)
+        let f = try allocate(b, remote, frames)
+        try evictInBackground(remote, frames)
         frames.markResident(f)
         frames.touch(f)
         frames.setAccessed(f, line: offset(line))
@@ -149,15 +154,14 @@ final class FunctionalHome: LineValueStore {
     }
 
     /// A frame for block `b`, fetched: evicts the set's victim first if no frame is free.
-    private func allocate(_ b: UInt64, _ remote: Remote) throws(ProtocolViolation) -> Int {
-        let frames = remote.frames
+    private func allocate(_ b: UInt64, _ remote: Remote, _ frames: FrameCache) throws(ProtocolViolation) -> Int {
         var allocated = frames.allocate(b)
         if allocated == nil {
             guard let victim = frames.victim(forSetOf: b, eligible: { _ in true }) else {
                 throw ProtocolViolation(component: controller.name, line: b << blockLineShift, state: "-", event: "allocate",
                                         message: "no frame of the block's set can be evicted")
             }
-            try evict(victim, remote)
+            try evict(victim, remote, frames)
             allocated = frames.allocate(b)
         }
         guard let f = allocated else { preconditionFailure("a frame was freed but allocation failed") }
@@ -171,8 +175,7 @@ final class FunctionalHome: LineValueStore {
     }
 
     /// `EvictionEngine.evictInBackground` with every eviction finished at once.
-    private func evictInBackground(_ remote: Remote) throws(ProtocolViolation) {
-        let frames = remote.frames
+    private func evictInBackground(_ remote: Remote, _ frames: FrameCache) throws(ProtocolViolation) {
         let total = Double(frames.frames)
         if !backgroundRound {
             guard Double(frames.allocated) / total > remote.highWatermark else { return }
@@ -183,19 +186,25 @@ final class FunctionalHome: LineValueStore {
             guard let victim = frames.backgroundVictim(scan: remote.scan, coldest: remote.coldestVictim,
                                                        eligible: { frames.states[$0] == .resident }) else { return }
             backgroundEvictions += 1
-            try evict(victim, remote)
+            try evict(victim, remote, frames)
         }
         backgroundRound = false
     }
 
     /// Evicts frame `f`: recalls its lines the sockets hold, writes back its dirty lines (or
     /// all), frees it.
-    private func evict(_ f: Int, _ remote: Remote) throws(ProtocolViolation) {
-        let frames = remote.frames
+    private func evict(_ f: Int, _ remote: Remote, _ frames: FrameCache) throws(ProtocolViolation) {
         frames.markEvicting(f)
         let first = frames.block(in: f) << blockLineShift
-        for i in 0..<linesPerBlock where requested.contains(f, i) && controller.state(first + UInt64(i)) != .I {
-            if try memo?.recall(first + UInt64(i)) != true { try controller.recall(first + UInt64(i)) }
+        // The lines requested since the allocation, ascending, a word of bits at a time.
+        for w in 0..<requested.wordsPerFrame {
+            var bits = requested.word(f, w)
+            while bits != 0 {
+                let line = first + UInt64(w << 6 + bits.trailingZeroBitCount)
+                bits &= bits - 1
+                guard controller.state(line) != .I else { continue }
+                if try memo?.recall(line) != true { try controller.recall(line) }
+            }
         }
         try network.drain()
         if let failure { throw failure }
@@ -210,16 +219,22 @@ final class FunctionalHome: LineValueStore {
             lines = 0
             entries = 0
         }
-        for i in 0..<linesPerBlock {
-            let dirty = frames.isDirty(f, line: i)
-            if dirty { dirtyLines += 1 }
-            guard remote.wholeBlock || dirty else { continue }
-            let startsRun = i != previous + 1
-            if lines == maxLines || (startsRun && entries == remote.sgEntries) { send() }
-            if startsRun || lines == 0 { entries += 1 }
-            lines += 1
-            linesWrittenBack += 1
-            previous = i
+        // The lines written back (the dirty ones, or all), ascending, a word of bits at a time.
+        for w in 0..<requested.wordsPerFrame {
+            let dirty = frames.dirtyWord(f, w)
+            dirtyLines += dirty.nonzeroBitCount
+            let inWord = min(64, linesPerBlock - w << 6)
+            var bits = remote.wholeBlock ? (inWord == 64 ? UInt64.max : (1 << UInt64(inWord)) - 1) : dirty
+            while bits != 0 {
+                let i = w << 6 + bits.trailingZeroBitCount
+                bits &= bits - 1
+                let startsRun = i != previous + 1
+                if lines == maxLines || (startsRun && entries == remote.sgEntries) { send() }
+                if startsRun || lines == 0 { entries += 1 }
+                lines += 1
+                linesWrittenBack += 1
+                previous = i
+            }
         }
         send()
         dirtyLinesWrittenBack += UInt64(dirtyLines)

@@ -34,7 +34,7 @@ final class FunctionalPagingHome: LineValueStore {
     let controller: DirectoryController
     let frames: FrameCache
     let parameters: FunctionalSystem.PagingParameters
-    private unowned(unsafe) let network: FunctionalNetwork
+    private let network: FunctionalNetwork         // strong, as in `FunctionalHome`
     private let linesPerPage: Int
     private let pageLineShift: UInt64
     private let maskWords: Int

@@ -29,7 +29,7 @@ extension FunctionalSystem {
         for (detailed, functional) in zip(homes, self.homes) {
             detailed.controller.contents = functional.controller.contents
         }
-        if let fpga, let remote, let frames = remote.remote?.frames {
+        if let fpga, let remote, let frames = remote.frames {
             fpga.frames.copyContents(of: frames)
             fpga.controller.contents = remote.controller.contents
             for line in remote.controller.lines.sortedKeys {

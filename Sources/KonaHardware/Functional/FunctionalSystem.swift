@@ -94,19 +94,33 @@ public final class FunctionalSystem {
             return .home(sockets == 1 ? 0 : Int((line << LineGeometry.lineShift) / interleave % interleaveSockets))
         }
         for s in 0..<sockets {
-            homes.append(FunctionalHome(index: s, table: HomeProtocol.table(parameters.variant), remote: nil, network: network))
+            llcs.append(FunctionalLLC(path: "llc\(s)", socket: s, firstCore: s * perSocket, cores: perSocket,
+                                      sets: parameters.llc.sets, ways: parameters.llc.ways,
+                                      writebackBuffer: parameters.llcWritebackBuffer, table: LLCProtocol.table(parameters.variant),
+                                      network: network, homeOf: homeOf, seed: parameters.seed))
+        }
+        // The memo knows the CPU and FPGA homes only: a paged system takes the message path.
+        // It is made before the homes and cores, which hold it; it is given them once made.
+        let memo = sockets == 1 && perSocket <= 8 && pagingParameters == nil
+            ? TransactionMemo(cores: perSocket, llc: llcs[0], homes: sockets + (remoteParameters == nil ? 0 : 1),
+                              network: network, placement: remotePlacement)
+            : nil
+        transactionMemo = memo
+        for s in 0..<sockets {
+            homes.append(FunctionalHome(index: s, table: HomeProtocol.table(parameters.variant), remote: nil, frames: nil,
+                                        network: network, memo: memo))
         }
         if let r = remoteParameters {
             let frames = FrameCache(sets: r.sets, ways: r.ways, linesPerBlock: Int(r.blockSize >> LineGeometry.lineShift),
                                     policy: r.policy, random: RandomStream(seed: parameters.seed, path: "fpga.fmem.replacement"))
             let home = FunctionalHome(index: sockets, table: HomeProtocol.fpgaTable(parameters.variant),
-                                      remote: .init(frames: frames, blockSize: r.blockSize, dirtyOnGrant: r.dirtyOnGrant,
+                                      remote: .init(blockSize: r.blockSize, dirtyOnGrant: r.dirtyOnGrant,
                                                     wholeBlock: r.wholeBlock, criticalFirst: r.criticalFirst,
                                                     batchBytes: r.batchBytes, sgEntries: r.sgEntries,
                                                     sgEntryBytes: r.sgEntryBytes, headerBytes: r.headerBytes, mtu: r.mtu,
                                                     highWatermark: r.highWatermark, lowWatermark: r.lowWatermark,
                                                     coldestVictim: r.coldestVictim, scan: r.scan),
-                                      network: network)
+                                      frames: frames, network: network, memo: memo)
             homes.append(home)
             remote = home
         } else {
@@ -118,27 +132,15 @@ public final class FunctionalSystem {
         }
         network.paging = paging.map { Unmanaged.passUnretained($0) }
         for s in 0..<sockets {
-            llcs.append(FunctionalLLC(path: "llc\(s)", socket: s, firstCore: s * perSocket, cores: perSocket,
-                                      sets: parameters.llc.sets, ways: parameters.llc.ways,
-                                      writebackBuffer: parameters.llcWritebackBuffer, table: LLCProtocol.table(parameters.variant),
-                                      network: network, homeOf: homeOf, seed: parameters.seed))
             for k in 0..<perSocket {
                 let c = s * perSocket + k
                 complexes.append(FunctionalComplex(path: "cpu\(c)", index: c, llc: .llc(s),
                                                    table: CoreComplexProtocol.table(parameters.variant),
-                                                   l1: parameters.l1, l2: parameters.l2, network: network, seed: parameters.seed))
+                                                   l1: parameters.l1, l2: parameters.l2, network: network, memo: memo,
+                                                   seed: parameters.seed))
             }
         }
-        // The memo knows the CPU and FPGA homes only: a paged system takes the message path.
-        if sockets == 1 && perSocket <= 8 && paging == nil {
-            let memo = TransactionMemo(complexes: complexes, llc: llcs[0], homes: homes, network: network,
-                                       placement: remotePlacement)
-            for complex in complexes { complex.memo = memo }
-            for home in homes { home.memo = memo }
-            transactionMemo = memo
-        } else {
-            transactionMemo = nil
-        }
+        memo?.attach(complexes: complexes, homes: homes)
         network.complexes = ContiguousArray(complexes.map { Unmanaged.passUnretained($0) })
         network.llcs = ContiguousArray(llcs.map { Unmanaged.passUnretained($0) })
         network.homes = ContiguousArray(homes.map { Unmanaged.passUnretained($0) })
@@ -174,8 +176,8 @@ public final class FunctionalSystem {
                     ("fpga.evictions", remote.evictions), ("fpga.background_evictions", remote.backgroundEvictions),
                     ("fpga.lines_written_back", remote.linesWrittenBack),
                     ("fpga.dirty_lines_written_back", remote.dirtyLinesWrittenBack),
-                    ("fpga.fmem.dirty_bits", UInt64(remote.remote!.frames.dirtyBits)),
-                    ("fpga.fmem.access_bits", UInt64(remote.remote!.frames.accessBits)),
+                    ("fpga.fmem.dirty_bits", UInt64(remote.frames!.dirtyBits)),
+                    ("fpga.fmem.access_bits", UInt64(remote.frames!.accessBits)),
                     ("net.bytes_read", remote.bytesRead), ("net.bytes_written", remote.bytesWritten)]
         }
         if let paging { out += paging.counts }

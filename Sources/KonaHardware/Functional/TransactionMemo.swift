@@ -55,9 +55,10 @@ final class TransactionMemo {
         var coresChanged: UInt64 = 0, coreStates: UInt64 = 0, snooped: UInt64 = 0
     }
 
-    private unowned(unsafe) let network: FunctionalNetwork
-    /// The parts, reached without retaining them (the system owns them).
-    private unowned(unsafe) let llc: FunctionalLLC
+    /// The network and the LLC, held strongly (neither holds the memo; a use of a strong
+    /// `let` retains nothing), and the cores and homes, which hold the memo, unretained.
+    private let network: FunctionalNetwork
+    private let llc: FunctionalLLC
     private let complexes: UnsafeMutableBufferPointer<Unmanaged<FunctionalComplex>>
     private let homes: UnsafeMutableBufferPointer<Unmanaged<FunctionalHome>>
     private let cores: Int
@@ -72,20 +73,25 @@ final class TransactionMemo {
     /// Transactions applied as one step.
     private(set) var applied: UInt64 = 0
 
-    /// The memo of a one-socket system: its cores (at most 8), its LLC, its homes (the CPU's,
-    /// then the FPGA's if `placement` says which lines it homes) and the network between them.
-    init(complexes: [FunctionalComplex], llc: FunctionalLLC, homes: [FunctionalHome], network: FunctionalNetwork,
-         placement: RemotePlacement?) {
-        precondition(complexes.count <= 8, "the transaction memo keys at most 8 cores")
+    /// The memo of a one-socket system of `cores` cores (at most 8), its LLC, `homes` homes
+    /// (the CPU's, then the FPGA's if `placement` says which lines it homes) and the network
+    /// between them. The cores and homes are given with `attach` once made.
+    init(cores: Int, llc: FunctionalLLC, homes: Int, network: FunctionalNetwork, placement: RemotePlacement?) {
+        precondition(cores <= 8, "the transaction memo keys at most 8 cores")
         self.network = network
         self.llc = llc
-        cores = complexes.count
-        self.complexes = .allocate(capacity: complexes.count)
-        _ = self.complexes.initialize(from: complexes.map { Unmanaged.passUnretained($0) })
-        self.homes = .allocate(capacity: homes.count)
-        _ = self.homes.initialize(from: homes.map { Unmanaged.passUnretained($0) })
+        self.cores = cores
+        complexes = .allocate(capacity: cores)
+        self.homes = .allocate(capacity: homes)
         entries = .allocate(capacity: 64)
         self.placement = placement
+    }
+
+    /// Takes the system's cores and homes (made after the memo, which they hold).
+    func attach(complexes: [FunctionalComplex], homes: [FunctionalHome]) {
+        precondition(complexes.count == cores && homes.count == self.homes.count, "the memo was made for other parts")
+        _ = self.complexes.initialize(from: complexes.map { Unmanaged.passUnretained($0) })
+        _ = self.homes.initialize(from: homes.map { Unmanaged.passUnretained($0) })
     }
 
     deinit {
@@ -205,12 +211,8 @@ final class TransactionMemo {
             if e.llcInstall != .I { llc.install(line, as: e.llcInstall) }
             if e.llcLeaves { llc.leave(line, from: start.llc.state) }
         }
-        var failure: ProtocolViolation?
+        let fetched = e.homeRequest ? try admit(line, at: start.homeIndex) : false
         homes[start.homeIndex]._withUnsafeGuaranteedRef { home in
-            var fetched = false
-            if e.homeRequest {
-                do throws(ProtocolViolation) { fetched = try home.admit(line) } catch { failure = error }
-            }
             home.replayMemory(line, reads: Int(fetched ? e.otherReads : e.requestReads &+ e.otherReads), writes: Int(e.writes),
                               grants: Int(e.grants))
             if e.homeChanged {
@@ -219,7 +221,6 @@ final class TransactionMemo {
                 home.controller.lines[line] = end.state == .I ? nil : end
             }
         }
-        if let failure { throw failure }
         if e.llcChanged {
             var end = e.llcEnd
             if e.llcKeepsRequester { end.requester = start.llc.requester }
@@ -236,6 +237,19 @@ final class TransactionMemo {
                 complex.follow(line, to: state)
             }
         }
+    }
+
+    /// FMem's part of a request for `line` at home `h` (`FunctionalHome.admit`): whether the
+    /// block was fetched. (The failure is kept only on this path: a memoized step without a
+    /// home request keeps and destroys no optional error.)
+    @inline(__always)
+    private func admit(_ line: UInt64, at h: Int) throws(ProtocolViolation) -> Bool {
+        var failure: ProtocolViolation?
+        let fetched = homes[h]._withUnsafeGuaranteedRef { home in
+            do throws(ProtocolViolation) { return try home.admit(line) } catch { failure = error; return false }
+        }
+        if let failure { throw failure }
+        return fetched
     }
 
     /// An entry made by running `operation`'s rows once on scratch controllers that hold the

@@ -293,6 +293,10 @@ public final class FrameCache {
         dirty.contains(frame, offset)
     }
 
+    /// Word `w` of `frame`'s dirty bits (lines `64 * w` to `64 * w + 63`).
+    @inline(__always)
+    public func dirtyWord(_ frame: Int, _ w: Int) -> UInt64 { dirty.word(frame, w) }
+
     /// Access bits set in `frame`.
     public func accessCount(_ frame: Int) -> Int {
         accessed.count(in: frame)
@@ -325,9 +329,19 @@ public final class FrameCache {
         let s = set(of: block)
         guard let r = record(ofSet: s) else { return nil }
         let hand = Int(setRecords[r + 1])
-        return choose(count: ways, frame: { frame(record: r, way: (hand + $0) % ways) }, eligible: eligible, coldest: false) { f in
-            setRecords[r + 1] = Int32((Int(places[f]) - s * ways + 1) % ways)
+        usable.removeAll(keepingCapacity: true)
+        var way = hand, lru = LeastRecent()
+        for _ in 0 ..< ways {
+            let f = frame(record: r, way: way)
+            if f >= 0 && states[f] == .resident && eligible(f) {
+                if policy == .lru { lru.consider(f, stamps[f]) } else { usable.append(f) }
+            }
+            way = way + 1 == ways ? 0 : way + 1
         }
+        if policy == .lru { return lru.frame }
+        guard let f = chooseUsable(coldest: false) else { return nil }
+        if policy == .clock { setRecords[r + 1] = Int32((Int(places[f]) - s * ways + 1) % ways) }
+        return f
     }
 
     /// A background victim among the frames of the next `scan` ways from the rotating hand:
@@ -338,7 +352,10 @@ public final class FrameCache {
         globalHand = (globalHand + n) % frames
         var r = record(ofSet: s) ?? -1
         // Ways in order from the hand; a set's record is looked up once per set.
-        return choose(count: n, frame: { k in
+        usable.removeAll(keepingCapacity: true)
+        let byStamp = policy == .lru && !coldest
+        var lru = LeastRecent()
+        for k in 0 ..< n {
             if k > 0 {
                 way += 1
                 if way == ways {
@@ -347,20 +364,33 @@ public final class FrameCache {
                     r = record(ofSet: s) ?? -1
                 }
             }
-            return r < 0 ? -1 : frame(record: r, way: way)
-        }, eligible: eligible, coldest: coldest) { _ in }
+            let f = r < 0 ? -1 : frame(record: r, way: way)
+            if f >= 0 && states[f] == .resident && eligible(f) {
+                if byStamp { lru.consider(f, stamps[f]) } else { usable.append(f) }
+            }
+        }
+        return byStamp ? lru.frame : chooseUsable(coldest: coldest)
     }
 
-    /// The victim among candidate frames `frame(0) ..< frame(count)` (-1: a way never used)
-    /// that are resident and `eligible`, gathered in the reused `usable` buffer (no
-    /// allocation per choice). `frame` is called once per candidate, in order.
-    private func choose(count: Int, frame: (Int) -> Int, eligible: (Int) -> Bool, coldest: Bool,
-                        advance: (Int) -> Void) -> Int? {
-        usable.removeAll(keepingCapacity: true)
-        for k in 0 ..< count {
-            let f = frame(k)
-            if f >= 0 && states[f] == .resident && eligible(f) { usable.append(f) }
+    /// The least recently used of the candidates considered, in order (the first of equal
+    /// stamps): LRU's choice without gathering the candidates.
+    private struct LeastRecent {
+        var frame: Int?
+        var stamp = UInt64.max
+
+        @inline(__always)
+        mutating func consider(_ f: Int, _ s: UInt64) {
+            if frame == nil || s < stamp {
+                frame = f
+                stamp = s
+            }
         }
+    }
+
+    /// The victim among the candidate frames gathered in the reused `usable` buffer (resident
+    /// and eligible, in the order from the hand; no allocation per choice): the coldest, or
+    /// by the policy. CLOCK clears the reference bits it sweeps past.
+    private func chooseUsable(coldest: Bool) -> Int? {
         guard !usable.isEmpty else { return nil }
         if coldest {
             return usable.min { (accessCount($0), stamps[$0]) < (accessCount($1), stamps[$1]) }
@@ -374,9 +404,8 @@ public final class FrameCache {
             // Sweep from the hand: a referenced frame loses its bit (a second chance), the
             // first unreferenced one is the victim.
             for f in usable {
-                if referenced[f] { referenced[f] = false } else { advance(f); return f }
+                if referenced[f] { referenced[f] = false } else { return f }
             }
-            advance(usable[0])
             return usable[0]
         }
     }

@@ -2,7 +2,8 @@
 /// the number of bits set: the FPGA's dirty and access bitmaps, and its record of the lines
 /// the sockets hold. It grows a frame at a time, as the frame cache numbers frames.
 public struct LineBitmap {
-    private let wordsPerFrame: Int
+    /// Words of 64 bits per frame (bit `i` of word `w` is line `64 * w + i`).
+    public let wordsPerFrame: Int
     private var words: [UInt64] = []
     /// Bits set over all frames.
     public private(set) var population = 0
@@ -21,6 +22,10 @@ public struct LineBitmap {
     private func position(_ frame: Int, _ offset: Int) -> (word: Int, bit: UInt64) {
         (frame * wordsPerFrame + offset >> 6, 1 << UInt64(offset & 63))
     }
+
+    /// Word `w` of `frame` (lines `64 * w` to `64 * w + 63`).
+    @inline(__always)
+    public func word(_ frame: Int, _ w: Int) -> UInt64 { words[frame * wordsPerFrame + w] }
 
     /// Whether line `offset` of `frame` is set.
     public func contains(_ frame: Int, _ offset: Int) -> Bool {
