@@ -389,7 +389,8 @@ public final class FrameCache {
 
     /// The victim among the candidate frames gathered in the reused `usable` buffer (resident
     /// and eligible, in the order from the hand; no allocation per choice): the coldest, or
-    /// by the policy. CLOCK clears the reference bits it sweeps past.
+    /// by the policy. CLOCK clears the reference bits it sweeps past. (An LRU choice by
+    /// stamp gathers no candidates: its callers keep the least recent with `LeastRecent`.)
     private func chooseUsable(coldest: Bool) -> Int? {
         guard !usable.isEmpty else { return nil }
         if coldest {
@@ -397,7 +398,7 @@ public final class FrameCache {
         }
         switch policy {
         case .lru:
-            return usable.min { stamps[$0] < stamps[$1] }
+            preconditionFailure("an LRU choice by stamp walks its candidates with LeastRecent")
         case .random:
             return usable[Int(random.next(below: UInt64(usable.count)))]
         case .clock:
