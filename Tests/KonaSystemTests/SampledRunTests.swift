@@ -161,6 +161,82 @@ import KonaWorkloads
         #expect(abs(e.halfWidth - 1.6431027) < 1e-6)
     }
 
+    /// The regression estimate on a control variate, against NumPy and SciPy
+    /// (`numpy.polyfit(x, y, 1)`, the residuals' variance over n - 2, `scipy.stats.t.ppf(0.975, 3)`):
+    /// slope 7.8302, estimate 12.2783 where the plain mean is 12.2, half-width 1.1030 where
+    /// the plain interval's is 2.3884; and the plain mean when the covariate does not vary or
+    /// there are too few units to fit a slope.
+    @Test func theRegressionEstimateUsesTheCovariatesWholeRunMean() {
+        let y = [10.0, 12, 11, 15, 13], x = [1.0, 1.3, 1.1, 1.6, 1.2]
+        let e = SampledEstimate(name: "a", label: "a", unit: "", values: y, covariate: x, covariateMean: 1.25, confidence: 0.95)
+        #expect(abs(e.mean - 12.278301886792452) < 1e-12)
+        #expect(abs(e.halfWidth - 1.1030093817001987) < 1e-9)
+        #expect(e.fitted == 2 && e.units == 5)
+        let plain = SampledEstimate(name: "a", label: "a", unit: "", values: y, confidence: 0.95)
+        #expect(abs(plain.halfWidth - 2.3883883880999806) < 1e-9 && plain.fitted == 1)
+        let flat = SampledEstimate(name: "a", label: "a", unit: "", values: y, covariate: [1, 1, 1, 1, 1], covariateMean: 2,
+                                   confidence: 0.95)
+        #expect(flat.mean == plain.mean && flat.halfWidth == plain.halfWidth && flat.fitted == 1)
+        let two = SampledEstimate(name: "a", label: "a", unit: "", values: [10, 12], covariate: [1, 1.3], covariateMean: 2,
+                                  confidence: 0.95)
+        #expect(two.mean == 11 && two.fitted == 1)
+        // The units a target needs count the fitted slope's lost degree of freedom.
+        let needed = e.unitsNeeded(for: 0.02, confidence: 0.95)!
+        let s = e.halfWidth * 5.0.squareRoot() / SampledEstimate.t(0.95, degreesOfFreedom: 3)
+        func width(_ n: Int) -> Double { SampledEstimate.t(0.95, degreesOfFreedom: n - 2) * s / Double(n).squareRoot() }
+        #expect(width(needed) <= 0.02 * e.mean && width(needed - 1) > 0.02 * e.mean, "the least N: \(needed)")
+    }
+
+    /// The estimates regress on the functional model's counts over each unit's own
+    /// accesses, and its counts over the whole run: units whose detailed fetches follow the
+    /// functional model's give a fetch estimate at the whole run's rate with an interval
+    /// narrower than the plain mean's, and so do network read and AMAT, which regress on the
+    /// same FMem misses; network written regresses on dirty lines written back.
+    @Test func theEstimatesRegressOnTheFunctionalModelsCounts() throws {
+        func snapshot(accesses: UInt64, fetches: UInt64, dirty: UInt64 = 0, latency: UInt64 = 0) -> WindowSnapshot {
+            var s = WindowSnapshot()
+            (s.accesses, s.fetches, s.bytesRead, s.dirtyLinesWrittenBack, s.bytesWritten) = (accesses, fetches, 4096 * fetches, dirty, 64 * dirty)
+            (s.latencySum, s.time) = (latency, latency)
+            return s
+        }
+        let functionalFetches: [UInt64] = [80, 95, 70, 110, 85, 90], noise: [UInt64] = [2, 0, 1, 3, 1, 2]
+        var units: [(WindowSnapshot, WindowSnapshot)] = [], covariates: [(WindowSnapshot, WindowSnapshot)] = []
+        for (f, e) in zip(functionalFetches, noise) {
+            units.append((WindowSnapshot(), snapshot(accesses: 1000, fetches: f + e, dirty: f / 2 + e, latency: 1000 * (50_000 + 2000 * (f + e)))))
+            covariates.append((WindowSnapshot(), snapshot(accesses: 1000, fetches: f, dirty: f / 2)))
+        }
+        let wholeRun = snapshot(accesses: 100_000, fetches: 9_000, dirty: 4_500)
+        let estimates = SampledRun.estimates(units, covariates: covariates, wholeRun: wholeRun, confidence: 0.997, remote: .fpga)
+        func estimate(_ name: String) throws -> SampledEstimate { try #require(estimates.first { $0.name == name }) }
+        let fetches = try estimate("fpga.fetches_per_kilo_access")
+        let plain = SampledEstimate(name: "", label: "", unit: "", values: zip(functionalFetches, noise).map { Double($0 + $1) },
+                                    confidence: 0.997)
+        #expect(fetches.fitted == 2 && fetches.halfWidth < plain.halfWidth / 5)
+        // The functional model's 90 per 1000 over the run, plus the units' mean excess of 1.5.
+        #expect(abs(fetches.mean - 91.5) < 0.2, "\(fetches.mean)")
+        for name in ["net.bytes_read", "amat_ns", "sim.execution_time_ns", "net.bytes_written"] {
+            #expect(try estimate(name).fitted == 2, "\(name) regresses on the functional model")
+        }
+        #expect(try estimate("amat.local_ns").fitted == 1 && estimate("net.goodput").fitted == 1)
+        let read = try estimate("net.bytes_read")
+        #expect(abs(read.mean - 4096 * 91.5 / 1000 * 100_000) < 0.002 * read.mean, "\(read.mean)")
+    }
+
+    /// A sampled run's regression estimates hold the full detailed run's values.
+    @Test func aSampledRunsRegressionEstimatesBracketTheDetailedValues() throws {
+        let overrides = konaOverrides + smallKona + [
+            "system.cores_per_socket=2", "fpga.range.size=4MiB", "workload.kind=zipfian", "workload.footprint=2MiB",
+            "workload.accesses=16000", "workload.store_fraction=0.3"]
+        let detailed = try Simulation(config: try coherentConfig(overrides)).run()
+        let config = try coherentConfig(overrides + ["run.sampling.enabled=true", "run.sampling.period=1600",
+                                                     "run.sampling.detailed_warmup=200", "run.sampling.measure=400"])
+        let report = try SampledRun(config: config).run()
+        let fetches = try #require(report.estimate("fpga.fetches_per_kilo_access"))
+        let value = 1000 * detailed.value("fpga.fetches")!.asDouble / Double(report.accesses)
+        #expect(fetches.fitted == 2 && fetches.low <= value && value <= fetches.high,
+                "fetches: detailed \(value), sampled \(fetches.mean) +- \(fetches.halfWidth)")
+    }
+
     /// The paging home is sampled (`FunctionalPagingTests`); the CXL home and checking are refused.
     @Test func cxlAndCheckingAreRefusedByNamePagingIsNot() throws {
         let paging = try coherentConfig(konaOverrides + ["remote.mechanism=paging", "run.sampling.enabled=true"])
