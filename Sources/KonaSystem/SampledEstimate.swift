@@ -5,9 +5,7 @@ import Foundation
 
 /// One figure of a sampled run: the mean of its value over the measured units and the
 /// half-width of its confidence interval, `t * s / sqrt(n)` with `s` the units' standard
-/// deviation and `t` Student's t quantile of the confidence with `n - 1` degrees of freedom
-/// (or a ratio of sums, or a regression estimate on the functional model's value of the same
-/// quantity: the other initializers).
+/// deviation and `t` Student's t quantile of the confidence with `n - 1` degrees of freedom.
 /// SMARTS uses the normal quantile, which thousands of units allow; with the tens to
 /// hundreds of units a run here measures, the normal quantile's interval is too narrow
 /// (2 units: 2.97 standard errors where 212 are needed for 99.7%; 100 units: 2.97 for 3.04).
@@ -19,9 +17,6 @@ public struct SampledEstimate: Sendable {
     public var mean: Double, halfWidth: Double
     /// Units that had a value (a unit without remote accesses has no remote AMAT).
     public var units: Int
-    /// Parameters fitted to the units (1 for a mean or a ratio, 2 for a regression estimate):
-    /// the interval's t quantile has `units - fitted` degrees of freedom.
-    public var fitted = 1
 
     /// The interval's ends.
     public var low: Double { mean - halfWidth }
@@ -46,39 +41,6 @@ public struct SampledEstimate: Sendable {
         }
     }
 
-    /// The regression estimate of `values` with a control variate (Cochran, *Sampling
-    /// Techniques*, 3rd ed., section 7.1): `covariate` holds, per unit, the functional model's
-    /// value of the same quantity over the same accesses, and `covariateMean` its mean over
-    /// the whole run, which the functional model knows exactly. The estimate is
-    /// `mean(y) + b (covariateMean - mean(x))` with `b` the least-squares slope of y on x, and
-    /// its half-width `t(n - 2) * sqrt(sum(e^2) / (n - 2)) / sqrt(n)` for the residuals
-    /// `e = y - mean(y) - b (x - mean(x))`: a unit's departure that the functional model's
-    /// own departure predicts no longer widens the interval. With fewer than three units, or
-    /// a covariate equal in every unit, it is the plain mean of `values`.
-    public init(name: String, label: String, unit: String, values: [Double], covariate: [Double], covariateMean: Double,
-                confidence: Double) {
-        precondition(values.count == covariate.count, "a covariate value per unit")
-        self.init(name: name, label: label, unit: unit, values: values, confidence: confidence)
-        let n = Double(values.count)
-        guard values.count >= 3 else { return }
-        let meanY = mean, meanX = covariate.reduce(0, +) / n
-        var sxx = 0.0, sxy = 0.0
-        for (y, x) in zip(values, covariate) {
-            sxx += (x - meanX) * (x - meanX)
-            sxy += (x - meanX) * (y - meanY)
-        }
-        guard sxx > 0 else { return }
-        let slope = sxy / sxx
-        var residuals = 0.0
-        for (y, x) in zip(values, covariate) {
-            let e = (y - meanY) - slope * (x - meanX)
-            residuals += e * e
-        }
-        fitted = 2
-        mean = meanY + slope * (covariateMean - meanX)
-        halfWidth = Self.t(confidence, degreesOfFreedom: values.count - 2) * (residuals / (n - 2) / n).squareRoot()
-    }
-
     /// The ratio estimate `sum(x) / sum(y)` of per-unit pairs `(x, y)` (units weighted by
     /// their `y`, so a unit cut short by the windows' 1 us snapshot steps counts little),
     /// with the delta-method half-width `t * sqrt(sum((x - R y)^2) / (n (n - 1))) / mean(y)`.
@@ -101,7 +63,7 @@ public struct SampledEstimate: Sendable {
 
     /// The fewest units whose interval at `confidence` would be within `target` of the estimate
     /// (relative), if more units kept this estimate's mean and its units' spread: the least `N`
-    /// with `t(N - fitted) * s / sqrt(N) <= target * |mean|`, where both the standard error and
+    /// with `t(N - 1) * s / sqrt(N) <= target * |mean|`, where both the standard error and
     /// the quantile fall as units are added (212 standard errors for 2 units at 99.7%, 3.04 for
     /// 100). `units` itself when the interval is already that narrow; nil with fewer than two
     /// units or a mean of 0.
@@ -110,8 +72,8 @@ public struct SampledEstimate: Sendable {
         let allowed = target * abs(mean)
         guard halfWidth > allowed else { return units }
         // The units' standard deviation (for a ratio estimate, of its residuals over mean(y)).
-        let s = halfWidth * Double(units).squareRoot() / Self.t(confidence, degreesOfFreedom: units - fitted)
-        func narrowEnough(_ n: Int) -> Bool { Self.t(confidence, degreesOfFreedom: n - fitted) * s / Double(n).squareRoot() <= allowed }
+        let s = halfWidth * Double(units).squareRoot() / Self.t(confidence, degreesOfFreedom: units - 1)
+        func narrowEnough(_ n: Int) -> Bool { Self.t(confidence, degreesOfFreedom: n - 1) * s / Double(n).squareRoot() <= allowed }
         var low = units, high = units * 2
         while !narrowEnough(high) {
             low = high

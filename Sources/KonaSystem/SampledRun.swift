@@ -62,8 +62,6 @@ public final class SampledRun {
         let start = ContinuousClock.now
         let cores = config.sockets * config.coresPerSocket
         var units: [(WindowSnapshot, WindowSnapshot)] = []
-        // The functional model's counts over each unit's accesses, in the units' order.
-        var covariates: [(WindowSnapshot, WindowSnapshot)] = []
         var detailed: UInt64 = 0
         var idle = WindowIdleTime(cores: cores)
         // Each window runs on its own thread while the functional model applies its accesses
@@ -93,19 +91,13 @@ public final class SampledRun {
             if let previous = running { running = nil; try finish(previous) }
             running = (WindowJob(simulation, marks: [warm, end]), lengths)
             if !overlapsWindows, let current = running { running = nil; try finish(current) }
-            // The window's accesses, the unit's among them counted apart (the covariates).
-            try functional.run(limit: warm)
-            let unitStart = functional.snapshot
-            try functional.run(limit: end - warm)
-            covariates.append((unitStart, functional.snapshot))
-            try functional.run(limit: lengths.reduce(0, +) - end)
+            try functional.run(limit: lengths.reduce(0, +))
         }
         if let last = running { running = nil; try finish(last) }
         try functional.run()
         let total = functional.system.accesses
         let remote: Remote = config.paging != nil ? .paging : config.fpga != nil ? .fpga : .none
-        let estimates = Self.estimates(units, covariates: covariates, wholeRun: functional.snapshot, confidence: spec.confidence,
-                                       remote: remote)
+        let estimates = Self.estimates(units, accesses: total, confidence: spec.confidence, remote: remote)
         var trackers: [(name: String, value: Double)] = []
         if let tracker = functional.tracker {
             for (g, name) in ["64B", "4KiB", "2MiB"].enumerated() { trackers.append(("tracker.amplification.\(name)", tracker.amplification(g))) }
@@ -144,86 +136,57 @@ public final class SampledRun {
     /// Which home remote memory has, which decides the estimates beyond AMAT and time.
     enum Remote { case none, fpga, paging }
 
-    /// Each estimate's value per unit, and the estimates. `covariates` holds the functional
-    /// model's counts over each unit's accesses and `wholeRun` its counts over the run. An
-    /// estimate whose units' values follow a figure of the functional model is a regression
-    /// estimate on it (`SampledEstimate.init(...covariate:...)`, docs/sampling.md): AMAT,
-    /// execution time, remote AMAT, fetches and network read on FMem misses (pages read)
-    /// per access, which their units' values track with a correlation of about 0.9; the FMem
-    /// hit rate, evictions and faults on the functional model's own; network written on
-    /// dirty lines written back per access.
-    static func estimates(_ units: [(WindowSnapshot, WindowSnapshot)], covariates: [(WindowSnapshot, WindowSnapshot)],
-                          wholeRun: WindowSnapshot, confidence: Double, remote: Remote) -> [SampledEstimate] {
-        precondition(units.count == covariates.count, "the functional model's counts for each unit")
-        let total = wholeRun.accesses
-        typealias Figure = (WindowSnapshot, WindowSnapshot) -> Double?
-        func values(_ value: Figure) -> [Double] { units.compactMap { value($0.0, $0.1) } }
+    /// Each estimate's value per unit, and the estimates.
+    static func estimates(_ units: [(WindowSnapshot, WindowSnapshot)], accesses total: UInt64, confidence: Double,
+                          remote: Remote) -> [SampledEstimate] {
+        func values(_ value: (WindowSnapshot, WindowSnapshot) -> Double?) -> [Double] { units.compactMap { value($0.0, $0.1) } }
         func d(_ a: UInt64, _ b: UInt64) -> Double { Double(b &- a) }
         func ratio(_ n: Double, _ m: Double) -> Double? { m == 0 ? nil : n / m }
-        /// `count` per access over a unit.
-        func perAccess(_ count: @escaping (WindowSnapshot) -> UInt64) -> Figure {
-            { a, b in ratio(d(count(a), count(b)), d(a.accesses, b.accesses)) }
+        var out = [
+            SampledEstimate(name: "amat_ns", label: "AMAT", unit: "ns", values: values { a, b in
+                ratio(d(a.latencySum, b.latencySum), d(a.accesses, b.accesses)).map { $0 / 1000 } }, confidence: confidence),
+            SampledEstimate(name: "sim.execution_time_ns", label: "execution time", unit: "ns", values: values { a, b in
+                ratio(d(a.time, b.time), d(a.accesses, b.accesses)).map { $0 * Double(total) / 1000 } }, confidence: confidence),
+        ]
+        if units.contains(where: { $0.1.instructions > $0.0.instructions }) {
+            out.append(SampledEstimate(name: "ipc", label: "IPC per core", unit: "instructions/cycle",
+                                       ratios: units.compactMap { a, b in
+                                           b.coreCycles > a.coreCycles ? (d(a.instructions, b.instructions), d(a.coreCycles, b.coreCycles)) : nil },
+                                       confidence: confidence))
         }
-        /// The estimate of `value` by regression on the functional model's `covariate` over
-        /// the same units, whose value over the whole run is `covariate(zero, wholeRun)`
-        /// (units where either has no value left out).
-        func regressed(_ name: String, _ label: String, _ unit: String, _ value: Figure, on covariate: Figure) -> SampledEstimate {
-            var ys: [Double] = [], xs: [Double] = []
-            for (unit, functional) in zip(units, covariates) {
-                guard let y = value(unit.0, unit.1), let x = covariate(functional.0, functional.1) else { continue }
-                ys.append(y)
-                xs.append(x)
-            }
-            guard let wholeRunMean = covariate(WindowSnapshot(), wholeRun) else {
-                return SampledEstimate(name: name, label: label, unit: unit, values: ys, confidence: confidence)
-            }
-            return SampledEstimate(name: name, label: label, unit: unit, values: ys, covariate: xs, covariateMean: wholeRunMean,
-                                   confidence: confidence)
-        }
-        let amat: Figure = { a, b in ratio(d(a.latencySum, b.latencySum), d(a.accesses, b.accesses)).map { $0 / 1000 } }
-        let time: Figure = { a, b in ratio(d(a.time, b.time), d(a.accesses, b.accesses)).map { $0 * Double(total) / 1000 } }
-        guard remote != .none else {
-            return [SampledEstimate(name: "amat_ns", label: "AMAT", unit: "ns", values: values(amat), confidence: confidence),
-                    SampledEstimate(name: "sim.execution_time_ns", label: "execution time", unit: "ns", values: values(time),
-                                    confidence: confidence)] + ipc(units, confidence: confidence)
-        }
-        let misses = perAccess(\.fetches)
-        var out = [regressed("amat_ns", "AMAT", "ns", amat, on: misses),
-                   regressed("sim.execution_time_ns", "execution time", "ns", time, on: misses)]
-        out += ipc(units, confidence: confidence)
-        func perKilo(_ name: String, _ label: String, _ unit: String, _ count: @escaping (WindowSnapshot) -> UInt64,
-                     on covariate: Figure) -> SampledEstimate {
-            regressed(name, label, unit, { a, b in perAccess(count)(a, b).map { 1000 * $0 } }, on: covariate)
+        guard remote != .none else { return out }
+        func perKilo(_ name: String, _ label: String, _ unit: String, _ count: @escaping (WindowSnapshot) -> UInt64) -> SampledEstimate {
+            SampledEstimate(name: name, label: label, unit: unit,
+                            values: values { a, b in ratio(1000 * d(count(a), count(b)), d(a.accesses, b.accesses)) },
+                            confidence: confidence)
         }
         out += [
             SampledEstimate(name: "amat.local_ns", label: "AMAT local", unit: "ns", values: values { a, b in
                 ratio(d(a.latencySum, b.latencySum) - d(a.remoteLatencySum, b.remoteLatencySum),
                       d(a.accesses, b.accesses) - d(a.remoteAccesses, b.remoteAccesses)).map { $0 / 1000 } }, confidence: confidence),
-            regressed("amat.remote_ns", "AMAT remote", "ns", { a, b in
+            SampledEstimate(name: "amat.remote_ns", label: "AMAT remote", unit: "ns", values: values { a, b in
                 ratio(d(a.remoteLatencySum, b.remoteLatencySum), d(a.remoteAccesses, b.remoteAccesses)).map { $0 / 1000 } },
-                      on: misses),
+                            confidence: confidence),
         ]
         if remote == .paging {
-            out += [perKilo("paging.faults_per_kilo_access", "faults per 1000 accesses", "faults", \.faults, on: perAccess(\.faults)),
-                    perKilo("paging.wp_faults_per_kilo_access", "wp faults per 1000 accesses", "faults", \.wpFaults,
-                            on: perAccess(\.wpFaults)),
-                    perKilo("paging.page_ins_per_kilo_access", "pages read per 1000 accesses", "pages", \.fetches, on: misses),
-                    perKilo("paging.evictions_per_kilo_access", "evictions per 1000 accesses", "pages", \.evictions,
-                            on: perAccess(\.evictions))]
+            out += [perKilo("paging.faults_per_kilo_access", "faults per 1000 accesses", "faults", \.faults),
+                    perKilo("paging.wp_faults_per_kilo_access", "wp faults per 1000 accesses", "faults", \.wpFaults),
+                    perKilo("paging.page_ins_per_kilo_access", "pages read per 1000 accesses", "pages", \.fetches),
+                    perKilo("paging.evictions_per_kilo_access", "evictions per 1000 accesses", "pages", \.evictions)]
         } else {
             out += [
-                regressed("fpga.fmem.hit_rate", "FMem hit rate", "ratio", { a, b in ratio(d(a.hits, b.hits), d(a.requests, b.requests)) },
-                          on: { a, b in ratio(d(a.hits, b.hits), d(a.requests, b.requests)) }),
-                perKilo("fpga.fetches_per_kilo_access", "fetches per 1000 accesses", "blocks", \.fetches, on: misses),
-                perKilo("fpga.evictions_per_kilo_access", "evictions per 1000 accesses", "blocks", \.evictions,
-                        on: perAccess(\.evictions)),
+                SampledEstimate(name: "fpga.fmem.hit_rate", label: "FMem hit rate", unit: "ratio", values: values { a, b in
+                    ratio(d(a.hits, b.hits), d(a.requests, b.requests)) }, confidence: confidence),
+                perKilo("fpga.fetches_per_kilo_access", "fetches per 1000 accesses", "blocks", \.fetches),
+                perKilo("fpga.evictions_per_kilo_access", "evictions per 1000 accesses", "blocks", \.evictions),
             ]
         }
         out += [
-            regressed("net.bytes_read", "network read", "bytes", { a, b in perAccess(\.bytesRead)(a, b).map { $0 * Double(total) } },
-                      on: misses),
-            regressed("net.bytes_written", "network written", "bytes",
-                      { a, b in perAccess(\.bytesWritten)(a, b).map { $0 * Double(total) } }, on: perAccess(\.dirtyLinesWrittenBack)),
+            SampledEstimate(name: "net.bytes_read", label: "network read", unit: "bytes", values: values { a, b in
+                ratio(d(a.bytesRead, b.bytesRead), d(a.accesses, b.accesses)).map { $0 * Double(total) } }, confidence: confidence),
+            SampledEstimate(name: "net.bytes_written", label: "network written", unit: "bytes", values: values { a, b in
+                ratio(d(a.bytesWritten, b.bytesWritten), d(a.accesses, b.accesses)).map { $0 * Double(total) } },
+                            confidence: confidence),
             SampledEstimate(name: "net.bandwidth_gbps", label: "network bandwidth", unit: "Gbps", values: values { a, b in
                 ratio(8000 * (d(a.bytesRead, b.bytesRead) + d(a.bytesWritten, b.bytesWritten)), d(a.time, b.time)) },
                             confidence: confidence),
@@ -232,16 +195,6 @@ public final class SampledRun {
                       d(a.evictionBytes, b.evictionBytes)) }, confidence: confidence),
         ]
         return out
-    }
-
-    /// IPC per core, a ratio of the units' instructions and core cycles, when any unit ran instructions.
-    private static func ipc(_ units: [(WindowSnapshot, WindowSnapshot)], confidence: Double) -> [SampledEstimate] {
-        guard units.contains(where: { $0.1.instructions > $0.0.instructions }) else { return [] }
-        return [SampledEstimate(name: "ipc", label: "IPC per core", unit: "instructions/cycle",
-                                ratios: units.compactMap { a, b in
-                                    b.coreCycles > a.coreCycles
-                                        ? (Double(b.instructions &- a.instructions), Double(b.coreCycles &- a.coreCycles)) : nil },
-                                confidence: confidence)]
     }
 
     /// A warning per estimate whose interval is wider than the target, with the units (and
