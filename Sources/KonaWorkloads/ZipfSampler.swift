@@ -16,6 +16,8 @@ struct ZipfSampler {
     let alpha: Double
     let zetan: Double
     let eta: Double
+    /// 1 + 0.5^theta: below it (times zeta) a draw is the second item. Computed once, not per draw.
+    let secondItemBound: Double
 
     init(items: UInt64, theta: Double) {
         self.items = items
@@ -25,6 +27,7 @@ struct ZipfSampler {
         self.zetan = zeta
         self.alpha = 1.0 / (1.0 - theta)
         self.eta = (1.0 - pow(2.0 / Double(items), 1.0 - theta)) / (1.0 - zeta2 / zeta)
+        self.secondItemBound = 1.0 + pow(0.5, theta)
     }
 
     /// zeta(n, theta) = sum over i in 1...n of i^-theta, for theta in (0, 1). Up to
@@ -55,7 +58,7 @@ struct ZipfSampler {
         let u = random.nextUnit()
         let uz = u * zetan
         if uz < 1.0 { return 0 }
-        if uz < 1.0 + pow(0.5, theta) { return min(1, items - 1) }
+        if uz < secondItemBound { return min(1, items - 1) }
         let v = UInt64(Double(items) * pow(eta * u - eta + 1.0, alpha))
         return min(v, items - 1)
     }
