@@ -114,17 +114,21 @@ struct ExplorerState: Equatable {
         guard block == other.block && recallsLeft == other.recallsLeft else { return false }
         for l in 0..<lines where l != line {
             let c = l * agents * Self.coreFields, ll = l * agents * Self.llcFields, h = l * Self.homeFields
-            if core[c..<c + agents * Self.coreFields] != other.core[c..<c + agents * Self.coreFields]
-                || llc[ll..<ll + agents * Self.llcFields] != other.llc[ll..<ll + agents * Self.llcFields]
-                || home[h..<h + Self.homeFields] != other.home[h..<h + Self.homeFields] {
-                return false
-            }
+            for i in c ..< c + agents * Self.coreFields where core[i] != other.core[i] { return false }
+            for i in ll ..< ll + agents * Self.llcFields where llc[i] != other.llc[i] { return false }
+            for i in h ..< h + Self.homeFields where home[i] != other.home[i] { return false }
             for slot in coreSlot(line: l, agent: 0)...homeSlot(line: l) where parked(slot) != other.parked(slot) { return false }
         }
-        func others(_ s: ExplorerState) -> [ArraySlice<Message>] {
-            (0..<s.channelCount).map { s.channel($0) }.filter { Int($0.first!.line) != line }
+        // The channels of the other lines, in order, pairwise (no arrays built).
+        var j = 0, k = 0
+        while true {
+            while j < channelCount && Int(channelMessages[j == 0 ? 0 : channelEnd[j - 1]].line) == line { j += 1 }
+            while k < other.channelCount && Int(other.channelMessages[k == 0 ? 0 : other.channelEnd[k - 1]].line) == line { k += 1 }
+            guard j < channelCount, k < other.channelCount else { return j == channelCount && k == other.channelCount }
+            if channel(j) != other.channel(k) { return false }
+            j += 1
+            k += 1
         }
-        return others(self) == others(other)
     }
 
     // MARK: Encoding
@@ -169,61 +173,105 @@ struct ExplorerState: Equatable {
     /// record and parked messages (in the new numbering's order), then the home's record and
     /// parked messages; then the FPGA's block and recalls, and the operations left; then the
     /// channels, ordered by (source, destination, line, channel) in the new numbering.
+    /// - Complexity: O(size of the state), written through a raw cursor into room made once
+    ///   (the explorer encodes every state under several renumberings: this is its hot loop).
     func encode(_ p: [Int], _ inverse: [Int], into bytes: inout [UInt8]) {
-        @inline(__always) func value(_ v: UInt8) -> UInt8 { v >= 2 ? 2 + UInt8(p[Int(v) - 2]) : v }
-        @inline(__always) func endpoint(_ e: UInt8) -> UInt8 { e < 8 ? UInt8(p[Int(e)]) : e < 16 ? 8 + UInt8(p[Int(e) - 8]) : e }
-        func messages(_ list: ArraySlice<Message>) {
-            bytes.append(UInt8(list.count))
-            for m in list { bytes.append(m.kind); bytes.append(endpoint(m.source)); bytes.append(endpoint(m.destination)); bytes.append(value(m.value)) }
+        let start = bytes.count
+        // Every byte the state can take: the records, four per parked message, and per channel
+        // five plus two per message.
+        let bound = lines * (agents * (Self.coreFields + Self.llcFields + 2) + Self.homeFields + 1) + 4
+            + 4 * parkedMessages.count + 5 * channelCount + 2 * channelMessages.count
+        if bound <= Self.zeros.count { bytes.append(contentsOf: Self.zeros[..<bound]) } else { bytes.append(contentsOf: repeatElement(0, count: bound)) }
+        let written = bytes.withUnsafeMutableBufferPointer { buffer in
+            p.withUnsafeBufferPointer { p in
+                inverse.withUnsafeBufferPointer { inverse in
+                    parkedMessages.withUnsafeBufferPointer { parkedMessages in
+                        channelMessages.withUnsafeBufferPointer { channelMessages in
+                            core.withUnsafeBufferPointer { core in
+                                llc.withUnsafeBufferPointer { llc in
+                                    home.withUnsafeBufferPointer { home in
+                                        encode(p, inverse, core: core, llc: llc, home: home, parked: parkedMessages,
+                                               channels: channelMessages, into: buffer.baseAddress! + start)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
-        for l in 0..<lines {
-            for i in 0..<agents {
+        precondition(written <= bound, "a state's encoding outgrew its bound")
+        bytes.removeLast(bound - written)
+    }
+
+    /// `encode`'s work on raw buffers: writes from `out` and returns the bytes written.
+    private func encode(_ p: UnsafeBufferPointer<Int>, _ inverse: UnsafeBufferPointer<Int>, core: UnsafeBufferPointer<UInt8>,
+                        llc: UnsafeBufferPointer<UInt8>, home: UnsafeBufferPointer<UInt8>,
+                        parked: UnsafeBufferPointer<Message>, channels: UnsafeBufferPointer<Message>,
+                        into first: UnsafeMutablePointer<UInt8>) -> Int {
+        var out = first
+        @inline(__always) func put(_ b: UInt8) { out.pointee = b; out += 1 }
+        @inline(__always) func value(_ v: UInt8) -> UInt8 { v >= 2 ? 2 &+ UInt8(truncatingIfNeeded: p[Int(v) &- 2]) : v }
+        @inline(__always) func endpoint(_ e: UInt8) -> UInt8 {
+            e < 8 ? UInt8(truncatingIfNeeded: p[Int(e)]) : e < 16 ? 8 &+ UInt8(truncatingIfNeeded: p[Int(e) &- 8]) : e
+        }
+        @inline(__always) func messages(_ slot: Int) {
+            let from = slot == 0 ? 0 : parkedEnd[slot - 1], to = parkedEnd[slot]
+            put(UInt8(to - from))
+            for i in from ..< to {
+                let m = parked[i]
+                put(m.kind); put(endpoint(m.source)); put(endpoint(m.destination)); put(value(m.value))
+            }
+        }
+        for l in 0 ..< lines {
+            for i in 0 ..< agents {
                 let a = inverse[i], k = l * agents + a
                 let c = k * Self.coreFields
-                bytes.append(core[c])
-                bytes.append(value(core[c + 1]))
-                bytes.append(core[c + 2] == 1 ? 1 : value(core[c + 2]))
-                messages(parked(coreSlot(line: l, agent: a)))
+                put(core[c])
+                put(value(core[c + 1]))
+                put(core[c + 2] == 1 ? 1 : value(core[c + 2]))
+                messages(coreSlot(line: l, agent: a))
                 let r = k * Self.llcFields
-                bytes.append(llc[r])
-                bytes.append(value(llc[r + 1]))
-                for f in 2..<Self.llcFields { bytes.append(llc[r + f]) }
-                messages(parked(llcSlot(line: l, agent: a)))
+                put(llc[r])
+                put(value(llc[r + 1]))
+                for f in 2 ..< Self.llcFields { put(llc[r + f]) }
+                messages(llcSlot(line: l, agent: a))
             }
             let h = l * Self.homeFields
             var mask: UInt8 = 0
-            for a in 0..<agents where home[h + 1] & (1 << a) != 0 { mask |= 1 << p[a] }
-            bytes.append(home[h])
-            bytes.append(mask)
-            bytes.append(home[h + 2] == 0 ? 0 : UInt8(p[Int(home[h + 2]) - 1]) + 1)
-            bytes.append(home[h + 3] == 0 ? 0 : UInt8(p[Int(home[h + 3]) - 1]) + 1)
-            bytes.append(home[h + 4])
-            bytes.append(value(home[h + 5]))
-            bytes.append(value(home[h + 6]))
-            bytes.append(value(home[h + 7]))
-            messages(parked(homeSlot(line: l)))
+            for a in 0 ..< agents where home[h + 1] & (1 << a) != 0 { mask |= 1 << p[a] }
+            put(home[h])
+            put(mask)
+            put(home[h + 2] == 0 ? 0 : UInt8(truncatingIfNeeded: p[Int(home[h + 2]) - 1]) + 1)
+            put(home[h + 3] == 0 ? 0 : UInt8(truncatingIfNeeded: p[Int(home[h + 3]) - 1]) + 1)
+            put(home[h + 4])
+            put(value(home[h + 5]))
+            put(value(home[h + 6]))
+            put(value(home[h + 7]))
+            messages(homeSlot(line: l))
         }
-        bytes.append(block)
-        bytes.append(recallsLeft)
-        bytes.append(operationsLeft)
-        bytes.append(UInt8(channelCount))
+        put(block)
+        put(recallsLeft)
+        put(operationsLeft)
+        put(UInt8(channelCount))
         // The channels in the order of their keys in the new numbering (an insertion sort:
         // a state has a handful of channels).
         withUnsafeTemporaryAllocation(of: (key: Int, index: Int).self, capacity: channelCount) { order in
-            for j in 0..<channelCount {
-                let m = channel(j).first!
+            for j in 0 ..< channelCount {
+                let m = channels[j == 0 ? 0 : channelEnd[j - 1]]
                 let key = (Int(endpoint(m.source)) << 24) | (Int(endpoint(m.destination)) << 16) | (Int(m.line) << 8) | Int(m.channel)
                 var i = j
                 while i > 0 && order[i - 1].key > key { order[i] = order[i - 1]; i -= 1 }
                 order[i] = (key, j)
             }
             for (_, j) in order {
-                let list = channel(j), m0 = list.first!
-                bytes.append(endpoint(m0.source)); bytes.append(endpoint(m0.destination)); bytes.append(m0.line); bytes.append(m0.channel)
-                bytes.append(UInt8(list.count))
-                for m in list { bytes.append(m.kind); bytes.append(value(m.value)) }
+                let from = j == 0 ? 0 : channelEnd[j - 1], to = channelEnd[j], m0 = channels[from]
+                put(endpoint(m0.source)); put(endpoint(m0.destination)); put(m0.line); put(m0.channel)
+                put(UInt8(to - from))
+                for i in from ..< to { put(channels[i].kind); put(value(channels[i].value)) }
             }
         }
+        return out - first
     }
 
     /// Becomes the state `bytes` encodes (in the numbering it was encoded with).
@@ -261,6 +309,9 @@ struct ExplorerState: Equatable {
             }
         }
     }
+
+    /// Room for an encoding, copied in at once.
+    private static let zeros = [UInt8](repeating: 0, count: 4096)
 
     /// Each message kind's virtual channel, by raw value.
     private static let channelOfKind: [UInt8] = {
