@@ -93,6 +93,57 @@ public struct LineMap<Value> {
         }
     }
 
+    /// The slot holding `key`, or -1: a position for `value(at:)`, and a hint for
+    /// `update(_:to:hint:)` and `remove(_:hint:)` after other changes to the map.
+    @inlinable @inline(__always)
+    public func index(of key: UInt64) -> Int { slot(of: key) ?? -1 }
+
+    /// Whether slot `index` (perhaps -1) holds `key`.
+    @inlinable @inline(__always)
+    public func holds(_ key: UInt64, at index: Int) -> Bool {
+        guard index >= 0, index <= mask, let keys else { return false }
+        return keys[index] == key
+    }
+
+    /// The value in slot `index` (from `index(of:)`, with no change to the map since).
+    @inlinable @inline(__always)
+    public func value(at index: Int) -> Value { values.unsafelyUnwrapped[index] }
+
+    /// Sets `key`'s value: written in place when `hint` (an `index(of:)` from before
+    /// other changes, or -1) is still `key`'s slot, else inserted. Saves a read-modify-write
+    /// its second probe.
+    @inlinable @inline(__always)
+    public mutating func update(_ key: UInt64, to value: Value, hint: Int) {
+        if hint >= 0 && hint <= mask && storage != nil {
+            makeUnique()
+            if keys.unsafelyUnwrapped[hint] == key {
+                values.unsafelyUnwrapped[hint] = value
+                return
+            }
+        }
+        insert(key, value)
+    }
+
+    /// Changes `key`'s value in place through `body`, if `key` has one (nil otherwise);
+    /// `body` must not touch the map.
+    @inlinable @inline(__always) @discardableResult
+    public mutating func modify<R>(_ key: UInt64, _ body: (inout Value) -> R) -> R? {
+        guard let i = slot(of: key) else { return nil }
+        makeUnique()
+        return body(&(values.unsafelyUnwrapped + i).pointee)
+    }
+
+    /// Removes `key`'s value, from slot `hint` when that is still its slot (as in `update`).
+    @inlinable @inline(__always)
+    public mutating func remove(_ key: UInt64, hint: Int) {
+        if hint >= 0 && hint <= mask && storage != nil && keys.unsafelyUnwrapped[hint] == key {
+            makeUnique()
+            _ = remove(at: hint)
+        } else {
+            _ = removeValue(forKey: key)
+        }
+    }
+
     @inlinable mutating func insert(_ key: UInt64, _ value: Value) {
         precondition(key != Self.empty, "line number \(key) is reserved")
         if storage != nil {
@@ -122,8 +173,15 @@ public struct LineMap<Value> {
     /// Removes and returns the value for `key`.
     @inlinable @discardableResult
     public mutating func removeValue(forKey key: UInt64) -> Value? {
-        guard var hole = slot(of: key) else { return nil }
+        guard let hole = slot(of: key) else { return nil }
         makeUnique()
+        return remove(at: hole)
+    }
+
+    /// Removes and returns the value in slot `hole` (the storage is this map's own).
+    @inlinable
+    mutating func remove(at hole: Int) -> Value {
+        var hole = hole
         let keys = self.keys.unsafelyUnwrapped, values = self.values.unsafelyUnwrapped
         let removed = (values + hole).move()
         storedCount -= 1

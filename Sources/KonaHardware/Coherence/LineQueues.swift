@@ -54,22 +54,26 @@ struct LineQueues<Element> {
             elements.append(element)
             next.append(-1)
         }
-        var q = queues[line] ?? Queue()
+        let found = queues.index(of: line)
+        var q = found >= 0 ? queues.value(at: found) : Queue()
         if q.tail >= 0 { next[Int(q.tail)] = node } else { q.head = node }
         q.tail = node
         q.count += 1
-        queues[line] = q
+        queues.update(line, to: q, hint: found)
     }
 
     /// Removes and returns the first element of `line`'s queue (the queue stays, perhaps empty).
     @discardableResult
     mutating func removeFirst(of line: UInt64) -> Element? {
-        guard var q = queues[line], q.head >= 0 else { return nil }
+        let found = queues.index(of: line)
+        guard found >= 0 else { return nil }
+        var q = queues.value(at: found)
+        guard q.head >= 0 else { return nil }
         let node = q.head
         q.head = next[Int(node)]
         if q.head < 0 { q.tail = -1 }
         q.count -= 1
-        queues[line] = q
+        queues.update(line, to: q, hint: found)
         next[Int(node)] = free
         free = node
         return elements[Int(node)]
@@ -77,8 +81,9 @@ struct LineQueues<Element> {
 
     /// Removes `line`'s queue, which must be empty.
     mutating func close(_ line: UInt64) {
-        precondition(queues[line]?.count ?? 0 == 0, "closing a queue that is not empty")
-        queues[line] = nil
+        let found = queues.index(of: line)
+        precondition(found < 0 || queues.value(at: found).count == 0, "closing a queue that is not empty")
+        queues.remove(line, hint: found)
     }
 
     /// The elements of `line`'s queue, in order (for reports and tests).
