@@ -64,7 +64,8 @@ public final class LLCController: TableController {
     /// Events parked on `line`, waiting for its state to change.
     public func parkedCount(_ line: UInt64) -> Int { parked.count(line) }
     /// How often each row fired.
-    public internal(set) var coverage: RowCoverage
+    public var coverage: RowCoverage { rowHits.coverage }
+    let rowHits: RowHits
     /// Called after every transition.
     public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)? {
         get { transitionBox?.closure }
@@ -95,7 +96,7 @@ public final class LLCController: TableController {
         self.rows = table.flat
         self.network = UnretainedNetwork(network)
         self.homeOf = homeOf
-        self.coverage = RowCoverage(rows: table.rows.count)
+        self.rowHits = RowHits(rows: table.rows.count)
     }
 
     /// The state of `line`.

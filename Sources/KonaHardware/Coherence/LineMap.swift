@@ -1,5 +1,6 @@
 /// A hash map from line numbers to small values: open addressing with linear probing over
-/// flat buffers, a multiplicative hash, and backward-shift deletion (no tombstones).
+/// flat buffers, a multiplicative hash, and backward-shift deletion (no tombstones). A map
+/// of up to `smallCapacity` slots is at most half full, a larger one three quarters.
 ///
 /// Stands in for `Dictionary<UInt64, Value>` on the coherence controllers' hot paths: no
 /// per-lookup hashing state, no per-entry allocation, no bounds or uniqueness checks per
@@ -8,6 +9,11 @@
 /// (never a line number) marks an empty slot. An empty map allocates nothing.
 public struct LineMap<Value> {
     @usableFromInline static var empty: UInt64 { .max }
+    /// Up to this many slots a map is kept at most half full (short probe runs for the small,
+    /// busy maps: a core's waiting lines and pending operations, parked messages), beyond it
+    /// three quarters (the large ones, an LLC's or a directory's lines, FMem's sets, keep
+    /// their memory).
+    @usableFromInline static var smallCapacity: Int { 4096 }
 
     /// The slots: keys, and a value initialized wherever the key is not `empty`.
     @usableFromInline final class Storage {
@@ -144,6 +150,13 @@ public struct LineMap<Value> {
         }
     }
 
+    /// Whether the slots may hold `entries` without growing.
+    @inlinable @inline(__always)
+    func fits(_ entries: Int) -> Bool {
+        let slots = mask + 1
+        return slots <= Self.smallCapacity ? entries * 2 <= slots : entries * 4 <= slots * 3
+    }
+
     @inlinable mutating func insert(_ key: UInt64, _ value: Value) {
         precondition(key != Self.empty, "line number \(key) is reserved")
         if storage != nil {
@@ -159,7 +172,7 @@ public struct LineMap<Value> {
                 if k == Self.empty { break }
                 i = (i &+ 1) & mask
             }
-            if (count + 1) * 4 <= (mask + 1) * 3 {
+            if fits(count + 1) {
                 keys[i] = key
                 (values + i).initialize(to: value)
                 storedCount += 1

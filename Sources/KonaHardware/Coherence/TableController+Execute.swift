@@ -17,7 +17,7 @@ extension TableController {
             throw ProtocolViolation(component: name, line: line, state: before.name, event: event.name,
                                     message: message?.description)
         }
-        coverage.hit(r)
+        rowHits.hit(r)
         if rows.isStall(r, Self.stall) {
             parked.park(message!, on: line)
             onTransitionHook?._withUnsafeGuaranteedRef { $0.call(line, before, event, before) }
