@@ -36,7 +36,9 @@ public struct LineMap<Value> {
         }
 
         deinit {
-            for i in 0 ..< capacity where keys[i] != LineMap.empty { (values + i).deinitialize(count: 1) }
+            if !_isPOD(Value.self) {            // plain values need no deinitialization
+                for i in 0 ..< capacity where keys[i] != LineMap.empty { (values + i).deinitialize(count: 1) }
+            }
             keys.deallocate()
             values.deallocate()
         }
@@ -215,15 +217,29 @@ public struct LineMap<Value> {
         return removed
     }
 
-    /// Doubles the slots (16 at the first insertion), re-inserting in slot order.
+    /// Doubles the slots (16 at the first insertion), re-inserting in slot order: each entry
+    /// goes to the first empty slot from its home (the keys are distinct), moved out of the
+    /// old storage when this map owns it, else copied.
     @inlinable mutating func grow() {
+        let owned = isKnownUniquelyReferenced(&storage)
         let old = storage
         let capacity = max(16, (old?.capacity ?? 1) * 2)
         adopt(Storage(capacity: capacity))
         mask = capacity - 1
-        storedCount = 0
         guard let old else { return }
-        for i in 0 ..< old.capacity where old.keys[i] != Self.empty { insert(old.keys[i], old.values[i]) }
+        let keys = self.keys.unsafelyUnwrapped, values = self.values.unsafelyUnwrapped
+        for i in 0 ..< old.capacity where old.keys[i] != Self.empty {
+            let key = old.keys[i]
+            var j = home(key)
+            while keys[j] != Self.empty { j = (j &+ 1) & mask }
+            keys[j] = key
+            if owned {
+                (values + j).moveInitialize(from: old.values + i, count: 1)
+                old.keys[i] = Self.empty            // moved: the old storage's deinit skips it
+            } else {
+                (values + j).initialize(to: old.values[i])
+            }
+        }
     }
 
     /// Removes every entry, keeping the storage (written in place when not shared).

@@ -80,7 +80,7 @@ public final class PrivateCacheComplex: CoreMemory {
     public var remoteLatency: Distribution?
     private let outbox: TimedOutbox
     private unowned(unsafe) let simulator: Simulator
-    private var waiting = LineQueues<Waiter>()
+    private let waiting = LineQueues<Waiter>()
     private var walking = false
     /// The first error met while issuing inline (reported by `takeFailure`).
     private var failure: SimulationError?
@@ -368,17 +368,37 @@ public final class PrivateCacheComplex: CoreMemory {
         outbox.time = simulator.now + l2Latency
         transitionTime = simulator.now
         try controller.receive(message)
-        if let error = takeFailure() {
+        if failure != nil, let error = takeFailure() {
             throw ProtocolViolation(component: path, line: message.line, state: controller.state(message.line).name,
                                     event: "\(message.kind)", message: error.message)
         }
     }
 
     /// Keeps the tags in step with the line's state, then lets waiting accesses go on.
+    ///
+    /// In a transient state the walk would mostly stop at once, and is not made: a first
+    /// access not issued waits for the transaction to end (the walk returns), an issued one
+    /// whose operation is still pending waits for its grant (the walk breaks, tracing the
+    /// transactions, as is done here). Every row that completes an operation ends in a stable
+    /// state, but a line can leave it again within that transition (evicted as its fill
+    /// arrives, for want of an L2 way): its completed access is then walked here.
     private func transitioned(_ line: UInt64, from before: CoreComplexProtocol.State, to state: CoreComplexProtocol.State) {
         if watch.tracer != nil { watch.note(line, state.name, at: max(transitionTime, simulator.now)) }
         ways.follow(line, from: before, to: state, at: simulator.now, replaceable: { self.replaceable($0) }, evict: { self.evict($0) })
-        if !walking, waiting.contains(line) { walk(line) }
+        guard !walking, waiting.contains(line) else { return }
+        switch state {
+        case .I, .S, .E, .M:
+            walk(line)
+        default:
+            if let first = waiting.first(of: line) {
+                if !first.issued { return }
+                if controller.isBusy(line) {
+                    if tracer != nil { traceTransactions(at: simulator.now) }
+                    return
+                }
+            }
+            walk(line)
+        }
     }
 
     private func replaceable(_ line: UInt64) -> Bool {
