@@ -6,7 +6,7 @@ import KonaEngine
     /// Against an array per line: random appends, removals from the front, updates of the
     /// first element and closes agree, and freed nodes are reused.
     @Test func agreesWithAnArrayPerLine() {
-        var queues = LineQueues<Int>()
+        let queues = LineQueues<Int>()
         var reference: [UInt64: [Int]] = [:]
         var random = RandomStream(seed: 3, path: "linequeues")
         for step in 0..<50_000 {

@@ -31,8 +31,9 @@ public final class TagStore {
     private let stamps: UnsafeMutablePointer<UInt64>
     private var clock: UInt64 = 0
     private var random: RandomStream
-    private var memoLine = TagStore.invalid   // the line found last and its index: streams
-    private var memoIndex = 0                 // hit the same line several times in a row
+    private var memoLine = TagStore.invalid   // the line looked up last and its index (-1: not
+    private var memoIndex = 0                 // held): streams hit the same line several times
+                                              // in a row, and a miss is looked up again as it is handled
 
     /// A store of `sets` x `ways` lines, all invalid.
     /// - Precondition: `sets` is a power of two; `ways >= 1`.
@@ -70,7 +71,8 @@ public final class TagStore {
     public func set(of line: UInt64) -> Int { Int(line & setMask) }
 
     /// The index (`set * ways + way`) holding `line`, or -1. O(1) when it is the line
-    /// found last, else O(ways).
+    /// looked up last (found or not: only `install` and `invalidate` change which lines are
+    /// held, and both update the memo), else O(ways).
     @inline(__always)
     public func find(_ line: UInt64) -> Int {
         if line == memoLine { return memoIndex }
@@ -85,6 +87,8 @@ public final class TagStore {
             }
             i &+= 1
         }
+        memoLine = line
+        memoIndex = -1
         return -1
     }
 

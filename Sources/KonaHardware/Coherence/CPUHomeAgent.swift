@@ -39,14 +39,20 @@ public final class CPUHomeAgent {
         self.outbox = outbox
         self.simulator = simulator
         controller = DirectoryController(index: index, table: table, network: outbox)
-        controller.onMemoryAccess = { [unowned(unsafe) self] line, isWrite in
-            if isWrite {
-                self.memory.writeback(line: line, at: self.outbox.time)
-            } else {
-                self.outbox.time = self.memory.read(line: line, at: self.outbox.time)
-            }
-        }
+        // Called through a guaranteed reference: an unowned(unsafe) capture is retained per call.
+        let me = Unmanaged.passUnretained(self)
+        controller.onMemoryAccess = { line, isWrite in me._withUnsafeGuaranteedRef { $0.memoryAccess(line, isWrite: isWrite) } }
         registerLookupStatistics(path, stats) { [unowned self] in [self.lookups] }
+    }
+
+    /// The directory reads or writes `line` in DRAM: a read's answers leave when its data is
+    /// ready.
+    private func memoryAccess(_ line: UInt64, isWrite: Bool) {
+        if isWrite {
+            memory.writeback(line: line, at: outbox.time)
+        } else {
+            outbox.time = memory.read(line: line, at: outbox.time)
+        }
     }
 
     /// A message from a caching agent arrives now.

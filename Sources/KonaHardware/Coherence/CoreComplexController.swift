@@ -40,7 +40,8 @@ public final class CoreComplexController: TableController {
     /// Events parked on `line`, waiting for its state to change.
     public func parkedCount(_ line: UInt64) -> Int { parked.count(line) }
     /// How often each row fired.
-    public internal(set) var coverage: RowCoverage
+    public var coverage: RowCoverage { rowHits.coverage }
+    let rowHits: RowHits
     /// Called when an operation performs: (line, operation, value read or written).
     public var onComplete: ((UInt64, Operation, UInt64) -> Void)?
     /// Called after every transition (for invariant checks and event logs).
@@ -69,7 +70,7 @@ public final class CoreComplexController: TableController {
         self.table = table
         self.rows = table.flat
         self.network = UnretainedNetwork(network)
-        self.coverage = RowCoverage(rows: table.rows.count)
+        self.rowHits = RowHits(rows: table.rows.count)
     }
 
     /// The state of `line`.

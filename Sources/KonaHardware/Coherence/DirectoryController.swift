@@ -65,7 +65,8 @@ public final class DirectoryController: TableController {
     /// Events parked on `line`, waiting for its state to change.
     public func parkedCount(_ line: UInt64) -> Int { parked.count(line) }
     /// How often each row fired.
-    public internal(set) var coverage: RowCoverage
+    public var coverage: RowCoverage { rowHits.coverage }
+    let rowHits: RowHits
     /// Called after every transition.
     public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)? {
         get { transitionBox?.closure }
@@ -85,7 +86,21 @@ public final class DirectoryController: TableController {
         }
     }
     /// Called for each memory read and write (line, isWrite), for timing and statistics.
-    public var onMemoryAccess: ((UInt64, Bool) -> Void)?
+    public var onMemoryAccess: ((UInt64, Bool) -> Void)? {
+        get { memoryAccessBox?.closure }
+        set {
+            memoryAccessBox = newValue.map(MemoryAccessBox.init)
+            memoryAccessHook = memoryAccessBox.map { Unmanaged.passUnretained($0) }
+        }
+    }
+    /// `onMemoryAccess` in a box, and the box unretained for `perform`: a closure read from a
+    /// variable is retained and released around every call.
+    private var memoryAccessBox: MemoryAccessBox?
+    private var memoryAccessHook: Unmanaged<MemoryAccessBox>?
+    private final class MemoryAccessBox {
+        let closure: (UInt64, Bool) -> Void
+        init(_ closure: @escaping (UInt64, Bool) -> Void) { self.closure = closure }
+    }
     /// Called when a line is granted exclusively (E or M) to a socket.
     public var onOwnershipGranted: ((UInt64) -> Void)?
     /// Called when a recalled line is back home (no socket holds it).
@@ -102,7 +117,7 @@ public final class DirectoryController: TableController {
         self.table = table
         self.rows = table.flat
         self.network = UnretainedNetwork(network)
-        self.coverage = RowCoverage(rows: table.rows.count)
+        self.rowHits = RowHits(rows: table.rows.count)
     }
 
     /// Whether the line has parked messages or is in a transaction.
@@ -199,11 +214,11 @@ public final class DirectoryController: TableController {
         switch action {
         case .readMemory:
             entry.data = values?.value(of: line) ?? memory[line] ?? 0
-            onMemoryAccess?(line, false)
+            memoryAccessHook?._withUnsafeGuaranteedRef { $0.closure(line, false) }
         case .writeMemory:
             if let values { values.store(message!.data, to: line) } else { memory[line] = message!.data }
             entry.data = message!.data
-            onMemoryAccess?(line, true)
+            memoryAccessHook?._withUnsafeGuaranteedRef { $0.closure(line, true) }
         case .grantS:
             send(.DataS, to: entry.requester, data: entry.data)
             entry.addSharer(entry.requester)

@@ -64,7 +64,8 @@ public final class LLCController: TableController {
     /// Events parked on `line`, waiting for its state to change.
     public func parkedCount(_ line: UInt64) -> Int { parked.count(line) }
     /// How often each row fired.
-    public internal(set) var coverage: RowCoverage
+    public var coverage: RowCoverage { rowHits.coverage }
+    let rowHits: RowHits
     /// Called after every transition.
     public var onTransition: ((UInt64, P.State, P.Event, P.State) -> Void)? {
         get { transitionBox?.closure }
@@ -95,7 +96,7 @@ public final class LLCController: TableController {
         self.rows = table.flat
         self.network = UnretainedNetwork(network)
         self.homeOf = homeOf
-        self.coverage = RowCoverage(rows: table.rows.count)
+        self.rowHits = RowHits(rows: table.rows.count)
     }
 
     /// The state of `line`.
@@ -109,7 +110,8 @@ public final class LLCController: TableController {
     /// A message from a core or a home arrives.
     public func receive(_ message: CoherenceMessage) throws(ProtocolViolation) {
         let line = message.line
-        let entry = lines[line] ?? Line()
+        let found = lines.index(of: line)
+        let entry = found >= 0 ? lines.value(at: found) : Line()
         let event: P.Event
         switch message.kind {
         case .GetS:
@@ -123,7 +125,8 @@ public final class LLCController: TableController {
             }
         case .GetM:
             // A GetM says its sender holds no copy (it may have dropped one silently).
-            lines[line]?.sharers &= ~(1 << UInt64(local(message.source)))
+            let sender = local(message.source)
+            lines.modify(line) { $0.sharers &= ~(1 << UInt64(sender)) }
             event = .GetM
         case .Upgrade:
             event = .GetM
@@ -142,7 +145,7 @@ public final class LLCController: TableController {
                 throw ProtocolViolation(component: name, line: line, state: entry.state.name, event: "\(message.kind)",
                                         message: "unexpected ack: " + message.description)
             }
-            lines[line]!.acks -= 1
+            lines.modify(line) { $0.acks -= 1 }
             let last = entry.acks == 1
             let data = message.kind == .InvAckData || message.kind == .DowngradeAckData
             event = last ? (data ? .LastAckData : .LastAck) : (data ? .AckData : .Ack)
@@ -157,7 +160,7 @@ public final class LLCController: TableController {
             throw ProtocolViolation(component: name, line: line, state: entry.state.name, event: "\(message.kind)",
                                     message: "not a message for an LLC")
         }
-        try fire(event, line: line, message: message)
+        try fire(event, line: line, message: message, hint: found)
     }
 
     private func local(_ endpoint: Endpoint) -> Int {
@@ -168,9 +171,9 @@ public final class LLCController: TableController {
     /// Executes the row for `event` on `line`; a row that invalidates or downgrades cores
     /// but finds none to wait for continues at once with `LastAck` (internal: tests fire
     /// refined events directly).
-    func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage?) throws(ProtocolViolation) {
+    func fire(_ event: P.Event, line: UInt64, message: CoherenceMessage?, hint: Int = -1) throws(ProtocolViolation) {
         expectingAcks = false
-        guard let t = try execute(event, line: line, message: message, prepare: { entry in
+        guard let t = try execute(event, line: line, message: message, hint: hint, prepare: { entry in
             if let message, event == .GetS || event == .GetS_Alone || event == .GetS_Owned || event == .GetM {
                 entry.requester = self.local(message.source)
             }

@@ -1,5 +1,6 @@
 /// A hash map from line numbers to small values: open addressing with linear probing over
-/// flat buffers, a multiplicative hash, and backward-shift deletion (no tombstones).
+/// flat buffers, a multiplicative hash, and backward-shift deletion (no tombstones). A map
+/// of up to `smallCapacity` slots is at most half full, a larger one three quarters.
 ///
 /// Stands in for `Dictionary<UInt64, Value>` on the coherence controllers' hot paths: no
 /// per-lookup hashing state, no per-entry allocation, no bounds or uniqueness checks per
@@ -8,6 +9,11 @@
 /// (never a line number) marks an empty slot. An empty map allocates nothing.
 public struct LineMap<Value> {
     @usableFromInline static var empty: UInt64 { .max }
+    /// Up to this many slots a map is kept at most half full (short probe runs for the small,
+    /// busy maps: a core's waiting lines and pending operations, parked messages), beyond it
+    /// three quarters (the large ones, an LLC's or a directory's lines, FMem's sets, keep
+    /// their memory).
+    @usableFromInline static var smallCapacity: Int { 4096 }
 
     /// The slots: keys, and a value initialized wherever the key is not `empty`.
     @usableFromInline final class Storage {
@@ -30,7 +36,9 @@ public struct LineMap<Value> {
         }
 
         deinit {
-            for i in 0 ..< capacity where keys[i] != LineMap.empty { (values + i).deinitialize(count: 1) }
+            if !_isPOD(Value.self) {            // plain values need no deinitialization
+                for i in 0 ..< capacity where keys[i] != LineMap.empty { (values + i).deinitialize(count: 1) }
+            }
             keys.deallocate()
             values.deallocate()
         }
@@ -93,6 +101,64 @@ public struct LineMap<Value> {
         }
     }
 
+    /// The slot holding `key`, or -1: a position for `value(at:)`, and a hint for
+    /// `update(_:to:hint:)` and `remove(_:hint:)` after other changes to the map.
+    @inlinable @inline(__always)
+    public func index(of key: UInt64) -> Int { slot(of: key) ?? -1 }
+
+    /// Whether slot `index` (perhaps -1) holds `key`.
+    @inlinable @inline(__always)
+    public func holds(_ key: UInt64, at index: Int) -> Bool {
+        guard index >= 0, index <= mask, let keys else { return false }
+        return keys[index] == key
+    }
+
+    /// The value in slot `index` (from `index(of:)`, with no change to the map since).
+    @inlinable @inline(__always)
+    public func value(at index: Int) -> Value { values.unsafelyUnwrapped[index] }
+
+    /// Sets `key`'s value: written in place when `hint` (an `index(of:)` from before
+    /// other changes, or -1) is still `key`'s slot, else inserted. Saves a read-modify-write
+    /// its second probe.
+    @inlinable @inline(__always)
+    public mutating func update(_ key: UInt64, to value: Value, hint: Int) {
+        if hint >= 0 && hint <= mask && storage != nil {
+            makeUnique()
+            if keys.unsafelyUnwrapped[hint] == key {
+                values.unsafelyUnwrapped[hint] = value
+                return
+            }
+        }
+        insert(key, value)
+    }
+
+    /// Changes `key`'s value in place through `body`, if `key` has one (nil otherwise);
+    /// `body` must not touch the map.
+    @inlinable @inline(__always) @discardableResult
+    public mutating func modify<R>(_ key: UInt64, _ body: (inout Value) -> R) -> R? {
+        guard let i = slot(of: key) else { return nil }
+        makeUnique()
+        return body(&(values.unsafelyUnwrapped + i).pointee)
+    }
+
+    /// Removes `key`'s value, from slot `hint` when that is still its slot (as in `update`).
+    @inlinable @inline(__always)
+    public mutating func remove(_ key: UInt64, hint: Int) {
+        if hint >= 0 && hint <= mask && storage != nil && keys.unsafelyUnwrapped[hint] == key {
+            makeUnique()
+            _ = remove(at: hint)
+        } else {
+            _ = removeValue(forKey: key)
+        }
+    }
+
+    /// Whether the slots may hold `entries` without growing.
+    @inlinable @inline(__always)
+    func fits(_ entries: Int) -> Bool {
+        let slots = mask + 1
+        return slots <= Self.smallCapacity ? entries * 2 <= slots : entries * 4 <= slots * 3
+    }
+
     @inlinable mutating func insert(_ key: UInt64, _ value: Value) {
         precondition(key != Self.empty, "line number \(key) is reserved")
         if storage != nil {
@@ -108,7 +174,7 @@ public struct LineMap<Value> {
                 if k == Self.empty { break }
                 i = (i &+ 1) & mask
             }
-            if (count + 1) * 4 <= (mask + 1) * 3 {
+            if fits(count + 1) {
                 keys[i] = key
                 (values + i).initialize(to: value)
                 storedCount += 1
@@ -122,8 +188,15 @@ public struct LineMap<Value> {
     /// Removes and returns the value for `key`.
     @inlinable @discardableResult
     public mutating func removeValue(forKey key: UInt64) -> Value? {
-        guard var hole = slot(of: key) else { return nil }
+        guard let hole = slot(of: key) else { return nil }
         makeUnique()
+        return remove(at: hole)
+    }
+
+    /// Removes and returns the value in slot `hole` (the storage is this map's own).
+    @inlinable
+    mutating func remove(at hole: Int) -> Value {
+        var hole = hole
         let keys = self.keys.unsafelyUnwrapped, values = self.values.unsafelyUnwrapped
         let removed = (values + hole).move()
         storedCount -= 1
@@ -144,15 +217,29 @@ public struct LineMap<Value> {
         return removed
     }
 
-    /// Doubles the slots (16 at the first insertion), re-inserting in slot order.
+    /// Doubles the slots (16 at the first insertion), re-inserting in slot order: each entry
+    /// goes to the first empty slot from its home (the keys are distinct), moved out of the
+    /// old storage when this map owns it, else copied.
     @inlinable mutating func grow() {
+        let owned = isKnownUniquelyReferenced(&storage)
         let old = storage
         let capacity = max(16, (old?.capacity ?? 1) * 2)
         adopt(Storage(capacity: capacity))
         mask = capacity - 1
-        storedCount = 0
         guard let old else { return }
-        for i in 0 ..< old.capacity where old.keys[i] != Self.empty { insert(old.keys[i], old.values[i]) }
+        let keys = self.keys.unsafelyUnwrapped, values = self.values.unsafelyUnwrapped
+        for i in 0 ..< old.capacity where old.keys[i] != Self.empty {
+            let key = old.keys[i]
+            var j = home(key)
+            while keys[j] != Self.empty { j = (j &+ 1) & mask }
+            keys[j] = key
+            if owned {
+                (values + j).moveInitialize(from: old.values + i, count: 1)
+                old.keys[i] = Self.empty            // moved: the old storage's deinit skips it
+            } else {
+                (values + j).initialize(to: old.values[i])
+            }
+        }
     }
 
     /// Removes every entry, keeping the storage (written in place when not shared).

@@ -6,7 +6,10 @@
 /// A line's queue exists from its first `append` until `close`, and may be empty while it
 /// exists: callers use "has a queue" as a state of its own (a private cache keeps a line's
 /// queue while it walks it, so the walk's transitions see the line as waiting).
-struct LineQueues<Element> {
+///
+/// A class, its pool in buffers it owns: queuing and dequeuing check no uniqueness (the
+/// pool's arrays cost a copy-on-write check on every change of a node).
+final class LineQueues<Element> {
     /// One line's queue: its first and last node (-1 when empty) and its length.
     private struct Queue {
         var head: Int32 = -1
@@ -15,11 +18,25 @@ struct LineQueues<Element> {
     }
 
     private var queues = LineMap<Queue>()
-    private var elements: [Element] = []
-    private var next: [Int32] = []
+    /// The pool: `used` nodes, each an element (initialized once the node is first used, and
+    /// kept, perhaps stale, while the node is free) and the next node of its queue or of the
+    /// free list (-1 ends either).
+    private var elements: UnsafeMutablePointer<Element>
+    private var next: UnsafeMutablePointer<Int32>
+    private var capacity = 16
+    private var used = 0
     private var free: Int32 = -1
 
-    init() {}
+    init() {
+        elements = .allocate(capacity: capacity)
+        next = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        elements.deinitialize(count: used)
+        elements.deallocate()
+        next.deallocate()
+    }
 
     /// Lines that have a queue (empty ones included).
     var count: Int { queues.count }
@@ -37,48 +54,68 @@ struct LineQueues<Element> {
     }
 
     /// Changes the first element of `line`'s queue, which must not be empty.
-    @inline(__always) mutating func updateFirst(of line: UInt64, _ body: (inout Element) -> Void) {
+    @inline(__always) func updateFirst(of line: UInt64, _ body: (inout Element) -> Void) {
         body(&elements[Int(queues[line]!.head)])
     }
 
     /// Appends `element` to `line`'s queue, creating the queue if needed.
-    mutating func append(_ element: Element, to line: UInt64) {
+    func append(_ element: Element, to line: UInt64) {
         let node: Int32
         if free >= 0 {
             node = free
             free = next[Int(node)]
             elements[Int(node)] = element
-            next[Int(node)] = -1
         } else {
-            node = Int32(elements.count)
-            elements.append(element)
-            next.append(-1)
+            if used == capacity { grow() }
+            node = Int32(used)
+            (elements + used).initialize(to: element)
+            used += 1
         }
-        var q = queues[line] ?? Queue()
+        next[Int(node)] = -1
+        let found = queues.index(of: line)
+        var q = found >= 0 ? queues.value(at: found) : Queue()
         if q.tail >= 0 { next[Int(q.tail)] = node } else { q.head = node }
         q.tail = node
         q.count += 1
-        queues[line] = q
+        queues.update(line, to: q, hint: found)
+    }
+
+    /// Doubles the pool.
+    private func grow() {
+        let bigger = capacity * 2
+        let moved = UnsafeMutablePointer<Element>.allocate(capacity: bigger)
+        moved.moveInitialize(from: elements, count: used)
+        elements.deallocate()
+        elements = moved
+        let links = UnsafeMutablePointer<Int32>.allocate(capacity: bigger)
+        links.update(from: next, count: used)
+        next.deallocate()
+        next = links
+        capacity = bigger
     }
 
     /// Removes and returns the first element of `line`'s queue (the queue stays, perhaps empty).
     @discardableResult
-    mutating func removeFirst(of line: UInt64) -> Element? {
-        guard var q = queues[line], q.head >= 0 else { return nil }
+    func removeFirst(of line: UInt64) -> Element? {
+        let found = queues.index(of: line)
+        guard found >= 0 else { return nil }
+        var q = queues.value(at: found)
+        guard q.head >= 0 else { return nil }
         let node = q.head
         q.head = next[Int(node)]
         if q.head < 0 { q.tail = -1 }
         q.count -= 1
-        queues[line] = q
+        queues.update(line, to: q, hint: found)
         next[Int(node)] = free
         free = node
         return elements[Int(node)]
     }
 
     /// Removes `line`'s queue, which must be empty.
-    mutating func close(_ line: UInt64) {
-        precondition(queues[line]?.count ?? 0 == 0, "closing a queue that is not empty")
-        queues[line] = nil
+    func close(_ line: UInt64) {
+        let found = queues.index(of: line)
+        precondition(found < 0 || queues.value(at: found).count == 0, "closing a queue that is not empty")
+        queues.remove(line, hint: found)
     }
 
     /// The elements of `line`'s queue, in order (for reports and tests).

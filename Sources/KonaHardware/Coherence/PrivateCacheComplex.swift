@@ -48,7 +48,21 @@ public final class PrivateCacheComplex: CoreMemory {
     public let checker: ValueChecker?
     /// Called when a deferred access completes: (issue time, completion time, primary miss,
     /// the access's number among the accesses this complex accepted, 0 for the first).
-    public var onDeferredComplete: ((Tick, Tick, Bool, UInt64) -> Void)?
+    public var onDeferredComplete: ((Tick, Tick, Bool, UInt64) -> Void)? {
+        get { deferredBox?.closure }
+        set {
+            deferredBox = newValue.map(DeferredCompletion.init)
+            deferredHook = deferredBox.map { Unmanaged.passUnretained($0) }
+        }
+    }
+    /// `onDeferredComplete` in a box, and the box unretained for `complete`: a closure read
+    /// from a variable is retained and released around every call.
+    private var deferredBox: DeferredCompletion?
+    private var deferredHook: Unmanaged<DeferredCompletion>?
+    private final class DeferredCompletion {
+        let closure: (Tick, Tick, Bool, UInt64) -> Void
+        init(_ closure: @escaping (Tick, Tick, Bool, UInt64) -> Void) { self.closure = closure }
+    }
     /// Which lines are remote, for the split of the core's latency into local and remote.
     public var placement: RemotePlacement?
     /// The paging model's page table, when remote memory is paged: an access to a remote
@@ -66,7 +80,7 @@ public final class PrivateCacheComplex: CoreMemory {
     public var remoteLatency: Distribution?
     private let outbox: TimedOutbox
     private unowned(unsafe) let simulator: Simulator
-    private var waiting = LineQueues<Waiter>()
+    private let waiting = LineQueues<Waiter>()
     private var walking = false
     /// The first error met while issuing inline (reported by `takeFailure`).
     private var failure: SimulationError?
@@ -112,8 +126,12 @@ public final class PrivateCacheComplex: CoreMemory {
         controller = CoreComplexController(index: index, llc: llc, table: table, network: outbox)
         // Called through a guaranteed reference: an unowned(unsafe) capture is retained per call.
         let me = Unmanaged.passUnretained(self)
-        controller.onComplete = { line, operation, value in me._withUnsafeGuaranteedRef { $0.performed(line, operation, value) } }
-        controller.onTransition = { line, _, _, after in me._withUnsafeGuaranteedRef { $0.transitioned(line, to: after) } }
+        if checker != nil {             // what `performed` checks; without a checker it does nothing
+            controller.onComplete = { line, operation, value in me._withUnsafeGuaranteedRef { $0.performed(line, operation, value) } }
+        }
+        controller.onTransition = { line, before, _, after in
+            me._withUnsafeGuaranteedRef { $0.transitioned(line, from: before, to: after) }
+        }
         func count(_ name: String, _ doc: String, _ unit: String, _ read: @escaping (PrivateCacheComplex) -> UInt64) {
             stats.formula(path + "." + name, doc, unit: unit) { [unowned self] in .integer(read(self)) }
         }
@@ -350,17 +368,37 @@ public final class PrivateCacheComplex: CoreMemory {
         outbox.time = simulator.now + l2Latency
         transitionTime = simulator.now
         try controller.receive(message)
-        if let error = takeFailure() {
+        if failure != nil, let error = takeFailure() {
             throw ProtocolViolation(component: path, line: message.line, state: controller.state(message.line).name,
                                     event: "\(message.kind)", message: error.message)
         }
     }
 
     /// Keeps the tags in step with the line's state, then lets waiting accesses go on.
-    private func transitioned(_ line: UInt64, to state: CoreComplexProtocol.State) {
+    ///
+    /// In a transient state the walk would mostly stop at once, and is not made: a first
+    /// access not issued waits for the transaction to end (the walk returns), an issued one
+    /// whose operation is still pending waits for its grant (the walk breaks, tracing the
+    /// transactions, as is done here). Every row that completes an operation ends in a stable
+    /// state, but a line can leave it again within that transition (evicted as its fill
+    /// arrives, for want of an L2 way): its completed access is then walked here.
+    private func transitioned(_ line: UInt64, from before: CoreComplexProtocol.State, to state: CoreComplexProtocol.State) {
         if watch.tracer != nil { watch.note(line, state.name, at: max(transitionTime, simulator.now)) }
-        ways.follow(line, to: state, at: simulator.now, replaceable: { self.replaceable($0) }, evict: { self.evict($0) })
-        if !walking, waiting.contains(line) { walk(line) }
+        ways.follow(line, from: before, to: state, at: simulator.now, replaceable: { self.replaceable($0) }, evict: { self.evict($0) })
+        guard !walking, waiting.contains(line) else { return }
+        switch state {
+        case .I, .S, .E, .M:
+            walk(line)
+        default:
+            if let first = waiting.first(of: line) {
+                if !first.issued { return }
+                if controller.isBusy(line) {
+                    if tracer != nil { traceTransactions(at: simulator.now) }
+                    return
+                }
+            }
+            walk(line)
+        }
     }
 
     private func replaceable(_ line: UInt64) -> Bool {
@@ -383,8 +421,8 @@ public final class PrivateCacheComplex: CoreMemory {
     }
 
     /// Completes or re-issues the accesses waiting on `line`, in order, now.
+    /// - Precondition: `line` has a queue (both callers know it has).
     private func walk(_ line: UInt64) {
-        guard waiting.contains(line) else { return }
         walking = true
         defer { walking = false }
         let now = simulator.now
@@ -423,7 +461,7 @@ public final class PrivateCacheComplex: CoreMemory {
 
     private func complete(_ waiter: Waiter, line: UInt64, at time: Tick) {
         countRemote(line, latency: time &- waiter.issuedAt)
-        onDeferredComplete?(waiter.issuedAt, time, waiter.missed, waiter.ordinal)
+        deferredHook?._withUnsafeGuaranteedRef { $0.closure(waiter.issuedAt, time, waiter.missed, waiter.ordinal) }
     }
 
     /// Lines with accesses waiting, for the stuck detector.

@@ -20,21 +20,48 @@ final class PrivateCacheWays {
                       random: RandomStream(seed: seed, path: path + ".l2.replacement"))
     }
 
-    /// Follows `line`'s transition to `state` at `now`; a line the L2 must replace is one
-    /// `replaceable` accepts, and goes through `evict`.
+    /// Whether a line in `state` is in the L2 (and perhaps the L1D): exactly the states
+    /// `follow` installs, since it drops a line on any other and evicts one it replaces.
     @inline(__always)
-    func follow(_ line: UInt64, to state: CoreComplexProtocol.State, at now: Tick,
-                replaceable: (UInt64) -> Bool, evict: (UInt64) -> Void) {
+    static func held(_ state: CoreComplexProtocol.State) -> Bool {
+        switch state {
+        case .S, .SM_A, .E, .M: true
+        default: false
+        }
+    }
+
+    /// Follows `line`'s transition from `before` (nil if not known) to `state` at `now`; a
+    /// line the L2 must replace is one `replaceable` accepts, and goes through `evict`.
+    ///
+    /// With `before` known, the tags are not searched for what `held` already says: a line
+    /// leaving a state not held is in neither array (a fill goes straight to the L2's
+    /// victim), one leaving a held state is in the L2, and a line whose state did not change
+    /// has its dirty bit already (the L1D's is set exactly while the line is in M).
+    @inline(__always)
+    func follow(_ line: UInt64, from before: CoreComplexProtocol.State?, to state: CoreComplexProtocol.State,
+                at now: Tick, replaceable: (UInt64) -> Bool, evict: (UInt64) -> Void) {
+        let wasHeld = before.map(Self.held)
         switch state {
         case .S, .SM_A, .E, .M:
-            var i1 = l1.find(line)
-            if l2.find(line) < 0 {
+            if before == state {
+                assert(l1.find(line) < 0 || l1.isDirty(l1.find(line)) == (state == .M), "line \(line): L1D dirty bit out of step")
+                return
+            }
+            var i1: Int
+            if wasHeld == true || (wasHeld == nil && l2.find(line) >= 0) {
+                i1 = l1.find(line)
+            } else {
+                assert(wasHeld == nil || l2.find(line) < 0, "line \(line) leaves \(before!) but is in the L2")
                 if !fillL2(line, at: now, replaceable: replaceable, evict: evict) { break }
                 fillL1(line, readyAt: now, dirty: false)
                 i1 = l1.find(line)
             }
             if i1 >= 0 { if state == .M { l1.markDirty(i1) } else { l1.clearDirty(i1) } }
         default:
+            if wasHeld == false {
+                assert(l1.find(line) < 0 && l2.find(line) < 0, "line \(line) leaves \(before!) but is in the tags")
+                return
+            }
             let i1 = l1.find(line)
             if i1 >= 0 { l1.invalidate(i1) }
             let i2 = l2.find(line)

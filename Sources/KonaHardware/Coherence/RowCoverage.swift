@@ -5,7 +5,7 @@ import KonaProtocol
 public struct RowCoverage: Sendable {
     public private(set) var hits: [Int]
     public init(rows: Int) { hits = [Int](repeating: 0, count: rows) }
-    @inline(__always) public mutating func hit(_ row: Int) { hits[row] += 1 }
+    init(hits: [Int]) { self.hits = hits }
     /// Adds another controller's counts (same table).
     public mutating func merge(_ other: RowCoverage) {
         for i in hits.indices { hits[i] += other.hits[i] }

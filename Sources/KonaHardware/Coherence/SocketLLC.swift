@@ -41,7 +41,11 @@ public final class SocketLLC {
     /// Tag and data access time.
     public let latency: Tick
     /// Each slice's lookup pipeline; line `l` belongs to slice `l mod slices`.
-    public private(set) var slices: [LookupPort]
+    public var slices: [LookupPort] { Array(UnsafeBufferPointer(start: ports, count: sliceCount)) }
+    /// The same, in a buffer this LLC owns: a message is admitted in place, without a
+    /// copy-on-write check.
+    private let ports: UnsafeMutablePointer<LookupPort>
+    private let sliceCount: Int
     private let outbox: TimedOutbox
     private unowned(unsafe) let simulator: Simulator
     /// A core request waiting in its set's queue, and when it arrived.
@@ -80,7 +84,9 @@ public final class SocketLLC {
         self.path = path
         self.latency = latency
         precondition(!slices.isEmpty, "an LLC has at least one slice")
-        self.slices = slices
+        sliceCount = slices.count
+        ports = .allocate(capacity: slices.count)
+        ports.initialize(from: slices, count: slices.count)
         self.outbox = outbox
         self.simulator = simulator
         self.ways = LLCWays(path: path, sets: sets, ways: ways, writebackBuffer: writebackBuffer, seed: seed)
@@ -106,9 +112,14 @@ public final class SocketLLC {
         }
     }
 
+    deinit {
+        ports.deinitialize(count: sliceCount)
+        ports.deallocate()
+    }
+
     /// A message from a core or a home arrives now.
     public func receive(_ message: CoherenceMessage) throws(ProtocolViolation) {
-        outbox.time = slices[Int(message.line % UInt64(slices.count))].admit(at: simulator.now) + latency
+        outbox.time = ports[Int(message.line % UInt64(sliceCount))].admit(at: simulator.now) + latency
         switch message.kind {
         case .GetS, .GetM, .Upgrade:
             let line = message.line, set = tags.set(of: line)
@@ -155,7 +166,7 @@ public final class SocketLLC {
             if first.arrived < simulator.now {
                 wayWaits += 1
                 // Handled as if it arrived now: it takes a lookup slot again.
-                outbox.time = slices[Int(message.line % UInt64(slices.count))].admit(at: simulator.now) + latency
+                outbox.time = ports[Int(message.line % UInt64(sliceCount))].admit(at: simulator.now) + latency
             } else {
                 outbox.time = first.answerTime
             }

@@ -4,18 +4,20 @@ extension TableController {
     /// Executes the row for `event` on `line`: looks it up (a missing row is a protocol
     /// violation), parks `message` if the row is a stall (nil is returned), else runs
     /// `prepare` and the row's actions on the line's record, moves it to the row's next state
-    /// (dropping the record in I) and reports the transition.
+    /// (dropping the record in I) and reports the transition. `hint` is the line's slot in
+    /// `lines` if the caller has just looked it up (checked before use), else -1.
     @inline(__always)
-    func execute(_ event: Event, line: UInt64, message: CoherenceMessage?,
+    func execute(_ event: Event, line: UInt64, message: CoherenceMessage?, hint: Int = -1,
                  prepare: (inout Line) -> Void = { _ in }) throws(ProtocolViolation) -> Transition<Line>? {
-        var entry = lines[line] ?? Line()
+        let found = lines.holds(line, at: hint) ? hint : lines.index(of: line)
+        var entry = found >= 0 ? lines.value(at: found) : Line()
         let before = entry.state
         let rows = self.rows
         guard let r = rows.rowIndex(before, event) else {
             throw ProtocolViolation(component: name, line: line, state: before.name, event: event.name,
                                     message: message?.description)
         }
-        coverage.hit(r)
+        rowHits.hit(r)
         if rows.isStall(r, Self.stall) {
             parked.park(message!, on: line)
             onTransitionHook?._withUnsafeGuaranteedRef { $0.call(line, before, event, before) }
@@ -25,7 +27,9 @@ extension TableController {
         for k in rows.actions(of: r) { perform(rows.action(at: k), line: line, entry: &entry, message: message) }
         let next = rows.next(r)
         entry.state = next
-        if next == Self.invalid { lines[line] = nil } else { lines[line] = entry }
+        // Written back through the slot found above (still checked: an action may have
+        // changed the map), not by a second probe.
+        if next == Self.invalid { lines.remove(line, hint: found) } else { lines.update(line, to: entry, hint: found) }
         onTransitionHook?._withUnsafeGuaranteedRef { $0.call(line, before, event, next) }
         return Transition(row: r, before: before, next: next, entry: entry)
     }

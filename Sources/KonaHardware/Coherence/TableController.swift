@@ -16,7 +16,8 @@ protocol TableController: AnyObject {
     var rows: FlatRows<State, Event, Action> { get }
     var lines: LineMap<Line> { get set }
     var parked: ParkedMessages { get set }
-    var coverage: RowCoverage { get set }
+    /// How often each row fired (`coverage` is their value).
+    var rowHits: RowHits { get }
     /// Whether any message is parked (`parked.any`, read in place: through the protocol's
     /// getter `parked` would be copied, retaining its storage, on every step).
     var hasParked: Bool { get }

@@ -303,11 +303,15 @@ public final class Core<Memory: CoreMemory>: IssuingCore {
     /// Issues accesses until the workload ends or the next issue lies past the horizon.
     public func issue(in simulator: Simulator) {
         // A generic class's methods run unspecialized: pick the memory's concrete type once
-        // per call, so the loop below is compiled for it and an access is a direct call.
+        // per call, so the loop below is compiled for it and an access is a direct call. The
+        // memory is passed through a guaranteed reference (the core keeps it): passed
+        // directly it was retained and released around every call.
         if Memory.self == Cache.self {
-            issue(through: unsafeDowncast(l1, to: Cache.self), in: simulator)
+            Unmanaged.passUnretained(unsafeDowncast(l1, to: Cache.self))._withUnsafeGuaranteedRef { issue(through: $0, in: simulator) }
         } else if Memory.self == PrivateCacheComplex.self {
-            issue(through: unsafeDowncast(l1, to: PrivateCacheComplex.self), in: simulator)
+            Unmanaged.passUnretained(unsafeDowncast(l1, to: PrivateCacheComplex.self))._withUnsafeGuaranteedRef {
+                issue(through: $0, in: simulator)
+            }
         } else {
             issue(through: l1, in: simulator)
         }

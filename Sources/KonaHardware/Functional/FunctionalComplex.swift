@@ -103,11 +103,11 @@ final class FunctionalComplex {
     /// state. No other line of the core is in a transaction then, so every line the L2 holds
     /// is replaceable (S, E or M) without asking the controller.
     func follow(_ line: UInt64, to state: CoreComplexProtocol.State) {
-        ways.follow(line, to: state, at: 0, replaceable: { _ in true }, evict: { self.evict($0) })
+        ways.follow(line, from: nil, to: state, at: 0, replaceable: { _ in true }, evict: { self.evict($0) })
     }
 
     private func transitioned(_ line: UInt64, to state: CoreComplexProtocol.State) {
-        ways.follow(line, to: state, at: 0, replaceable: { self.replaceable($0) }, evict: { self.evict($0) })
+        ways.follow(line, from: nil, to: state, at: 0, replaceable: { self.replaceable($0) }, evict: { self.evict($0) })
     }
 
     private func replaceable(_ line: UInt64) -> Bool {
