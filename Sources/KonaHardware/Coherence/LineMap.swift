@@ -1,5 +1,7 @@
 /// A hash map from line numbers to small values: open addressing with linear probing over
-/// flat buffers, a multiplicative hash, and backward-shift deletion (no tombstones).
+/// flat buffers, a multiplicative hash, and backward-shift deletion (no tombstones). At most
+/// half of the slots are used (a lookup of an absent line probes about 2.5 slots; at three
+/// quarters, about 8.5).
 ///
 /// Stands in for `Dictionary<UInt64, Value>` on the coherence controllers' hot paths: no
 /// per-lookup hashing state, no per-entry allocation, no bounds or uniqueness checks per
@@ -108,7 +110,7 @@ public struct LineMap<Value> {
                 if k == Self.empty { break }
                 i = (i &+ 1) & mask
             }
-            if (count + 1) * 4 <= (mask + 1) * 3 {
+            if (count + 1) * 2 <= mask + 1 {
                 keys[i] = key
                 (values + i).initialize(to: value)
                 storedCount += 1
