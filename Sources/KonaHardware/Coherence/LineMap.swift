@@ -32,7 +32,10 @@ public struct LineMap<Value> {
         }
 
         deinit {
-            for i in 0 ..< capacity where keys[i] != LineMap.empty { (values + i).deinitialize(count: 1) }
+            // Plain values need no deinitialization: no walk over the slots.
+            if !_isPOD(Value.self) {
+                for i in 0 ..< capacity where keys[i] != LineMap.empty { (values + i).deinitialize(count: 1) }
+            }
             keys.deallocate()
             values.deallocate()
         }
@@ -146,15 +149,23 @@ public struct LineMap<Value> {
         return removed
     }
 
-    /// Doubles the slots (16 at the first insertion), re-inserting in slot order.
+    /// Doubles the slots (16 at the first insertion), moving the entries over in slot order
+    /// (each to the first empty slot from its home: the keys are distinct, the new storage
+    /// this map's own).
     @inlinable mutating func grow() {
         let old = storage
         let capacity = max(16, (old?.capacity ?? 1) * 2)
         adopt(Storage(capacity: capacity))
         mask = capacity - 1
-        storedCount = 0
-        guard let old else { return }
-        for i in 0 ..< old.capacity where old.keys[i] != Self.empty { insert(old.keys[i], old.values[i]) }
+        guard let old else { storedCount = 0; return }
+        let keys = self.keys.unsafelyUnwrapped, values = self.values.unsafelyUnwrapped
+        for j in 0 ..< old.capacity where old.keys[j] != Self.empty {
+            let key = old.keys[j]
+            var i = home(key)
+            while keys[i] != Self.empty { i = (i &+ 1) & mask }
+            keys[i] = key
+            (values + i).initialize(to: old.values[j])
+        }
     }
 
     /// Removes every entry, keeping the storage (written in place when not shared).

@@ -21,20 +21,22 @@ final class PrivateCacheWays {
     }
 
     /// Follows `line`'s transition to `state` at `now`; a line the L2 must replace is one
-    /// `replaceable` accepts, and goes through `evict`.
+    /// `replaceable` accepts, and goes through `evict`. `absent`: the caller knows that
+    /// neither cache holds the line (its state before was I), so neither is searched.
     @inline(__always)
-    func follow(_ line: UInt64, to state: CoreComplexProtocol.State, at now: Tick,
+    func follow(_ line: UInt64, to state: CoreComplexProtocol.State, at now: Tick, absent: Bool = false,
                 replaceable: (UInt64) -> Bool, evict: (UInt64) -> Void) {
         switch state {
         case .S, .SM_A, .E, .M:
-            var i1 = l1.find(line)
-            if l2.find(line) < 0 {
+            var i1 = absent ? -1 : l1.find(line)
+            if absent || l2.find(line) < 0 {
                 if !fillL2(line, at: now, replaceable: replaceable, evict: evict) { break }
                 fillL1(line, readyAt: now, dirty: false)
                 i1 = l1.find(line)
             }
             if i1 >= 0 { if state == .M { l1.markDirty(i1) } else { l1.clearDirty(i1) } }
         default:
+            if absent { return }
             let i1 = l1.find(line)
             if i1 >= 0 { l1.invalidate(i1) }
             let i2 = l2.find(line)

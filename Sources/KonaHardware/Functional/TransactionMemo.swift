@@ -250,7 +250,7 @@ final class TransactionMemo {
             complexes[k]._withUnsafeGuaranteedRef { complex in
                 complex.controller.lines[line] = state == .I ? nil : CoreComplexController.Line(state: state, data: 0)
                 if e.snooped & (1 << UInt64(k)) != 0 { complex.countSnoop() }
-                if k != evicting { complex.follow(line, to: state) }
+                if k != evicting { complex.follow(line, to: state, absent: start.key >> UInt64(2 * k) & 3 == 0) }
             }
         }
     }
