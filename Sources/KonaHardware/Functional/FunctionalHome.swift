@@ -183,8 +183,9 @@ final class FunctionalHome: LineValueStore {
             if remote.coldestVictim { frames.clearAccessBits() }
         }
         while Double(frames.allocated) / total > remote.lowWatermark {
+            // Every resident frame is eligible (the frame cache considers resident frames only).
             guard let victim = frames.backgroundVictim(scan: remote.scan, coldest: remote.coldestVictim,
-                                                       eligible: { frames.states[$0] == .resident }) else { return }
+                                                       eligible: { _ in true }) else { return }
             backgroundEvictions += 1
             try evict(victim, remote, frames)
         }

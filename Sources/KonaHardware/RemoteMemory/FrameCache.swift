@@ -354,27 +354,38 @@ public final class FrameCache {
         // only its ways ever used hold frames.
         usable.removeAll(keepingCapacity: true)
         let byStamp = policy == .lru && !coldest
-        var lru = LeastRecent()
-        let records = setRecords, states = self.states, stamps = self.stamps
-        var k = 0
-        while k < n {
-            let inSet = min(ways - way, n - k)
-            if let r = record(ofSet: s) {
-                let end = min(way + inSet, Int(records[r + 3]))
-                var w = way
-                while w < end {
-                    let f = Int(records[r + 4 + w])
-                    if f >= 0 && states[f] == .resident && eligible(f) {
-                        if byStamp { lru.consider(f, stamps[f]) } else { usable.append(f) }
+        // By stamp, the least recent candidate so far (the first of equal stamps), as `LeastRecent`.
+        var best = -1, bestStamp = UInt64.max
+        setRecords.withUnsafeBufferPointer { records in
+            states.withUnsafeBufferPointer { states in
+                stamps.withUnsafeBufferPointer { stamps in
+                    var k = 0
+                    while k < n {
+                        let inSet = min(ways - way, n - k)
+                        if let r = record(ofSet: s) {
+                            let end = min(way + inSet, Int(records[r + 3]))
+                            var w = way
+                            while w < end {
+                                let f = Int(records[r + 4 + w])
+                                if f >= 0 && states[f] == .resident && eligible(f) {
+                                    if !byStamp {
+                                        usable.append(f)
+                                    } else if best < 0 || stamps[f] < bestStamp {
+                                        best = f
+                                        bestStamp = stamps[f]
+                                    }
+                                }
+                                w &+= 1
+                            }
+                        }
+                        k += inSet
+                        way = 0
+                        s = s + 1 == sets ? 0 : s + 1
                     }
-                    w &+= 1
                 }
             }
-            k += inSet
-            way = 0
-            s = s + 1 == sets ? 0 : s + 1
         }
-        return byStamp ? lru.frame : chooseUsable(coldest: coldest)
+        return byStamp ? (best < 0 ? nil : best) : chooseUsable(coldest: coldest)
     }
 
     /// The least recently used of the candidates considered, in order (the first of equal
