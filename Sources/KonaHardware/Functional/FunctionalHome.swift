@@ -203,8 +203,8 @@ final class FunctionalHome: LineValueStore {
             while bits != 0 {
                 let line = first + UInt64(w << 6 + bits.trailingZeroBitCount)
                 bits &= bits - 1
-                guard controller.state(line) != .I else { continue }
-                if try memo?.recall(line) != true { try controller.recall(line) }
+                guard let record = controller.lines[line], record.state != .I else { continue }
+                if try memo?.recall(line, record: record, home: controller.index) != true { try controller.recall(line) }
             }
         }
         try network.drain()

@@ -134,11 +134,12 @@ final class TransactionMemo {
         return true
     }
 
-    /// Applies the home's recall of `line` (an FMem eviction) as one memoized step; false if
-    /// it takes the message path. Only with no message in flight (inside a memoized request):
-    /// a recall met while the message path drains takes the message path.
-    func recall(_ line: UInt64) throws(ProtocolViolation) -> Bool {
-        guard enabled, network.isIdle, llc.isIdle, let start = stable(line)
+    /// Applies home `h`'s recall of `line` (an FMem eviction), whose record there is `record`
+    /// (the home has just read it), as one memoized step; false if it takes the message path.
+    /// Only with no message in flight (inside a memoized request): a recall met while the
+    /// message path drains takes the message path.
+    func recall(_ line: UInt64, record: DirectoryController.Line, home h: Int) throws(ProtocolViolation) -> Bool {
+        guard enabled, network.isIdle, llc.isIdle, let start = stable(line, home: record, at: h)
         else { return false }
         let e = entry(start.key | Self.recallBit, line: line, start: start, operation: .recall)
         guard e.memoizable else { return false }
@@ -173,6 +174,14 @@ final class TransactionMemo {
     /// LLC lists it (inclusion), so the others are in I.
     @inline(__always)
     private func stable(_ line: UInt64) -> Start? {
+        let h = placement?.isRemote(line) == true ? 1 : 0
+        let home = homes[h]._withUnsafeGuaranteedRef { $0.controller.lines[line] } ?? DirectoryController.Line()
+        return stable(line, home: home, at: h)
+    }
+
+    /// `stable(line)` with the line's home `h` and its record there, `home`, known.
+    @inline(__always)
+    private func stable(_ line: UInt64, home: DirectoryController.Line, at h: Int) -> Start? {
         let record = llcController.lines[line] ?? LLCController.Line()
         guard record.state.rawValue < 4, record.acks == 0 else { return nil }
         var key = UInt64(record.state.rawValue) << 16 | (record.sharers & 0xFF) << 18 | UInt64((record.owner ?? -1) + 1) << 26
@@ -184,8 +193,6 @@ final class TransactionMemo {
             guard state.rawValue < 4 else { return nil }
             key |= UInt64(state.rawValue) << UInt64(2 * k)
         }
-        let h = placement?.isRemote(line) == true ? 1 : 0
-        let home = homes[h]._withUnsafeGuaranteedRef { $0.controller.lines[line] } ?? DirectoryController.Line()
         guard home.state.rawValue < 3, home.responses == 0, home.sharers & ~1 == 0, (home.owner ?? 0) == 0 else { return nil }
         key |= UInt64(home.state.rawValue) << 30 | home.sharers << 32 | UInt64(home.owner == nil ? 0 : 1) << 33 | UInt64(h) << 34
         return Start(key: key, llc: record, home: home, homeIndex: h)
