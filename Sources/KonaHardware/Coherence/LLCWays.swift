@@ -70,6 +70,16 @@ final class LLCWays {
         return freed
     }
 
+    /// `line` leaves I into way `index`, the way `track` would give it (its set's first free
+    /// way, found by the caller).
+    @inline(__always)
+    func take(_ line: UInt64, at index: Int) { tags.install(line, at: index, dirty: false, readyAt: 0) }
+
+    /// The line in way `index` returns to I while no line is in the writeback buffer or waits
+    /// for an entry: `track`'s freeing of its way, found by the caller.
+    @inline(__always)
+    func release(at index: Int) { tags.invalidate(index) }
+
     /// Moves `line`, whose writeback waits for the home's ack, from its way to the writeback
     /// buffer; returns the set whose way it freed.
     private func buffer(_ line: UInt64) -> Int {

@@ -100,10 +100,11 @@ final class FunctionalComplex {
     func countSnoop() { snoops += 1 }
 
     /// The private caches follow `line`'s transition to `state`, a memoized transaction's end
-    /// state. No other line of the core is in a transaction then, so every line the L2 holds
-    /// is replaceable (S, E or M) without asking the controller.
-    func follow(_ line: UInt64, to state: CoreComplexProtocol.State) {
-        ways.follow(line, from: nil, to: state, at: 0, replaceable: { _ in true }, evict: { self.evict($0) })
+    /// state; `absent`: the line was in I (between accesses the caches hold exactly the lines
+    /// in S, E or M). No other line of the core is in a transaction then, so every line the
+    /// L2 holds is replaceable (S, E or M) without asking the controller.
+    func follow(_ line: UInt64, to state: CoreComplexProtocol.State, absent: Bool) {
+        ways.follow(line, from: absent ? .I : nil, to: state, at: 0, replaceable: { _ in true }, evict: { self.evict($0) })
     }
 
     private func transitioned(_ line: UInt64, to state: CoreComplexProtocol.State) {

@@ -183,8 +183,9 @@ final class FunctionalHome: LineValueStore {
             if remote.coldestVictim { frames.clearAccessBits() }
         }
         while Double(frames.allocated) / total > remote.lowWatermark {
+            // Every resident frame is eligible (the frame cache considers resident frames only).
             guard let victim = frames.backgroundVictim(scan: remote.scan, coldest: remote.coldestVictim,
-                                                       eligible: { frames.states[$0] == .resident }) else { return }
+                                                       eligible: { _ in true }) else { return }
             backgroundEvictions += 1
             try evict(victim, remote, frames)
         }
@@ -202,8 +203,8 @@ final class FunctionalHome: LineValueStore {
             while bits != 0 {
                 let line = first + UInt64(w << 6 + bits.trailingZeroBitCount)
                 bits &= bits - 1
-                guard controller.state(line) != .I else { continue }
-                if try memo?.recall(line) != true { try controller.recall(line) }
+                guard let record = controller.lines[line], record.state != .I else { continue }
+                if try memo?.recall(line, record: record, home: controller.index) != true { try controller.recall(line) }
             }
         }
         try network.drain()

@@ -14,7 +14,8 @@ final class FunctionalLLC {
     let controller: LLCController
     /// The tag array and the writeback buffer, kept in step with the controller as in `SocketLLC`.
     private let ways: LLCWays
-    var tags: TagStore { ways.tags }
+    /// `ways.tags`, held here as well: a use of a stored `let` retains nothing.
+    let tags: TagStore
     /// The core request waiting for a way, if any.
     private var waiting: CoherenceMessage?
     /// The counts `SocketLLC` reports under the same names.
@@ -24,7 +25,9 @@ final class FunctionalLLC {
 
     init(path: String, socket: Int, firstCore: Int, cores: Int, sets: Int, ways: Int, writebackBuffer: Int,
          table: LLCProtocol.Table, network: FunctionalNetwork, homeOf: @escaping (UInt64) -> Endpoint, seed: UInt64) {
-        self.ways = LLCWays(path: path, sets: sets, ways: ways, writebackBuffer: writebackBuffer, seed: seed)
+        let llcWays = LLCWays(path: path, sets: sets, ways: ways, writebackBuffer: writebackBuffer, seed: seed)
+        self.ways = llcWays
+        tags = llcWays.tags
         controller = LLCController(socket: socket, firstCore: firstCore, cores: cores, table: table,
                                    network: network, homeOf: homeOf)
         let me = Unmanaged.passUnretained(self)        // called per transition: no retain of self
@@ -73,10 +76,32 @@ final class FunctionalLLC {
         if index >= 0 { tags.touch(index) } else { misses += 1 }
     }
 
-    /// `line` leaves I for `state` (a memoized transaction): it takes a free way.
-    func install(_ line: UInt64, as state: LLCProtocol.State) { track(line, from: .I, to: state) }
+    /// The way a memoized request for `line`, which is not on its way out, uses: its own
+    /// (`held`), else the one it takes on leaving I (`LLCWays.track`'s choice: the set's
+    /// first free way, or in a full set the least recently used, replaced first).
+    @inline(__always)
+    func requestWay(_ line: UInt64) -> (index: Int, held: Bool) {
+        let found = tags.find(line)
+        return found >= 0 ? (found, true) : (tags.victim(inSet: tags.set(of: line)), false)
+    }
 
-    /// `line` returns to I from `state` (a memoized replacement or recall): its way is freed.
+    /// `countRequest` for a memoized request whose way `requestWay` gave.
+    @inline(__always)
+    func countRequest(way: Int, held: Bool) {
+        requests += 1
+        if held { tags.touch(way) } else { misses += 1 }
+    }
+
+    /// `line` leaves I (a memoized request) into way `index`, the free way `requestWay` gave.
+    @inline(__always)
+    func install(_ line: UInt64, at index: Int) { ways.take(line, at: index) }
+
+    /// The line in way `index` returns to I (a memoized replacement, with the writeback
+    /// buffer empty and no request waiting): its way is freed.
+    @inline(__always)
+    func leave(at index: Int) { ways.release(at: index) }
+
+    /// `line` returns to I from `state` (a memoized recall): its way is freed.
     func leave(_ line: UInt64, from state: LLCProtocol.State) { track(line, from: state, to: .I) }
 
     /// Replaces the least recently used stable line of `set` unless a way is already free
@@ -97,16 +122,13 @@ final class FunctionalLLC {
         return tags.oldest(inSet: set, where: { LLCWays.replaceable(self.controller.state($0)) })
     }
 
-    /// The line a memoized request for `line`, whose set is full, replaces first, if its
-    /// replacement can be one step: no request waits and the writeback buffer is empty (the
+    /// Whether a memoized request whose set is full may replace the line in the way
+    /// `requestWay` gave as one step: no request waits and the writeback buffer is empty (the
     /// victim's writeback then takes an entry and frees it without waiting). Between accesses
     /// no line is in a transaction, so every way holds a stable (replaceable) line and the
     /// least recently used way is `makeRoom`'s choice.
     @inline(__always)
-    func replacementVictim(for line: UInt64) -> UInt64? {
-        guard waiting == nil, ways.writebackBuffer.isEmpty, ways.writebackBufferSize > 0 else { return nil }
-        return tags.line(at: tags.victim(inSet: tags.set(of: line)))
-    }
+    var replacesAtOnce: Bool { waiting == nil && ways.writebackBuffer.isEmpty && ways.writebackBufferSize > 0 }
 
     /// Whether no core request waits for a way.
     var isIdle: Bool { waiting == nil }

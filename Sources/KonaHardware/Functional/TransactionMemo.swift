@@ -59,6 +59,9 @@ final class TransactionMemo {
     /// `let` retains nothing), and the cores and homes, which hold the memo, unretained.
     private let network: FunctionalNetwork
     private let llc: FunctionalLLC
+    /// The LLC's controller, whose records the memo reads and writes (its own `let`: a use
+    /// retains nothing, unlike one through `llc`).
+    private let llcController: LLCController
     private let complexes: UnsafeMutableBufferPointer<Unmanaged<FunctionalComplex>>
     private let homes: UnsafeMutableBufferPointer<Unmanaged<FunctionalHome>>
     private let cores: Int
@@ -80,6 +83,7 @@ final class TransactionMemo {
         precondition(cores <= 8, "the transaction memo keys at most 8 cores")
         self.network = network
         self.llc = llc
+        llcController = llc.controller
         self.cores = cores
         complexes = .allocate(capacity: cores)
         self.homes = .allocate(capacity: homes)
@@ -108,13 +112,15 @@ final class TransactionMemo {
         guard enabled, let start = stable(line) else { return false }
         // The requester's own state (the caller knows it) must be the one its listing implies.
         guard UInt64(own.rawValue) == start.key >> UInt64(2 * core) & 3 else { return false }
-        var victim = TagStore.invalid
+        // The line's way, or the one it takes (a stable line is not on its way out): a full
+        // set's least recently used line is replaced first.
+        let (way, held) = llc.requestWay(line)
+        let victim = held ? TagStore.invalid : llc.tags.line(at: way)
         var replacement = Entry(), victimStart = start
-        if !llc.servesAtOnce(line, start.llc.state) {
-            guard let v = llc.replacementVictim(for: line), let vs = stable(v) else { return false }
-            replacement = entry(vs.key | Self.replaceBit, line: v, start: vs, operation: .replace)
+        if victim != TagStore.invalid {
+            guard llc.replacesAtOnce, let vs = stable(victim) else { return false }
+            replacement = entry(vs.key | Self.replaceBit, line: victim, start: vs, operation: .replace)
             guard replacement.memoizable else { return false }
-            victim = v
             victimStart = vs
         }
         let e = entry(start.key | (isStore ? 1 << 38 : 0) | UInt64(core) << 35, line: line, start: start,
@@ -122,17 +128,18 @@ final class TransactionMemo {
         guard e.memoizable else { return false }
         if victim != TagStore.invalid {
             llc.countReplacement()
-            try perform(replacement, line: victim, start: victimStart)
+            try perform(replacement, line: victim, start: victimStart, way: way)
         }
-        try perform(e, line: line, start: start)
+        try perform(e, line: line, start: start, way: way, held: held)
         return true
     }
 
-    /// Applies the home's recall of `line` (an FMem eviction) as one memoized step; false if
-    /// it takes the message path. Only with no message in flight (inside a memoized request):
-    /// a recall met while the message path drains takes the message path.
-    func recall(_ line: UInt64) throws(ProtocolViolation) -> Bool {
-        guard enabled, network.isIdle, llc.isIdle, let start = stable(line)
+    /// Applies home `h`'s recall of `line` (an FMem eviction), whose record there is `record`
+    /// (the home has just read it), as one memoized step; false if it takes the message path.
+    /// Only with no message in flight (inside a memoized request): a recall met while the
+    /// message path drains takes the message path.
+    func recall(_ line: UInt64, record: DirectoryController.Line, home h: Int) throws(ProtocolViolation) -> Bool {
+        guard enabled, network.isIdle, llc.isIdle, let start = stable(line, home: record, at: h)
         else { return false }
         let e = entry(start.key | Self.recallBit, line: line, start: start, operation: .recall)
         guard e.memoizable else { return false }
@@ -146,7 +153,8 @@ final class TransactionMemo {
         guard enabled, network.isIdle, let start = stable(line), start.key >> UInt64(2 * core) & 3 != 0 else { return false }
         let e = entry(start.key | Self.evictBit | UInt64(core) << 35, line: line, start: start, operation: .evict(core: core))
         guard e.memoizable else { return false }
-        try perform(e, line: line, start: start)
+        // The core's copy has left its caches (its L2 way went to another line): only its record changes.
+        try perform(e, line: line, start: start, evicting: core)
         return true
     }
 
@@ -166,7 +174,15 @@ final class TransactionMemo {
     /// LLC lists it (inclusion), so the others are in I.
     @inline(__always)
     private func stable(_ line: UInt64) -> Start? {
-        let record = llc.controller.lines[line] ?? LLCController.Line()
+        let h = placement?.isRemote(line) == true ? 1 : 0
+        let home = homes[h]._withUnsafeGuaranteedRef { $0.controller.lines[line] } ?? DirectoryController.Line()
+        return stable(line, home: home, at: h)
+    }
+
+    /// `stable(line)` with the line's home `h` and its record there, `home`, known.
+    @inline(__always)
+    private func stable(_ line: UInt64, home: DirectoryController.Line, at h: Int) -> Start? {
+        let record = llcController.lines[line] ?? LLCController.Line()
         guard record.state.rawValue < 4, record.acks == 0 else { return nil }
         var key = UInt64(record.state.rawValue) << 16 | (record.sharers & 0xFF) << 18 | UInt64((record.owner ?? -1) + 1) << 26
         var listed = record.sharers | (record.owner.map { 1 << UInt64($0) } ?? 0)
@@ -177,8 +193,6 @@ final class TransactionMemo {
             guard state.rawValue < 4 else { return nil }
             key |= UInt64(state.rawValue) << UInt64(2 * k)
         }
-        let h = placement?.isRemote(line) == true ? 1 : 0
-        let home = homes[h]._withUnsafeGuaranteedRef { $0.controller.lines[line] } ?? DirectoryController.Line()
         guard home.state.rawValue < 3, home.responses == 0, home.sharers & ~1 == 0, (home.owner ?? 0) == 0 else { return nil }
         key |= UInt64(home.state.rawValue) << 30 | home.sharers << 32 | UInt64(home.owner == nil ? 0 : 1) << 33 | UInt64(h) << 34
         return Start(key: key, llc: record, home: home, homeIndex: h)
@@ -202,19 +216,28 @@ final class TransactionMemo {
     }
 
     /// Applies entry `e` to `line`, whose records were `start`, in the message path's order.
+    /// `way`: for a request, the LLC way `requestWay` gave (`held`: the line's own); for a
+    /// replacement, the victim's way; -1 otherwise. `evicting`: the core whose L2 eviction
+    /// this is (its caches no longer hold the line), -1 otherwise.
     @inline(__always)
-    private func perform(_ e: Entry, line: UInt64, start: Start) throws(ProtocolViolation) {
+    private func perform(_ e: Entry, line: UInt64, start: Start, way: Int = -1, held: Bool = false,
+                         evicting: Int = -1) throws(ProtocolViolation) {
         applied &+= 1
         network.countDelivered(e.messages)
         do {
-            if e.llcRequest { llc.countRequest(line) }
-            if e.llcInstall != .I { llc.install(line, as: e.llcInstall) }
-            if e.llcLeaves { llc.leave(line, from: start.llc.state) }
+            if e.llcRequest { if way >= 0 { llc.countRequest(way: way, held: held) } else { llc.countRequest(line) } }
+            if e.llcInstall != .I {
+                precondition(way >= 0, "a memoized step other than a request installed a line in the LLC")
+                llc.install(line, at: way)
+            }
+            if e.llcLeaves { if way >= 0 { llc.leave(at: way) } else { llc.leave(line, from: start.llc.state) } }
         }
         let fetched = e.homeRequest ? try admit(line, at: start.homeIndex) : false
         homes[start.homeIndex]._withUnsafeGuaranteedRef { home in
-            home.replayMemory(line, reads: Int(fetched ? e.otherReads : e.requestReads &+ e.otherReads), writes: Int(e.writes),
-                              grants: Int(e.grants))
+            if e.requestReads | e.otherReads | e.writes | e.grants != 0 {
+                home.replayMemory(line, reads: Int(fetched ? e.otherReads : e.requestReads &+ e.otherReads),
+                                  writes: Int(e.writes), grants: Int(e.grants))
+            }
             if e.homeChanged {
                 var end = e.homeEnd
                 if e.homeKeepsRequester { end.requester = start.home.requester }
@@ -224,7 +247,7 @@ final class TransactionMemo {
         if e.llcChanged {
             var end = e.llcEnd
             if e.llcKeepsRequester { end.requester = start.llc.requester }
-            llc.controller.lines[line] = end.state == .I ? nil : end
+            llcController.lines[line] = end.state == .I ? nil : end
         }
         var changed = e.coresChanged
         while changed != 0 {
@@ -234,7 +257,7 @@ final class TransactionMemo {
             complexes[k]._withUnsafeGuaranteedRef { complex in
                 complex.controller.lines[line] = state == .I ? nil : CoreComplexController.Line(state: state, data: 0)
                 if e.snooped & (1 << UInt64(k)) != 0 { complex.countSnoop() }
-                complex.follow(line, to: state)
+                if k != evicting { complex.follow(line, to: state, absent: start.key >> UInt64(2 * k) & 3 == 0) }
             }
         }
     }

@@ -350,26 +350,42 @@ public final class FrameCache {
         let n = min(scan, frames)
         var s = globalHand / ways, way = globalHand - s * ways
         globalHand = (globalHand + n) % frames
-        var r = record(ofSet: s) ?? -1
-        // Ways in order from the hand; a set's record is looked up once per set.
+        // Ways in order from the hand, a set at a time: its record is looked up once, and
+        // only its ways ever used hold frames.
         usable.removeAll(keepingCapacity: true)
         let byStamp = policy == .lru && !coldest
-        var lru = LeastRecent()
-        for k in 0 ..< n {
-            if k > 0 {
-                way += 1
-                if way == ways {
-                    way = 0
-                    s = s + 1 == sets ? 0 : s + 1
-                    r = record(ofSet: s) ?? -1
+        // By stamp, the least recent candidate so far (the first of equal stamps), as `LeastRecent`.
+        var best = -1, bestStamp = UInt64.max
+        setRecords.withUnsafeBufferPointer { records in
+            states.withUnsafeBufferPointer { states in
+                stamps.withUnsafeBufferPointer { stamps in
+                    var k = 0
+                    while k < n {
+                        let inSet = min(ways - way, n - k)
+                        if let r = record(ofSet: s) {
+                            let end = min(way + inSet, Int(records[r + 3]))
+                            var w = way
+                            while w < end {
+                                let f = Int(records[r + 4 + w])
+                                if f >= 0 && states[f] == .resident && eligible(f) {
+                                    if !byStamp {
+                                        usable.append(f)
+                                    } else if best < 0 || stamps[f] < bestStamp {
+                                        best = f
+                                        bestStamp = stamps[f]
+                                    }
+                                }
+                                w &+= 1
+                            }
+                        }
+                        k += inSet
+                        way = 0
+                        s = s + 1 == sets ? 0 : s + 1
+                    }
                 }
             }
-            let f = r < 0 ? -1 : frame(record: r, way: way)
-            if f >= 0 && states[f] == .resident && eligible(f) {
-                if byStamp { lru.consider(f, stamps[f]) } else { usable.append(f) }
-            }
         }
-        return byStamp ? lru.frame : chooseUsable(coldest: coldest)
+        return byStamp ? (best < 0 ? nil : best) : chooseUsable(coldest: coldest)
     }
 
     /// The least recently used of the candidates considered, in order (the first of equal
