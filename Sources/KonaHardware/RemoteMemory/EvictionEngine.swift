@@ -261,26 +261,34 @@ public final class EvictionEngine {
     /// out of the DRAM), and its scatter-gather entries (runs of contiguous lines), at most
     /// `batchBytes` of line data and `sgEntries` entries per write. O(lines per block).
     func packedWrites(_ f: Int) -> [(offsets: [Int], entries: Int)] {
+        let words = (linesPerBlock + 63) / 64
         let all: Bool
         switch parameters.writeback {
         case .dirtyLines: all = false
         case .wholeBlock: all = true
-        case .wholeBlockIfDirty: all = (0..<linesPerBlock).contains { frames.isDirty(f, line: $0) }
+        case .wholeBlockIfDirty: all = (0..<words).contains { frames.dirtyWord(f, $0) != 0 }
         }
         let maxLines = max(1, Int(parameters.batchBytes / LineGeometry.lineSize))
         var writes: [(offsets: [Int], entries: Int)] = []
         var offsets: [Int] = [], entries = 0
         var previous = -2
-        for i in 0..<linesPerBlock where all || frames.isDirty(f, line: i) {
-            let startsRun = i != previous + 1
-            if offsets.count == maxLines || (startsRun && entries == parameters.sgEntries) {
-                writes.append((offsets, entries))
-                offsets = []
-                entries = 0
+        // The lines written, ascending: all of them, or the dirty bits a word at a time.
+        for w in 0..<words {
+            var bits = all ? (linesPerBlock - 64 * w >= 64 ? UInt64.max : (1 << UInt64(linesPerBlock - 64 * w)) - 1)
+                           : frames.dirtyWord(f, w)
+            while bits != 0 {
+                let i = 64 * w + bits.trailingZeroBitCount
+                bits &= bits - 1
+                let startsRun = i != previous + 1
+                if offsets.count == maxLines || (startsRun && entries == parameters.sgEntries) {
+                    writes.append((offsets, entries))
+                    offsets = []
+                    entries = 0
+                }
+                if startsRun || offsets.isEmpty { entries += 1 }   // a run split across writes is an entry in each
+                offsets.append(i)
+                previous = i
             }
-            if startsRun || offsets.isEmpty { entries += 1 }   // a run split across writes is an entry in each
-            offsets.append(i)
-            previous = i
         }
         if !offsets.isEmpty { writes.append((offsets, entries)) }
         return writes
@@ -329,7 +337,7 @@ public final class EvictionEngine {
             remote[b] = data.contains { $0 != 0 } ? data : nil
         }
         linesWrittenBack += UInt64(written)
-        dirtyLinesWrittenBack += UInt64((0..<linesPerBlock).reduce(0) { $0 + (frames.isDirty(f, line: $1) ? 1 : 0) })
+        dirtyLinesWrittenBack += UInt64((0..<(linesPerBlock + 63) / 64).reduce(0) { $0 + frames.dirtyWord(f, $1).nonzeroBitCount })
         return writes
     }
 
