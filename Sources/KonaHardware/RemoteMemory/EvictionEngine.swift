@@ -328,13 +328,20 @@ public final class EvictionEngine {
         let writes = packedWrites(f)
         var written = 0
         if !writes.isEmpty {
-            var data = remote[b] ?? [UInt64](repeating: 0, count: linesPerBlock)
+            // Remote memory keeps a block's values only while one is not 0 (values are 0
+            // unless the run checks data): a block with none written and none kept stays absent.
+            let kept = remote[b]
+            var anyValue = kept != nil
             for write in writes {
-                for i in write.offsets { data[i] = frames.value(f, line: i) }
                 written += write.offsets.count
                 perFrame[f].writesLeft += 1
+                if !anyValue { anyValue = write.offsets.contains { frames.value(f, line: $0) != 0 } }
             }
-            remote[b] = data.contains { $0 != 0 } ? data : nil
+            if anyValue {
+                var data = kept ?? [UInt64](repeating: 0, count: linesPerBlock)
+                for write in writes { for i in write.offsets { data[i] = frames.value(f, line: i) } }
+                remote[b] = data.contains { $0 != 0 } ? data : nil
+            }
         }
         linesWrittenBack += UInt64(written)
         dirtyLinesWrittenBack += UInt64((0..<(linesPerBlock + 63) / 64).reduce(0) { $0 + frames.dirtyWord(f, $1).nonzeroBitCount })
