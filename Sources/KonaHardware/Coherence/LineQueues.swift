@@ -81,18 +81,7 @@ final class LineQueues<Element> {
     }
 
     /// Doubles the pool.
-    private func grow() {
-        let bigger = capacity * 2
-        let moved = UnsafeMutablePointer<Element>.allocate(capacity: bigger)
-        moved.moveInitialize(from: elements, count: used)
-        elements.deallocate()
-        elements = moved
-        let links = UnsafeMutablePointer<Int32>.allocate(capacity: bigger)
-        links.update(from: next, count: used)
-        next.deallocate()
-        next = links
-        capacity = bigger
-    }
+    private func grow() { growLinkedPool(&elements, links: &next, used: used, capacity: &capacity) }
 
     /// Removes and returns the first element of `line`'s queue (the queue stays, perhaps empty).
     @discardableResult

@@ -46,16 +46,5 @@ public final class MessagePool {
         return messages[slot]
     }
 
-    private func grow() {
-        let bigger = capacity * 2
-        let moved = UnsafeMutablePointer<CoherenceMessage>.allocate(capacity: bigger)
-        moved.moveInitialize(from: messages, count: used)
-        messages.deallocate()
-        messages = moved
-        let links = UnsafeMutablePointer<Int32>.allocate(capacity: bigger)
-        links.update(from: nextFree, count: used)
-        nextFree.deallocate()
-        nextFree = links
-        capacity = bigger
-    }
+    private func grow() { growLinkedPool(&messages, links: &nextFree, used: used, capacity: &capacity) }
 }
