@@ -182,33 +182,13 @@ struct ExplorerState: Equatable {
         let bound = lines * (agents * (Self.coreFields + Self.llcFields + 2) + Self.homeFields + 1) + 4
             + 4 * parkedMessages.count + 5 * channelCount + 2 * channelMessages.count
         if bound <= Self.zeros.count { bytes.append(contentsOf: Self.zeros[..<bound]) } else { bytes.append(contentsOf: repeatElement(0, count: bound)) }
-        let written = bytes.withUnsafeMutableBufferPointer { buffer in
-            p.withUnsafeBufferPointer { p in
-                inverse.withUnsafeBufferPointer { inverse in
-                    parkedMessages.withUnsafeBufferPointer { parkedMessages in
-                        channelMessages.withUnsafeBufferPointer { channelMessages in
-                            core.withUnsafeBufferPointer { core in
-                                llc.withUnsafeBufferPointer { llc in
-                                    home.withUnsafeBufferPointer { home in
-                                        encode(p, inverse, core: core, llc: llc, home: home, parked: parkedMessages,
-                                               channels: channelMessages, into: buffer.baseAddress! + start)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let written = bytes.withUnsafeMutableBufferPointer { encode(p, inverse, into: $0.baseAddress! + start) }
         precondition(written <= bound, "a state's encoding outgrew its bound")
         bytes.removeLast(bound - written)
     }
 
-    /// `encode`'s work on raw buffers: writes from `out` and returns the bytes written.
-    private func encode(_ p: UnsafeBufferPointer<Int>, _ inverse: UnsafeBufferPointer<Int>, core: UnsafeBufferPointer<UInt8>,
-                        llc: UnsafeBufferPointer<UInt8>, home: UnsafeBufferPointer<UInt8>,
-                        parked: UnsafeBufferPointer<Message>, channels: UnsafeBufferPointer<Message>,
-                        into first: UnsafeMutablePointer<UInt8>) -> Int {
+    /// `encode`'s work: writes through a cursor from `first` and returns the bytes written.
+    private func encode(_ p: [Int], _ inverse: [Int], into first: UnsafeMutablePointer<UInt8>) -> Int {
         var out = first
         @inline(__always) func put(_ b: UInt8) { out.pointee = b; out += 1 }
         @inline(__always) func value(_ v: UInt8) -> UInt8 { v >= 2 ? 2 &+ UInt8(truncatingIfNeeded: p[Int(v) &- 2]) : v }
@@ -219,7 +199,7 @@ struct ExplorerState: Equatable {
             let from = slot == 0 ? 0 : parkedEnd[slot - 1], to = parkedEnd[slot]
             put(UInt8(to - from))
             for i in from ..< to {
-                let m = parked[i]
+                let m = parkedMessages[i]
                 put(m.kind); put(endpoint(m.source)); put(endpoint(m.destination)); put(value(m.value))
             }
         }
@@ -258,17 +238,17 @@ struct ExplorerState: Equatable {
         // a state has a handful of channels).
         withUnsafeTemporaryAllocation(of: (key: Int, index: Int).self, capacity: channelCount) { order in
             for j in 0 ..< channelCount {
-                let m = channels[j == 0 ? 0 : channelEnd[j - 1]]
+                let m = channelMessages[j == 0 ? 0 : channelEnd[j - 1]]
                 let key = (Int(endpoint(m.source)) << 24) | (Int(endpoint(m.destination)) << 16) | (Int(m.line) << 8) | Int(m.channel)
                 var i = j
                 while i > 0 && order[i - 1].key > key { order[i] = order[i - 1]; i -= 1 }
                 order[i] = (key, j)
             }
             for (_, j) in order {
-                let from = j == 0 ? 0 : channelEnd[j - 1], to = channelEnd[j], m0 = channels[from]
+                let from = j == 0 ? 0 : channelEnd[j - 1], to = channelEnd[j], m0 = channelMessages[from]
                 put(endpoint(m0.source)); put(endpoint(m0.destination)); put(m0.line); put(m0.channel)
                 put(UInt8(to - from))
-                for i in from ..< to { put(channels[i].kind); put(value(channels[i].value)) }
+                for i in from ..< to { put(channelMessages[i].kind); put(value(channelMessages[i].value)) }
             }
         }
         return out - first
