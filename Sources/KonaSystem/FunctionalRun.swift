@@ -12,7 +12,7 @@ import KonaWorkloads
 ///
 /// Supports the coherent system with CPU homes and the Kona FPGA or the paging home; the CXL
 /// home and the private model are refused (`FunctionalRun.unsupported`).
-/// - Complexity: O(cores) per access to choose the next core, plus the access's work.
+/// - Complexity: O(cores) per run of one core's accesses to choose the core, plus the accesses' work.
 public final class FunctionalRun {
     /// The model the run drives.
     public let system: FunctionalSystem
@@ -88,20 +88,19 @@ public final class FunctionalRun {
         let system = self.system
         var applied: UInt64 = 0
         var ended = false
+        let paged = self.paged, feed = self.feed
         while applied < limit {
-            guard let (core, access) = streams.take() else { ended = true; break }
-            feed?.append(access)
+            let taken: Int
             do {
-                let line = access.address >> LineGeometry.lineShift
-                if paged {
-                    try system.pagedAccess(core: core, line: line, isStore: access.kind == .store)
-                } else {
-                    try system.access(core: core, line: line, isStore: access.kind == .store)
+                taken = try streams.takeRun(limit: Int(clamping: limit &- applied)) { core, accesses throws(ProtocolViolation) in
+                    if let feed { for access in accesses { feed.append(access) } }
+                    try system.apply(core: core, accesses, paged: paged)
                 }
             } catch {
                 throw error.asSimulationError(at: 0)
             }
-            applied &+= 1
+            if taken == 0 { ended = true; break }
+            applied &+= UInt64(taken)
         }
         if let failure = streams.failure { throw failure }
         if ended { feed?.finish() }

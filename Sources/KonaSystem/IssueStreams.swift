@@ -9,7 +9,8 @@ import KonaWorkloads
 /// The state every take changes (positions, cursors, next positions) is in `Cursors`, flat
 /// memory written without the uniqueness and bounds checks of arrays; the streams share it
 /// when copied, so a copy is not to be taken from (`FunctionalRun` swaps, never copies).
-/// - Complexity: O(cores) per access; a batch of up to 256 accesses is read per 256 applied.
+/// - Complexity: O(cores) per run of one core's accesses, O(1) per access in it; a batch of up
+///   to 256 accesses is read per 256 applied.
 struct IssueStreams {
     /// Per core: the position of its last applied access, the index of its next access in
     /// its buffer, the buffer's length, and the position its next access would take
@@ -72,28 +73,54 @@ struct IssueStreams {
         }
     }
 
-    /// The next access in issue order and its core, taken; nil once every stream has ended.
+    /// Takes the next accesses in issue order for as long as they are one core's, at most
+    /// `limit` (at least 1), and hands them to `body` with their core before the core's
+    /// buffer is refilled; returns how many it took, 0 once every stream has ended.
+    ///
+    /// The order is the one a take per access would give: core `c`'s next access comes first
+    /// while its position is below every other core's next, or equal to the least of them
+    /// when `c` is the lower core. A single-threaded trace is taken a batch at a time.
     @inline(__always)
-    mutating func take() -> (core: Int, access: MemoryAccess)? {
+    mutating func takeRun<E: Error>(limit: Int, _ body: (Int, UnsafeBufferPointer<MemoryAccess>) throws(E) -> Void) throws(E) -> Int {
         let nextPositions = cursors.nextPositions
         var core = 0
         var best = nextPositions[0]
+        var other = UInt64.max, otherCore = Int.max  // the least next position of the cores but `core`
         var c = 1
         while c < cursors.cores {
-            if nextPositions[c] < best { best = nextPositions[c]; core = c }
+            let p = nextPositions[c]
+            if p < best {
+                other = best; otherCore = core
+                best = p; core = c
+            } else if p < other {
+                other = p; otherCore = c
+            }
             c &+= 1
         }
-        guard best != .max else { return nil }
-        let i = cursors.next[core]
-        let access = buffers[core][i]
-        cursors.next[core] = i &+ 1
-        cursors.positions[core] = best
-        if i &+ 1 < cursors.counts[core] {
-            nextPositions[core] = best &+ UInt64(max(1, buffers[core][i &+ 1].instructions))
+        guard best != .max else { return 0 }
+        let first = cursors.next[core], count = cursors.counts[core]
+        var position = best, taken = 1
+        try buffers[core].withUnsafeBufferPointer { buffer throws(E) in
+            let end = min(count, first &+ limit)
+            var i = first &+ 1
+            while i < end {
+                let p = position &+ UInt64(max(1, buffer[i].instructions))
+                guard p < other || (p == other && core < otherCore) else { break }
+                position = p
+                i &+= 1
+            }
+            taken = i &- first
+            try body(core, UnsafeBufferPointer(rebasing: buffer[first ..< i]))
+        }
+        let i = first &+ taken
+        cursors.next[core] = i
+        cursors.positions[core] = position
+        if i < count {
+            nextPositions[core] = position &+ UInt64(max(1, buffers[core][i].instructions))
         } else {
             refresh(core)
         }
-        return (core, access)
+        return taken
     }
 
     /// Core `core`'s next `count` accesses (fewer at the end of its stream), not taken.

@@ -1,5 +1,6 @@
 import KonaEngine
 import KonaProtocol
+import KonaWorkloads
 
 /// The functional model of the coherent system: every access applied atomically, in the
 /// order given, to the private caches, the socket LLCs, the CPU homes and the remote home,
@@ -153,6 +154,26 @@ public final class FunctionalSystem {
         var failure: ProtocolViolation?
         network.complexes[core]._withUnsafeGuaranteedRef { complex in
             do throws(ProtocolViolation) { try complex.access(line: line, isStore: isStore) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Applies core `core`'s `accesses` in order, each as `access` would (`pagedAccess` when
+    /// `paged`), and all they cause.
+    /// - Complexity: an L1D hit costs a tag lookup, with no call per access.
+    public func apply(core: Int, _ accesses: UnsafeBufferPointer<MemoryAccess>, paged: Bool) throws(ProtocolViolation) {
+        if paged {
+            for a in accesses { try pagedAccess(core: core, line: a.address >> LineGeometry.lineShift, isStore: a.kind == .store) }
+            return
+        }
+        var failure: ProtocolViolation?
+        network.complexes[core]._withUnsafeGuaranteedRef { complex in
+            do throws(ProtocolViolation) {
+                for a in accesses {
+                    self.accesses &+= 1
+                    try complex.access(line: a.address >> LineGeometry.lineShift, isStore: a.kind == .store)
+                }
+            } catch { failure = error }
         }
         if let failure { throw failure }
     }
