@@ -85,23 +85,13 @@ public final class FunctionalRun {
         var streams = IssueStreams(sources: [], maxAccesses: 0)
         swap(&streams, &self.streams)                 // worked on as a local: no exclusivity checks
         defer { swap(&streams, &self.streams) }
-        let system = self.system
-        var applied: UInt64 = 0
-        var ended = false
-        let paged = self.paged, feed = self.feed
-        while applied < limit {
-            let taken: Int
-            do {
-                taken = try streams.takeRun(limit: Int(clamping: limit &- applied)) { core, accesses throws(ProtocolViolation) in
-                    if let feed { for access in accesses { feed.append(access) } }
-                    try system.apply(core: core, accesses, paged: paged)
-                }
-            } catch {
-                throw error.asSimulationError(at: 0)
-            }
-            if taken == 0 { ended = true; break }
-            applied &+= UInt64(taken)
+        let applied: UInt64
+        do {
+            applied = try system.apply(&streams, limit: limit, paged: paged, feed: feed.map { feed in { feed.append($0) } })
+        } catch {
+            throw error.asSimulationError(at: 0)
         }
+        let ended = applied < limit
         if let failure = streams.failure { throw failure }
         if ended { feed?.finish() }
         return applied

@@ -5,23 +5,28 @@ import KonaWorkloads
 /// applied, at least one each). The next access is the core whose next position is least
 /// (equal positions in core order). A value, so that `FunctionalRun` works on it as a
 /// local: a class's stored arrays would pay dynamic exclusivity checks per access.
+/// `FunctionalSystem.apply(_:limit:paged:feed:)` takes from them.
 ///
 /// The state every take changes (positions, cursors, next positions) is in `Cursors`, flat
 /// memory written without the uniqueness and bounds checks of arrays; the streams share it
 /// when copied, so a copy is not to be taken from (`FunctionalRun` swaps, never copies).
 /// - Complexity: O(cores) per run of one core's accesses, O(1) per access in it; a batch of up
 ///   to 256 accesses is read per 256 applied.
-struct IssueStreams {
+public struct IssueStreams {
     /// Per core: the position of its last applied access, the index of its next access in
     /// its buffer, the buffer's length, and the position its next access would take
     /// (`UInt64.max` once it has ended), kept up to date at every take so that choosing the
-    /// next core is a scan of one flat array.
+    /// next core is a scan of one flat array; and the buffer itself (`bases`, `capacities`),
+    /// which only a batch read moves. `MemoryAccess` is a trivial type: the buffers are
+    /// written and copied as plain memory.
     private final class Cursors {
         let cores: Int
         let positions: UnsafeMutablePointer<UInt64>
         let next: UnsafeMutablePointer<Int>
         let counts: UnsafeMutablePointer<Int>
         let nextPositions: UnsafeMutablePointer<UInt64>
+        let bases: UnsafeMutablePointer<UnsafeMutablePointer<MemoryAccess>>
+        let capacities: UnsafeMutablePointer<Int>
 
         init(cores: Int) {
             self.cores = cores
@@ -34,31 +39,50 @@ struct IssueStreams {
             counts.initialize(repeating: 0, count: n)
             nextPositions = .allocate(capacity: n)
             nextPositions.initialize(repeating: .max, count: n)
+            bases = .allocate(capacity: n)
+            capacities = .allocate(capacity: n)
+            for c in 0..<n {
+                bases[c] = .allocate(capacity: IssueStreams.batch)
+                capacities[c] = IssueStreams.batch
+            }
+        }
+
+        /// Makes core `c`'s buffer hold at least `capacity` accesses, keeping its first `counts[c]`.
+        func reserve(_ c: Int, capacity: Int) {
+            guard capacity > capacities[c] else { return }
+            let grown = UnsafeMutablePointer<MemoryAccess>.allocate(capacity: max(capacity, 2 * capacities[c]))
+            grown.update(from: bases[c], count: counts[c])
+            bases[c].deallocate()
+            bases[c] = grown
+            capacities[c] = max(capacity, 2 * capacities[c])
         }
 
         deinit {
+            for c in 0..<max(1, cores) { bases[c].deallocate() }
             positions.deallocate()
             next.deallocate()
             counts.deallocate()
             nextPositions.deallocate()
+            bases.deallocate()
+            capacities.deallocate()
         }
     }
 
+    /// Accesses read from a core's source at a time.
+    static let batch = 256
     private var sources: [any AccessSource]
     private let maxAccesses: UInt64
     private var read: [UInt64]
-    private var buffers: [[MemoryAccess]]
     private var ended: [Bool]
     private let cursors: Cursors
     /// The first trace error met (that core's stream ends there).
-    private(set) var failure: WorkloadError?
+    public private(set) var failure: WorkloadError?
 
     /// Streams over `sources`, each stopped after `maxAccesses` (0: no limit).
-    init(sources: [any AccessSource], maxAccesses: UInt64) {
+    public init(sources: [any AccessSource], maxAccesses: UInt64) {
         self.sources = sources
         self.maxAccesses = maxAccesses
         read = Array(repeating: 0, count: sources.count)
-        buffers = Array(repeating: [], count: sources.count)
         ended = Array(repeating: false, count: sources.count)
         cursors = Cursors(cores: sources.count)
         for c in 0..<sources.count { refresh(c) }
@@ -69,7 +93,7 @@ struct IssueStreams {
         if cursors.next[c] == cursors.counts[c] && (ended[c] || !readBatch(c)) {
             cursors.nextPositions[c] = .max
         } else {
-            cursors.nextPositions[c] = cursors.positions[c] &+ UInt64(max(1, buffers[c][cursors.next[c]].instructions))
+            cursors.nextPositions[c] = cursors.positions[c] &+ UInt64(max(1, cursors.bases[c][cursors.next[c]].instructions))
         }
     }
 
@@ -98,73 +122,63 @@ struct IssueStreams {
             c &+= 1
         }
         guard best != .max else { return 0 }
+        let buffer = cursors.bases[core]
         let first = cursors.next[core], count = cursors.counts[core]
-        var position = best, taken = 1
-        try buffers[core].withUnsafeBufferPointer { buffer throws(E) in
-            let end = min(count, first &+ limit)
-            var i = first &+ 1
-            while i < end {
-                let p = position &+ UInt64(max(1, buffer[i].instructions))
-                guard p < other || (p == other && core < otherCore) else { break }
-                position = p
-                i &+= 1
-            }
-            taken = i &- first
-            try body(core, UnsafeBufferPointer(rebasing: buffer[first ..< i]))
+        let end = min(count, first &+ limit)
+        var position = best
+        var i = first &+ 1
+        while i < end {
+            let p = position &+ UInt64(max(1, buffer[i].instructions))
+            guard p < other || (p == other && core < otherCore) else { break }
+            position = p
+            i &+= 1
         }
-        let i = first &+ taken
+        try body(core, UnsafeBufferPointer(start: buffer + first, count: i &- first))
         cursors.next[core] = i
         cursors.positions[core] = position
         if i < count {
-            nextPositions[core] = position &+ UInt64(max(1, buffers[core][i].instructions))
+            nextPositions[core] = position &+ UInt64(max(1, buffer[i].instructions))
         } else {
             refresh(core)
         }
-        return taken
+        return i &- first
     }
 
     /// Core `core`'s next `count` accesses (fewer at the end of its stream), not taken.
-    mutating func upcoming(_ count: Int, core: Int) -> [MemoryAccess] {
+    public mutating func upcoming(_ count: Int, core: Int) -> [MemoryAccess] {
         while cursors.counts[core] - cursors.next[core] < count && !ended[core] && readBatch(core, keeping: true) {}
         let next = cursors.next[core]
-        return Array(buffers[core][next ..< min(buffers[core].count, next + count)])
+        return Array(UnsafeBufferPointer(start: cursors.bases[core] + next, count: min(cursors.counts[core] - next, count)))
     }
 
     /// Cores whose streams have accesses left.
-    var activeCores: Int {
+    public var activeCores: Int {
         (0..<sources.count).reduce(0) { $0 + (ended[$1] && cursors.next[$1] == cursors.counts[$1] ? 0 : 1) }
     }
 
     /// Reads core `c`'s next batch of up to 256 accesses, after the untaken ones if
     /// `keeping`, else in their place; false (the core has ended) at its stream's end or limit.
-    /// A batch taken whole is overwritten in place (no reallocation or copy of placeholders).
     private mutating func readBatch(_ c: Int, keeping: Bool = false) -> Bool {
-        var old = buffers[c].count                     // where the new batch goes
-        if !keeping || cursors.next[c] == old {
-            if cursors.next[c] == old {
-                old = 0
-            } else {
-                buffers[c].removeFirst(cursors.next[c])
-                old = buffers[c].count
-            }
+        let base = cursors.bases[c], taken = cursors.next[c]
+        if !keeping || taken == cursors.counts[c] {
+            // The untaken accesses move to the front (none when all were taken).
+            UnsafeMutableRawPointer(base).copyMemory(from: base + taken,       // overlapping: a memmove
+                                                     byteCount: (cursors.counts[c] - taken) * MemoryLayout<MemoryAccess>.stride)
+            cursors.counts[c] -= taken
             cursors.next[c] = 0
         }
-        let room = maxAccesses == 0 ? 256 : Int(min(256, maxAccesses - read[c]))
+        let old = cursors.counts[c]                    // where the new batch goes
+        let room = maxAccesses == 0 ? Self.batch : Int(min(UInt64(Self.batch), maxAccesses - read[c]))
         var n = 0
         if room > 0 {
-            let missing = old + room - buffers[c].count
-            if missing > 0 { buffers[c].append(contentsOf: repeatElement(MemoryAccess.none, count: missing)) }
-            let source = sources[c]
+            cursors.reserve(c, capacity: old + room)
             do {
-                n = try buffers[c].withUnsafeMutableBufferPointer { buffer throws(WorkloadError) -> Int in
-                    try source.fill(UnsafeMutableBufferPointer(rebasing: buffer[old ..< old + room]))
-                }
+                n = try sources[c].fill(UnsafeMutableBufferPointer(start: cursors.bases[c] + old, count: room))
             } catch {
                 if failure == nil { failure = error }
             }
         }
-        buffers[c].removeLast(buffers[c].count - (old + n))
-        cursors.counts[c] = buffers[c].count
+        cursors.counts[c] = old + n
         read[c] += UInt64(n)
         if n == 0 { ended[c] = true }
         return n > 0
