@@ -12,7 +12,7 @@ import KonaWorkloads
 ///
 /// Supports the coherent system with CPU homes and the Kona FPGA or the paging home; the CXL
 /// home and the private model are refused (`FunctionalRun.unsupported`).
-/// - Complexity: O(cores) per access to choose the next core, plus the access's work.
+/// - Complexity: O(cores) per run of one core's accesses to choose the core, plus the accesses' work.
 public final class FunctionalRun {
     /// The model the run drives.
     public let system: FunctionalSystem
@@ -85,24 +85,13 @@ public final class FunctionalRun {
         var streams = IssueStreams(sources: [], maxAccesses: 0)
         swap(&streams, &self.streams)                 // worked on as a local: no exclusivity checks
         defer { swap(&streams, &self.streams) }
-        let system = self.system
-        var applied: UInt64 = 0
-        var ended = false
-        while applied < limit {
-            guard let (core, access) = streams.take() else { ended = true; break }
-            feed?.append(access)
-            do {
-                let line = access.address >> LineGeometry.lineShift
-                if paged {
-                    try system.pagedAccess(core: core, line: line, isStore: access.kind == .store)
-                } else {
-                    try system.access(core: core, line: line, isStore: access.kind == .store)
-                }
-            } catch {
-                throw error.asSimulationError(at: 0)
-            }
-            applied &+= 1
+        let applied: UInt64
+        do {
+            applied = try system.apply(&streams, limit: limit, paged: paged, feed: feed.map { feed in { feed.append($0) } })
+        } catch {
+            throw error.asSimulationError(at: 0)
         }
+        let ended = applied < limit
         if let failure = streams.failure { throw failure }
         if ended { feed?.finish() }
         return applied

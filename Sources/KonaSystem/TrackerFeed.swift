@@ -26,11 +26,15 @@ final class TrackerFeed: @unchecked Sendable {
         pending.reserveCapacity(Self.chunk)
     }
 
-    /// Logs the run's next access; every `chunk` of them goes to the trackers.
-    @inline(__always)
-    func append(_ access: MemoryAccess) {
-        pending.append(access)
-        if pending.count == Self.chunk { send() }
+    /// Logs the run's next accesses; every `chunk` of them goes to the trackers.
+    func append(_ accesses: UnsafeBufferPointer<MemoryAccess>) {
+        var rest = accesses[...]
+        while !rest.isEmpty {
+            let n = min(rest.count, Self.chunk - pending.count)
+            pending.append(contentsOf: rest.prefix(n))
+            rest = rest.dropFirst(n)
+            if pending.count == Self.chunk { send() }
+        }
     }
 
     private func send() {

@@ -1,5 +1,6 @@
 import KonaEngine
 import KonaProtocol
+import KonaWorkloads
 
 /// A core's private L1D and L2 in the functional model: the same tag arrays
 /// (`PrivateCacheWays`) and `CoreComplexController` as `PrivateCacheComplex`, with no time and
@@ -15,7 +16,7 @@ final class FunctionalComplex {
     /// The counts `PrivateCacheComplex` reports under the same names.
     private(set) var l1Hits: UInt64 = 0, l1Misses: UInt64 = 0, l2Hits: UInt64 = 0, l2Misses: UInt64 = 0
     private(set) var upgrades: UInt64 = 0, evictions: UInt64 = 0, snoops: UInt64 = 0
-    /// The first protocol error met inside a transition callback.
+    /// The first protocol error met inside a transition callback, or the one `apply` met.
     var failure: ProtocolViolation?
     /// The system's transaction memo, if it has one.
     let memo: TransactionMemo?
@@ -43,6 +44,26 @@ final class FunctionalComplex {
             return
         }
         try slowAccess(line: line, isStore: isStore, l1Index: index)
+    }
+
+    /// Applies `accesses` (this core's, in order) as `access` would one by one; returns the
+    /// index of the one that violated the protocol (its error in `failure`), or -1.
+    @inline(__always)
+    func apply(_ accesses: UnsafeBufferPointer<MemoryAccess>) -> Int {
+        guard let base = accesses.baseAddress else { return -1 }
+        let count = accesses.count
+        var i = 0
+        while i < count {
+            let a = base[i]
+            do {
+                try access(line: a.address >> LineGeometry.lineShift, isStore: a.kind == .store)
+            } catch {
+                failure = error
+                return i
+            }
+            i &+= 1
+        }
+        return -1
     }
 
     private func slowAccess(line: UInt64, isStore: Bool, l1Index: Int) throws(ProtocolViolation) {

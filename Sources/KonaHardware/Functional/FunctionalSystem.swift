@@ -1,5 +1,6 @@
 import KonaEngine
 import KonaProtocol
+import KonaWorkloads
 
 /// The functional model of the coherent system: every access applied atomically, in the
 /// order given, to the private caches, the socket LLCs, the CPU homes and the remote home,
@@ -155,6 +156,36 @@ public final class FunctionalSystem {
             do throws(ProtocolViolation) { try complex.access(line: line, isStore: isStore) } catch { failure = error }
         }
         if let failure { throw failure }
+    }
+
+    /// Applies up to `limit` accesses of `streams` in their issue order, each as `access`
+    /// would (`pagedAccess` when `paged`), and all they cause; returns how many it applied.
+    /// `feed` is handed each run of one core's accesses before they are applied.
+    /// - Complexity: O(cores) per run of one core's accesses; an L1D hit is a tag lookup.
+    public func apply(_ streams: inout IssueStreams, limit: UInt64, paged: Bool,
+                      feed: ((UnsafeBufferPointer<MemoryAccess>) -> Void)?) throws(ProtocolViolation) -> UInt64 {
+        var applied: UInt64 = 0
+        let complexes = network.complexes
+        while applied < limit {
+            let taken = try streams.takeRun(limit: Int(clamping: limit &- applied)) { core, run throws(ProtocolViolation) in
+                feed?(run)
+                if paged {
+                    for i in 0 ..< run.count {                   // `pagedAccess` counts the access
+                        try pagedAccess(core: core, line: run[i].address >> LineGeometry.lineShift, isStore: run[i].kind == .store)
+                    }
+                    return
+                }
+                let failed = complexes[core]._withUnsafeGuaranteedRef { $0.apply(run) }
+                if failed >= 0 {
+                    accesses &+= UInt64(failed &+ 1)          // the access that failed counts, as in `access`
+                    throw complexes[core]._withUnsafeGuaranteedRef { $0.failure! }
+                }
+                accesses &+= UInt64(run.count)
+            }
+            if taken == 0 { break }
+            applied &+= UInt64(taken)
+        }
+        return applied
     }
 
     /// Every count the model keeps, under the detailed model's statistic names.
