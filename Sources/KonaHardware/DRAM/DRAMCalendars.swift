@@ -138,30 +138,45 @@ struct DRAMCalendars {
     @inline(__always)
     func lastMark(_ stream: Int) -> UInt64 { latest[stream] }
 
-    /// Marks a write placed past every mark of its streams, as `mark` would: its WR at `cas`
-    /// in streams `a`, `b` and `c` (command bus, rank, group), its data beats from `data` for
-    /// `burst` cycles in `bus`, and its data's end in `d` and `e` (rank, group); one window check.
+    /// Slides the window as marking `count` cycles from `first`, `stride` apart, one after
+    /// another would (each `mark` slides when its cycle lies past the window), so that
+    /// `mark(_:from:stride:count:length:)` may then mark them all at once.
     @inline(__always)
-    mutating func markWrite(_ a: Int, _ b: Int, _ c: Int, at cas: UInt64, bus: Int, data: UInt64, burst: UInt64,
-                            ends d: Int, _ e: Int) {
-        let end = data &+ burst
-        if end >= base &+ Self.window { slide(to: end) }
-        latest[a] = max(latest[a], cas); latest[b] = max(latest[b], cas); latest[c] = max(latest[c], cas)
-        latest[d] = max(latest[d], end); latest[e] = max(latest[e], end)
-        let mask = Self.words &- 1
-        if cas >= base {
-            let w = Int(truncatingIfNeeded: cas &>> 6) & mask
-            let bit: UInt64 = 1 &<< (cas & 63)
-            bits[a &* Self.words &+ w] |= bit
-            bits[b &* Self.words &+ w] |= bit
-            bits[c &* Self.words &+ w] |= bit
+    mutating func reach(from first: UInt64, stride: UInt64, count: Int) {
+        let last = first &+ UInt64(count &- 1) &* stride
+        while last >= base &+ Self.window {
+            let limit = base &+ Self.window
+            let k = first >= limit ? 0 : (limit &- first &+ stride &- 1) / stride
+            slide(to: first &+ k &* stride)
         }
-        mark(bus, at: data, length: burst)
-        guard end >= base else { return }
-        let w = Int(truncatingIfNeeded: end &>> 6) & mask
-        let bit: UInt64 = 1 &<< (end & 63)
-        bits[d &* Self.words &+ w] |= bit
-        bits[e &* Self.words &+ w] |= bit
+    }
+
+    /// Marks `count` runs of `length` cycles in `stream`, the first at `first` and each
+    /// `stride` after the one before (`length` at most `stride`), as as many `mark` calls
+    /// would once the window reaches the last (`reach`). A stride dividing 64 is marked a
+    /// word at a time: the words' pattern of runs, cut to the span. O(span / 64 + 1).
+    @inline(__always)
+    mutating func mark(_ stream: Int, from first: UInt64, stride: UInt64, count: Int, length: UInt64 = 1) {
+        let last = first &+ UInt64(count &- 1) &* stride &+ length &- 1
+        if latest[stream] < last { latest[stream] = last }
+        guard stride & (stride &- 1) == 0 && stride <= 64 else {
+            for i in 0 ..< UInt64(count) { mark(stream, at: first &+ i &* stride, length: length) }
+            return
+        }
+        var pattern = length >= 64 ? UInt64.max : (1 &<< length) &- 1
+        var period = stride
+        while period < 64 { pattern |= pattern &<< period; period &<<= 1 }
+        // The runs start at cycles equal to `first` modulo the stride (which divides 64).
+        let phase = first & 63
+        pattern = (pattern &<< phase) | (pattern &>> ((64 &- phase) & 63))
+        var c = max(first, base)
+        while c <= last {
+            let offset = c & 63
+            let span = min(64 &- offset, last &- c &+ 1)
+            let mask = span == 64 ? UInt64.max : ((1 &<< span) &- 1) &<< offset
+            bits[word(stream, c)] |= pattern & mask
+            c &+= span
+        }
     }
 
     /// Moves the window so that it ends just past `cycle` (keeping the latest half), clearing what leaves it.
