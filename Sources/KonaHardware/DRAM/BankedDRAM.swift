@@ -51,6 +51,12 @@ public final class BankedDRAM {
     let gridReach: UInt64
     let closedPage: Bool
     static let closed = UInt64.max
+    /// Whether a fill's run of lines is marked by word patterns (`tCCD_S` and the bank
+    /// groups' `tCCD_S` apart powers of two up to 64 cycles, a burst no longer than
+    /// `tCCD_S`); the patterns: a cycle every `tCCD_S`, a burst every `tCCD_S`, a cycle every
+    /// `bankGroups * tCCD_S` (`DRAMCalendars.runs`).
+    let runsByWord: Bool
+    let strideRuns: UInt64, strideBursts: UInt64, groupRuns: UInt64
 
     // Per bank (index ((channel * ranks + rank) * bankGroups + group) * banksPerGroup + bank), in cycles.
     let openRow: UnsafeMutableBufferPointer<UInt64>
@@ -149,6 +155,12 @@ public final class BankedDRAM {
         readWork = max(c(p.tRAS), c(p.tRCD + p.tRTP))
         writeWork = max(c(p.tRAS), c(p.tRCD + p.tCWL + p.burstCycles + p.tWR))
         closedPage = p.pagePolicy == .closed
+        let stride = c(p.tCCD_S), groupStride = c(p.bankGroups * p.tCCD_S)
+        runsByWord = stride.nonzeroBitCount == 1 && groupStride.nonzeroBitCount == 1 && groupStride <= 64
+            && c(p.burstCycles) <= stride
+        strideRuns = runsByWord ? DRAMCalendars.runs(every: stride, length: 1) : .max
+        strideBursts = runsByWord ? DRAMCalendars.runs(every: stride, length: c(p.burstCycles)) : .max
+        groupRuns = runsByWord ? DRAMCalendars.runs(every: groupStride, length: 1) : .max
         rankCount = p.channels * p.ranks
         groupCount = rankCount * p.bankGroups
         let banks = rankCount * p.banksPerRank
@@ -351,12 +363,13 @@ public final class BankedDRAM {
               calendars.lastMark(casGroup(group)) &+ tCCD_L <= cas, calendars.lastMark(bus(c)) < data,
               calendars.lastMark(readData(c)) &+ tRTW < data else { return 0 }
         let stride = tCCD_S
-        // How far the run may go: its stretch of the mapping, one line if bursts outlast the
-        // stride, one line per group if a group's lines come closer than tCCD_L.
+        // How far the run may go: its stretch of the mapping, one line unless bursts fit the
+        // stride and the marks go by word patterns, one line per group if a group's lines
+        // come closer than tCCD_L.
         let stretch = mapping.trainLines
         var n = Int(truncatingIfNeeded: min(UInt64(limit), stretch &- (line & (stretch &- 1))))
         let groups = parameters.bankGroups
-        if tBurst > stride { n = 1 }
+        if !runsByWord { n = 1 }
         if UInt64(groups) &* stride < tCCD_L { n = min(n, groups) }
         // A line after the first enters its queue no earlier than `start` + its index and no
         // later than its WR: clear of refresh if its WR is before the next refresh comes due,
@@ -399,11 +412,13 @@ public final class BankedDRAM {
         // Place the run: marks, queue entries, statistics.
         let count = UInt64(n)
         let ends = data &+ tBurst
+        let span = (count &- 1) &* stride
+        let (each, bursts, groupEach) = n > 1 ? (strideRuns, strideBursts, groupRuns) : (UInt64.max, UInt64.max, UInt64.max)
         calendars.reach(from: ends, stride: stride, count: n)
-        calendars.mark(commands(c), from: cas, stride: stride, count: n)
-        calendars.mark(casRank(r), from: cas, stride: stride, count: n)
-        calendars.mark(bus(c), from: data, stride: stride, count: n, length: tBurst)
-        calendars.mark(wendRank(r), from: ends, stride: stride, count: n)
+        calendars.mark(commands(c), casRank(r), from: cas, through: cas &+ span, pattern: DRAMCalendars.phase(each, cas))
+        calendars.mark(bus(c), bus(c), from: data, through: data &+ span &+ tBurst &- 1,
+                       pattern: DRAMCalendars.phase(bursts, data))
+        calendars.mark(wendRank(r), wendRank(r), from: ends, through: ends &+ span, pattern: DRAMCalendars.phase(each, ends))
         let groupStride = UInt64(groups) &* stride
         let perLine = tCWL &+ tBurst
         for j in 0 ..< min(groups, n) {
@@ -411,15 +426,16 @@ public final class BankedDRAM {
             let bank = (g &<< groupShift) | l.bank
             let lines = (n &- j &+ groups &- 1) / groups
             let first = cas &+ UInt64(j) &* stride
-            calendars.mark(casGroup(g), from: first, stride: groupStride, count: lines)
-            calendars.mark(wendGroup(g), from: first &+ perLine, stride: groupStride, count: lines)
+            let last = first &+ UInt64(lines &- 1) &* groupStride
+            calendars.mark(casGroup(g), casGroup(g), from: first, through: last, pattern: DRAMCalendars.phase(groupEach, first))
+            calendars.mark(wendGroup(g), wendGroup(g), from: first &+ perLine, through: last &+ perLine,
+                           pattern: DRAMCalendars.phase(groupEach, first &+ perLine))
             // The bank's queue holds its last `bankQueue` RD/WR cycles.
             let head = Int(truncatingIfNeeded: bankQueueHead[bank])
             for q in max(0, lines &- bankQueue) ..< lines {
                 bankQueueCAS[bank &* bankQueue &+ (head &+ q) % bankQueue] = first &+ UInt64(q) &* groupStride
             }
             bankQueueHead[bank] = UInt64((head &+ lines) % bankQueue)
-            let last = first &+ UInt64(lines &- 1) &* groupStride
             bankBusy[bank] &+= UInt64(lines) &* perLine
             preAllowed[bank] = max(preAllowed[bank], last &+ perLine &+ tWR)
             bankHits[bank] &+= UInt64(lines)

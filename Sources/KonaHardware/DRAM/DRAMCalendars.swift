@@ -151,32 +151,48 @@ struct DRAMCalendars {
         }
     }
 
-    /// Marks `count` runs of `length` cycles in `stream`, the first at `first` and each
-    /// `stride` after the one before (`length` at most `stride`), as as many `mark` calls
-    /// would once the window reaches the last (`reach`). A stride dividing 64 is marked a
-    /// word at a time: the words' pattern of runs, cut to the span. O(span / 64 + 1).
-    @inline(__always)
-    mutating func mark(_ stream: Int, from first: UInt64, stride: UInt64, count: Int, length: UInt64 = 1) {
-        let last = first &+ UInt64(count &- 1) &* stride &+ length &- 1
-        if latest[stream] < last { latest[stream] = last }
-        guard stride & (stride &- 1) == 0 && stride <= 64 else {
-            for i in 0 ..< UInt64(count) { mark(stream, at: first &+ i &* stride, length: length) }
-            return
-        }
+    /// A word's pattern of runs of `length` cycles every `stride` cycles (a power of two up
+    /// to 64, at least `length`), the first at bit 0; `phase` places it for a first run at a cycle.
+    static func runs(every stride: UInt64, length: UInt64) -> UInt64 {
         var pattern = length >= 64 ? UInt64.max : (1 &<< length) &- 1
         var period = stride
         while period < 64 { pattern |= pattern &<< period; period &<<= 1 }
-        // The runs start at cycles equal to `first` modulo the stride (which divides 64).
-        let phase = first & 63
-        pattern = (pattern &<< phase) | (pattern &>> ((64 &- phase) & 63))
-        var c = max(first, base)
-        while c <= last {
-            let offset = c & 63
-            let span = min(64 &- offset, last &- c &+ 1)
-            let mask = span == 64 ? UInt64.max : ((1 &<< span) &- 1) &<< offset
-            bits[word(stream, c)] |= pattern & mask
-            c &+= span
+        return pattern
+    }
+
+    /// `pattern` (from `runs`) with its first run at `cycle`'s bit.
+    @inline(__always)
+    static func phase(_ pattern: UInt64, _ cycle: UInt64) -> UInt64 {
+        let shift = cycle & 63
+        return (pattern &<< shift) | (pattern &>> ((64 &- shift) & 63))
+    }
+
+    /// Marks the cycles of `[first, last]` whose bits are set in `pattern` (a word's pattern
+    /// of runs, phased: `phase`) in streams `a` and `b` (the same stream twice marks it
+    /// once), as a `mark` call per run would once the window reaches `last` (`reach`).
+    /// O(span / 64 + 1).
+    @inline(__always)
+    mutating func mark(_ a: Int, _ b: Int, from first: UInt64, through last: UInt64, pattern: UInt64) {
+        if latest[a] < last { latest[a] = last }
+        if latest[b] < last { latest[b] = last }
+        let lo = max(first, base)
+        guard lo <= last else { return }
+        let wordMask = UInt64(Self.words &- 1)
+        let rowA = a &* Self.words, rowB = b &* Self.words
+        var w = lo &>> 6
+        let end = last &>> 6
+        var mask = pattern & (UInt64.max &<< (lo & 63))
+        while w < end {
+            let i = Int(truncatingIfNeeded: w & wordMask)
+            bits[rowA &+ i] |= mask
+            bits[rowB &+ i] |= mask
+            mask = pattern
+            w &+= 1
         }
+        mask &= UInt64.max &>> (63 &- (last & 63))
+        let i = Int(truncatingIfNeeded: w & wordMask)
+        bits[rowA &+ i] |= mask
+        bits[rowB &+ i] |= mask
     }
 
     /// Moves the window so that it ends just past `cycle` (keeping the latest half), clearing what leaves it.
