@@ -195,14 +195,20 @@ struct DRAMCalendars {
         bits[rowB &+ i] |= mask
     }
 
-    /// Moves the window so that it ends just past `cycle` (keeping the latest half), clearing what leaves it.
+    /// Moves the window so that it ends just past `cycle` (keeping the latest half), clearing what leaves it:
+    /// per stream one or two spans of words (the ring wraps), none for a stream whose latest mark is before
+    /// the window (every mark lies in the window, so it holds none).
     private mutating func slide(to cycle: UInt64) {
         let newBase = (cycle &- Self.window / 2) & ~63
+        let leaving = Int(truncatingIfNeeded: min(newBase &- base, Self.window) &>> 6)
+        let start = Int(truncatingIfNeeded: (base &>> 6) & UInt64(Self.words &- 1))
+        let head = min(leaving, Self.words &- start), wrapped = leaving &- head
         let streams = bits.count / Self.words
-        var c = base
-        while c < newBase && c < base &+ Self.window {
-            for s in 0 ..< streams { bits[word(s, c)] = 0 }
-            c &+= 64
+        let words = bits.baseAddress!
+        for s in 0 ..< streams where latest[s] >= base {
+            let row = words + s &* Self.words
+            (row + start).update(repeating: 0, count: head)
+            if wrapped > 0 { row.update(repeating: 0, count: wrapped) }
         }
         base = newBase
     }
