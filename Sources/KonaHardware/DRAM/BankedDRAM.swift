@@ -388,6 +388,7 @@ public final class BankedDRAM {
         let groupMask = groups &- 1
         let flip = (group & groupMask) ^ (Int(truncatingIfNeeded: line) & groupMask)
         let rankGroups = group & ~groupMask
+        let groupStride = UInt64(groups) &* stride
         var j = 0
         while j < min(groups, n) {
             let g = rankGroups | ((Int(truncatingIfNeeded: line &+ UInt64(j)) & groupMask) ^ flip)
@@ -398,14 +399,17 @@ public final class BankedDRAM {
                 n = j
                 break
             }
-            let head = Int(truncatingIfNeeded: bankQueueHead[bank])
+            let ring = bank &* bankQueue, head = Int(truncatingIfNeeded: bankQueueHead[bank])
             var k = j == 0 ? groups : j
             var q = j == 0 ? 1 : 0
+            var slot = head &+ q == bankQueue ? 0 : head &+ q
+            var wr = first &+ (j == 0 ? groupStride : 0)
             while k < n && q < bankQueue {
-                let slot = bank &* bankQueue &+ (head &+ q) % bankQueue
-                if bankQueueCAS[slot] > cas &+ UInt64(k) &* stride { n = k; break }
+                if bankQueueCAS[ring &+ slot] > wr { n = k; break }
                 k &+= groups
                 q &+= 1
+                slot = slot &+ 1 == bankQueue ? 0 : slot &+ 1
+                wr &+= groupStride
             }
             j &+= 1
         }
@@ -415,11 +419,12 @@ public final class BankedDRAM {
         let span = (count &- 1) &* stride
         let (each, bursts, groupEach) = n > 1 ? (strideRuns, strideBursts, groupRuns) : (UInt64.max, UInt64.max, UInt64.max)
         calendars.reach(from: ends, stride: stride, count: n)
-        calendars.mark(commands(c), casRank(r), from: cas, through: cas &+ span, pattern: DRAMCalendars.phase(each, cas))
-        calendars.mark(bus(c), bus(c), from: data, through: data &+ span &+ tBurst &- 1,
+        let casRuns = DRAMCalendars.phase(each, cas)
+        calendars.mark(commands(c), from: cas, through: cas &+ span, pattern: casRuns)
+        calendars.mark(casRank(r), from: cas, through: cas &+ span, pattern: casRuns)
+        calendars.mark(bus(c), from: data, through: data &+ span &+ tBurst &- 1,
                        pattern: DRAMCalendars.phase(bursts, data))
-        calendars.mark(wendRank(r), wendRank(r), from: ends, through: ends &+ span, pattern: DRAMCalendars.phase(each, ends))
-        let groupStride = UInt64(groups) &* stride
+        calendars.mark(wendRank(r), from: ends, through: ends &+ span, pattern: DRAMCalendars.phase(each, ends))
         let perLine = tCWL &+ tBurst
         for j in 0 ..< min(groups, n) {
             let g = rankGroups | ((Int(truncatingIfNeeded: line &+ UInt64(j)) & groupMask) ^ flip)
@@ -427,15 +432,20 @@ public final class BankedDRAM {
             let lines = (n &- j &+ groups &- 1) / groups
             let first = cas &+ UInt64(j) &* stride
             let last = first &+ UInt64(lines &- 1) &* groupStride
-            calendars.mark(casGroup(g), casGroup(g), from: first, through: last, pattern: DRAMCalendars.phase(groupEach, first))
-            calendars.mark(wendGroup(g), wendGroup(g), from: first &+ perLine, through: last &+ perLine,
+            calendars.mark(casGroup(g), from: first, through: last, pattern: DRAMCalendars.phase(groupEach, first))
+            calendars.mark(wendGroup(g), from: first &+ perLine, through: last &+ perLine,
                            pattern: DRAMCalendars.phase(groupEach, first &+ perLine))
             // The bank's queue holds its last `bankQueue` RD/WR cycles.
-            let head = Int(truncatingIfNeeded: bankQueueHead[bank])
-            for q in max(0, lines &- bankQueue) ..< lines {
-                bankQueueCAS[bank &* bankQueue &+ (head &+ q) % bankQueue] = first &+ UInt64(q) &* groupStride
+            let ring = bank &* bankQueue
+            let skipped = max(0, lines &- bankQueue)
+            var slot = (Int(truncatingIfNeeded: bankQueueHead[bank]) &+ skipped) % bankQueue
+            var wr = first &+ UInt64(skipped) &* groupStride
+            for _ in skipped ..< lines {
+                bankQueueCAS[ring &+ slot] = wr
+                slot = slot &+ 1 == bankQueue ? 0 : slot &+ 1
+                wr &+= groupStride
             }
-            bankQueueHead[bank] = UInt64((head &+ lines) % bankQueue)
+            bankQueueHead[bank] = UInt64(slot)
             bankBusy[bank] &+= UInt64(lines) &* perLine
             preAllowed[bank] = max(preAllowed[bank], last &+ perLine &+ tWR)
             bankHits[bank] &+= UInt64(lines)

@@ -168,31 +168,24 @@ struct DRAMCalendars {
     }
 
     /// Marks the cycles of `[first, last]` whose bits are set in `pattern` (a word's pattern
-    /// of runs, phased: `phase`) in streams `a` and `b` (the same stream twice marks it
-    /// once), as a `mark` call per run would once the window reaches `last` (`reach`).
-    /// O(span / 64 + 1).
+    /// of runs, phased: `phase`) in `stream`, as a `mark` call per run would once the window
+    /// reaches `last` (`reach`). O(span / 64 + 1).
     @inline(__always)
-    mutating func mark(_ a: Int, _ b: Int, from first: UInt64, through last: UInt64, pattern: UInt64) {
-        if latest[a] < last { latest[a] = last }
-        if latest[b] < last { latest[b] = last }
+    mutating func mark(_ stream: Int, from first: UInt64, through last: UInt64, pattern: UInt64) {
+        if latest[stream] < last { latest[stream] = last }
         let lo = max(first, base)
         guard lo <= last else { return }
         let wordMask = UInt64(Self.words &- 1)
-        let rowA = a &* Self.words, rowB = b &* Self.words
+        let row = stream &* Self.words
         var w = lo &>> 6
         let end = last &>> 6
         var mask = pattern & (UInt64.max &<< (lo & 63))
         while w < end {
-            let i = Int(truncatingIfNeeded: w & wordMask)
-            bits[rowA &+ i] |= mask
-            bits[rowB &+ i] |= mask
+            bits[row &+ Int(truncatingIfNeeded: w & wordMask)] |= mask
             mask = pattern
             w &+= 1
         }
-        mask &= UInt64.max &>> (63 &- (last & 63))
-        let i = Int(truncatingIfNeeded: w & wordMask)
-        bits[rowA &+ i] |= mask
-        bits[rowB &+ i] |= mask
+        bits[row &+ Int(truncatingIfNeeded: w & wordMask)] |= mask & (UInt64.max &>> (63 &- (last & 63)))
     }
 
     /// Moves the window so that it ends just past `cycle` (keeping the latest half), clearing what leaves it:
