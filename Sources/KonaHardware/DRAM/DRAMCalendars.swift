@@ -33,10 +33,17 @@ struct DRAMCalendars {
         stream &* Self.words &+ Int(truncatingIfNeeded: (cycle &>> 6) & UInt64(Self.words &- 1))
     }
 
-    /// Whether any cycle in `[from, to]` of `stream` is marked. O(1) past the stream's latest mark.
+    /// Whether any cycle in `[from, to]` of `stream` is marked. O(1) past the stream's latest
+    /// mark and within one word (a command's cycle, a burst).
     @inline(__always)
     func any(_ stream: Int, from: UInt64, to: UInt64) -> Bool {
-        from <= latest[stream] && count(stream, from: from, to: to, limit: 1) > 0
+        let lo = max(from, base)
+        let hi = min(to, latest[stream], base &+ Self.window &- 1)
+        guard lo <= hi else { return false }
+        if lo &>> 6 == hi &>> 6 {
+            return bits[word(stream, hi)] & (UInt64.max &>> (63 &- (hi & 63))) & (UInt64.max &<< (lo & 63)) != 0
+        }
+        return count(stream, from: lo, to: hi, limit: 1) > 0
     }
 
     /// The latest marked cycle in `[from, to]` of `stream`, or nil.
@@ -77,12 +84,15 @@ struct DRAMCalendars {
         return c
     }
 
-    /// Marked cycles in `[from, to]` of `stream`, counting up to `limit`.
+    /// Marked cycles in `[from, to]` of `stream`, counting up to `limit` (none past the stream's latest mark).
     @inline(__always)
     func count(_ stream: Int, from: UInt64, to: UInt64, limit: Int) -> Int {
         let lo = max(from, base)
-        let hi = min(to, base &+ Self.window &- 1)
+        let hi = min(to, latest[stream], base &+ Self.window &- 1)
         guard lo <= hi else { return 0 }
+        if lo &>> 6 == hi &>> 6 {
+            return (bits[word(stream, hi)] & (UInt64.max &>> (63 &- (hi & 63))) & (UInt64.max &<< (lo & 63))).nonzeroBitCount
+        }
         var n = 0
         var c = lo
         while c <= hi {
