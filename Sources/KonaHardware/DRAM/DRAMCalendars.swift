@@ -33,17 +33,21 @@ struct DRAMCalendars {
         stream &* Self.words &+ Int(truncatingIfNeeded: (cycle &>> 6) & UInt64(Self.words &- 1))
     }
 
-    /// Whether any cycle in `[from, to]` of `stream` is marked. O(1) past the stream's latest
-    /// mark and within one word (a command's cycle, a burst).
+    /// Whether any cycle in `[from, to]` of `stream` is marked, a word at a time. O(1) past the
+    /// stream's latest mark and within one word (a command's cycle, a burst).
     @inline(__always)
     func any(_ stream: Int, from: UInt64, to: UInt64) -> Bool {
         let lo = max(from, base)
         let hi = min(to, latest[stream], base &+ Self.window &- 1)
         guard lo <= hi else { return false }
-        if lo &>> 6 == hi &>> 6 {
-            return bits[word(stream, hi)] & (UInt64.max &>> (63 &- (hi & 63))) & (UInt64.max &<< (lo & 63)) != 0
+        var c = lo
+        var mask = UInt64.max &<< (lo & 63)
+        while c &>> 6 != hi &>> 6 {
+            if bits[word(stream, c)] & mask != 0 { return true }
+            mask = .max
+            c = (c | 63) &+ 1
         }
-        return count(stream, from: lo, to: hi, limit: 1) > 0
+        return bits[word(stream, hi)] & mask & (UInt64.max &>> (63 &- (hi & 63))) != 0
     }
 
     /// The latest marked cycle in `[from, to]` of `stream`, or nil.
