@@ -371,20 +371,23 @@ public final class BankedDRAM {
         let groups = parameters.bankGroups
         if !runsByWord { n = 1 }
         if UInt64(groups) &* stride < tCCD_L { n = min(n, groups) }
-        // A line after the first enters its queue no earlier than `start` + its index and no
-        // later than its WR: clear of refresh if its WR is before the next refresh comes due,
-        // and before the latest refresh's start unless its queue entry is past that refresh.
+        // A line after the first enters its queue at `start` + its index or when the request
+        // `bankQueue` before it in its bank issued: before the next refresh comes due and
+        // outside the latest refresh. For a bank's first `bankQueue` lines that request was
+        // placed before the run (checked below); for the rest it is a line of the run,
+        // `groups * bankQueue` before, entering when the first did or later: clear of the
+        // refresh if the first entered past it (else the run stops before them).
+        let due = nextRefresh[r], closing = refreshStart[r], reopened = refreshEnd[r]
+        let own = groups &* bankQueue
         if n > 1 {
-            let due = nextRefresh[r]
-            n = min(n, cas >= due ? 1 : Int(truncatingIfNeeded: (due &- cas &+ stride &- 1) / stride))
-            if start &+ 1 < refreshEnd[r] {
-                let closing = refreshStart[r]
-                n = min(n, cas >= closing ? 1 : Int(truncatingIfNeeded: (closing &- cas &+ stride &- 1) / stride))
-            }
+            n = min(n, Int(truncatingIfNeeded: min(due &- start, UInt64(n))),
+                    own &+ (cas >= due ? 0 : Int(truncatingIfNeeded: (due &- cas &+ stride &- 1) / stride)))
+            if start &+ 1 < reopened && entry < reopened { n = min(n, own) }
         }
         // Each group's first line: its bank's row open, RD/WR allowed, its group's last RD/WR
         // tCCD_L before; each of a bank's first `bankQueue` lines: the request `bankQueue`
-        // before it in that bank (placed before the run) issued by its WR.
+        // before it in that bank (placed before the run) issued by its WR, and the line
+        // entering its queue clear of refresh.
         let groupMask = groups &- 1
         let flip = (group & groupMask) ^ (Int(truncatingIfNeeded: line) & groupMask)
         let rankGroups = group & ~groupMask
@@ -405,7 +408,9 @@ public final class BankedDRAM {
             var slot = head &+ q == bankQueue ? 0 : head &+ q
             var wr = first &+ (j == 0 ? groupStride : 0)
             while k < n && q < bankQueue {
-                if bankQueueCAS[ring &+ slot] > wr { n = k; break }
+                let issued = bankQueueCAS[ring &+ slot]
+                let entered = max(start &+ UInt64(k), issued)
+                if issued > wr || entered >= due || (entered >= closing && entered < reopened) { n = k; break }
                 k &+= groups
                 q &+= 1
                 slot = slot &+ 1 == bankQueue ? 0 : slot &+ 1
