@@ -298,9 +298,9 @@ public final class BankedDRAM {
     /// ahead of the model's time, where holding reads that arrive earlier would be wrong).
     /// Lines that `issue` would place exactly at the train's stride are placed a run at a
     /// time (`trainRun`).
-    /// - Complexity: O(count) placement tries at the train's front where nothing else is
-    ///   placed (per-line writes took ~3.5 each, filling gaps between earlier ones); a run of
-    ///   lines costs O(groups + bank queue + its span / 64), not O(lines).
+    /// - Complexity: one placement try per line `issue` places, at the train's front where
+    ///   nothing else is placed (per-line writes took ~3.5 each, filling gaps between earlier
+    ///   ones), and per run of lines O(groups + bank queue + its span / 64).
     public func fill(from first: UInt64, count: Int, at time: Tick) {
         traceFloor = time
         let arrival = cycle(time)
@@ -345,9 +345,10 @@ public final class BankedDRAM {
     ///
     /// The first line's conditions are checked exactly; the run then continues within the
     /// mapping's `trainLines` (one rank, bank and row, the bank group cycling), where each
-    /// group's first line is checked against its bank and group, the bank's queue against
-    /// the run's cycles, and the refresh by the cycles' bounds (a run may stop early; the
-    /// next line is then checked on its own). O(groups + bank queue + the run's span / 64).
+    /// group's first line is checked against its bank and group, each bank's first
+    /// `bankQueue` lines' queue entries against the run's cycles and the refresh, the rest
+    /// by bounds (a run may stop early; the next line is then checked on its own).
+    /// O(groups + bank queue + the run's span / 64).
     private func trainRun(line: UInt64, _ l: DRAMAddressMapping.Location, upTo limit: Int, start: UInt64,
                           arrival: UInt64, cas: UInt64) -> Int {
         let b = bankIndex(l)
