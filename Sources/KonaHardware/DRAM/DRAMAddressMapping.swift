@@ -24,7 +24,7 @@ public struct DRAMAddressMapping: Sendable {
     /// Aligned consecutive lines that share channel, rank, bank and row, their bank group
     /// cycling through the rank's groups with the lowest bits (one channel, the bank group
     /// the lowest field, the column next: the presets' mapping); 1 under any other mapping.
-    public let trainLines: UInt64
+    let trainLines: UInt64
 
     public init(_ p: DRAMParameters) {
         func bits(_ n: Int) -> UInt64 { UInt64(n.trailingZeroBitCount) }
