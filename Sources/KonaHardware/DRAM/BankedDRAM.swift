@@ -51,6 +51,12 @@ public final class BankedDRAM {
     let gridReach: UInt64
     let closedPage: Bool
     static let closed = UInt64.max
+    /// Whether a fill's run of lines is marked by word patterns (`tCCD_S` and the bank
+    /// groups' `tCCD_S` apart powers of two up to 64 cycles, a burst no longer than
+    /// `tCCD_S`); the patterns: a cycle every `tCCD_S`, a burst every `tCCD_S`, a cycle every
+    /// `bankGroups * tCCD_S` (`DRAMCalendars.runs`).
+    let runsByWord: Bool
+    let strideRuns: UInt64, strideBursts: UInt64, groupRuns: UInt64
 
     // Per bank (index ((channel * ranks + rank) * bankGroups + group) * banksPerGroup + bank), in cycles.
     let openRow: UnsafeMutableBufferPointer<UInt64>
@@ -149,6 +155,12 @@ public final class BankedDRAM {
         readWork = max(c(p.tRAS), c(p.tRCD + p.tRTP))
         writeWork = max(c(p.tRAS), c(p.tRCD + p.tCWL + p.burstCycles + p.tWR))
         closedPage = p.pagePolicy == .closed
+        let stride = c(p.tCCD_S), groupStride = c(p.bankGroups * p.tCCD_S)
+        runsByWord = stride.nonzeroBitCount == 1 && groupStride.nonzeroBitCount == 1 && groupStride <= 64
+            && c(p.burstCycles) <= stride
+        strideRuns = runsByWord ? DRAMCalendars.runs(every: stride, length: 1) : .max
+        strideBursts = runsByWord ? DRAMCalendars.runs(every: stride, length: c(p.burstCycles)) : .max
+        groupRuns = runsByWord ? DRAMCalendars.runs(every: groupStride, length: 1) : .max
         rankCount = p.channels * p.ranks
         groupCount = rankCount * p.bankGroups
         let banks = rankCount * p.banksPerRank
@@ -284,61 +296,172 @@ public final class BankedDRAM {
     /// of a rank's four bank groups: one ACT per bank, then a WR every `tCCD_S` with the data
     /// bus full. Reads are not held back for it (a drain holds them; a fill may be stamped
     /// ahead of the model's time, where holding reads that arrive earlier would be wrong).
-    /// - Complexity: O(count), each line one placement try at the train's front where
-    ///   nothing else is placed (per-line writes took ~3.5, filling gaps between earlier ones).
+    /// Lines that `issue` would place exactly at the train's stride are placed a run at a
+    /// time (`trainRun`).
+    /// - Complexity: one placement try per line `issue` places, at the train's front where
+    ///   nothing else is placed (per-line writes took ~3.5 each, filling gaps between earlier
+    ///   ones), and per run of lines O(groups + bank queue + its span / 64).
     public func fill(from first: UInt64, count: Int, at time: Tick) {
         traceFloor = time
         let arrival = cycle(time)
         var channel = -1
         var previousCAS: UInt64 = 0
-        for i in 0 ..< count {
-            let l = mapping.locate(first &+ UInt64(i))
+        var i = 0
+        while i < count {
+            let line = first &+ UInt64(i)
+            let l = mapping.locate(line)
             let c = l.channel
             var after: UInt64 = 0
             if c == channel {
                 after = previousCAS &+ tCCD_S
+                let placed = trainRun(line: line, l, upTo: count &- i, start: arrival &+ UInt64(i), arrival: arrival, cas: after)
+                if placed > 0 {
+                    previousCAS = after &+ UInt64(placed &- 1) &* tCCD_S
+                    i &+= placed
+                    continue
+                }
             } else {
                 channel = c
                 // Writes queued before the fill that have arrived by then go first.
                 if arrival <= horizon { advance(channel: c, to: arrival) }
             }
-            let b = bankIndex(l)
-            let end = after == 0 ? nil : trainWrite(bank: b, row: l.row, channel: c, at: arrival &+ UInt64(i), cas: after)
-            let dataEnd = end ?? issue(bank: b, row: l.row, channel: c, at: arrival &+ UInt64(i), after: after, write: true)
+            let dataEnd = issue(bank: bankIndex(l), row: l.row, channel: c, at: arrival &+ UInt64(i), after: after, write: true)
             previousCAS = dataEnd &- tCWL &- tBurst
             writeWait &+= (dataEnd &- arrival) &* tCK
             channelWrites[c] &+= 1
+            i &+= 1
         }
         writes &+= UInt64(count)
         writesIssued &+= UInt64(count)
     }
 
-    /// A fill line's WR at exactly `cas` (its train's stride) when `issue` would place it
-    /// there and nothing is placed at or past it that could collide: a row hit in bank `b`,
-    /// entering its command queue (from cycle `start`) by then, outside any refresh, with the
-    /// channel's and its rank's and group's last marks far enough before. Marks it as `issue`
-    /// would and returns its data's end; nil (nothing done) otherwise. The same result as
-    /// `issue`, at a few comparisons instead of the constraint checks.
-    @inline(__always)
-    private func trainWrite(bank b: Int, row: UInt64, channel c: Int, at start: UInt64, cas: UInt64) -> UInt64? {
+    /// Places fill lines from `line` (at `l`, entering its bank's command queue from cycle
+    /// `start`, up to `limit` lines) at the train's stride, the first's WR at `cas`, each
+    /// `tCCD_S` after the one before, for as long as `issue` would place each there and
+    /// nothing placed at or past it could collide: a row hit in an open row, entering its
+    /// command queue by then, outside any refresh, with the channel's and its rank's and
+    /// group's last marks far enough before. Returns how many it placed (0: the first needs
+    /// `issue`); their marks, queue entries and statistics are the same as line by line.
+    ///
+    /// The first line's conditions are checked exactly; the run then continues within the
+    /// mapping's `trainLines` (one rank, bank and row, the bank group cycling), where each
+    /// group's first line is checked against its bank and group, each bank's first
+    /// `bankQueue` lines' queue entries against the run's cycles and the refresh, the rest
+    /// by bounds (a run may stop early; the next line is then checked on its own).
+    /// O(groups + bank queue + the run's span / 64).
+    private func trainRun(line: UInt64, _ l: DRAMAddressMapping.Location, upTo limit: Int, start: UInt64,
+                          arrival: UInt64, cas: UInt64) -> Int {
+        let b = bankIndex(l)
         let group = b &>> groupShift
         let r = group &>> rankShift
+        let c = l.channel
+        let row = l.row
         let data = cas &+ tCWL
         let entry = max(start, bankQueueCAS[b &* bankQueue &+ Int(truncatingIfNeeded: bankQueueHead[b])])
         guard openRow[b] == row, !closedPage, casAllowed[b] <= cas, entry <= cas, entry < nextRefresh[r],
               entry < refreshStart[r] || entry >= refreshEnd[r],
               calendars.lastMark(commands(c)) < cas, calendars.lastMark(casRank(r)) &+ tCCD_S <= cas,
               calendars.lastMark(casGroup(group)) &+ tCCD_L <= cas, calendars.lastMark(bus(c)) < data,
-              calendars.lastMark(readData(c)) &+ tRTW < data else { return nil }
-        calendars.markWrite(commands(c), casRank(r), casGroup(group), at: cas, bus: bus(c), data: data, burst: tBurst,
-                            ends: wendRank(r), wendGroup(group))
-        let dataEnd = data &+ tBurst
-        enterQueue(bank: b, cas: cas)
-        channelBusy[c] &+= tBurst
-        bankBusy[b] &+= dataEnd &- cas
-        preAllowed[b] = max(preAllowed[b], dataEnd &+ tWR)
-        rowHits &+= 1; channelHits[c] &+= 1; bankHits[b] &+= 1
-        return dataEnd
+              calendars.lastMark(readData(c)) &+ tRTW < data else { return 0 }
+        let stride = tCCD_S
+        // How far the run may go: its stretch of the mapping, one line unless bursts fit the
+        // stride and the marks go by word patterns, one line per group if a group's lines
+        // come closer than tCCD_L.
+        let stretch = mapping.trainLines
+        var n = Int(truncatingIfNeeded: min(UInt64(limit), stretch &- (line & (stretch &- 1))))
+        let groups = parameters.bankGroups
+        if !runsByWord { n = 1 }
+        if UInt64(groups) &* stride < tCCD_L { n = min(n, groups) }
+        // A line after the first enters its queue at `start` + its index or when the request
+        // `bankQueue` before it in its bank issued: before the next refresh comes due and
+        // outside the latest refresh. For a bank's first `bankQueue` lines that request was
+        // placed before the run (checked below); for the rest it is a line of the run,
+        // `groups * bankQueue` before, entering when the first did or later: clear of the
+        // refresh if the first entered past it (else the run stops before them).
+        let due = nextRefresh[r], closing = refreshStart[r], reopened = refreshEnd[r]
+        let own = groups &* bankQueue
+        if n > 1 {
+            n = min(n, Int(truncatingIfNeeded: min(due &- start, UInt64(n))),
+                    own &+ (cas >= due ? 0 : Int(truncatingIfNeeded: (due &- cas &+ stride &- 1) / stride)))
+            if start &+ 1 < reopened && entry < reopened { n = min(n, own) }
+        }
+        // Each group's first line: its bank's row open, RD/WR allowed, its group's last RD/WR
+        // tCCD_L before; each of a bank's first `bankQueue` lines: the request `bankQueue`
+        // before it in that bank (placed before the run) issued by its WR, and the line
+        // entering its queue clear of refresh.
+        let groupMask = groups &- 1
+        let flip = (group & groupMask) ^ (Int(truncatingIfNeeded: line) & groupMask)
+        let rankGroups = group & ~groupMask
+        let groupStride = UInt64(groups) &* stride
+        var j = 0
+        while j < min(groups, n) {
+            let g = rankGroups | ((Int(truncatingIfNeeded: line &+ UInt64(j)) & groupMask) ^ flip)
+            let bank = (g &<< groupShift) | l.bank
+            let first = cas &+ UInt64(j) &* stride
+            if j > 0 && (openRow[bank] != row || casAllowed[bank] > first
+                         || calendars.lastMark(casGroup(g)) &+ tCCD_L > first) {
+                n = j
+                break
+            }
+            let ring = bank &* bankQueue, head = Int(truncatingIfNeeded: bankQueueHead[bank])
+            var k = j == 0 ? groups : j
+            var q = j == 0 ? 1 : 0
+            var slot = head &+ q == bankQueue ? 0 : head &+ q
+            var wr = first &+ (j == 0 ? groupStride : 0)
+            while k < n && q < bankQueue {
+                let issued = bankQueueCAS[ring &+ slot]
+                let entered = max(start &+ UInt64(k), issued)
+                if issued > wr || entered >= due || (entered >= closing && entered < reopened) { n = k; break }
+                k &+= groups
+                q &+= 1
+                slot = slot &+ 1 == bankQueue ? 0 : slot &+ 1
+                wr &+= groupStride
+            }
+            j &+= 1
+        }
+        // Place the run: marks, queue entries, statistics.
+        let count = UInt64(n)
+        let ends = data &+ tBurst
+        let span = (count &- 1) &* stride
+        let (each, bursts, groupEach) = n > 1 ? (strideRuns, strideBursts, groupRuns) : (UInt64.max, UInt64.max, UInt64.max)
+        calendars.reach(from: ends, stride: stride, count: n)
+        let casRuns = DRAMCalendars.phase(each, cas)
+        calendars.mark(commands(c), from: cas, through: cas &+ span, pattern: casRuns)
+        calendars.mark(casRank(r), from: cas, through: cas &+ span, pattern: casRuns)
+        calendars.mark(bus(c), from: data, through: data &+ span &+ tBurst &- 1,
+                       pattern: DRAMCalendars.phase(bursts, data))
+        calendars.mark(wendRank(r), from: ends, through: ends &+ span, pattern: DRAMCalendars.phase(each, ends))
+        let perLine = tCWL &+ tBurst
+        for j in 0 ..< min(groups, n) {
+            let g = rankGroups | ((Int(truncatingIfNeeded: line &+ UInt64(j)) & groupMask) ^ flip)
+            let bank = (g &<< groupShift) | l.bank
+            let lines = (n &- j &+ groups &- 1) / groups
+            let first = cas &+ UInt64(j) &* stride
+            let last = first &+ UInt64(lines &- 1) &* groupStride
+            calendars.mark(casGroup(g), from: first, through: last, pattern: DRAMCalendars.phase(groupEach, first))
+            calendars.mark(wendGroup(g), from: first &+ perLine, through: last &+ perLine,
+                           pattern: DRAMCalendars.phase(groupEach, first &+ perLine))
+            // The bank's queue holds its last `bankQueue` RD/WR cycles.
+            let ring = bank &* bankQueue
+            let skipped = max(0, lines &- bankQueue)
+            var slot = (Int(truncatingIfNeeded: bankQueueHead[bank]) &+ skipped) % bankQueue
+            var wr = first &+ UInt64(skipped) &* groupStride
+            for _ in skipped ..< lines {
+                bankQueueCAS[ring &+ slot] = wr
+                slot = slot &+ 1 == bankQueue ? 0 : slot &+ 1
+                wr &+= groupStride
+            }
+            bankQueueHead[bank] = UInt64(slot)
+            bankBusy[bank] &+= UInt64(lines) &* perLine
+            preAllowed[bank] = max(preAllowed[bank], last &+ perLine &+ tWR)
+            bankHits[bank] &+= UInt64(lines)
+        }
+        channelBusy[c] &+= count &* tBurst
+        rowHits &+= count; channelHits[c] &+= count
+        channelWrites[c] &+= count
+        // Each line waits from the arrival to its data's end.
+        writeWait &+= (count &* (ends &- arrival) &+ stride &* (count &* (count &- 1) / 2)) &* tCK
+        return n
     }
 
     /// Writes a channel holds before the oldest is issued whatever the model's time.

@@ -21,6 +21,10 @@ public struct DRAMAddressMapping: Sendable {
     private let rowShift: UInt64
     private let groupBits: UInt64
     private let xor: Bool
+    /// Aligned consecutive lines that share channel, rank, bank and row, their bank group
+    /// cycling through the rank's groups with the lowest bits (one channel, the bank group
+    /// the lowest field, the column next: the presets' mapping); 1 under any other mapping.
+    let trainLines: UInt64
 
     public init(_ p: DRAMParameters) {
         func bits(_ n: Int) -> UInt64 { UInt64(n.trailingZeroBitCount) }
@@ -42,6 +46,8 @@ public struct DRAMAddressMapping: Sendable {
         rowShift = shifts[.row]!
         groupBits = bits(p.bankGroups)
         xor = p.xorBankHash
+        let grouped = p.channels == 1 && shifts[.bankgroup]! == 0 && shifts[.column]! == widths[.bankgroup]!
+        trainLines = grouped ? 1 << (widths[.bankgroup]! + widths[.column]!) : 1
     }
 
     /// The location of `line` (a line number: byte address / 64).

@@ -33,10 +33,21 @@ struct DRAMCalendars {
         stream &* Self.words &+ Int(truncatingIfNeeded: (cycle &>> 6) & UInt64(Self.words &- 1))
     }
 
-    /// Whether any cycle in `[from, to]` of `stream` is marked. O(1) past the stream's latest mark.
+    /// Whether any cycle in `[from, to]` of `stream` is marked, a word at a time. O(1) past the
+    /// stream's latest mark and within one word (a command's cycle, a burst).
     @inline(__always)
     func any(_ stream: Int, from: UInt64, to: UInt64) -> Bool {
-        from <= latest[stream] && count(stream, from: from, to: to, limit: 1) > 0
+        let lo = max(from, base)
+        let hi = min(to, latest[stream], base &+ Self.window &- 1)
+        guard lo <= hi else { return false }
+        var c = lo
+        var mask = UInt64.max &<< (lo & 63)
+        while c &>> 6 != hi &>> 6 {
+            if bits[word(stream, c)] & mask != 0 { return true }
+            mask = .max
+            c = (c | 63) &+ 1
+        }
+        return bits[word(stream, hi)] & mask & (UInt64.max &>> (63 &- (hi & 63))) != 0
     }
 
     /// The latest marked cycle in `[from, to]` of `stream`, or nil.
@@ -77,12 +88,15 @@ struct DRAMCalendars {
         return c
     }
 
-    /// Marked cycles in `[from, to]` of `stream`, counting up to `limit`.
+    /// Marked cycles in `[from, to]` of `stream`, counting up to `limit` (none past the stream's latest mark).
     @inline(__always)
     func count(_ stream: Int, from: UInt64, to: UInt64, limit: Int) -> Int {
         let lo = max(from, base)
-        let hi = min(to, base &+ Self.window &- 1)
+        let hi = min(to, latest[stream], base &+ Self.window &- 1)
         guard lo <= hi else { return 0 }
+        if lo &>> 6 == hi &>> 6 {
+            return (bits[word(stream, hi)] & (UInt64.max &>> (63 &- (hi & 63))) & (UInt64.max &<< (lo & 63))).nonzeroBitCount
+        }
         var n = 0
         var c = lo
         while c <= hi {
@@ -138,40 +152,70 @@ struct DRAMCalendars {
     @inline(__always)
     func lastMark(_ stream: Int) -> UInt64 { latest[stream] }
 
-    /// Marks a write placed past every mark of its streams, as `mark` would: its WR at `cas`
-    /// in streams `a`, `b` and `c` (command bus, rank, group), its data beats from `data` for
-    /// `burst` cycles in `bus`, and its data's end in `d` and `e` (rank, group); one window check.
+    /// Slides the window as marking `count` cycles from `first`, `stride` apart, one after
+    /// another would (each `mark` slides when its cycle lies past the window), so that
+    /// `mark(_:from:stride:count:length:)` may then mark them all at once.
     @inline(__always)
-    mutating func markWrite(_ a: Int, _ b: Int, _ c: Int, at cas: UInt64, bus: Int, data: UInt64, burst: UInt64,
-                            ends d: Int, _ e: Int) {
-        let end = data &+ burst
-        if end >= base &+ Self.window { slide(to: end) }
-        latest[a] = max(latest[a], cas); latest[b] = max(latest[b], cas); latest[c] = max(latest[c], cas)
-        latest[d] = max(latest[d], end); latest[e] = max(latest[e], end)
-        let mask = Self.words &- 1
-        if cas >= base {
-            let w = Int(truncatingIfNeeded: cas &>> 6) & mask
-            let bit: UInt64 = 1 &<< (cas & 63)
-            bits[a &* Self.words &+ w] |= bit
-            bits[b &* Self.words &+ w] |= bit
-            bits[c &* Self.words &+ w] |= bit
+    mutating func reach(from first: UInt64, stride: UInt64, count: Int) {
+        let last = first &+ UInt64(count &- 1) &* stride
+        while last >= base &+ Self.window {
+            let limit = base &+ Self.window
+            let k = first >= limit ? 0 : (limit &- first &+ stride &- 1) / stride
+            slide(to: first &+ k &* stride)
         }
-        mark(bus, at: data, length: burst)
-        guard end >= base else { return }
-        let w = Int(truncatingIfNeeded: end &>> 6) & mask
-        let bit: UInt64 = 1 &<< (end & 63)
-        bits[d &* Self.words &+ w] |= bit
-        bits[e &* Self.words &+ w] |= bit
     }
 
-    /// Moves the window so that it ends just past `cycle` (keeping the latest half), clearing what leaves it.
+    /// A word's pattern of runs of `length` cycles every `stride` cycles (a power of two up
+    /// to 64, at least `length`), the first at bit 0; `phase` places it for a first run at a cycle.
+    static func runs(every stride: UInt64, length: UInt64) -> UInt64 {
+        var pattern = length >= 64 ? UInt64.max : (1 &<< length) &- 1
+        var period = stride
+        while period < 64 { pattern |= pattern &<< period; period &<<= 1 }
+        return pattern
+    }
+
+    /// `pattern` (from `runs`) with its first run at `cycle`'s bit.
+    @inline(__always)
+    static func phase(_ pattern: UInt64, _ cycle: UInt64) -> UInt64 {
+        let shift = cycle & 63
+        return (pattern &<< shift) | (pattern &>> ((64 &- shift) & 63))
+    }
+
+    /// Marks the cycles of `[first, last]` whose bits are set in `pattern` (a word's pattern
+    /// of runs, phased: `phase`) in `stream`, as a `mark` call per run would once the window
+    /// reaches `last` (`reach`). O(span / 64 + 1).
+    @inline(__always)
+    mutating func mark(_ stream: Int, from first: UInt64, through last: UInt64, pattern: UInt64) {
+        if latest[stream] < last { latest[stream] = last }
+        let lo = max(first, base)
+        guard lo <= last else { return }
+        let wordMask = UInt64(Self.words &- 1)
+        let row = stream &* Self.words
+        var w = lo &>> 6
+        let end = last &>> 6
+        var mask = pattern & (UInt64.max &<< (lo & 63))
+        while w < end {
+            bits[row &+ Int(truncatingIfNeeded: w & wordMask)] |= mask
+            mask = pattern
+            w &+= 1
+        }
+        bits[row &+ Int(truncatingIfNeeded: w & wordMask)] |= mask & (UInt64.max &>> (63 &- (last & 63)))
+    }
+
+    /// Moves the window so that it ends just past `cycle` (keeping the latest half), clearing what leaves it:
+    /// per stream one or two spans of words (the ring wraps), none for a stream whose latest mark is before
+    /// the window (every mark lies in the window, so it holds none).
     private mutating func slide(to cycle: UInt64) {
         let newBase = (cycle &- Self.window / 2) & ~63
+        let leaving = Int(truncatingIfNeeded: min(newBase &- base, Self.window) &>> 6)
+        let start = Int(truncatingIfNeeded: (base &>> 6) & UInt64(Self.words &- 1))
+        let head = min(leaving, Self.words &- start), wrapped = leaving &- head
         let streams = bits.count / Self.words
-        var c = base
-        while c < newBase && c < base &+ Self.window {
-            for s in 0 ..< streams { bits[word(s, c)] = 0 }
-            c &+= 64
+        let words = bits.baseAddress!
+        for s in 0 ..< streams where latest[s] >= base {
+            let row = words + s &* Self.words
+            (row + start).update(repeating: 0, count: head)
+            if wrapped > 0 { row.update(repeating: 0, count: wrapped) }
         }
         base = newBase
     }
