@@ -1,5 +1,6 @@
-/// The FPGA's misses waiting for an FMem frame or for the outstanding limit, kept so that a
-/// retry costs in proportion to the misses that can proceed, not to all of them.
+/// Misses waiting for a frame of a `FrameCache` (FMem: the FPGA's, also waiting for its
+/// outstanding limit, and the CXL device's), kept so that a retry costs in proportion to the
+/// misses that can proceed, not to all of them.
 ///
 /// A miss is ready (not tried yet, or its set has opened since it last failed) or waits on
 /// its set, in a chain per set (by the set's ordinal in the `FrameCache`). A retry first
@@ -7,10 +8,10 @@
 /// takes the ready ones oldest first (a binary heap by arrival number). A miss left waiting
 /// would fail the same way again and change nothing, so the misses a retry takes, and their
 /// order, are those of a walk of every miss in arrival order that skips the ones whose set
-/// has not opened since their last failure: the order of admission and the cut at the
-/// outstanding limit are the walk's.
+/// has not opened since their last failure: the order of admission (and the FPGA's cut at
+/// its outstanding limit) are the walk's.
 struct PendingMisses {
-    /// A miss: its block and the line it brings first.
+    /// A miss: its block and the line it brings first (the FPGA's critical line).
     struct Miss {
         var block: UInt64
         var line: UInt64
