@@ -68,8 +68,10 @@ public final class FrameCache {
     /// A set opens when one of its frames becomes free or resident, or stops being busy
     /// (`noteFreed`): what can let a failed allocation or eviction in the set succeed.
     private var awaited: [Bool] = []
-    /// The ordinals of the awaited sets that have opened since `takeOpenedSets`, each once.
+    /// The ordinals of the awaited sets that have opened since `takeOpenedSets`, each once:
+    /// the first `openedCount` entries (the buffer is reused, never shrunk).
     private var openedSets: [Int] = []
+    private var openedCount = 0
     private var globalHand = 0
     /// Candidate frames of the current victim choice (a buffer reused across choices).
     private var usable: [Int] = []
@@ -322,20 +324,21 @@ public final class FrameCache {
     }
 
     /// Whether an awaited set has opened since the last `takeOpenedSets`.
-    public var hasOpenedSets: Bool { !openedSets.isEmpty }
+    public var hasOpenedSets: Bool { openedCount > 0 }
 
     /// Hands `body` the ordinal of each awaited set that has opened since the last call, in
     /// the order they opened; each is no longer awaited.
     public func takeOpenedSets(_ body: (Int) -> Void) {
-        for o in openedSets { body(o) }
-        openedSets.removeAll(keepingCapacity: true)
+        for i in 0 ..< openedCount { body(openedSets[i]) }
+        openedCount = 0
     }
 
     /// The set with ordinal `o` opened: listed if awaited.
     @inline(__always) private func opened(_ o: Int) {
         guard awaited[o] else { return }
         awaited[o] = false
-        openedSets.append(o)
+        if openedCount < openedSets.count { openedSets[openedCount] = o } else { openedSets.append(o) }
+        openedCount += 1
     }
 
     /// Frame `frame` stopped being busy (its last line in a transaction became stable).
@@ -467,7 +470,7 @@ public final class FrameCache {
                                                                  other.places, other.filled)
         (valueBlock, values, setOrdinal, recordStart, setRecords) =
             (other.valueBlock, other.values, other.setOrdinal, other.recordStart, other.setRecords)
-        (awaited, openedSets) = (other.awaited, other.openedSets)
+        (awaited, openedSets, openedCount) = (other.awaited, other.openedSets, other.openedCount)
         (globalHand, clock, frameOf, dirty, accessed) = (other.globalHand, other.clock, other.frameOf, other.dirty, other.accessed)
         (random, allocated) = (other.random, other.allocated)
         for _ in 0..<numberedFrames { for grow in numberingObservers { grow() } }
