@@ -91,6 +91,21 @@ import KonaEngine
         #expect(cache.value(f, line: 63) == 63)
     }
 
+    /// An LRU choice is the least recently used eligible frame, and asks eligibility only of
+    /// a frame less recently used than the choice so far.
+    @Test func anLRUChoiceAsksEligibilityOnlyOfFramesThatWouldBeChosen() {
+        let cache = FrameCache(sets: 1, ways: 4, linesPerBlock: 64, policy: .lru, random: RandomStream(seed: 1, path: "f"))
+        let frames = (0..<4).map { cache.allocate(UInt64($0))! }   // used in order: frame 0 least recently
+        for f in frames { cache.markResident(f) }
+        cache.touch(frames[0])                                  // now frame 1 is, then 2, 3, 0
+        var asked: [Int] = []
+        #expect(cache.victim(forSetOf: 0) { asked.append($0); return $0 != frames[1] } == frames[2])
+        #expect(asked == [frames[0], frames[1], frames[2]], "frame 3 is more recent than frame 2")
+        asked = []
+        #expect(cache.backgroundVictim(scan: 4, coldest: false) { asked.append($0); return true } == frames[1])
+        #expect(asked == [frames[0], frames[1]])
+    }
+
     @Test func backgroundVictimsFollowTheWaysFromTheHand() {
         let cache = FrameCache(sets: 4, ways: 2, linesPerBlock: 64, policy: .lru, random: RandomStream(seed: 1, path: "f"))
         // Ways in place order: set 0 {0, 1}, set 1 {2, 3}, ... Number frames out of place order.
