@@ -46,20 +46,36 @@ import KonaEngine
         #expect(!cache.isEvicting(setOf: 9))
     }
 
-    /// A set's openings move when one of its frames becomes free or resident or stops being
-    /// busy (what can let a failed allocation or eviction there succeed), and only then.
-    @Test func aSetsOpeningsMoveOnlyWhenAFrameOpensUp() {
+    /// The ordinals of the awaited sets that opened since the last call.
+    static func opened(_ cache: FrameCache) -> [Int] {
+        var sets: [Int] = []
+        cache.takeOpenedSets { sets.append($0) }
+        return sets
+    }
+
+    /// An awaited set is listed, once, when one of its frames becomes free or resident or
+    /// stops being busy (what can let a failed allocation or eviction there succeed), and
+    /// only then; a set not awaited is never listed.
+    @Test func anAwaitedSetIsListedOnceWhenAFrameOpensUp() {
         let cache = FrameCache(sets: 2, ways: 2, linesPerBlock: 64, policy: .lru, random: RandomStream(seed: 1, path: "f"))
-        #expect(cache.openings(inSetOf: 0) == 0 && cache.openings(inSetOf: 1) == 0)
         let f = cache.allocate(0)!, g = cache.allocate(2)!
-        #expect(cache.openings(inSetOf: 4) == 0 && cache.allocate(4) == nil, "allocating and refusing open nothing")
+        #expect(cache.allocate(4) == nil && cache.awaitOpening(ofSetOf: 4) == 0)
+        #expect(cache.allocate(4) == nil && Self.opened(cache).isEmpty, "allocating and refusing open nothing")
         cache.markResident(f)
-        #expect(cache.openings(inSetOf: 4) == 1)
+        #expect(Self.opened(cache) == [0])
+        cache.markResident(g)
+        #expect(Self.opened(cache).isEmpty, "no longer awaited")
+        #expect(cache.awaitOpening(ofSetOf: 0) == 0)
         cache.markEvicting(f)
-        #expect(cache.openings(inSetOf: 4) == 1)
+        #expect(Self.opened(cache).isEmpty, "an eviction starting opens nothing")
         cache.noteFreed(g)
         cache.free(f)
-        #expect(cache.openings(inSetOf: 4) == 3 && cache.openings(inSetOf: 1) == 0, "set 1 untouched")
+        #expect(Self.opened(cache) == [0], "listed once")
+        let h = cache.allocate(1)!
+        #expect(cache.awaitOpening(ofSetOf: 3) == 1 && cache.awaitOpening(ofSetOf: 2) == 0)
+        cache.markResident(h)
+        cache.noteFreed(g)
+        #expect(Self.opened(cache) == [1, 0], "in the order they opened")
     }
 
     @Test func valuesTakeWordsOnlyOnceOneIsNotZero() {
@@ -73,6 +89,21 @@ import KonaEngine
         #expect(cache.value(f, line: 7) == 0)
         cache.loadValues(f, from: (0..<64).map { UInt64($0) })
         #expect(cache.value(f, line: 63) == 63)
+    }
+
+    /// An LRU choice is the least recently used eligible frame, and asks eligibility only of
+    /// a frame less recently used than the choice so far.
+    @Test func anLRUChoiceAsksEligibilityOnlyOfFramesThatWouldBeChosen() {
+        let cache = FrameCache(sets: 1, ways: 4, linesPerBlock: 64, policy: .lru, random: RandomStream(seed: 1, path: "f"))
+        let frames = (0..<4).map { cache.allocate(UInt64($0))! }   // used in order: frame 0 least recently
+        for f in frames { cache.markResident(f) }
+        cache.touch(frames[0])                                  // now frame 1 is, then 2, 3, 0
+        var asked: [Int] = []
+        #expect(cache.victim(forSetOf: 0) { asked.append($0); return $0 != frames[1] } == frames[2])
+        #expect(asked == [frames[0], frames[1], frames[2]], "frame 3 is more recent than frame 2")
+        asked = []
+        #expect(cache.backgroundVictim(scan: 4, coldest: false) { asked.append($0); return true } == frames[1])
+        #expect(asked == [frames[0], frames[1]])
     }
 
     @Test func backgroundVictimsFollowTheWaysFromTheHand() {
@@ -95,12 +126,12 @@ import KonaEngine
         cache.markResident(a)
         cache.markResident(other)
         cache.markEvicting(a)
-        #expect(cache.isEvicting(setOf: 4) && cache.openings(inSetOf: 4) == 1)
+        #expect(cache.isEvicting(setOf: 4) && cache.awaitOpening(ofSetOf: 4) == 0)
         let b = cache.allocate(4)!                              // set 0's second way: its record grows
-        #expect(cache.isEvicting(setOf: 8) && cache.openings(inSetOf: 8) == 1, "carried over")
+        #expect(cache.isEvicting(setOf: 8) && Self.opened(cache).isEmpty, "carried over")
         cache.markResident(a)                                   // its eviction called off
         cache.markResident(b)
-        #expect(!cache.isEvicting(setOf: 8) && cache.openings(inSetOf: 8) == 3)
+        #expect(!cache.isEvicting(setOf: 8) && Self.opened(cache) == [0])
         #expect(cache.frame(of: 0) == a && cache.frame(of: 4) == b && cache.frame(of: 1) == other)
         // CLOCK from way 0: a and b referenced lose their bits; then a is the victim.
         #expect(cache.victim(forSetOf: 8) { _ in true } == a)
@@ -108,6 +139,7 @@ import KonaEngine
         cache.markResident(c)
         #expect(cache.allocate(12) == nil, "three ways, all taken")
         #expect(cache.victim(forSetOf: 12) { $0 != c } == b, "the hand moved past a; b's bit was cleared")
-        #expect(cache.victim(forSetOf: 5) { _ in true } == other && cache.openings(inSetOf: 5) == 1, "set 1 untouched")
+        #expect(cache.victim(forSetOf: 5) { _ in true } == other && cache.awaitOpening(ofSetOf: 5) == 1, "set 1 untouched")
+        #expect(Self.opened(cache).isEmpty)
     }
 }

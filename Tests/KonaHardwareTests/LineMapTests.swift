@@ -24,6 +24,10 @@ import KonaEngine
             }
         }
         #expect(map.sortedKeys == reference.keys.sorted())
+        var visited: [UInt64: UInt64] = [:]
+        map.forEachInSlotOrder { key, value in #expect(visited.updateValue(value, forKey: key) == nil, "each entry once") }
+        #expect(visited == reference)
+        LineMap<Int>().forEachInSlotOrder { _, _ in Issue.record("an empty map has no entry") }
     }
 
     @Test func growsAndKeepsEveryEntry() {

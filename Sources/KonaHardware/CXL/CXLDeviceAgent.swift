@@ -96,8 +96,9 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
     /// Per snoop filter set, entries being given up to make room; per entry, whether it is one.
     private var capacityEvicting: [Int32]
     private var capacityVictim: [Bool]
-    /// Blocks whose fetch waits for a frame, in order.
-    private var pendingMisses: [UInt64] = []
+    /// Blocks whose fetch waits for a frame, in order: a miss whose set has not opened since
+    /// it last failed would fail again, and a retry skips it.
+    private var pendingMisses = PendingMisses()
     /// Per numbered frame: snoop filter entries of its lines still to give up before its write-back.
     private var entriesLeft: [Int] = []
     /// The block whose fetch has just completed while its held requests are served: their data
@@ -427,7 +428,7 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
             engine.evictInBackground(canStart: { true }, eligible: evictable) { startEviction($0) }
             return
         }
-        pendingMisses.append(b)
+        pendingMisses.append(block: b, line: firstLine(of: b))
         if let victim = engine.victim(forSetOf: b, eligible: evictable) { startEviction(victim) }
     }
 
@@ -485,7 +486,7 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
         let b = frames.block(in: f)
         engine.finish(f, at: time)
         if let waiting = held[b], !waiting.isEmpty {
-            pendingMisses.append(b)
+            pendingMisses.append(block: b, line: firstLine(of: b))
         } else {
             held[b] = nil
         }
@@ -493,17 +494,19 @@ public final class CXLDeviceAgent: Component, RemoteNetworkClient, CXLDeviceEffe
     }
 
     /// Misses that wait for a frame, oldest first: each takes a free way of its set, or starts
-    /// an eviction there if none of the set is being evicted.
+    /// an eviction there if none of the set is being evicted. Only the misses that can proceed
+    /// are tried (new, or their set opened since they failed): for the others, allocation and
+    /// victim choice would fail again and change nothing. None is added meanwhile, and no set
+    /// opens (fetches and evictions only schedule events).
     private func retryPendingMisses() {
-        guard !pendingMisses.isEmpty else { return }
-        let misses = pendingMisses
-        pendingMisses.removeAll(keepingCapacity: true)
-        for m in misses {
-            if let f = frames.allocate(m) {
-                fetch(f, m)
+        if frames.hasOpenedSets { pendingMisses.readyOpened(in: frames) }
+        while let (slot, m) = pendingMisses.takeOldestReady() {
+            if let f = frames.allocate(m.block) {
+                pendingMisses.remove(slot)
+                fetch(f, m.block)
             } else {
-                pendingMisses.append(m)
-                if let victim = engine.victim(forSetOf: m, eligible: evictable) { startEviction(victim) }
+                pendingMisses.wait(slot, onSet: frames.awaitOpening(ofSetOf: m.block))
+                if let victim = engine.victim(forSetOf: m.block, eligible: evictable) { startEviction(victim) }
             }
         }
     }

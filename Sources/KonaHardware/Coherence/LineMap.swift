@@ -254,6 +254,13 @@ public struct LineMap<Value> {
         storedCount = 0
     }
 
+    /// Calls `body` with each key and its value in slot order, which depends on the map's
+    /// history: for what no order changes (another map built from this one), never for output.
+    @inlinable public func forEachInSlotOrder(_ body: (UInt64, Value) -> Void) {
+        guard let keys, let values else { return }
+        for i in 0 ... mask where keys[i] != Self.empty { body(keys[i], values[i]) }
+    }
+
     /// The keys, in ascending order.
     @inlinable public var sortedKeys: [UInt64] {
         guard let keys else { return [] }

@@ -66,11 +66,9 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
     }
 
     public let parameters: Parameters
-    /// Misses waiting for a frame or for the outstanding limit, in order: the block, its
-    /// critical line, and the count of the block's set's openings when the miss last failed
-    /// (`.max` before its first retry): until the count moves, a retry would fail again and
-    /// is skipped.
-    private var pendingMisses: [(block: UInt64, line: UInt64, openings: UInt64)] = []
+    /// Misses waiting for a frame or for the outstanding limit, in order: a miss whose set
+    /// has not opened since it last failed would fail again, and a retry skips it.
+    private var pendingMisses = PendingMisses()
     /// Per numbered frame, the line its fetch brings first.
     private var criticalLine: [UInt64] = []
     /// The requests a critical line's arrival serves (a buffer reused across arrivals).
@@ -223,10 +221,10 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
 
     private func startMiss(_ b: UInt64, line: UInt64, at time: Tick) {
         if operations >= parameters.maxOutstanding {
-            pendingMisses.append((b, line, .max))
+            pendingMisses.append(block: b, line: line)
             return
         }
-        if !tryAllocate(b, line: line, at: time) { pendingMisses.append((b, line, .max)) }
+        if !tryAllocate(b, line: line, at: time) { pendingMisses.append(block: b, line: line) }
     }
 
     /// Allocates and fetches `b`, or starts an eviction in its set; false if it must wait.
@@ -337,7 +335,7 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
             // The block is needed again: fetch it anew, after the misses that waited
             // longer (the freed frame goes to the oldest).
             held[b] = waiting
-            pendingMisses.append((b, waiting[0].line, .max))
+            pendingMisses.append(block: b, line: waiting[0].line)
         }
         retryPendingMisses(at: now)
         backgroundEvictions(at: now)
@@ -352,28 +350,20 @@ public final class FPGAHomeAgent: RemoteHomeAgent {
         for message in messages { serve(message, frame: f, at: lookups.admit(at: time) + parameters.directoryLatency) }
     }
 
+    /// Retries, oldest first, the misses that can proceed (new, or their set opened since
+    /// they failed), while the outstanding limit allows. None is added meanwhile, and no set
+    /// opens: allocations, fetches and evictions only schedule events, and an eviction starts
+    /// on a frame with no line in a transaction, whose recalls make lines busy, not stable.
     private func retryPendingMisses(at time: Tick) {
-        // In place: a miss that cannot start keeps its place; none is added meanwhile
-        // (allocation, fetches and evictions only schedule events).
-        var kept = 0
-        for i in pendingMisses.indices {
-            if operations >= parameters.maxOutstanding {
-                if kept == i { return }                 // nothing started: the list stands
-                pendingMisses[kept] = pendingMisses[i]
-                kept += 1
-                continue
-            }
-            let miss = pendingMisses[i]
-            let openings = frames.openings(inSetOf: miss.block)
-            if miss.openings == openings {
-                if kept != i { pendingMisses[kept] = miss }  // unchanged in place: no write
-                kept += 1
-            } else if !tryAllocate(miss.block, line: miss.line, at: time) {
-                pendingMisses[kept] = (miss.block, miss.line, openings)
-                kept += 1
+        if frames.hasOpenedSets { pendingMisses.readyOpened(in: frames) }
+        guard pendingMisses.hasReady else { return }
+        while operations < parameters.maxOutstanding, let (slot, miss) = pendingMisses.takeOldestReady() {
+            if tryAllocate(miss.block, line: miss.line, at: time) {
+                pendingMisses.remove(slot)
+            } else {
+                pendingMisses.wait(slot, onSet: frames.awaitOpening(ofSetOf: miss.block))
             }
         }
-        if kept < pendingMisses.count { pendingMisses.removeLast(pendingMisses.count - kept) }
     }
 
     override func waiting() -> [String] {

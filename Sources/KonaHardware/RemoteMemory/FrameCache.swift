@@ -7,9 +7,10 @@ import KonaEngine
 ///
 /// Set-associative: block `b` goes in set `b mod sets`. Replacement within a set on an
 /// allocation failure is LRU, CLOCK or random, over resident frames that the caller allows
-/// (a block whose lines are in a transaction cannot be evicted yet). Background evictions
-/// choose among the next `scan` ways of a rotating hand, by the same policy or by the
-/// fewest access bits (coldest).
+/// (a block whose lines are in a transaction cannot be evicted yet; the caller's test has no
+/// side effects, and an LRU choice asks it only of a frame less recently used than the
+/// choice so far). Background evictions choose among the next `scan` ways of a rotating
+/// hand, by the same policy or by the fewest access bits (coldest).
 ///
 /// Its state grows with the ways a run uses, not with those configured. A way gets a frame
 /// number (0, 1, 2, ...: dense, and never changed) the first time it is allocated, and
@@ -63,10 +64,14 @@ public final class FrameCache {
     /// then the frame of each of those ways (-1 for a way never used). A record that grows
     /// moves to the end; its old room stays unused.
     private var setRecords: [Int32] = []
-    /// Per set used (by ordinal): how often one of its frames became free or resident,
-    /// or one of them stopped being busy (`noteFreed`): what can let a failed allocation or
-    /// eviction in the set succeed, so a miss waiting for the set need not retry until then.
-    private var setOpenings: [UInt64] = []
+    /// Per set used (by ordinal): whether a caller awaits its next opening (`awaitOpening`).
+    /// A set opens when one of its frames becomes free or resident, or stops being busy
+    /// (`noteFreed`): what can let a failed allocation or eviction in the set succeed.
+    private var awaited: [Bool] = []
+    /// The ordinals of the awaited sets that have opened since `takeOpenedSets`, each once:
+    /// the first `openedCount` entries (the buffer is reused, never shrunk).
+    private var openedSets: [Int] = []
+    private var openedCount = 0
     private var globalHand = 0
     /// Candidate frames of the current victim choice (a buffer reused across choices).
     private var usable: [Int] = []
@@ -147,7 +152,7 @@ public final class FrameCache {
         let o = recordStart.count
         recordStart.append(Int32(setRecords.count))
         setRecords.append(contentsOf: [0, 0, 0, 1, -1])
-        setOpenings.append(0)
+        awaited.append(false)
         setOrdinal[UInt64(s)] = Int32(o)
         return o
     }
@@ -238,7 +243,7 @@ public final class FrameCache {
         let o = ordinal(ofFrame: frame)
         if states[frame] == .evicting { setRecords[Int(recordStart[o]) + 2] -= 1 }
         states[frame] = .resident
-        setOpenings[o] &+= 1
+        opened(o)
     }
 
     /// Marks `frame` as being evicted.
@@ -255,7 +260,7 @@ public final class FrameCache {
         let o = ordinal(ofFrame: frame)
         let r = Int(recordStart[o])
         if states[frame] == .evicting { setRecords[r + 2] -= 1 }
-        setOpenings[o] &+= 1
+        opened(o)
         setRecords[r] = min(setRecords[r], places[frame] % Int32(ways))
         frameOf[blocks[frame]] = nil
         blocks[frame] = .max
@@ -307,16 +312,37 @@ public final class FrameCache {
         accessed.clearAll()
     }
 
-    /// How often a frame of `block`'s set became free or resident or stopped being busy
-    /// (0 for a set never used): while it stands still, an allocation or eviction that
-    /// failed in the set fails again.
-    public func openings(inSetOf block: UInt64) -> UInt64 {
-        guard let o = ordinal(ofSet: set(of: block)) else { return 0 }
-        return setOpenings[o]
+    /// Asks to hear (`takeOpenedSets`) when `block`'s set next opens: one of its frames
+    /// becomes free or resident or stops being busy. Until then an allocation or eviction
+    /// that failed in the set fails again. Returns the set's ordinal (sets are numbered
+    /// densely in the order of their first use).
+    /// - Precondition: the set has been used (an allocation was tried in it).
+    public func awaitOpening(ofSetOf block: UInt64) -> Int {
+        let o = ordinal(ofSet: set(of: block))!
+        awaited[o] = true
+        return o
+    }
+
+    /// Whether an awaited set has opened since the last `takeOpenedSets`.
+    public var hasOpenedSets: Bool { openedCount > 0 }
+
+    /// Hands `body` the ordinal of each awaited set that has opened since the last call, in
+    /// the order they opened; each is no longer awaited.
+    public func takeOpenedSets(_ body: (Int) -> Void) {
+        for i in 0 ..< openedCount { body(openedSets[i]) }
+        openedCount = 0
+    }
+
+    /// The set with ordinal `o` opened: listed if awaited.
+    @inline(__always) private func opened(_ o: Int) {
+        guard awaited[o] else { return }
+        awaited[o] = false
+        if openedCount < openedSets.count { openedSets[openedCount] = o } else { openedSets.append(o) }
+        openedCount += 1
     }
 
     /// Frame `frame` stopped being busy (its last line in a transaction became stable).
-    public func noteFreed(_ frame: Int) { setOpenings[ordinal(ofFrame: frame)] &+= 1 }
+    public func noteFreed(_ frame: Int) { opened(ordinal(ofFrame: frame)) }
 
     /// Whether a frame of `block`'s set is being evicted.
     public func isEvicting(setOf block: UInt64) -> Bool {
@@ -333,8 +359,12 @@ public final class FrameCache {
         var way = hand, lru = LeastRecent()
         for _ in 0 ..< ways {
             let f = frame(record: r, way: way)
-            if f >= 0 && states[f] == .resident && eligible(f) {
-                if policy == .lru { lru.consider(f, stamps[f]) } else { usable.append(f) }
+            if f >= 0 && states[f] == .resident {
+                if policy != .lru {
+                    if eligible(f) { usable.append(f) }
+                } else if lru.wouldTake(stamps[f]) && eligible(f) {
+                    lru.take(f, stamps[f])
+                }
             }
             way = way + 1 == ways ? 0 : way + 1
         }
@@ -367,10 +397,10 @@ public final class FrameCache {
                             var w = way
                             while w < end {
                                 let f = Int(records[r + 4 + w])
-                                if f >= 0 && states[f] == .resident && eligible(f) {
+                                if f >= 0 && states[f] == .resident {
                                     if !byStamp {
-                                        usable.append(f)
-                                    } else if best < 0 || stamps[f] < bestStamp {
+                                        if eligible(f) { usable.append(f) }
+                                    } else if (best < 0 || stamps[f] < bestStamp) && eligible(f) {
                                         best = f
                                         bestStamp = stamps[f]
                                     }
@@ -388,18 +418,19 @@ public final class FrameCache {
         return byStamp ? (best < 0 ? nil : best) : chooseUsable(coldest: coldest)
     }
 
-    /// The least recently used of the candidates considered, in order (the first of equal
-    /// stamps): LRU's choice without gathering the candidates.
+    /// The least recently used of the candidates taken, in order (the first of equal
+    /// stamps): LRU's choice without gathering the candidates. A frame is asked whether it is
+    /// eligible only if its stamp would make it the choice so far.
     private struct LeastRecent {
         var frame: Int?
         var stamp = UInt64.max
 
+        @inline(__always) func wouldTake(_ s: UInt64) -> Bool { frame == nil || s < stamp }
+
         @inline(__always)
-        mutating func consider(_ f: Int, _ s: UInt64) {
-            if frame == nil || s < stamp {
-                frame = f
-                stamp = s
-            }
+        mutating func take(_ f: Int, _ s: UInt64) {
+            frame = f
+            stamp = s
         }
     }
 
@@ -427,8 +458,8 @@ public final class FrameCache {
         }
     }
 
-    /// Takes `other`'s frames, their numbering, blocks, states, replacement state and
-    /// bitmaps (sampling hands the functional model's warm FMem to a detailed window); the
+    /// Takes `other`'s frames, their numbering, blocks, states, replacement state, bitmaps
+    /// and awaited sets (sampling hands the functional model's warm FMem to a detailed window); the
     /// observers of numbering hear of every frame. O(1) for the arrays (shared until
     /// changed), O(frames numbered) for the observers.
     /// - Precondition: this cache has numbered no frame; `other` has the same geometry.
@@ -437,8 +468,9 @@ public final class FrameCache {
                      "copying FMem contents into a frame cache already in use or of another geometry")
         (blocks, states, stamps, referenced, places, filled) = (other.blocks, other.states, other.stamps, other.referenced,
                                                                  other.places, other.filled)
-        (valueBlock, values, setOrdinal, recordStart, setRecords, setOpenings) =
-            (other.valueBlock, other.values, other.setOrdinal, other.recordStart, other.setRecords, other.setOpenings)
+        (valueBlock, values, setOrdinal, recordStart, setRecords) =
+            (other.valueBlock, other.values, other.setOrdinal, other.recordStart, other.setRecords)
+        (awaited, openedSets, openedCount) = (other.awaited, other.openedSets, other.openedCount)
         (globalHand, clock, frameOf, dirty, accessed) = (other.globalHand, other.clock, other.frameOf, other.dirty, other.accessed)
         (random, allocated) = (other.random, other.allocated)
         for _ in 0..<numberedFrames { for grow in numberingObservers { grow() } }

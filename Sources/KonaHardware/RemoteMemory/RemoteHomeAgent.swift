@@ -188,13 +188,12 @@ public class RemoteHomeAgent: Component, LineValueStore, RemoteNetworkClient {
     }
 
     /// Drops the recall records older than `recallRecordLifetime` (a request after that would
-    /// not count, so no figure moves).
+    /// not count, so no figure moves). The records kept are the same in any order: none is sorted.
     private func pruneRecallRecords() {
-        let now = simulator.now
+        let now = simulator.now, lifetime = recallRecordLifetime
         var kept = LineMap<Tick>()
-        for line in recalledAt.sortedKeys {
-            let at = recalledAt[line]!
-            if now - at <= recallRecordLifetime { kept[line] = at }
+        recalledAt.forEachInSlotOrder { line, at in
+            if now - at <= lifetime { kept[line] = at }
         }
         recalledAt = kept
         recallRecordsPruneAt = max(4096, 2 * kept.count)
