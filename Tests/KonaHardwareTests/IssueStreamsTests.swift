@@ -74,6 +74,22 @@ import KonaWorkloads
         #expect(takenOrder(streams, limit: .max) == referenceOrder(streams))
     }
 
+    @Test func aRunLastsUntilAnotherCoreComesFirst() {
+        // Core 0 issues an access per instruction, core 1 one per 100: core 0's runs are
+        // 100 long (cut short only where a batch of 256 ends), also after a run that ended
+        // inside a batch.
+        let streams = [(0..<1000).map { MemoryAccess(address: UInt64($0), size: 1, kind: .load, instructions: 1) },
+                       (0..<10).map { MemoryAccess(address: 1 << 32 | UInt64($0), size: 1, kind: .load, instructions: 100) }]
+        let reference = referenceOrder(streams)
+        let stretches = zip(reference, reference.dropFirst()).filter { $0.0 >> 32 != $0.1 >> 32 }.count + 1
+        var issue = IssueStreams(sources: streams.map { AccessList($0) }, maxAccesses: 0)
+        var out: [UInt64] = []
+        var runs = 0
+        while issue.takeRun(limit: .max, { _, run in out += run.map(\.address) }) > 0 { runs += 1 }
+        #expect(out == reference)
+        #expect(runs <= stretches + 1000 / 256 + 1)
+    }
+
     @Test func aSingleStreamIsTakenABatchAtATime() {
         let streams = accesses(cores: 1, count: 1000, maxInstructions: 4, seed: 3)
         var issue = IssueStreams(sources: streams.map { AccessList($0) }, maxAccesses: 0)

@@ -124,7 +124,7 @@ public struct IssueStreams {
         guard best != .max else { return 0 }
         let buffer = cursors.bases[core]
         let first = cursors.next[core], count = cursors.counts[core]
-        let end = min(count, first &+ limit)
+        let end = limit < count &- first ? first &+ limit : count   // no overflow for a limit of Int.max
         var position = best
         var i = first &+ 1
         while i < end {
