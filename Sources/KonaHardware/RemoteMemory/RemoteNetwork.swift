@@ -107,11 +107,12 @@ public final class RemoteNetwork: Component {
     private var flows: [Flow] = []
     private var freeFlows: [Int] = []
     /// Per direction (0 outbound, 1 inbound): flows with packets to send, in turn order.
-    private var active = [FlowTurns(), FlowTurns()]
+    /// Inline, so a direction's state is changed in place without a copy-on-write check.
+    private var active = InlineArray<2, FlowTurns>(repeating: FlowTurns())
     /// Per direction: the time of the pending decision event (`.max` for none).
-    private var decisionAt: [Tick] = [.max, .max]
+    private var decisionAt = InlineArray<2, Tick>(repeating: .max)
     /// Per direction: the number of the pending decision event (an earlier one supersedes it).
-    private var decisionNumber: [UInt64] = [0, 0]
+    private var decisionNumber = InlineArray<2, UInt64>(repeating: 0)
     private var tracer: SignalTracer?
     private var signals: (busy: SignalID?, bytes: SignalID?, reads: SignalID?, writes: SignalID?)
 
@@ -313,6 +314,7 @@ public final class RemoteNetwork: Component {
         let node = operations[o].node
         // First this packet and the flow's state, then what follows from it: that may start
         // other messages (and the client other operations), which decide again.
+        var next = flow                      // the flow after this packet, stored once
         let arrival: Tick
         switch flow.kind {
         case .request:
@@ -321,18 +323,19 @@ public final class RemoteNetwork: Component {
             arrival = send(&inbound, payload: payload(o, packet: k), at: now)
             // The NIC starts reading the packet `readAhead` places behind this one.
             let behind = k + RemoteNetwork.readAhead
-            flows[f].ready = flow.readyNext
-            flows[f].readyNext = behind < flow.packets ? nodeRead(o, packet: behind, at: now) : .max
+            next.ready = flow.readyNext
+            next.readyNext = behind < flow.packets ? nodeRead(o, packet: behind, at: now) : .max
         case .data:
-            arrival = send(&outbound, payload: payload(o, packet: k), at: now)
+            let bytes = payload(o, packet: k)
+            arrival = send(&outbound, payload: bytes, at: now)
             if hasDMA {
                 // As for a response: the NIC starts reading the packet `readAhead` places behind.
                 let behind = k + RemoteNetwork.readAhead
-                flows[f].ready = flow.readyNext
-                flows[f].readyNext = behind < flow.packets ? dma.transmit(bytes: payload(o, packet: behind), at: now) : .max
+                next.ready = flow.readyNext
+                next.readyNext = behind < flow.packets ? dma.transmit(bytes: payload(o, packet: behind), at: now) : .max
             }
             if nodeMemories.isEmpty {
-                let written = nodes[node].transmit(bytes: payload(o, packet: k), at: arrival)
+                let written = nodes[node].transmit(bytes: bytes, at: arrival)
                 operations[o].written = max(operations[o].written, postedWrites ? written - nodes[node].latency : written)
             } else {
                 operations[o].written = max(operations[o].written, nodeWrite(o, packet: k, at: arrival))
@@ -340,12 +343,13 @@ public final class RemoteNetwork: Component {
         case .ack:
             arrival = send(&inbound, payload: 0, at: now)
         }
-        flows[f].sent = k + 1
+        next.sent = k + 1
+        flows[f] = next
         if last {
             active[d].removeFirst()
             freeFlows.append(f)
         } else {
-            active[d].updateFirst(ready: flows[f].ready)
+            active[d].updateFirst(ready: next.ready)
         }
         if !active[d].isEmpty {
             decide(d, at: arrival - (d == 0 ? outbound.latency : inbound.latency))    // when this packet has left
