@@ -56,7 +56,11 @@ public final class RemoteNetwork: Component {
     /// Operations in flight at most.
     public let maxOutstanding: Int
     /// Told about reads' packets and operations' ends; the owner sets it and outlives the run.
-    public unowned(unsafe) var client: (any RemoteNetworkClient)!
+    public unowned(unsafe) var client: (any RemoteNetworkClient)! {
+        didSet { told = client.map(UnretainedClient.init) }
+    }
+    /// `client`, called without reference counting.
+    private var told: UnretainedClient?
     /// Read operations started, and the bytes of their responses (payload and headers).
     public private(set) var reads: UInt64 = 0
     public private(set) var bytesRead: UInt64 = 0
@@ -366,7 +370,7 @@ public final class RemoteNetwork: Component {
                 simulator.schedule(at: arrival, target: id, kind: Kind.critical.rawValue, payload: UInt64(o))
             }
             if last { end(o, at: arrival) }
-            client.readPacket(operations[o].tag, bytes: payload(o, packet: k), arrivesAt: arrival)
+            told!.readPacket(operations[o].tag, bytes: payload(o, packet: k), arrivesAt: arrival)
         case .data:
             if last { addFlow(Flow(kind: .ack, operation: o, packets: 1, ready: operations[o].written, readyNext: .max), direction: 1) }
         case .ack:
@@ -415,7 +419,7 @@ public final class RemoteNetwork: Component {
         case .begin:
             begin(Int(event.payload))
         case .critical:
-            try client.readCriticalArrived(operations[Int(event.payload)].tag)
+            try told!.readCriticalArrived(operations[Int(event.payload)].tag)
         case .complete:
             let o = Int(event.payload)
             let op = operations[o]
@@ -427,7 +431,7 @@ public final class RemoteNetwork: Component {
                 start(next, at: max(operations[next].time, simulator.now))
             }
             if waitingHead == waiting.count { waiting.removeAll(keepingCapacity: true); waitingHead = 0 }
-            if op.isRead { try client.readCompleted(op.tag) } else { try client.writeCompleted(op.tag) }
+            if op.isRead { try told!.readCompleted(op.tag) } else { try told!.writeCompleted(op.tag) }
         }
     }
 
