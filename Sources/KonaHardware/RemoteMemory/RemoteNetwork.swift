@@ -70,7 +70,8 @@ public final class RemoteNetwork: Component {
     /// Packets sent, both directions.
     public private(set) var packets: UInt64 = 0
     public private(set) var id = ComponentID(raw: .max)
-    private unowned(unsafe) let simulator: Simulator
+    /// The simulator, unretained: reading its time and scheduling cost no reference counting.
+    private let simulator: Unmanaged<Simulator>
 
     private enum Kind: UInt32 { case decideOutbound = 1, decideInbound, critical, complete, begin }
 
@@ -146,7 +147,7 @@ public final class RemoteNetwork: Component {
         self.mtu = mtu
         self.sgEntryBytes = sgEntryBytes
         self.maxOutstanding = maxOutstanding
-        self.simulator = simulator
+        self.simulator = Unmanaged.passUnretained(simulator)
         id = simulator.register(self)
         stats.formula(path + ".bytes_read", "bytes the network brought from remote memory (payload and headers)", unit: "bytes") { [unowned self] in
             .integer(self.bytesRead)
@@ -178,6 +179,15 @@ public final class RemoteNetwork: Component {
         payload + headerBytes * max(1, (payload + mtu - 1) / mtu)
     }
 
+    /// The simulator's time.
+    @inline(__always) private var now: Tick { simulator._withUnsafeGuaranteedRef { $0.now } }
+
+    /// Schedules an event of `kind` for this network at `time`.
+    @inline(__always) private func schedule(at time: Tick, kind: Kind, payload: UInt64) {
+        let id = id
+        simulator._withUnsafeGuaranteedRef { $0.schedule(at: time, target: id, kind: kind.rawValue, payload: payload) }
+    }
+
     // MARK: Operations
 
     /// Reads `bytes` from `node`, starting at `time` (not before now): the client hears of
@@ -207,8 +217,8 @@ public final class RemoteNetwork: Component {
     private func enqueue(_ operation: Operation, postedLater: Bool = false) {
         let o: Int
         if let free = freeOperations.popLast() { o = free; operations[o] = operation } else { o = operations.count; operations.append(operation) }
-        if postedLater && operation.time > simulator.now {
-            simulator.schedule(at: operation.time, target: id, kind: Kind.begin.rawValue, payload: UInt64(o))
+        if postedLater && operation.time > now {
+            schedule(at: operation.time, kind: .begin, payload: UInt64(o))
         } else {
             begin(o)
         }
@@ -216,7 +226,7 @@ public final class RemoteNetwork: Component {
 
     /// Starts operation `o` (at its time, not before now) if a slot is free, else queues it.
     private func begin(_ o: Int) {
-        if inFlight < maxOutstanding { start(o, at: max(operations[o].time, simulator.now)) } else { waiting.append(o) }
+        if inFlight < maxOutstanding { start(o, at: max(operations[o].time, now)) } else { waiting.append(o) }
     }
 
     /// Packets of operation `o`'s multi-packet message, and the payload of packet `k`.
@@ -260,7 +270,7 @@ public final class RemoteNetwork: Component {
 
     /// The last arrival of operation `o` is at `time`: it ends then.
     private func end(_ o: Int, at time: Tick) {
-        simulator.schedule(at: time, target: id, kind: Kind.complete.rawValue, payload: UInt64(o))
+        schedule(at: time, kind: .complete, payload: UInt64(o))
         if let tracer, let id = operations[o].isRead ? signals.reads : signals.writes { tracer.adjust(id, at: time, by: -1) }
     }
 
@@ -289,7 +299,7 @@ public final class RemoteNetwork: Component {
         let f: Int
         if let free = freeFlows.popLast() { f = free; flows[f] = flow } else { f = flows.count; flows.append(flow) }
         active[d].add(f, ready: flow.ready)
-        let now = simulator.now
+        let now = self.now
         let idle = d == 0 ? outbound.busyUntil <= now : inbound.busyUntil <= now
         if flow.ready <= now && idle && decisionAt[d] == .max {
             decide(d)                        // nothing else can go first: no event needed
@@ -300,18 +310,17 @@ public final class RemoteNetwork: Component {
 
     /// Makes sure direction `d` decides its next packet at `time` at the latest.
     private func decide(_ d: Int, at time: Tick) {
-        let t = max(time, simulator.now)
+        let t = max(time, now)
         guard t < decisionAt[d] else { return }
         decisionAt[d] = t
         decisionNumber[d] &+= 1
-        simulator.schedule(at: t, target: id, kind: d == 0 ? Kind.decideOutbound.rawValue : Kind.decideInbound.rawValue,
-                           payload: decisionNumber[d])
+        schedule(at: t, kind: d == 0 ? .decideOutbound : .decideInbound, payload: decisionNumber[d])
     }
 
     /// Sends the packet that has been ready longest (equal times: the message that was
     /// ready first), and plans the next decision.
     private func decide(_ d: Int) {
-        let now = simulator.now
+        let now = self.now
         guard let (f, earliest) = active[d].first, earliest < .max else { return }
         if earliest > now { return decide(d, at: earliest) }
         let flow = flows[f], o = flow.operation, k = flow.sent, last = k + 1 == flow.packets
@@ -367,7 +376,7 @@ public final class RemoteNetwork: Component {
             addFlow(Flow(kind: .response, operation: o, packets: count, ready: first, readyNext: second), direction: 1)
         case .response:
             if k == 0 && operations[o].criticalFirst {
-                simulator.schedule(at: arrival, target: id, kind: Kind.critical.rawValue, payload: UInt64(o))
+                schedule(at: arrival, kind: .critical, payload: UInt64(o))
             }
             if last { end(o, at: arrival) }
             told!.readPacket(operations[o].tag, bytes: payload(o, packet: k), arrivesAt: arrival)
