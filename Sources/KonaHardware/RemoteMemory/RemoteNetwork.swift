@@ -230,13 +230,13 @@ public final class RemoteNetwork: Component {
     }
 
     /// Packets of operation `o`'s multi-packet message, and the payload of packet `k`.
-    private func packetCount(_ o: Int) -> Int {
+    @inline(__always) private func packetCount(_ o: Int) -> Int {
         let op = operations[o]
         if op.criticalFirst { return 1 + Int((op.payload - LineGeometry.lineSize + mtu - 1) / mtu) }
         return Int(max(1, (op.payload + mtu - 1) / mtu))
     }
 
-    private func payload(_ o: Int, packet k: Int) -> UInt64 {
+    @inline(__always) private func payload(_ o: Int, packet k: Int) -> UInt64 {
         let op = operations[o]
         if op.criticalFirst {
             if k == 0 { return LineGeometry.lineSize }
