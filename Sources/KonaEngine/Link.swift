@@ -32,9 +32,9 @@ public struct Link: Sendable {
     /// The busy intervals `[start(i), end(i))`, `i` in `0 ..< count`, sorted, disjoint and not
     /// touching, in a ring of `calendarLimit` slots starting at `head`.
     private var starts = InlineArray<16, Tick>(repeating: 0)
-    private var ends = InlineArray<16, Tick>(repeating: 0)
-    private var head = 0
-    private var count = 0
+    @usableFromInline internal private(set) var ends = InlineArray<16, Tick>(repeating: 0)
+    @usableFromInline internal private(set) var head = 0
+    @usableFromInline internal private(set) var count = 0
     private var cachedBytes: UInt64 = 0       // the last message size and its serialization time,
     private var cachedTime: Tick = 0          // so equal-sized messages skip the division
 
@@ -45,7 +45,11 @@ public struct Link: Sendable {
     }
 
     /// Time to serialize `bytes` bytes on this link.
-    public func serializationTime(bytes: UInt64) -> Tick {
+    public func serializationTime(bytes: UInt64) -> Tick { Self.serializationTime(bytes: bytes, bitsPerSecond: bitsPerSecond) }
+
+    /// The same from the bandwidth alone: `transmit` calls this, since calling a method of
+    /// the link from a mutating one copies the whole link first.
+    private static func serializationTime(bytes: UInt64, bitsPerSecond: UInt64) -> Tick {
         bitsPerSecond == 0 ? 0 : (bytes * 8).scaledRoundingUp(by: Ticks.s, dividedBy: bitsPerSecond)
     }
 
@@ -53,13 +57,14 @@ public struct Link: Sendable {
     public var lastSerializationTime: Tick { cachedTime }
 
     /// When the link finishes sending everything it has accepted.
-    public var busyUntil: Tick { count == 0 ? 0 : end(count &- 1) }
+    /// Inlinable, so a caller holding the link in a class reads it in place instead of copying it.
+    @inlinable public var busyUntil: Tick { count == 0 ? 0 : end(count &- 1) }
 
     /// Accepts a message of `bytes` bytes stamped `time` and returns its arrival time.
     public mutating func transmit(bytes: UInt64, at time: Tick) -> Tick {
         if bytes != cachedBytes {
             cachedBytes = bytes
-            cachedTime = serializationTime(bytes: bytes)
+            cachedTime = Self.serializationTime(bytes: bytes, bitsPerSecond: bitsPerSecond)
         }
         let serialization = cachedTime
         busyTime &+= serialization
@@ -90,9 +95,9 @@ public struct Link: Sendable {
         }
     }
 
-    @inline(__always) private func slot(_ i: Int) -> Int { (head &+ i) & (Self.calendarLimit &- 1) }
+    @usableFromInline @inline(__always) internal func slot(_ i: Int) -> Int { (head &+ i) & (Self.calendarLimit &- 1) }
     @inline(__always) private func start(_ i: Int) -> Tick { starts[slot(i)] }
-    @inline(__always) private func end(_ i: Int) -> Tick { ends[slot(i)] }
+    @usableFromInline @inline(__always) internal func end(_ i: Int) -> Tick { ends[slot(i)] }
     @inline(__always) private mutating func set(_ i: Int, _ start: Tick, _ end: Tick) {
         let k = slot(i)
         starts[k] = start

@@ -21,14 +21,19 @@ struct FlowTurns {
 
     /// Adds `flow`, whose next packet is ready at `ready`, after every flow already waiting.
     mutating func add(_ flow: Int, ready: Tick) {
-        heap.append(Entry(ready: ready, joined: joined, flow: flow))
+        let entry = Entry(ready: ready, joined: joined, flow: flow)
+        heap.append(entry)
         joined &+= 1
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard Self.precedes(heap[child], heap[parent]) else { break }
-            heap.swapAt(child, parent)
-            child = parent
+        // The entry rises through a hole: parents move down, it is stored once where it stops.
+        heap.withUnsafeMutableBufferPointer { heap in
+            var child = heap.count &- 1
+            while child > 0 {
+                let parent = (child &- 1) &>> 1
+                guard Self.precedes(entry, heap[parent]) else { break }
+                heap[child] = heap[parent]
+                child = parent
+            }
+            heap[child] = entry
         }
     }
 
@@ -46,16 +51,22 @@ struct FlowTurns {
         siftDown(0)
     }
 
+    /// Moves the entry at `start` down through a hole: children move up, it is stored once
+    /// where it stops (the places of swapping it down, without the swaps' stores and checks).
     private mutating func siftDown(_ start: Int) {
-        var parent = start
-        while true {
-            let left = 2 * parent + 1
-            guard left < heap.count else { return }
-            var child = left
-            if left + 1 < heap.count && Self.precedes(heap[left + 1], heap[left]) { child = left + 1 }
-            guard Self.precedes(heap[child], heap[parent]) else { return }
-            heap.swapAt(child, parent)
-            parent = child
+        heap.withUnsafeMutableBufferPointer { heap in
+            let entry = heap[start], count = heap.count
+            var parent = start
+            while true {
+                let left = 2 &* parent &+ 1
+                guard left < count else { break }
+                var child = left
+                if left &+ 1 < count && Self.precedes(heap[left &+ 1], heap[left]) { child = left &+ 1 }
+                guard Self.precedes(heap[child], entry) else { break }
+                heap[parent] = heap[child]
+                parent = child
+            }
+            heap[parent] = entry
         }
     }
 

@@ -393,19 +393,24 @@ public final class FrameCache {
                     while k < n {
                         let inSet = min(ways - way, n - k)
                         if let r = record(ofSet: s) {
-                            let end = min(way + inSet, Int(records[r + 3]))
+                            let end = min(way + inSet, Int(records[r + 3])), frameAt = r &+ 4
                             var w = way
-                            while w < end {
-                                let f = Int(records[r + 4 + w])
-                                if f >= 0 && states[f] == .resident {
-                                    if !byStamp {
-                                        if eligible(f) { usable.append(f) }
-                                    } else if (best < 0 || stamps[f] < bestStamp) && eligible(f) {
+                            // A loop per kind of choice, so a way costs one test of its kind less.
+                            if byStamp {
+                                while w < end {
+                                    let f = Int(records[frameAt &+ w])
+                                    if f >= 0 && states[f] == .resident && (best < 0 || stamps[f] < bestStamp) && eligible(f) {
                                         best = f
                                         bestStamp = stamps[f]
                                     }
+                                    w &+= 1
                                 }
-                                w &+= 1
+                            } else {
+                                while w < end {
+                                    let f = Int(records[frameAt &+ w])
+                                    if f >= 0 && states[f] == .resident && eligible(f) { usable.append(f) }
+                                    w &+= 1
+                                }
                             }
                         }
                         k += inSet

@@ -56,7 +56,11 @@ public final class RemoteNetwork: Component {
     /// Operations in flight at most.
     public let maxOutstanding: Int
     /// Told about reads' packets and operations' ends; the owner sets it and outlives the run.
-    public unowned(unsafe) var client: (any RemoteNetworkClient)!
+    public unowned(unsafe) var client: (any RemoteNetworkClient)! {
+        didSet { told = client.map(UnretainedClient.init) }
+    }
+    /// `client`, called without reference counting.
+    private var told: UnretainedClient?
     /// Read operations started, and the bytes of their responses (payload and headers).
     public private(set) var reads: UInt64 = 0
     public private(set) var bytesRead: UInt64 = 0
@@ -66,7 +70,8 @@ public final class RemoteNetwork: Component {
     /// Packets sent, both directions.
     public private(set) var packets: UInt64 = 0
     public private(set) var id = ComponentID(raw: .max)
-    private unowned(unsafe) let simulator: Simulator
+    /// The simulator, unretained: reading its time and scheduling cost no reference counting.
+    private let simulator: Unmanaged<Simulator>
 
     private enum Kind: UInt32 { case decideOutbound = 1, decideInbound, critical, complete, begin }
 
@@ -107,11 +112,12 @@ public final class RemoteNetwork: Component {
     private var flows: [Flow] = []
     private var freeFlows: [Int] = []
     /// Per direction (0 outbound, 1 inbound): flows with packets to send, in turn order.
-    private var active = [FlowTurns(), FlowTurns()]
+    /// Inline, so a direction's state is changed in place without a copy-on-write check.
+    private var active = InlineArray<2, FlowTurns>(repeating: FlowTurns())
     /// Per direction: the time of the pending decision event (`.max` for none).
-    private var decisionAt: [Tick] = [.max, .max]
+    private var decisionAt = InlineArray<2, Tick>(repeating: .max)
     /// Per direction: the number of the pending decision event (an earlier one supersedes it).
-    private var decisionNumber: [UInt64] = [0, 0]
+    private var decisionNumber = InlineArray<2, UInt64>(repeating: 0)
     private var tracer: SignalTracer?
     private var signals: (busy: SignalID?, bytes: SignalID?, reads: SignalID?, writes: SignalID?)
 
@@ -141,7 +147,7 @@ public final class RemoteNetwork: Component {
         self.mtu = mtu
         self.sgEntryBytes = sgEntryBytes
         self.maxOutstanding = maxOutstanding
-        self.simulator = simulator
+        self.simulator = Unmanaged.passUnretained(simulator)
         id = simulator.register(self)
         stats.formula(path + ".bytes_read", "bytes the network brought from remote memory (payload and headers)", unit: "bytes") { [unowned self] in
             .integer(self.bytesRead)
@@ -173,6 +179,15 @@ public final class RemoteNetwork: Component {
         payload + headerBytes * max(1, (payload + mtu - 1) / mtu)
     }
 
+    /// The simulator's time.
+    @inline(__always) private var now: Tick { simulator._withUnsafeGuaranteedRef { $0.now } }
+
+    /// Schedules an event of `kind` for this network at `time`.
+    @inline(__always) private func schedule(at time: Tick, kind: Kind, payload: UInt64) {
+        let id = id
+        simulator._withUnsafeGuaranteedRef { $0.schedule(at: time, target: id, kind: kind.rawValue, payload: payload) }
+    }
+
     // MARK: Operations
 
     /// Reads `bytes` from `node`, starting at `time` (not before now): the client hears of
@@ -202,8 +217,8 @@ public final class RemoteNetwork: Component {
     private func enqueue(_ operation: Operation, postedLater: Bool = false) {
         let o: Int
         if let free = freeOperations.popLast() { o = free; operations[o] = operation } else { o = operations.count; operations.append(operation) }
-        if postedLater && operation.time > simulator.now {
-            simulator.schedule(at: operation.time, target: id, kind: Kind.begin.rawValue, payload: UInt64(o))
+        if postedLater && operation.time > now {
+            schedule(at: operation.time, kind: .begin, payload: UInt64(o))
         } else {
             begin(o)
         }
@@ -211,17 +226,17 @@ public final class RemoteNetwork: Component {
 
     /// Starts operation `o` (at its time, not before now) if a slot is free, else queues it.
     private func begin(_ o: Int) {
-        if inFlight < maxOutstanding { start(o, at: max(operations[o].time, simulator.now)) } else { waiting.append(o) }
+        if inFlight < maxOutstanding { start(o, at: max(operations[o].time, now)) } else { waiting.append(o) }
     }
 
     /// Packets of operation `o`'s multi-packet message, and the payload of packet `k`.
-    private func packetCount(_ o: Int) -> Int {
+    @inline(__always) private func packetCount(_ o: Int) -> Int {
         let op = operations[o]
         if op.criticalFirst { return 1 + Int((op.payload - LineGeometry.lineSize + mtu - 1) / mtu) }
         return Int(max(1, (op.payload + mtu - 1) / mtu))
     }
 
-    private func payload(_ o: Int, packet k: Int) -> UInt64 {
+    @inline(__always) private func payload(_ o: Int, packet k: Int) -> UInt64 {
         let op = operations[o]
         if op.criticalFirst {
             if k == 0 { return LineGeometry.lineSize }
@@ -255,7 +270,7 @@ public final class RemoteNetwork: Component {
 
     /// The last arrival of operation `o` is at `time`: it ends then.
     private func end(_ o: Int, at time: Tick) {
-        simulator.schedule(at: time, target: id, kind: Kind.complete.rawValue, payload: UInt64(o))
+        schedule(at: time, kind: .complete, payload: UInt64(o))
         if let tracer, let id = operations[o].isRead ? signals.reads : signals.writes { tracer.adjust(id, at: time, by: -1) }
     }
 
@@ -284,7 +299,7 @@ public final class RemoteNetwork: Component {
         let f: Int
         if let free = freeFlows.popLast() { f = free; flows[f] = flow } else { f = flows.count; flows.append(flow) }
         active[d].add(f, ready: flow.ready)
-        let now = simulator.now
+        let now = self.now
         let idle = d == 0 ? outbound.busyUntil <= now : inbound.busyUntil <= now
         if flow.ready <= now && idle && decisionAt[d] == .max {
             decide(d)                        // nothing else can go first: no event needed
@@ -295,24 +310,24 @@ public final class RemoteNetwork: Component {
 
     /// Makes sure direction `d` decides its next packet at `time` at the latest.
     private func decide(_ d: Int, at time: Tick) {
-        let t = max(time, simulator.now)
+        let t = max(time, now)
         guard t < decisionAt[d] else { return }
         decisionAt[d] = t
         decisionNumber[d] &+= 1
-        simulator.schedule(at: t, target: id, kind: d == 0 ? Kind.decideOutbound.rawValue : Kind.decideInbound.rawValue,
-                           payload: decisionNumber[d])
+        schedule(at: t, kind: d == 0 ? .decideOutbound : .decideInbound, payload: decisionNumber[d])
     }
 
     /// Sends the packet that has been ready longest (equal times: the message that was
     /// ready first), and plans the next decision.
     private func decide(_ d: Int) {
-        let now = simulator.now
+        let now = self.now
         guard let (f, earliest) = active[d].first, earliest < .max else { return }
         if earliest > now { return decide(d, at: earliest) }
         let flow = flows[f], o = flow.operation, k = flow.sent, last = k + 1 == flow.packets
         let node = operations[o].node
         // First this packet and the flow's state, then what follows from it: that may start
         // other messages (and the client other operations), which decide again.
+        var next = flow                      // the flow after this packet, stored once
         let arrival: Tick
         switch flow.kind {
         case .request:
@@ -321,18 +336,19 @@ public final class RemoteNetwork: Component {
             arrival = send(&inbound, payload: payload(o, packet: k), at: now)
             // The NIC starts reading the packet `readAhead` places behind this one.
             let behind = k + RemoteNetwork.readAhead
-            flows[f].ready = flow.readyNext
-            flows[f].readyNext = behind < flow.packets ? nodeRead(o, packet: behind, at: now) : .max
+            next.ready = flow.readyNext
+            next.readyNext = behind < flow.packets ? nodeRead(o, packet: behind, at: now) : .max
         case .data:
-            arrival = send(&outbound, payload: payload(o, packet: k), at: now)
+            let bytes = payload(o, packet: k)
+            arrival = send(&outbound, payload: bytes, at: now)
             if hasDMA {
                 // As for a response: the NIC starts reading the packet `readAhead` places behind.
                 let behind = k + RemoteNetwork.readAhead
-                flows[f].ready = flow.readyNext
-                flows[f].readyNext = behind < flow.packets ? dma.transmit(bytes: payload(o, packet: behind), at: now) : .max
+                next.ready = flow.readyNext
+                next.readyNext = behind < flow.packets ? dma.transmit(bytes: payload(o, packet: behind), at: now) : .max
             }
             if nodeMemories.isEmpty {
-                let written = nodes[node].transmit(bytes: payload(o, packet: k), at: arrival)
+                let written = nodes[node].transmit(bytes: bytes, at: arrival)
                 operations[o].written = max(operations[o].written, postedWrites ? written - nodes[node].latency : written)
             } else {
                 operations[o].written = max(operations[o].written, nodeWrite(o, packet: k, at: arrival))
@@ -340,12 +356,13 @@ public final class RemoteNetwork: Component {
         case .ack:
             arrival = send(&inbound, payload: 0, at: now)
         }
-        flows[f].sent = k + 1
+        next.sent = k + 1
+        flows[f] = next
         if last {
             active[d].removeFirst()
             freeFlows.append(f)
         } else {
-            active[d].updateFirst(ready: flows[f].ready)
+            active[d].updateFirst(ready: next.ready)
         }
         if !active[d].isEmpty {
             decide(d, at: arrival - (d == 0 ? outbound.latency : inbound.latency))    // when this packet has left
@@ -359,10 +376,10 @@ public final class RemoteNetwork: Component {
             addFlow(Flow(kind: .response, operation: o, packets: count, ready: first, readyNext: second), direction: 1)
         case .response:
             if k == 0 && operations[o].criticalFirst {
-                simulator.schedule(at: arrival, target: id, kind: Kind.critical.rawValue, payload: UInt64(o))
+                schedule(at: arrival, kind: .critical, payload: UInt64(o))
             }
             if last { end(o, at: arrival) }
-            client.readPacket(operations[o].tag, bytes: payload(o, packet: k), arrivesAt: arrival)
+            told!.readPacket(operations[o].tag, bytes: payload(o, packet: k), arrivesAt: arrival)
         case .data:
             if last { addFlow(Flow(kind: .ack, operation: o, packets: 1, ready: operations[o].written, readyNext: .max), direction: 1) }
         case .ack:
@@ -411,7 +428,7 @@ public final class RemoteNetwork: Component {
         case .begin:
             begin(Int(event.payload))
         case .critical:
-            try client.readCriticalArrived(operations[Int(event.payload)].tag)
+            try told!.readCriticalArrived(operations[Int(event.payload)].tag)
         case .complete:
             let o = Int(event.payload)
             let op = operations[o]
@@ -423,7 +440,7 @@ public final class RemoteNetwork: Component {
                 start(next, at: max(operations[next].time, simulator.now))
             }
             if waitingHead == waiting.count { waiting.removeAll(keepingCapacity: true); waitingHead = 0 }
-            if op.isRead { try client.readCompleted(op.tag) } else { try client.writeCompleted(op.tag) }
+            if op.isRead { try told!.readCompleted(op.tag) } else { try told!.writeCompleted(op.tag) }
         }
     }
 
