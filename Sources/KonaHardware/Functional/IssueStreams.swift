@@ -10,8 +10,8 @@ import KonaWorkloads
 /// The state every take changes (positions, cursors, next positions) is in `Cursors`, flat
 /// memory written without the uniqueness and bounds checks of arrays; the streams share it
 /// when copied, so a copy is not to be taken from (`FunctionalRun` swaps, never copies).
-/// - Complexity: O(cores) per run of one core's accesses, O(1) per access in it; a batch of up
-///   to 256 accesses is read per 256 applied.
+/// - Complexity: O(cores) per access (O(1) once one stream is left); a batch of up to 256
+///   accesses is read per 256 applied.
 public struct IssueStreams {
     /// Per core: the position of its last applied access, the index of its next access in
     /// its buffer, the buffer's length, and the position its next access would take
@@ -97,41 +97,42 @@ public struct IssueStreams {
         }
     }
 
-    /// Takes the next accesses in issue order for as long as they are one core's, at most
-    /// `limit` (at least 1), and hands them to `body` with their core before the core's
-    /// buffer is refilled; returns how many it took, 0 once every stream has ended.
+    /// Takes the next accesses in issue order and hands them to `body` with their core before
+    /// the core's buffer is refilled; returns how many it took (at most `limit`, at least 1),
+    /// 0 once every stream has ended.
     ///
-    /// The order is the one a take per access would give: core `c`'s next access comes first
-    /// while its position is below every other core's next, or equal to the least of them
-    /// when `c` is the lower core. A single-threaded trace is taken a batch at a time.
+    /// The next access is the core's whose next position is least (ties to the lower core).
+    /// A core whose streams are the only ones left gives the rest of its batch at once (a
+    /// single-threaded trace is taken 256 accesses at a time); otherwise one access is taken.
+    /// Taking while a core stays first would need an exit per run that depends on the data,
+    /// which a host's branch predictor misses about once a run: slower, on a trace whose
+    /// threads take turns, than choosing again per access without branches.
     @inline(__always)
     mutating func takeRun<E: Error>(limit: Int, _ body: (Int, UnsafeBufferPointer<MemoryAccess>) throws(E) -> Void) throws(E) -> Int {
         let nextPositions = cursors.nextPositions
         var core = 0
         var best = nextPositions[0]
-        var other = UInt64.max, otherCore = Int.max  // the least next position of the cores but `core`
+        var others = UInt64.max                      // the least next position of the cores but `core`
         var c = 1
-        while c < cursors.cores {
+        while c < cursors.cores {                    // selects, without branches
             let p = nextPositions[c]
-            if p < best {
-                other = best; otherCore = core
-                best = p; core = c
-            } else if p < other {
-                other = p; otherCore = c
-            }
+            let first = p < best
+            others = first ? best : min(others, p)
+            core = first ? c : core
+            best = first ? p : best
             c &+= 1
         }
         guard best != .max else { return 0 }
         let buffer = cursors.bases[core]
         let first = cursors.next[core], count = cursors.counts[core]
-        let end = limit < count &- first ? first &+ limit : count   // no overflow for a limit of Int.max
         var position = best
         var i = first &+ 1
-        while i < end {
-            let p = position &+ UInt64(max(1, buffer[i].instructions))
-            guard p < other || (p == other && core < otherCore) else { break }
-            position = p
-            i &+= 1
+        if others == .max {
+            let end = limit < count &- first ? first &+ limit : count   // no overflow for a limit of Int.max
+            while i < end {
+                position &+= UInt64(max(1, buffer[i].instructions))
+                i &+= 1
+            }
         }
         try body(core, UnsafeBufferPointer(start: buffer + first, count: i &- first))
         cursors.next[core] = i
