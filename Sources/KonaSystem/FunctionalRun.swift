@@ -12,7 +12,7 @@ import KonaWorkloads
 ///
 /// Supports the coherent system with CPU homes and the Kona FPGA or the paging home; the CXL
 /// home and the private model are refused (`FunctionalRun.unsupported`).
-/// - Complexity: O(cores) per run of one core's accesses to choose the core, plus the accesses' work.
+/// - Complexity: O(cores) per access to choose the core, plus the access's work.
 public final class FunctionalRun {
     /// The model the run drives.
     public let system: FunctionalSystem

@@ -160,8 +160,8 @@ public final class FunctionalSystem {
 
     /// Applies up to `limit` accesses of `streams` in their issue order, each as `access`
     /// would (`pagedAccess` when `paged`), and all they cause; returns how many it applied.
-    /// `feed` is handed each run of one core's accesses before they are applied.
-    /// - Complexity: O(cores) per run of one core's accesses; an L1D hit is a tag lookup.
+    /// `feed` is handed the accesses of each take (one, or the rest of a batch) before they are applied.
+    /// - Complexity: O(cores) per access to choose the core (O(1) once one stream is left); an L1D hit is a tag lookup.
     public func apply(_ streams: inout IssueStreams, limit: UInt64, paged: Bool,
                       feed: ((UnsafeBufferPointer<MemoryAccess>) -> Void)?) throws(ProtocolViolation) -> UInt64 {
         var applied: UInt64 = 0
