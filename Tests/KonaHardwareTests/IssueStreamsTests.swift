@@ -41,8 +41,8 @@ import KonaWorkloads
         var out: [UInt64] = []
         var runs = 0
         while true {
-            let taken = issue.takeRun(limit: limit) { core, run in
-                for a in run {
+            let taken = issue.take(limit: limit) { core, taken in
+                for a in taken {
                     #expect(Int(a.address >> 32) == core)
                     out.append(a.address)
                 }
@@ -82,7 +82,7 @@ import KonaWorkloads
         var issue = IssueStreams(sources: streams.map { AccessList($0) }, maxAccesses: 0)
         var out: [UInt64] = []
         var takes = 0
-        while issue.takeRun(limit: .max, { _, run in out += run.map(\.address) }) > 0 { takes += 1 }
+        while issue.take(limit: .max, { _, taken in out += taken.map(\.address) }) > 0 { takes += 1 }
         #expect(out == referenceOrder(streams))
         #expect(takes <= 20 + 990 / 256 + 2)
     }
@@ -92,7 +92,7 @@ import KonaWorkloads
         var issue = IssueStreams(sources: streams.map { AccessList($0) }, maxAccesses: 0)
         var sizes: [Int] = []
         while true {
-            let taken = issue.takeRun(limit: .max) { _, _ in }
+            let taken = issue.take(limit: .max) { _, _ in }
             if taken == 0 { break }
             sizes.append(taken)
         }

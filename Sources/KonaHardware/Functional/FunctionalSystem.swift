@@ -167,23 +167,23 @@ public final class FunctionalSystem {
         var applied: UInt64 = 0
         let complexes = network.complexes
         while applied < limit {
-            let taken = try streams.takeRun(limit: Int(clamping: limit &- applied)) { core, run throws(ProtocolViolation) in
-                feed?(run)
+            let count = try streams.take(limit: Int(clamping: limit &- applied)) { core, taken throws(ProtocolViolation) in
+                feed?(taken)
                 if paged {
-                    for i in 0 ..< run.count {                   // `pagedAccess` counts the access
-                        try pagedAccess(core: core, line: run[i].address >> LineGeometry.lineShift, isStore: run[i].kind == .store)
+                    for i in 0 ..< taken.count {                 // `pagedAccess` counts the access
+                        try pagedAccess(core: core, line: taken[i].address >> LineGeometry.lineShift, isStore: taken[i].kind == .store)
                     }
                     return
                 }
-                let failed = complexes[core]._withUnsafeGuaranteedRef { $0.apply(run) }
+                let failed = complexes[core]._withUnsafeGuaranteedRef { $0.apply(taken) }
                 if failed >= 0 {
                     accesses &+= UInt64(failed &+ 1)          // the access that failed counts, as in `access`
                     throw complexes[core]._withUnsafeGuaranteedRef { $0.failure! }
                 }
-                accesses &+= UInt64(run.count)
+                accesses &+= UInt64(taken.count)
             }
-            if taken == 0 { break }
-            applied &+= UInt64(taken)
+            if count == 0 { break }
+            applied &+= UInt64(count)
         }
         return applied
     }

@@ -108,7 +108,7 @@ public struct IssueStreams {
     /// which a host's branch predictor misses about once a run: slower, on a trace whose
     /// threads take turns, than choosing again per access without branches.
     @inline(__always)
-    mutating func takeRun<E: Error>(limit: Int, _ body: (Int, UnsafeBufferPointer<MemoryAccess>) throws(E) -> Void) throws(E) -> Int {
+    mutating func take<E: Error>(limit: Int, _ body: (Int, UnsafeBufferPointer<MemoryAccess>) throws(E) -> Void) throws(E) -> Int {
         let nextPositions = cursors.nextPositions
         var core = 0
         var best = nextPositions[0]
