@@ -4,9 +4,11 @@ import KonaHardware
 /// One `DRAMStream` through a banked DRAM, and what it measured: mean read latency, sustained
 /// bandwidth and row outcomes, in total and per ramp step.
 ///
-/// As DRAMsim3's trace-driven front end, the stream is offered in order: a read that finds
-/// the model's read queue full (`read_queue`) enters when a slot frees, and the requests
-/// after it wait behind it; latency counts from when a read entered. Sustained bandwidth
+/// As DRAMsim3's trace-driven front end, the stream is offered in order, at most one request
+/// a cycle: a read that finds the model's read queue full (`read_queue`) enters when a slot
+/// frees, and the requests after it wait behind it, the next offered the cycle after (not in
+/// the same cycle, where the model would serve them as one burst of reads, each RD after the
+/// one before: `BankedDRAM.read`); latency counts from when a read entered. Sustained bandwidth
 /// counts the lines whose bursts the model issued by the last request's arrival, over that
 /// time (as DRAMsim3 counts the commands issued in the cycles it ran).
 public struct DRAMStreamRun: Sendable {
@@ -29,16 +31,17 @@ public struct DRAMStreamRun: Sendable {
         var stepSum = [Double](repeating: 0, count: 10), stepCount = [Double](repeating: 0, count: 10)
         let end = stream.request(stream.count - 1).cycle * parameters.tCK
         var served: UInt64 = 0
-        var entered: Tick = 0                   // when the previous request entered
+        var next: Tick = 0                      // the earliest the next request is offered
         for i in 0 ..< stream.count {
             let r = stream.request(i)
-            let time = max(r.cycle * parameters.tCK, entered)
+            let time = max(r.cycle * parameters.tCK, next)
             if r.write {
                 model.writeback(line: r.line, at: time)
-                entered = time
+                next = time + parameters.tCK
             } else {
                 let ready = model.read(line: r.line, at: time)
-                entered = model.lastReadEntry
+                let entered = model.lastReadEntry
+                next = entered + parameters.tCK
                 latency.record(ready - entered)
                 if ready <= end { served += 1 }
                 stepSum[stream.step(i)] += Double(ready - entered)

@@ -59,6 +59,31 @@ let ddr4_3200 = DRAMParameters(
         #expect(fifth(loose) == 64 * 625)
     }
 
+    /// Random reads at 90% of the data bus's peak: no rank ever has five ACTs within tFAW
+    /// (34 cycles), in the windows that hold ACTs placed before and after a new one too (the
+    /// check once looked only at the window ending at the new ACT and the one starting there).
+    @Test func noRankHasFiveActivatesInAnyTFAWWindow() {
+        let dram = BankedDRAM(ddr4_3200)
+        var random = RandomStream(seed: 3, path: "tfaw")
+        func mostInAWindow(rank r: Int) -> Int {
+            let base = dram.calendars.base
+            var most = 0
+            for c in base ..< base + 16_384 where dram.calendars.any(dram.actRank(r), from: c, to: c) {
+                most = max(most, dram.calendars.count(dram.actRank(r), from: c, to: c + 34 - 1, limit: 8))
+            }
+            return most
+        }
+        var time: Tick = 0
+        for i in 0 ..< 3_000 {
+            time += 4 * 625 * 10 / 9
+            _ = dram.read(line: random.next(below: 1 << 22), at: time)
+            if i % 100 == 99 {
+                #expect(mostInAWindow(rank: 0) <= 4 && mostInAWindow(rank: 1) <= 4, "after \(i + 1) reads")
+            }
+        }
+        #expect(dram.activates > 1_000)
+    }
+
     /// Rank 0 refreshes every tREFI (7.8 us, first at 7.8 us) for tRFC (350 ns), rank 1 half
     /// an interval later: a read arriving as rank 0's refresh starts waits it out (350 + 30 ns), the next
     /// one after it does not (a row hit, 16.25 ns plus 2 cycles: the read before's burst ended

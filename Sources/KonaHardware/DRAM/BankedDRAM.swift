@@ -625,8 +625,7 @@ public final class BankedDRAM {
                 act = m &+ tRRD_S
             } else if let m = calendars.lastMarked(actGroup(group), from: back(act, tRRD_L &- 1), to: act &+ tRRD_L &- 1) {
                 act = m &+ tRRD_L
-            } else if calendars.count(actRank(r), from: back(act, tFAW &- 1), to: act, limit: 4) >= 4
-                        || calendars.count(actRank(r), from: act, to: act &+ tFAW &- 1, limit: 4) >= 4 {
+            } else if fawFull(rank: r, at: act) {
                 act &+= 1
             } else {
                 break
@@ -642,6 +641,27 @@ public final class BankedDRAM {
         bankActivates[b] &+= 1
         if let tracer, !rowSignals.isEmpty, let id = rowSignals[b] { tracer.record(id, at: max(act &* tCK, traceFloor), .bits(1)) }
         return act
+    }
+
+    /// Whether an ACT of rank `r` at cycle `act` would make five in some tFAW window (four at
+    /// most in any `tFAW` consecutive cycles): four others in the window ending at `act`, in
+    /// the one starting there, or in one starting at an ACT between (the windows holding
+    /// ACTs on both sides of it).
+    @inline(__always)
+    private func fawFull(rank r: Int, at act: UInt64) -> Bool {
+        let from = back(act, tFAW &- 1)
+        let before = calendars.count(actRank(r), from: from, to: act, limit: 4)
+        if before >= 4 { return true }
+        let after = calendars.count(actRank(r), from: act, to: act &+ tFAW &- 1, limit: 4)
+        if after >= 4 { return true }
+        guard before &+ after >= 4 else { return false }
+        var c = act
+        for _ in 0 ..< before {
+            guard c > from, let p = calendars.lastMarked(actRank(r), from: from, to: c &- 1) else { break }
+            if calendars.count(actRank(r), from: p, to: p &+ tFAW &- 1, limit: 4) >= 4 { return true }
+            c = p
+        }
+        return false
     }
 
     /// The first cycle at or after `earliest` for a RD (or WR) in rank `r`, bank group
