@@ -9,11 +9,13 @@
 /// to a lower bucket at most 64 times. Buckets are manually managed buffers that grow by
 /// doubling and never shrink: no allocation in steady state.
 public final class EventQueue {
-    /// A growable buffer of events with no bounds or uniqueness checks.
+    /// A growable buffer of events with no bounds or uniqueness checks, and the earliest
+    /// time among them (kept as they are appended: the queue's next time without a scan).
     struct Bucket {
         var items: UnsafeMutablePointer<Event>
         var count = 0
         var capacity: Int
+        var earliest: Tick = .max
 
         init(capacity: Int) {
             self.capacity = capacity
@@ -25,6 +27,7 @@ public final class EventQueue {
             if count == capacity { grow() }
             items[count] = event
             count &+= 1
+            if event.time < earliest { earliest = event.time }
         }
 
         mutating func grow() {
@@ -59,8 +62,8 @@ public final class EventQueue {
     /// Whether no event is pending.
     public var isEmpty: Bool { count == 0 }
 
-    /// The time of the earliest pending event, or `Tick.max` when empty. O(1), except
-    /// for the first call after a pop that emptied the current time: O(bucket size).
+    /// The time of the earliest pending event, or `Tick.max` when empty. O(1): the first
+    /// non-empty bucket keeps its earliest time.
     /// Does not move the queue's notion of "now", so pushes before that time stay legal.
     @inline(__always)
     public var nextTime: Tick {
@@ -74,10 +77,7 @@ public final class EventQueue {
         } else if occupied & 1 != 0 {
             earliest = last
         } else {
-            let b = buckets[occupied.trailingZeroBitCount]
-            var m = Tick.max
-            for k in 0..<b.count where b.items[k].time < m { m = b.items[k].time }
-            earliest = m
+            earliest = buckets[occupied.trailingZeroBitCount].earliest
         }
         earliestKnown = true
         return earliest
@@ -127,6 +127,7 @@ public final class EventQueue {
         let source = buckets[i]
         last = nextTime
         buckets[i].count = 0
+        buckets[i].earliest = .max
         occupied &= ~(1 << UInt64(i))
         for k in 0..<source.count {
             let e = source.items[k]

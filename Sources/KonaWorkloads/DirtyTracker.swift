@@ -19,7 +19,7 @@ public final class DirtyTracker {
     /// Records in the current interval.
     private var inInterval: UInt64 = 0
     /// Per 64-byte line touched by a store this interval: the bytes written (a bit each).
-    private var lineMasks: [UInt64: UInt64] = [:]
+    private var lineMasks = LineMap<UInt64>()
     /// Bytes each granularity would have written back, summed over closed intervals.
     public private(set) var writtenBack = [UInt64](repeating: 0, count: DirtyTracker.granularities.count)
     /// Distinct bytes stores wrote, summed over closed intervals.
@@ -39,35 +39,69 @@ public final class DirtyTracker {
     /// issue order of their records (a record's later pieces are read with its first), and
     /// drops them from the logs. Entries at or after `limit` stay: another core may still
     /// issue before them. (A later piece not yet in its log, issued after `limit`, counts in
-    /// the interval current when it is read: rare, at a chunk's end.) O(entries x logs).
+    /// the interval current when it is read: rare, at a chunk's end.) O(entries + runs x logs),
+    /// a run being a log's records read one after another (no other log's between).
     public func observe(_ logs: [IssueLog], before limit: Tick) {
-        while true {
-            var best = -1
-            var bestTime = limit
-            for (c, log) in logs.enumerated() where log.head < log.times.count {
-                let t = log.times[log.head]
-                if t < bestTime { best = c; bestTime = t }
-            }
-            guard best >= 0 else { break }
-            let log = logs[best]
-            observe(log.accesses[log.head])
-            log.head += 1
-            // The record's later pieces (a Lackey M's store, a split access's next lines) go
-            // with it, whatever another core issued in between: a record is one access.
-            while log.head < log.times.count && log.accesses[log.head].continuesRecord {
-                observe(log.accesses[log.head])
-                log.head += 1
+        cursors.removeAll(keepingCapacity: true)
+        for log in logs { cursors.append(Cursor(times: log.times, accesses: log.accesses, count: log.count, head: log.head)) }
+        cursors.withUnsafeMutableBufferPointer { cursors in
+            while true {
+                // The log whose next record comes first (equal times: the lowest core), and
+                // the first next record among the other logs, which ends the first one's run.
+                var best = -1, bestTime = limit
+                var bound = limit, boundCore = Int.max
+                for c in 0 ..< cursors.count where cursors[c].head < cursors[c].count {
+                    let t = cursors[c].times[cursors[c].head]
+                    if t < bestTime {
+                        if best >= 0 { bound = bestTime; boundCore = best }
+                        best = c
+                        bestTime = t
+                    } else if t < bound {
+                        bound = t
+                        boundCore = c
+                    }
+                }
+                guard best >= 0 else { break }
+                let log = cursors[best]
+                var h = log.head
+                repeat {
+                    observe(log.accesses[h])
+                    h &+= 1
+                    // The record's later pieces (a Lackey M's store, a split access's next
+                    // lines) go with it, whatever another core issued in between: a record is
+                    // one access.
+                    while h < log.count && log.accesses[h].continuesRecord {
+                        observe(log.accesses[h])
+                        h &+= 1
+                    }
+                } while h < log.count && (log.times[h] < bound || (log.times[h] == bound && bound < limit && best < boundCore))
+                cursors[best].head = h
             }
         }
-        for log in logs { log.compact() }
+        for (log, cursor) in zip(logs, cursors) {
+            log.head = cursor.head
+            log.compact()
+        }
     }
 
+    /// A log's entries as `observe` reads them.
+    private struct Cursor {
+        var times: UnsafeMutablePointer<Tick>
+        var accesses: UnsafeMutablePointer<MemoryAccess>
+        var count: Int
+        var head: Int
+    }
+
+    /// The logs being read, one cursor each (kept for its capacity).
+    private var cursors: [Cursor] = []
+
     /// One issued access of the system stream.
+    @inline(__always)
     private func observe(_ access: MemoryAccess) {
         if !access.continuesRecord {
             if inInterval == interval { close() }
-            inInterval += 1
-            records += 1
+            inInterval &+= 1
+            records &+= 1
         }
         guard access.kind == .store else { return }
         var address = access.address
@@ -76,7 +110,8 @@ public final class DirtyTracker {
             let line = address >> 6, offset = address & 63
             let count = min(left, 64 - offset)
             let bits: UInt64 = count == 64 ? .max : ((1 << count) - 1) << offset
-            lineMasks[line, default: 0] |= bits
+            let slot = lineMasks.index(of: line)
+            lineMasks.update(line, to: (slot >= 0 ? lineMasks.value(at: slot) : 0) | bits, hint: slot)
             address += count
             left -= count
         }
@@ -86,13 +121,22 @@ public final class DirtyTracker {
         intervals += 1
         inInterval = 0
         guard !lineMasks.isEmpty else { return }
-        for mask in lineMasks.values { modifiedBytes += UInt64(mask.nonzeroBitCount) }
+        var modified: UInt64 = 0
+        lineMasks.forEachInSlotOrder { _, mask in modified += UInt64(mask.nonzeroBitCount) }
+        modifiedBytes += modified
+        // Ascending lines give each granularity's units in ascending order: distinct ones
+        // are counted where the unit changes.
+        let lines = lineMasks.sortedKeys
         for (g, granularity) in Self.granularities.enumerated() {
             let shift = UInt64(granularity.trailingZeroBitCount) - 6
-            let units = granularity == 64 ? lineMasks.count : Set(lineMasks.keys.map { $0 >> shift }).count
-            writtenBack[g] += UInt64(units) * granularity
+            var units: UInt64 = 0, previous = UInt64.max
+            for line in lines where line >> shift != previous {
+                units += 1
+                previous = line >> shift
+            }
+            writtenBack[g] += units * granularity
         }
-        lineMasks.removeAll(keepingCapacity: true)
+        lineMasks.removeAll()
     }
 
     /// Reads what is left in `logs` and closes the last, partial interval (once the run has ended).

@@ -46,7 +46,7 @@ func execute(_ program: Program, _ overrides: [String]) throws -> (Report, [Doub
     simulation.cores[0].issueLog = log
     let report = try simulation.run()
     simulation.cores[0].flushIssueLog()
-    return (report, log.times.map { Double($0) / 1000 })
+    return (report, log.unreadTimes.map { Double($0) / 1000 })
 }
 
 @Suite struct CoreExecutionTests {
@@ -108,7 +108,7 @@ func execute(_ program: Program, _ overrides: [String]) throws -> (Report, [Doub
         simulation.cores[0].issueLog = log
         _ = try simulation.run()
         simulation.cores[0].flushIssueLog()
-        let times = log.times.map { Double($0) / 1000 }
+        let times = log.unreadTimes.map { Double($0) / 1000 }
         let missLatency = Double(simulation.cores[0].missLatency.max) / 1000
         #expect(times.prefix(3) == [0, 3, 6])
         if rob == 8 {

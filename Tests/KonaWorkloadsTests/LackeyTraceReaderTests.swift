@@ -5,6 +5,7 @@ import Foundation
 #endif
 import Testing
 import CZlib
+import KonaEngine
 @testable import KonaWorkloads
 
 func writeTemporary(_ text: String) throws -> String {
@@ -260,5 +261,42 @@ func drainUntilError(_ path: String) throws -> ([MemoryAccess], WorkloadError?) 
         tracker.finish([c0, c1])
         #expect(tracker.records == 2 && tracker.intervals == 2)
         #expect(tracker.amplification(1) == 512, "4KiB amplification \(tracker.amplification(1))")
+    }
+
+    @Test func logsReadInChunksGiveTheFiguresOfTheirMergeByTimeThenCore() {
+        // Cores' logs with equal times within and across cores, read up to rising limits,
+        // against one log holding the same accesses sorted by (time, core, program order):
+        // intervals of 3 records, so any other order moves the written-back bytes.
+        var random = RandomStream(seed: 11, path: "tracker-merge")
+        for round in 0..<40 {
+            let cores = 1 + Int(random.next(below: 4))
+            let logs = (0..<cores).map { _ in IssueLog() }
+            var entries: [(time: Tick, core: Int, order: Int, access: MemoryAccess)] = []
+            for c in 0..<cores {
+                var t: Tick = 0
+                for _ in 0..<Int(random.next(below: 40)) {
+                    t += random.next(below: 3)
+                    let address = random.next(below: 8) << 12 | random.next(below: 64) << 6
+                    let access = MemoryAccess(address: address, size: 8, kind: random.next(below: 2) == 0 ? .load : .store)
+                    logs[c].append(access, at: t)
+                    entries.append((t, c, entries.count, access))
+                }
+            }
+            let merged = IssueLog()
+            for (i, e) in entries.sorted(by: { ($0.time, $0.core, $0.order) < ($1.time, $1.core, $1.order) }).enumerated() {
+                merged.append(e.access, at: Tick(i))
+            }
+            let tracker = DirtyTracker(interval: 3), reference = DirtyTracker(interval: 3)
+            var limit: Tick = 0
+            while limit < 100 {
+                limit += random.next(below: 12)
+                tracker.observe(logs, before: limit)
+            }
+            tracker.finish(logs)
+            reference.finish([merged])
+            #expect(tracker.records == UInt64(entries.count), "round \(round)")
+            #expect(tracker.writtenBack == reference.writtenBack && tracker.modifiedBytes == reference.modifiedBytes,
+                    "round \(round): \(tracker.writtenBack) against \(reference.writtenBack)")
+        }
     }
 }

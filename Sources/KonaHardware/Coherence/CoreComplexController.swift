@@ -1,3 +1,4 @@
+import KonaEngine
 import KonaProtocol
 
 /// Executes `CoreComplexProtocol` for one core: per-line state and data, parked events,

@@ -1,3 +1,4 @@
+import KonaEngine
 import KonaProtocol
 
 /// Executes `HomeProtocol`: a directory per line (sharer sockets, owner socket) in front

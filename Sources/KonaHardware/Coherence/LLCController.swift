@@ -1,3 +1,4 @@
+import KonaEngine
 import KonaProtocol
 
 /// Executes `LLCProtocol` for one socket: the directory of its cores (core-valid bits,

@@ -1,3 +1,5 @@
+import KonaEngine
+
 /// First-in-first-out queues of elements keyed by line (or block) number, with every
 /// element in one pool of nodes that is reused, so that queuing an element allocates
 /// nothing once the pool has grown to the run's peak (an array per line allocated and freed

@@ -1,3 +1,4 @@
+import KonaEngine
 import KonaProtocol
 
 /// A controller that executes a protocol table: the one executor of tables, shared by the

@@ -161,12 +161,15 @@ final class TransactionMemo {
     private static let replaceBit: UInt64 = 1 << 39, recallBit: UInt64 = 1 << 40, evictBit: UInt64 = 1 << 41
 
     /// What a transaction on a line starts from: the key's part for the line's records, the
-    /// LLC's and the home's records, the home's number.
+    /// LLC's and the home's records, the home's number, and the records' slots in their maps
+    /// (-1: none or not known), hints for writing the end records without a second probe.
     struct Start {
         var key: UInt64
         var llc: LLCController.Line
         var home: DirectoryController.Line
         var homeIndex: Int
+        var llcSlot: Int
+        var homeSlot: Int
     }
 
     /// The line's records if every part holds it in a stable state (nil otherwise). Only the
@@ -175,14 +178,19 @@ final class TransactionMemo {
     @inline(__always)
     private func stable(_ line: UInt64) -> Start? {
         let h = placement?.isRemote(line) == true ? 1 : 0
-        let home = homes[h]._withUnsafeGuaranteedRef { $0.controller.lines[line] } ?? DirectoryController.Line()
-        return stable(line, home: home, at: h)
+        let (home, slot) = homes[h]._withUnsafeGuaranteedRef { home in
+            let i = home.controller.lines.index(of: line)
+            return (i >= 0 ? home.controller.lines.value(at: i) : DirectoryController.Line(), i)
+        }
+        return stable(line, home: home, at: h, slot: slot)
     }
 
-    /// `stable(line)` with the line's home `h` and its record there, `home`, known.
+    /// `stable(line)` with the line's home `h` and its record there, `home` (in `slot`, or
+    /// -1), known.
     @inline(__always)
-    private func stable(_ line: UInt64, home: DirectoryController.Line, at h: Int) -> Start? {
-        let record = llcController.lines[line] ?? LLCController.Line()
+    private func stable(_ line: UInt64, home: DirectoryController.Line, at h: Int, slot: Int = -1) -> Start? {
+        let llcSlot = llcController.lines.index(of: line)
+        let record = llcSlot >= 0 ? llcController.lines.value(at: llcSlot) : LLCController.Line()
         guard record.state.rawValue < 4, record.acks == 0 else { return nil }
         var key = UInt64(record.state.rawValue) << 16 | (record.sharers & 0xFF) << 18 | UInt64((record.owner ?? -1) + 1) << 26
         var listed = record.sharers | (record.owner.map { 1 << UInt64($0) } ?? 0)
@@ -195,7 +203,7 @@ final class TransactionMemo {
         }
         guard home.state.rawValue < 3, home.responses == 0, home.sharers & ~1 == 0, (home.owner ?? 0) == 0 else { return nil }
         key |= UInt64(home.state.rawValue) << 30 | home.sharers << 32 | UInt64(home.owner == nil ? 0 : 1) << 33 | UInt64(h) << 34
-        return Start(key: key, llc: record, home: home, homeIndex: h)
+        return Start(key: key, llc: record, home: home, homeIndex: h, llcSlot: llcSlot, homeSlot: slot)
     }
 
     /// The entry of `key`, rehearsed the first time it is met.
@@ -241,13 +249,21 @@ final class TransactionMemo {
             if e.homeChanged {
                 var end = e.homeEnd
                 if e.homeKeepsRequester { end.requester = start.home.requester }
-                home.controller.lines[line] = end.state == .I ? nil : end
+                if end.state == .I {
+                    home.controller.lines.remove(line, hint: start.homeSlot)
+                } else {
+                    home.controller.lines.update(line, to: end, hint: start.homeSlot)
+                }
             }
         }
         if e.llcChanged {
             var end = e.llcEnd
             if e.llcKeepsRequester { end.requester = start.llc.requester }
-            llcController.lines[line] = end.state == .I ? nil : end
+            if end.state == .I {
+                llcController.lines.remove(line, hint: start.llcSlot)
+            } else {
+                llcController.lines.update(line, to: end, hint: start.llcSlot)
+            }
         }
         var changed = e.coresChanged
         while changed != 0 {

@@ -1,6 +1,5 @@
 import Testing
-import KonaEngine
-@testable import KonaHardware
+@testable import KonaEngine
 
 @Suite struct LineMapTests {
     @Test func agreesWithADictionaryUnderRandomInsertsAndRemovals() {
