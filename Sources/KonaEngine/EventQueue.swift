@@ -10,7 +10,9 @@
 /// doubling and never shrink: no allocation in steady state.
 public final class EventQueue {
     /// A growable buffer of events with no bounds or uniqueness checks, and the earliest
-    /// time among them (kept as they are appended: the queue's next time without a scan).
+    /// time appended since it was last emptied: for a bucket above 0, which is emptied only
+    /// whole, the earliest time in it (the queue's next time without a scan; bucket 0's is
+    /// not read).
     struct Bucket {
         var items: UnsafeMutablePointer<Event>
         var count = 0

@@ -2,17 +2,15 @@
 /// flat buffers, a multiplicative hash, and backward-shift deletion (no tombstones). A map
 /// of up to `smallCapacity` slots is at most half full, a larger one three quarters.
 ///
-/// Stands in for `Dictionary<UInt64, Value>` on the coherence controllers' hot paths: no
-/// per-lookup hashing state, no per-entry allocation, no bounds or uniqueness checks per
-/// probe (one uniqueness check per change: the map is a value, copied on write, as the
-/// explorer's snapshots of controller state need). Keys are line numbers; `UInt64.max`
-/// (never a line number) marks an empty slot. An empty map allocates nothing.
+/// Stands in for `Dictionary<UInt64, Value>` on hot paths keyed by line (or block) number:
+/// no per-lookup hashing state, no per-entry allocation, no bounds or uniqueness checks per
+/// probe (one uniqueness check per change: the map is a value, copied on write, for callers
+/// that snapshot it). Keys are line numbers; `UInt64.max` (never a line number) marks an
+/// empty slot. An empty map allocates nothing.
 public struct LineMap<Value> {
     @usableFromInline static var empty: UInt64 { .max }
     /// Up to this many slots a map is kept at most half full (short probe runs for the small,
-    /// busy maps: a core's waiting lines and pending operations, parked messages), beyond it
-    /// three quarters (the large ones, an LLC's or a directory's lines, FMem's sets, keep
-    /// their memory).
+    /// busy maps), beyond it three quarters (the large ones keep their memory).
     @usableFromInline static var smallCapacity: Int { 4096 }
 
     /// The slots: keys, and a value initialized wherever the key is not `empty`.

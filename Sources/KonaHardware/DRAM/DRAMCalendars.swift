@@ -154,7 +154,7 @@ struct DRAMCalendars {
 
     /// Slides the window as marking `count` cycles from `first`, `stride` apart, one after
     /// another would (each `mark` slides when its cycle lies past the window), so that
-    /// `mark(_:from:stride:count:length:)` may then mark them all at once.
+    /// `mark(_:from:through:pattern:)` may then mark them all at once.
     @inline(__always)
     mutating func reach(from first: UInt64, stride: UInt64, count: Int) {
         let last = first &+ UInt64(count &- 1) &* stride
